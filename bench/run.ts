@@ -1,0 +1,144 @@
+// `npm run bench`: nomad-mock against a bare Fastify server serving the same bytes. Prints the
+// figures and the targets; nothing here is asserted in tests (shared machines are noisy).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import http from 'node:http';
+import { requestsPerSecond } from './load.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CLI = join(here, '..', 'src', 'cli.js');
+const BARE = join(here, 'bare-server.js');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const READERS = Number(process.env.BENCH_READERS ?? 5000);
+
+interface Started {
+  child: ChildProcess;
+  startupMs: number;
+}
+
+function request(port: number, method: string, path: string, body?: string): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Spawns a server and times it from spawn to its first 200 on `probe`. */
+async function start(args: string[], port: number, probe: string): Promise<Started> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  for (;;) {
+    try {
+      const res = await request(port, 'GET', probe);
+      if (res.status === 200) return { child, startupMs: performance.now() - t0 };
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() - t0 > 20_000) throw new Error(`${args.join(' ')} did not start`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+function jobBody(id: string): string {
+  return JSON.stringify({
+    Job: {
+      ID: id,
+      Datacenters: ['dc1'],
+      TaskGroups: [
+        {
+          Name: 'web',
+          Count: 2,
+          Tasks: [{ Name: 'server', Driver: 'docker', Config: { image: 'nginx:1.27', ports: ['http'] }, Resources: { CPU: 200, MemoryMB: 128 } }],
+        },
+      ],
+      Meta: { team: 'platform' },
+    },
+  });
+}
+
+/** Parks `n` blocking readers on the job, then times one write until every reader has answered. */
+async function releaseReaders(port: number, n: number): Promise<number> {
+  const idx = Number((await request(port, 'GET', '/v1/job/web')).headers['x-nomad-index']);
+  const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+  let connected = 0;
+  const done = Array.from({ length: n }, () =>
+    new Promise<number>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port, path: `/v1/job/web?index=${idx}&wait=120s`, agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(performance.now()));
+      });
+      req.on('socket', (s) => s.once('connect', () => connected++));
+      req.on('error', reject);
+    }),
+  );
+  while (connected < n) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 1000)); // let the server park every reader
+  const t0 = performance.now();
+  await request(port, 'PUT', '/v1/jobs', jobBody('web').replace('"platform"', '"released"'));
+  const ends = await Promise.all(done);
+  agent.destroy();
+  return Math.max(...ends) - t0;
+}
+
+const fmt = (n: number, d = 0): string => n.toFixed(d);
+
+async function main(): Promise<void> {
+  const mockPort = 46460 + Math.floor(Math.random() * 500);
+  const barePort = mockPort + 1000;
+  const mock = await start([CLI, '--port', String(mockPort), '--log-level', 'silent'], mockPort, '/v1/jobs');
+  try {
+    for (let i = 0; i < 100; i++) await request(mockPort, 'PUT', '/v1/jobs', jobBody(`bench-${String(i).padStart(3, '0')}`));
+    await request(mockPort, 'PUT', '/v1/jobs', jobBody('web'));
+    const recorded = [
+      { method: 'GET', url: '/v1/job/web', body: (await request(mockPort, 'GET', '/v1/job/web')).body },
+      { method: 'GET', url: '/v1/jobs', body: (await request(mockPort, 'GET', '/v1/jobs')).body },
+      { method: 'PUT', url: '/v1/jobs', body: (await request(mockPort, 'PUT', '/v1/jobs', jobBody('recorded'))).body },
+    ];
+    const file = join(mkdtempSync(join(tmpdir(), 'nomad-mock-bench-')), 'recorded.json');
+    writeFileSync(file, JSON.stringify(recorded));
+    const bare = await start([BARE, file, String(barePort)], barePort, '/v1/jobs');
+    try {
+      let n = 0;
+      const scenarios = [
+        { name: 'GET /v1/job/:id', method: 'GET' as const, path: '/v1/job/web', target: 0.7 },
+        { name: 'GET /v1/jobs (100 jobs)', method: 'GET' as const, path: '/v1/jobs', target: 0.7 },
+        { name: 'PUT /v1/jobs (new job each)', method: 'PUT' as const, path: '/v1/jobs', target: 0.25, body: () => jobBody(`load-${n++}`) },
+      ];
+      console.log(`nomad-mock benchmark: ${SECONDS}s per run, ${CONNECTIONS} connections\n`);
+      console.log('scenario                        nomad-mock req/s   bare Fastify req/s   ratio   target');
+      for (const s of scenarios) {
+        const spec = { method: s.method, path: s.path, body: s.body, seconds: SECONDS, connections: CONNECTIONS };
+        const bareRps = await requestsPerSecond({ ...spec, port: barePort });
+        const mockRps = await requestsPerSecond({ ...spec, port: mockPort });
+        const ratio = mockRps / bareRps;
+        console.log(
+          `${s.name.padEnd(32)}${fmt(mockRps).padStart(16)}${fmt(bareRps).padStart(21)}${fmt(ratio, 2).padStart(8)}   >= ${s.target} ${ratio >= s.target ? 'ok' : 'MISSED'}`,
+        );
+      }
+      const startupRatio = mock.startupMs / bare.startupMs;
+      console.log(
+        `\nstart-up to first 200: nomad-mock ${fmt(mock.startupMs)} ms, bare Fastify ${fmt(bare.startupMs)} ms, ratio ${fmt(startupRatio, 2)} (target <= 2 ${startupRatio <= 2 ? 'ok' : 'MISSED'})`,
+      );
+      const releaseMs = await releaseReaders(mockPort, READERS);
+      console.log(`one write releasing ${READERS} blocked readers: ${fmt(releaseMs)} ms (target <= 1000 ${releaseMs <= 1000 ? 'ok' : 'MISSED'})`);
+    } finally {
+      bare.child.kill();
+    }
+  } finally {
+    mock.child.kill();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,16 @@
+import type { App, RouteContext } from './context.js';
+import { jobsRoutes } from './jobs.js';
+import { jobRoutes } from './job/index.js';
+import { namespaceRoutes } from './namespaces.js';
+import { validateRoutes } from './validate.js';
+import { evaluationRoutes } from './evaluations.js';
+import { agentRoutes } from './agent.js';
+
+export function registerRoutes(app: App, ctx: RouteContext): void {
+  jobsRoutes(app, ctx);
+  jobRoutes(app, ctx);
+  namespaceRoutes(app, ctx);
+  validateRoutes(app, ctx);
+  evaluationRoutes(app, ctx);
+  agentRoutes(app, ctx);
+}

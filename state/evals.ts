@@ -1,0 +1,75 @@
+// Evaluation records and the per-job index over them.
+import type { Evaluation, Job } from './types.js';
+import { jobKey, type Store, type Txn } from './store.js';
+
+export interface NewEvalOptions {
+  triggeredBy: string;
+  priority?: number;
+  type?: string;
+  jobModifyIndex: number;
+  status?: string;
+  statusDescription?: string;
+}
+
+/** A fresh eval in Nomad's field order; zero values are dropped on the wire (omitempty). */
+export function newEval(store: Store, job: Job, opts: NewEvalOptions): Evaluation {
+  const now = store.nowNs();
+  return {
+    ID: store.newId(),
+    Namespace: job.Namespace,
+    Priority: opts.priority ?? job.Priority,
+    Type: opts.type ?? job.Type,
+    TriggeredBy: opts.triggeredBy,
+    JobID: job.ID,
+    JobModifyIndex: opts.jobModifyIndex,
+    NodeID: '',
+    NodeModifyIndex: 0,
+    DeploymentID: '',
+    Status: opts.status ?? 'pending',
+    StatusDescription: opts.statusDescription ?? '',
+    Wait: 0,
+    WaitUntil: null,
+    NextEval: '',
+    PreviousEval: '',
+    BlockedEval: '',
+    RelatedEvals: null,
+    FailedTGAllocs: null,
+    PlanAnnotations: null,
+    ClassEligibility: null,
+    QuotaLimitReached: '',
+    MissingNonNodeResources: null,
+    EscapedComputedClass: false,
+    AnnotatePlan: false,
+    QueuedAllocations: null,
+    LeaderACL: '',
+    SnapshotIndex: 0,
+    CreateIndex: 0,
+    ModifyIndex: 0,
+    CreateTime: now,
+    ModifyTime: now,
+  };
+}
+
+export function isTerminalEval(e: Evaluation): boolean {
+  return e.Status === 'complete' || e.Status === 'failed' || e.Status === 'canceled';
+}
+
+/** Inserts or replaces an eval at the transaction's index. */
+export function putEval(store: Store, tx: Txn, ev: Evaluation): Evaluation {
+  const prev = store.evals.get(ev.ID);
+  const stored: Evaluation = { ...ev, CreateIndex: prev ? prev.CreateIndex : tx.index, ModifyIndex: tx.index };
+  store.evals.set(stored.ID, stored);
+  const key = jobKey(stored.Namespace, stored.JobID);
+  let ids = store.evalsByJob.get(key);
+  if (!ids) store.evalsByJob.set(key, (ids = new Set()));
+  ids.add(stored.ID);
+  tx.touch('evals');
+  return stored;
+}
+
+export function evalsOfJob(store: Store, namespace: string, jobId: string): Evaluation[] {
+  const ids = store.evalsByJob.get(jobKey(namespace, jobId));
+  const out: Evaluation[] = [];
+  if (ids) for (const id of ids) out.push(store.evals.get(id)!);
+  return out;
+}

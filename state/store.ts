@@ -1,0 +1,137 @@
+// The state store: Nomad's memdb tables as plain maps, one global Raft-like index, and a per-table
+// "last index" row. Every successful write bumps the global index exactly once; a write that throws
+// before `commit` changes nothing, so callers validate first and mutate last.
+
+import { randomUUID } from 'node:crypto';
+import { Watch, type Table } from './watch.js';
+import type { Evaluation, Job, Obj } from './types.js';
+
+export const TABLES = [
+  'namespaces',
+  'node_pools',
+  'jobs',
+  'job_version',
+  'job_summary',
+  'job_submission',
+  'evals',
+  'allocs',
+  'deployment',
+  'periodic_launch',
+  'scaling_event',
+  'scaling_policy',
+  'service_registrations',
+  'nodes',
+] as const;
+
+export interface StoreOptions {
+  /** Unix time in nanoseconds; the simulator's clock in production, a fake in tests. */
+  nowNs?: () => number;
+  newId?: () => string;
+  region?: string;
+}
+
+export function jobKey(namespace: string, id: string): string {
+  return `${namespace}\u0000${id}`;
+}
+
+export class Txn {
+  readonly touched = new Set<Table>();
+  constructor(readonly index: number) {}
+  touch(...tables: Table[]): void {
+    for (const t of tables) this.touched.add(t);
+  }
+}
+
+export class Store {
+  index = 0;
+  private readonly tableIndexes = new Map<Table, number>();
+  readonly watch = new Watch();
+  readonly nowNs: () => number;
+  readonly newId: () => string;
+  readonly region: string;
+
+  readonly namespaces = new Map<string, Obj>();
+  readonly nodePools = new Map<string, Obj>();
+  readonly jobs = new Map<string, Job>();
+  /** Stored versions of each job, newest first. */
+  readonly versions = new Map<string, Job[]>();
+  readonly summaries = new Map<string, Obj>();
+  /** Submissions per job, keyed by version. */
+  readonly submissions = new Map<string, Map<number, Obj>>();
+  readonly evals = new Map<string, Evaluation>();
+  readonly allocs = new Map<string, Obj>();
+  readonly deployments = new Map<string, Obj>();
+  readonly scalingEvents = new Map<string, Obj>();
+  readonly periodicLaunches = new Map<string, Obj>();
+  /** Secondary indexes: job key → IDs, as memdb's `job` indexes. */
+  readonly evalsByJob = new Map<string, Set<string>>();
+  readonly allocsByJob = new Map<string, Set<string>>();
+  readonly deploymentsByJob = new Map<string, Set<string>>();
+
+  constructor(opts: StoreOptions = {}) {
+    this.nowNs = opts.nowNs ?? (() => Date.now() * 1e6);
+    this.newId = opts.newId ?? randomUUID;
+    this.region = opts.region ?? 'global';
+    this.bootstrap();
+  }
+
+  /** What a fresh `nomad agent -dev` holds before the first client write. */
+  private bootstrap(): void {
+    this.write((tx) => {
+      this.namespaces.set('default', defaultNamespace(tx.index));
+      for (const name of ['all', 'default']) this.nodePools.set(name, builtinNodePool(name, tx.index));
+      tx.touch('namespaces', 'node_pools');
+    });
+  }
+
+  tableIndex(table: Table): number {
+    return this.tableIndexes.get(table) ?? 0;
+  }
+
+  latestIndex(): number {
+    let max = 0;
+    for (const v of this.tableIndexes.values()) if (v > max) max = v;
+    return max;
+  }
+
+  /**
+   * Runs one Raft-like write. `fn` must do all its checks before its first mutation: a throw means
+   * nothing was applied and no index was consumed.
+   */
+  write<T>(fn: (tx: Txn) => T): T {
+    const tx = new Txn(this.index + 1);
+    const result = fn(tx);
+    this.index = tx.index;
+    for (const t of tx.touched) this.tableIndexes.set(t, tx.index);
+    this.watch.notify(tx.touched);
+    return result;
+  }
+}
+
+function defaultNamespace(index: number): Obj {
+  return {
+    Name: 'default',
+    Description: 'Default shared namespace',
+    Quota: '',
+    Capabilities: null,
+    NodePoolConfiguration: null,
+    VaultConfiguration: null,
+    ConsulConfiguration: null,
+    Meta: null,
+    Hash: null,
+    CreateIndex: index,
+    ModifyIndex: index,
+  };
+}
+
+function builtinNodePool(name: string, index: number): Obj {
+  return {
+    Name: name,
+    Description:
+      name === 'all' ? 'Node pool with all nodes in the cluster.' : 'Default node pool.',
+    Meta: null,
+    SchedulerConfiguration: null,
+    CreateIndex: index,
+    ModifyIndex: index,
+  };
+}

@@ -1,0 +1,69 @@
+// Test helpers: an in-process server spoken to over HTTP with Fastify's inject, and fixtures.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { createServer, type NomadMock } from '../src/server.js';
+import type { Obj } from '../state/types.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function fixture(name: string): Obj {
+  return JSON.parse(readFileSync(join(root, 'fixtures', 'jobs', `${name}.json`), 'utf8')) as Obj;
+}
+
+export interface Res {
+  status: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  body: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  json: any;
+}
+
+export interface Client {
+  mock: NomadMock;
+  req(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<Res>;
+  get(url: string): Promise<Res>;
+  put(url: string, body?: unknown): Promise<Res>;
+  post(url: string, body?: unknown): Promise<Res>;
+  del(url: string): Promise<Res>;
+  register(job: Obj, extra?: Obj): Promise<Res>;
+  close(): Promise<void>;
+}
+
+/** A fresh server per test; `t.teardown(c.close)` keeps tests independent. */
+export async function client(): Promise<Client> {
+  const mock = createServer({ logLevel: 'silent' });
+  await mock.app.ready();
+  const req = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res> => {
+    const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+    const r = await mock.app.inject({ method: method as 'GET', url, payload, headers });
+    let json: unknown;
+    try {
+      json = r.body === '' ? undefined : JSON.parse(r.body);
+    } catch {
+      json = undefined;
+    }
+    return { status: r.statusCode, headers: r.headers, body: r.body, json };
+  };
+  return {
+    mock,
+    req,
+    get: (url) => req('GET', url),
+    put: (url, body) => req('PUT', url, body),
+    post: (url, body) => req('POST', url, body),
+    del: (url) => req('DELETE', url),
+    register: (job, extra = {}) => req('PUT', '/v1/jobs', { Job: job, ...extra }),
+    close: () => mock.app.close(),
+  };
+}
+
+/** The smallest job Nomad accepts: one group, one task. */
+export function minimalJob(id: string, overrides: Obj = {}): Obj {
+  return {
+    ID: id,
+    TaskGroups: [{ Name: 'web', Tasks: [{ Name: 'server', Driver: 'docker', Config: { image: 'nginx:1.27' } }] }],
+    ...overrides,
+  };
+}
+
+export const index = (r: Res): number => Number(r.headers['x-nomad-index']);
