@@ -8,8 +8,10 @@ import { handleRegister } from './job/crud.js';
 import { jobsListSchema } from './schemas/job.js';
 import { jobStub, listJobs } from '../state/job-queries.js';
 import { compileJobFilter } from './http/filter.js';
+import { RenderCache } from './http/memo.js';
 
 export function jobsRoutes(app: App, ctx: RouteContext): void {
+  const rendered = new RenderCache(ctx.store);
   app.all('/v1/jobs', { schema: jobsListSchema }, async (req, reply) => {
     if (req.method === 'PUT' || req.method === 'POST') return handleRegister(ctx, req, reply, null);
     if (req.method !== 'GET') throw invalidMethod();
@@ -17,13 +19,18 @@ export function jobsRoutes(app: App, ctx: RouteContext): void {
     const opts = parseQueryOptions(q, ctx.config.region);
     const meta = parseBoolParam(q, 'meta');
     const accept = compileJobFilter(opts.filter);
-    const res = await blockingQuery(ctx.store, reply, opts, ['jobs', 'job_summary'], () =>
-      listJobs(ctx.store, { ...opts, accept }),
-    );
+    const key = [opts.namespace, opts.prefix, opts.reverse, opts.perPage, opts.nextToken, opts.filter, meta].join('\u0000');
+    const res = await blockingQuery(ctx.store, reply, opts, ['jobs', 'job_summary'], () => {
+      const hit = rendered.get(key);
+      if (hit) return hit;
+      const page = listJobs(ctx.store, { ...opts, accept });
+      const stubs = page.jobs.map((j) => jobStub(ctx.store, j, meta));
+      const out = { body: stubs, text: `[${stubs.map((s) => cachedJson(s)).join(',')}]`, nextToken: page.nextToken, index: page.index };
+      rendered.set(key, out);
+      return out;
+    });
     setReadMeta(reply, res.index, res.nextToken);
-    const stubs = res.jobs.map((j) => jobStub(ctx.store, j, meta));
-    const compact = `[${stubs.map((s) => cachedJson(s)).join(',')}]`;
-    return sendJson(req, reply, stubs, compact);
+    return sendJson(req, reply, res.body, res.text);
   });
 
   for (const path of ['/v1/jobs/parse', '/v1/jobs/statuses']) {

@@ -54,7 +54,6 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store): No
   const config: Config = { ...DEFAULTS, ...overrides };
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
-    disableRequestLogging: true,
     exposeHeadRoutes: false,
     bodyLimit: 64 * 1024 * 1024,
     routerOptions: { querystringParser: firstValueQuery, maxParamLength: 4096 },
