@@ -1,173 +1,613 @@
-// Request bodies decoded as Go's encoding/json decodes them into Nomad's request structs: keys
-// matched case-insensitively to field names (output uses the canonical names), unknown keys dropped,
-// map keys kept verbatim, and the first type mismatch reported in Go's words, e.g.
-// `json: cannot unmarshal string into Go struct field TaskGroup.Job.TaskGroups.Count of type int`
-// (Go names the innermost struct, then the field path from the root).
-import { GoJsonError, readFirstValue } from './gojson.js';
-import { ROOTS, STRUCTS, type Fields } from './api-types.js';
+// Request bodies decoded the way Nomad's HTTP agent decodes them: Go's encoding/json Decoder
+// (`json.NewDecoder(body).Decode(&out)`) into the API/server structs described in decode-types.ts.
+//
+// What a client sees, and what this reproduces:
+//   - Syntax: only the first JSON value is read (trailing bytes ignored); malformed input fails with
+//     Go's scanner message (`invalid character 'x' looking for beginning of value`, `unexpected EOF`,
+//     whitespace-only → `EOF`); see decode-scanner.ts.
+//   - Keys match Go field names exactly, else case-insensitively (ASCII folding, plus Go's K→K and
+//     ſ→S); the decoded object uses the canonical Go names; unknown keys are dropped; keys inside map
+//     and interface{} values are kept verbatim. Fields of embedded structs (WriteRequest, …) sit at
+//     the level of the embedding struct.
+//   - Types: the first value whose JSON kind does not fit the Go type fails the whole decode with
+//     `json: cannot unmarshal <kind> into Go struct field <Struct>.<path> of type <type>`, where
+//     <Struct> is the innermost struct being decoded (Go's errorContext.Struct) and <path> the Go field
+//     names from the root, embedded structs included (Go ≥ 1.24), no slice indexes or map keys — e.g.
+//     `TaskGroup.Job.TaskGroups.Count`. Numbers that do not fit an integer type name the literal
+//     (`number 1.5`, `number -1`); a mismatch on the root value reads `… into Go value of type api.X`.
+//     Durations are integer nanoseconds. `[]byte` takes standard base64 (Go's `illegal base64 data at
+//     input byte N` otherwise) or an array of byte values.
+//
+// Shape of the decoded value:
+//   - objects use canonical field names; absent keys stay absent;
+//   - JSON null in a struct field is kept as `null` (Go: nil pointer/slice/map, or "no effect" on
+//     a non-pointer field — a repeated key then keeps the earlier value); in a slice element or map
+//     value of non-nullable type it becomes Go's zero value ("", 0, false, {});
+//   - a top-level `null` body decodes to `null`;
+//   - integers are JS numbers (uint64/int64 beyond 2^53 lose precision, range checks are exact);
+//     interface{} numbers are float64 as in Go; `[]byte` comes out as canonical base64 text;
+//   - a key given twice decodes into the same place as Go does: structs merge, scalars are
+//     overwritten, slices are re-filled element by element, maps gain keys.
+import { GoSyntaxError, scanFirstValue } from './decode-scanner.js';
+import { goBase64Decode } from './decode-base64.js';
+import {
+  Kind,
+  ROOT_TYPES,
+  apiTypes,
+  goType,
+  serverTypes,
+  type FieldDesc,
+  type GoType,
+  type RequestRoot,
+  type StructDesc,
+} from './decode-types.js';
 
-export type DecodeResult<T = unknown> = { ok: true; value: T } | { ok: false; error: string };
-export type RequestRoot = keyof typeof ROOTS;
-export { STRUCTS as apiTypes };
+export type DecodeResult<T = any> = { ok: true; value: T } | { ok: false; error: string }; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type { RequestRoot, GoType, StructDesc, FieldDesc };
+export { apiTypes, serverTypes };
 
-const INT_RANGES: Record<string, [number, number]> = {
-  int: [-(2 ** 63), 2 ** 63 - 1],
-  int64: [-(2 ** 63), 2 ** 63 - 1],
-  'time.Duration': [-(2 ** 63), 2 ** 63 - 1],
-  int8: [-128, 127],
-  uint8: [0, 255],
-  uint64: [0, 2 ** 64 - 1],
-};
+/** The first type mismatch; decoding stops there (the syntax was already checked in full). */
+class Mismatch extends Error {}
 
-interface Ctx {
-  pkg: string;
-  struct: string;
-  stack: string[];
-  error: string | null;
+/** Returned by `value` for a JSON null that leaves a non-nullable Go value untouched. */
+const NOOP = Symbol('noop');
+
+const FLOAT64: GoType = goType(Kind.Float, 'float64', false, { bits: 64 });
+const MAX_FLOAT32 = 3.4028234663852886e38;
+
+const rootTypes = new Map<RequestRoot, GoType>();
+for (const [root, desc] of Object.entries(ROOT_TYPES) as [RequestRoot, StructDesc][]) {
+  const struct = goType(Kind.Struct, `${desc.pkg}.${desc.name}`, false, { struct: desc });
+  // Nomad decodes into a pointer held in an interface: a top-level null leaves the struct alone.
+  rootTypes.set(root, goType(Kind.Ptr, `*${struct.goName}`, true, { elem: struct }));
 }
 
-/** Lower-cased field name → canonical name, per struct. */
-const foldCache = new Map<Fields, Map<string, string>>();
-function folded(fields: Fields): Map<string, string> {
-  let m = foldCache.get(fields);
-  if (!m) {
-    m = new Map();
-    for (const name of Object.keys(fields)) if (!m.has(name.toLowerCase())) m.set(name.toLowerCase(), name);
-    foldCache.set(fields, m);
-  }
-  return m;
-}
-
-function kindOf(v: unknown): string {
-  if (Array.isArray(v)) return 'array';
-  if (typeof v === 'object') return 'object';
-  if (typeof v === 'boolean') return 'bool';
-  return typeof v; // string | number
-}
-
-function goTypeName(type: string, pkg: string): string {
-  if (type in STRUCTS) return `${pkg}.${type}`;
-  if (type.startsWith('[]') && type.slice(2) in STRUCTS) return `[]*${pkg}.${type.slice(2)}`;
-  if (type.startsWith('map[string]') && type.slice(11) in STRUCTS) return `map[string]*${pkg}.${type.slice(11)}`;
-  return type.replace('interface{}', 'interface {}');
-}
-
-function mismatch(ctx: Ctx, value: string, type: string): undefined {
-  if (ctx.error === null) {
-    ctx.error = `json: cannot unmarshal ${value} into Go struct field ${ctx.struct}.${ctx.stack.join('.')} of type ${goTypeName(type, ctx.pkg)}`;
-  }
-  return undefined;
-}
-
-const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-function decodeBytes(v: string, ctx: Ctx): string | undefined {
-  const clean = v.replace(/[\r\n]/g, '');
-  const bad = clean.length % 4 !== 0 || !B64.test(clean) ? firstBadBase64Byte(clean) : -1;
-  if (bad >= 0) {
-    if (ctx.error === null) ctx.error = `illegal base64 data at input byte ${bad}`;
-    return undefined;
-  }
-  return clean;
-}
-
-/** Where Go's StdEncoding would report the input corrupt (first bad byte, or the short quantum). */
-function firstBadBase64Byte(s: string): number {
-  const pad = s.indexOf('=');
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (c === '=') {
-      if (s.slice(i).replace(/=/g, '') !== '' || s.length - i > 2) return i;
-      continue;
+/** ASCII case folding of a key (with Go's extra K and ſ); null when it holds any other non-ASCII. */
+function foldKey(k: string): string | null {
+  let out = '';
+  for (let i = 0; i < k.length; i++) {
+    let c = k.charCodeAt(i);
+    if (c >= 0x61 && c <= 0x7a) c -= 32;
+    else if (c >= 0x80) {
+      if (c === 0x212a) c = 0x4b; // KELVIN SIGN → K
+      else if (c === 0x17f) c = 0x53; // LATIN SMALL LETTER LONG S → S
+      else return null; // cannot fold onto an ASCII field name
     }
-    if (!/[A-Za-z0-9+/]/.test(c)) return i;
+    out += String.fromCharCode(c);
   }
-  return pad >= 0 ? pad : s.length - (s.length % 4);
-}
-
-function decode(v: unknown, type: string, ctx: Ctx): unknown {
-  if (v === null) return null;
-  switch (type) {
-    case 'string':
-      return typeof v === 'string' ? v : mismatch(ctx, kindOf(v), type);
-    case 'bool':
-      return typeof v === 'boolean' ? v : mismatch(ctx, kindOf(v), type);
-    case 'float64':
-      return typeof v === 'number' ? v : mismatch(ctx, kindOf(v), type);
-    case 'interface{}':
-      return v;
-    case '[]byte':
-      return typeof v === 'string' ? decodeBytes(v, ctx) : mismatch(ctx, kindOf(v), type);
-  }
-  const range = INT_RANGES[type];
-  if (range) {
-    if (typeof v !== 'number') return mismatch(ctx, kindOf(v), type);
-    if (!Number.isInteger(v) || v < range[0] || v > range[1]) return mismatch(ctx, `number ${String(v)}`, type);
-    return v;
-  }
-  if (type.startsWith('[]')) {
-    if (!Array.isArray(v)) return mismatch(ctx, kindOf(v), type);
-    const elem = type.slice(2);
-    return v.map((x) => decode(x, elem, ctx));
-  }
-  if (type.startsWith('map[string]')) {
-    if (typeof v !== 'object' || Array.isArray(v)) return mismatch(ctx, kindOf(v), type);
-    const elem = type.slice(11);
-    if (elem === 'interface{}') return v;
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v as object)) {
-      Object.defineProperty(out, k, { value: decode(x, elem, ctx), enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-  }
-  const fields = STRUCTS[type];
-  if (!fields) throw new Error(`decode: unknown type ${type}`);
-  if (typeof v !== 'object' || Array.isArray(v)) return mismatch(ctx, kindOf(v), type);
-  return decodeStruct(v as Record<string, unknown>, type, fields, ctx);
-}
-
-function decodeStruct(obj: Record<string, unknown>, name: string, fields: Fields, ctx: Ctx): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const fold = folded(fields);
-  const outerStruct = ctx.struct;
-  for (const [key, value] of Object.entries(obj)) {
-    const field = key in fields ? key : fold.get(key.toLowerCase());
-    if (field === undefined) continue;
-    ctx.struct = name;
-    ctx.stack.push(field);
-    const decoded = decode(value, fields[field]!, ctx);
-    ctx.stack.pop();
-    if (decoded !== undefined) out[field] = decoded;
-  }
-  ctx.struct = outerStruct;
   return out;
 }
 
-function parse(body: Buffer | string): unknown {
-  const text = typeof body === 'string' ? body : body.toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch {
-    // Slow path: Go's decoder reads the first value only and has its own messages.
-    return readFirstValue(text);
+function zeroOf(t: GoType): unknown {
+  switch (t.kind) {
+    case Kind.String:
+      return '';
+    case Kind.Bool:
+      return false;
+    case Kind.Int:
+    case Kind.Uint:
+    case Kind.Float:
+      return 0;
+    case Kind.Struct:
+      return {};
+    default:
+      return null;
   }
 }
 
+function setKey(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    obj[key] = value;
+  }
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+// Buffer's own slice-to-string methods skip toString()'s argument handling; fall back if absent.
+type Slicer = (b: Buffer, start: number, end: number) => string;
+const proto = Buffer.prototype as unknown as Record<string, unknown>;
+const latin1: Slicer =
+  typeof proto.latin1Slice === 'function'
+    ? (b, s, e) => (b as unknown as { latin1Slice(s: number, e: number): string }).latin1Slice(s, e)
+    : (b, s, e) => b.toString('latin1', s, e);
+const utf8: Slicer =
+  typeof proto.utf8Slice === 'function'
+    ? (b, s, e) => (b as unknown as { utf8Slice(s: number, e: number): string }).utf8Slice(s, e)
+    : (b, s, e) => b.toString('utf8', s, e);
+
+function hex4(b: Buffer, i: number): number {
+  let v = 0;
+  for (let k = 0; k < 4; k++) {
+    const c = b[i + k]!;
+    v = v * 16 + (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57);
+  }
+  return v;
+}
+
+// Short ASCII strings recur across bodies (drivers, keys of maps, labels): keep one copy of each
+// instead of allocating a new string every time (a small direct-mapped cache, checked byte-wise).
+const INTERN_MAX = 32;
+const INTERN_SLOTS = 4096;
+const interned: (string | undefined)[] = new Array(INTERN_SLOTS);
+
+/** Letters compare case-insensitively (ASCII), everything else exactly. */
+function foldEq(x: number, y: number): boolean {
+  if (x === y) return true;
+  const lx = x | 0x20;
+  return lx === (y | 0x20) && lx >= 0x61 && lx <= 0x7a;
+}
+
+class Decoder {
+  p = 0;
+  /** Go's errorContext as a stack of (struct, field) being decoded; the top struct is Struct. */
+  private readonly fieldStack: FieldDesc[] = [];
+  private readonly ownerStack: StructDesc[] = [];
+  private sp = 0;
+
+  constructor(
+    private readonly b: Buffer,
+    private readonly end: number,
+  ) {}
+
+  ws(): void {
+    const b = this.b;
+    let p = this.p;
+    let c = b[p];
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p];
+    this.p = p;
+  }
+
+  mismatch(what: string, t: GoType): never {
+    if (this.sp === 0) throw new Mismatch(`json: cannot unmarshal ${what} into Go value of type ${t.goName}`);
+    const path: string[] = [];
+    for (let i = 0; i < this.sp; i++) {
+      const f = this.fieldStack[i]!;
+      path.push(...f.via, f.name);
+    }
+    const struct = this.ownerStack[this.sp - 1]!.name;
+    throw new Mismatch(`json: cannot unmarshal ${what} into Go struct field ${struct}.${path.join('.')} of type ${t.goName}`);
+  }
+
+  /** Decodes the value at `p` (not whitespace) into Go type `t`; `prev` is what the target already holds. */
+  value(t: GoType, prev: unknown): unknown {
+    const c = this.b[this.p];
+    if (c === 0x6e) {
+      this.p += 4;
+      return t.nullable ? null : NOOP;
+    }
+    while (t.kind === Kind.Ptr) t = t.elem!;
+    switch (c) {
+      case 0x7b: // {
+        if (t.kind === Kind.Struct) return this.structValue(t.struct!, prev);
+        if (t.kind === Kind.Map) return this.mapValue(t, prev);
+        if (t.kind === Kind.Any) return this.anyValue();
+        return this.mismatch('object', t);
+      case 0x5b: // [
+        if (t.kind === Kind.Slice) return this.sliceValue(t, prev);
+        if (t.kind === Kind.Bytes) return this.byteArray(t);
+        if (t.kind === Kind.Any) return this.anyValue();
+        return this.mismatch('array', t);
+      case 0x22: // "
+        if (t.kind === Kind.String || t.kind === Kind.Any) return this.str();
+        if (t.kind === Kind.Bytes) return this.base64();
+        return this.mismatch('string', t);
+      case 0x74: // true
+      case 0x66: // false
+        if (t.kind === Kind.Bool || t.kind === Kind.Any) {
+          this.p += c === 0x74 ? 4 : 5;
+          return c === 0x74;
+        }
+        return this.mismatch('bool', t);
+      default:
+        return this.numberValue(t);
+    }
+  }
+
+  /**
+   * Reads the object key at `p` and finds the struct field it names: exact match first, then ASCII
+   * case-insensitive (first such field in declaration order), matched on the bytes so unknown keys
+   * cost no string. Keys with escapes or non-ASCII bytes take the string path (Go's K/ſ folding).
+   */
+  fieldFor(s: StructDesc): FieldDesc | undefined {
+    const b = this.b;
+    const start = this.p + 1;
+    let i = start;
+    let c = b[i]!;
+    while (c !== 0x22 && c !== 0x5c && c < 0x80) c = b[++i]!;
+    if (c !== 0x22) {
+      const key = this.str();
+      const f = s.exact.get(key);
+      if (f !== undefined) return f;
+      const folded = foldKey(key);
+      return folded === null ? undefined : s.folded.get(folded);
+    }
+    this.p = i + 1;
+    const candidates = s.byLength[i - start];
+    if (candidates === undefined) return undefined;
+    outer: for (const f of candidates) {
+      const name = f.name;
+      for (let k = 0; k < name.length; k++) if (b[start + k] !== name.charCodeAt(k)) continue outer;
+      return f;
+    }
+    folded: for (const f of candidates) {
+      const name = f.name;
+      for (let k = 0; k < name.length; k++) if (!foldEq(b[start + k]!, name.charCodeAt(k))) continue folded;
+      return f;
+    }
+    return undefined;
+  }
+
+  structValue(s: StructDesc, prev: unknown): Record<string, unknown> {
+    const b = this.b;
+    const out: Record<string, unknown> = isPlainObject(prev) ? prev : {};
+    this.p++;
+    this.ws();
+    if (b[this.p] === 0x7d) {
+      this.p++;
+      return out;
+    }
+    for (;;) {
+      const f = this.fieldFor(s);
+      this.ws();
+      this.p++; // :
+      this.ws();
+      if (f === undefined) {
+        this.skip();
+      } else {
+        const sp = this.sp++;
+        this.fieldStack[sp] = f;
+        this.ownerStack[sp] = s;
+        const name = f.name;
+        const before = out[name];
+        const v = this.value(f.type, before);
+        if (v !== NOOP) out[name] = v;
+        else if (before === undefined) out[name] = null;
+        this.sp = sp;
+      }
+      this.ws();
+      if (b[this.p++] === 0x2c) {
+        this.ws();
+        continue;
+      }
+      return out; // }
+    }
+  }
+
+  sliceValue(t: GoType, prev: unknown): unknown[] {
+    const b = this.b;
+    const et = t.elem!;
+    const old = Array.isArray(prev) ? prev : undefined;
+    const out: unknown[] = [];
+    this.p++;
+    this.ws();
+    if (b[this.p] === 0x5d) {
+      this.p++;
+      return out;
+    }
+    for (let i = 0; ; i++) {
+      const pe = old !== undefined && i < old.length ? old[i] : undefined;
+      const v = this.value(et, pe);
+      out.push(v !== NOOP ? v : pe !== undefined ? pe : zeroOf(et));
+      this.ws();
+      if (b[this.p++] === 0x2c) {
+        this.ws();
+        continue;
+      }
+      return out; // ]
+    }
+  }
+
+  mapValue(t: GoType, prev: unknown): Record<string, unknown> {
+    const b = this.b;
+    const et = t.elem!;
+    const out: Record<string, unknown> = isPlainObject(prev) ? prev : {};
+    this.p++;
+    this.ws();
+    if (b[this.p] === 0x7d) {
+      this.p++;
+      return out;
+    }
+    for (;;) {
+      const key = this.str();
+      this.ws();
+      this.p++; // :
+      this.ws();
+      const v = this.value(et, undefined); // Go decodes each map value into a fresh element
+      setKey(out, key, v === NOOP ? zeroOf(et) : v);
+      this.ws();
+      if (b[this.p++] === 0x2c) {
+        this.ws();
+        continue;
+      }
+      return out; // }
+    }
+  }
+
+  /** interface{}: bool, float64, string, []interface{}, map[string]interface{}, nil. */
+  anyValue(): unknown {
+    const b = this.b;
+    const c = b[this.p];
+    switch (c) {
+      case 0x7b: {
+        const out: Record<string, unknown> = {};
+        this.p++;
+        this.ws();
+        if (b[this.p] === 0x7d) {
+          this.p++;
+          return out;
+        }
+        for (;;) {
+          const key = this.str();
+          this.ws();
+          this.p++;
+          this.ws();
+          setKey(out, key, this.anyValue());
+          this.ws();
+          if (b[this.p++] === 0x2c) {
+            this.ws();
+            continue;
+          }
+          return out;
+        }
+      }
+      case 0x5b: {
+        const out: unknown[] = [];
+        this.p++;
+        this.ws();
+        if (b[this.p] === 0x5d) {
+          this.p++;
+          return out;
+        }
+        for (;;) {
+          out.push(this.anyValue());
+          this.ws();
+          if (b[this.p++] === 0x2c) {
+            this.ws();
+            continue;
+          }
+          return out;
+        }
+      }
+      case 0x22:
+        return this.str();
+      case 0x74:
+        this.p += 4;
+        return true;
+      case 0x66:
+        this.p += 5;
+        return false;
+      case 0x6e:
+        this.p += 4;
+        return null;
+      default:
+        return this.numberValue(FLOAT64);
+    }
+  }
+
+  numberValue(t: GoType): unknown {
+    const b = this.b;
+    const start = this.p;
+    let p = start;
+    const neg = b[p] === 0x2d;
+    if (neg) p++;
+    // Integer part, accumulated exactly while it has at most 15 digits.
+    let v = 0;
+    const digits0 = p;
+    for (; p < this.end; p++) {
+      const c = b[p]!;
+      if (c < 0x30 || c > 0x39) break;
+      v = v * 10 + (c - 0x30);
+    }
+    const nDigits = p - digits0;
+    let integral = true;
+    for (; p < this.end; p++) {
+      const c = b[p]!;
+      if ((c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d) integral = false;
+      else break;
+    }
+    this.p = p;
+    if ((t.kind === Kind.Int || t.kind === Kind.Uint) && integral && nDigits <= 15) {
+      // ParseUint accepts no sign at all, not even "-0".
+      const n = neg ? -v : v;
+      if ((t.kind === Kind.Uint && neg) || n < t.minN! || n > t.maxN!) {
+        return this.mismatch(`number ${latin1(b, start, p)}`, t);
+      }
+      return n === 0 ? 0 : n;
+    }
+    const lit = latin1(b, start, p);
+    switch (t.kind) {
+      case Kind.Int:
+      case Kind.Uint: {
+        if (!integral || (t.kind === Kind.Uint && neg)) return this.mismatch(`number ${lit}`, t);
+        const big = BigInt(lit);
+        if (big < t.min! || big > t.max!) return this.mismatch(`number ${lit}`, t);
+        return Number(big);
+      }
+      case Kind.Float:
+      case Kind.Any: {
+        const n = Number(lit);
+        const limit = t.bits === 32 ? MAX_FLOAT32 : Number.MAX_VALUE;
+        if (!(Math.abs(n) <= limit)) return this.mismatch(`number ${lit}`, t.kind === Kind.Any ? FLOAT64 : t);
+        return n;
+      }
+      default:
+        return this.mismatch('number', t);
+    }
+  }
+
+  /** A JSON string into []byte: Go's base64.StdEncoding; returned as canonical base64. */
+  base64(): string {
+    const start = this.p + 1;
+    const s = this.str();
+    // Go decodes the unquoted bytes; with no escapes and only ASCII (same length as the text)
+    // those are the raw bytes of the body.
+    const raw = this.p - 1 - start === s.length ? this.b.subarray(start, this.p - 1) : Buffer.from(s, 'utf8');
+    const r = goBase64Decode(raw);
+    if (!r.ok) throw new Mismatch(`illegal base64 data at input byte ${r.offset}`);
+    return Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.length).toString('base64');
+  }
+
+  /** A JSON array into []byte: one uint8 per element. */
+  byteArray(t: GoType): string {
+    const bytes = this.sliceValue(goType(Kind.Slice, t.goName, true, { elem: t.elem }), undefined);
+    return Buffer.from(bytes as number[]).toString('base64');
+  }
+
+  /** Reads a string at `p` (the opening quote) and returns its Go-unquoted text. */
+  str(): string {
+    const b = this.b;
+    const start = this.p + 1;
+    let i = start;
+    let h = 0;
+    let c = b[i]!;
+    while (c !== 0x22 && c !== 0x5c && c < 0x80) {
+      h = (Math.imul(h, 31) + c) | 0;
+      c = b[++i]!;
+    }
+    if (c === 0x22) {
+      this.p = i + 1;
+      const len = i - start;
+      if (len > INTERN_MAX) return latin1(b, start, i);
+      const slot = (h ^ (h >>> 12) ^ len) & (INTERN_SLOTS - 1);
+      const cached = interned[slot];
+      if (cached !== undefined && cached.length === len) {
+        let k = 0;
+        while (k < len && cached.charCodeAt(k) === b[start + k]) k++;
+        if (k === len) return cached;
+      }
+      const s = latin1(b, start, i);
+      interned[slot] = s;
+      return s;
+    }
+    // Escapes or non-ASCII bytes.
+    for (;;) {
+      if (c === 0x5c) return this.strEscaped(start);
+      if (c === 0x22) {
+        this.p = i + 1;
+        return utf8(b, start, i);
+      }
+      c = b[++i]!;
+    }
+  }
+
+  strEscaped(start: number): string {
+    const b = this.b;
+    let out = '';
+    let seg = start;
+    let i = start;
+    for (;;) {
+      const c = b[i]!;
+      if (c === 0x22) {
+        out += utf8(b, seg, i);
+        this.p = i + 1;
+        return out;
+      }
+      if (c !== 0x5c) {
+        i++;
+        continue;
+      }
+      out += utf8(b, seg, i);
+      const e = b[i + 1]!;
+      i += 2;
+      switch (e) {
+        case 0x62: out += '\b'; break;
+        case 0x66: out += '\f'; break;
+        case 0x6e: out += '\n'; break;
+        case 0x72: out += '\r'; break;
+        case 0x74: out += '\t'; break;
+        case 0x75: {
+          let r = hex4(b, i);
+          i += 4;
+          if (r >= 0xd800 && r < 0xe000) {
+            // A surrogate: valid only as a high/low pair of \u escapes, else U+FFFD (Go's unquote).
+            if (r < 0xdc00 && b[i] === 0x5c && b[i + 1] === 0x75) {
+              const r2 = hex4(b, i + 2);
+              if (r2 >= 0xdc00 && r2 < 0xe000) {
+                out += String.fromCharCode(r, r2);
+                i += 6;
+                break;
+              }
+            }
+            r = 0xfffd;
+          }
+          out += String.fromCharCode(r);
+          break;
+        }
+        default: // \\ \/ \"
+          out += String.fromCharCode(e);
+      }
+      seg = i;
+    }
+  }
+
+  /** Skips the value at `p` (already known to be valid JSON). */
+  skip(): void {
+    const b = this.b;
+    let p = this.p;
+    const c = b[p];
+    if (c === 0x22) {
+      p = skipString(b, p);
+    } else if (c === 0x7b || c === 0x5b) {
+      let depth = 0;
+      for (;;) {
+        const ch = b[p];
+        if (ch === 0x22) {
+          p = skipString(b, p);
+          continue;
+        }
+        if (ch === 0x7b || ch === 0x5b) depth++;
+        else if (ch === 0x7d || ch === 0x5d) {
+          if (--depth === 0) {
+            p++;
+            break;
+          }
+        }
+        p++;
+      }
+    } else {
+      p++;
+      for (; p < this.end; p++) {
+        const ch = b[p];
+        if (ch === 0x2c || ch === 0x7d || ch === 0x5d || ch === 0x20 || ch === 0x0a || ch === 0x0d || ch === 0x09) break;
+      }
+    }
+    this.p = p;
+  }
+}
+
+function skipString(b: Buffer, p: number): number {
+  let i = p + 1;
+  for (;;) {
+    const c = b[i];
+    if (c === 0x22) return i + 1;
+    i += c === 0x5c ? 2 : 1;
+  }
+}
+
+/**
+ * Decodes a request body into the Go type Nomad uses for `root`. The HTTP layer answers an empty
+ * body itself (`Request body is empty`); here whitespace-only input is Go's `EOF`.
+ */
 export function decodeRequest(root: RequestRoot, body: Buffer | string): DecodeResult {
-  let raw: unknown;
+  const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  let end: number;
   try {
-    raw = parse(body);
+    end = scanFirstValue(buf);
   } catch (err) {
-    if (err instanceof GoJsonError) return { ok: false, error: err.message };
+    if (err instanceof GoSyntaxError) return { ok: false, error: err.message };
     throw err;
   }
-  const spec = ROOTS[root]!;
-  if (raw === null) return { ok: true, value: null };
-  if (typeof raw !== 'object' || Array.isArray(raw)) {
-    return { ok: false, error: `json: cannot unmarshal ${kindOf(raw)} into Go value of type ${spec.goType}` };
+  const type = rootTypes.get(root);
+  if (!type) throw new Error(`decodeRequest: unknown request root ${String(root)}`);
+  const d = new Decoder(buf, end);
+  d.ws();
+  try {
+    return { ok: true, value: d.value(type, undefined) };
+  } catch (err) {
+    if (err instanceof Mismatch) return { ok: false, error: err.message };
+    throw err;
   }
-  const pkg = spec.goType.split('.')[0]!;
-  const ctx: Ctx = { pkg, struct: root, stack: [], error: null };
-  const value = decodeStruct(raw as Record<string, unknown>, root, spec.fields, ctx);
-  return ctx.error === null ? { ok: true, value } : { ok: false, error: ctx.error };
 }
