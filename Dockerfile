@@ -1,0 +1,32 @@
+# syntax=docker/dockerfile:1
+# Build stage: compile TypeScript with the dev toolchain.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts
+COPY tsconfig.json ./
+COPY src ./src
+COPY routes ./routes
+COPY state ./state
+COPY test ./test
+COPY bench ./bench
+RUN npx tsc -p tsconfig.json
+
+# Runtime stage: production dependencies and compiled JavaScript only, run as the unprivileged node user.
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    NOMAD_MOCK_BIND=0.0.0.0 \
+    NOMAD_MOCK_PORT=4646
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/routes ./dist/routes
+COPY --from=build /app/dist/state ./dist/state
+COPY fixtures ./fixtures
+USER node
+EXPOSE 4646
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.NOMAD_MOCK_PORT||4646)+'/v1/agent/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# Exec form so SIGTERM reaches node directly and the server closes cleanly.
+CMD ["node", "dist/src/cli.js"]
