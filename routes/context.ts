@@ -2,11 +2,15 @@ import type { FastifyInstance, FastifyBaseLogger, RawServerDefault, RawRequestDe
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Store } from '../state/store.js';
 import type { Config } from '../src/config.js';
+import type { Clock } from '../src/clock.js';
+import type { Simulator } from '../src/sim/index.js';
 
-/** What every route plugin is given: the store and the agent configuration. */
+/** What every route plugin is given: the store, the agent configuration, the clock and simulator. */
 export interface RouteContext {
   store: Store;
   config: Config;
+  clock: Clock;
+  sim: Simulator | null;
 }
 
 export type App = FastifyInstance<

@@ -1,10 +1,25 @@
 // Runtime configuration: embedded defaults, overridden by NOMAD_MOCK_* env vars, overridden by flags.
 
+import { readFileSync } from 'node:fs';
+import type { NodeSpec } from '../state/nodes.js';
+
 export interface Config {
   port: number;
   bind: string;
   logLevel: string;
   region: string;
+  /** `scaled` (simulated time runs timeScale× faster than the wall clock) or `manual`. */
+  clock: string;
+  timeScale: number;
+  nodes: number;
+  datacenters: string;
+  nodePool: string;
+  nodeCpu: number;
+  nodeMemory: number;
+  /** A JSON file: `{ "nodes": [NodeSpec…] }` replaces the generated nodes. */
+  configFile: string;
+  /** Filled from configFile; not a flag. */
+  nodeSpecs?: NodeSpec[];
 }
 
 export const DEFAULTS: Config = {
@@ -12,7 +27,17 @@ export const DEFAULTS: Config = {
   bind: '127.0.0.1',
   logLevel: 'warn',
   region: 'global',
+  clock: 'scaled',
+  timeScale: 100,
+  nodes: 1,
+  datacenters: 'dc1',
+  nodePool: 'default',
+  nodeCpu: 10000,
+  nodeMemory: 16384,
+  configFile: '',
 };
+
+const NUMERIC: (keyof Config)[] = ['timeScale', 'nodes', 'nodeCpu', 'nodeMemory'];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -21,6 +46,14 @@ export const FLAGS: { flag: string; env: string; key: keyof Config; help: string
   { flag: '--bind', env: 'NOMAD_MOCK_BIND', key: 'bind', help: 'address to bind' },
   { flag: '--log-level', env: 'NOMAD_MOCK_LOG_LEVEL', key: 'logLevel', help: `one of ${LOG_LEVELS.join(', ')}` },
   { flag: '--region', env: 'NOMAD_MOCK_REGION', key: 'region', help: "the agent's region" },
+  { flag: '--clock', env: 'NOMAD_MOCK_CLOCK', key: 'clock', help: 'scaled (simulated time runs --time-scale times faster) or manual (moves only when told)' },
+  { flag: '--time-scale', env: 'NOMAD_MOCK_TIME_SCALE', key: 'timeScale', help: 'simulated milliseconds per wall-clock millisecond in scaled mode' },
+  { flag: '--nodes', env: 'NOMAD_MOCK_NODES', key: 'nodes', help: 'number of simulated client nodes' },
+  { flag: '--datacenters', env: 'NOMAD_MOCK_DATACENTERS', key: 'datacenters', help: 'comma-separated datacenters the nodes are spread over' },
+  { flag: '--node-pool', env: 'NOMAD_MOCK_NODE_POOL', key: 'nodePool', help: 'node pool of the simulated nodes' },
+  { flag: '--node-cpu', env: 'NOMAD_MOCK_NODE_CPU', key: 'nodeCpu', help: 'CPU of each node in MHz' },
+  { flag: '--node-memory', env: 'NOMAD_MOCK_NODE_MEMORY', key: 'nodeMemory', help: 'memory of each node in MB' },
+  { flag: '--config', env: 'NOMAD_MOCK_CONFIG', key: 'configFile', help: 'JSON file with {"nodes": [{name, datacenter, nodePool, nodeClass, cpu, memoryMB, diskMB, attributes, meta}]}' },
 ];
 
 export class ConfigError extends Error {}
@@ -30,12 +63,59 @@ function assign(cfg: Config, key: keyof Config, value: string, source: string): 
     const n = Number(value);
     if (!/^\d+$/.test(value) || n > 65535) throw new ConfigError(`${source}: invalid port ${JSON.stringify(value)}`);
     cfg.port = n;
+  } else if (NUMERIC.includes(key)) {
+    const n = Number(value);
+    if (!/^\d+(\.\d+)?$/.test(value) || n <= 0 || (key !== 'timeScale' && !Number.isInteger(n))) {
+      throw new ConfigError(`${source}: invalid number ${JSON.stringify(value)}`);
+    }
+    (cfg[key] as number) = n;
+  } else if (key === 'clock') {
+    if (value !== 'scaled' && value !== 'manual') throw new ConfigError(`${source}: clock must be scaled or manual`);
+    cfg.clock = value;
   } else if (key === 'logLevel') {
     if (!LOG_LEVELS.includes(value)) throw new ConfigError(`${source}: invalid log level ${JSON.stringify(value)}`);
     cfg.logLevel = value;
   } else {
     if (value === '') throw new ConfigError(`${source}: empty value`);
-    cfg[key] = value;
+    (cfg[key] as string) = value;
+  }
+}
+
+/** The simulated nodes: from the config file if it lists any, else generated from the flags. */
+export function nodeSpecs(cfg: Config): NodeSpec[] {
+  if (cfg.nodeSpecs) return cfg.nodeSpecs;
+  const dcs = cfg.datacenters.split(',').map((d) => d.trim()).filter(Boolean);
+  return Array.from({ length: cfg.nodes }, (_, i) => ({
+    name: `mock-node-${i + 1}`,
+    datacenter: dcs[i % dcs.length] ?? 'dc1',
+    nodePool: cfg.nodePool,
+    cpu: cfg.nodeCpu,
+    memoryMB: cfg.nodeMemory,
+    diskMB: 100 * 1024,
+  }));
+}
+
+function loadConfigFile(cfg: Config): void {
+  if (!cfg.configFile) return;
+  let parsed: { nodes?: Partial<NodeSpec>[] };
+  try {
+    parsed = JSON.parse(readFileSync(cfg.configFile, 'utf8')) as typeof parsed;
+  } catch (err) {
+    throw new ConfigError(`${cfg.configFile}: ${(err as Error).message}`);
+  }
+  if (parsed.nodes !== undefined) {
+    if (!Array.isArray(parsed.nodes) || parsed.nodes.length === 0) throw new ConfigError(`${cfg.configFile}: "nodes" must be a non-empty array`);
+    cfg.nodeSpecs = parsed.nodes.map((n, i) => ({
+      name: n.name ?? `mock-node-${i + 1}`,
+      datacenter: n.datacenter ?? 'dc1',
+      nodePool: n.nodePool ?? 'default',
+      nodeClass: n.nodeClass,
+      cpu: n.cpu ?? cfg.nodeCpu,
+      memoryMB: n.memoryMB ?? cfg.nodeMemory,
+      diskMB: n.diskMB ?? 100 * 1024,
+      attributes: n.attributes,
+      meta: n.meta,
+    }));
   }
 }
 
@@ -55,6 +135,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'he
     if (value === undefined) throw new ConfigError(`${name} needs a value`);
     assign(cfg, f.key, value, name);
   }
+  loadConfigFile(cfg);
   return cfg;
 }
 

@@ -3,16 +3,27 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Store } from '../state/store.js';
-import { DEFAULTS, type Config } from './config.js';
+import { DEFAULTS, nodeSpecs, type Config } from './config.js';
 import { registerRoutes } from '../routes/index.js';
 import { sendError } from '../routes/http/reply.js';
 import { HttpError } from '../routes/http/errors.js';
 import { RpcError } from '../state/errors.js';
+import { registerNodes } from '../state/nodes.js';
+import { Clock } from './clock.js';
+import { Simulator } from './sim/index.js';
 
 export interface NomadMock {
   app: FastifyInstance;
   store: Store;
   config: Config;
+  clock: Clock;
+  /** Null when created with `simulate: false` (a bare store: no nodes, nothing runs). */
+  sim: Simulator | null;
+}
+
+export interface ServerOptions {
+  /** Run the lifecycle simulator and register the simulated nodes (default true). */
+  simulate?: boolean;
 }
 
 /** Go's url.Values.Get: only the first value of a repeated parameter counts. */
@@ -50,8 +61,9 @@ export function cleanPath(p: string): string {
   return out;
 }
 
-export function createServer(overrides: Partial<Config> = {}, store?: Store): NomadMock {
+export function createServer(overrides: Partial<Config> = {}, store?: Store, opts: ServerOptions = {}): NomadMock {
   const config: Config = { ...DEFAULTS, ...overrides };
+  const clock = new Clock({ mode: config.clock === 'manual' ? 'manual' : 'scaled', scale: config.timeScale });
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     exposeHeadRoutes: false,
@@ -59,7 +71,17 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store): No
     routerOptions: { querystringParser: firstValueQuery, maxParamLength: 4096 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const st = store ?? new Store({ region: config.region });
+  const st = store ?? new Store({ region: config.region, nowNs: () => clock.nowNs() });
+  let sim: Simulator | null = null;
+  if (opts.simulate !== false) {
+    registerNodes(st, nodeSpecs(config));
+    sim = new Simulator(st, clock);
+  }
+  app.addHook('onClose', (_app, done) => {
+    sim?.close();
+    clock.close();
+    done();
+  });
 
   // Nomad never inspects the request Content-Type: every body is raw bytes decoded by the route.
   app.removeAllContentTypeParsers();
@@ -84,8 +106,10 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store): No
     done();
   });
 
-  app.setNotFoundHandler((_req, reply) => {
-    reply.code(404).send();
+  app.setNotFoundHandler((req, reply) => {
+    // Nomad's fallthrough handler redirects only "/" itself, to the web UI.
+    if ((req.raw.url ?? '').split('?')[0] === '/') return reply.code(307).header('location', '/ui/').send();
+    return reply.code(404).send();
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
@@ -96,6 +120,6 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store): No
     return sendError(reply, 500, err.message);
   });
 
-  registerRoutes(app, { store: st, config });
-  return { app, store: st, config };
+  registerRoutes(app, { store: st, config, clock, sim });
+  return { app, store: st, config, clock, sim };
 }

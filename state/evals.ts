@@ -64,6 +64,7 @@ export function putEval(store: Store, tx: Txn, ev: Evaluation): Evaluation {
   if (!ids) store.evalsByJob.set(key, (ids = new Set()));
   ids.add(stored.ID);
   tx.touch('evals');
+  tx.emit('Evaluation', stored.ID, stored.Namespace, [stored.JobID, stored.DeploymentID], { Evaluation: stored });
   return stored;
 }
 

@@ -88,6 +88,7 @@ export function setJobStability(store: Store, args: StableArgs): { Index: number
       store.jobs.set(key, updated);
       versions[versions.indexOf(target)] = updated;
       tx.touch('jobs');
+      tx.emit('Job', updated.ID, updated.Namespace, null, { Job: updated });
     } else {
       // Nomad would write the old copy over the job row (hashicorp/nomad#20497); the mock only
       // flags the version row so the current job stays intact.
@@ -110,6 +111,7 @@ export function evaluateJob(store: Store, args: EvaluateArgs): WriteReply {
   if (job.Periodic) throw new RpcError("can't evaluate periodic job");
   if (job.ParameterizedJob && !job.Dispatched) throw new RpcError("can't evaluate parameterized job");
   return store.write((tx) => {
+    tx.eventType = 'AllocationUpdateDesiredStatus';
     const ev = putEval(store, tx, newEval(store, job, { triggeredBy: 'job-register', jobModifyIndex: job.ModifyIndex }));
     if (args.forceReschedule) forceRescheduleFailed(store, tx.index, job);
     tx.touch('allocs');

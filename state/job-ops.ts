@@ -158,6 +158,7 @@ export function storeJobVersion(
     tx.touch('periodic_launch');
   }
   tx.touch('jobs');
+  tx.emit('Job', stored.ID, stored.Namespace, null, { Job: stored });
   moveChildCounter(store, tx, stored, existing ? existing.Status : '', status);
   return { job: stored, eval: ev };
 }
@@ -268,6 +269,7 @@ export function deregisterJob(store: Store, args: DeregisterArgs): DeregisterRep
     newEval(store, job, { triggeredBy: 'job-deregister', priority, type: 'service', jobModifyIndex: index });
 
   return store.write((tx) => {
+    tx.eventType = 'JobDeregistered';
     if (args.purge) {
       purgeJob(store, tx, existing);
       const ev = noEval ? null : putEval(store, tx, deregisterEval(existing, tx.index));
@@ -305,5 +307,6 @@ export function purgeJob(store: Store, tx: Txn, job: Job): void {
     }
   }
   if (job.TaskGroups.some((tg) => tg.Scaling)) tx.touch('scaling_policy');
+  tx.emit('Job', job.ID, job.Namespace, null, { Job: job });
   moveChildCounter(store, tx, job, job.Status, 'dead');
 }

@@ -5,7 +5,7 @@ import { jobKey, type Store, type Txn } from './store.js';
 import { evalsOfJob } from './evals.js';
 import { touchSummary } from './job-summary.js';
 
-const ACTIVE_DEPLOYMENT = new Set(['running', 'paused', 'pending', 'initializing', 'blocked', 'unblocking']);
+import { ACTIVE_DEPLOYMENT } from './deployments.js';
 
 export function isTerminalAlloc(a: Obj): boolean {
   return (
@@ -68,5 +68,6 @@ export function refreshJobStatus(store: Store, tx: Txn, namespace: string, id: s
     if (i >= 0) versions[i] = updated;
   }
   tx.touch('jobs', 'job_version');
+  tx.emit('Job', updated.ID, updated.Namespace, null, { Job: updated });
   moveChildCounter(store, tx, job, job.Status, status);
 }

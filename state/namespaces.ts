@@ -54,7 +54,7 @@ export function deleteNamespace(store: Store, name: string): { Index: number } {
   if (live) {
     throw new RpcError(formatMultiError([`namespace ${JSON.stringify(name)} has non-terminal jobs in regions: [${store.region}]`]));
   }
-  if (!store.namespaces.has(name)) throw new RpcError(`namespace ${JSON.stringify(name)} doesn't exist`);
+  if (!store.namespaces.has(name)) throw new RpcError('namespace not found');
   return store.write((tx) => {
     store.namespaces.delete(name);
     tx.touch('namespaces');

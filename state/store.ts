@@ -34,13 +34,40 @@ export function jobKey(namespace: string, id: string): string {
   return `${namespace}\u0000${id}`;
 }
 
+/** One object changed by a write, as Nomad's event stream reports it. */
+export interface StoreEvent {
+  Topic: 'Job' | 'Evaluation' | 'Allocation' | 'Deployment' | 'Node';
+  Type: string;
+  Key: string;
+  Namespace: string;
+  FilterKeys: string[] | null;
+  Index: number;
+  Payload: Obj;
+}
+
 export class Txn {
   readonly touched = new Set<Table>();
+  readonly events: StoreEvent[] = [];
+  /** The Raft request type names the event type of every object the write touched. */
+  eventType = '';
   constructor(readonly index: number) {}
   touch(...tables: Table[]): void {
     for (const t of tables) this.touched.add(t);
   }
+  emit(topic: StoreEvent['Topic'], key: string, namespace: string, filterKeys: string[] | null, payload: Obj, type = ''): void {
+    this.events.push({ Topic: topic, Type: type, Key: key, Namespace: namespace, FilterKeys: filterKeys, Index: this.index, Payload: payload });
+  }
 }
+
+export type StoreListener = (index: number, events: StoreEvent[]) => void;
+
+const DEFAULT_EVENT_TYPE: Record<StoreEvent['Topic'], string> = {
+  Job: 'JobRegistered',
+  Evaluation: 'EvaluationUpdated',
+  Allocation: 'AllocationUpdated',
+  Deployment: 'DeploymentStatusUpdate',
+  Node: 'NodeRegistration',
+};
 
 export class Store {
   index = 0;
@@ -67,6 +94,8 @@ export class Store {
   readonly evalsByJob = new Map<string, Set<string>>();
   readonly allocsByJob = new Map<string, Set<string>>();
   readonly deploymentsByJob = new Map<string, Set<string>>();
+  readonly nodes = new Map<string, Obj>();
+  private readonly listeners = new Set<StoreListener>();
 
   constructor(opts: StoreOptions = {}) {
     this.nowNs = opts.nowNs ?? (() => Date.now() * 1e6);
@@ -104,7 +133,17 @@ export class Store {
     this.index = tx.index;
     for (const t of tx.touched) this.tableIndexes.set(t, tx.index);
     this.watch.notify(tx.touched);
+    if (tx.events.length > 0 && this.listeners.size > 0) {
+      for (const e of tx.events) if (e.Type === '') e.Type = tx.eventType || DEFAULT_EVENT_TYPE[e.Topic];
+      for (const l of this.listeners) l(tx.index, tx.events);
+    }
     return result;
+  }
+
+  /** Subscribes to committed writes (the simulator and the event stream); returns the unsubscribe. */
+  subscribe(listener: StoreListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 }
 

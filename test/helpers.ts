@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { createServer, type NomadMock } from '../src/server.js';
 import type { Obj } from '../state/types.js';
+import type { Config } from '../src/config.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -30,9 +31,18 @@ export interface Client {
   close(): Promise<void>;
 }
 
+export interface ClientOptions {
+  /**
+   * Run the lifecycle simulator (nodes, scheduler, clients). Off by default: the core tests pin the
+   * store's own index bookkeeping, which scheduler writes would interleave with.
+   */
+  simulate?: boolean;
+  config?: Partial<Config>;
+}
+
 /** A fresh server per test; `t.teardown(c.close)` keeps tests independent. */
-export async function client(): Promise<Client> {
-  const mock = createServer({ logLevel: 'silent' });
+export async function client(opts: ClientOptions = {}): Promise<Client> {
+  const mock = createServer({ logLevel: 'silent', ...opts.config }, undefined, { simulate: opts.simulate ?? false });
   await mock.app.ready();
   const req = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res> => {
     const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);

@@ -8,8 +8,6 @@ import t from 'tap';
 import { client, index, minimalJob } from './helpers.js';
 
 const TEXT = 'text/plain; charset=utf-8';
-const GAP_DELETE_UNKNOWN =
-  'mock answers `namespace "<name>" doesn\'t exist`; Nomad\'s state store returns "namespace not found" (source)';
 
 /** One item in go-multierror's default format (http-semantics §5.4). */
 const oneError = (msg: string): string => `1 error occurred:\n\t* ${msg}\n\n`;
@@ -150,7 +148,7 @@ t.test('DELETE: removes a namespace; default, non-terminal jobs and unknown name
 
   const unknown = await c.del('/v1/namespace/nope');
   t.equal(unknown.status, 500, 'unknown namespace (source: state store DeleteNamespaces)');
-  t.equal(unknown.body, 'namespace not found', { todo: GAP_DELETE_UNKNOWN });
+  t.equal(unknown.body, 'namespace not found');
   t.equal(unknown.headers['content-type'], TEXT);
 });
 

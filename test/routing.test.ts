@@ -12,7 +12,6 @@ const TEXT = 'text/plain; charset=utf-8';
 
 // Known gaps between the mock and the reference (each is a reported discrepancy).
 const GAP_UNIMPLEMENTED = 'mock answers 501 "nomad-mock does not implement …" for this route';
-const GAP_ROOT = 'mock answers 404 for "/" instead of 307 to /ui/ (http-semantics §1.1)';
 
 /** Routes the mock does not implement yet (it answers 501 for them). */
 const UNIMPLEMENTED = ['/plan', '/dispatch', '/dispatch/payload', '/periodic/force', '/scale', '/v1/jobs/parse', '/v1/jobs/statuses'];
@@ -236,8 +235,8 @@ t.test('unregistered paths fall to the root handler: 404, empty body, no Content
     t.equal(res.headers['x-nomad-index'], undefined, `${method} ${path}: no Nomad headers`);
   }
   const root = await c.get('/');
-  t.equal(root.status, 307, '"/" itself redirects', { todo: GAP_ROOT });
-  t.equal(root.headers.location, '/ui/', { todo: GAP_ROOT });
+  t.equal(root.status, 307, '"/" itself redirects');
+  t.equal(root.headers.location, '/ui/');
 });
 
 t.test('job IDs with percent-encoded slashes reach the job and its sub-resources (§1.2)', async (t) => {

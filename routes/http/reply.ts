@@ -38,7 +38,8 @@ export function setWriteIndex(reply: FastifyReply, index: number): void {
  */
 export function sendJson(req: FastifyRequest, reply: FastifyReply, value: unknown, compact?: string): FastifyReply {
   const text = isPretty(req) ? `${JSON.stringify(value, null, 4)}\n` : (compact ?? JSON.stringify(value));
-  return reply.code(200).type('application/json').send(text);
+  // A Buffer keeps Fastify from appending "; charset=utf-8": Nomad sends bare application/json.
+  return reply.code(200).type('application/json').send(Buffer.from(text));
 }
 
 export function sendError(reply: FastifyReply, status: number, message: string): FastifyReply {

@@ -1,0 +1,65 @@
+// The lifecycle simulator: reacts to committed writes like a Nomad leader and its clients would.
+// Pending evals go to the scheduler, placed allocs to their client runners, health changes to the
+// deployment watcher. All reactions run off the shared clock, never inside the write that caused them.
+import type { Store, StoreEvent } from '../../state/store.js';
+import type { Clock } from '../clock.js';
+import { Scheduler } from './scheduler.js';
+import { ClientSim } from './client.js';
+import { DeploymentWatcher } from './watcher.js';
+
+export class Simulator {
+  readonly scheduler: Scheduler;
+  readonly client: ClientSim;
+  readonly watcher: DeploymentWatcher;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    readonly store: Store,
+    readonly clock: Clock,
+  ) {
+    const defer = (fn: () => void): void => void clock.after(0, fn);
+    this.scheduler = new Scheduler(store, defer);
+    this.client = new ClientSim(store, clock, { capacityFreed: () => this.scheduler.unblockAll() });
+    this.watcher = new DeploymentWatcher(store, clock);
+    this.unsubscribe = store.subscribe((_index, events) => this.react(events));
+  }
+
+  private react(events: StoreEvent[]): void {
+    for (const e of events) {
+      switch (e.Topic) {
+        case 'Evaluation': {
+          const ev = e.Payload.Evaluation;
+          if (ev.Status !== 'pending') break;
+          const wait = ev.WaitUntil ? Date.parse(ev.WaitUntil) - this.clock.nowMs() : 0;
+          if (wait > 0) this.clock.after(wait, () => this.scheduler.enqueue(ev.ID));
+          else this.scheduler.enqueue(ev.ID);
+          break;
+        }
+        case 'Allocation': {
+          const id = e.Key;
+          this.clock.after(0, () => {
+            this.client.onAlloc(id);
+            this.watcher.onAlloc(id);
+          });
+          break;
+        }
+        case 'Deployment': {
+          const id = e.Key;
+          this.clock.after(0, () => this.watcher.onDeployment(id));
+          break;
+        }
+        case 'Node':
+          this.scheduler.unblockAll();
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  close(): void {
+    this.unsubscribe();
+    this.client.close();
+    this.watcher.close();
+  }
+}

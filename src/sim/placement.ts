@@ -1,0 +1,222 @@
+// Node selection for one placement: feasibility (datacenter, node pool, constraints, driver) and
+// capacity (CPU, memory), with the AllocMetric Nomad reports for failed placements.
+import type { Job, Obj } from '../../state/types.js';
+
+export interface NodeUsage {
+  cpu: number;
+  memoryMB: number;
+  /** Allocs of each job/group key on the node, for distinct_hosts and spreading. */
+  groups: Map<string, number>;
+}
+
+export type UsageMap = Map<string, NodeUsage>;
+
+export function emptyMetric(): Obj {
+  return {
+    NodesEvaluated: 0,
+    NodesFiltered: 0,
+    NodesInPool: 0,
+    NodePool: '',
+    NodesAvailable: {},
+    ClassFiltered: null,
+    ConstraintFiltered: null,
+    NodesExhausted: 0,
+    ClassExhausted: null,
+    DimensionExhausted: null,
+    QuotaExhausted: null,
+    ResourcesExhausted: null,
+    Scores: null,
+    ScoreMetaData: null,
+    AllocationTime: 0,
+    CoalescedFailures: 0,
+  };
+}
+
+export function groupAsk(tg: Obj): { cpu: number; memoryMB: number } {
+  let cpu = 0;
+  let memoryMB = 0;
+  for (const t of (tg.Tasks as Obj[]) ?? []) {
+    cpu += Number(t.Resources?.CPU ?? 100);
+    memoryMB += Number(t.Resources?.MemoryMB ?? 300);
+  }
+  return { cpu, memoryMB };
+}
+
+function globMatch(pattern: string, value: string): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return re.test(value);
+}
+
+/** Resolves `${attr.x}`, `${node.datacenter}`, `${meta.x}`… against a node; undefined when unset. */
+function resolveTarget(target: string, node: Obj): string | undefined {
+  const m = /^\$\{(.+)\}$/.exec(target.trim());
+  if (!m) return target;
+  const path = m[1]!;
+  if (path === 'node.unique.id') return node.ID;
+  if (path === 'node.datacenter') return node.Datacenter;
+  if (path === 'node.unique.name') return node.Name;
+  if (path === 'node.class') return node.NodeClass;
+  if (path === 'node.pool') return node.NodePool;
+  if (path === 'node.region') return 'global';
+  if (path.startsWith('attr.')) return node.Attributes?.[path.slice(5)];
+  if (path.startsWith('meta.')) return node.Meta?.[path.slice(5)];
+  return undefined;
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.replace(/^v/, '').split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
+  const pb = b.replace(/^v/, '').split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+function versionMatches(value: string, spec: string): boolean {
+  return spec.split(',').every((part) => {
+    const m = /^\s*(>=|<=|!=|>|<|=|~>)?\s*(\S+)\s*$/.exec(part);
+    if (!m) return false;
+    const c = compareVersions(value, m[2]!);
+    switch (m[1] ?? '=') {
+      case '>=': return c >= 0;
+      case '<=': return c <= 0;
+      case '>': return c > 0;
+      case '<': return c < 0;
+      case '!=': return c !== 0;
+      case '~>': return c >= 0;
+      default: return c === 0;
+    }
+  });
+}
+
+function lexOrNum(a: string, b: string): number {
+  const na = Number(a);
+  const nb = Number(b);
+  if (a !== '' && b !== '' && !Number.isNaN(na) && !Number.isNaN(nb)) return na - nb;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** One constraint against one node, with Nomad's operand names. distinct_* are handled by the caller. */
+export function constraintHolds(c: Obj, node: Obj): boolean {
+  const op = String(c.Operand || '=');
+  if (op === 'distinct_hosts' || op === 'distinct_property') return true;
+  const l = resolveTarget(String(c.LTarget ?? ''), node);
+  const r = resolveTarget(String(c.RTarget ?? ''), node);
+  switch (op) {
+    case 'is_set': return l !== undefined;
+    case 'is_not_set': return l === undefined;
+  }
+  if (l === undefined) return false;
+  const rv = r ?? '';
+  switch (op) {
+    case '=': case '==': case 'is': return l === rv;
+    case '!=': case 'not': return l !== rv;
+    case '<': return lexOrNum(l, rv) < 0;
+    case '<=': return lexOrNum(l, rv) <= 0;
+    case '>': return lexOrNum(l, rv) > 0;
+    case '>=': return lexOrNum(l, rv) >= 0;
+    case 'regexp': try { return new RegExp(rv).test(l); } catch { return false; }
+    case 'version': case 'semver': return versionMatches(l, rv);
+    case 'set_contains': case 'set_contains_all': {
+      const have = new Set(l.split(',').map((s) => s.trim()));
+      return rv.split(',').every((s) => have.has(s.trim()));
+    }
+    case 'set_contains_any': {
+      const have = new Set(l.split(',').map((s) => s.trim()));
+      return rv.split(',').some((s) => have.has(s.trim()));
+    }
+    default: return false;
+  }
+}
+
+function constraintString(c: Obj): string {
+  return `${c.LTarget ?? ''} ${c.Operand || '='} ${c.RTarget ?? ''}`.trim();
+}
+
+export interface PickResult {
+  node: Obj | null;
+  metric: Obj;
+}
+
+export function usageKey(job: Job, tg: Obj): string {
+  return `${job.Namespace}\u0000${job.ID}\u0000${tg.Name}`;
+}
+
+/**
+ * Picks a node for one alloc of `tg`: the feasible node with room that holds the fewest allocs of
+ * the group (spreading replicas), ties broken by node order. `only` restricts to one node (system jobs).
+ */
+export function pickNode(nodes: Obj[], usage: UsageMap, job: Job, tg: Obj, only?: Obj): PickResult {
+  const metric = emptyMetric();
+  metric.NodePool = job.NodePool;
+  const pool = nodes.filter((n) => job.NodePool === 'all' || n.NodePool === job.NodePool);
+  metric.NodesInPool = pool.length;
+  const avail: Record<string, number> = {};
+  for (const n of pool) if (job.Datacenters.some((dc) => globMatch(dc, n.Datacenter))) avail[n.Datacenter] = (avail[n.Datacenter] ?? 0) + 1;
+  metric.NodesAvailable = avail;
+  const constraints: Obj[] = [...((job.Constraints as Obj[]) ?? []), ...((tg.Constraints as Obj[]) ?? [])];
+  for (const t of (tg.Tasks as Obj[]) ?? []) constraints.push(...((t.Constraints as Obj[]) ?? []));
+  const distinct = constraints.some((c) => c.Operand === 'distinct_hosts');
+  const ask = groupAsk(tg);
+  const key = usageKey(job, tg);
+  let best: Obj | null = null;
+  let bestCount = Infinity;
+  for (const node of only ? [only] : pool) {
+    if (!job.Datacenters.some((dc) => globMatch(dc, node.Datacenter))) continue;
+    if (node.Status !== 'ready' || node.SchedulingEligibility !== 'eligible') continue;
+    metric.NodesEvaluated++;
+    const failed = constraints.find((c) => !constraintHolds(c, node));
+    if (failed) {
+      metric.NodesFiltered++;
+      metric.ConstraintFiltered ??= {};
+      const s = constraintString(failed);
+      metric.ConstraintFiltered[s] = (metric.ConstraintFiltered[s] ?? 0) + 1;
+      continue;
+    }
+    const missingDriver = ((tg.Tasks as Obj[]) ?? []).find((t) => !node.Drivers?.[t.Driver]?.Healthy);
+    if (missingDriver) {
+      metric.NodesFiltered++;
+      metric.ConstraintFiltered ??= {};
+      const s = `missing drivers`;
+      metric.ConstraintFiltered[s] = (metric.ConstraintFiltered[s] ?? 0) + 1;
+      continue;
+    }
+    const u = usage.get(node.ID) ?? { cpu: 0, memoryMB: 0, groups: new Map() };
+    const count = u.groups.get(key) ?? 0;
+    if (distinct && count > 0) {
+      metric.NodesFiltered++;
+      metric.ConstraintFiltered ??= {};
+      metric.ConstraintFiltered.distinct_hosts = (metric.ConstraintFiltered.distinct_hosts ?? 0) + 1;
+      continue;
+    }
+    const cpuFree = node.NodeResources.Cpu.CpuShares - node.ReservedResources.Cpu.CpuShares - u.cpu;
+    const memFree = node.NodeResources.Memory.MemoryMB - node.ReservedResources.Memory.MemoryMB - u.memoryMB;
+    const dim = ask.cpu > cpuFree ? 'cpu' : ask.memoryMB > memFree ? 'memory' : null;
+    if (dim) {
+      metric.NodesExhausted++;
+      metric.DimensionExhausted ??= {};
+      metric.DimensionExhausted[dim] = (metric.DimensionExhausted[dim] ?? 0) + 1;
+      if (node.NodeClass) {
+        metric.ClassExhausted ??= {};
+        metric.ClassExhausted[node.NodeClass] = (metric.ClassExhausted[node.NodeClass] ?? 0) + 1;
+      }
+      continue;
+    }
+    if (count < bestCount) {
+      best = node;
+      bestCount = count;
+    }
+  }
+  return { node: best, metric };
+}
+
+export function addUsage(usage: UsageMap, nodeId: string, job: Job, tg: Obj, sign = 1): void {
+  let u = usage.get(nodeId);
+  if (!u) usage.set(nodeId, (u = { cpu: 0, memoryMB: 0, groups: new Map() }));
+  const ask = groupAsk(tg);
+  u.cpu += sign * ask.cpu;
+  u.memoryMB += sign * ask.memoryMB;
+  const key = usageKey(job, tg);
+  u.groups.set(key, (u.groups.get(key) ?? 0) + sign);
+}

@@ -1,0 +1,544 @@
+// What one scheduler pass decides for a job, computed from state without writing anything: the
+// allocations to place, stop and update, the deployment to create, cancel or complete, follow-up
+// evals and placement failures (state-semantics §7.4, §8.5, §9). The scheduler applies it; plan
+// dry-runs only report it.
+import type { Evaluation, Job, Obj } from '../../state/types.js';
+import type { Store } from '../../state/store.js';
+import { allocsOfJob, isClientTerminal } from '../../state/allocs.js';
+import { isActiveDeployment, DeploymentText } from '../../state/deployments.js';
+import { jobKey } from '../../state/store.js';
+import { newEval } from '../../state/evals.js';
+import { addUsage, pickNode, usageKey, type UsageMap } from './placement.js';
+import { rfc3339 } from '../../state/format.js';
+import { rescheduleDecision } from './reschedule.js';
+
+export const DesiredText = {
+  notNeeded: 'alloc not needed due to job update',
+  updating: 'alloc is being updated due to job update',
+  rescheduled: 'alloc was rescheduled because it failed',
+  lost: 'alloc is lost since its node is down',
+} as const;
+
+export interface DesiredUpdates {
+  Ignore: number;
+  Place: number;
+  Migrate: number;
+  Stop: number;
+  InPlaceUpdate: number;
+  DestructiveUpdate: number;
+  Canary: number;
+  Preemptions: number;
+  Disconnect: number;
+  Reconnect: number;
+  RescheduleNow: number;
+  RescheduleLater: number;
+}
+
+const zeroUpdates = (): DesiredUpdates => ({
+  Ignore: 0, Place: 0, Migrate: 0, Stop: 0, InPlaceUpdate: 0, DestructiveUpdate: 0,
+  Canary: 0, Preemptions: 0, Disconnect: 0, Reconnect: 0, RescheduleNow: 0, RescheduleLater: 0,
+});
+
+export interface Plan {
+  place: Obj[];
+  /** Existing allocs rewritten by the scheduler (stops, in-place updates, follow-up eval IDs). */
+  update: Obj[];
+  deployments: Obj[];
+  /** The deployment this pass created, if any. */
+  createdDeployment: Obj | null;
+  markStable: boolean;
+  failed: Record<string, Obj>;
+  queued: Record<string, number>;
+  desired: Record<string, DesiredUpdates>;
+  followups: Evaluation[];
+  deploymentId: string;
+}
+
+export function planIsEmpty(p: Plan): boolean {
+  return p.place.length === 0 && p.update.length === 0 && p.deployments.length === 0 && !p.markStable;
+}
+
+const nameIndex = (name: string): number => {
+  const m = /\[(\d+)\]$/.exec(name);
+  return m ? Number(m[1]) : 0;
+};
+
+/** The fields whose change forces a destructive update (scheduler/util.go tasksUpdated, abridged). */
+function destructiveSignature(job: Job, tg: Obj): string {
+  const tasks = ((tg.Tasks as Obj[]) ?? []).map((t) => ({
+    n: t.Name, d: t.Driver, u: t.User, c: t.Config, e: t.Env, a: t.Artifacts, v: t.Vault, tm: t.Templates,
+    vm: t.VolumeMounts, id: t.Identities, l: t.LogConfig?.Disabled,
+    r: t.Resources ? [t.Resources.CPU, t.Resources.Cores, t.Resources.MemoryMB, t.Resources.MemoryMaxMB, t.Resources.Devices, t.Resources.Networks] : null,
+    m: { ...job.Meta, ...tg.Meta, ...t.Meta },
+  }));
+  return JSON.stringify([tasks, tg.Networks, tg.EphemeralDisk, tg.Volumes]);
+}
+
+export function isDestructive(oldJob: Job, newJob: Job, tgName: string): boolean {
+  const o = oldJob.TaskGroups.find((g) => g.Name === tgName);
+  const n = newJob.TaskGroups.find((g) => g.Name === tgName);
+  if (!o || !n) return true;
+  return destructiveSignature(oldJob, o) !== destructiveSignature(newJob, n);
+}
+
+export const hasDeployments = (job: Job): boolean =>
+  (job.Type === 'service' || job.Type === 'system') && job.TaskGroups.some((tg) => (tg.Update?.MaxParallel ?? 0) > 0);
+
+export interface ReconcileInput {
+  store: Store;
+  /** The job to schedule (undefined once purged). */
+  job: Job | undefined;
+  namespace: string;
+  jobId: string;
+  ev: Evaluation;
+  nowNs: number;
+}
+
+/** Usage of every node by the allocs that still hold resources (not terminal on either side). */
+function nodeUsage(store: Store, skip: Set<string>): UsageMap {
+  const usage: UsageMap = new Map();
+  for (const a of store.allocs.values()) {
+    if (skip.has(a.ID) || a.DesiredStatus !== 'run' || isClientTerminal(a)) continue;
+    const tg = (a.Job as Job).TaskGroups.find((g) => g.Name === a.TaskGroup);
+    if (tg) addUsage(usage, a.NodeID, a.Job as Job, tg);
+  }
+  return usage;
+}
+
+export function reconcile(input: ReconcileInput): Plan {
+  const { store, job, ev, nowNs } = input;
+  const plan: Plan = {
+    place: [], update: [], deployments: [], createdDeployment: null, markStable: false,
+    failed: {}, queued: {}, desired: {}, followups: [], deploymentId: '',
+  };
+  const all = allocsOfJob(store, input.namespace, input.jobId);
+  const stopped = !job || job.Stop;
+  const stop = (a: Obj, desc: string, extra: Obj = {}): void => {
+    plan.update.push({ ...a, DesiredStatus: 'stop', DesiredDescription: desc, ...extra });
+  };
+
+  // Allocs of an earlier instance of the job (purged and re-registered) are simply stopped.
+  const current = all.filter((a) => job && (a.Job as Job).CreateIndex === job.CreateIndex);
+  for (const a of all) {
+    if (!current.includes(a) && a.DesiredStatus === 'run' && !isClientTerminal(a)) stop(a, DesiredText.notNeeded);
+  }
+
+  const deps = [...(store.deploymentsByJob.get(jobKey(input.namespace, input.jobId)) ?? [])].map((id) => store.deployments.get(id)!);
+  const active = deps.filter((d) => isActiveDeployment(d));
+  if (stopped) {
+    for (const d of active) plan.deployments.push({ ...d, Status: 'cancelled', StatusDescription: DeploymentText.stoppedJob });
+  }
+  if (!job) {
+    for (const a of current) if (a.DesiredStatus === 'run' && !isClientTerminal(a)) stop(a, DesiredText.notNeeded);
+    return plan;
+  }
+
+  const latestDep = deps.filter((d) => d.JobCreateIndex === job.CreateIndex).sort((a, b) => b.CreateIndex - a.CreateIndex)[0] ?? null;
+  let dep: Obj | null = latestDep && latestDep.JobVersion === job.Version ? latestDep : null;
+  const wantsDeployment = !stopped && hasDeployments(job);
+  if (job.Type === 'service' || job.Type === 'system') plan.deploymentId = latestDep?.ID ?? '';
+
+  // Deployment objects are edited through this working copy and written once.
+  let depDraft: Obj | null = dep && isActiveDeployment(dep) ? structuredClone(dep) : null;
+  const ensureDeployment = (): Obj | null => {
+    if (!wantsDeployment) return null;
+    if (depDraft) return depDraft;
+    if (dep) return null; // one deployment per version: a finished one is not reopened
+    for (const d of active) {
+      if (d.JobVersion !== job.Version) plan.deployments.push({ ...d, Status: 'cancelled', StatusDescription: DeploymentText.newerJob });
+    }
+    const groups: Obj = {};
+    for (const tg of job.TaskGroups) {
+      if (!((tg.Update?.MaxParallel ?? 0) > 0)) continue;
+      groups[tg.Name] = {
+        AutoRevert: Boolean(tg.Update.AutoRevert),
+        AutoPromote: Boolean(tg.Update.AutoPromote),
+        ProgressDeadline: tg.Update.ProgressDeadline ?? 0,
+        RequireProgressBy: null,
+        Promoted: false,
+        PlacedCanaries: null,
+        DesiredCanaries: 0,
+        DesiredTotal: job.Type === 'system' ? 0 : tg.Count,
+        PlacedAllocs: 0,
+        HealthyAllocs: 0,
+        UnhealthyAllocs: 0,
+      };
+    }
+    depDraft = {
+      ID: store.newId(),
+      Namespace: job.Namespace,
+      JobID: job.ID,
+      JobVersion: job.Version,
+      JobModifyIndex: job.ModifyIndex,
+      JobSpecModifyIndex: job.JobModifyIndex,
+      JobCreateIndex: job.CreateIndex,
+      IsMultiregion: false,
+      TaskGroups: groups,
+      Status: 'running',
+      StatusDescription: DeploymentText.running,
+      EvalPriority: ev.Priority,
+      CreateIndex: 0,
+      ModifyIndex: 0,
+      CreateTime: nowNs,
+      ModifyTime: 0,
+    };
+    plan.createdDeployment = depDraft;
+    dep = depDraft;
+    plan.deploymentId = depDraft.ID;
+    return depDraft;
+  };
+
+  const stopping = new Set<string>();
+  const nodes = [...store.nodes.values()];
+  let usage: UsageMap | null = null;
+  const getUsage = (): UsageMap => (usage ??= nodeUsage(store, stopping));
+
+  const newAlloc = (tg: Obj, name: string, node: Obj, metric: Obj, extra: Obj = {}): Obj => ({
+    ID: store.newId(),
+    Namespace: job.Namespace,
+    EvalID: ev.ID,
+    Name: name,
+    NodeID: node.ID,
+    NodeName: node.Name,
+    JobID: job.ID,
+    Job: job,
+    TaskGroup: tg.Name,
+    Resources: null,
+    SharedResources: { DiskMB: tg.EphemeralDisk?.SizeMB ?? 300, Networks: tg.Networks ?? null },
+    TaskResources: null,
+    AllocatedResources: allocatedResources(tg),
+    Metrics: { ...metric, AllocationTime: 150000 },
+    DesiredStatus: 'run',
+    DesiredDescription: '',
+    DesiredTransition: { Migrate: null, Reschedule: null, ForceReschedule: null, NoShutdownDelay: null, MigrateDisablePlacement: null },
+    ClientStatus: 'pending',
+    ClientDescription: '',
+    TaskStates: null,
+    AllocStates: null,
+    PreviousAllocation: '',
+    NextAllocation: '',
+    DeploymentID: '',
+    DeploymentStatus: null,
+    RescheduleTracker: null,
+    NetworkStatus: null,
+    FollowupEvalID: '',
+    PreemptedAllocations: null,
+    PreemptedByAllocation: '',
+    SigningKeyID: '',
+    CreateIndex: 0,
+    ModifyIndex: 0,
+    AllocModifyIndex: 0,
+    CreateTime: nowNs,
+    ModifyTime: nowNs,
+    ...extra,
+  });
+
+  /** Places one alloc or records the failure; returns the alloc or null. */
+  const tryPlace = (tg: Obj, name: string, extra: Obj = {}, onlyNode?: Obj): Obj | null => {
+    const u = getUsage();
+    const { node, metric } = pickNode(nodes, u, job, tg, onlyNode);
+    if (!node) {
+      const prev = plan.failed[tg.Name];
+      if (prev) prev.CoalescedFailures++;
+      else plan.failed[tg.Name] = metric;
+      plan.queued[tg.Name] = (plan.queued[tg.Name] ?? 0) + 1;
+      return null;
+    }
+    addUsage(u, node.ID, job, tg);
+    const d = depDraft && tg.Name in depDraft.TaskGroups ? depDraft : null;
+    const alloc = newAlloc(tg, name, node, metric, { DeploymentID: d?.ID ?? '', ...extra });
+    plan.place.push(alloc);
+    return alloc;
+  };
+
+  const markStop = (a: Obj, desc: string, extra: Obj = {}): void => {
+    stopping.add(a.ID);
+    if (usage) addUsage(usage, a.NodeID, a.Job as Job, (a.Job as Job).TaskGroups.find((g) => g.Name === a.TaskGroup) ?? { Name: a.TaskGroup, Tasks: [] }, -1);
+    stop(a, desc, extra);
+  };
+
+  const groupNames = new Set([...job.TaskGroups.map((g) => g.Name), ...current.map((a) => a.TaskGroup as string)]);
+  for (const g of groupNames) {
+    const tg = job.TaskGroups.find((x) => x.Name === g);
+    const du = zeroUpdates();
+    plan.desired[g] = du;
+    plan.queued[g] ??= 0;
+    const mine = current.filter((a) => a.TaskGroup === g);
+    const live = mine.filter((a) => a.DesiredStatus === 'run' && !isClientTerminal(a));
+    if (!tg || stopped || tg.Count === 0 && job.Type !== 'system' && job.Type !== 'sysbatch') {
+      for (const a of live) markStop(a, DesiredText.notNeeded);
+      du.Stop += live.length;
+      if (!tg) delete plan.queued[g];
+      continue;
+    }
+    if (job.Type === 'system' || job.Type === 'sysbatch') {
+      reconcileSystemGroup(tg, mine, live, du);
+      continue;
+    }
+    reconcileGroup(tg, mine, live, du);
+  }
+
+  /** Lost allocs are stopped and their names placed again once. */
+  function lostReplacements(mine: Obj[]): string[] {
+    const names: string[] = [];
+    for (const a of mine) {
+      if (a.ClientStatus !== 'lost') continue;
+      if (a.DesiredStatus === 'run') markStop(a, DesiredText.lost);
+      if (!a.NextAllocation && !mine.some((b) => b.PreviousAllocation === a.ID)) names.push(a.Name);
+    }
+    return names;
+  }
+
+  function reconcileGroup(tg: Obj, mine: Obj[], live: Obj[], du: DesiredUpdates): void {
+    const count: number = tg.Count;
+    const usesDeployment = (tg.Update?.MaxParallel ?? 0) > 0 && job!.Type === 'service';
+    const depState = (): Obj | null => (depDraft?.TaskGroups?.[tg.Name] as Obj | undefined) ?? null;
+    const isCanary = (a: Obj): boolean => a.DeploymentStatus?.Canary === true || (depState()?.PlacedCanaries ?? []).includes(a.ID);
+
+    // Scale-down and duplicates: keep one live alloc per name below the count, highest indexes go first.
+    const byIndex = [...live].sort((a, b) => nameIndex(b.Name) - nameIndex(a.Name) || b.CreateIndex - a.CreateIndex);
+    const kept: Obj[] = [];
+    const seen = new Set<string>();
+    for (const a of byIndex) {
+      const canary = isCanary(a);
+      if (nameIndex(a.Name) >= count && !canary) {
+        markStop(a, DesiredText.notNeeded);
+        du.Stop++;
+        continue;
+      }
+      if (!canary && seen.has(a.Name)) {
+        markStop(a, DesiredText.notNeeded);
+        du.Stop++;
+        continue;
+      }
+      if (!canary) seen.add(a.Name);
+      kept.push(a);
+    }
+
+    // Names still held: live allocs, finished batch work of this version, failed allocs not replaced.
+    const occupied = new Set<string>(kept.map((a) => a.Name));
+    if (job!.Type === 'batch') {
+      for (const a of mine) {
+        if (a.ClientStatus === 'complete' && a.DesiredStatus === 'run' && (a.Job as Job).Version === job!.Version) occupied.add(a.Name);
+      }
+    }
+
+    // Failed allocs hold their name whatever becomes of them: rescheduled now, later, or never.
+    const failed = mine.filter((a) => a.ClientStatus === 'failed' && a.DesiredStatus === 'run' && !a.NextAllocation && nameIndex(a.Name) < count);
+    const rescheduling = failed.filter((a) => !occupied.has(a.Name));
+    for (const a of rescheduling) occupied.add(a.Name);
+    const lost = lostReplacements(mine).filter((n) => !occupied.has(n));
+    for (const n of lost) occupied.add(n);
+
+    const outdated = kept.filter((a) => (a.Job as Job).JobModifyIndex !== job!.JobModifyIndex && !isCanary(a));
+    const destructive = outdated.filter((a) => isDestructive(a.Job as Job, job!, tg.Name));
+    const inPlace = outdated.filter((a) => !destructive.includes(a));
+    const firstOfVersion = !mine.some((a) => (a.Job as Job).Version === job!.Version);
+    const missing: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const name = `${job!.ID}.${tg.Name}[${i}]`;
+      if (!occupied.has(name)) missing.push(name);
+    }
+    const needsDeployment = usesDeployment && ((missing.length > 0 && firstOfVersion) || outdated.length > 0);
+    const d = needsDeployment ? ensureDeployment() : depDraft;
+    const ds = d ? (d.TaskGroups[tg.Name] as Obj | undefined) : undefined;
+    const blocked = Boolean(d && (d.Status === 'paused' || d.Status === 'failed'));
+
+    // Failed allocs: reschedule now, later, or never (state-semantics §8.5).
+    for (const a of rescheduling) {
+      const inActiveDep = a.DeploymentID && depDraft && a.DeploymentID === depDraft.ID;
+      if (inActiveDep && !a.DesiredTransition?.Reschedule && !a.DesiredTransition?.ForceReschedule) continue;
+      const decision = rescheduleDecision(a, tg, nowNs);
+      if (!decision.eligible && !a.DesiredTransition?.ForceReschedule) continue;
+      if (decision.at <= nowNs || a.DesiredTransition?.ForceReschedule) {
+        const tracker = {
+          Events: [...((a.RescheduleTracker?.Events as Obj[]) ?? []).slice(decision.unlimited ? -4 : 0), {
+            RescheduleTime: nowNs,
+            PrevAllocID: a.ID,
+            PrevNodeID: a.NodeID,
+            Delay: decision.delay,
+          }],
+          LastReschedule: 'ok',
+        };
+        const placed = tryPlace(tg, a.Name, { PreviousAllocation: a.ID, RescheduleTracker: tracker });
+        if (placed) {
+          markStop(a, DesiredText.rescheduled, { NextAllocation: placed.ID });
+          du.Place++;
+          du.RescheduleNow++;
+        } else {
+          plan.update.push({ ...a, RescheduleTracker: { ...(a.RescheduleTracker ?? { Events: null }), LastReschedule: 'no placement' } });
+        }
+      } else if (!a.FollowupEvalID) {
+        const at = decision.at;
+        let follow = plan.followups.find((f) => f.WaitUntil === rfc3339(at));
+        if (!follow) {
+          follow = {
+            ...newEval(store, job!, { triggeredBy: plan.followups.length === 0 ? 'alloc-reschedule' : 'alloc-failure', priority: ev.Priority, jobModifyIndex: job!.ModifyIndex, statusDescription: 'created for delayed rescheduling' }),
+            PreviousEval: ev.ID,
+            WaitUntil: rfc3339(at),
+          };
+          plan.followups.push(follow);
+        }
+        plan.update.push({ ...a, FollowupEvalID: follow.ID });
+        du.RescheduleLater++;
+      }
+    }
+    for (const n of lost) {
+      const prev = mine.find((a) => a.Name === n && a.ClientStatus === 'lost');
+      if (tryPlace(tg, n, { PreviousAllocation: prev?.ID ?? '' })) du.Place++;
+    }
+
+    for (const a of inPlace) {
+      plan.update.push({ ...a, Job: job, EvalID: ev.ID, DeploymentID: d?.ID ?? '', DeploymentStatus: null });
+      du.InPlaceUpdate++;
+    }
+
+    // Canaries first: no destructive replacement until they are promoted.
+    const canaryWanted = usesDeployment && (tg.Update?.Canary ?? 0) > 0 && destructive.length > 0 && ds && !ds.Promoted;
+    let destructiveBudget = destructive.length;
+    if (usesDeployment && ds) {
+      const inDep = kept.filter((a) => a.DeploymentID === d!.ID && !destructive.includes(a));
+      const notHealthy = inDep.filter((a) => a.DeploymentStatus?.Healthy !== true).length;
+      const unhealthy = inDep.some((a) => a.DeploymentStatus?.Healthy === false);
+      destructiveBudget = unhealthy || blocked ? 0 : Math.max(0, (tg.Update.MaxParallel as number) - notHealthy);
+    }
+    if (canaryWanted && !blocked) {
+      ds.DesiredCanaries = tg.Update.Canary;
+      const placedCanaries = kept.filter((a) => isCanary(a));
+      const names = destructive.map((a) => a.Name).sort((x, y) => nameIndex(x) - nameIndex(y));
+      for (let i = placedCanaries.length; i < tg.Update.Canary; i++) {
+        const name = names[i] ?? `${job!.ID}.${tg.Name}[${count + i}]`;
+        const c = tryPlace(tg, name, { DeploymentStatus: { Healthy: null, Timestamp: null, Canary: true, ModifyIndex: 0 } });
+        if (c) {
+          ds.PlacedCanaries = [...(ds.PlacedCanaries ?? []), c.ID];
+          du.Canary++;
+        }
+      }
+      if (d!.StatusDescription === DeploymentText.running) {
+        const auto = Object.values(d!.TaskGroups as Obj).every((s: Obj) => s.DesiredCanaries === 0 || s.AutoPromote);
+        d!.StatusDescription = auto ? DeploymentText.runningAutoPromotion : DeploymentText.runningNeedsPromotion;
+      }
+      du.Ignore += kept.length - inPlace.length;
+    } else {
+      // After promotion the canaries own their names: the old allocs holding them stop.
+      let replaced = 0;
+      const canaryNames = new Set(kept.filter((a) => isCanary(a)).map((a) => a.Name));
+      for (const a of destructive) {
+        if (canaryNames.has(a.Name) && ds?.Promoted) {
+          markStop(a, DesiredText.notNeeded);
+          du.Stop++;
+          continue;
+        }
+        if (replaced >= destructiveBudget) {
+          du.Ignore++;
+          continue;
+        }
+        const placed = tryPlace(tg, a.Name, { PreviousAllocation: a.ID });
+        if (!placed) continue;
+        markStop(a, DesiredText.updating, { NextAllocation: placed.ID });
+        du.DestructiveUpdate++;
+        replaced++;
+      }
+      du.Ignore += kept.length - outdated.length;
+    }
+
+    for (const name of missing) {
+      if (blocked) continue;
+      if (tryPlace(tg, name)) du.Place++;
+    }
+  }
+
+  function reconcileSystemGroup(tg: Obj, mine: Obj[], live: Obj[], du: DesiredUpdates): void {
+    const name = `${job!.ID}.${tg.Name}[0]`;
+    const outdated = live.some((a) => (a.Job as Job).JobModifyIndex !== job!.JobModifyIndex);
+    const firstOfVersion = !mine.some((a) => (a.Job as Job).Version === job!.Version);
+    if (job!.Type === 'system' && (tg.Update?.MaxParallel ?? 0) > 0 && (outdated || firstOfVersion)) ensureDeployment();
+    for (const node of nodes) {
+      const here = live.filter((a) => a.NodeID === node.ID);
+      const done = job!.Type === 'sysbatch' && mine.some((a) => a.NodeID === node.ID && a.ClientStatus === 'complete' && (a.Job as Job).Version === job!.Version);
+      const { node: fits } = pickNode(nodes, new Map(), job!, tg, node);
+      if (!fits) {
+        // No longer eligible: stop what runs there; never a placement failure for system jobs.
+        for (const a of here) {
+          markStop(a, DesiredText.notNeeded);
+          du.Stop++;
+        }
+        continue;
+      }
+      if (here.length === 0) {
+        if (done) {
+          du.Ignore++;
+          continue;
+        }
+        const failedHere = mine.find((a) => a.NodeID === node.ID && a.ClientStatus === 'failed' && a.DesiredStatus === 'run' && !a.NextAllocation && (a.Job as Job).Version === job!.Version);
+        if (failedHere) {
+          du.Ignore++;
+          continue;
+        }
+        if (tryPlace(tg, name, {}, node)) du.Place++;
+        continue;
+      }
+      const [keep, ...extra] = here;
+      for (const a of extra) {
+        markStop(a, DesiredText.notNeeded);
+        du.Stop++;
+      }
+      const a = keep!;
+      if ((a.Job as Job).JobModifyIndex === job!.JobModifyIndex) {
+        du.Ignore++;
+      } else if (isDestructive(a.Job as Job, job!, tg.Name)) {
+        const placed = tryPlace(tg, name, { PreviousAllocation: a.ID }, node);
+        if (placed) {
+          markStop(a, DesiredText.updating, { NextAllocation: placed.ID });
+          du.DestructiveUpdate++;
+        }
+      } else {
+        const d = depDraft && tg.Name in depDraft.TaskGroups ? depDraft : null;
+        plan.update.push({ ...a, Job: job, EvalID: ev.ID, DeploymentID: d?.ID ?? '', DeploymentStatus: null });
+        du.InPlaceUpdate++;
+      }
+    }
+  }
+
+  // Deployment bookkeeping for this pass: totals for system jobs, placements, and success.
+  if (depDraft) {
+    const d = depDraft;
+    for (const [g, s] of Object.entries(d.TaskGroups as Obj)) {
+      const st = s as Obj;
+      const placedHere = plan.place.filter((a) => a.TaskGroup === g && a.DeploymentID === d.ID);
+      const inPlaceHere = plan.update.filter((a) => a.TaskGroup === g && a.DeploymentID === d.ID && a.DesiredStatus === 'run' && store.allocs.get(a.ID)?.DeploymentID !== d.ID);
+      st.PlacedAllocs += placedHere.length + inPlaceHere.length;
+      if (job.Type === 'system' && plan.createdDeployment === d) st.DesiredTotal = placedHere.length + inPlaceHere.length + plan.desired[g]!.DestructiveUpdate;
+      if (st.RequireProgressBy === null && placedHere.length + inPlaceHere.length > 0 && st.ProgressDeadline > 0) {
+        st.RequireProgressBy = rfc3339(nowNs + st.ProgressDeadline);
+      }
+    }
+    const nothingToDo = plan.place.length === 0 && !plan.update.some((a) => a.DesiredStatus === 'run' && a.DeploymentID === d.ID && store.allocs.get(a.ID)?.DeploymentID !== d.ID);
+    const complete = Object.values(d.TaskGroups as Obj).every((s: Obj) =>
+      s.HealthyAllocs >= Math.max(s.DesiredTotal, s.DesiredCanaries) && (s.DesiredCanaries === 0 || s.Promoted),
+    );
+    if (d.Status === 'running' && nothingToDo && complete && plan.createdDeployment !== d) {
+      d.Status = 'successful';
+      d.StatusDescription = DeploymentText.successful;
+      plan.markStable = true;
+    }
+    const orig = store.deployments.get(d.ID);
+    if (!orig || JSON.stringify(orig) !== JSON.stringify(d)) plan.deployments.push(d);
+  }
+  return plan;
+}
+
+function allocatedResources(tg: Obj): Obj {
+  const tasks: Obj = {};
+  const lifecycles: Obj = {};
+  for (const t of (tg.Tasks as Obj[]) ?? []) {
+    tasks[t.Name] = {
+      Cpu: { CpuShares: t.Resources?.CPU ?? 100, ReservedCores: null },
+      Memory: { MemoryMB: t.Resources?.MemoryMB ?? 300, MemoryMaxMB: t.Resources?.MemoryMaxMB ?? 0 },
+      Networks: null,
+      Devices: null,
+    };
+    lifecycles[t.Name] = t.Lifecycle ?? null;
+  }
+  return { Tasks: tasks, TaskLifecycles: lifecycles, Shared: { DiskMB: tg.EphemeralDisk?.SizeMB ?? 300, Networks: tg.Networks ?? null, Ports: null } };
+}

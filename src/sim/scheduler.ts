@@ -1,0 +1,175 @@
+// The scheduler worker: takes pending evals one at a time, reconciles the job, and commits the result
+// in the raft writes Nomad uses (state-semantics §7.4): an optional blocked eval, follow-up evals,
+// the plan, then the eval's completion.
+import type { Evaluation, Job, Obj } from '../../state/types.js';
+import { jobKey, type Store, type Txn } from '../../state/store.js';
+import { evalsOfJob, isTerminalEval, newEval, putEval } from '../../state/evals.js';
+import { putAlloc, setQueued } from '../../state/allocs.js';
+import { putDeployment } from '../../state/deployments.js';
+import { refreshJobStatus } from '../../state/job-status.js';
+import { planIsEmpty, reconcile, type Plan } from './reconcile.js';
+
+const KNOWN_TRIGGERS = new Set([
+  'job-register', 'job-deregister', 'periodic-job', 'job-scaling', 'alloc-failure', 'alloc-reschedule',
+  'deployment-watcher', 'queued-allocs', 'max-plan-attempts', 'failed-follow-up', 'node-update',
+  'node-drain', 'alloc-stop', 'preemption', 'rolling-update', 'max-disconnect-timeout', 'reconnect',
+]);
+
+export function planAnnotations(plan: Plan): Obj {
+  return { DesiredTGUpdates: plan.desired, PreemptedAllocs: null };
+}
+
+/** Writes a plan: deployments, allocs, the job's Stable flag, and the eval's ModifyIndex bump. */
+export function applyPlan(store: Store, tx: Txn, plan: Plan, ev: Evaluation, job: Job | undefined): void {
+  tx.eventType = 'PlanResult';
+  for (const d of plan.deployments) putDeployment(store, tx, d);
+  for (const a of plan.update) putAlloc(store, tx, a);
+  for (const a of plan.place) putAlloc(store, tx, a);
+  if (plan.markStable && job) markVersionStable(store, tx, job);
+  const cur = store.evals.get(ev.ID);
+  if (cur) putEval(store, tx, cur);
+  if (job) refreshJobStatus(store, tx, job.Namespace, job.ID);
+}
+
+function markVersionStable(store: Store, tx: Txn, job: Job): void {
+  const key = jobKey(job.Namespace, job.ID);
+  const cur = store.jobs.get(key);
+  if (!cur || cur.Version !== job.Version || cur.Stable) return;
+  const updated: Job = { ...cur, Stable: true, ModifyIndex: tx.index };
+  store.jobs.set(key, updated);
+  const versions = store.versions.get(key);
+  if (versions) {
+    const i = versions.findIndex((v) => v.Version === updated.Version);
+    if (i >= 0) versions[i] = updated;
+  }
+  tx.touch('jobs', 'job_version');
+  tx.emit('Job', updated.ID, updated.Namespace, null, { Job: updated });
+}
+
+export class Scheduler {
+  private readonly queue: string[] = [];
+  private busy = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly defer: (fn: () => void) => void,
+  ) {}
+
+  enqueue(evalId: string): void {
+    if (this.queue.includes(evalId)) return;
+    this.queue.push(evalId);
+    this.kick();
+  }
+
+  /** Re-runs the blocked evals of every job: capacity may have appeared. */
+  unblockAll(): void {
+    for (const ev of this.store.evals.values()) if (ev.Status === 'blocked') this.enqueue(ev.ID);
+  }
+
+  private kick(): void {
+    if (this.busy) return;
+    this.busy = true;
+    this.defer(() => {
+      try {
+        while (this.queue.length > 0) {
+          const id = this.queue.shift()!;
+          this.process(id);
+        }
+      } finally {
+        this.busy = false;
+      }
+    });
+  }
+
+  process(evalId: string): void {
+    const store = this.store;
+    const ev = store.evals.get(evalId);
+    if (!ev || (ev.Status !== 'pending' && ev.Status !== 'blocked')) return;
+    const key = jobKey(ev.Namespace, ev.JobID);
+    const job = store.jobs.get(key);
+    const snapshotIndex = store.index;
+    if (!KNOWN_TRIGGERS.has(ev.TriggeredBy)) {
+      store.write((tx) => {
+        putEval(store, tx, { ...ev, Status: 'failed', StatusDescription: `scheduler cannot handle '${ev.TriggeredBy}' evaluation reason`, ModifyTime: store.nowNs() });
+        if (job) refreshJobStatus(store, tx, job.Namespace, job.ID);
+      });
+      return;
+    }
+    const plan = reconcile({ store, job, namespace: ev.Namespace, jobId: ev.JobID, ev, nowNs: store.nowNs() });
+    const failures = Object.keys(plan.failed).length > 0;
+    const isBlocked = ev.Status === 'blocked';
+
+    // A blocked eval that still cannot place anything new stays as it is: no write, no wake-ups.
+    if (isBlocked && failures && sameFailures(ev, plan)) return;
+
+    let blockedId = '';
+    if (failures && !isBlocked && job) {
+      store.write((tx) => {
+        for (const other of evalsOfJob(store, ev.Namespace, ev.JobID)) {
+          if (other.Status === 'blocked') {
+            putEval(store, tx, { ...other, Status: 'canceled', StatusDescription: `existing blocked evaluation exists for job "${ev.JobID}"`, ModifyTime: store.nowNs() });
+          }
+        }
+        const blocked = putEval(store, tx, {
+          ...newEval(store, job, { triggeredBy: 'queued-allocs', priority: ev.Priority, type: ev.Type, jobModifyIndex: ev.JobModifyIndex, status: 'blocked', statusDescription: 'created to place remaining allocations' }),
+          PreviousEval: ev.ID,
+          FailedTGAllocs: plan.failed,
+          ClassEligibility: {},
+          EscapedComputedClass: false,
+        });
+        blockedId = blocked.ID;
+        refreshJobStatus(store, tx, job.Namespace, job.ID);
+      });
+    }
+    if (plan.followups.length > 0) {
+      store.write((tx) => {
+        for (const f of plan.followups) putEval(store, tx, f);
+      });
+    }
+    if (!planIsEmpty(plan)) store.write((tx) => applyPlan(store, tx, plan, ev, job));
+
+    store.write((tx) => {
+      tx.eventType = 'EvaluationUpdated';
+      const cur = store.evals.get(ev.ID) ?? ev;
+      const done: Evaluation = {
+        ...cur,
+        Status: isBlocked && failures ? 'blocked' : 'complete',
+        StatusDescription: isBlocked && failures ? cur.StatusDescription : '',
+        DeploymentID: plan.deploymentId,
+        BlockedEval: blockedId || cur.BlockedEval,
+        NextEval: plan.followups.length > 0 ? plan.followups[plan.followups.length - 1]!.ID : cur.NextEval,
+        FailedTGAllocs: failures ? plan.failed : null,
+        QueuedAllocations: job ? plan.queued : null,
+        PlanAnnotations: job ? planAnnotations(plan) : null,
+        SnapshotIndex: snapshotIndex,
+        ModifyTime: store.nowNs(),
+      };
+      putEval(store, tx, done);
+      if (job) setQueued(store, tx, job.Namespace, job.ID, plan.queued);
+      if (!failures) {
+        for (const other of evalsOfJob(store, ev.Namespace, ev.JobID)) {
+          if (other.ID !== ev.ID && other.Status === 'blocked') {
+            putEval(store, tx, { ...other, Status: 'canceled', StatusDescription: `evaluation "${ev.ID}" successful`, ModifyTime: store.nowNs() });
+          }
+        }
+      }
+      cancelSuperseded(store, tx, ev);
+      if (job) refreshJobStatus(store, tx, job.Namespace, job.ID);
+    });
+  }
+}
+
+function sameFailures(ev: Evaluation, plan: Plan): boolean {
+  return JSON.stringify(ev.QueuedAllocations ?? {}) === JSON.stringify(plan.queued) && planIsEmpty(plan) && plan.followups.length === 0;
+}
+
+/** After an eval is acked, all but the newest other pending eval of the job are cancelled. */
+function cancelSuperseded(store: Store, tx: Txn, ev: Evaluation): void {
+  const pending = evalsOfJob(store, ev.Namespace, ev.JobID)
+    .filter((e) => e.ID !== ev.ID && e.Status === 'pending' && !e.WaitUntil)
+    .sort((a, b) => a.CreateIndex - b.CreateIndex);
+  for (const e of pending.slice(0, -1)) {
+    if (isTerminalEval(e)) continue;
+    putEval(store, tx, { ...e, Status: 'canceled', StatusDescription: 'canceled after more recent eval was processed', ModifyTime: store.nowNs() });
+  }
+}

@@ -1,0 +1,133 @@
+// The deployment watcher: turns alloc health into deployment-watcher evals (batched over 1 s),
+// fails deployments on unhealthy allocs or a passed progress deadline (with auto-revert), and
+// auto-promotes healthy canaries (state-semantics §9.4).
+import type { Obj } from '../../state/types.js';
+import type { Store } from '../../state/store.js';
+import { isActiveDeployment, DeploymentText } from '../../state/deployments.js';
+import { failDeploymentTx, promoteDeployment, watcherEval } from '../../state/deployment-ops.js';
+import { putAlloc } from '../../state/allocs.js';
+import { rescheduleDecision } from './reschedule.js';
+import type { Clock, TimerHandle } from '../clock.js';
+
+export const WATCHER_BATCH_MS = 1000;
+
+export class DeploymentWatcher {
+  private readonly lastHealth = new Map<string, boolean | null>();
+  private readonly batched = new Map<string, { timer: TimerHandle; reschedule: Set<string> }>();
+  private readonly deadlines = new Map<string, { at: number; timer: TimerHandle }>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  onAlloc(allocId: string): void {
+    const alloc = this.store.allocs.get(allocId);
+    if (!alloc) {
+      this.lastHealth.delete(allocId);
+      return;
+    }
+    const health: boolean | null = alloc.DeploymentStatus?.Healthy ?? null;
+    const before = this.lastHealth.get(allocId) ?? null;
+    this.lastHealth.set(allocId, health);
+    if (health === before || health === null || !alloc.DeploymentID) return;
+    const dep = this.store.deployments.get(alloc.DeploymentID);
+    if (!dep || !isActiveDeployment(dep)) return;
+    if (health) {
+      this.schedule(dep.ID);
+      this.maybeAutoPromote(dep);
+      return;
+    }
+    const state = dep.TaskGroups?.[alloc.TaskGroup] as Obj | undefined;
+    const job = alloc.Job;
+    const tg = job?.TaskGroups?.find((g: Obj) => g.Name === alloc.TaskGroup);
+    const canRetry = state && state.ProgressDeadline > 0 && tg && rescheduleDecision(alloc, tg, this.store.nowNs()).eligible;
+    if (!canRetry) {
+      this.fail(dep.ID, DeploymentText.failedAllocations);
+      return;
+    }
+    this.schedule(dep.ID, alloc.ID);
+  }
+
+  onDeployment(depId: string): void {
+    const dep = this.store.deployments.get(depId);
+    const prev = this.deadlines.get(depId);
+    if (!dep || dep.Status !== 'running') {
+      prev?.timer.cancel();
+      this.deadlines.delete(depId);
+      return;
+    }
+    let at = Infinity;
+    for (const s of Object.values(dep.TaskGroups as Obj) as Obj[]) {
+      if (!s.RequireProgressBy || s.HealthyAllocs >= Math.max(s.DesiredTotal, s.DesiredCanaries)) continue;
+      at = Math.min(at, Date.parse(s.RequireProgressBy));
+    }
+    if (prev && prev.at === at) return;
+    prev?.timer.cancel();
+    this.deadlines.delete(depId);
+    if (at === Infinity) return;
+    const timer = this.clock.after(at - this.clock.nowMs(), () => {
+      this.deadlines.delete(depId);
+      const cur = this.store.deployments.get(depId);
+      if (!cur || cur.Status !== 'running') return;
+      const late = (Object.values(cur.TaskGroups as Obj) as Obj[]).some(
+        (s) => s.RequireProgressBy && Date.parse(s.RequireProgressBy) <= this.clock.nowMs() && s.HealthyAllocs < Math.max(s.DesiredTotal, s.DesiredCanaries),
+      );
+      if (late) this.fail(depId, DeploymentText.failedProgress);
+      else this.onDeployment(depId);
+    });
+    this.deadlines.set(depId, { at, timer });
+  }
+
+  private schedule(depId: string, rescheduleAlloc?: string): void {
+    let b = this.batched.get(depId);
+    if (!b) {
+      const entry = {
+        reschedule: new Set<string>(),
+        timer: this.clock.after(WATCHER_BATCH_MS, () => {
+          this.batched.delete(depId);
+          this.flush(depId, entry.reschedule);
+        }),
+      };
+      this.batched.set(depId, (b = entry));
+    }
+    if (rescheduleAlloc) b.reschedule.add(rescheduleAlloc);
+  }
+
+  private flush(depId: string, reschedule: Set<string>): void {
+    const dep = this.store.deployments.get(depId);
+    if (!dep || !isActiveDeployment(dep)) return;
+    this.store.write((tx) => {
+      for (const id of reschedule) {
+        const a = this.store.allocs.get(id);
+        if (a) putAlloc(this.store, tx, { ...a, DesiredTransition: { ...a.DesiredTransition, Reschedule: true } });
+      }
+      watcherEval(this.store, tx, dep);
+      tx.touch('allocs');
+    });
+  }
+
+  private fail(depId: string, reason: string): void {
+    const dep = this.store.deployments.get(depId);
+    if (!dep || !isActiveDeployment(dep)) return;
+    this.store.write((tx) => {
+      tx.eventType = 'DeploymentStatusUpdate';
+      failDeploymentTx(this.store, tx, dep, reason);
+    });
+  }
+
+  private maybeAutoPromote(dep: Obj): void {
+    const groups = Object.values(dep.TaskGroups as Obj) as Obj[];
+    const canary = groups.filter((s) => s.DesiredCanaries > 0 && !s.Promoted);
+    if (canary.length === 0 || !canary.every((s) => s.AutoPromote)) return;
+    const ready = canary.every(
+      (s) => ((s.PlacedCanaries as string[] | null) ?? []).filter((id) => this.store.allocs.get(id)?.DeploymentStatus?.Healthy === true).length >= s.DesiredCanaries,
+    );
+    if (ready) promoteDeployment(this.store, dep.ID, true, null);
+  }
+
+  close(): void {
+    for (const b of this.batched.values()) b.timer.cancel();
+    for (const d of this.deadlines.values()) d.timer.cancel();
+  }
+}

@@ -1,0 +1,31 @@
+// Go's renderings of times and durations, as they appear in task events and RFC 3339 fields.
+
+/** time.Time in RFC 3339 with nanoseconds, trailing zeros trimmed (Go's RFC3339Nano); zero → null. */
+export function rfc3339(ns: number | null | undefined): string | null {
+  if (!ns) return null;
+  const ms = Math.floor(ns / 1e6);
+  const frac = String(Math.round(ns - ms * 1e6) + (ms % 1000) * 1e6).padStart(9, '0').replace(/0+$/, '');
+  const iso = new Date(ms).toISOString().slice(0, 19);
+  return `${iso}${frac ? `.${frac}` : ''}Z`;
+}
+
+/** time.Duration.String(): 5s, 1m30s, 24h0m0s, 150ms. */
+export function goDuration(ns: number): string {
+  if (ns === 0) return '0s';
+  if (ns < 1e3) return `${ns}ns`;
+  if (ns < 1e6) return `${trim(ns / 1e3)}µs`;
+  if (ns < 1e9) return `${trim(ns / 1e6)}ms`;
+  let s = ns / 1e9;
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  const sec = `${trim(s)}s`;
+  if (h > 0) return `${h}h${m}m${sec}`;
+  if (m > 0) return `${m}m${sec}`;
+  return sec;
+}
+
+function trim(n: number): string {
+  return String(Number(n.toFixed(9)));
+}
