@@ -5,6 +5,8 @@ import { namespaceRoutes } from './namespaces.js';
 import { validateRoutes } from './validate.js';
 import { evaluationRoutes } from './evaluations.js';
 import { agentRoutes } from './agent.js';
+import { allocationRoutes } from './allocations.js';
+import { deploymentRoutes } from './deployments.js';
 
 export function registerRoutes(app: App, ctx: RouteContext): void {
   jobsRoutes(app, ctx);
@@ -13,4 +15,6 @@ export function registerRoutes(app: App, ctx: RouteContext): void {
   validateRoutes(app, ctx);
   evaluationRoutes(app, ctx);
   agentRoutes(app, ctx);
+  allocationRoutes(app, ctx);
+  deploymentRoutes(app, ctx);
 }

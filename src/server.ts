@@ -63,7 +63,9 @@ export function cleanPath(p: string): string {
 
 export function createServer(overrides: Partial<Config> = {}, store?: Store, opts: ServerOptions = {}): NomadMock {
   const config: Config = { ...DEFAULTS, ...overrides };
-  const clock = new Clock({ mode: config.clock === 'manual' ? 'manual' : 'scaled', scale: config.timeScale });
+  // Without the simulator nothing is simulated, so time is plain wall-clock time.
+  const simulate = opts.simulate !== false;
+  const clock = new Clock({ mode: config.clock === 'manual' ? 'manual' : 'scaled', scale: simulate ? config.timeScale : 1 });
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     exposeHeadRoutes: false,
@@ -73,7 +75,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
 
   const st = store ?? new Store({ region: config.region, nowNs: () => clock.nowNs() });
   let sim: Simulator | null = null;
-  if (opts.simulate !== false) {
+  if (simulate) {
     registerNodes(st, nodeSpecs(config));
     sim = new Simulator(st, clock);
   }

@@ -28,6 +28,8 @@ export interface Client {
   post(url: string, body?: unknown): Promise<Res>;
   del(url: string): Promise<Res>;
   register(job: Obj, extra?: Obj): Promise<Res>;
+  /** Manual clock: run everything due now (scheduler passes), then move simulated time by `ms`. */
+  advance(ms?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export async function client(opts: ClientOptions = {}): Promise<Client> {
     post: (url, body) => req('POST', url, body),
     del: (url) => req('DELETE', url),
     register: (job, extra = {}) => req('PUT', '/v1/jobs', { Job: job, ...extra }),
+    advance: (ms = 0) => mock.clock.advance(ms),
     close: () => mock.app.close(),
   };
 }
@@ -77,3 +80,8 @@ export function minimalJob(id: string, overrides: Obj = {}): Obj {
 }
 
 export const index = (r: Res): number => Number(r.headers['x-nomad-index']);
+
+/** A server running the simulator on the manual clock: nothing takes simulated time unless advanced. */
+export function simClient(config: Partial<Config> = {}): Promise<Client> {
+  return client({ simulate: true, config: { clock: 'manual', ...config } });
+}

@@ -18,6 +18,12 @@ import {
   handleSummary,
 } from './children.js';
 import { jobPathSchema } from '../schemas/job.js';
+import { handlePlan, handleScale } from './scale.js';
+
+/** Routes a later issue builds: Nomad's method check first, then an honest 501. */
+const notYet: Handler = (_ctx, _req, _reply, _jobId) => {
+  throw new HttpError(501, 'nomad-mock does not implement this route yet');
+};
 
 type Handler = (ctx: RouteContext, req: FastifyRequest, reply: FastifyReply, jobId: string, tag?: string) => Promise<FastifyReply> | FastifyReply;
 
@@ -40,6 +46,11 @@ const TABLE: Partial<Record<SubResource, [string[] | null, Handler]>> = {
   // The submission route parses `version` before it checks the method, so it checks it itself.
   submission: [ANY, handleSubmission],
   actions: [GET, handleActions],
+  plan: [WRITE, handlePlan],
+  scale: [ANY, handleScale],
+  'periodic-force': [WRITE, notYet],
+  dispatch: [WRITE, notYet],
+  'dispatch-payload': [WRITE, notYet],
   tag: [['PUT', 'POST', 'DELETE'], (ctx, req, reply, jobId, tag) => handleTag(ctx, req, reply, jobId, tag!)],
 };
 

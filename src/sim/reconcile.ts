@@ -17,6 +17,7 @@ export const DesiredText = {
   updating: 'alloc is being updated due to job update',
   rescheduled: 'alloc was rescheduled because it failed',
   lost: 'alloc is lost since its node is down',
+  migrating: 'alloc is being migrated',
 } as const;
 
 export interface DesiredUpdates {
@@ -344,6 +345,16 @@ export function reconcile(input: ReconcileInput): Plan {
     const ds = d ? (d.TaskGroups[tg.Name] as Obj | undefined) : undefined;
     const blocked = Boolean(d && (d.Status === 'paused' || d.Status === 'failed'));
 
+    // Allocs marked for migration (alloc stop) move to a fresh placement under the same name.
+    for (const a of [...kept]) {
+      if (!a.DesiredTransition?.Migrate) continue;
+      const placed = tryPlace(tg, a.Name, { PreviousAllocation: a.ID });
+      if (!placed) continue;
+      markStop(a, DesiredText.migrating, { NextAllocation: placed.ID });
+      kept.splice(kept.indexOf(a), 1);
+      du.Migrate++;
+    }
+
     // Failed allocs: reschedule now, later, or never (state-semantics §8.5).
     for (const a of rescheduling) {
       const inActiveDep = a.DeploymentID && depDraft && a.DeploymentID === depDraft.ID;
@@ -389,6 +400,7 @@ export function reconcile(input: ReconcileInput): Plan {
     }
 
     for (const a of inPlace) {
+      if (stopping.has(a.ID)) continue;
       plan.update.push({ ...a, Job: job, EvalID: ev.ID, DeploymentID: d?.ID ?? '', DeploymentStatus: null });
       du.InPlaceUpdate++;
     }
@@ -424,6 +436,7 @@ export function reconcile(input: ReconcileInput): Plan {
       let replaced = 0;
       const canaryNames = new Set(kept.filter((a) => isCanary(a)).map((a) => a.Name));
       for (const a of destructive) {
+        if (stopping.has(a.ID)) continue;
         if (canaryNames.has(a.Name) && ds?.Promoted) {
           markStop(a, DesiredText.notNeeded);
           du.Stop++;

@@ -746,6 +746,23 @@ struct JobDispatchRequest
   IdPrefixTemplate string
   Priority int
 
+struct DeploymentPauseRequest
+  DeploymentID string
+  Pause bool
+  WriteRequest
+
+struct DeploymentPromoteRequest
+  DeploymentID string
+  All bool
+  Groups []string
+  WriteRequest
+
+struct DeploymentAllocHealthRequest
+  DeploymentID string
+  HealthyAllocationIDs []string
+  UnhealthyAllocationIDs []string
+  WriteRequest
+
 struct JobRevertRequest
   JobID string
   JobVersion uint64
@@ -981,6 +998,9 @@ export type RequestRoot =
   | 'ScalingRequest'
   | 'TagVersionRequest'
   | 'JobStatusesRequest'
+  | 'DeploymentPauseRequest'
+  | 'DeploymentPromoteRequest'
+  | 'DeploymentAllocHealthRequest'
   | 'Namespace';
 
 /** The Go type each request body is decoded into by Nomad's HTTP handlers. */
@@ -996,5 +1016,8 @@ export const ROOT_TYPES: Readonly<Record<RequestRoot, StructDesc>> = {
   ScalingRequest: apiTypes.ScalingRequest!,
   TagVersionRequest: apiTypes.TagVersionRequest!,
   JobStatusesRequest: apiTypes.JobStatusesRequest!,
+  DeploymentPauseRequest: serverTypes.DeploymentPauseRequest!,
+  DeploymentPromoteRequest: serverTypes.DeploymentPromoteRequest!,
+  DeploymentAllocHealthRequest: serverTypes.DeploymentAllocHealthRequest!,
   Namespace: serverTypes.Namespace!,
 };
