@@ -1,12 +1,13 @@
 // `npm run bench`: nomad-mock against a bare Fastify server serving the same bytes. Prints the
 // figures and the targets; nothing here is asserted in tests (shared machines are noisy).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 import { requestsPerSecond } from './load.js';
+import { request, start } from './http.js';
+import { simulatorFigures } from './sim.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLI = join(here, '..', 'src', 'cli.js');
@@ -14,39 +15,6 @@ const BARE = join(here, 'bare-server.js');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const READERS = Number(process.env.BENCH_READERS ?? 5000);
-
-interface Started {
-  child: ChildProcess;
-  startupMs: number;
-}
-
-function request(port: number, method: string, path: string, body?: string): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** Spawns a server and times it from spawn to its first 200 on `probe`. */
-async function start(args: string[], port: number, probe: string): Promise<Started> {
-  const t0 = performance.now();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  for (;;) {
-    try {
-      const res = await request(port, 'GET', probe);
-      if (res.status === 200) return { child, startupMs: performance.now() - t0 };
-    } catch {
-      // not listening yet
-    }
-    if (performance.now() - t0 > 20_000) throw new Error(`${args.join(' ')} did not start`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 
 function jobBody(id: string): string {
   return JSON.stringify({
@@ -94,7 +62,8 @@ const fmt = (n: number, d = 0): string => n.toFixed(d);
 async function main(): Promise<void> {
   const mockPort = 46460 + Math.floor(Math.random() * 500);
   const barePort = mockPort + 1000;
-  const mock = await start([CLI, '--port', String(mockPort), '--log-level', 'silent'], mockPort, '/v1/jobs');
+  // The manual clock keeps simulated clients quiet, so reads measure the API rather than background writes.
+  const mock = await start([CLI, '--port', String(mockPort), '--log-level', 'silent', '--clock', 'manual'], mockPort, '/v1/jobs');
   try {
     for (let i = 0; i < 100; i++) await request(mockPort, 'PUT', '/v1/jobs', jobBody(`bench-${String(i).padStart(3, '0')}`));
     await request(mockPort, 'PUT', '/v1/jobs', jobBody('web'));
@@ -136,6 +105,7 @@ async function main(): Promise<void> {
   } finally {
     mock.child.kill();
   }
+  await simulatorFigures(CLI, mockPort + 2000);
 }
 
 main().catch((err: unknown) => {

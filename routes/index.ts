@@ -5,8 +5,10 @@ import { namespaceRoutes } from './namespaces.js';
 import { validateRoutes } from './validate.js';
 import { evaluationRoutes } from './evaluations.js';
 import { agentRoutes } from './agent.js';
+import { eventRoutes } from './events.js';
 import { allocationRoutes } from './allocations.js';
 import { deploymentRoutes } from './deployments.js';
+import { nodeRoutes } from './nodes.js';
 
 export function registerRoutes(app: App, ctx: RouteContext): void {
   jobsRoutes(app, ctx);
@@ -15,6 +17,8 @@ export function registerRoutes(app: App, ctx: RouteContext): void {
   validateRoutes(app, ctx);
   evaluationRoutes(app, ctx);
   agentRoutes(app, ctx);
+  eventRoutes(app, ctx);
   allocationRoutes(app, ctx);
   deploymentRoutes(app, ctx);
+  nodeRoutes(app, ctx);
 }

@@ -9,6 +9,7 @@ import { jobsListSchema } from './schemas/job.js';
 import { jobStub, listJobs } from '../state/job-queries.js';
 import { compileJobFilter } from './http/filter.js';
 import { RenderCache } from './http/memo.js';
+import { statusesRoutes } from './statuses.js';
 
 export function jobsRoutes(app: App, ctx: RouteContext): void {
   const rendered = new RenderCache(ctx.store);
@@ -33,7 +34,9 @@ export function jobsRoutes(app: App, ctx: RouteContext): void {
     return sendJson(req, reply, res.body, res.text);
   });
 
-  for (const path of ['/v1/jobs/parse', '/v1/jobs/statuses']) {
+  statusesRoutes(app, ctx);
+
+  for (const path of ['/v1/jobs/parse']) {
     app.all(path, async () => {
       throw new HttpError(501, `nomad-mock does not implement ${path} yet`);
     });

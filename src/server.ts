@@ -9,6 +9,7 @@ import { sendError } from '../routes/http/reply.js';
 import { HttpError } from '../routes/http/errors.js';
 import { RpcError } from '../state/errors.js';
 import { registerNodes } from '../state/nodes.js';
+import { eventBuffer } from '../state/event-buffer.js';
 import { Clock } from './clock.js';
 import { Simulator } from './sim/index.js';
 
@@ -75,6 +76,8 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
 
   const st = store ?? new Store({ region: config.region, nowNs: () => clock.nowNs() });
   let sim: Simulator | null = null;
+  // The event buffer must see the node registrations too.
+  eventBuffer(st);
   if (simulate) {
     registerNodes(st, nodeSpecs(config));
     sim = new Simulator(st, clock);

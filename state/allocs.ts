@@ -3,6 +3,7 @@
 import type { Job, Obj } from './types.js';
 import { jobKey, type Store, type Txn } from './store.js';
 import { touchSummary, emptyGroupSummary } from './job-summary.js';
+import { trackUsage } from './node-usage.js';
 
 const BIN: Record<string, string> = {
   running: 'Running',
@@ -30,6 +31,7 @@ export function putAlloc(store: Store, tx: Txn, alloc: Obj, opts: PutAllocOption
     ModifyTime: store.nowNs(),
   };
   store.allocs.set(stored.ID, stored);
+  trackUsage(store.nodeUsage, prev, stored);
   const key = jobKey(stored.Namespace, stored.JobID);
   let ids = store.allocsByJob.get(key);
   if (!ids) store.allocsByJob.set(key, (ids = new Set()));

@@ -93,3 +93,48 @@ export function jobActions(job: Job): Obj[] {
   }
   return out;
 }
+
+/** Port a running alloc got for a label: the reserved value, or a stable pick from the dynamic range. */
+function portFor(tg: Obj, allocId: string, label: string): number {
+  for (const net of (tg.Networks as Obj[] | null) ?? []) {
+    const reserved = ((net.ReservedPorts as Obj[] | null) ?? []).find((p) => p.Label === label);
+    if (reserved) return reserved.Value;
+  }
+  let h = 0;
+  for (const ch of `${allocId}/${label}`) h = (Math.imul(31, h) + ch.charCodeAt(0)) | 0;
+  return 20000 + (Math.abs(h) % 12000);
+}
+
+/** Nomad-native service registrations of a job's running allocs (`provider = "nomad"`). */
+export function jobServices(store: Store, namespace: string, id: string): Obj[] {
+  const out: Obj[] = [];
+  for (const allocId of store.allocsByJob.get(jobKey(namespace, id)) ?? []) {
+    const a = store.allocs.get(allocId)!;
+    if (a.ClientStatus !== 'running' || a.DesiredStatus !== 'run') continue;
+    const tg = (a.Job as Job).TaskGroups.find((g) => g.Name === a.TaskGroup);
+    if (!tg) continue;
+    const node = store.nodes.get(a.NodeID);
+    const owners: [Obj[] | null, string][] = [[tg.Services as Obj[] | null, `group-${tg.Name}`]];
+    for (const task of (tg.Tasks as Obj[]) ?? []) owners.push([task.Services as Obj[] | null, task.Name]);
+    for (const [services, owner] of owners) {
+      for (const svc of services ?? []) {
+        if (svc.Provider !== 'nomad') continue;
+        out.push({
+          ID: `_nomad-task-${a.ID}-${owner}-${svc.Name}-${svc.PortLabel ?? ''}`,
+          ServiceName: svc.Name,
+          Namespace: a.Namespace,
+          NodeID: a.NodeID,
+          Datacenter: node?.Datacenter ?? '',
+          JobID: a.JobID,
+          AllocID: a.ID,
+          Tags: svc.Tags ?? null,
+          Address: node?.Attributes?.['unique.network.ip-address'] ?? '127.0.0.1',
+          Port: svc.PortLabel ? portFor(tg, a.ID, svc.PortLabel) : 0,
+          CreateIndex: a.ModifyIndex,
+          ModifyIndex: a.ModifyIndex,
+        });
+      }
+    }
+  }
+  return out.sort((x, y) => (x.ID < y.ID ? -1 : 1));
+}

@@ -9,6 +9,7 @@ import { ensureSummary } from './job-summary.js';
 import { MAX_SOURCE_SIZE, putSubmission, putVersion, submissionSize } from './job-versions.js';
 import { canonicalizeJob, specChanged } from './jobspec/canonicalize.js';
 import { validateJob } from './jobspec/validate.js';
+import { trackUsage } from './node-usage.js';
 import { formatMultiError, formatWarnings } from './jobspec/multierror.js';
 
 export interface WriteReply {
@@ -131,6 +132,8 @@ export function storeJobVersion(
   const key = jobKey(job.Namespace, job.ID);
   const existing = store.jobs.get(key);
   const incomingVersion = job.Version;
+  // Every object a JobRegisterRequest write touches is streamed as JobRegistered.
+  if (!tx.eventType) tx.eventType = 'JobRegistered';
   const version = existing && incomingVersion <= existing.Version ? existing.Version + 1 : incomingVersion;
   let stored: Job = {
     ...job,
@@ -299,7 +302,10 @@ export function purgeJob(store: Store, tx: Txn, job: Job): void {
     tx.touch('deployment');
   }
   store.deploymentsByJob.delete(key);
-  for (const id of store.allocsByJob.get(key) ?? []) store.allocs.delete(id);
+  for (const id of store.allocsByJob.get(key) ?? []) {
+    trackUsage(store.nodeUsage, store.allocs.get(id), undefined);
+    store.allocs.delete(id);
+  }
   store.allocsByJob.delete(key);
   for (const ev of evalsOfJob(store, job.Namespace, job.ID)) {
     if (ev.Status === 'pending') {

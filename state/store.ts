@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Watch, type Table } from './watch.js';
 import type { Evaluation, Job, Obj } from './types.js';
+import type { NodeUsage } from './node-usage.js';
 
 export const TABLES = [
   'namespaces',
@@ -95,6 +96,8 @@ export class Store {
   readonly allocsByJob = new Map<string, Set<string>>();
   readonly deploymentsByJob = new Map<string, Set<string>>();
   readonly nodes = new Map<string, Obj>();
+  /** Resources held on each node by allocs that are neither stopped nor finished. */
+  readonly nodeUsage = new Map<string, NodeUsage>();
   private readonly listeners = new Set<StoreListener>();
 
   constructor(opts: StoreOptions = {}) {

@@ -8,7 +8,7 @@ import { omitEmpty } from '../http/encode.js';
 import { sendJson, setReadMeta, setWriteIndex } from '../http/reply.js';
 import { parseQueryOptions, writeNamespace, type Query } from '../http/query.js';
 import { parseGoBool } from '../http/godur.js';
-import { allocStub, jobActions, jobAllocations, jobDeployments, jobEvaluations, latestDeployment } from '../../state/job-children.js';
+import { allocStub, jobActions, jobServices, jobAllocations, jobDeployments, jobEvaluations, latestDeployment } from '../../state/job-children.js';
 import { evaluateJob } from '../../state/job-history.js';
 import { jobKey } from '../../state/store.js';
 import type { Obj } from '../../state/types.js';
@@ -81,7 +81,7 @@ export const handleServices: Handler = async (ctx, req, reply, jobId) => {
   });
   setReadMeta(reply, res.index);
   if (!res.job) throw new HttpError(404, 'job not found');
-  return sendJson(req, reply, []);
+  return sendJson(req, reply, jobServices(ctx.store, opts.namespace, jobId));
 };
 
 export const handleActions: Handler = async (ctx, req, reply, jobId) => {

@@ -409,6 +409,7 @@ export class AllocRunner {
         DeploymentStatus: deploymentStatus,
       }, { client: true });
       if (healthChanged && alloc.DeploymentID) countHealth(store, tx, next, prevHealth, this.health!);
+      if ((alloc.ClientStatus === 'running') !== (status === 'running') && hasNomadServices(this.group(alloc))) tx.touch('service_registrations');
       if (status === 'failed' && alloc.ClientStatus !== 'failed') maybeFailureEval(store, tx, next);
       refreshJobStatus(store, tx, alloc.Namespace, alloc.JobID);
     });
@@ -446,4 +447,9 @@ function maybeFailureEval(store: Store, tx: Parameters<Parameters<Store['write']
   const tg = job.TaskGroups.find((g) => g.Name === alloc.TaskGroup);
   if (!tg || !rescheduleDecision(alloc, tg, store.nowNs()).eligible) return null;
   return putEval(store, tx, newEval(store, job, { triggeredBy: 'alloc-failure', jobModifyIndex: 0 }));
+}
+
+function hasNomadServices(tg: Obj): boolean {
+  const all = [...((tg.Services as Obj[] | null) ?? []), ...((tg.Tasks as Obj[]) ?? []).flatMap((t) => (t.Services as Obj[] | null) ?? [])];
+  return all.some((s) => s.Provider === 'nomad');
 }

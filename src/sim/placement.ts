@@ -1,15 +1,32 @@
 // Node selection for one placement: feasibility (datacenter, node pool, constraints, driver) and
 // capacity (CPU, memory), with the AllocMetric Nomad reports for failed placements.
 import type { Job, Obj } from '../../state/types.js';
+import { addToUsage, groupAsk, usageKey, type NodeUsage } from '../../state/node-usage.js';
 
-export interface NodeUsage {
-  cpu: number;
-  memoryMB: number;
-  /** Allocs of each job/group key on the node, for distinct_hosts and spreading. */
-  groups: Map<string, number>;
+/**
+ * Node usage as a plan sees it: the store's committed usage plus this plan's own placements and
+ * stops, kept in a delta so the store's map is never copied or touched.
+ */
+export class PlanUsage {
+  private readonly delta = new Map<string, NodeUsage>();
+  constructor(private readonly base: ReadonlyMap<string, NodeUsage>) {}
+
+  cpu(nodeId: string): number {
+    return (this.base.get(nodeId)?.cpu ?? 0) + (this.delta.get(nodeId)?.cpu ?? 0);
+  }
+
+  memoryMB(nodeId: string): number {
+    return (this.base.get(nodeId)?.memoryMB ?? 0) + (this.delta.get(nodeId)?.memoryMB ?? 0);
+  }
+
+  count(nodeId: string, key: string): number {
+    return (this.base.get(nodeId)?.groups.get(key) ?? 0) + (this.delta.get(nodeId)?.groups.get(key) ?? 0);
+  }
+
+  add(nodeId: string, job: Job, tg: Obj, sign = 1): void {
+    addToUsage(this.delta, nodeId, usageKey(job.Namespace, job.ID, tg.Name), groupAsk(tg), sign);
+  }
 }
-
-export type UsageMap = Map<string, NodeUsage>;
 
 export function emptyMetric(): Obj {
   return {
@@ -30,16 +47,6 @@ export function emptyMetric(): Obj {
     AllocationTime: 0,
     CoalescedFailures: 0,
   };
-}
-
-export function groupAsk(tg: Obj): { cpu: number; memoryMB: number } {
-  let cpu = 0;
-  let memoryMB = 0;
-  for (const t of (tg.Tasks as Obj[]) ?? []) {
-    cpu += Number(t.Resources?.CPU ?? 100);
-    memoryMB += Number(t.Resources?.MemoryMB ?? 300);
-  }
-  return { cpu, memoryMB };
 }
 
 function globMatch(pattern: string, value: string): boolean {
@@ -139,15 +146,11 @@ export interface PickResult {
   metric: Obj;
 }
 
-export function usageKey(job: Job, tg: Obj): string {
-  return `${job.Namespace}\u0000${job.ID}\u0000${tg.Name}`;
-}
-
 /**
  * Picks a node for one alloc of `tg`: the feasible node with room that holds the fewest allocs of
  * the group (spreading replicas), ties broken by node order. `only` restricts to one node (system jobs).
  */
-export function pickNode(nodes: Obj[], usage: UsageMap, job: Job, tg: Obj, only?: Obj): PickResult {
+export function pickNode(nodes: Obj[], usage: PlanUsage | null, job: Job, tg: Obj, only?: Obj): PickResult {
   const metric = emptyMetric();
   metric.NodePool = job.NodePool;
   const pool = nodes.filter((n) => job.NodePool === 'all' || n.NodePool === job.NodePool);
@@ -159,7 +162,7 @@ export function pickNode(nodes: Obj[], usage: UsageMap, job: Job, tg: Obj, only?
   for (const t of (tg.Tasks as Obj[]) ?? []) constraints.push(...((t.Constraints as Obj[]) ?? []));
   const distinct = constraints.some((c) => c.Operand === 'distinct_hosts');
   const ask = groupAsk(tg);
-  const key = usageKey(job, tg);
+  const key = usageKey(job.Namespace, job.ID, tg.Name);
   let best: Obj | null = null;
   let bestCount = Infinity;
   for (const node of only ? [only] : pool) {
@@ -182,16 +185,15 @@ export function pickNode(nodes: Obj[], usage: UsageMap, job: Job, tg: Obj, only?
       metric.ConstraintFiltered[s] = (metric.ConstraintFiltered[s] ?? 0) + 1;
       continue;
     }
-    const u = usage.get(node.ID) ?? { cpu: 0, memoryMB: 0, groups: new Map() };
-    const count = u.groups.get(key) ?? 0;
+    const count = usage ? usage.count(node.ID, key) : 0;
     if (distinct && count > 0) {
       metric.NodesFiltered++;
       metric.ConstraintFiltered ??= {};
       metric.ConstraintFiltered.distinct_hosts = (metric.ConstraintFiltered.distinct_hosts ?? 0) + 1;
       continue;
     }
-    const cpuFree = node.NodeResources.Cpu.CpuShares - node.ReservedResources.Cpu.CpuShares - u.cpu;
-    const memFree = node.NodeResources.Memory.MemoryMB - node.ReservedResources.Memory.MemoryMB - u.memoryMB;
+    const cpuFree = node.NodeResources.Cpu.CpuShares - node.ReservedResources.Cpu.CpuShares - (usage ? usage.cpu(node.ID) : 0);
+    const memFree = node.NodeResources.Memory.MemoryMB - node.ReservedResources.Memory.MemoryMB - (usage ? usage.memoryMB(node.ID) : 0);
     const dim = ask.cpu > cpuFree ? 'cpu' : ask.memoryMB > memFree ? 'memory' : null;
     if (dim) {
       metric.NodesExhausted++;
@@ -209,14 +211,4 @@ export function pickNode(nodes: Obj[], usage: UsageMap, job: Job, tg: Obj, only?
     }
   }
   return { node: best, metric };
-}
-
-export function addUsage(usage: UsageMap, nodeId: string, job: Job, tg: Obj, sign = 1): void {
-  let u = usage.get(nodeId);
-  if (!u) usage.set(nodeId, (u = { cpu: 0, memoryMB: 0, groups: new Map() }));
-  const ask = groupAsk(tg);
-  u.cpu += sign * ask.cpu;
-  u.memoryMB += sign * ask.memoryMB;
-  const key = usageKey(job, tg);
-  u.groups.set(key, (u.groups.get(key) ?? 0) + sign);
 }

@@ -8,7 +8,7 @@ import { allocsOfJob, isClientTerminal } from '../../state/allocs.js';
 import { isActiveDeployment, DeploymentText } from '../../state/deployments.js';
 import { jobKey } from '../../state/store.js';
 import { newEval } from '../../state/evals.js';
-import { addUsage, pickNode, usageKey, type UsageMap } from './placement.js';
+import { pickNode, PlanUsage } from './placement.js';
 import { rfc3339 } from '../../state/format.js';
 import { rescheduleDecision } from './reschedule.js';
 
@@ -93,17 +93,6 @@ export interface ReconcileInput {
   jobId: string;
   ev: Evaluation;
   nowNs: number;
-}
-
-/** Usage of every node by the allocs that still hold resources (not terminal on either side). */
-function nodeUsage(store: Store, skip: Set<string>): UsageMap {
-  const usage: UsageMap = new Map();
-  for (const a of store.allocs.values()) {
-    if (skip.has(a.ID) || a.DesiredStatus !== 'run' || isClientTerminal(a)) continue;
-    const tg = (a.Job as Job).TaskGroups.find((g) => g.Name === a.TaskGroup);
-    if (tg) addUsage(usage, a.NodeID, a.Job as Job, tg);
-  }
-  return usage;
 }
 
 export function reconcile(input: ReconcileInput): Plan {
@@ -191,8 +180,7 @@ export function reconcile(input: ReconcileInput): Plan {
 
   const stopping = new Set<string>();
   const nodes = [...store.nodes.values()];
-  let usage: UsageMap | null = null;
-  const getUsage = (): UsageMap => (usage ??= nodeUsage(store, stopping));
+  const usage = new PlanUsage(store.nodeUsage);
 
   const newAlloc = (tg: Obj, name: string, node: Obj, metric: Obj, extra: Obj = {}): Obj => ({
     ID: store.newId(),
@@ -236,8 +224,7 @@ export function reconcile(input: ReconcileInput): Plan {
 
   /** Places one alloc or records the failure; returns the alloc or null. */
   const tryPlace = (tg: Obj, name: string, extra: Obj = {}, onlyNode?: Obj): Obj | null => {
-    const u = getUsage();
-    const { node, metric } = pickNode(nodes, u, job, tg, onlyNode);
+    const { node, metric } = pickNode(nodes, usage, job, tg, onlyNode);
     if (!node) {
       const prev = plan.failed[tg.Name];
       if (prev) prev.CoalescedFailures++;
@@ -245,7 +232,7 @@ export function reconcile(input: ReconcileInput): Plan {
       plan.queued[tg.Name] = (plan.queued[tg.Name] ?? 0) + 1;
       return null;
     }
-    addUsage(u, node.ID, job, tg);
+    usage.add(node.ID, job, tg);
     const d = depDraft && tg.Name in depDraft.TaskGroups ? depDraft : null;
     const alloc = newAlloc(tg, name, node, metric, { DeploymentID: d?.ID ?? '', ...extra });
     plan.place.push(alloc);
@@ -254,7 +241,8 @@ export function reconcile(input: ReconcileInput): Plan {
 
   const markStop = (a: Obj, desc: string, extra: Obj = {}): void => {
     stopping.add(a.ID);
-    if (usage) addUsage(usage, a.NodeID, a.Job as Job, (a.Job as Job).TaskGroups.find((g) => g.Name === a.TaskGroup) ?? { Name: a.TaskGroup, Tasks: [] }, -1);
+    const held = (a.Job as Job).TaskGroups.find((g) => g.Name === a.TaskGroup);
+    if (held && a.DesiredStatus === 'run' && !isClientTerminal(a)) usage.add(a.NodeID, a.Job as Job, held, -1);
     stop(a, desc, extra);
   };
 
@@ -469,7 +457,7 @@ export function reconcile(input: ReconcileInput): Plan {
     for (const node of nodes) {
       const here = live.filter((a) => a.NodeID === node.ID);
       const done = job!.Type === 'sysbatch' && mine.some((a) => a.NodeID === node.ID && a.ClientStatus === 'complete' && (a.Job as Job).Version === job!.Version);
-      const { node: fits } = pickNode(nodes, new Map(), job!, tg, node);
+      const { node: fits } = pickNode(nodes, null, job!, tg, node);
       if (!fits) {
         // No longer eligible: stop what runs there; never a placement failure for system jobs.
         for (const a of here) {

@@ -1,0 +1,282 @@
+// `/v1/event/stream` (command/agent/event_endpoint.go, nomad/stream): newline-delimited JSON, one
+// line per committed write that has matching events, `{}` heartbeats at the start and every 30 s.
+import { Type } from '@sinclair/typebox';
+import type { ServerResponse } from 'node:http';
+import type { App, RouteContext } from './context.js';
+import { HttpError } from './http/errors.js';
+import { omitEmpty } from './http/encode.js';
+import { ErrorText, Index } from './schemas/common.js';
+import { eventBuffer, type EventBatch } from '../state/event-buffer.js';
+import type { StoreEvent } from '../state/store.js';
+
+/** Stream knobs; tests shorten the heartbeat. Read when a stream opens. */
+export const EVENT_STREAM = {
+  /** Nomad's JsonStream heartbeat interval (wall time). */
+  heartbeatMs: 30_000,
+  /** A client this far behind (bytes queued in the socket) is disconnected instead of buffered. */
+  maxQueuedBytes: 64 * 1024 * 1024,
+};
+
+const Str = Type.Optional(Type.String());
+
+const EventStreamLine = Type.Object(
+  {
+    Index: Type.Optional(Index),
+    Events: Type.Optional(
+      Type.Array(
+        Type.Object({
+          Topic: Type.String(),
+          Type: Type.String(),
+          Key: Type.String(),
+          Namespace: Type.String(),
+          FilterKeys: Type.Union([Type.Array(Type.String()), Type.Null()]),
+          Index,
+          Payload: Type.Record(Type.String(), Type.Unknown()),
+        }),
+      ),
+    ),
+  },
+  { description: 'one ndjson line; `{}` is a heartbeat' },
+);
+
+const schema = {
+  querystring: Type.Object(
+    {
+      index: Str,
+      topic: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description: 'Topic[:Key], repeatable' })),
+      namespace: Str,
+      region: Str,
+    },
+    { additionalProperties: true },
+  ),
+  response: { 200: EventStreamLine, '4xx': ErrorText, '5xx': ErrorText },
+};
+
+/** Go's url.ParseQuery: every value of every key; pairs with `;` or bad escapes are dropped. */
+export function goQueryValues(url: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const q = url.indexOf('?');
+  if (q < 0) return out;
+  for (const part of url.slice(q + 1).split('&')) {
+    if (part === '' || part.includes(';')) continue;
+    const eq = part.indexOf('=');
+    const key = goUnescape(eq < 0 ? part : part.slice(0, eq));
+    const val = goUnescape(eq < 0 ? '' : part.slice(eq + 1));
+    if (key === null || val === null) continue;
+    const list = out.get(key);
+    if (list) list.push(val);
+    else out.set(key, [val]);
+  }
+  return out;
+}
+
+function goUnescape(s: string): string | null {
+  if (/%(?![0-9a-fA-F]{2})/.test(s)) return null;
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === '%') {
+      bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (c === '+') {
+      bytes.push(0x20);
+    } else {
+      for (const b of Buffer.from(c, 'utf8')) bytes.push(b);
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** Go's strconv.Quote for the ASCII range (enough for error texts). */
+function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"' || ch === '\\') out += `\\${ch}`;
+    else if (c === 7) out += '\\a';
+    else if (c === 8) out += '\\b';
+    else if (c === 12) out += '\\f';
+    else if (c === 10) out += '\\n';
+    else if (c === 13) out += '\\r';
+    else if (c === 9) out += '\\t';
+    else if (c === 11) out += '\\v';
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+const UINT64_MAX = (1n << 64n) - 1n;
+const INT64_CUTOFF = 1n << 63n;
+
+/**
+ * `strconv.Atoi` on a 64-bit platform, returning Nomad's `uint64(index)` (negative values wrap to
+ * huge ones, which start the stream at the newest buffered batch). Errors carry Go's text.
+ */
+export function parseEventIndex(raw: string): number {
+  const s0 = raw === '' ? '0' : raw;
+  const fail = (why: string): never => {
+    throw new HttpError(400, `Unable to parse index: strconv.Atoi: parsing ${goQuote(s0)}: ${why}`);
+  };
+  let s = s0;
+  let neg = false;
+  if (s[0] === '+' || s[0] === '-') {
+    neg = s[0] === '-';
+    s = s.slice(1);
+  }
+  if (s === '') fail('invalid syntax');
+  // ParseUint reports whichever comes first, left to right: a bad digit or an overflow.
+  let n = 0n;
+  for (const ch of s) {
+    if (ch < '0' || ch > '9') fail('invalid syntax');
+    n = n * 10n + BigInt(ch.charCodeAt(0) - 48);
+    if (n > UINT64_MAX) fail('value out of range');
+  }
+  if ((!neg && n >= INT64_CUTOFF) || (neg && n > INT64_CUTOFF)) fail('value out of range');
+  if (neg && n !== 0n) return Number((1n << 64n) - n);
+  return Number(n);
+}
+
+export type Topics = Map<string, string[]>;
+
+/** `parseEventTopics`: no `topic` → `*:*`; bare `Topic` → key `*`; more than one `:` → 400. */
+export function parseEventTopics(raw: string[] | undefined): Topics {
+  const topics: Topics = new Map();
+  if (raw === undefined) {
+    topics.set('*', ['*']);
+    return topics;
+  }
+  for (const t of raw) {
+    const parts = t.split(':');
+    let k: string;
+    let v: string;
+    if (parts.length === 1) {
+      k = t;
+      v = '*';
+    } else if (parts.length !== 2) {
+      throw new HttpError(400, `Invalid topic query: error parsing topics: Invalid key value pair for topic, topic: ${t}`);
+    } else {
+      k = parts[0]!;
+      v = parts[1]!;
+    }
+    const list = topics.get(k);
+    if (list) list.push(v);
+    else topics.set(k, [v]);
+  }
+  return topics;
+}
+
+const matchesKey = (e: StoreEvent, key: string): boolean => e.Key === key || (e.FilterKeys?.includes(key) ?? false);
+
+/**
+ * The subscription filter (nomad/stream/subscription.go `filter`), quirks included: a `*` key is a
+ * wildcard only when it is the sole key for the event's topic, and an event matching several keys
+ * is repeated once per key.
+ */
+export function filterEvents(topics: Topics, namespace: string, events: readonly StoreEvent[]): StoreEvent[] {
+  if (events.length === 0) return [];
+  const allTopicKeys = topics.get('*') ?? [];
+  const everything = allTopicKeys.length === 1 && allTopicKeys[0] === '*';
+  if (namespace === '*' && everything) return events.slice();
+  const out: StoreEvent[] = [];
+  for (const e of events) {
+    if (namespace !== '*' && e.Namespace !== '' && e.Namespace !== namespace) continue;
+    if (everything) {
+      out.push(e);
+      continue;
+    }
+    const keys = [...allTopicKeys, ...(topics.get(e.Topic) ?? [])];
+    if (keys.length === 1 && keys[0] === '*') {
+      out.push(e);
+      continue;
+    }
+    for (const k of keys) if (matchesKey(e, k)) out.push(e);
+  }
+  return out;
+}
+
+const eventJson = new WeakMap<StoreEvent, string>();
+
+/** One event on the wire; Evaluation and Allocation payloads use their structs' omitempty encoding. */
+function encodeEvent(e: StoreEvent): string {
+  let text = eventJson.get(e);
+  if (text === undefined) {
+    const p = e.Payload;
+    const payload =
+      e.Topic === 'Evaluation' && p.Evaluation
+        ? { ...p, Evaluation: omitEmpty(p.Evaluation) }
+        : e.Topic === 'Allocation' && p.Allocation
+          ? { ...p, Allocation: omitEmpty(p.Allocation) }
+          : p;
+    text = JSON.stringify({ Topic: e.Topic, Type: e.Type, Key: e.Key, Namespace: e.Namespace, FilterKeys: e.FilterKeys, Index: e.Index, Payload: payload });
+    eventJson.set(e, text);
+  }
+  return text;
+}
+
+function encodeBatch(batch: EventBatch, topics: Topics, namespace: string): string | null {
+  const events = filterEvents(topics, namespace, batch.Events);
+  if (events.length === 0) return null;
+  return `{"Index":${batch.Index},"Events":[${events.map(encodeEvent).join(',')}]}`;
+}
+
+export function eventRoutes(app: App, ctx: RouteContext): void {
+  // Created now, so the buffer holds every write from server start.
+  const buffer = eventBuffer(ctx.store).retain();
+  const open = new Set<() => void>();
+
+  // Streams never end on their own: end them before the server waits for its connections to drain.
+  app.addHook('preClose', async () => {
+    for (const end of [...open]) end();
+  });
+  app.addHook('onClose', async () => {
+    for (const end of [...open]) end();
+    buffer.release();
+  });
+
+  // Nomad's handler checks no method: every method streams.
+  app.all('/v1/event/stream', { schema }, async (req, reply) => {
+    const values = goQueryValues(req.raw.url ?? '');
+    const index = parseEventIndex(values.get('index')?.[0] ?? '');
+    const topics = parseEventTopics(values.get('topic'));
+    const namespace = values.get('namespace')?.[0] || 'default';
+
+    reply.hijack();
+    const res: ServerResponse = reply.raw;
+    res.on('error', () => {});
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' });
+
+    let closed = false;
+    const write = (line: string): void => {
+      if (closed || res.destroyed || res.writableEnded) return;
+      res.write(`${line}\n`);
+      if (res.writableLength > EVENT_STREAM.maxQueuedBytes) {
+        finish();
+        res.destroy();
+      }
+    };
+    const send = (batch: EventBatch): void => {
+      const line = encodeBatch(batch, topics, namespace);
+      if (line !== null) write(line);
+    };
+
+    // The initial heartbeat is queued before any event (stream.NewJsonStream).
+    write('{}');
+    const heartbeat = setInterval(() => write('{}'), EVENT_STREAM.heartbeatMs);
+    heartbeat.unref();
+    const sub = buffer.subscribe(index, send);
+
+    function finish(): void {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      sub.unsubscribe();
+      open.delete(finish);
+      if (!res.destroyed && !res.writableEnded) res.end();
+    }
+    open.add(finish);
+    res.on('close', finish);
+
+    for (const batch of sub.backlog) send(batch);
+  });
+}
