@@ -1,6 +1,7 @@
 // The server factory: one Fastify instance configured to answer like Nomad's HTTP agent, with the
 // store and one plugin per resource.
 import Fastify, { type FastifyInstance } from 'fastify';
+import { deflateRawSync, gzipSync } from 'node:zlib';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Store } from '../state/store.js';
 import { DEFAULTS, nodeSpecs, type Config } from './config.js';
@@ -47,6 +48,14 @@ function firstValueQuery(qs: string): Record<string, string> {
     if (!(key in out)) out[key] = val;
   }
   return out;
+}
+
+export function negotiateEncoding(accept: string): 'gzip' | 'deflate' | null {
+  for (const part of accept.split(',')) {
+    const name = part.trim().split(';')[0]!.trim().toLowerCase();
+    if (name === 'gzip' || name === 'deflate') return name;
+  }
+  return null;
 }
 
 /** Go's ServeMux redirects paths that are not clean (`//`, `/./`, `/../`) before any handler runs. */
@@ -109,6 +118,18 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
       }
     }
     done();
+  });
+
+  // gorilla's CompressHandler wraps Nomad's whole mux: gzip or raw deflate, whichever the client
+  // lists first, for every response with a body.
+  app.addHook('onSend', (req, reply, payload, done) => {
+    const accept = req.headers['accept-encoding'];
+    if (!accept || (typeof payload !== 'string' && !Buffer.isBuffer(payload)) || payload.length === 0) return done(null, payload);
+    const encoding = negotiateEncoding(accept);
+    if (!encoding) return done(null, payload);
+    reply.header('content-encoding', encoding);
+    reply.removeHeader('content-length');
+    done(null, encoding === 'gzip' ? gzipSync(payload) : deflateRawSync(payload));
   });
 
   app.setNotFoundHandler((req, reply) => {
