@@ -11,6 +11,8 @@ export interface Config {
   /** `scaled` (simulated time runs timeScale× faster than the wall clock) or `manual`. */
   clock: string;
   timeScale: number;
+  /** RFC 3339 start of simulated time; empty = the wall clock at start-up. */
+  clockStart: string;
   nodes: number;
   datacenters: string;
   nodePool: string;
@@ -29,6 +31,7 @@ export const DEFAULTS: Config = {
   region: 'global',
   clock: 'scaled',
   timeScale: 100,
+  clockStart: '',
   nodes: 1,
   datacenters: 'dc1',
   nodePool: 'default',
@@ -48,6 +51,7 @@ export const FLAGS: { flag: string; env: string; key: keyof Config; help: string
   { flag: '--region', env: 'NOMAD_MOCK_REGION', key: 'region', help: "the agent's region" },
   { flag: '--clock', env: 'NOMAD_MOCK_CLOCK', key: 'clock', help: 'scaled (simulated time runs --time-scale times faster) or manual (moves only when told)' },
   { flag: '--time-scale', env: 'NOMAD_MOCK_TIME_SCALE', key: 'timeScale', help: 'simulated milliseconds per wall-clock millisecond in scaled mode' },
+  { flag: '--clock-start', env: 'NOMAD_MOCK_CLOCK_START', key: 'clockStart', help: 'RFC 3339 time the simulated clock starts at (default: now)' },
   { flag: '--nodes', env: 'NOMAD_MOCK_NODES', key: 'nodes', help: 'number of simulated client nodes' },
   { flag: '--datacenters', env: 'NOMAD_MOCK_DATACENTERS', key: 'datacenters', help: 'comma-separated datacenters the nodes are spread over' },
   { flag: '--node-pool', env: 'NOMAD_MOCK_NODE_POOL', key: 'nodePool', help: 'node pool of the simulated nodes' },
@@ -72,6 +76,9 @@ function assign(cfg: Config, key: keyof Config, value: string, source: string): 
   } else if (key === 'clock') {
     if (value !== 'scaled' && value !== 'manual') throw new ConfigError(`${source}: clock must be scaled or manual`);
     cfg.clock = value;
+  } else if (key === 'clockStart') {
+    if (Number.isNaN(Date.parse(value))) throw new ConfigError(`${source}: invalid time ${JSON.stringify(value)}`);
+    cfg.clockStart = value;
   } else if (key === 'logLevel') {
     if (!LOG_LEVELS.includes(value)) throw new ConfigError(`${source}: invalid log level ${JSON.stringify(value)}`);
     cfg.logLevel = value;

@@ -75,7 +75,11 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   const config: Config = { ...DEFAULTS, ...overrides };
   // Without the simulator nothing is simulated, so time is plain wall-clock time.
   const simulate = opts.simulate !== false;
-  const clock = new Clock({ mode: config.clock === 'manual' ? 'manual' : 'scaled', scale: simulate ? config.timeScale : 1 });
+  const clock = new Clock({
+    mode: config.clock === 'manual' ? 'manual' : 'scaled',
+    scale: simulate ? config.timeScale : 1,
+    startMs: config.clockStart ? Date.parse(config.clockStart) : undefined,
+  });
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     exposeHeadRoutes: false,

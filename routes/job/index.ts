@@ -19,11 +19,7 @@ import {
 } from './children.js';
 import { jobPathSchema } from '../schemas/job.js';
 import { handlePlan, handleScale } from './scale.js';
-
-/** Routes a later issue builds: Nomad's method check first, then an honest 501. */
-const notYet: Handler = (_ctx, _req, _reply, _jobId) => {
-  throw new HttpError(501, 'nomad-mock does not implement this route yet');
-};
+import { handleDispatch, handleDispatchPayload, handlePeriodicForce } from './launch.js';
 
 type Handler = (ctx: RouteContext, req: FastifyRequest, reply: FastifyReply, jobId: string, tag?: string) => Promise<FastifyReply> | FastifyReply;
 
@@ -48,9 +44,9 @@ const TABLE: Partial<Record<SubResource, [string[] | null, Handler]>> = {
   actions: [GET, handleActions],
   plan: [WRITE, handlePlan],
   scale: [ANY, handleScale],
-  'periodic-force': [WRITE, notYet],
-  dispatch: [WRITE, notYet],
-  'dispatch-payload': [WRITE, notYet],
+  'periodic-force': [WRITE, handlePeriodicForce],
+  dispatch: [WRITE, handleDispatch],
+  'dispatch-payload': [WRITE, handleDispatchPayload],
   tag: [['PUT', 'POST', 'DELETE'], (ctx, req, reply, jobId, tag) => handleTag(ctx, req, reply, jobId, tag!)],
 };
 

@@ -6,11 +6,13 @@ import type { Clock } from '../clock.js';
 import { Scheduler } from './scheduler.js';
 import { ClientSim } from './client.js';
 import { DeploymentWatcher } from './watcher.js';
+import { PeriodicDispatcher } from './periodic.js';
 
 export class Simulator {
   readonly scheduler: Scheduler;
   readonly client: ClientSim;
   readonly watcher: DeploymentWatcher;
+  readonly periodic: PeriodicDispatcher;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -21,6 +23,7 @@ export class Simulator {
     this.scheduler = new Scheduler(store, defer);
     this.client = new ClientSim(store, clock, { capacityFreed: () => this.scheduler.unblockAll() });
     this.watcher = new DeploymentWatcher(store, clock);
+    this.periodic = new PeriodicDispatcher(store, clock);
     this.unsubscribe = store.subscribe((_index, events) => this.react(events));
   }
 
@@ -48,6 +51,11 @@ export class Simulator {
           this.clock.after(0, () => this.watcher.onDeployment(id));
           break;
         }
+        case 'Job': {
+          const { Namespace, ID } = e.Payload.Job;
+          this.periodic.onJob(Namespace, ID);
+          break;
+        }
         case 'Node':
           this.scheduler.unblockAll();
           break;
@@ -61,5 +69,6 @@ export class Simulator {
     this.unsubscribe();
     this.client.close();
     this.watcher.close();
+    this.periodic.close();
   }
 }

@@ -10,6 +10,15 @@ import { formatMultiError, formatWarnings } from '../../state/jobspec/multierror
 import { diffJobs } from '../../state/diff.js';
 import { isDestructive, reconcile, type DesiredUpdates } from './reconcile.js';
 import { planAnnotations } from './scheduler.js';
+import { nextLaunchMs } from './periodic.js';
+import { isTrackedPeriodic } from '../../state/job-dispatch.js';
+import { rfc3339 } from '../../state/format.js';
+
+function nextLaunch(job: Job, store: Store): string | null {
+  if (!job.Periodic || !isTrackedPeriodic(job)) return null;
+  const at = nextLaunchMs(job.Periodic, Math.floor(store.nowNs() / 1e6));
+  return at === null ? null : rfc3339(at * 1e6);
+}
 
 const UPDATE_KEYS: [keyof DesiredUpdates, string][] = [
   ['Ignore', 'ignore'],
@@ -80,7 +89,7 @@ export function planJob(store: Store, apiJob: Obj, withDiff: boolean): Obj {
     JobModifyIndex: jobModifyIndex,
     CreatedEvals: created,
     Diff: diff,
-    NextPeriodicLaunch: null,
+    NextPeriodicLaunch: nextLaunch(proposed, store),
     Warnings: formatWarnings(warnings),
     Index: jobModifyIndex,
   };
