@@ -13,7 +13,7 @@ export function stopAlloc(store: Store, allocId: string): { EvalID: string; Inde
   return store.write((tx) => {
     tx.eventType = 'AllocationUpdateDesiredStatus';
     putAlloc(store, tx, { ...alloc, DesiredTransition: { ...alloc.DesiredTransition, Migrate: true } });
-    const ev = putEval(store, tx, newEval(store, job as never, { triggeredBy: 'alloc-stop', jobModifyIndex: job.ModifyIndex }));
+    const ev = putEval(store, tx, newEval(store, job as never, { triggeredBy: 'alloc-stop', jobModifyIndex: (alloc.Job as Obj).ModifyIndex }));
     return { EvalID: ev.ID, Index: tx.index };
   });
 }

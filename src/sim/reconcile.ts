@@ -443,9 +443,11 @@ export function reconcile(input: ReconcileInput): Plan {
       du.Ignore += kept.length - outdated.length;
     }
 
+    // Place counts what the reconciler wanted, whether or not a node was found.
     for (const name of missing) {
       if (blocked) continue;
-      if (tryPlace(tg, name)) du.Place++;
+      du.Place++;
+      tryPlace(tg, name);
     }
   }
 

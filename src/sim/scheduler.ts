@@ -28,7 +28,8 @@ export function applyPlan(store: Store, tx: Txn, plan: Plan, ev: Evaluation, job
   if (plan.markStable && job) markVersionStable(store, tx, job);
   const cur = store.evals.get(ev.ID);
   if (cur) putEval(store, tx, cur);
-  if (job) refreshJobStatus(store, tx, job.Namespace, job.ID);
+  // Plan apply only recomputes the job's status when it writes allocations.
+  if (job && plan.place.length + plan.update.length > 0) refreshJobStatus(store, tx, job.Namespace, job.ID);
 }
 
 function markVersionStable(store: Store, tx: Txn, job: Job): void {
@@ -59,6 +60,12 @@ export class Scheduler {
     if (this.queue.includes(evalId)) return;
     this.queue.push(evalId);
     this.kick();
+  }
+
+  /** After a restore: forget queued work and queue every pending eval of the new state. */
+  adoptAll(): void {
+    this.queue.length = 0;
+    for (const ev of this.store.evals.values()) if (ev.Status === 'pending' && !ev.WaitUntil) this.enqueue(ev.ID);
   }
 
   /** Re-runs the blocked evals of every job: capacity may have appeared. */
@@ -149,7 +156,8 @@ export class Scheduler {
       if (!failures) {
         for (const other of evalsOfJob(store, ev.Namespace, ev.JobID)) {
           if (other.ID !== ev.ID && other.Status === 'blocked') {
-            putEval(store, tx, { ...other, Status: 'canceled', StatusDescription: `evaluation "${ev.ID}" successful`, ModifyTime: store.nowNs() });
+            // Nomad's loop variable shadows the successful eval here, so the text names the blocked one.
+            putEval(store, tx, { ...other, Status: 'canceled', StatusDescription: `evaluation "${other.ID}" successful`, ModifyTime: store.nowNs() });
           }
         }
       }
