@@ -80,6 +80,7 @@ export function deploymentRoutes(app: App, ctx: RouteContext): void {
           break;
         }
         default: {
+          deploymentBody(req, 'DeploymentUnblockRequest', id);
           const dep = ctx.store.deployments.get(id);
           if (!dep) throw new RpcError('deployment not found');
           throw new RpcError(isActiveDeployment(dep) ? "can't unblock running deployment" : "can't unblock terminal deployment");

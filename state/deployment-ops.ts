@@ -142,7 +142,7 @@ export function setAllocHealth(store: Store, id: string, healthy: string[], unhe
   const dep = lookup(store, id, "can't set health of allocations for a terminal deployment");
   for (const aid of [...healthy, ...unhealthy]) {
     const a = store.allocs.get(aid);
-    if (!a) throw new RpcError(`unknown alloc ID "${aid}"`);
+    if (!a) throw new RpcError(`unknown alloc "${aid}"`);
     if (a.DeploymentID !== dep.ID) throw new RpcError(`alloc "${aid}" is not part of deployment "${dep.ID}"`);
   }
   return store.write((tx) => {

@@ -116,6 +116,18 @@ export class Store {
     });
   }
 
+  /** Every table's last-write index, for snapshots. */
+  tableIndexEntries(): [Table, number][] {
+    return [...this.tableIndexes.entries()];
+  }
+
+  /** Replaces the global and per-table indexes (restoring a snapshot). */
+  resetIndexes(index: number, tables: [Table, number][]): void {
+    this.index = index;
+    this.tableIndexes.clear();
+    for (const [t, i] of tables) this.tableIndexes.set(t, i);
+  }
+
   tableIndex(table: Table): number {
     return this.tableIndexes.get(table) ?? 0;
   }

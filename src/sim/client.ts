@@ -87,6 +87,42 @@ export class ClientSim {
     else runner.maybeUpdated(alloc);
   }
 
+  /** After a restore: a runner for every alloc a client would still be running or stopping. */
+  adoptAll(): void {
+    this.close();
+    for (const alloc of this.store.allocs.values()) {
+      if (alloc.ClientStatus !== 'pending' && alloc.ClientStatus !== 'running') continue;
+      const r = new AllocRunner(this, alloc.ID);
+      this.runners.set(alloc.ID, r);
+      r.adopt();
+    }
+  }
+
+  /** Control API: drive an alloc into a state as if its client had reported it. */
+  force(allocId: string, state: 'running' | 'failed' | 'complete' | 'lost', opts: { exitCode?: number; task?: string }): void {
+    const alloc = this.store.allocs.get(allocId);
+    if (!alloc) return;
+    let runner = this.runners.get(allocId);
+    if (state === 'lost') {
+      runner?.abandon();
+      this.runners.delete(allocId);
+      this.store.write((tx) => {
+        putAlloc(this.store, tx, { ...alloc, ClientStatus: 'lost', ClientDescription: 'alloc is lost since its node is down' });
+        const job = this.store.jobs.get(jobKey(alloc.Namespace, alloc.JobID));
+        if (job) putEval(this.store, tx, { ...newEval(this.store, job, { triggeredBy: 'node-update', jobModifyIndex: 0 }), NodeID: alloc.NodeID });
+        refreshJobStatus(this.store, tx, alloc.Namespace, alloc.JobID);
+      });
+      this.hooks.capacityFreed();
+      return;
+    }
+    if (!runner) {
+      runner = new AllocRunner(this, allocId);
+      this.runners.set(allocId, runner);
+      runner.adopt();
+    }
+    runner.force(state, opts);
+  }
+
   /** Forgets a runner whose alloc is terminal on the client. */
   finished(allocId: string): void {
     this.runners.delete(allocId);
@@ -161,6 +197,65 @@ export class AllocRunner {
       for (const t of this.tasks) this.scheduleStart(t, this.startDelay(t));
       this.armHealthDeadline();
     });
+  }
+
+  /** Picks up an alloc from its stored client state (after a restore), as a restarted client would. */
+  adopt(): void {
+    const alloc = this.alloc()!;
+    if (alloc.TaskStates === null) {
+      this.start();
+      return;
+    }
+    this.jobModifyIndex = (alloc.Job as Job).JobModifyIndex;
+    this.health = alloc.DeploymentStatus?.Healthy ?? null;
+    const tg = this.group(alloc);
+    const parse = (v: string | null): number => (v ? Date.parse(v) * 1e6 : 0);
+    this.tasks = ((tg.Tasks as Obj[]) ?? []).map((task) => {
+      const st = (alloc.TaskStates as Obj)[task.Name] ?? {};
+      return {
+        name: task.Name, task, state: st.State ?? 'pending', failed: Boolean(st.Failed), restarts: st.Restarts ?? 0,
+        lastRestart: parse(st.LastRestart), startedAt: parse(st.StartedAt), finishedAt: parse(st.FinishedAt),
+        events: [...((st.Events as Obj[]) ?? [])], restartTimes: [], timer: null,
+      } as TaskRun;
+    });
+    if (alloc.DesiredStatus !== 'run') {
+      this.kill();
+      return;
+    }
+    for (const t of this.tasks) {
+      if (t.state === 'pending') this.scheduleStart(t, this.startDelay(t));
+      else if (t.state === 'running') {
+        const run = this.runTime(t);
+        if (run !== null) t.timer = this.after(run, () => this.exited(t, this.exitCode(t)));
+      }
+    }
+    this.maybeArmHealth();
+  }
+
+  force(state: 'running' | 'failed' | 'complete', opts: { exitCode?: number; task?: string }): void {
+    const targets = this.tasks.filter((t) => t.state !== 'dead' && (opts.task === undefined || t.name === opts.task));
+    for (const t of targets) {
+      t.timer?.cancel();
+      t.timer = null;
+    }
+    if (state === 'running') {
+      for (const t of targets) if (t.state === 'pending') this.startTask(t);
+      return;
+    }
+    const now = this.now;
+    const code = opts.exitCode ?? (state === 'failed' ? 1 : 0);
+    for (const t of targets) {
+      if (t.state === 'running') {
+        t.events.push(taskEvent('Terminated', now, `Exit Code: ${code}`, { exit_code: String(code), signal: '0', oom_killed: 'false' }, { ExitCode: code }));
+      }
+      if (state === 'failed') {
+        this.failTask(t, 'Error was unrecoverable');
+        return;
+      }
+      t.state = 'dead';
+      t.finishedAt = now;
+    }
+    this.commit();
   }
 
   private startDelay(t: TaskRun): number {

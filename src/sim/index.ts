@@ -65,6 +65,23 @@ export class Simulator {
     }
   }
 
+  force(allocId: string, state: 'running' | 'failed' | 'complete' | 'lost', opts: { exitCode?: number; task?: string }): void {
+    this.client.force(allocId, state, opts);
+  }
+
+  /** Re-reads the whole state after a restore or reset, as a restarted leader and clients would. */
+  resync(): void {
+    this.client.adoptAll();
+    this.watcher.adoptAll();
+    this.periodic.close();
+    for (const job of this.store.jobs.values()) this.periodic.onJob(job.Namespace, job.ID);
+    for (const ev of this.store.evals.values()) {
+      if (ev.Status !== 'pending' || !ev.WaitUntil) continue;
+      this.clock.after(Date.parse(ev.WaitUntil) - this.clock.nowMs(), () => this.scheduler.enqueue(ev.ID));
+    }
+    this.scheduler.adoptAll();
+  }
+
   close(): void {
     this.unsubscribe();
     this.client.close();

@@ -124,7 +124,8 @@ export function reconcile(input: ReconcileInput): Plan {
   }
 
   const latestDep = deps.filter((d) => d.JobCreateIndex === job.CreateIndex).sort((a, b) => b.CreateIndex - a.CreateIndex)[0] ?? null;
-  let dep: Obj | null = latestDep && latestDep.JobVersion === job.Version ? latestDep : null;
+  const versionDep: Obj | null = latestDep && latestDep.JobVersion === job.Version ? latestDep : null;
+  let dep: Obj | null = versionDep;
   const wantsDeployment = !stopped && hasDeployments(job);
   if (job.Type === 'service' || job.Type === 'system') plan.deploymentId = latestDep?.ID ?? '';
 
@@ -328,10 +329,11 @@ export function reconcile(input: ReconcileInput): Plan {
       const name = `${job!.ID}.${tg.Name}[${i}]`;
       if (!occupied.has(name)) missing.push(name);
     }
-    const needsDeployment = usesDeployment && ((missing.length > 0 && firstOfVersion) || outdated.length > 0);
+    const needsDeployment = usesDeployment && (((missing.length > 0 || rescheduling.length > 0) && firstOfVersion) || outdated.length > 0);
     const d = needsDeployment ? ensureDeployment() : depDraft;
     const ds = d ? (d.TaskGroups[tg.Name] as Obj | undefined) : undefined;
-    const blocked = Boolean(d && (d.Status === 'paused' || d.Status === 'failed'));
+    // A paused or failed deployment of this version holds back further placements of it.
+    const blocked = Boolean((d && (d.Status === 'paused' || d.Status === 'failed')) || versionDep?.Status === 'failed');
 
     // Allocs marked for migration (alloc stop) move to a fresh placement under the same name.
     for (const a of [...kept]) {
@@ -396,7 +398,9 @@ export function reconcile(input: ReconcileInput): Plan {
     // Canaries first: no destructive replacement until they are promoted.
     const canaryWanted = usesDeployment && (tg.Update?.Canary ?? 0) > 0 && destructive.length > 0 && ds && !ds.Promoted;
     let destructiveBudget = destructive.length;
-    if (usesDeployment && ds) {
+    if (blocked) {
+      destructiveBudget = 0;
+    } else if (usesDeployment && ds) {
       const inDep = kept.filter((a) => a.DeploymentID === d!.ID && !destructive.includes(a));
       const notHealthy = inDep.filter((a) => a.DeploymentStatus?.Healthy !== true).length;
       const unhealthy = inDep.some((a) => a.DeploymentStatus?.Healthy === false);
@@ -423,7 +427,8 @@ export function reconcile(input: ReconcileInput): Plan {
       // After promotion the canaries own their names: the old allocs holding them stop.
       let replaced = 0;
       const canaryNames = new Set(kept.filter((a) => isCanary(a)).map((a) => a.Name));
-      for (const a of destructive) {
+      // Nomad walks allocs in name order, so the lowest index is replaced first.
+      for (const a of [...destructive].sort((x, y) => nameIndex(x.Name) - nameIndex(y.Name))) {
         if (stopping.has(a.ID)) continue;
         if (canaryNames.has(a.Name) && ds?.Promoted) {
           markStop(a, DesiredText.notNeeded);

@@ -6,6 +6,7 @@ import type { Store } from '../../state/store.js';
 import { isActiveDeployment, DeploymentText } from '../../state/deployments.js';
 import { failDeploymentTx, promoteDeployment, watcherEval } from '../../state/deployment-ops.js';
 import { putAlloc } from '../../state/allocs.js';
+import { evalsOfJob } from '../../state/evals.js';
 import { rescheduleDecision } from './reschedule.js';
 import type { Clock, TimerHandle } from '../clock.js';
 
@@ -34,7 +35,9 @@ export class DeploymentWatcher {
     const dep = this.store.deployments.get(alloc.DeploymentID);
     if (!dep || !isActiveDeployment(dep)) return;
     if (health) {
-      this.schedule(dep.ID);
+      // Only health the scheduler has not seen yet asks for an eval (deploymentWatcher.jobEvalStatus):
+      // an allocation-health write carries its own eval at the same index.
+      if ((alloc.DeploymentStatus?.ModifyIndex ?? 0) > this.latestEvalIndex(alloc.Namespace, alloc.JobID)) this.schedule(dep.ID);
       this.maybeAutoPromote(dep);
       return;
     }
@@ -77,6 +80,17 @@ export class DeploymentWatcher {
       else this.onDeployment(depId);
     });
     this.deadlines.set(depId, { at, timer });
+  }
+
+  /** The newest index the scheduler has seen for the job: SnapshotIndex, else CreateIndex; cancelled evals aside. */
+  private latestEvalIndex(namespace: string, jobId: string): number {
+    let max = 0;
+    for (const e of evalsOfJob(this.store, namespace, jobId)) {
+      if (e.Status === 'canceled') continue;
+      if (e.SnapshotIndex && max < e.SnapshotIndex) max = e.SnapshotIndex;
+      else if (max < e.CreateIndex) max = e.CreateIndex;
+    }
+    return max;
   }
 
   private schedule(depId: string, rescheduleAlloc?: string): void {
@@ -129,5 +143,15 @@ export class DeploymentWatcher {
   close(): void {
     for (const b of this.batched.values()) b.timer.cancel();
     for (const d of this.deadlines.values()) d.timer.cancel();
+    this.batched.clear();
+    this.deadlines.clear();
+    this.lastHealth.clear();
+  }
+
+  /** After a restore: remember every alloc's health as already seen and re-arm progress deadlines. */
+  adoptAll(): void {
+    this.close();
+    for (const a of this.store.allocs.values()) this.lastHealth.set(a.ID, a.DeploymentStatus?.Healthy ?? null);
+    for (const d of this.store.deployments.values()) this.onDeployment(d.ID);
   }
 }

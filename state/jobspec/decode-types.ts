@@ -757,6 +757,10 @@ struct DeploymentPromoteRequest
   Groups []string
   WriteRequest
 
+struct DeploymentUnblockRequest
+  DeploymentID string
+  WriteRequest
+
 struct DeploymentAllocHealthRequest
   DeploymentID string
   HealthyAllocationIDs []string
@@ -1001,6 +1005,7 @@ export type RequestRoot =
   | 'DeploymentPauseRequest'
   | 'DeploymentPromoteRequest'
   | 'DeploymentAllocHealthRequest'
+  | 'DeploymentUnblockRequest'
   | 'Namespace';
 
 /** The Go type each request body is decoded into by Nomad's HTTP handlers. */
@@ -1019,5 +1024,6 @@ export const ROOT_TYPES: Readonly<Record<RequestRoot, StructDesc>> = {
   DeploymentPauseRequest: serverTypes.DeploymentPauseRequest!,
   DeploymentPromoteRequest: serverTypes.DeploymentPromoteRequest!,
   DeploymentAllocHealthRequest: serverTypes.DeploymentAllocHealthRequest!,
+  DeploymentUnblockRequest: serverTypes.DeploymentUnblockRequest!,
   Namespace: serverTypes.Namespace!,
 };
