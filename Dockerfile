@@ -28,5 +28,8 @@ USER node
 EXPOSE 4646
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.NOMAD_MOCK_PORT||4646)+'/v1/agent/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# Exec form so SIGTERM reaches node directly and the server closes cleanly.
-CMD ["node", "dist/src/cli.js"]
+# Exec form so SIGTERM reaches node directly and the server closes cleanly. ENTRYPOINT, not CMD,
+# so `docker run <image> --nodes 3 --region eu` passes flags to nomad-mock (the node image's
+# docker-entrypoint.sh would otherwise run them as `node --nodes 3 ...`).
+ENTRYPOINT ["node", "dist/src/cli.js"]
+CMD []
