@@ -4,6 +4,7 @@ import type { Store } from '../state/store.js';
 import type { Config } from '../src/config.js';
 import type { Clock } from '../src/clock.js';
 import type { Simulator } from '../src/sim/index.js';
+import type { MockControl } from '../src/control/mock-control.js';
 
 /** What every route plugin is given: the store, the agent configuration, the clock and simulator. */
 export interface RouteContext {
@@ -11,6 +12,7 @@ export interface RouteContext {
   config: Config;
   clock: Clock;
   sim: Simulator | null;
+  control: MockControl;
 }
 
 export type App = FastifyInstance<

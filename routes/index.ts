@@ -9,6 +9,7 @@ import { eventRoutes } from './events.js';
 import { allocationRoutes } from './allocations.js';
 import { deploymentRoutes } from './deployments.js';
 import { nodeRoutes } from './nodes.js';
+import { controlRoutes } from './control.js';
 
 export function registerRoutes(app: App, ctx: RouteContext): void {
   jobsRoutes(app, ctx);
@@ -21,4 +22,5 @@ export function registerRoutes(app: App, ctx: RouteContext): void {
   allocationRoutes(app, ctx);
   deploymentRoutes(app, ctx);
   nodeRoutes(app, ctx);
+  controlRoutes(app, ctx);
 }

@@ -18,7 +18,14 @@ async function main(): Promise<void> {
     process.stdout.write(helpText());
     return;
   }
-  const { app } = createServer(cfg);
+  const mock = createServer(cfg);
+  try {
+    await mock.init();
+  } catch (err) {
+    process.stderr.write(`nomad-mock: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const { app } = mock;
   const address = await app.listen({ port: cfg.port, host: cfg.bind });
   process.stdout.write(`nomad-mock listening on ${address} (region ${cfg.region})\n`);
   const stop = (): void => {

@@ -20,6 +20,16 @@ export interface Config {
   nodeMemory: number;
   /** A JSON file: `{ "nodes": [NodeSpec…] }` replaces the generated nodes. */
   configFile: string;
+  /** Makes every generated ID and simulated choice repeatable. */
+  seed: string;
+  /** Persist the state here (atomic saves) and reload it on start. */
+  dataDir: string;
+  /** Register every job file (JSON or HCL) of this folder at start-up. */
+  jobsDir: string;
+  /** Run fixtures/scenarios/<name>.json at start-up. */
+  scenario: string;
+  /** ACL mode: tokens, policies and `403 Permission denied` like an agent with `acl { enabled = true }`. */
+  acl: boolean;
   /** Filled from configFile; not a flag. */
   nodeSpecs?: NodeSpec[];
 }
@@ -38,9 +48,15 @@ export const DEFAULTS: Config = {
   nodeCpu: 10000,
   nodeMemory: 16384,
   configFile: '',
+  acl: false,
+  seed: '',
+  dataDir: '',
+  jobsDir: '',
+  scenario: '',
 };
 
 const NUMERIC: (keyof Config)[] = ['timeScale', 'nodes', 'nodeCpu', 'nodeMemory'];
+const BOOLEAN: (keyof Config)[] = ['acl'];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -57,6 +73,11 @@ export const FLAGS: { flag: string; env: string; key: keyof Config; help: string
   { flag: '--node-pool', env: 'NOMAD_MOCK_NODE_POOL', key: 'nodePool', help: 'node pool of the simulated nodes' },
   { flag: '--node-cpu', env: 'NOMAD_MOCK_NODE_CPU', key: 'nodeCpu', help: 'CPU of each node in MHz' },
   { flag: '--node-memory', env: 'NOMAD_MOCK_NODE_MEMORY', key: 'nodeMemory', help: 'memory of each node in MB' },
+  { flag: '--seed', env: 'NOMAD_MOCK_SEED', key: 'seed', help: 'make every generated ID and simulated choice repeatable (with --clock manual, bodies are byte-identical across runs)' },
+  { flag: '--data-dir', env: 'NOMAD_MOCK_DATA_DIR', key: 'dataDir', help: 'persist the state in this folder (atomic saves) and reload it on start' },
+  { flag: '--jobs-dir', env: 'NOMAD_MOCK_JOBS_DIR', key: 'jobsDir', help: 'register every job file (*.json, *.hcl, *.nomad) of this folder at start-up' },
+  { flag: '--scenario', env: 'NOMAD_MOCK_SCENARIO', key: 'scenario', help: 'run a named scenario from fixtures/scenarios at start-up (empty, busy)' },
+  { flag: '--acl', env: 'NOMAD_MOCK_ACL', key: 'acl', help: 'ACL mode (true/false/1/0; a bare --acl means true): POST /v1/acl/bootstrap, tokens via X-Nomad-Token or Authorization: Bearer, 403 Permission denied' },
   { flag: '--config', env: 'NOMAD_MOCK_CONFIG', key: 'configFile', help: 'JSON file with {"nodes": [{name, datacenter, nodePool, nodeClass, cpu, memoryMB, diskMB, attributes, meta}]}' },
 ];
 
@@ -67,6 +88,9 @@ function assign(cfg: Config, key: keyof Config, value: string, source: string): 
     const n = Number(value);
     if (!/^\d+$/.test(value) || n > 65535) throw new ConfigError(`${source}: invalid port ${JSON.stringify(value)}`);
     cfg.port = n;
+  } else if (BOOLEAN.includes(key)) {
+    if (!['true', 'false', '1', '0'].includes(value)) throw new ConfigError(`${source}: expected true, false, 1 or 0, got ${JSON.stringify(value)}`);
+    (cfg[key] as boolean) = value === 'true' || value === '1';
   } else if (NUMERIC.includes(key)) {
     const n = Number(value);
     if (!/^\d+(\.\d+)?$/.test(value) || n <= 0 || (key !== 'timeScale' && !Number.isInteger(n))) {
@@ -138,7 +162,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'he
     const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const f = FLAGS.find((x) => x.flag === name);
     if (!f) throw new ConfigError(`unknown flag ${name}`);
-    const value = inline ?? argv[++i];
+    const bare = BOOLEAN.includes(f.key) && !['true', 'false', '1', '0'].includes(argv[i + 1] ?? '');
+    const value = inline ?? (bare ? 'true' : argv[++i]);
     if (value === undefined) throw new ConfigError(`${name} needs a value`);
     assign(cfg, f.key, value, name);
   }

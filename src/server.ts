@@ -13,6 +13,16 @@ import { registerNodes } from '../state/nodes.js';
 import { eventBuffer } from '../state/event-buffer.js';
 import { Clock } from './clock.js';
 import { Simulator } from './sim/index.js';
+import { randomness } from './random.js';
+import { MockControl } from './control/mock-control.js';
+import { installControlHooks } from './control/hooks.js';
+import { Persister } from './control/persist.js';
+import { runScenario, seedFromDir, type HclParser } from './control/seed.js';
+
+/** The HCL jobspec parser, once it is part of the build. */
+function hclParser(): HclParser | null {
+  return null;
+}
 
 export interface NomadMock {
   app: FastifyInstance;
@@ -21,7 +31,16 @@ export interface NomadMock {
   clock: Clock;
   /** Null when created with `simulate: false` (a bare store: no nodes, nothing runs). */
   sim: Simulator | null;
+  control: MockControl;
+  /**
+   * Loads the data dir (or seeds from --jobs-dir and --scenario) and starts persisting. The CLI
+   * and createMockNomad call it before listening; tests that need none of it may skip it.
+   */
+  init(): Promise<void>;
 }
+
+/** With --seed and a manual clock, simulated time starts here unless --clock-start says otherwise. */
+export const SEEDED_CLOCK_START = '2025-01-01T00:00:00Z';
 
 export interface ServerOptions {
   /** Run the lifecycle simulator and register the simulated nodes (default true). */
@@ -75,11 +94,14 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   const config: Config = { ...DEFAULTS, ...overrides };
   // Without the simulator nothing is simulated, so time is plain wall-clock time.
   const simulate = opts.simulate !== false;
+  const manual = config.clock === 'manual';
+  const start = config.clockStart || (config.seed && manual ? SEEDED_CLOCK_START : '');
   const clock = new Clock({
-    mode: config.clock === 'manual' ? 'manual' : 'scaled',
+    mode: manual ? 'manual' : 'scaled',
     scale: simulate ? config.timeScale : 1,
-    startMs: config.clockStart ? Date.parse(config.clockStart) : undefined,
+    startMs: start ? Date.parse(start) : undefined,
   });
+  const rnd = randomness(config.seed);
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     exposeHeadRoutes: false,
@@ -87,7 +109,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     routerOptions: { querystringParser: firstValueQuery, maxParamLength: 4096 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const st = store ?? new Store({ region: config.region, nowNs: () => clock.nowNs() });
+  const st = store ?? new Store({ region: config.region, nowNs: () => clock.nowNs(), newId: rnd.newId });
   let sim: Simulator | null = null;
   // The event buffer must see the node registrations too.
   eventBuffer(st);
@@ -95,11 +117,27 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     registerNodes(st, nodeSpecs(config));
     sim = new Simulator(st, clock);
   }
+  const control = new MockControl(st, clock, sim, rnd.random);
+  let persister: Persister | null = null;
   app.addHook('onClose', (_app, done) => {
+    persister?.close();
     sim?.close();
     clock.close();
     done();
   });
+  const init = async (): Promise<void> => {
+    const saved = config.dataDir ? new Persister(st, config.dataDir) : null;
+    const snap = saved?.load() ?? null;
+    if (snap) {
+      control.restore(snap);
+    } else {
+      if (config.jobsDir) await seedFromDir(st, config.jobsDir, hclParser());
+      if (config.scenario) await runScenario(st, clock, config.scenario);
+    }
+    control.markStartupState();
+    persister = saved;
+    persister?.start();
+  };
 
   // Nomad never inspects the request Content-Type: every body is raw bytes decoded by the route.
   app.removeAllContentTypeParsers();
@@ -108,6 +146,8 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   // Routes parse their own input with Nomad's rules and messages; schemas document and type it.
   app.setValidatorCompiler(() => () => true);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  installControlHooks(app, control);
 
   app.addHook('onRequest', (req, reply, done) => {
     reply.raw.setHeader('Vary', 'Accept-Encoding');
@@ -150,6 +190,6 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     return sendError(reply, 500, err.message);
   });
 
-  registerRoutes(app, { store: st, config, clock, sim });
-  return { app, store: st, config, clock, sim };
+  registerRoutes(app, { store: st, config, clock, sim, control });
+  return { app, store: st, config, clock, sim, control, init };
 }

@@ -1,0 +1,135 @@
+// The handles tests and CI pipelines hold on a running mock: reset, snapshot/restore, clock,
+// forced allocation states, faults, the leader switch and the request journal. Shared by the
+// /_mock/ routes and the in-process API.
+import type { Store } from '../../state/store.js';
+import type { Obj } from '../../state/types.js';
+import { TABLES, jobKey } from '../../state/store.js';
+import { restoreSnapshot, takeSnapshot, validateSnapshot, type Snapshot } from '../../state/snapshot.js';
+import { rfc3339 } from '../../state/format.js';
+import type { Clock, ClockMode } from '../clock.js';
+import type { Simulator } from '../sim/index.js';
+import { Faults } from './faults.js';
+import { Journal } from './journal.js';
+
+export class ControlError extends Error {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+export interface ClockState {
+  Mode: ClockMode;
+  Scale: number;
+  Now: string | null;
+  NowNs: number;
+}
+
+export type ForcedState = 'running' | 'failed' | 'complete' | 'lost';
+
+export class MockControl {
+  readonly faults: Faults;
+  readonly journal = new Journal();
+  private initial: Snapshot;
+
+  constructor(
+    readonly store: Store,
+    readonly clock: Clock,
+    readonly sim: Simulator | null,
+    random: () => number,
+  ) {
+    this.faults = new Faults(random);
+    this.initial = takeSnapshot(store);
+  }
+
+  /** Marks the current state as what reset returns to (after seeding at start-up). */
+  markStartupState(): void {
+    this.initial = takeSnapshot(this.store);
+  }
+
+  snapshot(): Snapshot {
+    return takeSnapshot(this.store);
+  }
+
+  restore(doc: unknown): void {
+    const snap = validateSnapshot(doc);
+    restoreSnapshot(this.store, snap);
+    this.sim?.resync();
+  }
+
+  /**
+   * Back to the start-up state, for everything or one namespace. The index keeps moving forward
+   * (one new write) so blocked readers wake and no client sees it go backwards.
+   */
+  reset(namespace?: string): { Index: number } {
+    if (namespace !== undefined && namespace !== '' && namespace !== '*') return this.resetNamespace(namespace);
+    const index = this.store.index + 1;
+    restoreSnapshot(this.store, { ...this.initial, Index: index, TableIndexes: Object.fromEntries(TABLES.map((t) => [t, index])) });
+    this.sim?.resync();
+    return { Index: index };
+  }
+
+  private resetNamespace(ns: string): { Index: number } {
+    const cur = takeSnapshot(this.store);
+    const init = this.initial;
+    const other = <T extends Obj>(xs: T[]): T[] => xs.filter((x) => x.Namespace !== ns);
+    const mine = <T extends Obj>(xs: T[]): T[] => xs.filter((x) => x.Namespace === ns);
+    const pick = <K extends keyof Snapshot>(k: K): Snapshot[K] => [...other(cur[k] as Obj[]), ...mine(init[k] as Obj[])] as Snapshot[K];
+    const index = this.store.index + 1;
+    const merged: Snapshot = {
+      ...cur,
+      Index: index,
+      TableIndexes: Object.fromEntries(TABLES.map((t) => [t, index])),
+      Namespaces: [...cur.Namespaces.filter((n) => n.Name !== ns), ...init.Namespaces.filter((n) => n.Name === ns)],
+      Jobs: pick('Jobs'),
+      Versions: pick('Versions'),
+      Summaries: pick('Summaries'),
+      Submissions: pick('Submissions'),
+      Evaluations: pick('Evaluations'),
+      Allocations: pick('Allocations'),
+      Deployments: pick('Deployments'),
+      ScalingEvents: pick('ScalingEvents'),
+      PeriodicLaunches: pick('PeriodicLaunches'),
+    };
+    restoreSnapshot(this.store, merged);
+    this.sim?.resync();
+    return { Index: index };
+  }
+
+  clockState(): ClockState {
+    const ns = this.clock.nowNs();
+    return { Mode: this.clock.mode, Scale: this.clock.scale, Now: rfc3339(ns), NowNs: ns };
+  }
+
+  async advance(ms: number): Promise<ClockState> {
+    if (!Number.isFinite(ms) || ms < 0) throw new ControlError('the clock only moves forward: give a non-negative duration');
+    await this.clock.advance(ms);
+    return this.clockState();
+  }
+
+  setClock(mode: ClockMode | undefined, scale: number | undefined): ClockState {
+    if (mode !== undefined && mode !== 'scaled' && mode !== 'manual') throw new ControlError('Mode must be "scaled" or "manual"');
+    if (scale !== undefined && !(scale > 0)) throw new ControlError('Scale must be a positive number');
+    this.clock.setMode(mode ?? this.clock.mode, scale);
+    return this.clockState();
+  }
+
+  /** Forces an allocation (or one of its tasks) into a state; the scheduler reacts as to a real client. */
+  forceAlloc(id: string, state: ForcedState, opts: { exitCode?: number; task?: string } = {}): Obj {
+    if (!this.sim) throw new ControlError('the simulator is off', 409);
+    const alloc = this.store.allocs.get(id);
+    if (!alloc) throw new ControlError(`allocation ${JSON.stringify(id)} not found`, 404);
+    if (!['running', 'failed', 'complete', 'lost'].includes(state)) throw new ControlError('State must be one of running, failed, complete, lost');
+    if (opts.task !== undefined && !(alloc.Job.TaskGroups as Obj[]).find((g) => g.Name === alloc.TaskGroup)?.Tasks.some((t: Obj) => t.Name === opts.task)) {
+      throw new ControlError(`task ${JSON.stringify(opts.task)} not found in allocation`);
+    }
+    this.sim.force(id, state, opts);
+    return this.store.allocs.get(id)!;
+  }
+
+  jobExists(namespace: string, id: string): boolean {
+    return this.store.jobs.has(jobKey(namespace, id));
+  }
+}

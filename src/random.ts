@@ -1,0 +1,47 @@
+// Seeded randomness for --seed: every generated ID and every simulated choice comes from one
+// deterministic stream, so two servers started with the same seed answer byte for byte alike.
+import { randomUUID } from 'node:crypto';
+
+/** sfc32 seeded from a string via a 128-bit cyrb hash: small, fast, good enough for IDs. */
+export function seededRandom(seed: string): () => number {
+  let h1 = 1779033703, h2 = 3144134277, h3 = 1013904242, h4 = 2773480762;
+  for (let i = 0; i < seed.length; i++) {
+    const k = seed.charCodeAt(i);
+    h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
+    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
+    h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
+    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
+  }
+  let a = h1 >>> 0, b = h2 >>> 0, c = h3 >>> 0, d = h4 >>> 0;
+  return () => {
+    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
+    let t = (a + b) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    d = (d + 1) | 0;
+    t = (t + d) | 0;
+    c = (c + t) | 0;
+    return (t >>> 0) / 4294967296;
+  };
+}
+
+/** A v4 UUID from the stream. */
+export function uuidFrom(rand: () => number): string {
+  const bytes = Array.from({ length: 16 }, () => Math.floor(rand() * 256));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export interface Randomness {
+  newId: () => string;
+  random: () => number;
+}
+
+export function randomness(seed: string): Randomness {
+  if (!seed) return { newId: randomUUID, random: Math.random };
+  const ids = seededRandom(`${seed}/ids`);
+  return { newId: () => uuidFrom(ids), random: seededRandom(`${seed}/choices`) };
+}
