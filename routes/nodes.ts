@@ -121,9 +121,7 @@ export function nodeRoutes(app: App, ctx: RouteContext): void {
     });
     setReadMeta(reply, res.index, res.nextToken);
     return sendJson(req, reply, res.page.map((n) => {
-      const stub = nodeStub(n, { resources, os });
-      // Node.Stub copies only "os.name" into Attributes when os=true.
-      return os ? { ...stub, Attributes: { 'os.name': n.Attributes?.['os.name'] ?? '' } } : stub;
+      return nodeStub(n, { resources, os });
     }));
   });
 

@@ -1,9 +1,10 @@
 // Version-history operations: revert, stable flag and force-evaluate (state-semantics §4.3–4.4,
 // http-semantics §6.5–6.7).
 import type { Job } from './types.js';
-import { jobKey, type Store } from './store.js';
+import { jobKey, type Store, type Txn } from './store.js';
 import { RpcError } from './errors.js';
 import { newEval, putEval } from './evals.js';
+import { putAlloc } from './allocs.js';
 import { checkEnforceIndex, isPeriodicOrParameterized, storeJobVersion, type WriteReply } from './job-ops.js';
 import { specChanged } from './jobspec/canonicalize.js';
 
@@ -113,24 +114,19 @@ export function evaluateJob(store: Store, args: EvaluateArgs): WriteReply {
   return store.write((tx) => {
     tx.eventType = 'AllocationUpdateDesiredStatus';
     const ev = putEval(store, tx, newEval(store, job, { triggeredBy: 'job-register', jobModifyIndex: job.ModifyIndex }));
-    if (args.forceReschedule) forceRescheduleFailed(store, tx.index, job);
+    if (args.forceReschedule) forceRescheduleFailed(store, tx, job);
     tx.touch('allocs');
     return reply({ EvalID: ev.ID, EvalCreateIndex: tx.index, JobModifyIndex: job.ModifyIndex, Index: tx.index });
   });
 }
 
 /** Marks failed allocs of reschedulable groups for a forced reschedule (EvalOptions.ForceReschedule). */
-function forceRescheduleFailed(store: Store, index: number, job: Job): void {
+function forceRescheduleFailed(store: Store, tx: Txn, job: Job): void {
   for (const id of store.allocsByJob.get(jobKey(job.Namespace, job.ID)) ?? []) {
     const alloc = store.allocs.get(id)!;
     if (alloc.ClientStatus !== 'failed' || alloc.DesiredStatus !== 'run') continue;
     const tg = job.TaskGroups.find((g) => g.Name === alloc.TaskGroup);
     if (!tg?.ReschedulePolicy) continue;
-    store.allocs.set(id, {
-      ...alloc,
-      DesiredTransition: { ...alloc.DesiredTransition, ForceReschedule: true },
-      ModifyIndex: index,
-      AllocModifyIndex: index,
-    });
+    putAlloc(store, tx, { ...alloc, DesiredTransition: { ...alloc.DesiredTransition, ForceReschedule: true } });
   }
 }

@@ -140,7 +140,8 @@ export function nodeStub(node: Obj, opts: { resources?: boolean; os?: boolean } 
   return {
     Address: String(node.HTTPAddr).split(':')[0],
     ID: node.ID,
-    Attributes: opts.os ? { 'os.name': node.Attributes['os.name'], 'os.version': node.Attributes['os.version'] } : null,
+    // Node.Stub copies only "os.name" into Attributes when os=true.
+    Attributes: opts.os ? { 'os.name': node.Attributes['os.name'] ?? '' } : null,
     Datacenter: node.Datacenter,
     Name: node.Name,
     NodeClass: node.NodeClass,
