@@ -9,6 +9,7 @@ import { eventRoutes } from './events.js';
 import { allocationRoutes } from './allocations.js';
 import { deploymentRoutes } from './deployments.js';
 import { nodeRoutes } from './nodes.js';
+import { aclRoutes } from './acl.js';
 import { controlRoutes } from './control.js';
 
 export function registerRoutes(app: App, ctx: RouteContext): void {
@@ -23,4 +24,5 @@ export function registerRoutes(app: App, ctx: RouteContext): void {
   deploymentRoutes(app, ctx);
   nodeRoutes(app, ctx);
   controlRoutes(app, ctx);
+  aclRoutes(app, ctx);
 }

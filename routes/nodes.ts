@@ -190,7 +190,7 @@ function agentSelf(ctx: RouteContext): { config: unknown; member: Obj; stats: Re
 
   // Reflection-encoded (not codecgen): keys come out sorted, nested structs included (§6.1).
   const cfg: Obj = {
-    ACL: { Enabled: false, PolicyTTL: 30_000_000_000, ReplicationToken: '', RoleTTL: 30_000_000_000, TokenMaxExpirationTTL: 0, TokenMinExpirationTTL: 0, TokenTTL: 30_000_000_000 },
+    ACL: { Enabled: ctx.config.acl, PolicyTTL: 30_000_000_000, ReplicationToken: '', RoleTTL: 30_000_000_000, TokenMaxExpirationTTL: 0, TokenMinExpirationTTL: 0, TokenTTL: 30_000_000_000 },
     Addresses: { HTTP: bind, RPC: '127.0.0.1', Serf: '127.0.0.1' },
     AdvertiseAddrs: { HTTP: `127.0.0.1:${httpPort}`, RPC: '127.0.0.1:4647', Serf: '127.0.0.1:4648' },
     Audit: { Enabled: null, Filters: null, Sinks: null },

@@ -10,6 +10,7 @@ import { parseGoInt } from '../http/godur.js';
 import { registerJob, deregisterJob } from '../../state/job-ops.js';
 import { getJob } from '../../state/job-queries.js';
 import type { Obj } from '../../state/types.js';
+import { authorize } from '../acl.js';
 
 export function checkEvalPriority(priority: number): void {
   if (priority !== 0 && (priority < 1 || priority > 100)) {
@@ -46,6 +47,7 @@ export function handleRegister(ctx: RouteContext, req: FastifyRequest, reply: Fa
     Namespace: jobRequestNamespace(q, body, job),
     Region: jobRequestRegion(q, body, job),
   };
+  authorize(req, apiJob.Namespace, ['submit-job', 'register-job'], apiJob);
   const out = registerJob(ctx.store, {
     job: apiJob,
     enforceIndex: Boolean(body.EnforceIndex),

@@ -11,6 +11,7 @@ import { jobRequestNamespace, jobRequestRegion } from './crud.js';
 import { scaleJob, scaleStatus } from '../../state/job-scale.js';
 import { planJob } from '../../src/sim/plan.js';
 import type { Obj } from '../../state/types.js';
+import { authorize } from '../acl.js';
 
 export async function handleScale(ctx: RouteContext, req: FastifyRequest, reply: FastifyReply, jobId: string): Promise<FastifyReply> {
   const q = req.query as Query;
@@ -49,6 +50,7 @@ export async function handlePlan(ctx: RouteContext, req: FastifyRequest, reply: 
   if (job.ID === undefined || job.ID === null) throw new HttpError(400, 'Job must have a valid ID');
   if (job.ID !== jobId) throw new HttpError(400, 'Job ID does not match');
   const apiJob = { ...job, Namespace: jobRequestNamespace(q, body, job), Region: jobRequestRegion(q, body, job) };
+  authorize(req, apiJob.Namespace, ['submit-job', 'plan-job'], apiJob);
   const out = planJob(ctx.store, apiJob, Boolean(body.Diff));
   if (out.CreatedEvals) out.CreatedEvals = (out.CreatedEvals as Obj[]).map((e) => omitEmpty(e));
   setWriteIndex(reply, out.Index as number);

@@ -10,6 +10,7 @@ import type { Clock, ClockMode } from '../clock.js';
 import type { Simulator } from '../sim/index.js';
 import { Faults } from './faults.js';
 import { Journal } from './journal.js';
+import { stateReplaced } from './persist.js';
 
 export class ControlError extends Error {
   constructor(
@@ -25,6 +26,42 @@ export interface ClockState {
   Scale: number;
   Now: string | null;
   NowNs: number;
+}
+
+/** The keys each snapshot entry is stored under; checked so a bad entry is refused before anything is replaced. */
+const ENTRY_KEYS: Record<string, [string, 'string' | 'number'][]> = {
+  Namespaces: [['Name', 'string']],
+  NodePools: [['Name', 'string']],
+  Nodes: [['ID', 'string']],
+  Jobs: [['ID', 'string'], ['Namespace', 'string']],
+  Versions: [['ID', 'string'], ['Namespace', 'string'], ['Version', 'number']],
+  Summaries: [['JobID', 'string'], ['Namespace', 'string']],
+  Submissions: [['JobID', 'string'], ['Namespace', 'string'], ['Version', 'number']],
+  Evaluations: [['ID', 'string'], ['Namespace', 'string'], ['JobID', 'string']],
+  Allocations: [['ID', 'string'], ['Namespace', 'string'], ['JobID', 'string']],
+  Deployments: [['ID', 'string'], ['Namespace', 'string'], ['JobID', 'string']],
+  ScalingEvents: [['JobID', 'string'], ['Namespace', 'string']],
+  PeriodicLaunches: [['ID', 'string'], ['Namespace', 'string']],
+};
+
+const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function checkEntries(snap: Snapshot): void {
+  for (const [table, keys] of Object.entries(ENTRY_KEYS)) {
+    for (const [i, e] of ((snap as unknown as Record<string, unknown[]>)[table] ?? []).entries()) {
+      if (!isObject(e)) throw new ControlError(`snapshot ${table}[${i}] must be an object`);
+      for (const [k, type] of keys) {
+        if (typeof e[k] !== type) throw new ControlError(`snapshot ${table}[${i}].${k} must be a ${type}`);
+      }
+    }
+  }
+  for (const [i, e] of snap.ScalingEvents.entries()) {
+    if (!isObject(e.Record)) throw new ControlError(`snapshot ScalingEvents[${i}].Record must be an object`);
+  }
+  for (const [t, v] of Object.entries(snap.TableIndexes)) {
+    if (!Number.isInteger(v) || v < 0) throw new ControlError(`snapshot TableIndexes.${t} must be a non-negative integer`);
+  }
+  if (snap.Parts !== undefined && !isObject(snap.Parts)) throw new ControlError('snapshot Parts must be an object');
 }
 
 export type ForcedState = 'running' | 'failed' | 'complete' | 'lost';
@@ -55,8 +92,17 @@ export class MockControl {
 
   restore(doc: unknown): void {
     const snap = validateSnapshot(doc);
-    restoreSnapshot(this.store, snap);
+    checkEntries(snap);
+    // Restoring clears the tables first: if the document still fails half-way, put the old state back.
+    const backup = takeSnapshot(this.store);
+    try {
+      restoreSnapshot(this.store, snap);
+    } catch (err) {
+      restoreSnapshot(this.store, backup);
+      throw new ControlError(`invalid snapshot: ${(err as Error).message}`);
+    }
     this.sim?.resync();
+    stateReplaced(this.store);
   }
 
   /**
@@ -68,6 +114,7 @@ export class MockControl {
     const index = this.store.index + 1;
     restoreSnapshot(this.store, { ...this.initial, Index: index, TableIndexes: Object.fromEntries(TABLES.map((t) => [t, index])) });
     this.sim?.resync();
+    stateReplaced(this.store);
     return { Index: index };
   }
 
@@ -95,6 +142,7 @@ export class MockControl {
     };
     restoreSnapshot(this.store, merged);
     this.sim?.resync();
+    stateReplaced(this.store);
     return { Index: index };
   }
 
