@@ -1,7 +1,7 @@
 // Reads of evaluations outside a job: by ID, related chain, and the filtered, paginated list.
 import type { Evaluation, Obj } from './types.js';
 import type { Store } from './store.js';
-import { createIndexTokenOrder, paginate } from './paginate.js';
+import { listByCreateIndex, type ListOptions } from './list-queries.js';
 
 export function getEval(store: Store, id: string): { ev: Evaluation | undefined; index: number } {
   const ev = store.evals.get(id);
@@ -61,19 +61,6 @@ export interface EvalListOptions {
 }
 
 export function listEvals(store: Store, opts: EvalListOptions): { evals: Evaluation[]; nextToken: string; index: number } {
-  let evals = [...store.evals.values()].filter(
-    (e) => (opts.namespace === '*' || e.Namespace === opts.namespace) && e.ID.startsWith(opts.prefix),
-  );
-  const byId = opts.prefix !== '';
-  evals.sort(byId ? (a, b) => (a.ID < b.ID ? -1 : 1) : (a, b) => a.CreateIndex - b.CreateIndex || (a.ID < b.ID ? -1 : 1));
-  if (opts.reverse) evals = evals.reverse();
-  const { page, nextToken } = paginate(evals, {
-    perPage: opts.perPage,
-    nextToken: opts.nextToken,
-    reverse: opts.reverse,
-    tokenOf: byId ? (e) => e.ID : (e) => `${e.CreateIndex}.${e.ID}`,
-    compare: byId ? undefined : createIndexTokenOrder,
-    accept: opts.accept,
-  });
-  return { evals: page, nextToken, index: store.tableIndex('evals') };
+  const { items, nextToken } = listByCreateIndex(store.evals.values(), opts as ListOptions);
+  return { evals: items as Evaluation[], nextToken, index: store.tableIndex('evals') };
 }

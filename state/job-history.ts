@@ -5,6 +5,7 @@ import { jobKey, type Store, type Txn } from './store.js';
 import { RpcError } from './errors.js';
 import { newEval, putEval } from './evals.js';
 import { putAlloc } from './allocs.js';
+import { rewriteJobRow } from './job-status.js';
 import { checkEnforceIndex, isPeriodicOrParameterized, storeJobVersion, type WriteReply } from './job-ops.js';
 import { specChanged } from './jobspec/canonicalize.js';
 
@@ -85,11 +86,7 @@ export function setJobStability(store: Store, args: StableArgs): { Index: number
     const cur = store.jobs.get(key)!;
     const versions = store.versions.get(key)!;
     if (cur.Version === target.Version) {
-      const updated: Job = { ...cur, Stable: args.stable, ModifyIndex: tx.index };
-      store.jobs.set(key, updated);
-      versions[versions.indexOf(target)] = updated;
-      tx.touch('jobs');
-      tx.emit('Job', updated.ID, updated.Namespace, null, { Job: updated });
+      rewriteJobRow(store, tx, { ...cur, Stable: args.stable });
     } else {
       // Nomad would write the old copy over the job row (hashicorp/nomad#20497); the mock only
       // flags the version row so the current job stays intact.

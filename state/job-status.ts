@@ -60,14 +60,24 @@ export function refreshJobStatus(store: Store, tx: Txn, namespace: string, id: s
   if (!job) return;
   const status = computeJobStatus(store, job, evalDeleted);
   if (status === job.Status) return;
-  const updated: Job = { ...job, Status: status, ModifyIndex: tx.index };
+  rewriteJobRow(store, tx, { ...job, Status: status });
+  moveChildCounter(store, tx, job, job.Status, status);
+}
+
+/**
+ * Writes the job row and its current version row at this index (setJobStatus, the Stable flag):
+ * the spec is unchanged, so JobModifyIndex and Version stay.
+ */
+export function rewriteJobRow(store: Store, tx: Txn, job: Job): Job {
+  const key = jobKey(job.Namespace, job.ID);
+  const updated: Job = { ...job, ModifyIndex: tx.index };
   store.jobs.set(key, updated);
   const versions = store.versions.get(key);
   if (versions) {
-    const i = versions.findIndex((v) => v.Version === job.Version);
+    const i = versions.findIndex((v) => v.Version === updated.Version);
     if (i >= 0) versions[i] = updated;
   }
   tx.touch('jobs', 'job_version');
   tx.emit('Job', updated.ID, updated.Namespace, null, { Job: updated });
-  moveChildCounter(store, tx, job, job.Status, status);
+  return updated;
 }

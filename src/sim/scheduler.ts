@@ -6,7 +6,7 @@ import { jobKey, type Store, type Txn } from '../../state/store.js';
 import { evalsOfJob, isTerminalEval, newEval, putEval } from '../../state/evals.js';
 import { putAlloc, setQueued } from '../../state/allocs.js';
 import { putDeployment } from '../../state/deployments.js';
-import { refreshJobStatus } from '../../state/job-status.js';
+import { refreshJobStatus, rewriteJobRow } from '../../state/job-status.js';
 import { planIsEmpty, reconcile, type Plan } from './reconcile.js';
 
 const KNOWN_TRIGGERS = new Set([
@@ -33,18 +33,9 @@ export function applyPlan(store: Store, tx: Txn, plan: Plan, ev: Evaluation, job
 }
 
 function markVersionStable(store: Store, tx: Txn, job: Job): void {
-  const key = jobKey(job.Namespace, job.ID);
-  const cur = store.jobs.get(key);
+  const cur = store.jobs.get(jobKey(job.Namespace, job.ID));
   if (!cur || cur.Version !== job.Version || cur.Stable) return;
-  const updated: Job = { ...cur, Stable: true, ModifyIndex: tx.index };
-  store.jobs.set(key, updated);
-  const versions = store.versions.get(key);
-  if (versions) {
-    const i = versions.findIndex((v) => v.Version === updated.Version);
-    if (i >= 0) versions[i] = updated;
-  }
-  tx.touch('jobs', 'job_version');
-  tx.emit('Job', updated.ID, updated.Namespace, null, { Job: updated });
+  rewriteJobRow(store, tx, { ...cur, Stable: true });
 }
 
 export class Scheduler {
