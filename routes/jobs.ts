@@ -1,6 +1,6 @@
 // `/v1/jobs`: list (GET) and register (PUT/POST).
 import type { App, RouteContext } from './context.js';
-import { invalidMethod, HttpError } from './http/errors.js';
+import { invalidMethod } from './http/errors.js';
 import { blockingQuery } from './http/blocking.js';
 import { cachedJson, sendJson, setReadMeta } from './http/reply.js';
 import { parseBoolParam, parseQueryOptions, type Query } from './http/query.js';
@@ -10,6 +10,7 @@ import { jobStub, listJobs } from '../state/job-queries.js';
 import { compileJobFilter } from './http/filter.js';
 import { RenderCache } from './http/memo.js';
 import { statusesRoutes } from './statuses.js';
+import { parseRoutes } from './parse.js';
 
 export function jobsRoutes(app: App, ctx: RouteContext): void {
   const rendered = new RenderCache(ctx.store);
@@ -36,9 +37,5 @@ export function jobsRoutes(app: App, ctx: RouteContext): void {
 
   statusesRoutes(app, ctx);
 
-  for (const path of ['/v1/jobs/parse']) {
-    app.all(path, async () => {
-      throw new HttpError(501, `nomad-mock does not implement ${path} yet`);
-    });
-  }
+  parseRoutes(app, ctx);
 }

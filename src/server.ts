@@ -18,11 +18,10 @@ import { MockControl } from './control/mock-control.js';
 import { installControlHooks } from './control/hooks.js';
 import { Persister } from './control/persist.js';
 import { runScenario, seedFromDir, type HclParser } from './control/seed.js';
+import { parseJobspec } from '../state/hcl/index.js';
 
-/** The HCL jobspec parser, once it is part of the build. */
-function hclParser(): HclParser | null {
-  return null;
-}
+/** Job files in HCL go through the same parser as /v1/jobs/parse. */
+const hclParser = (): HclParser => (source) => parseJobspec(source);
 
 export interface NomadMock {
   app: FastifyInstance;

@@ -977,7 +977,7 @@ t.test('--jobs-dir registers every JSON job file: a bare job object and a {"Job"
   t.same(((await c.get('/v1/jobs')).json as Obj[]).map((j) => j.ID), ['alpha', 'beta'], 'reset goes back to the seeded jobs');
 });
 
-t.test('--jobs-dir registers HCL job files too', { todo: 'src/server.ts hclParser() returns null, so any *.hcl/*.nomad file makes init() reject with "HCL job files need the jobspec parser"' }, async (t) => {
+t.test('--jobs-dir registers HCL job files too', async (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'web.nomad.hcl'), 'job "hcl-web" {\n  group "g" {\n    task "t" {\n      driver = "docker"\n      config {\n        image = "nginx"\n      }\n    }\n  }\n}\n');
   const m = createServer({ logLevel: 'silent', clock: 'manual', jobsDir: dir }, undefined, { simulate: true });

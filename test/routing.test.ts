@@ -14,7 +14,7 @@ const TEXT = 'text/plain; charset=utf-8';
 const GAP_UNIMPLEMENTED = 'mock answers 501 "nomad-mock does not implement …" for this route';
 
 /** Routes the mock does not implement yet (it answers 501 for them). */
-const UNIMPLEMENTED = ['/v1/jobs/parse'];
+const UNIMPLEMENTED: string[] = [];
 const unimplemented = (path: string): boolean => UNIMPLEMENTED.some((s) => path.split('?')[0]!.endsWith(s));
 
 interface WireRes {
