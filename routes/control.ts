@@ -2,7 +2,6 @@
 // the leader switch, the request journal, health). A prefix Nomad never uses, so it cannot collide.
 // Inputs are validated with their TypeBox schemas; errors are JSON `{ "Error": "…" }`.
 import { Type, type TSchema, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App, RouteContext } from './context.js';
 import { rawBody } from './http/body.js';
@@ -47,8 +46,13 @@ function fail(reply: FastifyReply, status: number, message: string): FastifyRepl
   return reply.code(status).type('application/json').send(JSON.stringify({ Error: message }));
 }
 
+// The value checker is only needed when a control call arrives; loading it lazily keeps start-up lean.
+let checker: typeof import('@sinclair/typebox/value').Value | undefined;
+
 /** Parses and validates a JSON body against its schema; an empty body is `{}` where allowed. */
-function body<S extends TSchema>(req: FastifyRequest, schema: S, emptyOk = false): Static<S> {
+async function body<S extends TSchema>(req: FastifyRequest, schema: S, emptyOk = false): Promise<Static<S>> {
+  checker ??= (await import('@sinclair/typebox/value')).Value;
+  const Value = checker;
   const raw = rawBody(req);
   let doc: unknown = {};
   if (raw.length > 0) {
@@ -68,7 +72,7 @@ function body<S extends TSchema>(req: FastifyRequest, schema: S, emptyOk = false
 }
 
 const json = (reply: FastifyReply, value: unknown): FastifyReply =>
-  reply.code(200).type('application/json').send(Buffer.from(JSON.stringify(value)));
+  reply.code(200).type('application/json').send(JSON.stringify(value));
 
 export function controlRoutes(app: App, ctx: RouteContext): void {
   const control = ctx.control;
@@ -89,7 +93,7 @@ export function controlRoutes(app: App, ctx: RouteContext): void {
   route('GET', '/_mock/health', (_req, reply) => json(reply, { Status: 'ok' }));
   route('GET', '/_mock/ready', (_req, reply) => json(reply, { Ready: true, Index: ctx.store.index }));
 
-  route('POST', '/_mock/reset', (req, reply) => json(reply, control.reset(body(req, ResetBody, true).Namespace)));
+  route('POST', '/_mock/reset', async (req, reply) => json(reply, control.reset((await body(req, ResetBody, true)).Namespace)));
 
   route('GET', '/_mock/snapshot', (_req, reply) => json(reply, control.snapshot()));
   route(['PUT', 'POST'], '/_mock/restore', (req, reply) => {
@@ -105,13 +109,13 @@ export function controlRoutes(app: App, ctx: RouteContext): void {
     return json(reply, { Index: ctx.store.index });
   });
 
-  route(['GET', 'PUT'], '/_mock/clock', (req, reply) => {
+  route(['GET', 'PUT'], '/_mock/clock', async (req, reply) => {
     if (req.method === 'GET') return json(reply, control.clockState());
-    const b = body(req, ClockBody);
+    const b = await body(req, ClockBody);
     return json(reply, control.setClock(b.Mode, b.Scale));
   });
   route('POST', '/_mock/clock/advance', async (req, reply) => {
-    const b = body(req, AdvanceBody);
+    const b = await body(req, AdvanceBody);
     let ms = b.Milliseconds;
     if (b.Duration !== undefined) {
       const ns = parseGoDuration(b.Duration);
@@ -122,20 +126,20 @@ export function controlRoutes(app: App, ctx: RouteContext): void {
     return json(reply, await control.advance(ms));
   });
 
-  route('POST', '/_mock/allocation/:id/state', (req, reply) => {
-    const b = body(req, AllocStateBody);
+  route('POST', '/_mock/allocation/:id/state', async (req, reply) => {
+    const b = await body(req, AllocStateBody);
     const { id } = req.params as { id: string };
     const alloc = control.forceAlloc(id, b.State, { exitCode: b.ExitCode, task: b.Task });
     return json(reply, { ID: alloc.ID, ClientStatus: alloc.ClientStatus, DesiredStatus: alloc.DesiredStatus, ModifyIndex: alloc.ModifyIndex });
   });
 
-  route(['GET', 'POST', 'DELETE'], '/_mock/faults', (req, reply) => {
+  route(['GET', 'POST', 'DELETE'], '/_mock/faults', async (req, reply) => {
     if (req.method === 'GET') return json(reply, control.faults.list());
     if (req.method === 'DELETE') {
       control.faults.clear();
       return json(reply, []);
     }
-    return json(reply, control.faults.add(body(req, FaultBody)));
+    return json(reply, control.faults.add(await body(req, FaultBody)));
   });
   route('DELETE', '/_mock/faults/:id', (req, reply) => {
     const { id } = req.params as { id: string };
@@ -143,8 +147,8 @@ export function controlRoutes(app: App, ctx: RouteContext): void {
     return json(reply, control.faults.list());
   });
 
-  route(['GET', 'PUT'], '/_mock/leader', (req, reply) => {
-    if (req.method === 'PUT') control.faults.leader = body(req, LeaderBody).Leader;
+  route(['GET', 'PUT'], '/_mock/leader', async (req, reply) => {
+    if (req.method === 'PUT') control.faults.leader = (await body(req, LeaderBody)).Leader;
     return json(reply, { Leader: control.faults.leader });
   });
 

@@ -206,7 +206,8 @@ function encodeEvent(e: StoreEvent): string {
       e.Topic === 'Evaluation' && p.Evaluation
         ? { ...p, Evaluation: omitEmpty(p.Evaluation) }
         : e.Topic === 'Allocation' && p.Allocation
-          ? { ...p, Allocation: omitEmpty(p.Allocation) }
+          ? // Nomad drops the embedded job to keep alloc events small; the store keeps it.
+            { ...p, Allocation: omitEmpty({ ...p.Allocation, Job: null }) }
           : p;
     text = JSON.stringify({ Topic: e.Topic, Type: e.Type, Key: e.Key, Namespace: e.Namespace, FilterKeys: e.FilterKeys, Index: e.Index, Payload: payload });
     eventJson.set(e, text);

@@ -6,8 +6,9 @@ import type { App, RouteContext } from './context.js';
 import { HttpError, invalidMethod } from './http/errors.js';
 import { decodeBody } from './http/body.js';
 import { sendJson } from './http/reply.js';
+
+let hcl: typeof import('../state/hcl/index.js') | undefined;
 import { ErrorText, WriteQuery } from './schemas/common.js';
-import { HclError, parseJobspec } from '../state/hcl/index.js';
 
 interface ParseRequest {
   JobHCL?: string;
@@ -28,9 +29,11 @@ export function parseRoutes(app: App, _ctx: RouteContext): void {
     if (!body.JobHCL) throw new HttpError(400, 'Job spec is empty');
     let job: unknown;
     try {
-      job = await parseJobspec(body.JobHCL, { variables: body.Variables || undefined, canonicalize: body.Canonicalize === true });
+      // The parser (a WASM grammar and the converter) loads on first use, keeping start-up lean.
+      hcl ??= await import('../state/hcl/index.js');
+      job = await hcl.parseJobspec(body.JobHCL, { variables: body.Variables || undefined, canonicalize: body.Canonicalize === true });
     } catch (err) {
-      if (err instanceof HclError) throw new HttpError(400, `Failed to parse job: ${err.message}`);
+      if (hcl && err instanceof hcl.HclError) throw new HttpError(400, `Failed to parse job: ${err.message}`);
       throw err;
     }
     return sendJson(req, reply, job);

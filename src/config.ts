@@ -30,6 +30,8 @@ export interface Config {
   scenario: string;
   /** ACL mode: tokens, policies and `403 Permission denied` like an agent with `acl { enabled = true }`. */
   acl: boolean;
+  /** Run the lifecycle simulator; false keeps a bare store (no nodes, evals stay pending). */
+  simulate: boolean;
   /** Filled from configFile; not a flag. */
   nodeSpecs?: NodeSpec[];
 }
@@ -49,6 +51,7 @@ export const DEFAULTS: Config = {
   nodeMemory: 16384,
   configFile: '',
   acl: false,
+  simulate: true,
   seed: '',
   dataDir: '',
   jobsDir: '',
@@ -56,7 +59,7 @@ export const DEFAULTS: Config = {
 };
 
 const NUMERIC: (keyof Config)[] = ['timeScale', 'nodes', 'nodeCpu', 'nodeMemory'];
-const BOOLEAN: (keyof Config)[] = ['acl'];
+const BOOLEAN: (keyof Config)[] = ['acl', 'simulate'];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -77,6 +80,7 @@ export const FLAGS: { flag: string; env: string; key: keyof Config; help: string
   { flag: '--data-dir', env: 'NOMAD_MOCK_DATA_DIR', key: 'dataDir', help: 'persist the state in this folder (atomic saves) and reload it on start' },
   { flag: '--jobs-dir', env: 'NOMAD_MOCK_JOBS_DIR', key: 'jobsDir', help: 'register every job file (*.json, *.hcl, *.nomad) of this folder at start-up' },
   { flag: '--scenario', env: 'NOMAD_MOCK_SCENARIO', key: 'scenario', help: 'run a named scenario from fixtures/scenarios at start-up (empty, busy)' },
+  { flag: '--simulate', env: 'NOMAD_MOCK_SIMULATE', key: 'simulate', help: 'run the lifecycle simulator (false: a bare store with no nodes, where evaluations stay pending)' },
   { flag: '--acl', env: 'NOMAD_MOCK_ACL', key: 'acl', help: 'ACL mode (true/false/1/0; a bare --acl means true): POST /v1/acl/bootstrap, tokens via X-Nomad-Token or Authorization: Bearer, 403 Permission denied' },
   { flag: '--config', env: 'NOMAD_MOCK_CONFIG', key: 'configFile', help: 'JSON file with {"nodes": [{name, datacenter, nodePool, nodeClass, cpu, memoryMB, diskMB, attributes, meta}]}' },
 ];

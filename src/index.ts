@@ -4,10 +4,7 @@ import { createServer, type NomadMock } from './server.js';
 import { DEFAULTS, type Config } from './config.js';
 import type { MockControl } from './control/mock-control.js';
 
-export interface MockNomadOptions extends Partial<Config> {
-  /** Run the lifecycle simulator (default true). */
-  simulate?: boolean;
-}
+export type MockNomadOptions = Partial<Config>;
 
 export interface MockNomad {
   /** Base URL, e.g. `http://127.0.0.1:41234` — what NOMAD_ADDR should be. */
@@ -21,8 +18,8 @@ export interface MockNomad {
 }
 
 export async function createMockNomad(options: MockNomadOptions = {}): Promise<MockNomad> {
-  const { simulate, ...config } = options;
-  const server = createServer({ logLevel: 'silent', port: 0, ...config }, undefined, { simulate });
+  const config = options;
+  const server = createServer({ logLevel: 'silent', port: 0, ...config });
   await server.init();
   const port = config.port ?? 0;
   await server.app.listen({ port, host: config.bind ?? DEFAULTS.bind });

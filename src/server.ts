@@ -15,13 +15,12 @@ import { Clock } from './clock.js';
 import { Simulator } from './sim/index.js';
 import { randomness } from './random.js';
 import { MockControl } from './control/mock-control.js';
-import { installControlHooks } from './control/hooks.js';
+import { applyFaults, journalRequest, stampRequest } from './control/hooks.js';
 import { Persister } from './control/persist.js';
 import { runScenario, seedFromDir, type HclParser } from './control/seed.js';
-import { parseJobspec } from '../state/hcl/index.js';
 
 /** Job files in HCL go through the same parser as /v1/jobs/parse. */
-const hclParser = (): HclParser => (source) => parseJobspec(source);
+const hclParser = (): HclParser => async (source) => (await import('../state/hcl/index.js')).parseJobspec(source);
 
 export interface NomadMock {
   app: FastifyInstance;
@@ -68,6 +67,8 @@ function firstValueQuery(qs: string): Record<string, string> {
   return out;
 }
 
+const JSON_WITH_CHARSET = 'application/json; charset=utf-8';
+
 export function negotiateEncoding(accept: string): 'gzip' | 'deflate' | null {
   for (const part of accept.split(',')) {
     const name = part.trim().split(';')[0]!.trim().toLowerCase();
@@ -92,7 +93,7 @@ export function cleanPath(p: string): string {
 export function createServer(overrides: Partial<Config> = {}, store?: Store, opts: ServerOptions = {}): NomadMock {
   const config: Config = { ...DEFAULTS, ...overrides };
   // Without the simulator nothing is simulated, so time is plain wall-clock time.
-  const simulate = opts.simulate !== false;
+  const simulate = opts.simulate ?? config.simulate;
   const manual = config.clock === 'manual';
   const start = config.clockStart || (config.seed && manual ? SEEDED_CLOCK_START : '');
   const clock = new Clock({
@@ -146,8 +147,8 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   app.setValidatorCompiler(() => () => true);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
-  installControlHooks(app, control);
-
+  // One hook each way for every request: Vary, Go's clean-path redirect, the journal stamp and
+  // faults on the way in; charset, the journal and compression on the way out.
   app.addHook('onRequest', (req, reply, done) => {
     reply.raw.setHeader('Vary', 'Accept-Encoding');
     const url = req.raw.url ?? '/';
@@ -156,16 +157,20 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     if (path.includes('//') || path.includes('/.')) {
       const clean = cleanPath(path);
       if (clean !== path) {
+        stampRequest(req, path);
         reply.code(301).header('location', clean + (q < 0 ? '' : url.slice(q))).send();
         return;
       }
     }
-    done();
+    if (!stampRequest(req, path) || control.faults.idle()) return done();
+    applyFaults(control, req, reply, path, done);
   });
 
   // gorilla's CompressHandler wraps Nomad's whole mux: gzip or raw deflate, whichever the client
   // lists first, for every response with a body.
   app.addHook('onSend', (req, reply, payload, done) => {
+    if (reply.getHeader('content-type') === JSON_WITH_CHARSET) reply.header('content-type', 'application/json');
+    journalRequest(control, req, reply.statusCode);
     const accept = req.headers['accept-encoding'];
     if (!accept || (typeof payload !== 'string' && !Buffer.isBuffer(payload)) || payload.length === 0) return done(null, payload);
     const encoding = negotiateEncoding(accept);

@@ -39,7 +39,7 @@ export function putAlloc(store: Store, tx: Txn, alloc: Obj, opts: PutAllocOption
   tx.touch('allocs');
   if (opts.client) tx.touch('nodes');
   countInSummary(store, tx, key, prev, stored);
-  tx.emit('Allocation', stored.ID, stored.Namespace, [stored.JobID, stored.DeploymentID ?? ''], { Allocation: { ...stored, Job: null } });
+  tx.emit('Allocation', stored.ID, stored.Namespace, [stored.JobID, stored.DeploymentID ?? ''], { Allocation: stored });
   return stored;
 }
 

@@ -38,8 +38,9 @@ export function setWriteIndex(reply: FastifyReply, index: number): void {
  */
 export function sendJson(req: FastifyRequest, reply: FastifyReply, value: unknown, compact?: string): FastifyReply {
   const text = isPretty(req) ? `${JSON.stringify(value, null, 4)}\n` : (compact ?? JSON.stringify(value));
-  // A Buffer keeps Fastify from appending "; charset=utf-8": Nomad sends bare application/json.
-  return reply.code(200).type('application/json').send(Buffer.from(text));
+  // Fastify appends "; charset=utf-8" here; the server's onSend hook takes it off again (Nomad sends
+  // bare application/json). A string, unlike a Buffer, goes out with its headers in one write.
+  return reply.code(200).type('application/json').send(text);
 }
 
 export function sendError(reply: FastifyReply, status: number, message: string): FastifyReply {

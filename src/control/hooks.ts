@@ -1,70 +1,67 @@
-// The HTTP side of control: the journal records each API request, faults intercept matching
-// requests before routing, and the leader switch answers like a cluster that lost its leader.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+// The HTTP side of control: faults intercept matching requests before routing, the leader switch
+// answers like a cluster that lost its leader, and the journal records each API request. The
+// server calls these from its one onRequest and one onSend hook, so an idle mock pays almost nothing.
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { MockControl } from './mock-control.js';
 
-export const CONTROL_PREFIX = '/_mock/';
+export const CONTROL_PREFIX = '/_mock';
 
-const pathOf = (url: string): string => {
-  const q = url.indexOf('?');
-  return q < 0 ? url : url.slice(0, q);
-};
+const STARTED = Symbol('nomad-mock.started');
+type Stamped = FastifyRequest & { [STARTED]?: number };
 
-const isControl = (req: FastifyRequest): boolean => (req.raw.url ?? '').startsWith(CONTROL_PREFIX) || req.raw.url === '/_mock';
+/** Marks an API request for the journal; control requests are never recorded or faulted. */
+export function stampRequest(req: FastifyRequest, path: string): boolean {
+  if (path.startsWith(CONTROL_PREFIX) && (path.length === CONTROL_PREFIX.length || path[CONTROL_PREFIX.length] === '/')) return false;
+  (req as Stamped)[STARTED] = performance.now();
+  return true;
+}
 
-export function installControlHooks(app: FastifyInstance, control: MockControl): void {
-  const started = new WeakMap<FastifyRequest, number>();
-
-  app.addHook('onRequest', (req, reply, done) => {
-    if (isControl(req)) return done();
-    started.set(req, performance.now());
-    if (control.faults.idle()) return done();
-    const path = pathOf(req.raw.url ?? '/');
-    const fault = control.faults.pick(req.method, path);
-    const apply = (): void => {
-      // Nomad's compress wrapper stamps Vary on everything it answers, faults included.
-      reply.raw.setHeader('Vary', 'Accept-Encoding');
-      if (fault?.Connection === 'reset') {
-        reply.hijack();
-        req.raw.socket.resetAndDestroy();
-        return;
-      }
-      if (fault?.Connection === 'empty') {
-        reply.hijack();
-        req.raw.socket.end();
-        return;
-      }
-      if (fault?.Status !== undefined) {
-        reply.code(fault.Status).type('text/plain; charset=utf-8').send(fault.Body ?? '');
-        return;
-      }
-      if (!control.faults.leader && path.startsWith('/v1/') && !path.startsWith('/v1/agent/')) {
-        reply.raw.setHeader('X-Nomad-Knownleader', 'false');
-        reply.raw.setHeader('X-Nomad-Lastcontact', '0');
-        if (path === '/v1/status/leader') reply.code(200).type('application/json').send(Buffer.from('""'));
-        else reply.code(500).type('text/plain; charset=utf-8').send('No cluster leader');
-        return;
-      }
-      done();
-    };
-    if (fault?.LatencyMs) setTimeout(apply, fault.LatencyMs);
-    else apply();
-  });
-
-  app.addHook('onResponse', (req, reply, done) => {
-    const t0 = started.get(req);
-    if (t0 !== undefined) {
-      control.journal.record({
-        time: Date.now(),
-        method: req.method,
-        url: req.raw.url ?? '/',
-        query: req.query as Record<string, string>,
-        headers: req.headers,
-        body: req.body,
-        status: reply.statusCode,
-        durationMs: performance.now() - t0,
-      });
+/**
+ * Applies a matching fault or the no-leader answer. Returns false when the request should go on to
+ * its route (then `done` is called, possibly after the fault's latency).
+ */
+export function applyFaults(control: MockControl, req: FastifyRequest, reply: FastifyReply, path: string, done: () => void): void {
+  const fault = control.faults.pick(req.method, path);
+  const apply = (): void => {
+    if (fault?.Connection === 'reset') {
+      reply.hijack();
+      req.raw.socket.resetAndDestroy();
+      return;
+    }
+    if (fault?.Connection === 'empty') {
+      reply.hijack();
+      req.raw.socket.end();
+      return;
+    }
+    if (fault?.Status !== undefined) {
+      reply.code(fault.Status).type('text/plain; charset=utf-8').send(fault.Body ?? '');
+      return;
+    }
+    if (!control.faults.leader && path.startsWith('/v1/') && !path.startsWith('/v1/agent/')) {
+      reply.raw.setHeader('X-Nomad-Knownleader', 'false');
+      reply.raw.setHeader('X-Nomad-Lastcontact', '0');
+      if (path === '/v1/status/leader') reply.code(200).type('application/json').send('""');
+      else reply.code(500).type('text/plain; charset=utf-8').send('No cluster leader');
+      return;
     }
     done();
+  };
+  if (fault?.LatencyMs) setTimeout(apply, fault.LatencyMs);
+  else apply();
+}
+
+/** Records a stamped request with the status it is about to get. */
+export function journalRequest(control: MockControl, req: FastifyRequest, status: number): void {
+  const t0 = (req as Stamped)[STARTED];
+  if (t0 === undefined) return;
+  control.journal.record({
+    time: Date.now(),
+    method: req.method,
+    url: req.raw.url ?? '/',
+    query: req.query as Record<string, string>,
+    headers: req.headers,
+    body: req.body,
+    status,
+    durationMs: performance.now() - t0,
   });
 }

@@ -49,8 +49,15 @@ export function emptyMetric(): Obj {
   };
 }
 
+const globCache = new Map<string, RegExp>();
+
 function globMatch(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  if (pattern === '*') return true;
+  let re = globCache.get(pattern);
+  if (!re) {
+    re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    globCache.set(pattern, re);
+  }
   return re.test(value);
 }
 
