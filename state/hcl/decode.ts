@@ -4,7 +4,7 @@
 // hclutil.BlocksAsAttrs for the free-form maps (`config`, `meta`, `env`, …), where nested blocks
 // become lists of objects.
 import type { Attribute, Block, Body } from './ast.js';
-import { HclError, diag, nameSuggestion, rangeString, type Diagnostic } from './diag.js';
+import { HclError, diag, nameSuggestion, rangeString, type Diagnostic, collecting } from './diag.js';
 import { child, evaluate, iterate, type EvalContext } from './eval.js';
 import { parseGoDuration } from './duration.js';
 import { spec, STRUCTS, UNSUPPORTED_BLOCKS, type AttrType, type BlockSpec, type StructSpec } from './schema.js';
@@ -65,15 +65,7 @@ export class Decoder {
 
   /** Runs `f`, turning an evaluation failure into collected diagnostics. */
   private guard<T>(f: () => T): T | undefined {
-    try {
-      return f();
-    } catch (err) {
-      if (err instanceof HclError) {
-        this.diags.push(...err.diags);
-        return undefined;
-      }
-      throw err;
-    }
+    return collecting(this.diags, f);
   }
 
   // ---- schema checks ------------------------------------------------------------------------

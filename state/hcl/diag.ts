@@ -82,3 +82,16 @@ function levenshtein(a: string, b: string): number {
   }
   return prev[b.length]!;
 }
+
+/** Runs `f`; an HclError's diagnostics are collected into `into` instead of thrown. */
+export function collecting<T>(into: Diagnostic[], f: () => T): T | undefined {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof HclError) {
+      into.push(...err.diags);
+      return undefined;
+    }
+    throw err;
+  }
+}

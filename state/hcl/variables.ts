@@ -2,7 +2,7 @@
 // blocks with `type`, `default`, `description` and `validation`, the legacy `variables {}` block,
 // values from the request's `Variables` (HCL variables-file syntax), and `locals {}`.
 import type { Attribute, Body, Expr } from './ast.js';
-import { HclError, diag, rangeString, type Diagnostic, type Range } from './diag.js';
+import { HclError, diag, rangeString, type Diagnostic, type Range, collecting } from './diag.js';
 import { evaluate, type EvalContext, type HclFunction } from './eval.js';
 import { typeFromExpr } from './typeexpr.js';
 import { ConversionError, convert, object, type Type, type Value } from './value.js';
@@ -65,15 +65,7 @@ export class Variables {
   constructor(private readonly src: string) {}
 
   private guard<T>(f: () => T): T | undefined {
-    try {
-      return f();
-    } catch (err) {
-      if (err instanceof HclError) {
-        this.diags.push(...err.diags);
-        return undefined;
-      }
-      throw err;
-    }
+    return collecting(this.diags, f);
   }
 
   /** `variable` and `variables` blocks of the jobspec. */
