@@ -48,7 +48,36 @@ function rssMb(pid: number): number {
 
 const CLUSTER = ['--nodes', '20', '--node-cpu', '1000000', '--node-memory', '1000000', '--log-level', 'silent'];
 
+/** Polls `url` until `done(body)`; resolves with the wall time since `t0`. */
+async function until(port: number, url: string, done: (body: unknown) => boolean, t0: number): Promise<number> {
+  for (;;) {
+    const res = await request(port, 'GET', url);
+    if (res.status === 200 && done(JSON.parse(res.body))) return performance.now() - t0;
+    if (performance.now() - t0 > 10_000) throw new Error(`${url} did not settle within 10 s`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+/** The default clock's promise: a service job deploys and a batch job completes in wall milliseconds. */
+async function lifecycleTimes(cli: string, port: number): Promise<void> {
+  const server = await start([cli, '--port', String(port), '--log-level', 'silent'], port, '/v1/jobs');
+  try {
+    const service = JSON.stringify({ Job: { ID: 'svc', TaskGroups: [{ Name: 'web', Count: 2, Tasks: [{ Name: 'server', Driver: 'docker', Config: { image: 'nginx' } }] }] } });
+    let t0 = performance.now();
+    await request(port, 'PUT', '/v1/jobs', service);
+    const deployMs = await until(port, '/v1/job/svc/deployment', (d) => (d as { Status?: string } | null)?.Status === 'successful', t0);
+    const batch = JSON.stringify({ Job: { ID: 'bat', Type: 'batch', TaskGroups: [{ Name: 'g', Tasks: [{ Name: 't', Driver: 'docker', Config: { image: 'busybox' } }] }] } });
+    t0 = performance.now();
+    await request(port, 'PUT', '/v1/jobs', batch);
+    const batchMs = await until(port, '/v1/job/bat', (j) => (j as { Status: string }).Status === 'dead', t0);
+    console.log(`\ndefault clock (x100): service count 2 → successful deployment in ${deployMs.toFixed(0)} ms (target <= 200), batch job → dead in ${batchMs.toFixed(0)} ms (target <= 100)`);
+  } finally {
+    server.child.kill();
+  }
+}
+
 export async function simulatorFigures(cli: string, basePort: number): Promise<void> {
+  await lifecycleTimes(cli, basePort + 2);
   const port = basePort;
   const server = await start([cli, '--port', String(port), ...CLUSTER], port, '/v1/jobs');
   try {
