@@ -3,6 +3,8 @@
 // from a central table (http-semantics §7), so the route files stay free of ACL logic. Register and
 // plan are authorised after job validation, by `authorize()` called from their handlers.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { registerRequest } from './job/crud.js';
+import { planRequest } from './job/scale.js';
 import type { App, RouteContext } from './context.js';
 import { HttpError, invalidMethod } from './http/errors.js';
 import { decodeBody, rawBody } from './http/body.js';
@@ -145,23 +147,10 @@ function lazyBody(req: FastifyRequest, root: RequestRoot): () => Obj | null {
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-/** The register checks of handleRegister / handlePlan that come before authentication (§5.3). */
+/** The register and plan checks that come before authentication (§5.3), shared with the handlers. */
 function registerPre(req: FastifyRequest, pathId: string | null, plan: boolean): void {
-  const body = decodeBody(req, plan ? 'JobPlanRequest' : 'JobRegisterRequest') as Obj | null;
-  const job = body?.Job as Obj | null | undefined;
-  if (!body || !job) throw new HttpError(400, 'Job must be specified');
-  if (plan) {
-    if (job.ID === undefined || job.ID === null) throw new HttpError(400, 'Job must have a valid ID');
-    if (job.ID !== pathId) throw new HttpError(400, 'Job ID does not match');
-    return;
-  }
-  if (job.ID === undefined || job.ID === null) throw new HttpError(400, "Job ID hasn't been provided");
-  if (pathId && job.ID !== pathId) throw new HttpError(400, 'Job ID does not match name');
-  if (job.Type === 'system' && ((job.TaskGroups as Obj[] | null) ?? []).some((tg) => tg?.Scaling)) {
-    throw new HttpError(400, 'Task groups with job type system do not support scaling blocks');
-  }
-  const p = Number(body.EvalPriority ?? 0);
-  if (p !== 0 && (p < 1 || p > 100)) throw new HttpError(400, 'Eval priority must be between 1 and 100 inclusively');
+  if (plan) planRequest(req, pathId ?? '');
+  else registerRequest(req, pathId);
 }
 
 /** The route's ACL rule, or null for routes without one (and for requests the route itself rejects first). */

@@ -30,9 +30,8 @@ export function jobRequestRegion(q: Query, body: Obj, job: Obj): string {
   return body.Region || q.region || job.Region || '';
 }
 
-/** PUT|POST /v1/jobs and /v1/job/:id. `pathId` is null for /v1/jobs. */
-export function handleRegister(ctx: RouteContext, req: FastifyRequest, reply: FastifyReply, pathId: string | null): FastifyReply {
-  const q = req.query as Query;
+/** The agent's own checks of a register body, before any RPC (and before ACL authorisation). */
+export function registerRequest(req: FastifyRequest, pathId: string | null): { body: Obj; job: Obj } {
   const body = decodeBody(req, 'JobRegisterRequest') as Obj | null;
   const job = body?.Job as Obj | null | undefined;
   if (!body || !job) throw new HttpError(400, 'Job must be specified');
@@ -42,6 +41,13 @@ export function handleRegister(ctx: RouteContext, req: FastifyRequest, reply: Fa
     throw new HttpError(400, 'Task groups with job type system do not support scaling blocks');
   }
   checkEvalPriority(body.EvalPriority ?? 0);
+  return { body, job };
+}
+
+/** PUT|POST /v1/jobs and /v1/job/:id. `pathId` is null for /v1/jobs. */
+export function handleRegister(ctx: RouteContext, req: FastifyRequest, reply: FastifyReply, pathId: string | null): FastifyReply {
+  const q = req.query as Query;
+  const { body, job } = registerRequest(req, pathId);
   const apiJob = {
     ...job,
     Namespace: jobRequestNamespace(q, body, job),

@@ -42,13 +42,19 @@ export async function handleScale(ctx: RouteContext, req: FastifyRequest, reply:
   return sendJson(req, reply, out);
 }
 
-export async function handlePlan(ctx: RouteContext, req: FastifyRequest, reply: FastifyReply, jobId: string): Promise<FastifyReply> {
-  const q = req.query as Query;
+/** The agent's own checks of a plan body, before any RPC (and before ACL authorisation). */
+export function planRequest(req: FastifyRequest, jobId: string): { body: Obj; job: Obj } {
   const body = decodeBody(req, 'JobPlanRequest') as Obj | null;
   const job = body?.Job as Obj | null | undefined;
   if (!body || !job) throw new HttpError(400, 'Job must be specified');
   if (job.ID === undefined || job.ID === null) throw new HttpError(400, 'Job must have a valid ID');
   if (job.ID !== jobId) throw new HttpError(400, 'Job ID does not match');
+  return { body, job };
+}
+
+export async function handlePlan(ctx: RouteContext, req: FastifyRequest, reply: FastifyReply, jobId: string): Promise<FastifyReply> {
+  const q = req.query as Query;
+  const { body, job } = planRequest(req, jobId);
   const apiJob = { ...job, Namespace: jobRequestNamespace(q, body, job), Region: jobRequestRegion(q, body, job) };
   authorize(req, apiJob.Namespace, ['submit-job', 'plan-job'], apiJob);
   const out = planJob(ctx.store, apiJob, Boolean(body.Diff));
