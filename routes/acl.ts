@@ -5,6 +5,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { registerRequest } from './job/crud.js';
 import { planRequest } from './job/scale.js';
+import { requireJobId } from './job/history.js';
+import { evaluateRequest } from './job/children.js';
+import { validateRequest } from './validate.js';
 import type { App, RouteContext } from './context.js';
 import { HttpError, invalidMethod } from './http/errors.js';
 import { decodeBody, rawBody } from './http/body.js';
@@ -188,10 +191,7 @@ function ruleFor(req: FastifyRequest, ctx: RouteContext): Rule | null {
     const body = lazyBody(req, 'JobValidateRequest');
     return {
       check: ns(['read-job'], str((body()?.Job as Obj | undefined)?.Namespace) || 'default'),
-      pre: () => {
-        const b = decodeBody(req, 'JobValidateRequest') as Obj | null;
-        if (!b?.Job) throw new HttpError(400, 'Job must be specified');
-      },
+      pre: () => void validateRequest(req),
     };
   }
   if (path === '/v1/evaluations') return m === 'GET' ? { ...readRule(), listFilter: 'read-job' } : null;
@@ -259,11 +259,7 @@ function jobRule(req: FastifyRequest, ctx: RouteContext, jp: JobPath): Rule | nu
   };
   const rule = (caps: string[], pre?: () => void): Rule => ({ check: { kind: 'ns', caps, namespace: qns }, pre });
   const id = jp.jobId;
-  const requireJobId = (root: RequestRoot) => (): void => {
-    const body = decodeBody(req, root) as Obj | null;
-    if (!body || !body.JobID) throw new HttpError(400, 'JobID must be specified');
-    if (body.JobID !== id) throw new HttpError(400, 'Job ID does not match');
-  };
+  const jobIdBody = (root: RequestRoot) => (): void => void requireJobId(decodeBody(req, root) as Obj | null, id);
 
   switch (jp.resource) {
     case 'job':
@@ -279,12 +275,7 @@ function jobRule(req: FastifyRequest, ctx: RouteContext, jp: JobPath): Rule | nu
       return null;
     case 'evaluate':
       if (!WRITE.has(m)) return null;
-      return bodyWriteRule(req, 'JobEvaluateRequest', ['submit-job', 'evaluate-job'], () => {
-        if (rawBody(req).length === 0) return;
-        const body = decodeBody(req, 'JobEvaluateRequest') as Obj | null;
-        if (!body?.JobID) throw new HttpError(400, 'Job ID must be specified');
-        if (body.JobID !== id) throw new HttpError(400, 'JobID not same as job name');
-      });
+      return bodyWriteRule(req, 'JobEvaluateRequest', ['submit-job', 'evaluate-job'], () => void evaluateRequest(req, id));
     case 'allocations':
     case 'evaluations':
     case 'deployments':
@@ -315,9 +306,9 @@ function jobRule(req: FastifyRequest, ctx: RouteContext, jp: JobPath): Rule | nu
     case 'dispatch-payload':
       return WRITE.has(m) ? rule(['dispatch-job']) : null;
     case 'revert':
-      return WRITE.has(m) ? bodyWriteRule(req, 'JobRevertRequest', ['submit-job', 'revert-job'], requireJobId('JobRevertRequest')) : null;
+      return WRITE.has(m) ? bodyWriteRule(req, 'JobRevertRequest', ['submit-job', 'revert-job'], jobIdBody('JobRevertRequest')) : null;
     case 'stable':
-      return WRITE.has(m) ? bodyWriteRule(req, 'JobStabilityRequest', ['submit-job', 'stable-job'], requireJobId('JobStabilityRequest')) : null;
+      return WRITE.has(m) ? bodyWriteRule(req, 'JobStabilityRequest', ['submit-job', 'stable-job'], jobIdBody('JobStabilityRequest')) : null;
     case 'scale':
       if (m === 'GET') return rule(['read-job', 'read-job-scaling'], read);
       if (!WRITE.has(m)) return null;

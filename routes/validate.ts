@@ -1,5 +1,6 @@
 // `PUT|POST /v1/validate/job`: the register validators without a write; always 200 with a report.
 import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import type { App, RouteContext } from './context.js';
 import { HttpError, invalidMethod } from './http/errors.js';
 import { decodeBody } from './http/body.js';
@@ -19,12 +20,18 @@ export const JobValidateResponse = Type.Object(
   { additionalProperties: false },
 );
 
+/** The body check of validate, before any RPC (and before ACL authorisation). */
+export function validateRequest(req: FastifyRequest): Obj {
+  const body = decodeBody(req, 'JobValidateRequest') as Obj | null;
+  if (!body?.Job) throw new HttpError(400, 'Job must be specified');
+  return body;
+}
+
 export function validateRoutes(app: App, ctx: RouteContext): void {
   const schema = { querystring: WriteQuery, response: { 200: JobValidateResponse, '4xx': ErrorText, '5xx': ErrorText } };
   app.all('/v1/validate/job', { schema }, async (req, reply) => {
     if (req.method !== 'PUT' && req.method !== 'POST') throw invalidMethod();
-    const body = decodeBody(req, 'JobValidateRequest') as Obj | null;
-    if (!body?.Job) throw new HttpError(400, 'Job must be specified');
+    const body = validateRequest(req);
     // The request namespace is forced to the job's own (after API canonicalisation).
     const apiJob = { ...body.Job, Namespace: body.Job.Namespace || 'default', Region: body.Region || body.Job.Region || '' };
     const { errors, warnings } = prepareJob(ctx.store, apiJob);

@@ -93,14 +93,17 @@ export const handleActions: Handler = async (ctx, req, reply, jobId) => {
   return sendJson(req, reply, jobActions(job));
 };
 
+/** The body checks of evaluate: an empty body is accepted for older clients; else JobID must match. */
+export function evaluateRequest(req: FastifyRequest, jobId: string): Obj | null {
+  if (rawBody(req).length === 0) return null;
+  const body = decodeBody(req, 'JobEvaluateRequest') as Obj | null;
+  if (!body?.JobID) throw new HttpError(400, 'Job ID must be specified');
+  if (body.JobID !== jobId) throw new HttpError(400, 'JobID not same as job name');
+  return body;
+}
+
 export const handleEvaluate: Handler = async (ctx, req, reply, jobId) => {
-  // An empty body is accepted for older clients; otherwise JobID is required and must match.
-  let body: Obj | null = null;
-  if (rawBody(req).length > 0) {
-    body = decodeBody(req, 'JobEvaluateRequest') as Obj | null;
-    if (!body?.JobID) throw new HttpError(400, 'Job ID must be specified');
-    if (body.JobID !== jobId) throw new HttpError(400, 'JobID not same as job name');
-  }
+  const body = evaluateRequest(req, jobId);
   const out = evaluateJob(ctx.store, {
     namespace: writeNamespace(req.query as Query, body?.Namespace),
     jobId,

@@ -13,7 +13,8 @@ import { jobKey } from '../../state/store.js';
 import type { Obj } from '../../state/types.js';
 
 /** Body `JobID` of revert/stable: always required and always compared with the path. */
-function requireJobId(body: Obj | null, jobId: string): Obj {
+/** The body checks of revert and stable (JobID required and equal to the path). */
+export function requireJobId(body: Obj | null, jobId: string): Obj {
   if (!body || !body.JobID) throw new HttpError(400, 'JobID must be specified');
   if (body.JobID !== jobId) throw new HttpError(400, 'Job ID does not match');
   return body;
