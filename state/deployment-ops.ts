@@ -6,7 +6,7 @@ import { jobKey, type Store, type Txn } from './store.js';
 import { RpcError } from './errors.js';
 import { newEval, putEval } from './evals.js';
 import { putAlloc } from './allocs.js';
-import { putDeployment, isActiveDeployment, DeploymentText } from './deployments.js';
+import { putDeployment, isActiveDeployment, moveHealthCounters, DeploymentText } from './deployments.js';
 import { storeJobVersion } from './job-ops.js';
 import { specChanged } from './jobspec/canonicalize.js';
 import { formatMultiError } from './jobspec/multierror.js';
@@ -152,14 +152,7 @@ export function setAllocHealth(store: Store, id: string, healthy: string[], unhe
       const a = store.allocs.get(aid)!;
       const prev = a.DeploymentStatus?.Healthy ?? null;
       if (prev === ok) return;
-      const s = groups[a.TaskGroup] as Obj;
-      if (ok) {
-        s.HealthyAllocs++;
-        if (prev === false) s.UnhealthyAllocs--;
-      } else {
-        s.UnhealthyAllocs++;
-        if (prev === true) s.HealthyAllocs--;
-      }
+      moveHealthCounters(groups[a.TaskGroup] as Obj, prev, ok);
       putAlloc(store, tx, { ...a, DeploymentStatus: { Healthy: ok, Timestamp: nowPlus(store, 0), Canary: Boolean(a.DeploymentStatus?.Canary), ModifyIndex: tx.index } });
     };
     for (const aid of healthy) mark(aid, true);

@@ -48,3 +48,14 @@ export function activeDeployment(store: Store, namespace: string, jobId: string)
   }
   return best;
 }
+
+/** A health report moves one alloc across a group's counters; a first report only adds. */
+export function moveHealthCounters(state: Obj, prev: boolean | null, healthy: boolean): void {
+  if (healthy) {
+    state.HealthyAllocs++;
+    if (prev === false && state.UnhealthyAllocs > 0) state.UnhealthyAllocs--;
+  } else {
+    state.UnhealthyAllocs++;
+    if (prev === true && state.HealthyAllocs > 0) state.HealthyAllocs--;
+  }
+}

@@ -6,7 +6,7 @@ import type { Evaluation, Job, Obj } from '../../state/types.js';
 import { jobKey, type Store } from '../../state/store.js';
 import { putAlloc } from '../../state/allocs.js';
 import { newEval, putEval } from '../../state/evals.js';
-import { putDeployment } from '../../state/deployments.js';
+import { moveHealthCounters, putDeployment } from '../../state/deployments.js';
 import { refreshJobStatus } from '../../state/job-status.js';
 import { parseGoDuration } from '../../routes/http/godur.js';
 import type { Clock, TimerHandle } from '../clock.js';
@@ -424,7 +424,6 @@ export class AllocRunner {
     this.killing = true;
     this.healthTimer?.cancel();
     this.deadlineTimer?.cancel();
-    const alloc = this.alloc()!;
     const live = this.tasks.filter((t) => t.state !== 'dead');
     if (live.length === 0) return;
     const now = this.now;
@@ -433,7 +432,6 @@ export class AllocRunner {
       const kt = Number(t.task.KillTimeout ?? 5e9);
       t.events.push(taskEvent('Killing', now, `Sent interrupt. Waiting ${goDuration(kt)} before force killing`, { kill_timeout: goDuration(kt) }, { KillTimeout: kt }));
     }
-    void alloc;
     this.commit();
     const wait = Math.max(...live.map((t) => (t.task.Driver === 'mock_driver' ? duration(t.task.Config?.kill_after) / 1e6 : 0) || CLIENT_TIMING.kill));
     this.after(wait, () => {
@@ -522,15 +520,10 @@ function countHealth(store: Store, tx: Parameters<Parameters<Store['write']>[0]>
   const st = dep.TaskGroups?.[alloc.TaskGroup] as Obj | undefined;
   if (!st) return;
   const s = { ...st };
-  if (healthy) {
-    s.HealthyAllocs++;
-    if (prev === false && s.UnhealthyAllocs > 0) s.UnhealthyAllocs--;
-    const by = store.nowNs() + Number(s.ProgressDeadline);
-    if (s.ProgressDeadline > 0 && (!s.RequireProgressBy || Date.parse(s.RequireProgressBy) * 1e6 < by)) s.RequireProgressBy = rfc3339(by);
-  } else {
-    s.UnhealthyAllocs++;
-    if (prev === true && s.HealthyAllocs > 0) s.HealthyAllocs--;
-  }
+  moveHealthCounters(s, prev, healthy);
+  // Each newly healthy alloc pushes the progress deadline out (§9.2).
+  const by = store.nowNs() + Number(s.ProgressDeadline);
+  if (healthy && s.ProgressDeadline > 0 && (!s.RequireProgressBy || Date.parse(s.RequireProgressBy) * 1e6 < by)) s.RequireProgressBy = rfc3339(by);
   putDeployment(store, tx, { ...dep, TaskGroups: { ...dep.TaskGroups, [alloc.TaskGroup]: s } }, 'DeploymentAllocHealth');
 }
 
