@@ -7,7 +7,7 @@ import http from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { client, simClient, minimalJob, index, type Client, type Res } from './helpers.js';
+import { client, clientFor, simClient, minimalJob, index, type Client, type Res } from './helpers.js';
 import { createServer, type NomadMock } from '../src/server.js';
 import type { Config } from '../src/config.js';
 import type { Obj } from '../state/types.js';
@@ -36,28 +36,7 @@ async function started(config: Partial<Config>, simulate = true): Promise<{ mock
   const mock = createServer({ logLevel: 'silent', clock: 'manual', ...config }, undefined, { simulate });
   await mock.init();
   await mock.app.ready();
-  const req = async (method: string, url: string, body?: unknown): Promise<Res> => {
-    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const r = await mock.app.inject({ method: method as 'GET', url, payload });
-    let json: unknown;
-    try {
-      json = r.body === '' ? undefined : JSON.parse(r.body);
-    } catch {
-      json = undefined;
-    }
-    return { status: r.statusCode, headers: r.headers, body: r.body, json };
-  };
-  const c: Client = {
-    mock,
-    req,
-    get: (u) => req('GET', u),
-    put: (u, b) => req('PUT', u, b),
-    post: (u, b) => req('POST', u, b),
-    del: (u) => req('DELETE', u),
-    register: (job, extra = {}) => req('PUT', '/v1/jobs', { Job: job, ...extra }),
-    advance: (ms = 0) => mock.clock.advance(ms),
-    close: () => mock.app.close(),
-  };
+  const c = clientFor(mock);
   return { mock, c };
 }
 

@@ -46,6 +46,11 @@ export interface ClientOptions {
 export async function client(opts: ClientOptions = {}): Promise<Client> {
   const mock = createServer({ logLevel: 'silent', ...opts.config }, undefined, { simulate: opts.simulate ?? false });
   await mock.app.ready();
+  return clientFor(mock);
+}
+
+/** A client speaking to an already created server through Fastify's inject. */
+export function clientFor(mock: NomadMock): Client {
   const req = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res> => {
     const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
     const r = await mock.app.inject({ method: method as 'GET', url, payload, headers });
