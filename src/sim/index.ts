@@ -32,6 +32,7 @@ export class Simulator {
       switch (e.Topic) {
         case 'Evaluation': {
           const ev = e.Payload.Evaluation;
+          this.scheduler.noteEval(ev);
           if (ev.Status !== 'pending') break;
           const wait = ev.WaitUntil ? Date.parse(ev.WaitUntil) - this.clock.nowMs() : 0;
           if (wait > 0) this.clock.after(wait, () => this.scheduler.enqueue(ev.ID));

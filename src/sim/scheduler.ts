@@ -39,8 +39,11 @@ function markVersionStable(store: Store, tx: Txn, job: Job): void {
 }
 
 export class Scheduler {
-  private readonly queue: string[] = [];
+  /** Pending work in arrival order; a Set so re-queuing an eval is a lookup, not a scan. */
+  private readonly queue = new Set<string>();
   private busy = false;
+  /** Blocked evals, kept from eval writes so freeing capacity never rescans every eval. */
+  private readonly blocked = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -48,20 +51,30 @@ export class Scheduler {
   ) {}
 
   enqueue(evalId: string): void {
-    if (this.queue.includes(evalId)) return;
-    this.queue.push(evalId);
+    if (this.queue.has(evalId)) return;
+    this.queue.add(evalId);
     this.kick();
   }
 
   /** After a restore: forget queued work and queue every pending eval of the new state. */
   adoptAll(): void {
-    this.queue.length = 0;
-    for (const ev of this.store.evals.values()) if (ev.Status === 'pending' && !ev.WaitUntil) this.enqueue(ev.ID);
+    this.queue.clear();
+    this.blocked.clear();
+    for (const ev of this.store.evals.values()) {
+      this.noteEval(ev);
+      if (ev.Status === 'pending' && !ev.WaitUntil) this.enqueue(ev.ID);
+    }
+  }
+
+  /** Follows every committed eval write. */
+  noteEval(ev: Evaluation): void {
+    if (ev.Status === 'blocked') this.blocked.add(ev.ID);
+    else this.blocked.delete(ev.ID);
   }
 
   /** Re-runs the blocked evals of every job: capacity may have appeared. */
   unblockAll(): void {
-    for (const ev of this.store.evals.values()) if (ev.Status === 'blocked') this.enqueue(ev.ID);
+    for (const id of this.blocked) this.enqueue(id);
   }
 
   private kick(): void {
@@ -69,8 +82,9 @@ export class Scheduler {
     this.busy = true;
     this.defer(() => {
       try {
-        while (this.queue.length > 0) {
-          const id = this.queue.shift()!;
+        // Set iteration also visits evals queued while earlier ones are processed.
+        for (const id of this.queue) {
+          this.queue.delete(id);
           this.process(id);
         }
       } finally {
