@@ -108,10 +108,6 @@ export class Clock {
     if (this.immediate) clearImmediate(this.immediate);
   }
 
-  pending(): number {
-    return this.queue.filter((t) => !t.cancelled).length;
-  }
-
   private rebase(simMs: number): void {
     this.baseSim = simMs;
     this.baseWall = Date.now();

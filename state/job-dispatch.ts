@@ -1,6 +1,6 @@
 // Job.Dispatch (state-semantics §10.1): a parameterized parent spawns a child job and its eval in
 // one write; validation texts and their order are Nomad's.
-import type { Job, Obj } from './types.js';
+import type { Job } from './types.js';
 import { jobKey, type Store } from './store.js';
 import { RpcError } from './errors.js';
 import { newEval } from './evals.js';
@@ -82,6 +82,3 @@ export function dispatchJob(store: Store, args: DispatchArgs): DispatchReply {
     return { DispatchedJobID: job.ID, EvalID: ev?.ID ?? '', EvalCreateIndex: ev ? tx.index : 0, JobCreateIndex: job.CreateIndex, Index: tx.index };
   });
 }
-
-export const isTrackedPeriodic = (job: Obj): boolean =>
-  Boolean(job.Periodic?.Enabled) && !job.Stop && !(job.ParameterizedJob && !job.Dispatched);

@@ -1,12 +1,15 @@
 // Periodic launches (state-semantics §10.2): a child `<parent>/periodic-<unix>` and its eval in one
 // write, with the parent's launch row and Children counter; and Job.PeriodicForce's checks.
-import type { Job } from './types.js';
+import type { Job, Obj } from './types.js';
 import { jobKey, type Store } from './store.js';
 import { RpcError } from './errors.js';
 import { newEval } from './evals.js';
 import { storeJobVersion } from './job-ops.js';
-import { isTrackedPeriodic } from './job-dispatch.js';
 import { rfc3339 } from './format.js';
+
+/** The leader tracks a periodic job when it is enabled, not stopped and not an undispatched parameterized parent. */
+export const isTrackedPeriodic = (job: Obj): boolean =>
+  Boolean(job.Periodic?.Enabled) && !job.Stop && !(job.ParameterizedJob && !job.Dispatched);
 
 export interface PeriodicForceReply {
   EvalID: string;

@@ -177,7 +177,4 @@ export class MockControl {
     return this.store.allocs.get(id)!;
   }
 
-  jobExists(namespace: string, id: string): boolean {
-    return this.store.jobs.has(jobKey(namespace, id));
-  }
 }

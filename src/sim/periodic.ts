@@ -3,7 +3,7 @@
 import { Cron } from 'croner';
 import type { Job, Obj } from '../../state/types.js';
 import { jobKey, type Store } from '../../state/store.js';
-import { isTrackedPeriodic } from '../../state/job-dispatch.js';
+import { isTrackedPeriodic } from '../../state/job-periodic.js';
 import { launchPeriodicChild } from '../../state/job-periodic.js';
 import { isTerminalEval, evalsOfJob } from '../../state/evals.js';
 import { isTerminalAlloc } from '../../state/job-status.js';

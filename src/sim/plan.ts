@@ -11,7 +11,7 @@ import { diffJobs } from '../../state/diff.js';
 import { isDestructive, reconcile, type DesiredUpdates } from './reconcile.js';
 import { planAnnotations } from './scheduler.js';
 import { nextLaunchMs } from './periodic.js';
-import { isTrackedPeriodic } from '../../state/job-dispatch.js';
+import { isTrackedPeriodic } from '../../state/job-periodic.js';
 import { rfc3339 } from '../../state/format.js';
 
 function nextLaunch(job: Job, store: Store): string | null {
