@@ -99,6 +99,7 @@ export class Store {
   /** Resources held on each node by allocs that are neither stopped nor finished. */
   readonly nodeUsage = new Map<string, NodeUsage>();
   private readonly listeners = new Set<StoreListener>();
+  private readonly replaceListeners = new Set<() => void>();
 
   constructor(opts: StoreOptions = {}) {
     this.nowNs = opts.nowNs ?? (() => Date.now() * 1e6);
@@ -159,6 +160,20 @@ export class Store {
   subscribe(listener: StoreListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Subscribes to wholesale replacements of the state (restore, reset), which happen outside any
+   * committed write; returns the unsubscribe.
+   */
+  onReplace(listener: () => void): () => void {
+    this.replaceListeners.add(listener);
+    return () => this.replaceListeners.delete(listener);
+  }
+
+  /** Tells every replacement listener (the simulator re-adopts, persistence saves) the state was swapped. */
+  announceReplaced(): void {
+    for (const l of this.replaceListeners) l();
   }
 }
 

@@ -10,7 +10,6 @@ import type { Clock, ClockMode } from '../clock.js';
 import type { Simulator } from '../sim/index.js';
 import { Faults } from './faults.js';
 import { Journal } from './journal.js';
-import { stateReplaced } from './persist.js';
 
 export class ControlError extends Error {
   constructor(
@@ -101,8 +100,7 @@ export class MockControl {
       restoreSnapshot(this.store, backup);
       throw new ControlError(`invalid snapshot: ${(err as Error).message}`);
     }
-    this.sim?.resync();
-    stateReplaced(this.store);
+    this.store.announceReplaced();
   }
 
   /**
@@ -113,8 +111,7 @@ export class MockControl {
     if (namespace !== undefined && namespace !== '' && namespace !== '*') return this.resetNamespace(namespace);
     const index = this.store.index + 1;
     restoreSnapshot(this.store, { ...this.initial, Index: index, TableIndexes: Object.fromEntries(TABLES.map((t) => [t, index])) });
-    this.sim?.resync();
-    stateReplaced(this.store);
+    this.store.announceReplaced();
     return { Index: index };
   }
 
@@ -141,8 +138,7 @@ export class MockControl {
       PeriodicLaunches: pick('PeriodicLaunches'),
     };
     restoreSnapshot(this.store, merged);
-    this.sim?.resync();
-    stateReplaced(this.store);
+    this.store.announceReplaced();
     return { Index: index };
   }
 

@@ -9,20 +9,9 @@ import { takeSnapshot, validateSnapshot, type Snapshot } from '../../state/snaps
 export const STATE_FILE = 'state.json';
 const TMP_PREFIX = `${STATE_FILE}.tmp-`;
 
-/** The running persister of each store, so control operations that replace the state can ask for a save. */
-const active = new WeakMap<Store, Persister>();
-
-/**
- * Reset and restore replace the tables without a committed write, so subscribers never hear of
- * them: this schedules the save they would otherwise miss (even when the index ends up unchanged).
- */
-export function stateReplaced(store: Store): void {
-  active.get(store)?.invalidate();
-}
-
 export class Persister {
   private timer: NodeJS.Timeout | null = null;
-  private unsubscribe: (() => void) | null = null;
+  private unsubscribe: (() => void)[] = [];
   private saved = -1;
 
   constructor(
@@ -46,13 +35,12 @@ export class Persister {
   }
 
   start(): void {
-    this.unsubscribe = this.store.subscribe(() => this.schedule());
-    active.set(this.store, this);
+    this.unsubscribe = [this.store.subscribe(() => this.schedule()), this.store.onReplace(() => this.invalidate())];
     this.schedule();
   }
 
-  /** The state changed outside a committed write: save it even if the index is the one last saved. */
-  invalidate(): void {
+  /** The state was replaced outside a committed write: save it even if the index is the one last saved. */
+  private invalidate(): void {
     this.saved = -1;
     this.schedule();
   }
@@ -90,8 +78,8 @@ export class Persister {
 
   /** Flushes a pending save and stops listening. */
   close(): void {
-    this.unsubscribe?.();
-    if (active.get(this.store) === this) active.delete(this.store);
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.save();

@@ -13,7 +13,7 @@ export class Simulator {
   readonly client: ClientSim;
   readonly watcher: DeploymentWatcher;
   readonly periodic: PeriodicDispatcher;
-  private readonly unsubscribe: () => void;
+  private readonly unsubscribe: (() => void)[];
 
   constructor(
     readonly store: Store,
@@ -24,7 +24,7 @@ export class Simulator {
     this.client = new ClientSim(store, clock, { capacityFreed: () => this.scheduler.unblockAll() });
     this.watcher = new DeploymentWatcher(store, clock);
     this.periodic = new PeriodicDispatcher(store, clock);
-    this.unsubscribe = store.subscribe((_index, events) => this.react(events));
+    this.unsubscribe = [store.subscribe((_index, events) => this.react(events)), store.onReplace(() => this.resync())];
   }
 
   private react(events: StoreEvent[]): void {
@@ -84,7 +84,7 @@ export class Simulator {
   }
 
   close(): void {
-    this.unsubscribe();
+    for (const u of this.unsubscribe) u();
     this.client.close();
     this.watcher.close();
     this.periodic.close();
