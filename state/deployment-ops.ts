@@ -31,8 +31,7 @@ function lookup(store: Store, id: string, terminalText: string): Obj {
 export function watcherEval(store: Store, tx: Txn, dep: Obj): Evaluation | null {
   const job = store.jobs.get(jobKey(dep.Namespace, dep.JobID));
   if (!job) return null;
-  return putEval(store, tx, {
-    ...newEval(store, job, { triggeredBy: 'deployment-watcher', priority: dep.EvalPriority || job.Priority, jobModifyIndex: 0 }),
+  return putEval(store, tx, newEval(store, job, { triggeredBy: 'deployment-watcher', priority: dep.EvalPriority || job.Priority, jobModifyIndex: 0 }), {
     DeploymentID: dep.ID,
   });
 }

@@ -1,6 +1,7 @@
 // Evaluation records and the per-job index over them.
 import type { Evaluation, Job } from './types.js';
 import { jobKey, type Store, type Txn } from './store.js';
+import { copyEval } from './records.js';
 
 export interface NewEvalOptions {
   triggeredBy: string;
@@ -54,10 +55,12 @@ export function isTerminalEval(e: Evaluation): boolean {
   return e.Status === 'complete' || e.Status === 'failed' || e.Status === 'canceled';
 }
 
-/** Inserts or replaces an eval at the transaction's index. */
-export function putEval(store: Store, tx: Txn, ev: Evaluation): Evaluation {
+/** Inserts or replaces an eval at the transaction's index; `patch` changes fields of the copy stored. */
+export function putEval(store: Store, tx: Txn, ev: Evaluation, patch?: Partial<Evaluation>): Evaluation {
   const prev = store.evals.get(ev.ID);
-  const stored: Evaluation = { ...ev, CreateIndex: prev ? prev.CreateIndex : tx.index, ModifyIndex: tx.index };
+  const stored = copyEval(ev, patch);
+  stored.CreateIndex = prev ? prev.CreateIndex : tx.index;
+  stored.ModifyIndex = tx.index;
   store.evals.set(stored.ID, stored);
   const key = jobKey(stored.Namespace, stored.JobID);
   let ids = store.evalsByJob.get(key);

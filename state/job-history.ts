@@ -86,7 +86,7 @@ export function setJobStability(store: Store, args: StableArgs): { Index: number
     const cur = store.jobs.get(key)!;
     const versions = store.versions.get(key)!;
     if (cur.Version === target.Version) {
-      rewriteJobRow(store, tx, { ...cur, Stable: args.stable });
+      rewriteJobRow(store, tx, cur, { Stable: args.stable });
     } else {
       // Nomad would write the old copy over the job row (hashicorp/nomad#20497); the mock only
       // flags the version row so the current job stays intact.

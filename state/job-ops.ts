@@ -10,6 +10,7 @@ import { MAX_SOURCE_SIZE, putSubmission, putVersion, submissionSize } from './jo
 import { canonicalizeJob, specChanged } from './jobspec/canonicalize.js';
 import { validateJob } from './jobspec/validate.js';
 import { trackUsage } from './node-usage.js';
+import { copyJob } from './records.js';
 import { formatMultiError, formatWarnings } from './jobspec/multierror.js';
 
 export interface WriteReply {
@@ -135,8 +136,7 @@ export function storeJobVersion(
   // Every object a JobRegisterRequest write touches is streamed as JobRegistered.
   if (!tx.eventType) tx.eventType = 'JobRegistered';
   const version = existing && incomingVersion <= existing.Version ? existing.Version + 1 : incomingVersion;
-  let stored: Job = {
-    ...job,
+  const stored = copyJob(job, {
     Version: version,
     Stable: opts.verbatim ? job.Stable : false,
     Status: existing?.Status ?? '',
@@ -144,14 +144,15 @@ export function storeJobVersion(
     CreateIndex: existing ? existing.CreateIndex : tx.index,
     ModifyIndex: tx.index,
     JobModifyIndex: tx.index,
-  };
+  });
   store.jobs.set(key, stored);
   let ev: Evaluation | null = null;
   const evalToAdd = opts.evalFor?.(stored) ?? null;
   if (evalToAdd) ev = putEval(store, tx, evalToAdd);
+  // The status depends on the eval just stored; the row is still private to this write, so it is
+  // set in place rather than copied again.
   const status = computeJobStatus(store, stored);
-  stored = { ...stored, Status: status };
-  store.jobs.set(key, stored);
+  stored.Status = status;
   putVersion(store, tx, key, stored);
   ensureSummary(store, tx, key, stored);
   putSubmission(store, key, stored, opts.submission ?? null, incomingVersion, existing ? existing.Version : null);
@@ -309,7 +310,7 @@ export function purgeJob(store: Store, tx: Txn, job: Job): void {
   store.allocsByJob.delete(key);
   for (const ev of evalsOfJob(store, job.Namespace, job.ID)) {
     if (ev.Status === 'pending') {
-      putEval(store, tx, { ...ev, Status: 'complete', StatusDescription: `job ${job.ID} deleted`, ModifyTime: store.nowNs() });
+      putEval(store, tx, ev, { Status: 'complete', StatusDescription: `job ${job.ID} deleted`, ModifyTime: store.nowNs() });
     }
   }
   if (job.TaskGroups.some((tg) => tg.Scaling)) tx.touch('scaling_policy');

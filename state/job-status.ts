@@ -4,6 +4,7 @@ import type { Job, Obj } from './types.js';
 import { jobKey, type Store, type Txn } from './store.js';
 import { evalsOfJob } from './evals.js';
 import { touchSummary } from './job-summary.js';
+import { copyJob } from './records.js';
 
 import { ACTIVE_DEPLOYMENT } from './deployments.js';
 
@@ -60,7 +61,7 @@ export function refreshJobStatus(store: Store, tx: Txn, namespace: string, id: s
   if (!job) return;
   const status = computeJobStatus(store, job, evalDeleted);
   if (status === job.Status) return;
-  rewriteJobRow(store, tx, { ...job, Status: status });
+  rewriteJobRow(store, tx, job, { Status: status });
   moveChildCounter(store, tx, job, job.Status, status);
 }
 
@@ -68,9 +69,10 @@ export function refreshJobStatus(store: Store, tx: Txn, namespace: string, id: s
  * Writes the job row and its current version row at this index (setJobStatus, the Stable flag):
  * the spec is unchanged, so JobModifyIndex and Version stay.
  */
-export function rewriteJobRow(store: Store, tx: Txn, job: Job): Job {
+export function rewriteJobRow(store: Store, tx: Txn, job: Job, patch: Partial<Job>): Job {
   const key = jobKey(job.Namespace, job.ID);
-  const updated: Job = { ...job, ModifyIndex: tx.index };
+  const updated = copyJob(job, patch);
+  updated.ModifyIndex = tx.index;
   store.jobs.set(key, updated);
   const versions = store.versions.get(key);
   if (versions) {

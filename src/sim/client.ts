@@ -109,7 +109,7 @@ export class ClientSim {
       this.store.write((tx) => {
         putAlloc(this.store, tx, { ...alloc, ClientStatus: 'lost', ClientDescription: 'alloc is lost since its node is down' });
         const job = this.store.jobs.get(jobKey(alloc.Namespace, alloc.JobID));
-        if (job) putEval(this.store, tx, { ...newEval(this.store, job, { triggeredBy: 'node-update', jobModifyIndex: 0 }), NodeID: alloc.NodeID });
+        if (job) putEval(this.store, tx, newEval(this.store, job, { triggeredBy: 'node-update', jobModifyIndex: 0 }), { NodeID: alloc.NodeID });
         refreshJobStatus(this.store, tx, alloc.Namespace, alloc.JobID);
       });
       this.hooks.capacityFreed();

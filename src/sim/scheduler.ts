@@ -35,7 +35,7 @@ export function applyPlan(store: Store, tx: Txn, plan: Plan, ev: Evaluation, job
 function markVersionStable(store: Store, tx: Txn, job: Job): void {
   const cur = store.jobs.get(jobKey(job.Namespace, job.ID));
   if (!cur || cur.Version !== job.Version || cur.Stable) return;
-  rewriteJobRow(store, tx, { ...cur, Stable: true });
+  rewriteJobRow(store, tx, cur, { Stable: true });
 }
 
 export class Scheduler {
@@ -102,7 +102,7 @@ export class Scheduler {
     const snapshotIndex = store.index;
     if (!KNOWN_TRIGGERS.has(ev.TriggeredBy)) {
       store.write((tx) => {
-        putEval(store, tx, { ...ev, Status: 'failed', StatusDescription: `scheduler cannot handle '${ev.TriggeredBy}' evaluation reason`, ModifyTime: store.nowNs() });
+        putEval(store, tx, ev, { Status: 'failed', StatusDescription: `scheduler cannot handle '${ev.TriggeredBy}' evaluation reason`, ModifyTime: store.nowNs() });
         if (job) refreshJobStatus(store, tx, job.Namespace, job.ID);
       });
       return;
@@ -119,16 +119,15 @@ export class Scheduler {
       store.write((tx) => {
         for (const other of evalsOfJob(store, ev.Namespace, ev.JobID)) {
           if (other.Status === 'blocked') {
-            putEval(store, tx, { ...other, Status: 'canceled', StatusDescription: `existing blocked evaluation exists for job "${ev.JobID}"`, ModifyTime: store.nowNs() });
+            putEval(store, tx, other, { Status: 'canceled', StatusDescription: `existing blocked evaluation exists for job "${ev.JobID}"`, ModifyTime: store.nowNs() });
           }
         }
-        const blocked = putEval(store, tx, {
-          ...newEval(store, job, { triggeredBy: 'queued-allocs', priority: ev.Priority, type: ev.Type, jobModifyIndex: ev.JobModifyIndex, status: 'blocked', statusDescription: 'created to place remaining allocations' }),
-          PreviousEval: ev.ID,
-          FailedTGAllocs: plan.failed,
-          ClassEligibility: {},
-          EscapedComputedClass: false,
-        });
+        const blocked = putEval(
+          store,
+          tx,
+          newEval(store, job, { triggeredBy: 'queued-allocs', priority: ev.Priority, type: ev.Type, jobModifyIndex: ev.JobModifyIndex, status: 'blocked', statusDescription: 'created to place remaining allocations' }),
+          { PreviousEval: ev.ID, FailedTGAllocs: plan.failed, ClassEligibility: {}, EscapedComputedClass: false },
+        );
         blockedId = blocked.ID;
         refreshJobStatus(store, tx, job.Namespace, job.ID);
       });
@@ -143,8 +142,7 @@ export class Scheduler {
     store.write((tx) => {
       tx.eventType = 'EvaluationUpdated';
       const cur = store.evals.get(ev.ID) ?? ev;
-      const done: Evaluation = {
-        ...cur,
+      putEval(store, tx, cur, {
         Status: isBlocked && failures ? 'blocked' : 'complete',
         StatusDescription: isBlocked && failures ? cur.StatusDescription : '',
         DeploymentID: plan.deploymentId,
@@ -155,14 +153,13 @@ export class Scheduler {
         PlanAnnotations: job ? planAnnotations(plan) : null,
         SnapshotIndex: snapshotIndex,
         ModifyTime: store.nowNs(),
-      };
-      putEval(store, tx, done);
+      });
       if (job) setQueued(store, tx, job.Namespace, job.ID, plan.queued);
       if (!failures) {
         for (const other of evalsOfJob(store, ev.Namespace, ev.JobID)) {
           if (other.ID !== ev.ID && other.Status === 'blocked') {
             // Nomad's loop variable shadows the successful eval here, so the text names the blocked one.
-            putEval(store, tx, { ...other, Status: 'canceled', StatusDescription: `evaluation "${other.ID}" successful`, ModifyTime: store.nowNs() });
+            putEval(store, tx, other, { Status: 'canceled', StatusDescription: `evaluation "${other.ID}" successful`, ModifyTime: store.nowNs() });
           }
         }
       }
@@ -183,6 +180,6 @@ function cancelSuperseded(store: Store, tx: Txn, ev: Evaluation): void {
     .sort((a, b) => a.CreateIndex - b.CreateIndex);
   for (const e of pending.slice(0, -1)) {
     if (isTerminalEval(e)) continue;
-    putEval(store, tx, { ...e, Status: 'canceled', StatusDescription: 'canceled after more recent eval was processed', ModifyTime: store.nowNs() });
+    putEval(store, tx, e, { Status: 'canceled', StatusDescription: 'canceled after more recent eval was processed', ModifyTime: store.nowNs() });
   }
 }

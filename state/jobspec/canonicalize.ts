@@ -277,7 +277,7 @@ function consul(c: Obj | null): Obj | null {
   return c ? { Namespace: str(c.Namespace), Cluster: c.Cluster || 'default', Partition: str(c.Partition) } : null;
 }
 
-function task(t: Obj, tg: Obj, job: Obj, type: string, groupRestart: Obj): Obj {
+function task(t: Obj, serviceBase: string, groupRestart: Obj): Obj {
   const restart = { ...groupRestart };
   if (t.RestartPolicy) for (const k of Object.keys(restart)) if (t.RestartPolicy[k] !== null && t.RestartPolicy[k] !== undefined && t.RestartPolicy[k] !== '') restart[k] = t.RestartPolicy[k];
   const name = str(t.Name);
@@ -287,7 +287,7 @@ function task(t: Obj, tg: Obj, job: Obj, type: string, groupRestart: Obj): Obj {
     User: str(t.User),
     Config: map(t.Config),
     Env: map(t.Env),
-    Services: list(((t.Services as Obj[] | null) ?? []).map((s) => service(s, `${job.ID}-${tg.Name}-${name}`, name))),
+    Services: list(((t.Services as Obj[] | null) ?? []).map((s) => service(s, `${serviceBase}-${name}`, name))),
     Vault: vault(t.Vault),
     Consul: consul(t.Consul),
     Templates: list(((t.Templates as Obj[] | null) ?? []).map(template)),
@@ -328,18 +328,25 @@ function task(t: Obj, tg: Obj, job: Obj, type: string, groupRestart: Obj): Obj {
   };
 }
 
-function taskGroup(tg: Obj, job: Obj, type: string, jobUpdate: Obj | null): Obj {
+/** What a group needs of its job. */
+interface JobContext {
+  ID: string;
+  Namespace: string;
+  Migrate: Obj | null;
+  Reschedule: Obj | null;
+}
+
+function taskGroup(tg: Obj, job: JobContext, type: string, jobUpdate: Obj | null): Obj {
   const name = str(tg.Name);
   const scaling = tg.Scaling ?? null;
   const count = nz(tg.Count, scaling && scaling.Min !== null && scaling.Min !== undefined ? scaling.Min : 1);
   const restart = restartPolicy(type, tg.RestartPolicy ?? null);
-  const group = { ...tg, Name: name };
   const hasUpdate = type === 'service' || type === 'system';
   return {
     Name: name,
     Count: count,
     Update: hasUpdate ? groupUpdate(jobUpdate, tg.Update ?? null) : (tg.Update ? groupUpdate(jobUpdate, tg.Update) : null),
-    Migrate: migrate(type, job.Migrate ?? null, tg.Migrate ?? null),
+    Migrate: migrate(type, job.Migrate, tg.Migrate ?? null),
     Constraints: constraints(tg.Constraints),
     Scaling: scaling
       ? {
@@ -363,14 +370,14 @@ function taskGroup(tg: Obj, job: Obj, type: string, jobUpdate: Obj | null): Obj 
           StopOnClientAfter: nz(tg.Disconnect.StopOnClientAfter, null),
         }
       : null,
-    Tasks: ((tg.Tasks as Obj[] | null) ?? []).map((t) => task(t, group, job, type, restart)),
+    Tasks: ((tg.Tasks as Obj[] | null) ?? []).map((t) => task(t, `${job.ID}-${name}`, restart)),
     EphemeralDisk: {
       Sticky: Boolean(tg.EphemeralDisk?.Sticky),
       SizeMB: nz(tg.EphemeralDisk?.SizeMB, 300),
       Migrate: Boolean(tg.EphemeralDisk?.Migrate),
     },
     Meta: map(tg.Meta),
-    ReschedulePolicy: reschedulePolicy(type, job.Reschedule ?? null, tg.ReschedulePolicy ?? null),
+    ReschedulePolicy: reschedulePolicy(type, job.Reschedule, tg.ReschedulePolicy ?? null),
     Affinities: affinities(tg.Affinities),
     Spreads: spreads(tg.Spreads),
     Networks: networks(tg.Networks),
@@ -416,12 +423,12 @@ export function canonicalizeJob(api: Obj, ctx: CanonicalizeContext): Job {
   const namespace = api.Namespace || 'default';
   const region = !api.Region || api.Region === 'global' ? ctx.region : api.Region;
   const jobUpdate = api.Update ?? null;
-  const stored: Obj = { ...api, ID: id, Namespace: namespace };
+  const jobCtx: JobContext = { ID: id, Namespace: namespace, Migrate: api.Migrate ?? null, Reschedule: api.Reschedule ?? null };
   const storedUpdate =
     (type === 'service' || type === 'system') && nz(jobUpdate?.MaxParallel, 1) > 0
       ? { Stagger: nz(jobUpdate?.Stagger, 30 * S), MaxParallel: nz(jobUpdate?.MaxParallel, 1) }
       : { Stagger: 0, MaxParallel: 0 };
-  const groups = ((api.TaskGroups as Obj[] | null) ?? []).map((tg) => taskGroup(tg ?? {}, stored, type, jobUpdate));
+  const groups = ((api.TaskGroups as Obj[] | null) ?? []).map((tg) => taskGroup(tg ?? {}, jobCtx, type, jobUpdate));
   for (const g of groups) impliedConstraints(g);
   const periodic = api.Periodic
     ? {
