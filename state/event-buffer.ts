@@ -40,13 +40,20 @@ export class EventBuffer {
     this.unsubscribeStore = store.subscribe((index, events) => this.append({ Index: index, Events: events.slice() }));
   }
 
+  /** The array holds up to twice the buffer and drops the older half at once: O(1) per write. */
   private push(batch: EventBatch): void {
     this.batches.push(batch);
-    if (this.batches.length > this.size) this.batches.splice(0, this.batches.length - this.size);
+    if (this.batches.length >= 2 * this.size) this.batches = this.batches.slice(-this.size);
+  }
+
+  /** The buffered batches: the newest `size` of the array. */
+  private get kept(): EventBatch[] {
+    return this.batches.length > this.size ? this.batches.slice(-this.size) : this.batches;
   }
 
   private append(batch: EventBatch): void {
     this.push(batch);
+    if (this.listeners.size === 0) return;
     // A listener may unsubscribe (or subscribe) while we deliver; one that throws must not fail the
     // write that produced the events.
     for (const l of [...this.listeners]) {
@@ -64,7 +71,7 @@ export class EventBuffer {
    * ≥ `index`, or — when `index` is past the newest batch — the newest batch alone.
    */
   backlog(index: number): EventBatch[] {
-    const b = this.batches;
+    const b = this.kept;
     if (b.length === 0) return [];
     if (index === 0) return b.slice();
     const start = b.findIndex((x) => x.Index >= index);
@@ -93,7 +100,7 @@ export class EventBuffer {
 
   /** Batches currently buffered. */
   get length(): number {
-    return this.batches.length;
+    return Math.min(this.batches.length, this.size);
   }
 
   get closed(): boolean {

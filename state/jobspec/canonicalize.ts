@@ -33,7 +33,11 @@ const constraints = (v: Obj[] | null | undefined): Obj[] | null => list((v ?? []
 const affinities = (v: Obj[] | null | undefined): Obj[] | null => list((v ?? []).map(affinity));
 const spreads = (v: Obj[] | null | undefined): Obj[] | null => list((v ?? []).map(spread));
 
-const DEFAULT_UPDATE = {
+// Blocks a job leaves out get Nomad's defaults as one frozen object shared by every job: stored jobs
+// are never mutated, and sharing keeps a typical job's stored size (and the collector's work) small.
+const frozen = <T extends object>(o: T): Readonly<T> => Object.freeze(o);
+
+const DEFAULT_UPDATE = frozen({
   Stagger: 30 * S,
   MaxParallel: 1,
   HealthCheck: 'checks',
@@ -43,10 +47,11 @@ const DEFAULT_UPDATE = {
   AutoRevert: false,
   AutoPromote: false,
   Canary: 0,
-};
+});
 
 /** Group update = defaults, overlaid by the job's update block, overlaid by the group's own. */
 function groupUpdate(jobUpdate: Obj | null, tgUpdate: Obj | null): Obj {
+  if (!jobUpdate && !tgUpdate) return DEFAULT_UPDATE;
   const out: Obj = { ...DEFAULT_UPDATE };
   for (const src of [jobUpdate, tgUpdate]) {
     if (!src) continue;
@@ -55,11 +60,12 @@ function groupUpdate(jobUpdate: Obj | null, tgUpdate: Obj | null): Obj {
   return out;
 }
 
+const BATCH_RESTART = frozen({ Attempts: 3, Interval: 24 * H, Delay: 15 * S, Mode: 'fail', RenderTemplates: false });
+const SERVICE_RESTART = frozen({ Attempts: 2, Interval: 30 * MIN, Delay: 15 * S, Mode: 'fail', RenderTemplates: false });
+
 function restartPolicy(type: string, given: Obj | null): Obj {
-  const batchy = type === 'batch' || type === 'sysbatch';
-  const d = batchy
-    ? { Attempts: 3, Interval: 24 * H, Delay: 15 * S, Mode: 'fail', RenderTemplates: false }
-    : { Attempts: 2, Interval: 30 * MIN, Delay: 15 * S, Mode: 'fail', RenderTemplates: false };
+  const d = type === 'batch' || type === 'sysbatch' ? BATCH_RESTART : SERVICE_RESTART;
+  if (!given) return d;
   return {
     Attempts: nz(given?.Attempts, d.Attempts),
     Interval: nz(given?.Interval, d.Interval),
@@ -69,16 +75,13 @@ function restartPolicy(type: string, given: Obj | null): Obj {
   };
 }
 
+const SERVICE_RESCHEDULE = frozen({ Attempts: 0, Interval: 0, Delay: 30 * S, DelayFunction: 'exponential', MaxDelay: H, Unlimited: true });
+const BATCH_RESCHEDULE = frozen({ Attempts: 1, Interval: 24 * H, Delay: 5 * S, DelayFunction: 'constant', MaxDelay: 0, Unlimited: false });
+const ZERO_RESCHEDULE = frozen({ Attempts: 0, Interval: 0, Delay: 0, DelayFunction: '', MaxDelay: 0, Unlimited: false });
+
 function reschedulePolicy(type: string, jobLevel: Obj | null, given: Obj | null): Obj | null {
-  let d: Obj;
-  if (type === 'service') {
-    d = { Attempts: 0, Interval: 0, Delay: 30 * S, DelayFunction: 'exponential', MaxDelay: H, Unlimited: true };
-  } else if (type === 'batch') {
-    d = { Attempts: 1, Interval: 24 * H, Delay: 5 * S, DelayFunction: 'constant', MaxDelay: 0, Unlimited: false };
-  } else {
-    if (!given && !jobLevel) return null;
-    d = { Attempts: 0, Interval: 0, Delay: 0, DelayFunction: '', MaxDelay: 0, Unlimited: false };
-  }
+  const d = type === 'service' ? SERVICE_RESCHEDULE : type === 'batch' ? BATCH_RESCHEDULE : ZERO_RESCHEDULE;
+  if (!given && !jobLevel) return d === ZERO_RESCHEDULE ? null : d;
   const out: Obj = { ...d };
   for (const src of [jobLevel, given]) {
     if (!src) continue;
@@ -87,12 +90,11 @@ function reschedulePolicy(type: string, jobLevel: Obj | null, given: Obj | null)
   return out;
 }
 
+const DEFAULT_MIGRATE = frozen({ MaxParallel: 1, HealthCheck: 'checks', MinHealthyTime: 10 * S, HealthyDeadline: 5 * MIN });
+
 function migrate(type: string, jobLevel: Obj | null, given: Obj | null): Obj | null {
-  if (type !== 'service') return given || jobLevel ? mergeMigrate(jobLevel, given) : null;
-  return mergeMigrate(jobLevel, given);
-}
-function mergeMigrate(jobLevel: Obj | null, given: Obj | null): Obj {
-  const out: Obj = { MaxParallel: 1, HealthCheck: 'checks', MinHealthyTime: 10 * S, HealthyDeadline: 5 * MIN };
+  if (!given && !jobLevel) return type === 'service' ? DEFAULT_MIGRATE : null;
+  const out: Obj = { ...DEFAULT_MIGRATE };
   for (const src of [jobLevel, given]) {
     if (!src) continue;
     for (const k of Object.keys(out)) if (src[k] !== null && src[k] !== undefined) out[k] = src[k];
@@ -149,7 +151,21 @@ function resources(r: Obj | null): Obj {
   };
 }
 
+const DEFAULT_TASK_IDENTITY = frozen({
+  Name: 'default',
+  Audience: frozen(['nomadproject.io']),
+  ChangeMode: '',
+  ChangeSignal: '',
+  Env: false,
+  File: false,
+  Filepath: '',
+  ServiceName: '',
+  TTL: 0,
+  ExtraClaims: null,
+});
+
 function identity(w: Obj | null, defaultName: string): Obj {
+  if (!w && defaultName === 'default') return DEFAULT_TASK_IDENTITY;
   return {
     Name: w?.Name || defaultName,
     Audience: list(w?.Audience) ?? ['nomadproject.io'],
@@ -277,9 +293,15 @@ function consul(c: Obj | null): Obj | null {
   return c ? { Namespace: str(c.Namespace), Cluster: c.Cluster || 'default', Partition: str(c.Partition) } : null;
 }
 
+const DEFAULT_LOG_CONFIG = frozen({ MaxFiles: 10, MaxFileSizeMB: 10, Disabled: false });
+const DEFAULT_EPHEMERAL_DISK = frozen({ Sticky: false, SizeMB: 300, Migrate: false });
+
 function task(t: Obj, serviceBase: string, groupRestart: Obj): Obj {
-  const restart = { ...groupRestart };
-  if (t.RestartPolicy) for (const k of Object.keys(restart)) if (t.RestartPolicy[k] !== null && t.RestartPolicy[k] !== undefined && t.RestartPolicy[k] !== '') restart[k] = t.RestartPolicy[k];
+  let restart = groupRestart;
+  if (t.RestartPolicy) {
+    restart = { ...groupRestart };
+    for (const k of Object.keys(restart)) if (t.RestartPolicy[k] !== null && t.RestartPolicy[k] !== undefined && t.RestartPolicy[k] !== '') restart[k] = t.RestartPolicy[k];
+  }
   const name = str(t.Name);
   return {
     Name: name,
@@ -299,11 +321,13 @@ function task(t: Obj, serviceBase: string, groupRestart: Obj): Obj {
     Lifecycle: t.Lifecycle && t.Lifecycle.Hook ? { Hook: t.Lifecycle.Hook, Sidecar: Boolean(t.Lifecycle.Sidecar) } : null,
     Meta: map(t.Meta),
     KillTimeout: nz(t.KillTimeout, 5 * S),
-    LogConfig: {
-      MaxFiles: nz(t.LogConfig?.MaxFiles, 10),
-      MaxFileSizeMB: nz(t.LogConfig?.MaxFileSizeMB, 10),
-      Disabled: Boolean(t.LogConfig?.Disabled ?? (t.LogConfig?.Enabled === false ? true : false)),
-    },
+    LogConfig: t.LogConfig
+      ? {
+          MaxFiles: nz(t.LogConfig.MaxFiles, 10),
+          MaxFileSizeMB: nz(t.LogConfig.MaxFileSizeMB, 10),
+          Disabled: Boolean(t.LogConfig.Disabled ?? (t.LogConfig.Enabled === false ? true : false)),
+        }
+      : DEFAULT_LOG_CONFIG,
     Artifacts: list(((t.Artifacts as Obj[] | null) ?? []).map(artifact)),
     Leader: Boolean(t.Leader),
     ShutdownDelay: nz(t.ShutdownDelay, 0),
@@ -371,11 +395,9 @@ function taskGroup(tg: Obj, job: JobContext, type: string, jobUpdate: Obj | null
         }
       : null,
     Tasks: ((tg.Tasks as Obj[] | null) ?? []).map((t) => task(t, `${job.ID}-${name}`, restart)),
-    EphemeralDisk: {
-      Sticky: Boolean(tg.EphemeralDisk?.Sticky),
-      SizeMB: nz(tg.EphemeralDisk?.SizeMB, 300),
-      Migrate: Boolean(tg.EphemeralDisk?.Migrate),
-    },
+    EphemeralDisk: tg.EphemeralDisk
+      ? { Sticky: Boolean(tg.EphemeralDisk.Sticky), SizeMB: nz(tg.EphemeralDisk.SizeMB, 300), Migrate: Boolean(tg.EphemeralDisk.Migrate) }
+      : DEFAULT_EPHEMERAL_DISK,
     Meta: map(tg.Meta),
     ReschedulePolicy: reschedulePolicy(type, job.Reschedule, tg.ReschedulePolicy ?? null),
     Affinities: affinities(tg.Affinities),
@@ -417,6 +439,26 @@ function impliedConstraints(group: Obj): void {
   if (fresh.length > 0) group.Constraints = [...existing, ...fresh];
 }
 
+// The job-level update block keeps only Stagger and MaxParallel (the rest moved to the groups).
+const JOB_UPDATE_NONE = frozen({
+  Stagger: 0,
+  MaxParallel: 0,
+  HealthCheck: '',
+  MinHealthyTime: 0,
+  HealthyDeadline: 0,
+  ProgressDeadline: 0,
+  AutoRevert: false,
+  AutoPromote: false,
+  Canary: 0,
+});
+const JOB_UPDATE_ROLLING = frozen({ ...JOB_UPDATE_NONE, Stagger: 30 * S, MaxParallel: 1 });
+
+function storedJobUpdate(type: string, u: Obj | null): Obj {
+  if ((type !== 'service' && type !== 'system') || nz(u?.MaxParallel, 1) <= 0) return JOB_UPDATE_NONE;
+  if (!u) return JOB_UPDATE_ROLLING;
+  return { ...JOB_UPDATE_ROLLING, Stagger: nz(u.Stagger, 30 * S), MaxParallel: nz(u.MaxParallel, 1) };
+}
+
 export function canonicalizeJob(api: Obj, ctx: CanonicalizeContext): Job {
   const type = api.Type || 'service';
   const id = api.ID ?? '';
@@ -424,10 +466,6 @@ export function canonicalizeJob(api: Obj, ctx: CanonicalizeContext): Job {
   const region = !api.Region || api.Region === 'global' ? ctx.region : api.Region;
   const jobUpdate = api.Update ?? null;
   const jobCtx: JobContext = { ID: id, Namespace: namespace, Migrate: api.Migrate ?? null, Reschedule: api.Reschedule ?? null };
-  const storedUpdate =
-    (type === 'service' || type === 'system') && nz(jobUpdate?.MaxParallel, 1) > 0
-      ? { Stagger: nz(jobUpdate?.Stagger, 30 * S), MaxParallel: nz(jobUpdate?.MaxParallel, 1) }
-      : { Stagger: 0, MaxParallel: 0 };
   const groups = ((api.TaskGroups as Obj[] | null) ?? []).map((tg) => taskGroup(tg ?? {}, jobCtx, type, jobUpdate));
   for (const g of groups) impliedConstraints(g);
   const periodic = api.Periodic
@@ -463,17 +501,7 @@ export function canonicalizeJob(api: Obj, ctx: CanonicalizeContext): Job {
     Affinities: affinities(api.Affinities),
     Spreads: spreads(api.Spreads),
     TaskGroups: groups,
-    Update: {
-      Stagger: storedUpdate.Stagger,
-      MaxParallel: storedUpdate.MaxParallel,
-      HealthCheck: '',
-      MinHealthyTime: 0,
-      HealthyDeadline: 0,
-      ProgressDeadline: 0,
-      AutoRevert: false,
-      AutoPromote: false,
-      Canary: 0,
-    },
+    Update: storedJobUpdate(type, jobUpdate),
     Multiregion: api.Multiregion ?? null,
     Periodic: periodic,
     ParameterizedJob: parameterized,
