@@ -530,7 +530,7 @@ export function reconcile(input: ReconcileInput): Plan {
       d.StatusDescription = DeploymentText.successful;
       plan.markStable = true;
     }
-    const orig = store.deployments.get(d.ID);
+    const orig = plan.createdDeployment === d ? undefined : store.deployments.get(d.ID);
     if (!orig || JSON.stringify(orig) !== JSON.stringify(d)) plan.deployments.push(d);
   }
   return plan;
