@@ -47,12 +47,11 @@ export function registerRequest(req: FastifyRequest, pathId: string | null): { b
 /** PUT|POST /v1/jobs and /v1/job/:id. `pathId` is null for /v1/jobs. */
 export function handleRegister(ctx: RouteContext, req: FastifyRequest, reply: FastifyReply, pathId: string | null): FastifyReply {
   const q = req.query as Query;
-  const { body, job } = registerRequest(req, pathId);
-  const apiJob = {
-    ...job,
-    Namespace: jobRequestNamespace(q, body, job),
-    Region: jobRequestRegion(q, body, job),
-  };
+  const { body, job: apiJob } = registerRequest(req, pathId);
+  // The decoded job belongs to this request, so the winning namespace and region are written into it.
+  const namespace = jobRequestNamespace(q, body, apiJob);
+  apiJob.Region = jobRequestRegion(q, body, apiJob);
+  apiJob.Namespace = namespace;
   authorize(req, apiJob.Namespace, ['submit-job', 'register-job'], apiJob);
   const out = registerJob(ctx.store, {
     job: apiJob,
