@@ -31,8 +31,16 @@ export interface StoreOptions {
   region?: string;
 }
 
+let lastKey = { namespace: '', id: '', key: '\u0000' };
+
+/**
+ * The key of a job's rows. One write asks for the same job's key a score of times; handing back the
+ * same string lets every map lookup reuse its cached hash instead of building and hashing a new one.
+ */
 export function jobKey(namespace: string, id: string): string {
-  return `${namespace}\u0000${id}`;
+  if (lastKey.id === id && lastKey.namespace === namespace) return lastKey.key;
+  lastKey = { namespace, id, key: `${namespace}\u0000${id}` };
+  return lastKey.key;
 }
 
 /** One object changed by a write, as Nomad's event stream reports it. */

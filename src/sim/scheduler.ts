@@ -66,10 +66,14 @@ export class Scheduler {
     }
   }
 
-  /** Follows every committed eval write. */
+  /**
+   * Follows every committed eval write. Only the evals this scheduler creates for unplaced
+   * allocations (queued-allocs) are ever blocked, so no other eval needs a lookup in what can be a
+   * very large set.
+   */
   noteEval(ev: Evaluation): void {
     if (ev.Status === 'blocked') this.blocked.add(ev.ID);
-    else this.blocked.delete(ev.ID);
+    else if (ev.TriggeredBy === 'queued-allocs') this.blocked.delete(ev.ID);
   }
 
   /** Re-runs the blocked evals of every job: capacity may have appeared. */
