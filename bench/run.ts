@@ -83,7 +83,8 @@ async function startupRatio(mockArgs: string[], bareArgs: string[], port: number
 }
 
 async function main(): Promise<void> {
-  const mockPort = 46460 + Math.floor(Math.random() * 500);
+  // Below Linux's ephemeral range (32768+), so no client socket of the load itself can hold a server port.
+  const mockPort = 20000 + Math.floor(Math.random() * 5000);
   const barePort = mockPort + 1000;
   const plainPort = mockPort + 500;
   // The manual clock keeps simulated clients quiet, so reads measure the API rather than background writes.
