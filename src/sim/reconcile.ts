@@ -225,13 +225,22 @@ export function reconcile(input: ReconcileInput): Plan {
 
   /** Places one alloc or records the failure; returns the alloc or null. */
   const tryPlace = (tg: Obj, name: string, extra: Obj = {}, onlyNode?: Obj): Obj | null => {
-    const { node, metric } = pickNode(nodes, usage, job, tg, onlyNode);
-    if (!node) {
-      const prev = plan.failed[tg.Name];
-      if (prev) prev.CoalescedFailures++;
-      else plan.failed[tg.Name] = metric;
+    const failed = (): null => {
       plan.queued[tg.Name] = (plan.queued[tg.Name] ?? 0) + 1;
       return null;
+    };
+    // The generic scheduler does not try a group again once one of its placements failed; it
+    // counts the rest as coalesced failures. The system scheduler tries every node.
+    const earlier = plan.failed[tg.Name];
+    if (earlier && !onlyNode) {
+      earlier.CoalescedFailures++;
+      return failed();
+    }
+    const { node, metric } = pickNode(nodes, usage, job, tg, onlyNode);
+    if (!node) {
+      if (earlier) earlier.CoalescedFailures++;
+      else plan.failed[tg.Name] = metric;
+      return failed();
     }
     usage.add(node.ID, job, tg);
     const d = depDraft && tg.Name in depDraft.TaskGroups ? depDraft : null;
