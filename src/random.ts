@@ -1,6 +1,6 @@
 // Seeded randomness for --seed: every generated ID and every simulated choice comes from one
 // deterministic stream, so two servers started with the same seed answer byte for byte alike.
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** sfc32 seeded from a string via a 128-bit cyrb hash: small, fast, good enough for IDs. */
 export function seededRandom(seed: string): () => number {
@@ -35,13 +35,40 @@ export function uuidFrom(rand: () => number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+const pool = Buffer.alloc(16 * 256);
+let poolAt = pool.length;
+const text = Buffer.alloc(36);
+
+/**
+ * A random v4 UUID as one flat string. crypto.randomUUID builds its text from a score of
+ * concatenations, which every map it keys must first flatten; IDs are keys of the largest tables.
+ */
+export function flatUUID(): string {
+  if (poolAt === pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  let j = 0;
+  for (let i = 0; i < 16; i++) {
+    let v = pool[poolAt + i]!;
+    if (i === 6) v = (v & 0x0f) | 0x40;
+    else if (i === 8) v = (v & 0x3f) | 0x80;
+    text[j++] = HEX[v >> 4]!;
+    text[j++] = HEX[v & 15]!;
+    if (i === 3 || i === 5 || i === 7 || i === 9) text[j++] = 0x2d;
+  }
+  poolAt += 16;
+  return text.toString('latin1');
+}
+
 export interface Randomness {
   newId: () => string;
   random: () => number;
 }
 
 export function randomness(seed: string): Randomness {
-  if (!seed) return { newId: randomUUID, random: Math.random };
+  if (!seed) return { newId: flatUUID, random: Math.random };
   const ids = seededRandom(`${seed}/ids`);
   return { newId: () => uuidFrom(ids), random: seededRandom(`${seed}/choices`) };
 }
