@@ -37,7 +37,7 @@ export class EventBuffer {
     opts: EventBufferOptions = {},
   ) {
     this.size = Math.max(1, Math.floor(opts.size ?? DEFAULT_EVENT_BUFFER_SIZE));
-    this.unsubscribeStore = store.subscribe((index, events) => this.append({ Index: index, Events: events.slice() }));
+    this.unsubscribeStore = store.subscribe((index, events) => this.append({ Index: index, Events: events }));
   }
 
   /** The array holds up to twice the buffer and drops the older half at once: O(1) per write. */

@@ -40,15 +40,14 @@ export const isPeriodicOrParameterized = (job: Job): boolean =>
 
 function writeReply(fields: Partial<WriteReply>): WriteReply {
   return {
-    EvalID: '',
-    EvalCreateIndex: 0,
-    JobModifyIndex: 0,
-    Warnings: '',
-    Index: 0,
+    EvalID: fields.EvalID ?? '',
+    EvalCreateIndex: fields.EvalCreateIndex ?? 0,
+    JobModifyIndex: fields.JobModifyIndex ?? 0,
+    Warnings: fields.Warnings ?? '',
+    Index: fields.Index ?? 0,
     LastContact: 0,
     KnownLeader: false,
     NextToken: '',
-    ...fields,
   };
 }
 

@@ -68,7 +68,7 @@ export class Txn {
   }
 }
 
-export type StoreListener = (index: number, events: StoreEvent[]) => void;
+export type StoreListener = (index: number, events: readonly StoreEvent[]) => void;
 
 const DEFAULT_EVENT_TYPE: Record<StoreEvent['Topic'], string> = {
   Job: 'JobRegistered',

@@ -27,7 +27,7 @@ export class Simulator {
     this.unsubscribe = [store.subscribe((_index, events) => this.react(events)), store.onReplace(() => this.resync())];
   }
 
-  private react(events: StoreEvent[]): void {
+  private react(events: readonly StoreEvent[]): void {
     for (const e of events) {
       switch (e.Topic) {
         case 'Evaluation': {
