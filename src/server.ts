@@ -152,7 +152,6 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-
   // One hook each way for every request: Vary, Go's clean-path redirect, the journal stamp and
   // faults on the way in; charset, the journal and compression on the way out.
   app.addHook('onRequest', (req, reply, done) => {
