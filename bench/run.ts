@@ -58,7 +58,7 @@ async function releaseReaders(port: number, n: number): Promise<number> {
 }
 
 const fmt = (n: number, d = 0): string => n.toFixed(d);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
