@@ -245,7 +245,7 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
     reply.hijack();
     const res: ServerResponse = reply.raw;
     res.on('error', () => {});
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' });
+    res.writeHead(200, { Vary: 'Accept-Encoding', 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' });
 
     let closed = false;
     const write = (line: string): void => {

@@ -1,12 +1,12 @@
 // The server factory: one Fastify instance configured to answer like Nomad's HTTP agent, with the
 // store and one plugin per resource.
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { deflateRawSync, gzipSync } from 'node:zlib';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Store } from '../state/store.js';
 import { DEFAULTS, nodeSpecs, type Config } from './config.js';
 import { registerRoutes } from '../routes/index.js';
-import { sendError } from '../routes/http/reply.js';
+import { flushQueuedHeaders, sendError } from '../routes/http/reply.js';
+import { encodeBody } from '../routes/http/compress.js';
 import { HttpError } from '../routes/http/errors.js';
 import { RpcError } from '../state/errors.js';
 import { registerNodes } from '../state/nodes.js';
@@ -74,14 +74,6 @@ const TRIVIAL_COMPILERS = {
   buildValidator: () => () => () => true,
   buildSerializer: () => () => (data: unknown) => JSON.stringify(data),
 } as unknown as NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
-
-export function negotiateEncoding(accept: string): 'gzip' | 'deflate' | null {
-  for (const part of accept.split(',')) {
-    const name = part.trim().split(';')[0]!.trim().toLowerCase();
-    if (name === 'gzip' || name === 'deflate') return name;
-  }
-  return null;
-}
 
 /** Go's ServeMux redirects paths that are not clean (`//`, `/./`, `/../`) before any handler runs. */
 export function cleanPath(p: string): string {
@@ -152,10 +144,11 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  // One hook each way for every request: Vary, Go's clean-path redirect, the journal stamp and
-  // faults on the way in; charset, the journal and compression on the way out.
+  // One hook each way for every request: Go's clean-path redirect, the journal stamp and faults on
+  // the way in; Vary, the queued Nomad headers, charset, the journal and compression on the way out.
+  // JSON answers take the same steps in sendJson (routes/http/reply.ts) and skip the onSend hook.
+  app.decorate('recordResponse', (req: FastifyRequest, status: number) => journalRequest(control, req, status));
   app.addHook('onRequest', (req, reply, done) => {
-    reply.raw.setHeader('Vary', 'Accept-Encoding');
     const url = req.raw.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -171,18 +164,17 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     applyFaults(control, req, reply, path, done);
   });
 
-  // gorilla's CompressHandler wraps Nomad's whole mux: gzip or raw deflate, whichever the client
-  // lists first, for every response with a body.
   app.addHook('onSend', (req, reply, payload, done) => {
+    reply.raw.setHeader('Vary', 'Accept-Encoding');
+    flushQueuedHeaders(reply);
     if (reply.getHeader('content-type') === JSON_WITH_CHARSET) reply.header('content-type', 'application/json');
     journalRequest(control, req, reply.statusCode);
-    const accept = req.headers['accept-encoding'];
-    if (!accept || (typeof payload !== 'string' && !Buffer.isBuffer(payload)) || payload.length === 0) return done(null, payload);
-    const encoding = negotiateEncoding(accept);
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload);
+    const { body, encoding } = encodeBody(req, payload);
     if (!encoding) return done(null, payload);
     reply.header('content-encoding', encoding);
     reply.removeHeader('content-length');
-    done(null, encoding === 'gzip' ? gzipSync(payload) : deflateRawSync(payload));
+    done(null, body);
   });
 
   app.setNotFoundHandler((req, reply) => {

@@ -1,6 +1,37 @@
 // How Nomad's HTTP wrapper writes answers: JSON bodies (compact, or indented with ?pretty), plain-text
-// errors, and the X-Nomad-* headers in Go's canonical casing (set on the raw response so Node keeps it).
+// errors, and the X-Nomad-* headers in Go's canonical casing (Fastify lowercases names it is given,
+// so they are queued here and handed to Node as written).
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { encodeBody } from './compress.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Records a request's answer in the journal; set by the server (src/control/hooks.ts). */
+    recordResponse?: (req: FastifyRequest, status: number) => void;
+  }
+}
+
+const QUEUED = Symbol('nomad-mock.headers');
+type Queued = FastifyReply & { [QUEUED]?: string[] };
+
+/** Sets a header in the casing given, written with the answer whichever way it is sent. */
+function queueHeader(reply: FastifyReply, name: string, value: string): void {
+  const r = reply as Queued;
+  const h = (r[QUEUED] ??= []);
+  for (let i = 0; i < h.length; i += 2) {
+    if (h[i] === name) {
+      h[i + 1] = value;
+      return;
+    }
+  }
+  h.push(name, value);
+}
+
+/** For answers Fastify sends itself (errors, empty bodies): the queued headers go on the raw response. */
+export function flushQueuedHeaders(reply: FastifyReply): void {
+  const h = (reply as Queued)[QUEUED];
+  if (h) for (let i = 0; i < h.length; i += 2) reply.raw.setHeader(h[i]!, h[i + 1]!);
+}
 
 const jsonCache = new WeakMap<object, string>();
 
@@ -21,15 +52,14 @@ export function isPretty(req: FastifyRequest): boolean {
 
 /** Query meta of a read: the index plus the leader headers a single-server dev agent reports. */
 export function setReadMeta(reply: FastifyReply, index: number, nextToken = '', knownLeader = true): void {
-  const raw = reply.raw;
-  raw.setHeader('X-Nomad-Index', String(index));
-  raw.setHeader('X-Nomad-Knownleader', knownLeader ? 'true' : 'false');
-  raw.setHeader('X-Nomad-Lastcontact', '0');
-  if (nextToken !== '') raw.setHeader('X-Nomad-Nexttoken', nextToken);
+  queueHeader(reply, 'X-Nomad-Index', String(index));
+  queueHeader(reply, 'X-Nomad-Knownleader', knownLeader ? 'true' : 'false');
+  queueHeader(reply, 'X-Nomad-Lastcontact', '0');
+  if (nextToken !== '') queueHeader(reply, 'X-Nomad-Nexttoken', nextToken);
 }
 
 export function setWriteIndex(reply: FastifyReply, index: number): void {
-  reply.raw.setHeader('X-Nomad-Index', String(index));
+  queueHeader(reply, 'X-Nomad-Index', String(index));
 }
 
 /**
@@ -38,9 +68,30 @@ export function setWriteIndex(reply: FastifyReply, index: number): void {
  */
 export function sendJson(req: FastifyRequest, reply: FastifyReply, value: unknown, compact?: string): FastifyReply {
   const text = isPretty(req) ? `${JSON.stringify(value, null, 4)}\n` : (compact ?? JSON.stringify(value));
-  // Fastify appends "; charset=utf-8" here; the server's onSend hook takes it off again (Nomad sends
-  // bare application/json). A string, unlike a Buffer, goes out with its headers in one write.
-  return reply.code(200).type('application/json').send(text);
+  return writeAnswer(req, reply, 200, 'application/json', text);
+}
+
+/**
+ * Writes a whole answer at once, the way every JSON body goes out: journal entry, Vary, the queued
+ * headers, bare `application/json` (Fastify would add a charset), compression, then one write of
+ * headers and body. Fastify's own send path does the same through the server's onSend hook.
+ */
+function writeAnswer(req: FastifyRequest, reply: FastifyReply, status: number, type: string, text: string): FastifyReply {
+  reply.hijack();
+  req.server.recordResponse?.(req, status);
+  const res = reply.raw;
+  if (res.destroyed || res.writableEnded) return reply;
+  const head = ['Vary', 'Accept-Encoding'];
+  const queued = (reply as Queued)[QUEUED];
+  if (queued) head.push(...queued);
+  head.push('Content-Type', type);
+  const { body, encoding } = encodeBody(req, text);
+  if (encoding) head.push('Content-Encoding', encoding);
+  head.push('Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.length));
+  res.writeHead(status, head);
+  // A string, unlike a Buffer, goes out with its headers in one write.
+  res.end(body);
+  return reply;
 }
 
 export function sendError(reply: FastifyReply, status: number, message: string): FastifyReply {
