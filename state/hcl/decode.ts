@@ -10,7 +10,7 @@ import { parseGoDuration } from './duration.js';
 import { spec, STRUCTS, UNSUPPORTED_BLOCKS, type AttrType, type BlockSpec, type StructSpec } from './schema.js';
 import { ConversionError, convert, isMap, isSeq, object, toJS, tuple, type Value } from './value.js';
 import { apiTypes, type GoType } from '../jobspec/decode.js';
-import { Kind } from '../jobspec/decode-types.js';
+import { zeroValue } from '../jobspec/decode-types.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -22,22 +22,7 @@ interface Scoped {
 
 // ---- zero values of the API structs (nil pointers, slices and maps are JSON null) -----------------
 
-function zeroOf(t: GoType): unknown {
-  switch (t.kind) {
-    case Kind.String:
-      return '';
-    case Kind.Bool:
-      return false;
-    case Kind.Int:
-    case Kind.Uint:
-    case Kind.Float:
-      return 0;
-    case Kind.Struct:
-      return zeroStruct(t.struct!.name);
-    default:
-      return null;
-  }
-}
+const zeroOf = (t: GoType): unknown => zeroValue(t, (s) => zeroStruct(s.struct!.name));
 
 /** A fresh API struct with every field at its Go zero value, in declaration order. */
 export function zeroStruct(name: string): Obj {

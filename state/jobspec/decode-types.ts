@@ -827,6 +827,27 @@ struct NamespaceConsulConfiguration
 // ---------------------------------------------------------------------------------------------
 // Compiler for the struct bodies above.
 
+/**
+ * Go's zero value of `t`. A struct's is the caller's: the JSON decoder fills an empty target,
+ * the HCL decoder writes out every field.
+ */
+export function zeroValue(t: GoType, struct: (t: GoType) => unknown): unknown {
+  switch (t.kind) {
+    case Kind.String:
+      return '';
+    case Kind.Bool:
+      return false;
+    case Kind.Int:
+    case Kind.Uint:
+    case Kind.Float:
+      return 0;
+    case Kind.Struct:
+      return struct(t);
+    default:
+      return null;
+  }
+}
+
 /** Every GoType gets the same properties in the same order (one object shape for the decoder). */
 export function goType(kind: Kind, goName: string, nullable: boolean, extra: Partial<GoType> = {}): GoType {
   return {

@@ -36,6 +36,7 @@ import {
   apiTypes,
   goType,
   serverTypes,
+  zeroValue,
   type FieldDesc,
   type GoType,
   type RequestRoot,
@@ -78,22 +79,9 @@ function foldKey(k: string): string | null {
   return out;
 }
 
-function zeroOf(t: GoType): unknown {
-  switch (t.kind) {
-    case Kind.String:
-      return '';
-    case Kind.Bool:
-      return false;
-    case Kind.Int:
-    case Kind.Uint:
-    case Kind.Float:
-      return 0;
-    case Kind.Struct:
-      return {};
-    default:
-      return null;
-  }
-}
+/** An element decoded from null into a non-nullable type: Go leaves its zero value (a struct stays empty). */
+const emptyStruct = (): unknown => ({});
+const zeroOf = (t: GoType): unknown => zeroValue(t, emptyStruct);
 
 function setKey(obj: Record<string, unknown>, key: string, value: unknown): void {
   if (key === '__proto__') {
