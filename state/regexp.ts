@@ -18,10 +18,15 @@ export interface GoRegexp {
 }
 
 // The same pattern is often used for every row of a listing or every node of a placement pass;
-// compiled programs (and rejections) are kept in a small LRU so each is parsed once.
+// compiled programs (and rejections) are kept in a small LRU so each is parsed once. A program costs
+// about 70 bytes per instruction and Go allows 1.4 million of them, so the cache is bounded by
+// instructions as well as entries, and very large programs are not kept at all.
 const CACHE_ENTRIES = 256;
+const CACHE_INSTRUCTIONS = 500_000;
+const CACHE_MAX_PROGRAM = 50_000;
 const CACHE_MAX_PATTERN = 16 * 1024;
-const cache = new Map<string, GoRegexp | RegexpSyntaxError>();
+const cache = new Map<string, { re: Compiled | RegexpSyntaxError; size: number }>();
+let cachedInstructions = 0;
 
 /** regexp.Compile: the compiled pattern, or a RegexpSyntaxError with Go's message. */
 export function compileRegexp(pattern: string): GoRegexp {
@@ -29,19 +34,25 @@ export function compileRegexp(pattern: string): GoRegexp {
   if (hit !== undefined) {
     cache.delete(pattern);
     cache.set(pattern, hit);
-    if (hit instanceof RegexpSyntaxError) throw hit;
-    return hit;
+    if (hit.re instanceof RegexpSyntaxError) throw hit.re;
+    return hit.re;
   }
-  let result: GoRegexp | RegexpSyntaxError;
+  let result: Compiled | RegexpSyntaxError;
   try {
     result = new Compiled(pattern, RE2JS.compile(pattern));
   } catch (err) {
     if (!(err instanceof RE2JSSyntaxException)) throw err;
     result = new RegexpSyntaxError(err.message);
   }
-  if (pattern.length <= CACHE_MAX_PATTERN) {
-    cache.set(pattern, result);
-    if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+  const size = result instanceof Compiled ? result.programSize : 1;
+  if (pattern.length <= CACHE_MAX_PATTERN && size <= CACHE_MAX_PROGRAM) {
+    cache.set(pattern, { re: result, size });
+    cachedInstructions += size;
+    while (cache.size > CACHE_ENTRIES || cachedInstructions > CACHE_INSTRUCTIONS) {
+      const [oldest, entry] = cache.entries().next().value!;
+      cache.delete(oldest);
+      cachedInstructions -= entry.size;
+    }
   }
   if (result instanceof RegexpSyntaxError) throw result;
   return result;
@@ -52,18 +63,21 @@ export function quoteMeta(s: string): string {
   return s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
 }
 
-/** Number of entries in the compile cache (bounded by CACHE_ENTRIES). */
-export function regexpCacheSize(): number {
-  return cache.size;
+/** What the compile cache holds (bounded by CACHE_ENTRIES and CACHE_INSTRUCTIONS). */
+export function regexpCacheSize(): { entries: number; instructions: number } {
+  return { entries: cache.size, instructions: cachedInstructions };
 }
 
 class Compiled implements GoRegexp {
   private names: Record<string, number> | null = null;
+  readonly programSize: number;
 
   constructor(
     readonly source: string,
     private readonly re: RE2JS,
-  ) {}
+  ) {
+    this.programSize = re.programSize();
+  }
 
   test(s: string): boolean {
     return this.re.test(s);

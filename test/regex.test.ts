@@ -196,12 +196,16 @@ t.test('fault globs are literal apart from * and **; /regex/ uses Go syntax and 
   t.equal((await c.get('/v1/nodes')).status, 200);
 });
 
-t.test('compiled patterns are cached in a bounded LRU', async (t) => {
+t.test('compiled patterns are cached in an LRU bounded by entries and by program instructions', async (t) => {
   const c = await client();
   t.teardown(c.close);
   await c.register(minimalJob('web'));
   let ok = 0;
   for (let i = 0; i < 400; i++) if ((await filter(c, `ID matches "^w${i}"`)).status === 200) ok++;
   t.equal(ok, 400, '400 distinct patterns answered');
-  t.ok(regexpCacheSize() <= 256, `cache holds ${regexpCacheSize()} entries`);
+  t.ok(regexpCacheSize().entries <= 256, `cache holds ${regexpCacheSize().entries} entries`);
+  // Each of these compiles to about 20,000 instructions (some 1.4 MB of heap).
+  for (let i = 0; i < 30; i++) if ((await filter(c, `ID matches "^[a-z]{1000}${'[0-9]{1000}'.repeat(19)}${i}"`)).status === 200) ok++;
+  t.equal(ok, 430, 'large patterns answered');
+  t.ok(regexpCacheSize().instructions <= 500_000, `cache holds ${regexpCacheSize().instructions} instructions`);
 });
