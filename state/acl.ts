@@ -9,6 +9,7 @@ import type { Obj } from './types.js';
 import { RpcError } from './errors.js';
 import { formatMultiError } from './jobspec/multierror.js';
 import { goDuration, rfc3339 } from './format.js';
+import { globMatch } from './glob.js';
 
 // ---------------------------------------------------------------------------------------------
 // Capabilities and policy dispositions (acl/policy.go)
@@ -475,22 +476,6 @@ export function rulesJson(p: ParsedPolicy): Obj {
 
 // ---------------------------------------------------------------------------------------------
 // The compiled ACL (acl.ACL)
-
-/** ryanuber/go-glob: `*` matches any run of characters; nothing else is special. */
-function globMatch(pattern: string, s: string): boolean {
-  if (pattern === '*') return true;
-  const parts = pattern.split('*');
-  if (parts.length === 1) return pattern === s;
-  if (!s.startsWith(parts[0]!)) return false;
-  let pos = parts[0]!.length;
-  for (let i = 1; i < parts.length - 1; i++) {
-    const idx = s.indexOf(parts[i]!, pos);
-    if (idx < 0) return false;
-    pos = idx + parts[i]!.length;
-  }
-  const last = parts[parts.length - 1]!;
-  return s.length - pos >= last.length && s.endsWith(last);
-}
 
 const PRIVILEGE = ['deny', 'write', 'read', 'list'];
 function maxPrivilege(a: string, b: string): string {

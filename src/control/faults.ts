@@ -1,4 +1,5 @@
 // Fault injection per route pattern and method, and the "no cluster leader" switch.
+import { compileRegexp, quoteMeta, RegexpSyntaxError } from '../../state/regexp.js';
 
 export interface FaultSpec {
   /** HTTP method, or `*` (default) for any. */
@@ -23,16 +24,19 @@ export interface Fault extends FaultSpec {
   Hits: number;
 }
 
+// Both forms compile to one RE2 program (linear time, Go's syntax for `/regex/`); a glob is built
+// piece by piece, so no character of the pattern has a special meaning beyond `*` and `**`.
 function pathMatcher(pattern: string): (path: string) => boolean {
   if (pattern.length > 1 && pattern.startsWith('/') && pattern.endsWith('/') && !pattern.startsWith('//')) {
-    const re = new RegExp(pattern.slice(1, -1));
+    const re = compileRegexp(pattern.slice(1, -1));
     return (p) => re.test(p);
   }
-  const re = new RegExp(
-    `^${pattern.replace(/[.+^${}()|[\]\\?]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\u0000/g, '.*')}$`,
-  );
+  const pieces = pattern.split(/(\*\*|\*)/).map((piece) => (piece === '**' ? '.*' : piece === '*' ? '[^/]*' : quoteMeta(piece)));
+  const re = compileRegexp(`(?s)^${pieces.join('')}$`);
   return (p) => re.test(p);
 }
+
+const CONTROL_CHAR = /\p{Cc}/u;
 
 export class FaultError extends Error {}
 
@@ -46,6 +50,7 @@ export class Faults {
 
   add(spec: FaultSpec): Fault {
     if (typeof spec.Path !== 'string' || spec.Path === '') throw new FaultError('Path is required');
+    if (CONTROL_CHAR.test(spec.Path)) throw new FaultError('Path must not contain control characters');
     if (spec.Status === undefined && spec.LatencyMs === undefined && spec.Connection === undefined) {
       throw new FaultError('a fault needs Status, LatencyMs or Connection');
     }
@@ -60,7 +65,8 @@ export class Faults {
     try {
       matches = pathMatcher(spec.Path);
     } catch (err) {
-      throw new FaultError(`invalid Path pattern: ${(err as Error).message}`);
+      if (!(err instanceof RegexpSyntaxError)) throw err;
+      throw new FaultError(`invalid Path pattern: ${err.message}`);
     }
     const fault = { ...spec, Method: (spec.Method ?? '*').toUpperCase(), ID: String(++this.seq), Hits: 0, matches };
     this.faults.push(fault);

@@ -2,6 +2,8 @@
 // capacity (CPU, memory), with the AllocMetric Nomad reports for failed placements.
 import type { Job, Obj } from '../../state/types.js';
 import { addToUsage, groupAsk, usageKey, type NodeUsage } from '../../state/node-usage.js';
+import { globMatch } from '../../state/glob.js';
+import { compileRegexp, RegexpSyntaxError } from '../../state/regexp.js';
 
 /**
  * Node usage as a plan sees it: the store's committed usage plus this plan's own placements and
@@ -47,18 +49,6 @@ export function emptyMetric(): Obj {
     AllocationTime: 0,
     CoalescedFailures: 0,
   };
-}
-
-const globCache = new Map<string, RegExp>();
-
-function globMatch(pattern: string, value: string): boolean {
-  if (pattern === '*') return true;
-  let re = globCache.get(pattern);
-  if (!re) {
-    re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-    globCache.set(pattern, re);
-  }
-  return re.test(value);
 }
 
 /** Resolves `${attr.x}`, `${node.datacenter}`, `${meta.x}`… against a node; undefined when unset. */
@@ -130,7 +120,8 @@ export function constraintHolds(c: Obj, node: Obj): boolean {
     case '<=': return lexOrNum(l, rv) <= 0;
     case '>': return lexOrNum(l, rv) > 0;
     case '>=': return lexOrNum(l, rv) >= 0;
-    case 'regexp': try { return new RegExp(rv).test(l); } catch { return false; }
+    // Nomad's checkRegexpMatch: a pattern that does not compile makes the node infeasible.
+    case 'regexp': try { return compileRegexp(rv).test(l); } catch (err) { if (err instanceof RegexpSyntaxError) return false; throw err; }
     case 'version': case 'semver': return versionMatches(l, rv);
     case 'set_contains': case 'set_contains_all': {
       const have = new Set(l.split(',').map((s) => s.trim()));

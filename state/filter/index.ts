@@ -1,6 +1,7 @@
 // The `filter=` language of Nomad list endpoints (hashicorp/go-bexpr): boolean expressions over the
 // stored objects' Go field names. Struct fields must exist (a missing one is an error, as in
 // go-bexpr); missing map keys resolve per operator instead.
+import { compileRegexp, RegexpSyntaxError, type GoRegexp } from '../regexp.js';
 
 export class FilterParseError extends Error {}
 export class FilterEvalError extends Error {}
@@ -10,7 +11,7 @@ type MatchOp = '==' | '!=' | 'is empty' | 'is not empty' | 'in' | 'not in' | 'co
 type Node =
   | { kind: 'and' | 'or'; left: Node; right: Node }
   | { kind: 'not'; expr: Node }
-  | { kind: 'match'; op: MatchOp; selector: string[]; value?: string; regex?: RegExp };
+  | { kind: 'match'; op: MatchOp; selector: string[]; value?: string; regex?: GoRegexp };
 
 interface Token {
   type: 'ident' | 'string' | 'number' | 'op' | '(' | ')' | '[' | ']' | '.' | 'eof';
@@ -193,16 +194,8 @@ class Parser {
       word = this.next();
     }
     if (this.isWord(word, 'contains')) return { kind: 'match', op: negate ? 'not contains' : 'contains', selector, value: this.value() };
-    if (this.isWord(word, 'matches')) {
-      const value = this.value();
-      let regex: RegExp;
-      try {
-        regex = new RegExp(value);
-      } catch (err) {
-        throw new FilterParseError(`error parsing regexp: ${(err as Error).message}`);
-      }
-      return { kind: 'match', op: negate ? 'not matches' : 'matches', selector, value, regex };
-    }
+    // go-bexpr compiles the pattern when it first evaluates it against a string (see regexOf).
+    if (this.isWord(word, 'matches')) return { kind: 'match', op: negate ? 'not matches' : 'matches', selector, value: this.value() };
     return this.fail(word, '"!=", "==", "contains", "is", "matches" or "not"');
   }
 }
@@ -306,13 +299,43 @@ function evaluate(n: Node, obj: unknown, mapFields: Set<string>): boolean {
         case 'not contains':
           return !contains(v, n.value!);
         case 'matches':
-          return typeof v === 'string' && n.regex!.test(v);
+          return typeof v === 'string' && regexOf(n).test(v);
         case 'not matches':
-          return !(typeof v === 'string' && n.regex!.test(v));
+          return !(typeof v === 'string' && regexOf(n).test(v));
       }
     }
   }
 }
+
+// go-bexpr's doMatchMatches compiles on first use, so a bad pattern is an evaluation error (and
+// no error at all when no row reaches it), worded as go-bexpr words it.
+function regexOf(n: Node & { kind: 'match' }): GoRegexp {
+  if (n.regex) return n.regex;
+  try {
+    n.regex = compileRegexp(n.value!);
+  } catch (err) {
+    if (!(err instanceof RegexpSyntaxError)) throw err;
+    throw new FilterEvalError(`Failed to compile regular expression ${goQuote(n.value!)}: ${err.message}`);
+  }
+  return n.regex;
+}
+
+/** Go's strconv.Quote (the `%q` verb) for valid UTF-8 text. */
+function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"' || ch === '\\') out += '\\' + ch;
+    else if (c === 0x20 || (c > 0x20 && c !== 0x7f && PRINTABLE.test(ch))) out += ch;
+    else if (ESCAPES[ch]) out += ESCAPES[ch];
+    else if (c < 0x80) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if (c < 0x10000) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += `\\U${c.toString(16).padStart(8, '0')}`;
+  }
+  return out + '"';
+}
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
+const ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' };
 
 export interface CompiledFilter {
   matches(obj: unknown): boolean;

@@ -5,6 +5,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { FunctionError, stringOf, type HclFunction } from './eval.js';
 import { parseGoDuration } from './duration.js';
+import { compileRegexp, RegexpSyntaxError, type GoRegexp } from '../regexp.js';
 import {
   bool,
   equals,
@@ -135,12 +136,9 @@ export function functions(): Map<string, HclFunction> {
     if (ln === -1) ln = chars.length - off;
     return str(chars.slice(off, off + ln).join(''));
   }));
-  f.set('replace', fn([s('str'), s('substr'), s('replace')], ([x, sub, rep]) => {
-    const pat = S(sub!);
-    if (pat.length > 1 && pat.startsWith('/') && pat.endsWith('/')) return str(S(x!).replace(goRegexp(pat.slice(1, -1), 1), goReplacement(S(rep!))));
-    return str(S(x!).split(pat).join(S(rep!)));
-  }));
-  f.set('regex_replace', fn([s('str'), s('pattern'), s('replace')], ([x, p, rep]) => str(S(x!).replace(goRegexp(S(p!), 1), goReplacement(S(rep!))))));
+  // go-cty's replace is strings.Replace: no `/regex/` form (that is Terraform's); regex_replace is.
+  f.set('replace', fn([s('str'), s('substr'), s('replace')], ([x, sub, rep]) => str(goStringsReplace(S(x!), S(sub!), S(rep!)))));
+  f.set('regex_replace', fn([s('str'), s('substr'), s('replace')], ([x, p, rep]) => str(goRegexp(S(p!)).replaceAll(S(x!), S(rep!)))));
   f.set('format', fn([s('format')], ([fmt, ...args]) => str(goFormat(S(fmt!), args)), a('args', true)));
   f.set('formatlist', fn([s('format')], ([fmt, ...args]) => {
     let len = -1;
@@ -354,18 +352,20 @@ export function functions(): Map<string, HclFunction> {
 
 // ---- helpers ------------------------------------------------------------------------------------
 
-/** Go RE2 syntax is close enough to JavaScript's for the patterns jobspecs use. */
-function goRegexp(pattern: string, argIndex: number): RegExp {
+/** regexp.Compile; cty reports its error as a failed call, not as a bad argument. */
+function goRegexp(pattern: string): GoRegexp {
   try {
-    return new RegExp(pattern.replace(/\(\?P</g, '(?<'), 'gu');
+    return compileRegexp(pattern);
   } catch (err) {
-    throw new FunctionError('invalid regular expression: ' + (err as Error).message, argIndex);
+    if (err instanceof RegexpSyntaxError) throw new FunctionError(err.message);
+    throw err;
   }
 }
 
-/** Go's `$1`/`${1}`/`${name}` replacement templates in JavaScript's syntax. */
-function goReplacement(rep: string): string {
-  return rep.replace(/\$\{(\w+)\}/g, (_m, g: string) => (/^\d+$/.test(g) ? `$${g}` : `$<${g}>`));
+/** strings.Replace(s, old, new, -1): an empty `old` matches before each character and at the end. */
+function goStringsReplace(s: string, old: string, rep: string): string {
+  if (old !== '') return s.split(old).join(rep);
+  return rep + [...s].map((ch) => ch + rep).join('');
 }
 
 /** A subset of Go's fmt verbs as cty's format function supports them. */

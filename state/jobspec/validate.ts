@@ -3,6 +3,7 @@
 import type { Job, Obj } from '../types.js';
 import type { VError } from './multierror.js';
 import { cronError } from './cron.js';
+import { compileRegexp, RegexpSyntaxError } from '../regexp.js';
 
 export interface ValidateContext {
   namespaceExists(ns: string): boolean;
@@ -32,6 +33,21 @@ export function formatGoDuration(ns: number): string {
   return `${neg ? '-' : ''}${h > 0 ? `${h}h` : ''}${h > 0 || m > 0 ? `${m}m` : ''}${s}s`;
 }
 const trimFloat = (n: number): string => String(Number(n.toFixed(9)));
+
+// Constraint.Validate's regexp case (the other operands are not checked yet): a pattern Go's regexp
+// rejects fails the job, with Go's parse error.
+function validateConstraints(constraints: unknown, errors: VError[]): void {
+  if (!Array.isArray(constraints)) return;
+  constraints.forEach((c: Obj | null, i) => {
+    if (c?.Operand !== 'regexp') return;
+    try {
+      compileRegexp(String(c.RTarget ?? ''));
+    } catch (err) {
+      if (!(err instanceof RegexpSyntaxError)) throw err;
+      errors.push({ prefix: `Constraint ${i + 1} validation failed: `, errors: [`Regular expression failed to compile: ${err.message}`] });
+    }
+  });
+}
 
 function validateRestart(r: Obj, errors: VError[]): void {
   const valid = r.Mode === 'delay' || r.Mode === 'fail';
@@ -103,6 +119,7 @@ function validateTask(t: Obj, tg: Obj, job: Job): VError[] {
       errors.push(`log storage (${log.MaxFiles * log.MaxFileSizeMB} MB) must be less than requested disk capacity (${disk} MB)`);
     }
   }
+  validateConstraints(t.Constraints, errors);
   return errors;
 }
 
@@ -113,6 +130,7 @@ function validateGroup(tg: Obj, job: Job): VError[] {
   if (tg.Count < 0) errors.push("Task group count can't be negative");
   const tasks = tg.Tasks as Obj[];
   if (tasks.length === 0) errors.push('Missing tasks for task group');
+  validateConstraints(tg.Constraints, errors);
   if (job.Type === 'system' && tg.Count > 1) {
     // reported at job level by Nomad; see validateJob
   }
@@ -185,6 +203,7 @@ export function validateJob(job: Job, ctx: ValidateContext): { errors: VError[];
   if (job.Datacenters.length === 0) errors.push('Missing job datacenters');
   else if (job.Datacenters.some((d) => d === '')) errors.push('Job datacenter must be non-empty string');
   if (job.TaskGroups.length === 0) errors.push('Missing job task groups');
+  validateConstraints(job.Constraints, errors);
   if (job.Type === 'system') {
     if (job.Affinities) errors.push('System jobs may not have an affinity block');
     if (job.Spreads) errors.push('System jobs may not have a spread block');
