@@ -142,9 +142,19 @@ export class DeploymentWatcher {
     if (ready) promoteDeployment(this.store, dep.ID, true, null);
   }
 
-  /** Drops the health memory of allocs that left the store without an event (a job purge). */
+  /** Forgets allocs and deployments that left the store without an event of their own (a job purge). */
   forgetMissing(): void {
     for (const id of this.lastHealth.keys()) if (!this.store.allocs.has(id)) this.lastHealth.delete(id);
+    for (const [id, d] of this.deadlines) {
+      if (this.store.deployments.has(id)) continue;
+      d.timer.cancel();
+      this.deadlines.delete(id);
+    }
+    for (const [id, b] of this.batched) {
+      if (this.store.deployments.has(id)) continue;
+      b.timer.cancel();
+      this.batched.delete(id);
+    }
   }
 
   close(): void {
