@@ -103,7 +103,11 @@ export class Scheduler {
   process(evalId: string): void {
     const store = this.store;
     const ev = store.evals.get(evalId);
-    if (!ev || (ev.Status !== 'pending' && ev.Status !== 'blocked')) return;
+    if (!ev || (ev.Status !== 'pending' && ev.Status !== 'blocked')) {
+      // Gone (a GC, a restore) or settled without a write we saw: nothing to unblock later either.
+      this.blocked.delete(evalId);
+      return;
+    }
     const key = jobKey(ev.Namespace, ev.JobID);
     const job = store.jobs.get(key);
     const snapshotIndex = store.index;
