@@ -111,7 +111,7 @@ function assign(cfg: Config, key: keyof Config, value: string, source: string): 
   } else if (key === 'clockStart') {
     const ms = Date.parse(value);
     if (Number.isNaN(ms)) throw new ConfigError(`${source}: invalid time ${JSON.stringify(value)}`);
-    if (ms < 0 || ms > MAX_SIM_MS) throw new ConfigError(`${source}: the clock must start between 1970-01-01T00:00:00Z and ${new Date(MAX_SIM_MS).toISOString()}`);
+    if (ms < 0 || ms > MAX_SIM_MS) throw new ConfigError(`${source}: the clock must start between 1970-01-01T00:00:00Z and ${new Date(MAX_SIM_MS).toISOString().replace('.000Z', 'Z')}`);
     cfg.clockStart = value;
   } else if (key === 'logLevel') {
     if (!LOG_LEVELS.includes(value)) throw new ConfigError(`${source}: invalid log level ${JSON.stringify(value)}`);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { client, simClient, type Client, type Res } from './helpers.js';
 import { createServer } from '../src/server.js';
 import { MAX_SIM_MS } from '../src/clock.js';
+import { loadConfig } from '../src/config.js';
 import type { Obj } from '../state/types.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -362,4 +363,11 @@ t.test('a long advance with a per-second periodic job launches within the step b
   t.ok(children > 100 && children < 5000, `launches bounded: ${children}`);
   t.equal(c.mock.clock.pending() < 100, true, 'bounded timers');
   await stillServing(t, c, 'after a year of per-second launches');
+});
+
+t.test('--time-scale and --clock-start outside the representable range stop start-up with the limit', async (t) => {
+  t.throws(() => loadConfig(['--time-scale', '10000000000'], {}), /time scale must be between 0.000001 and 1000000000/);
+  t.throws(() => loadConfig([], { NOMAD_MOCK_TIME_SCALE: '0.0000001' }), /time scale must be between/);
+  t.throws(() => loadConfig(['--clock-start', '3000-01-01T00:00:00Z'], {}), /must start between 1970-01-01T00:00:00Z and 2262-01-01T00:00:00Z/);
+  t.match(loadConfig(['--time-scale', '1000000000', '--clock-start', '2262-01-01T00:00:00Z'], {}), { timeScale: 1e9, clockStart: '2262-01-01T00:00:00Z' });
 });
