@@ -558,7 +558,8 @@ export class AllocRunner {
       refreshJobStatus(store, tx, alloc.Namespace, alloc.JobID);
     });
     if (terminal) {
-      this.done = true;
+      // Nothing is left to do on the client: its pending timers (a health deadline) go now.
+      this.abandon();
       this.sim.finished(this.allocId);
     }
   }
