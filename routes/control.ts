@@ -90,7 +90,11 @@ export function controlRoutes(app: App, ctx: RouteContext): void {
     });
   };
 
-  route('GET', '/_mock/health', (_req, reply) => json(reply, { Status: 'ok' }));
+  // The server answers as long as it lives; Errors counts what the guard caught in simulator callbacks.
+  route('GET', '/_mock/health', (_req, reply) => {
+    const { count, last } = ctx.clock.guard;
+    return json(reply, { Status: 'ok', Errors: { Count: count, Last: last } });
+  });
   route('GET', '/_mock/ready', (_req, reply) => json(reply, { Ready: true, Index: ctx.store.index }));
 
   route('POST', '/_mock/reset', async (req, reply) => json(reply, control.reset((await body(req, ResetBody, true)).Namespace)));
@@ -123,7 +127,7 @@ export function controlRoutes(app: App, ctx: RouteContext): void {
       ms = ns / 1e6;
     }
     if (ms === undefined) throw new ControlError('give Duration (e.g. "10s") or Milliseconds');
-    return json(reply, await control.advance(ms));
+    return json(reply, await control.advance(ms, b.Duration !== undefined ? 'Duration' : 'Milliseconds'));
   });
 
   route('POST', '/_mock/allocation/:id/state', async (req, reply) => {

@@ -3,8 +3,28 @@
 // default ×100); in `manual` mode it stands still until `advance` moves it. Timers due "now" run on
 // the next turn of the event loop in both modes: work that takes no simulated time (the scheduler
 // picking up an eval) never waits for the test to move the clock.
+//
+// Every callback runs inside the server's Guard, so a failing one is logged and counted instead of
+// killing the process. Simulated time never passes MAX_SIM_MS: Nomad's times are int64 nanoseconds
+// (they overflow in April 2262), and each value must also stay a valid JS Date and RFC 3339 year.
+import { Guard } from './guard.js';
 
 export type ClockMode = 'scaled' | 'manual';
+
+/** The last instant simulated time can reach: 2262-01-01T00:00:00Z, just short of int64 nanoseconds' end. */
+export const MAX_SIM_MS = Date.UTC(2262, 0, 1);
+/** Scales outside this range are refused: below it nothing visibly moves, above it a wall millisecond skips weeks. */
+export const MIN_SCALE = 1e-6;
+export const MAX_SCALE = 1e9;
+/**
+ * Timer callbacks a manual advance steps through one by one, each at its own due time. Past this the
+ * rest of the advance is coalesced (see `advance`), so even an advance of centuries does bounded work.
+ */
+export const ADVANCE_STEP_BUDGET = 10_000;
+/** Callbacks one turn of the event loop runs before yielding, so zero-delay chains never starve requests. */
+const TURN_BUDGET = 1_000;
+/** Node's setTimeout limit (2^31-1 ms); a longer wait is re-armed when it ends. */
+const MAX_WALL_WAIT = 2 ** 31 - 1;
 
 export interface ClockOptions {
   mode?: ClockMode;
@@ -12,12 +32,23 @@ export interface ClockOptions {
   scale?: number;
   /** Simulated start time, unix ms. Defaults to the wall clock at start-up. */
   startMs?: number;
+  /** Catches and counts exceptions of timer callbacks; a fresh one when not given. */
+  guard?: Guard;
+}
+
+/** What an advance did: whether it had to coalesce the tail of a long jump, and from where. */
+export interface AdvanceResult {
+  /** Timer callbacks run. */
+  fired: number;
+  /** Null when every timer fired at its own due time; else the simulated ms where stepping stopped. */
+  coalescedFromMs: number | null;
 }
 
 interface Timer {
   due: number;
   seq: number;
   fn: () => void;
+  source: string;
   cancelled: boolean;
 }
 
@@ -37,60 +68,103 @@ export class Clock {
   private immediate: NodeJS.Immediate | null = null;
   private running = false;
   private closed = false;
+  /** Cancelled timers still in the queue; swept out once they are the majority. */
+  private cancelled = 0;
+  readonly guard: Guard;
 
   constructor(opts: ClockOptions = {}) {
     this.mode = opts.mode ?? 'scaled';
     this.scale = opts.scale ?? 100;
-    this.baseSim = opts.startMs ?? Date.now();
+    this.baseSim = Math.min(Math.max(opts.startMs ?? Date.now(), 0), MAX_SIM_MS);
     this.baseWall = Date.now();
+    this.guard = opts.guard ?? new Guard();
   }
 
-  /** Simulated unix time in milliseconds (fractional in scaled mode). */
+  /** Simulated unix time in milliseconds (fractional in scaled mode); never past MAX_SIM_MS. */
   nowMs(): number {
     if (this.mode === 'manual') return this.baseSim;
-    return this.baseSim + (Date.now() - this.baseWall) * this.scale;
+    return Math.min(this.baseSim + (Date.now() - this.baseWall) * this.scale, MAX_SIM_MS);
+  }
+
+  /** The longest advance that keeps simulated time within MAX_SIM_MS. */
+  maxAdvanceMs(): number {
+    return MAX_SIM_MS - this.nowMs();
   }
 
   nowNs(): number {
     return Math.round(this.nowMs() * 1e6);
   }
 
-  /** Runs `fn` after `delayMs` of simulated time. */
-  after(delayMs: number, fn: () => void): TimerHandle {
-    const t: Timer = { due: this.nowMs() + Math.max(0, delayMs), seq: this.seq++, fn, cancelled: false };
+  /**
+   * Runs `fn` inside the guard after `delayMs` of simulated time (`source` names it in error
+   * reports). A timer that would fall due after MAX_SIM_MS can never fire and is not kept.
+   */
+  after(delayMs: number, fn: () => void, source = 'clock timer'): TimerHandle {
+    const due = this.nowMs() + (delayMs > 0 ? delayMs : 0);
+    if (!(due <= MAX_SIM_MS)) return { cancel: () => undefined };
+    const t: Timer = { due, seq: this.seq++, fn, source, cancelled: false };
     this.insert(t);
     this.arm();
-    return { cancel: () => void (t.cancelled = true) };
+    return {
+      cancel: () => {
+        if (t.cancelled || this.closed) return;
+        t.cancelled = true;
+        this.cancelled++;
+        if (this.cancelled > 1024 && this.cancelled * 2 > this.queue.length) this.sweep();
+      },
+    };
   }
 
-  /** Manual mode: moves simulated time forward, firing every timer that falls due on the way, in order. */
-  async advance(ms: number): Promise<void> {
-    if (ms < 0) throw new RangeError('cannot move the clock backwards');
-    const target = this.nowMs() + ms;
+  /** Timers waiting to fire (cancelled ones not counted). */
+  pending(): number {
+    return this.queue.length - this.cancelled;
+  }
+
+  /**
+   * Moves simulated time forward by `ms`, firing every timer that falls due on the way, in order,
+   * each at its own due time. After ADVANCE_STEP_BUDGET callbacks the rest is coalesced: time jumps
+   * to the target and every timer still due fires once, at the target. What repeats (a periodic
+   * launch, a task's restart, a watcher batch) re-arms from the target, so it runs once for the
+   * skipped span instead of once per period, as when a real Nomad's clock jumps.
+   */
+  async advance(ms: number): Promise<AdvanceResult> {
+    if (!(ms >= 0)) throw new RangeError('cannot move the clock backwards');
+    // Callers check maxAdvanceMs(); in scaled mode time may have moved since, so clamp rather than fail.
+    const target = Math.min(this.nowMs() + ms, MAX_SIM_MS);
+    let fired = 0;
+    let coalescedFromMs: number | null = null;
     if (this.mode === 'scaled') {
       this.rebase(target);
     } else {
       for (;;) {
         const next = this.peek();
         if (!next || next.due > target) break;
+        if (fired >= ADVANCE_STEP_BUDGET) {
+          coalescedFromMs = this.baseSim;
+          break;
+        }
         this.baseSim = Math.max(this.baseSim, next.due);
-        this.runDue();
+        fired += this.runDue();
         await settleTurn();
       }
-      this.baseSim = target;
+      // Another advance running at the same time may already have gone further.
+      this.baseSim = Math.max(this.baseSim, target);
     }
-    this.runDue();
-    await this.settle();
+    fired += this.runDue();
+    fired += await this.settle();
+    return { fired, coalescedFromMs };
   }
 
-  /** Resolves once nothing is due now (all zero-delay work has run). */
-  async settle(): Promise<void> {
+  /** Resolves once nothing is due now (all zero-delay work has run); answers how many callbacks ran. */
+  async settle(): Promise<number> {
+    let fired = 0;
     for (let i = 0; i < 10_000; i++) {
       const next = this.peek();
-      if (!next || next.due > this.nowMs()) return;
-      this.runDue();
+      if (!next || next.due > this.nowMs()) break;
+      fired += this.runDue();
       await settleTurn();
     }
+    return fired;
   }
 
   setMode(mode: ClockMode, scale?: number): void {
@@ -104,6 +178,7 @@ export class Clock {
   close(): void {
     this.closed = true;
     this.queue.length = 0;
+    this.cancelled = 0;
     if (this.wallTimer) clearTimeout(this.wallTimer);
     if (this.immediate) clearImmediate(this.immediate);
   }
@@ -127,24 +202,40 @@ export class Clock {
   }
 
   private peek(): Timer | undefined {
-    while (this.queue.length > 0 && this.queue[0]!.cancelled) this.queue.shift();
+    while (this.queue.length > 0 && this.queue[0]!.cancelled) {
+      this.queue.shift();
+      this.cancelled--;
+    }
     return this.queue[0];
   }
 
-  private runDue(): void {
-    if (this.running) return;
+  private sweep(): void {
+    let w = 0;
+    for (const t of this.queue) if (!t.cancelled) this.queue[w++] = t;
+    this.queue.length = w;
+    this.cancelled = 0;
+  }
+
+  /** Runs what is due now, at most TURN_BUDGET callbacks (the rest on the next turn); answers how many ran. */
+  private runDue(): number {
+    if (this.running) return 0;
     this.running = true;
+    let ran = 0;
     try {
-      for (;;) {
+      while (ran < TURN_BUDGET) {
         const next = this.peek();
         if (!next || next.due > this.nowMs()) break;
         this.queue.shift();
-        next.fn();
+        // Fired timers can no longer be cancelled: mark them so a late cancel() is not counted.
+        next.cancelled = true;
+        ran++;
+        this.guard.run(next.source, next.fn);
       }
     } finally {
       this.running = false;
     }
     this.arm();
+    return ran;
   }
 
   private arm(): void {
@@ -163,11 +254,11 @@ export class Clock {
     }
     if (this.mode === 'manual') return;
     if (this.wallTimer) clearTimeout(this.wallTimer);
-    const wallMs = Math.max(0, (next.due - now) / this.scale);
+    const wallMs = Math.min(MAX_WALL_WAIT, Math.max(0, Math.ceil((next.due - now) / this.scale)));
     this.wallTimer = setTimeout(() => {
       this.wallTimer = null;
       this.runDue();
-    }, Math.ceil(wallMs));
+    }, wallMs);
     this.wallTimer.unref?.();
   }
 }

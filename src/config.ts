@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { NodeSpec } from '../state/nodes.js';
+import { MAX_SCALE, MAX_SIM_MS, MIN_SCALE } from './clock.js';
 
 export interface Config {
   port: number;
@@ -100,12 +101,17 @@ function assign(cfg: Config, key: keyof Config, value: string, source: string): 
     if (!/^\d+(\.\d+)?$/.test(value) || n <= 0 || (key !== 'timeScale' && !Number.isInteger(n))) {
       throw new ConfigError(`${source}: invalid number ${JSON.stringify(value)}`);
     }
+    if (key === 'timeScale' && !(n >= MIN_SCALE && n <= MAX_SCALE)) {
+      throw new ConfigError(`${source}: time scale must be between ${MIN_SCALE} and ${MAX_SCALE}`);
+    }
     (cfg[key] as number) = n;
   } else if (key === 'clock') {
     if (value !== 'scaled' && value !== 'manual') throw new ConfigError(`${source}: clock must be scaled or manual`);
     cfg.clock = value;
   } else if (key === 'clockStart') {
-    if (Number.isNaN(Date.parse(value))) throw new ConfigError(`${source}: invalid time ${JSON.stringify(value)}`);
+    const ms = Date.parse(value);
+    if (Number.isNaN(ms)) throw new ConfigError(`${source}: invalid time ${JSON.stringify(value)}`);
+    if (ms < 0 || ms > MAX_SIM_MS) throw new ConfigError(`${source}: the clock must start between 1970-01-01T00:00:00Z and ${new Date(MAX_SIM_MS).toISOString().replace('.000Z', 'Z')}`);
     cfg.clockStart = value;
   } else if (key === 'logLevel') {
     if (!LOG_LEVELS.includes(value)) throw new ConfigError(`${source}: invalid log level ${JSON.stringify(value)}`);

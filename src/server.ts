@@ -12,6 +12,7 @@ import { RpcError } from '../state/errors.js';
 import { registerNodes } from '../state/nodes.js';
 import { eventBuffer } from '../state/event-buffer.js';
 import { Clock } from './clock.js';
+import { Guard } from './guard.js';
 import { Simulator } from './sim/index.js';
 import { randomness } from './random.js';
 import { MockControl } from './control/mock-control.js';
@@ -27,6 +28,8 @@ export interface NomadMock {
   store: Store;
   config: Config;
   clock: Clock;
+  /** Catches, logs and counts exceptions of everything the simulator runs on its own (GET /_mock/health). */
+  guard: Guard;
   /** Null when created with `simulate: false` (a bare store: no nodes, nothing runs). */
   sim: Simulator | null;
   control: MockControl;
@@ -94,7 +97,9 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   const simulate = opts.simulate ?? config.simulate;
   const manual = config.clock === 'manual';
   const start = config.clockStart || (config.seed && manual ? SEEDED_CLOCK_START : '');
+  const guard = new Guard();
   const clock = new Clock({
+    guard,
     mode: manual ? 'manual' : 'scaled',
     scale: simulate ? config.timeScale : 1,
     startMs: start ? Date.parse(start) : undefined,
@@ -109,6 +114,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     // Supplying the compilers here also spares start-up the load of Ajv and fast-json-stringify.
     schemaController: { compilersFactory: TRIVIAL_COMPILERS },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  guard.logger = app.log;
 
   const st = store ?? new Store({ region: config.region, nowNs: () => clock.nowNs(), newId: rnd.newId });
   let sim: Simulator | null = null;
@@ -127,7 +133,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     done();
   });
   const init = async (): Promise<void> => {
-    const saved = config.dataDir ? new Persister(st, config.dataDir) : null;
+    const saved = config.dataDir ? new Persister(st, config.dataDir, guard) : null;
     const snap = saved?.load() ?? null;
     if (snap) {
       control.restore(snap);
@@ -192,5 +198,5 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   });
 
   registerRoutes(app, { store: st, config, clock, sim, control });
-  return { app, store: st, config, clock, sim, control, init };
+  return { app, store: st, config, clock, guard, sim, control, init };
 }

@@ -66,13 +66,13 @@ function rawRequest(url: string, method = 'GET'): Promise<{ status: number; body
 // Health and readiness
 // ---------------------------------------------------------------------------------------------
 
-t.test('health answers 200 {"Status":"ok"} and ready answers {"Ready":true,"Index":n}', async (t) => {
+t.test('health answers 200 {"Status":"ok","Errors":{"Count":0,"Last":null}} and ready answers {"Ready":true,"Index":n}', async (t) => {
   const c = await client();
   t.teardown(c.close);
   const h = await c.get('/_mock/health');
   t.equal(h.status, 200);
   t.match(String(h.headers['content-type']), /^application\/json/);
-  t.same(h.json, { Status: 'ok' });
+  t.same(h.json, { Status: 'ok', Errors: { Count: 0, Last: null } });
   const r = await c.get('/_mock/ready');
   t.equal(r.status, 200);
   t.match(String(r.headers['content-type']), /^application\/json/);

@@ -30,6 +30,7 @@ export interface Client {
   register(job: Obj, extra?: Obj): Promise<Res>;
   /** Manual clock: run everything due now (scheduler passes), then move simulated time by `ms`. */
   advance(ms?: number): Promise<void>;
+  /** Closes the server; throws when the simulator guard caught any error during the test. */
   close(): Promise<void>;
 }
 
@@ -70,8 +71,13 @@ export function clientFor(mock: NomadMock): Client {
     post: (url, body) => req('POST', url, body),
     del: (url) => req('DELETE', url),
     register: (job, extra = {}) => req('PUT', '/v1/jobs', { Job: job, ...extra }),
-    advance: (ms = 0) => mock.clock.advance(ms),
-    close: () => mock.app.close(),
+    advance: async (ms = 0) => void (await mock.clock.advance(ms)),
+    close: async () => {
+      await mock.app.close();
+      // A simulator callback that threw was caught and counted by the guard; no test may leave one.
+      const { count, last } = mock.guard;
+      if (count > 0) throw new Error(`the simulator guard caught ${count} error(s); last in ${last?.Source}: ${last?.Message}`);
+    },
   };
 }
 

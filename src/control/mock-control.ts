@@ -6,7 +6,7 @@ import type { Obj } from '../../state/types.js';
 import { TABLES, jobKey } from '../../state/store.js';
 import { restoreSnapshot, takeSnapshot, validateSnapshot, type Snapshot } from '../../state/snapshot.js';
 import { rfc3339 } from '../../state/format.js';
-import type { Clock, ClockMode } from '../clock.js';
+import { ADVANCE_STEP_BUDGET, MAX_SCALE, MAX_SIM_MS, MIN_SCALE, type Clock, type ClockMode } from '../clock.js';
 import type { Simulator } from '../sim/index.js';
 import { Faults } from './faults.js';
 import { Journal } from './journal.js';
@@ -26,6 +26,13 @@ export interface ClockState {
   Now: string | null;
   NowNs: number;
 }
+
+/** An advance's answer; `Skipped` is there only when the tail of a long advance was coalesced. */
+export interface AdvanceState extends ClockState {
+  Skipped?: { From: string | null; Until: string | null; Message: string };
+}
+
+const MAX_SIM_TIME = new Date(MAX_SIM_MS).toISOString().replace('.000Z', 'Z');
 
 /** The keys each snapshot entry is stored under; checked so a bad entry is refused before anything is replaced. */
 const ENTRY_KEYS: Record<string, [string, 'string' | 'number'][]> = {
@@ -147,15 +154,30 @@ export class MockControl {
     return { Mode: this.clock.mode, Scale: this.clock.scale, Now: rfc3339(ns), NowNs: ns };
   }
 
-  async advance(ms: number): Promise<ClockState> {
+  /** `field` names the input in errors (`Milliseconds` or `Duration`). */
+  async advance(ms: number, field = 'Milliseconds'): Promise<AdvanceState> {
     if (!Number.isFinite(ms) || ms < 0) throw new ControlError('the clock only moves forward: give a non-negative duration');
-    await this.clock.advance(ms);
-    return this.clockState();
+    const max = Math.floor(this.clock.maxAdvanceMs());
+    if (ms > max) {
+      throw new ControlError(`${field}: simulated time cannot pass ${MAX_SIM_TIME} (Nomad's times are int64 nanoseconds); at most ${max} ms from now`);
+    }
+    const { coalescedFromMs } = await this.clock.advance(ms);
+    const state: AdvanceState = this.clockState();
+    if (coalescedFromMs !== null) {
+      state.Skipped = {
+        From: rfc3339(coalescedFromMs * 1e6),
+        Until: state.Now,
+        Message: `after ${ADVANCE_STEP_BUDGET} timer callbacks the rest was coalesced: every timer due between From and Until fired once, at Until, so what repeats (periodic launches, task restarts, watcher batches) ran once for that span`,
+      };
+    }
+    return state;
   }
 
   setClock(mode: ClockMode | undefined, scale: number | undefined): ClockState {
     if (mode !== undefined && mode !== 'scaled' && mode !== 'manual') throw new ControlError('Mode must be "scaled" or "manual"');
-    if (scale !== undefined && !(scale > 0)) throw new ControlError('Scale must be a positive number');
+    if (scale !== undefined && !(scale >= MIN_SCALE && scale <= MAX_SCALE)) {
+      throw new ControlError(`Scale must be between ${MIN_SCALE} and ${MAX_SCALE} (simulated milliseconds per wall-clock millisecond)`);
+    }
     this.clock.setMode(mode ?? this.clock.mode, scale);
     return this.clockState();
   }

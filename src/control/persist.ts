@@ -5,6 +5,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, r
 import { join } from 'node:path';
 import type { Store } from '../../state/store.js';
 import { takeSnapshot, validateSnapshot, type Snapshot } from '../../state/snapshot.js';
+import { Guard } from '../guard.js';
 
 export const STATE_FILE = 'state.json';
 const TMP_PREFIX = `${STATE_FILE}.tmp-`;
@@ -17,6 +18,8 @@ export class Persister {
   constructor(
     private readonly store: Store,
     readonly dir: string,
+    /** A failed save (disk full, directory gone) is logged and counted, and the next write retries. */
+    private readonly guard = new Guard(),
     private readonly debounceMs = 50,
   ) {
     mkdirSync(dir, { recursive: true });
@@ -47,9 +50,10 @@ export class Persister {
 
   private schedule(): void {
     if (this.timer) return;
+    // Wall-clock, not the simulated clock: saves must happen even while a manual clock stands still.
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.save();
+      this.guard.run('persistence save', () => this.save());
     }, this.debounceMs);
     this.timer.unref();
   }
@@ -82,6 +86,6 @@ export class Persister {
     this.unsubscribe = [];
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.save();
+    this.guard.run('persistence save', () => this.save());
   }
 }

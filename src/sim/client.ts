@@ -59,6 +59,8 @@ export interface ClientHooks {
 
 export class ClientSim {
   private readonly runners = new Map<string, AllocRunner>();
+  /** Runner alloc IDs by job key, so a purge finds the runners of the allocs it deleted. */
+  private readonly byJob = new Map<string, Set<string>>();
 
   constructor(
     readonly store: Store,
@@ -71,16 +73,11 @@ export class ClientSim {
     const alloc = this.store.allocs.get(allocId);
     const runner = this.runners.get(allocId);
     if (!alloc) {
-      runner?.abandon();
-      this.runners.delete(allocId);
+      this.gone(allocId);
       return;
     }
     if (!runner) {
-      if (alloc.DesiredStatus === 'run' && alloc.ClientStatus === 'pending' && alloc.TaskStates === null) {
-        const r = new AllocRunner(this, allocId);
-        this.runners.set(allocId, r);
-        r.start();
-      }
+      if (alloc.DesiredStatus === 'run' && alloc.ClientStatus === 'pending' && alloc.TaskStates === null) this.add(alloc).start();
       return;
     }
     if (alloc.DesiredStatus !== 'run') runner.kill();
@@ -92,10 +89,38 @@ export class ClientSim {
     this.close();
     for (const alloc of this.store.allocs.values()) {
       if (alloc.ClientStatus !== 'pending' && alloc.ClientStatus !== 'running') continue;
-      const r = new AllocRunner(this, alloc.ID);
-      this.runners.set(alloc.ID, r);
-      r.adopt();
+      this.clock.guard.run('client runner', () => this.add(alloc).adopt());
     }
+  }
+
+  private add(alloc: Obj): AllocRunner {
+    const key = jobKey(alloc.Namespace, alloc.JobID);
+    const r = new AllocRunner(this, alloc.ID, key);
+    this.runners.set(alloc.ID, r);
+    let ids = this.byJob.get(key);
+    if (!ids) this.byJob.set(key, (ids = new Set()));
+    ids.add(alloc.ID);
+    return r;
+  }
+
+  private remove(allocId: string): AllocRunner | undefined {
+    const r = this.runners.get(allocId);
+    if (!r) return undefined;
+    this.runners.delete(allocId);
+    const ids = this.byJob.get(r.jobKey);
+    ids?.delete(allocId);
+    if (ids?.size === 0) this.byJob.delete(r.jobKey);
+    return r;
+  }
+
+  /** The alloc left the store (purge, GC, reset, restore): its runner and every timer it holds go too. */
+  gone(allocId: string): void {
+    this.remove(allocId)?.abandon();
+  }
+
+  /** After a job's purge: the runners of its allocs that were deleted with it. */
+  forgetJob(namespace: string, jobId: string): void {
+    for (const id of [...(this.byJob.get(jobKey(namespace, jobId)) ?? [])]) if (!this.store.allocs.has(id)) this.gone(id);
   }
 
   /** Control API: drive an alloc into a state as if its client had reported it. */
@@ -104,8 +129,7 @@ export class ClientSim {
     if (!alloc) return;
     let runner = this.runners.get(allocId);
     if (state === 'lost') {
-      runner?.abandon();
-      this.runners.delete(allocId);
+      this.gone(allocId);
       this.store.write((tx) => {
         putAlloc(this.store, tx, { ...alloc, ClientStatus: 'lost', ClientDescription: 'alloc is lost since its node is down' });
         const job = this.store.jobs.get(jobKey(alloc.Namespace, alloc.JobID));
@@ -116,8 +140,7 @@ export class ClientSim {
       return;
     }
     if (!runner) {
-      runner = new AllocRunner(this, allocId);
-      this.runners.set(allocId, runner);
+      runner = this.add(alloc);
       runner.adopt();
     }
     runner.force(state, opts);
@@ -125,7 +148,7 @@ export class ClientSim {
 
   /** Forgets a runner whose alloc is terminal on the client. */
   finished(allocId: string): void {
-    this.runners.delete(allocId);
+    this.remove(allocId);
     this.hooks.capacityFreed();
   }
 
@@ -136,6 +159,12 @@ export class ClientSim {
   close(): void {
     for (const r of this.runners.values()) r.abandon();
     this.runners.clear();
+    this.byJob.clear();
+  }
+
+  /** Live runners (for tests: none may outlive its alloc). */
+  get size(): number {
+    return this.runners.size;
   }
 }
 
@@ -146,11 +175,14 @@ export class AllocRunner {
   private health: boolean | null = null;
   private healthTimer: TimerHandle | null = null;
   private deadlineTimer: TimerHandle | null = null;
+  /** Every pending timer of this runner: they belong to the alloc and die with it. */
+  private readonly timers = new Set<TimerHandle>();
   private jobModifyIndex = 0;
 
   constructor(
     private readonly sim: ClientSim,
     readonly allocId: string,
+    readonly jobKey: string,
   ) {}
 
   private get store(): Store {
@@ -169,10 +201,29 @@ export class AllocRunner {
     return (alloc.Job as Job).TaskGroups.find((g) => g.Name === alloc.TaskGroup)!;
   }
 
+  /**
+   * A timer owned by this runner. It re-checks on firing that the alloc still exists: whatever
+   * removed it (a GC, a node's removal) may not have told the client.
+   */
   private after(ms: number, fn: () => void): TimerHandle {
-    return this.sim.clock.after(ms, () => {
-      if (!this.done) fn();
-    });
+    const handle: TimerHandle = {
+      cancel: () => {
+        inner.cancel();
+        this.timers.delete(handle);
+      },
+    };
+    const inner = this.sim.clock.after(
+      ms,
+      () => {
+        this.timers.delete(handle);
+        if (this.done) return;
+        if (!this.alloc()) this.sim.gone(this.allocId);
+        else fn();
+      },
+      'client runner',
+    );
+    this.timers.add(handle);
+    return handle;
   }
 
   start(): void {
@@ -289,9 +340,9 @@ export class AllocRunner {
 
   /** How long the task runs before exiting on its own; null = until killed. */
   private runTime(t: TaskRun): number | null {
-    const job = this.alloc()?.Job as Job;
+    const job = this.alloc()?.Job as Job | undefined;
     if (t.task.Driver === 'mock_driver') return duration(t.task.Config?.run_for) / 1e6;
-    if (job.Type === 'batch' || job.Type === 'sysbatch') return CLIENT_TIMING.batchRun;
+    if (job?.Type === 'batch' || job?.Type === 'sysbatch') return CLIENT_TIMING.batchRun;
     return null;
   }
 
@@ -301,8 +352,10 @@ export class AllocRunner {
 
   /** A task process ended with `code` (null: it never started). Applies the restart policy. */
   private exited(t: TaskRun, code: number | null): void {
+    const alloc = this.alloc();
+    if (!alloc) return;
     const now = this.now;
-    const job = this.alloc()!.Job as Job;
+    const job = alloc.Job as Job;
     const batch = job.Type === 'batch' || job.Type === 'sysbatch';
     if (code !== null) {
       const signal = Number(t.task.Config?.exit_signal ?? 0);
@@ -317,7 +370,7 @@ export class AllocRunner {
         return;
       }
     }
-    const policy = this.group(this.alloc()!).RestartPolicy as Obj;
+    const policy = this.group(alloc).RestartPolicy as Obj;
     const interval = Number(policy?.Interval ?? 0);
     t.restartTimes = t.restartTimes.filter((x) => x > now - interval);
     if (!policy || policy.Attempts === 0 && policy.Mode === 'fail') {
@@ -450,9 +503,7 @@ export class AllocRunner {
 
   abandon(): void {
     this.done = true;
-    for (const t of this.tasks) t.timer?.cancel();
-    this.healthTimer?.cancel();
-    this.deadlineTimer?.cancel();
+    for (const h of [...this.timers]) h.cancel();
   }
 
   private clientStatus(): [string, string] {
@@ -507,7 +558,8 @@ export class AllocRunner {
       refreshJobStatus(store, tx, alloc.Namespace, alloc.JobID);
     });
     if (terminal) {
-      this.done = true;
+      // Nothing is left to do on the client: its pending timers (a health deadline) go now.
+      this.abandon();
       this.sim.finished(this.allocId);
     }
   }

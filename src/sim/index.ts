@@ -1,7 +1,9 @@
 // The lifecycle simulator: reacts to committed writes like a Nomad leader and its clients would.
 // Pending evals go to the scheduler, placed allocs to their client runners, health changes to the
 // deployment watcher. All reactions run off the shared clock, never inside the write that caused them.
-import type { Store, StoreEvent } from '../../state/store.js';
+// Every reaction and every deferred callback runs inside the clock's guard, and each re-checks that
+// what it refers to (alloc, eval, deployment, job) still exists when it runs.
+import { jobKey, type Store, type StoreEvent } from '../../state/store.js';
 import type { Clock } from '../clock.js';
 import { Scheduler } from './scheduler.js';
 import { ClientSim } from './client.js';
@@ -19,50 +21,60 @@ export class Simulator {
     readonly store: Store,
     readonly clock: Clock,
   ) {
-    const defer = (fn: () => void): void => void clock.after(0, fn);
-    this.scheduler = new Scheduler(store, defer);
+    const defer = (fn: () => void): void => void clock.after(0, fn, 'scheduler');
+    this.scheduler = new Scheduler(store, defer, clock.guard);
     this.client = new ClientSim(store, clock, { capacityFreed: () => this.scheduler.unblockAll() });
     this.watcher = new DeploymentWatcher(store, clock);
     this.periodic = new PeriodicDispatcher(store, clock);
-    this.unsubscribe = [store.subscribe((_index, events) => this.react(events)), store.onReplace(() => this.resync())];
+    // Reactions run synchronously after a commit: a failure must neither reach the HTTP answer of the
+    // write that caused it nor skip the reactions to the write's other events.
+    this.unsubscribe = [
+      store.subscribe((_index, events) => {
+        for (const e of events) clock.guard.run(`simulator reaction to ${e.Topic}`, () => this.react(e));
+      }),
+      store.onReplace(() => clock.guard.run('simulator resync', () => this.resync())),
+    ];
   }
 
-  private react(events: readonly StoreEvent[]): void {
-    for (const e of events) {
-      switch (e.Topic) {
-        case 'Evaluation': {
-          const ev = e.Payload.Evaluation;
-          this.scheduler.noteEval(ev);
-          if (ev.Status !== 'pending') break;
-          const wait = ev.WaitUntil ? Date.parse(ev.WaitUntil) - this.clock.nowMs() : 0;
-          if (wait > 0) this.clock.after(wait, () => this.scheduler.enqueue(ev.ID));
-          else this.scheduler.enqueue(ev.ID);
-          break;
-        }
-        case 'Allocation': {
-          const id = e.Key;
-          this.clock.after(0, () => {
-            this.client.onAlloc(id);
-            this.watcher.onAlloc(id);
-          });
-          break;
-        }
-        case 'Deployment': {
-          const id = e.Key;
-          this.clock.after(0, () => this.watcher.onDeployment(id));
-          break;
-        }
-        case 'Job': {
-          const { Namespace, ID } = e.Payload.Job;
-          this.periodic.onJob(Namespace, ID);
-          break;
-        }
-        case 'Node':
-          this.scheduler.unblockAll();
-          break;
-        default:
-          break;
+  private react(e: StoreEvent): void {
+    switch (e.Topic) {
+      case 'Evaluation': {
+        const ev = e.Payload.Evaluation;
+        this.scheduler.noteEval(ev);
+        if (ev.Status !== 'pending') break;
+        const wait = ev.WaitUntil ? Date.parse(ev.WaitUntil) - this.clock.nowMs() : 0;
+        if (wait > 0) this.clock.after(wait, () => this.scheduler.enqueue(ev.ID), 'delayed evaluation');
+        else this.scheduler.enqueue(ev.ID);
+        break;
       }
+      case 'Allocation': {
+        const id = e.Key;
+        this.clock.after(0, () => {
+          this.clock.guard.run('client runner', () => this.client.onAlloc(id));
+          this.watcher.onAlloc(id);
+        }, 'deployment watcher');
+        break;
+      }
+      case 'Deployment': {
+        const id = e.Key;
+        this.clock.after(0, () => this.watcher.onDeployment(id), 'deployment watcher');
+        break;
+      }
+      case 'Job': {
+        const { Namespace, ID } = e.Payload.Job;
+        this.periodic.onJob(Namespace, ID);
+        // A purge deletes the job's allocs without an event of their own: their runners go with them.
+        if (!this.store.jobs.has(jobKey(Namespace, ID))) {
+          this.client.forgetJob(Namespace, ID);
+          this.watcher.forgetMissing();
+        }
+        break;
+      }
+      case 'Node':
+        this.scheduler.unblockAll();
+        break;
+      default:
+        break;
     }
   }
 
@@ -78,7 +90,7 @@ export class Simulator {
     for (const job of this.store.jobs.values()) this.periodic.onJob(job.Namespace, job.ID);
     for (const ev of this.store.evals.values()) {
       if (ev.Status !== 'pending' || !ev.WaitUntil) continue;
-      this.clock.after(Date.parse(ev.WaitUntil) - this.clock.nowMs(), () => this.scheduler.enqueue(ev.ID));
+      this.clock.after(Date.parse(ev.WaitUntil) - this.clock.nowMs(), () => this.scheduler.enqueue(ev.ID), 'delayed evaluation');
     }
     this.scheduler.adoptAll();
   }

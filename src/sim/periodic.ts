@@ -5,9 +5,8 @@ import type { Job, Obj } from '../../state/types.js';
 import { jobKey, type Store } from '../../state/store.js';
 import { isTrackedPeriodic } from '../../state/job-periodic.js';
 import { launchPeriodicChild } from '../../state/job-periodic.js';
-import { isTerminalEval, evalsOfJob } from '../../state/evals.js';
+import { isTerminalEval } from '../../state/evals.js';
 import { isTerminalAlloc } from '../../state/job-status.js';
-import { allocsOfJob } from '../../state/allocs.js';
 import type { Clock, TimerHandle } from '../clock.js';
 
 const MACROS: Record<string, string> = {
@@ -30,6 +29,20 @@ function toCroner(spec: string): string {
   return s;
 }
 
+/** Parsed specs, reused: every launch asks for the next one, and parsing dominates a long advance. */
+const CRONS = new Map<string, Cron>();
+
+function cronFor(spec: string, timezone: string): Cron {
+  const key = `${timezone}\u0000${spec}`;
+  let cron = CRONS.get(key);
+  if (!cron) {
+    if (CRONS.size >= 1024) CRONS.clear();
+    cron = new Cron(toCroner(spec), { timezone, paused: true });
+    CRONS.set(key, cron);
+  }
+  return cron;
+}
+
 /** The earliest launch strictly after `afterMs` over all of the job's specs, in its time zone. */
 export function nextLaunchMs(periodic: Obj, afterMs: number): number | null {
   const specs: string[] = periodic.Specs?.length ? periodic.Specs : periodic.Spec ? [periodic.Spec] : [];
@@ -42,8 +55,7 @@ export function nextLaunchMs(periodic: Obj, afterMs: number): number | null {
         const secs = Number.parseFloat(every[1]!);
         next = Number.isFinite(secs) && secs > 0 ? afterMs + secs * 1000 : null;
       } else {
-        const cron = new Cron(toCroner(spec), { timezone: periodic.TimeZone || 'UTC', paused: true });
-        next = cron.nextRun(new Date(afterMs))?.getTime() ?? null;
+        next = cronFor(spec, periodic.TimeZone || 'UTC').nextRun(new Date(afterMs))?.getTime() ?? null;
       }
       if (next !== null && (best === null || next < best)) best = next;
     } catch {
@@ -76,7 +88,7 @@ export class PeriodicDispatcher {
     prev?.timer.cancel();
     this.timers.delete(key);
     if (at === null) return;
-    const timer = this.clock.after(at - this.clock.nowMs(), () => this.fire(key, at));
+    const timer = this.clock.after(at - this.clock.nowMs(), () => this.fire(key, at), 'periodic launch');
     this.timers.set(key, { at, timer });
   }
 
@@ -94,8 +106,16 @@ export class PeriodicDispatcher {
     const prefix = `${parent.ID}/periodic-`;
     for (const child of this.store.jobs.values()) {
       if (child.Namespace !== parent.Namespace || child.ParentID !== parent.ID || !child.ID.startsWith(prefix)) continue;
-      if (evalsOfJob(this.store, child.Namespace, child.ID).some((e) => !isTerminalEval(e))) return true;
-      if (allocsOfJob(this.store, child.Namespace, child.ID).some((a) => !isTerminalAlloc(a))) return true;
+      // Straight off the indexes: this runs over every child at every launch.
+      const key = jobKey(child.Namespace, child.ID);
+      for (const id of this.store.evalsByJob.get(key) ?? []) {
+        const e = this.store.evals.get(id);
+        if (e && !isTerminalEval(e)) return true;
+      }
+      for (const id of this.store.allocsByJob.get(key) ?? []) {
+        const a = this.store.allocs.get(id);
+        if (a && !isTerminalAlloc(a)) return true;
+      }
     }
     return false;
   }

@@ -8,6 +8,7 @@ import { putAlloc, setQueued } from '../../state/allocs.js';
 import { putDeployment } from '../../state/deployments.js';
 import { refreshJobStatus, rewriteJobRow } from '../../state/job-status.js';
 import { planIsEmpty, reconcile, type Plan } from './reconcile.js';
+import type { Guard } from '../guard.js';
 
 const KNOWN_TRIGGERS = new Set([
   'job-register', 'job-deregister', 'periodic-job', 'job-scaling', 'alloc-failure', 'alloc-reschedule',
@@ -48,6 +49,7 @@ export class Scheduler {
   constructor(
     private readonly store: Store,
     private readonly defer: (fn: () => void) => void,
+    private readonly guard: Guard,
   ) {}
 
   enqueue(evalId: string): void {
@@ -89,7 +91,8 @@ export class Scheduler {
         // Set iteration also visits evals queued while earlier ones are processed.
         for (const id of this.queue) {
           this.queue.delete(id);
-          this.process(id);
+          // One eval that fails to process must not hold up the ones queued behind it.
+          this.guard.run('scheduler', () => this.process(id));
         }
       } finally {
         this.busy = false;
@@ -100,7 +103,11 @@ export class Scheduler {
   process(evalId: string): void {
     const store = this.store;
     const ev = store.evals.get(evalId);
-    if (!ev || (ev.Status !== 'pending' && ev.Status !== 'blocked')) return;
+    if (!ev || (ev.Status !== 'pending' && ev.Status !== 'blocked')) {
+      // Gone (a GC, a restore) or settled without a write we saw: nothing to unblock later either.
+      this.blocked.delete(evalId);
+      return;
+    }
     const key = jobKey(ev.Namespace, ev.JobID);
     const job = store.jobs.get(key);
     const snapshotIndex = store.index;

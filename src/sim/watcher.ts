@@ -63,7 +63,9 @@ export class DeploymentWatcher {
     let at = Infinity;
     for (const s of Object.values(dep.TaskGroups as Obj) as Obj[]) {
       if (!s.RequireProgressBy || s.HealthyAllocs >= Math.max(s.DesiredTotal, s.DesiredCanaries)) continue;
-      at = Math.min(at, Date.parse(s.RequireProgressBy));
+      // An unparsable time never arms a timer (NaN would re-arm it at once, forever).
+      const by = Date.parse(s.RequireProgressBy);
+      if (by < at) at = by;
     }
     if (prev && prev.at === at) return;
     prev?.timer.cancel();
@@ -78,7 +80,7 @@ export class DeploymentWatcher {
       );
       if (late) this.fail(depId, DeploymentText.failedProgress);
       else this.onDeployment(depId);
-    });
+    }, 'deployment progress deadline');
     this.deadlines.set(depId, { at, timer });
   }
 
@@ -101,7 +103,7 @@ export class DeploymentWatcher {
         timer: this.clock.after(WATCHER_BATCH_MS, () => {
           this.batched.delete(depId);
           this.flush(depId, entry.reschedule);
-        }),
+        }, 'deployment watcher batch'),
       };
       this.batched.set(depId, (b = entry));
     }
@@ -138,6 +140,21 @@ export class DeploymentWatcher {
       (s) => ((s.PlacedCanaries as string[] | null) ?? []).filter((id) => this.store.allocs.get(id)?.DeploymentStatus?.Healthy === true).length >= s.DesiredCanaries,
     );
     if (ready) promoteDeployment(this.store, dep.ID, true, null);
+  }
+
+  /** Forgets allocs and deployments that left the store without an event of their own (a job purge). */
+  forgetMissing(): void {
+    for (const id of this.lastHealth.keys()) if (!this.store.allocs.has(id)) this.lastHealth.delete(id);
+    for (const [id, d] of this.deadlines) {
+      if (this.store.deployments.has(id)) continue;
+      d.timer.cancel();
+      this.deadlines.delete(id);
+    }
+    for (const [id, b] of this.batched) {
+      if (this.store.deployments.has(id)) continue;
+      b.timer.cancel();
+      this.batched.delete(id);
+    }
   }
 
   close(): void {
