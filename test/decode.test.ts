@@ -303,7 +303,7 @@ t.test('a Buffer and a string body decode alike', async (t) => {
   t.same(valueOf('JobRegisterRequest', Buffer.from(body)), valueOf('JobRegisterRequest', body));
 });
 
-t.test('a 5 KB job decodes quickly', async (t) => {
+t.test('a 5 KB job using canonical names decodes to itself', async (t) => {
   const task = (i: number) => ({
     Name: `task${i}`,
     Driver: 'docker',
@@ -326,11 +326,5 @@ t.test('a 5 KB job decodes quickly', async (t) => {
   t.ok(body.length > 4000 && body.length < 7000, `body is ${body.length} bytes`);
   const decoded = valueOf('JobRegisterRequest', body);
   t.same(decoded, job, 'a body using canonical names decodes to itself');
-  for (let i = 0; i < 500; i++) decodeRequest('JobRegisterRequest', body);
-  const n = 2000;
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) decodeRequest('JobRegisterRequest', body);
-  const micros = Number(process.hrtime.bigint() - t0) / n / 1000;
-  // Typically ~60 µs; the bound is loose so a busy machine does not fail the suite.
-  t.ok(micros < 400, `${micros.toFixed(1)} µs per decode`);
+  // Decode speed is a benchmark figure (register throughput in `npm run bench`), never a timed assertion.
 });
