@@ -233,7 +233,7 @@ const Deployment = Type.Object({
   ...Indexed,
 });
 
-const ScalingEvent = Type.Object({ Namespace: Str, JobID: Str, Record: Any });
+const ScalingEvent = Type.Object({ Namespace: Str, JobID: Str, Record: Type.Object({ ScalingEvents: Type.Record(Type.String(), Objs), ModifyIndex: Idx }) });
 const PeriodicLaunch = Type.Object({ ID: Str, Namespace: Str, Launch: Str, ...Indexed });
 
 /** The document, with the schemas of the registered parts (ACL…) under `Parts`. */

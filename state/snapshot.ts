@@ -113,6 +113,10 @@ function checkRecords(s: Snapshot): Snapshot {
     }
   }
 
+  for (const [i, e] of s.ScalingEvents.entries()) {
+    if (e.Record.ModifyIndex > s.Index) fail(`ScalingEvents[${i}].Record.ModifyIndex`, `${e.Record.ModifyIndex} is above the snapshot's Index ${s.Index}`);
+  }
+
   const unique = (table: (typeof ARRAYS)[number], keyOf: (r: Obj) => string, what: string): Set<string> => {
     const seen = new Map<string, number>();
     for (const [i, r] of (s[table] as Obj[]).entries()) {

@@ -85,6 +85,7 @@ t.test('each document that breaks an invariant is refused with 400 naming the pa
     ['a deployment of an unknown job', (d) => (d.Deployments[0].JobID = 'ghost'), /^Deployments\[0\]\.JobID: no job "ghost"/],
     ['a job in an unknown namespace', (d) => (d.Jobs[webAt].Namespace = 'nowhere'), new RegExp(`^Jobs\\[${webAt}\\]\\.Namespace: no namespace "nowhere"$`)],
     ['a job whose Version is not its newest version', (d) => (d.Jobs[webAt].Version = 7), new RegExp(`^Jobs\\[${webAt}\\]\\.Version: 7 is not the newest`)],
+    ['a scaling event record without events', (d) => d.ScalingEvents.push({ Namespace: 'default', JobID: 'web', Record: { ModifyIndex: 1 } }), /^ScalingEvents\[0\]\.Record\.ScalingEvents: missing/],
     ['no default namespace', (d) => (d.Namespaces = []), /^Namespaces: the "default" namespace is missing$/],
     ['a bad ACL part', (d) => (d.Parts = { acl: { ...d.Parts.acl, Tokens: [{ View: null, ExpiresNs: null }] } }), /^Parts\.acl\.Tokens\[0\]\.View: expected object$/],
   ];
@@ -202,11 +203,13 @@ t.test('snapshots taken by the server always validate: busy scenario and a simul
   await put('/v1/jobs', { Job: serviceJob('web', 3, { Update: { MaxParallel: 1, Canary: 1 } }) });
   await put('/v1/jobs', { Job: batchJob('report') });
   await c.advance(60_000);
-  await put('/v1/jobs', { Job: serviceJob('web', 3, { Update: { MaxParallel: 1, Canary: 1 }, Meta: { v: '2' } }) });
+  const sc = await c.req('POST', '/v1/job/web/scale', { Count: 4, Target: { Group: 'web' }, Message: 'more' }, auth);
+  t.equal(sc.status, 200, `scale: ${sc.body}`);
+  await c.advance(60_000);
+  await put('/v1/jobs', { Job: serviceJob('web', 4, { Update: { MaxParallel: 1, Canary: 1 }, Meta: { v: '2' } }) });
   await c.advance(30_000);
   const allocs = (await c.req('GET', '/v1/job/web/allocations', undefined, auth)).json as Obj[];
   await c.req('POST', `/_mock/allocation/${allocs[0]!.ID}/state`, { State: 'failed', ExitCode: 2 }, auth);
-  await c.req('POST', '/v1/job/web/scale', { Count: 4, Target: { Group: 'web' } }, auth);
   await put('/v1/jobs', { Job: serviceJob('gone') });
   await c.advance(30_000);
   await c.req('DELETE', '/v1/job/gone?purge=true', undefined, auth);
@@ -215,6 +218,7 @@ t.test('snapshots taken by the server always validate: busy scenario and a simul
   const s2 = c.mock.control.snapshot();
   t.ok(s2.Deployments.length > 0 && s2.Allocations.length > 3, 'the cluster has deployments and allocs');
   t.ok(((s2.Parts.acl as Obj).Tokens as Obj[]).length === 2, 'and ACL tokens');
+  t.equal(s2.ScalingEvents.length, 1, 'and scaling events');
   const checked = validateSnapshot(JSON.parse(JSON.stringify(s2)));
   t.same(checked, JSON.parse(JSON.stringify(s2)), 'a running cluster validates, with nothing derived');
   t.equal((await c.put('/_mock/restore', s2)).status, 200, 'and restores');
