@@ -20,7 +20,13 @@ export interface MockNomad {
 export async function createMockNomad(options: MockNomadOptions = {}): Promise<MockNomad> {
   const config = options;
   const server = createServer({ logLevel: 'silent', port: 0, ...config });
-  await server.init();
+  try {
+    await server.init();
+  } catch (err) {
+    // A data dir that cannot be loaded: nothing may keep running behind the rejection.
+    await server.app.close();
+    throw err;
+  }
   const port = config.port ?? 0;
   await server.app.listen({ port, host: config.bind ?? DEFAULTS.bind });
   const addr = server.app.server.address();

@@ -136,7 +136,8 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     const saved = config.dataDir ? new Persister(st, config.dataDir, guard) : null;
     const snap = saved?.load() ?? null;
     if (snap) {
-      control.restore(snap);
+      // Nobody has been answered yet: the saved indexes are taken as they are.
+      control.restore(snap, { exact: true });
     } else {
       if (config.jobsDir) await seedFromDir(st, config.jobsDir, hclParser());
       if (config.scenario) await runScenario(st, clock, config.scenario);

@@ -3,6 +3,8 @@
 // `capabilities`, plus agent / node / operator / quota / plugin), and the compiled capability checks
 // of Nomad's `acl` package (acl/policy.go, acl/acl.go, nomad/acl_endpoint.go, nomad/structs/acl.go).
 import { registerSnapshotPart } from './snapshot.js';
+import { Type } from '@sinclair/typebox';
+import { SchemaTypes as S } from './snapshot-schema.js';
 import { createHash } from 'node:crypto';
 import type { Store } from './store.js';
 import type { Obj } from './types.js';
@@ -913,6 +915,22 @@ export function resolveSecret(store: Store, secret: string): Resolution {
 
 // ACL tables ride along in snapshots, resets and the data dir like the core tables.
 registerSnapshotPart('acl', {
+  schema: Type.Object({
+    Tokens: Type.Array(
+      Type.Object({
+        View: Type.Object({
+          AccessorID: S.Str, SecretID: S.Str, Name: S.Str, Type: Type.Union([Type.Literal('client'), Type.Literal('management')]),
+          Policies: S.Nullable(S.Strs), Global: S.Bool, CreateTime: S.Str, ExpirationTime: S.Opt(S.Str), ExpirationTTL: S.Opt(S.Str),
+          CreateIndex: S.Idx, ModifyIndex: S.Idx,
+        }),
+        ExpiresNs: S.Nullable(S.Num),
+      }),
+    ),
+    Policies: Type.Array(Type.Object({ Name: S.Str, Description: S.Opt(S.Str), Rules: S.Str, CreateIndex: S.Idx, ModifyIndex: S.Idx })),
+    BootstrapIndex: S.Idx,
+    TokenIndex: S.Idx,
+    PolicyIndex: S.Idx,
+  }),
   save(store: Store): unknown {
     const t = aclTables(store);
     return {

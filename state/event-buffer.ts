@@ -37,7 +37,15 @@ export class EventBuffer {
     opts: EventBufferOptions = {},
   ) {
     this.size = Math.max(1, Math.floor(opts.size ?? DEFAULT_EVENT_BUFFER_SIZE));
-    this.unsubscribeStore = store.subscribe((index, events) => this.append({ Index: index, Events: events }));
+    const off = [
+      store.subscribe((index, events) => this.append({ Index: index, Events: events })),
+      // A restore or reset starts a new world: its events must not be replayed to new subscribers,
+      // as Nomad's abandoned state store takes its event broker with it.
+      store.onReplace(() => {
+        this.batches = [];
+      }),
+    ];
+    this.unsubscribeStore = () => off.forEach((f) => f());
   }
 
   /** The array holds up to twice the buffer and drops the older half at once: O(1) per write. */

@@ -80,6 +80,8 @@ const DEFAULT_EVENT_TYPE: Record<StoreEvent['Topic'], string> = {
 
 export class Store {
   index = 0;
+  /** Counts wholesale replacements (restore, reset): a blocked reader of the old world answers at one. */
+  replacements = 0;
   private readonly tableIndexes = new Map<Table, number>();
   readonly watch = new Watch();
   readonly nowNs: () => number;

@@ -28,6 +28,7 @@ export async function blockingQuery<R extends Indexed>(
   if (opts.minIndex === 0 || result.index > opts.minIndex) return result;
 
   const deadline = Date.now() + blockTimeMs(opts.waitMs);
+  const world = store.replacements;
   const abort = new AbortController();
   const onClose = (): void => abort.abort();
   reply.raw.once('close', onClose);
@@ -38,7 +39,8 @@ export async function blockingQuery<R extends Indexed>(
       const changed = await store.watch.wait(tables, remaining, abort.signal);
       if (abort.signal.aborted) break;
       result = run();
-      if (!changed) break;
+      // After a restore or reset the index the caller holds belongs to the old state: answer now.
+      if (!changed || store.replacements !== world) break;
     }
   } finally {
     reply.raw.off('close', onClose);

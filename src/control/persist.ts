@@ -1,7 +1,7 @@
 // Optional persistence under --data-dir: the whole state is saved after writes (debounced) by
 // writing a temporary file, syncing it, and renaming it over state.json, so a crash at any moment
 // leaves either the previous complete file or the new complete file, never half of one.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../../state/store.js';
 import { takeSnapshot, validateSnapshot, type Snapshot } from '../../state/snapshot.js';
@@ -9,6 +9,19 @@ import { Guard } from '../guard.js';
 
 export const STATE_FILE = 'state.json';
 const TMP_PREFIX = `${STATE_FILE}.tmp-`;
+
+/** The data dir or its state file cannot be used; the message names the path and the cause. */
+export class PersistError extends Error {}
+
+/** `EACCES: permission denied, open '/x/state.json'` → `permission denied (EACCES)`. */
+function cause(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e?.code === 'string' && typeof e.message === 'string') {
+    const text = e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2).replace(/, \w+ '.*'$/, '') : e.message;
+    return `${text} (${e.code})`;
+  }
+  return e instanceof Error ? e.message : String(err);
+}
 
 export class Persister {
   private timer: NodeJS.Timeout | null = null;
@@ -22,19 +35,45 @@ export class Persister {
     private readonly guard = new Guard(),
     private readonly debounceMs = 50,
   ) {
-    mkdirSync(dir, { recursive: true });
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      throw new PersistError(`cannot use data dir ${dir}: ${cause(err)}`);
+    }
   }
 
-  /** The last complete save, if any; leftovers of an interrupted save are removed. */
+  /**
+   * The last complete save, if any; leftovers of an interrupted save are removed. Only a missing
+   * state.json means "no state yet": anything else that stops it being read (a directory, a FIFO,
+   * no permission, bad JSON, a document that fails the snapshot schema) stops start-up, naming the
+   * file, rather than starting empty and overwriting it on the first save.
+   */
   load(): Snapshot | null {
-    for (const f of readdirSync(this.dir)) if (f.startsWith(TMP_PREFIX)) rmSync(join(this.dir, f), { force: true });
+    const file = join(this.dir, STATE_FILE);
     let text: string;
     try {
-      text = readFileSync(join(this.dir, STATE_FILE), 'utf8');
-    } catch {
-      return null;
+      for (const f of readdirSync(this.dir)) if (f.startsWith(TMP_PREFIX)) rmSync(join(this.dir, f), { force: true });
+      const st = statSync(file, { throwIfNoEntry: false });
+      if (!st) return null;
+      // Reading a FIFO or a device would block start-up, or never end.
+      if (!st.isFile()) throw new PersistError(`cannot read state file ${file}: not a regular file (${st.isDirectory() ? 'a directory' : 'a special file'})`);
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      if (err instanceof PersistError) throw err;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new PersistError(`cannot read state file ${file}: ${cause(err)}`);
     }
-    return validateSnapshot(JSON.parse(text));
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (err) {
+      throw new PersistError(`state file ${file} is not valid JSON: ${(err as Error).message}`);
+    }
+    try {
+      return validateSnapshot(doc);
+    } catch (err) {
+      throw new PersistError(`state file ${file} is not a valid snapshot: ${(err as Error).message}`);
+    }
   }
 
   start(): void {
