@@ -2,7 +2,7 @@
 // manual clock: the leader's periodic GC with Nomad's default thresholds, `PUT /v1/system/gc`,
 // `PUT /v1/system/reconcile/summaries`, and thresholds set by flag, env and config file.
 import t from 'tap';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { client, clientFor, simClient, minimalJob, index, type Client } from './helpers.js';
@@ -315,4 +315,40 @@ t.test('GC thresholds and intervals come from flags, env and the config file', a
   t.equal((await c.get('/v1/job/once')).status, 200);
   await c.advance(3 * MIN);
   t.equal((await c.get('/v1/job/once')).status, 404, 'collected soon after the 10m threshold');
+});
+
+t.test('a GC that streams no events is still persisted under --data-dir', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gc-persist-'));
+  const mock = createServer({ logLevel: 'silent', dataDir: dir }, undefined, { simulate: false });
+  await mock.init();
+  await mock.app.ready();
+  const c = clientFor(mock);
+  const load = (): Obj => {
+    try {
+      return JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as Obj;
+    } catch {
+      return { Index: -1, Evaluations: [] };
+    }
+  };
+  // The debounced save follows each write by itself (not only the flush at close); 5 s at most.
+  const savedUpTo = async (index: number): Promise<Obj> => {
+    for (let i = 0; i < 100 && load().Index !== index; i++) await new Promise((r) => setTimeout(r, 50));
+    return load();
+  };
+  await c.register(serviceJob('svc'));
+  const store = mock.store;
+  const ev = [...store.evals.values()].find((e) => e.JobID === 'svc')!;
+  store.write((tx) => {
+    putEval(store, tx, ev, { Status: 'complete', ModifyTime: store.nowNs() });
+    refreshJobStatus(store, tx, 'default', 'svc');
+  });
+  t.equal((await savedUpTo(store.index)).Index, store.index, 'the state before the GC is saved');
+  const before = store.index;
+  t.equal((await c.put('/v1/system/gc')).status, 200);
+  t.ok(store.index > before, 'the eval reap was a write of its own');
+  t.notOk(store.evals.has(ev.ID));
+  const saved = await savedUpTo(store.index);
+  t.equal(saved.Index, store.index, 'the save holds the reap');
+  t.notOk((saved.Evaluations as Obj[]).some((e) => e.ID === ev.ID), 'the reaped eval is not saved');
+  await c.close();
 });
