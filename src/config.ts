@@ -258,6 +258,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'he
 }
 
 export function helpText(): string {
-  const rows = FLAGS.map((f) => `  ${`${f.flag} <value>`.padEnd(22)} ${f.help} (env ${f.env}, default ${String(DEFAULTS[f.key])})`);
-  return ['Usage: nomad-mock [flags]', '', 'A stateful emulator of the Nomad Jobs HTTP API.', '', 'Flags:', ...rows, '  --help                 show this help', ''].join('\n');
+  const width = Math.max(...FLAGS.map((f) => f.flag.length)) + ' <value>'.length;
+  const rows = FLAGS.map((f) => `  ${`${f.flag} <value>`.padEnd(width)} ${f.help} (env ${f.env}, default ${String(DEFAULTS[f.key])})`);
+  return ['Usage: nomad-mock [flags]', '', 'A stateful emulator of the Nomad Jobs HTTP API.', '', 'Flags:', ...rows, `  ${'--help'.padEnd(width)} show this help`, ''].join('\n');
 }
