@@ -316,7 +316,7 @@ export function reapDeployments(store: Store, ids: string[]): GcResult {
  * node-update evals of createNodeEvals: one per job with allocs on it, one per system job that
  * could run there.
  */
-export function reapNodes(store: Store, ids: string[], index: AllocIndex): GcResult {
+function reapNodes(store: Store, ids: string[], index: AllocIndex): GcResult {
   const out = emptyResult();
   if (ids.length === 0) return out;
   const removed: Obj[] = [];
