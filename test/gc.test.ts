@@ -132,6 +132,25 @@ t.test('old terminal evals and deployments go after 1h; live ones stay', async (
   t.equal((await c.get('/v1/job/web')).json.Status, 'running');
 });
 
+t.test('a year-long clock advance over a quiet state runs a handful of GC passes, not one per interval', async (t) => {
+  const c = await simWith();
+  t.teardown(c.close);
+  await registerAndRun(c, serviceJob('web'));
+  await registerAndRun(c, batchJob('once'));
+  const gc = c.mock.sim!.gc;
+  const before = gc.passes;
+  await c.advance(365 * 24 * HOUR);
+  const passes = gc.passes - before;
+  t.ok(passes < 100, `${passes} passes (a fixed 5-minute ticker would run ${4 * 365 * 24 * 12})`);
+  t.equal((await c.get('/v1/job/once')).status, 404, 'the dead batch job was still collected on the way');
+  t.equal((await c.get('/v1/job/web')).json.Status, 'running');
+  // A write wakes the tickers at their next 5-minute tick again.
+  const stop = await c.del('/v1/job/web');
+  t.equal(stop.status, 200);
+  await c.advance(4 * HOUR + 10 * MIN);
+  t.equal((await c.get('/v1/job/web')).status, 404, 'a job stopped after the quiet year is collected on time');
+});
+
 t.test('PUT /v1/system/gc collects every eligible object at once and answers 200 with no body', async (t) => {
   const c = await simWith();
   t.teardown(c.close);
