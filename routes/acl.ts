@@ -227,6 +227,11 @@ function ruleFor(req: FastifyRequest, ctx: RouteContext): Rule | null {
   }
   if (path === '/v1/agent/self') return m === 'GET' ? { check: { kind: 'agent-read' }, agentResolves: true } : null;
   if (path === '/v1/event/stream') return eventRule(url);
+  // System.GarbageCollect and System.ReconcileJobSummaries: management only, after the agent's
+  // method check and query parsing.
+  if (path === '/v1/system/gc' || path === '/v1/system/reconcile/summaries') {
+    return m === 'PUT' ? { check: { kind: 'management' }, pre: read } : null;
+  }
   return null;
 }
 

@@ -11,6 +11,7 @@ import { deploymentRoutes } from './deployments.js';
 import { nodeRoutes } from './nodes.js';
 import { aclRoutes } from './acl.js';
 import { controlRoutes } from './control.js';
+import { systemRoutes } from './system.js';
 
 export function registerRoutes(app: App, ctx: RouteContext): void {
   jobsRoutes(app, ctx);
@@ -24,5 +25,6 @@ export function registerRoutes(app: App, ctx: RouteContext): void {
   deploymentRoutes(app, ctx);
   nodeRoutes(app, ctx);
   controlRoutes(app, ctx);
+  systemRoutes(app, ctx);
   aclRoutes(app, ctx);
 }

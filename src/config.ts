@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { NodeSpec } from '../state/nodes.js';
 import { MAX_SCALE, MAX_SIM_MS, MIN_SCALE } from './clock.js';
+import { parseGoDuration } from '../state/hcl/duration.js';
 
 export interface Config {
   port: number;
@@ -33,6 +34,16 @@ export interface Config {
   acl: boolean;
   /** Run the lifecycle simulator; false keeps a bare store (no nodes, evals stay pending). */
   simulate: boolean;
+  /** Server GC (Nomad's `server` block): Go durations on the simulated clock. */
+  jobGcThreshold: string;
+  jobGcInterval: string;
+  evalGcThreshold: string;
+  batchEvalGcThreshold: string;
+  evalGcInterval: string;
+  deploymentGcThreshold: string;
+  deploymentGcInterval: string;
+  nodeGcThreshold: string;
+  nodeGcInterval: string;
   /** Filled from configFile; not a flag. */
   nodeSpecs?: NodeSpec[];
 }
@@ -57,7 +68,47 @@ export const DEFAULTS: Config = {
   dataDir: '',
   jobsDir: '',
   scenario: '',
+  // nomad/config.go DefaultConfig
+  jobGcThreshold: '4h',
+  jobGcInterval: '5m',
+  evalGcThreshold: '1h',
+  batchEvalGcThreshold: '24h',
+  evalGcInterval: '5m',
+  deploymentGcThreshold: '1h',
+  deploymentGcInterval: '5m',
+  nodeGcThreshold: '24h',
+  nodeGcInterval: '5m',
 };
+
+/** The GC settings with the names of Nomad's server config, as the config file's `server` block takes them. */
+export const GC_KEYS: { key: keyof Config; name: string; interval: boolean }[] = [
+  { key: 'jobGcThreshold', name: 'job_gc_threshold', interval: false },
+  { key: 'jobGcInterval', name: 'job_gc_interval', interval: true },
+  { key: 'evalGcThreshold', name: 'eval_gc_threshold', interval: false },
+  { key: 'batchEvalGcThreshold', name: 'batch_eval_gc_threshold', interval: false },
+  { key: 'evalGcInterval', name: 'eval_gc_interval', interval: true },
+  { key: 'deploymentGcThreshold', name: 'deployment_gc_threshold', interval: false },
+  { key: 'deploymentGcInterval', name: 'deployment_gc_interval', interval: true },
+  { key: 'nodeGcThreshold', name: 'node_gc_threshold', interval: false },
+  { key: 'nodeGcInterval', name: 'node_gc_interval', interval: true },
+];
+
+/** A GC interval shorter than this would make a long clock advance run the collectors without end. */
+export const MIN_GC_INTERVAL_NS = 1e9;
+
+/** Nanoseconds of a GC setting, or an error text naming what is wrong with it. */
+export function gcDurationNs(value: string, interval: boolean): number | string {
+  let ns: number;
+  try {
+    ns = parseGoDuration(value);
+  } catch (err) {
+    return `${(err as Error).message} (a Go duration such as 4h, 30m or 1h30m)`;
+  }
+  if (ns > 9223372036854775807) return `time: invalid duration ${JSON.stringify(value)}`;
+  if (ns < 0) return `negative duration ${JSON.stringify(value)}`;
+  if (interval && ns < MIN_GC_INTERVAL_NS) return `interval ${JSON.stringify(value)} is shorter than 1s`;
+  return ns;
+}
 
 const NUMERIC: (keyof Config)[] = ['timeScale', 'nodes', 'nodeCpu', 'nodeMemory'];
 const BOOLEAN: (keyof Config)[] = ['acl', 'simulate'];
@@ -83,7 +134,16 @@ export const FLAGS: { flag: string; env: string; key: keyof Config; help: string
   { flag: '--scenario', env: 'NOMAD_MOCK_SCENARIO', key: 'scenario', help: 'run a named scenario from fixtures/scenarios at start-up (empty, busy)' },
   { flag: '--simulate', env: 'NOMAD_MOCK_SIMULATE', key: 'simulate', help: 'run the lifecycle simulator (false: a bare store with no nodes, where evaluations stay pending)' },
   { flag: '--acl', env: 'NOMAD_MOCK_ACL', key: 'acl', help: 'ACL mode (true/false/1/0; a bare --acl means true): POST /v1/acl/bootstrap, tokens via X-Nomad-Token or Authorization: Bearer, 403 Permission denied' },
-  { flag: '--config', env: 'NOMAD_MOCK_CONFIG', key: 'configFile', help: 'JSON file with {"nodes": [{name, datacenter, nodePool, nodeClass, cpu, memoryMB, diskMB, attributes, meta}]}' },
+  { flag: '--job-gc-threshold', env: 'NOMAD_MOCK_JOB_GC_THRESHOLD', key: 'jobGcThreshold', help: 'simulated age a stopped or dead job must reach before the GC deletes it' },
+  { flag: '--job-gc-interval', env: 'NOMAD_MOCK_JOB_GC_INTERVAL', key: 'jobGcInterval', help: 'simulated time between job GC passes (at least 1s)' },
+  { flag: '--eval-gc-threshold', env: 'NOMAD_MOCK_EVAL_GC_THRESHOLD', key: 'evalGcThreshold', help: 'simulated age a terminal evaluation (and its allocations) must reach before the GC deletes it' },
+  { flag: '--batch-eval-gc-threshold', env: 'NOMAD_MOCK_BATCH_EVAL_GC_THRESHOLD', key: 'batchEvalGcThreshold', help: 'the same for evaluations of batch jobs' },
+  { flag: '--eval-gc-interval', env: 'NOMAD_MOCK_EVAL_GC_INTERVAL', key: 'evalGcInterval', help: 'simulated time between evaluation GC passes (at least 1s)' },
+  { flag: '--deployment-gc-threshold', env: 'NOMAD_MOCK_DEPLOYMENT_GC_THRESHOLD', key: 'deploymentGcThreshold', help: 'simulated age a terminal deployment must reach before the GC deletes it' },
+  { flag: '--deployment-gc-interval', env: 'NOMAD_MOCK_DEPLOYMENT_GC_INTERVAL', key: 'deploymentGcInterval', help: 'simulated time between deployment GC passes (at least 1s)' },
+  { flag: '--node-gc-threshold', env: 'NOMAD_MOCK_NODE_GC_THRESHOLD', key: 'nodeGcThreshold', help: 'simulated time a node must have been down before the GC deletes it' },
+  { flag: '--node-gc-interval', env: 'NOMAD_MOCK_NODE_GC_INTERVAL', key: 'nodeGcInterval', help: 'simulated time between node GC passes (at least 1s)' },
+  { flag: '--config', env: 'NOMAD_MOCK_CONFIG', key: 'configFile', help: 'JSON file with {"nodes": [{name, datacenter, nodePool, nodeClass, cpu, memoryMB, diskMB, attributes, meta}], "server": {"job_gc_threshold": "4h", …}} (env and flags win over the file)' },
 ];
 
 export class ConfigError extends Error {}
@@ -113,6 +173,10 @@ function assign(cfg: Config, key: keyof Config, value: string, source: string): 
     if (Number.isNaN(ms)) throw new ConfigError(`${source}: invalid time ${JSON.stringify(value)}`);
     if (ms < 0 || ms > MAX_SIM_MS) throw new ConfigError(`${source}: the clock must start between 1970-01-01T00:00:00Z and ${new Date(MAX_SIM_MS).toISOString().replace('.000Z', 'Z')}`);
     cfg.clockStart = value;
+  } else if (GC_KEYS.some((g) => g.key === key)) {
+    const ns = gcDurationNs(value, GC_KEYS.find((g) => g.key === key)!.interval);
+    if (typeof ns === 'string') throw new ConfigError(`${source}: ${ns}`);
+    (cfg[key] as string) = value;
   } else if (key === 'logLevel') {
     if (!LOG_LEVELS.includes(value)) throw new ConfigError(`${source}: invalid log level ${JSON.stringify(value)}`);
     cfg.logLevel = value;
@@ -136,13 +200,26 @@ export function nodeSpecs(cfg: Config): NodeSpec[] {
   }));
 }
 
-function loadConfigFile(cfg: Config): void {
+function loadConfigFile(cfg: Config, setByEnvOrFlag: Set<keyof Config>): void {
   if (!cfg.configFile) return;
-  let parsed: { nodes?: Partial<NodeSpec>[] };
+  let parsed: { nodes?: Partial<NodeSpec>[]; server?: Record<string, unknown> };
   try {
     parsed = JSON.parse(readFileSync(cfg.configFile, 'utf8')) as typeof parsed;
   } catch (err) {
     throw new ConfigError(`${cfg.configFile}: ${(err as Error).message}`);
+  }
+  if (parsed.server !== undefined) {
+    if (parsed.server === null || typeof parsed.server !== 'object' || Array.isArray(parsed.server)) {
+      throw new ConfigError(`${cfg.configFile}: "server" must be an object`);
+    }
+    for (const [name, value] of Object.entries(parsed.server)) {
+      const g = GC_KEYS.find((x) => x.name === name);
+      if (!g) throw new ConfigError(`${cfg.configFile}: unknown server setting ${JSON.stringify(name)} (known: ${GC_KEYS.map((x) => x.name).join(', ')})`);
+      if (typeof value !== 'string') throw new ConfigError(`${cfg.configFile}: server.${name} must be a duration string`);
+      // Env vars and flags override the file.
+      if (setByEnvOrFlag.has(g.key)) continue;
+      assign(cfg, g.key, value, `${cfg.configFile}: server.${name}`);
+    }
   }
   if (parsed.nodes !== undefined) {
     if (!Array.isArray(parsed.nodes) || parsed.nodes.length === 0) throw new ConfigError(`${cfg.configFile}: "nodes" must be a non-empty array`);
@@ -162,9 +239,13 @@ function loadConfigFile(cfg: Config): void {
 
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'help' {
   const cfg: Config = { ...DEFAULTS };
+  const set = new Set<keyof Config>();
   for (const f of FLAGS) {
     const v = env[f.env];
-    if (v !== undefined && v !== '') assign(cfg, f.key, v, f.env);
+    if (v !== undefined && v !== '') {
+      assign(cfg, f.key, v, f.env);
+      set.add(f.key);
+    }
   }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -176,12 +257,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'he
     const value = inline ?? (bare ? 'true' : argv[++i]);
     if (value === undefined) throw new ConfigError(`${name} needs a value`);
     assign(cfg, f.key, value, name);
+    set.add(f.key);
   }
-  loadConfigFile(cfg);
+  loadConfigFile(cfg, set);
   return cfg;
 }
 
 export function helpText(): string {
-  const rows = FLAGS.map((f) => `  ${`${f.flag} <value>`.padEnd(22)} ${f.help} (env ${f.env}, default ${String(DEFAULTS[f.key])})`);
-  return ['Usage: nomad-mock [flags]', '', 'A stateful emulator of the Nomad Jobs HTTP API.', '', 'Flags:', ...rows, '  --help                 show this help', ''].join('\n');
+  const width = Math.max(...FLAGS.map((f) => f.flag.length)) + ' <value>'.length;
+  const rows = FLAGS.map((f) => `  ${`${f.flag} <value>`.padEnd(width)} ${f.help} (env ${f.env}, default ${String(DEFAULTS[f.key])})`);
+  return ['Usage: nomad-mock [flags]', '', 'A stateful emulator of the Nomad Jobs HTTP API.', '', 'Flags:', ...rows, `  ${'--help'.padEnd(width)} show this help`, ''].join('\n');
 }

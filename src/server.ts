@@ -14,6 +14,7 @@ import { eventBuffer } from '../state/event-buffer.js';
 import { Clock } from './clock.js';
 import { Guard } from './guard.js';
 import { Simulator } from './sim/index.js';
+import { gcSettings } from './sim/gc.js';
 import { randomness } from './random.js';
 import { MockControl } from './control/mock-control.js';
 import { applyFaults, journalRequest, stampRequest } from './control/hooks.js';
@@ -122,7 +123,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   eventBuffer(st);
   if (simulate) {
     registerNodes(st, nodeSpecs(config));
-    sim = new Simulator(st, clock);
+    sim = new Simulator(st, clock, gcSettings(config));
   }
   const control = new MockControl(st, clock, sim, rnd.random);
   let persister: Persister | null = null;

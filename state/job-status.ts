@@ -41,7 +41,8 @@ export function moveChildCounter(store: Store, tx: Txn, child: Job, from: string
   const key = jobKey(child.Namespace, child.ParentID);
   const summary = store.summaries.get(key);
   if (!summary) return;
-  const children = { ...summary.Children };
+  // A summary rebuilt by reconcile has no Children yet (setJobSummary starts it from zero).
+  const children = { Pending: 0, Running: 0, Dead: 0, ...summary.Children };
   const bin = (s: string): 'Pending' | 'Running' | 'Dead' | null =>
     s === 'pending' ? 'Pending' : s === 'running' ? 'Running' : s === 'dead' ? 'Dead' : null;
   const fromBin = bin(from);

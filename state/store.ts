@@ -109,6 +109,7 @@ export class Store {
   /** Resources held on each node by allocs that are neither stopped nor finished. */
   readonly nodeUsage = new Map<string, NodeUsage>();
   private readonly listeners = new Set<StoreListener>();
+  private readonly commitListeners = new Set<(index: number) => void>();
   private readonly replaceListeners = new Set<() => void>();
 
   constructor(opts: StoreOptions = {}) {
@@ -163,6 +164,7 @@ export class Store {
       for (const e of tx.events) if (e.Type === '') e.Type = tx.eventType || DEFAULT_EVENT_TYPE[e.Topic];
       for (const l of this.listeners) l(tx.index, tx.events);
     }
+    for (const l of this.commitListeners) l(tx.index);
     return result;
   }
 
@@ -170,6 +172,15 @@ export class Store {
   subscribe(listener: StoreListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Subscribes to every committed write, including those that stream no events (GC reaps, namespace
+   * and ACL writes); returns the unsubscribe. Persistence uses it.
+   */
+  onCommit(listener: (index: number) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
   }
 
   /**

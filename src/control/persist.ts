@@ -77,7 +77,7 @@ export class Persister {
   }
 
   start(): void {
-    this.unsubscribe = [this.store.subscribe(() => this.schedule()), this.store.onReplace(() => this.invalidate())];
+    this.unsubscribe = [this.store.onCommit(() => this.schedule()), this.store.onReplace(() => this.invalidate())];
     this.schedule();
   }
 

@@ -9,23 +9,29 @@ import { Scheduler } from './scheduler.js';
 import { ClientSim } from './client.js';
 import { DeploymentWatcher } from './watcher.js';
 import { PeriodicDispatcher } from './periodic.js';
+import { GarbageCollector, gcSettings, type GcSettings } from './gc.js';
+import type { GcResult } from '../../state/gc.js';
 
 export class Simulator {
   readonly scheduler: Scheduler;
   readonly client: ClientSim;
   readonly watcher: DeploymentWatcher;
   readonly periodic: PeriodicDispatcher;
+  readonly gc: GarbageCollector;
   private readonly unsubscribe: (() => void)[];
 
   constructor(
     readonly store: Store,
     readonly clock: Clock,
+    gc: GcSettings = gcSettings({}),
   ) {
     const defer = (fn: () => void): void => void clock.after(0, fn, 'scheduler');
     this.scheduler = new Scheduler(store, defer, clock.guard);
     this.client = new ClientSim(store, clock, { capacityFreed: () => this.scheduler.unblockAll() });
     this.watcher = new DeploymentWatcher(store, clock);
     this.periodic = new PeriodicDispatcher(store, clock);
+    this.gc = new GarbageCollector(store, clock, gc, (r) => this.collected(r));
+    this.gc.start();
     // Reactions run synchronously after a commit: a failure must neither reach the HTTP answer of the
     // write that caused it nor skip the reactions to the write's other events.
     this.unsubscribe = [
@@ -78,6 +84,18 @@ export class Simulator {
     }
   }
 
+  /**
+   * A GC pass deleted these without streaming alloc or deployment events: clients drop the runners
+   * of deleted allocs and the watcher forgets them, as after any other removal.
+   */
+  private collected(r: GcResult): void {
+    for (const id of r.allocs) {
+      this.client.onAlloc(id);
+      this.watcher.onAlloc(id);
+    }
+    for (const id of r.deployments) this.watcher.onDeployment(id);
+  }
+
   force(allocId: string, state: 'running' | 'failed' | 'complete' | 'lost', opts: { exitCode?: number; task?: string }): void {
     this.client.force(allocId, state, opts);
   }
@@ -100,5 +118,6 @@ export class Simulator {
     this.client.close();
     this.watcher.close();
     this.periodic.close();
+    this.gc.close();
   }
 }
