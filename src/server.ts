@@ -8,6 +8,7 @@ import { registerRoutes } from '../routes/index.js';
 import { flushQueuedHeaders, sendError } from '../routes/http/reply.js';
 import { encodeBody } from '../routes/http/compress.js';
 import { HttpError } from '../routes/http/errors.js';
+import { GO_MAX_HEADER_BYTES, INTERNAL_ERROR_TEXT, clientErrorHandler, frameworkErrors } from '../routes/http/client-errors.js';
 import { RpcError } from '../state/errors.js';
 import { registerNodes } from '../state/nodes.js';
 import { eventBuffer } from '../state/event-buffer.js';
@@ -104,7 +105,11 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     exposeHeadRoutes: false,
     bodyLimit: 64 * 1024 * 1024,
-    routerOptions: { querystringParser: firstValueQuery, maxParamLength: 4096 },
+    // Go's request limits, and its plain-text answers to what never reaches a route.
+    http: { maxHeaderSize: GO_MAX_HEADER_BYTES },
+    routerOptions: { querystringParser: firstValueQuery, maxParamLength: GO_MAX_HEADER_BYTES },
+    clientErrorHandler,
+    frameworkErrors,
     // Routes parse their own input with Nomad's rules and messages; schemas document and type it.
     // Supplying the compilers here also spares start-up the load of Ajv and fast-json-stringify.
     schemaController: { compilersFactory: TRIVIAL_COMPILERS },
@@ -187,8 +192,9 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     if (err instanceof HttpError) return sendError(reply, err.status, err.message);
     if (err instanceof RpcError) return sendError(reply, err.code, err.message);
     if (err.statusCode && err.statusCode < 500) return sendError(reply, err.statusCode, err.message);
-    app.log.error(err);
-    return sendError(reply, 500, err.message);
+    // An exception nobody anticipated: its text (a JavaScript engine message) stays in the log.
+    app.log.error({ err, stack: err.stack }, 'unexpected error answering a request');
+    return sendError(reply, 500, INTERNAL_ERROR_TEXT);
   });
 
   registerRoutes(app, { store: st, config, clock, sim, control });
