@@ -2,14 +2,14 @@
 // RpcError and leaves the store untouched), then one Raft-like write.
 import type { Evaluation, Job, Obj } from './types.js';
 import { jobKey, type Store, type Txn } from './store.js';
-import { RpcError, badRequest } from './errors.js';
+import { RpcError } from './errors.js';
 import { newEval, putEval, evalsOfJob } from './evals.js';
 import { computeJobStatus, moveChildCounter, refreshJobStatus } from './job-status.js';
 import { ensureSummary } from './job-summary.js';
 import { MAX_SOURCE_SIZE, putSubmission, putVersion, submissionSize } from './job-versions.js';
 import { canonicalizeJob, specChanged } from './jobspec/canonicalize.js';
 import { validateJob } from './jobspec/validate.js';
-import { nullElementError } from './jobspec/null-elements.js';
+import { nullElementErrors } from './jobspec/null-elements.js';
 import { trackUsage } from './node-usage.js';
 import { copyJob } from './records.js';
 import { formatMultiError, formatWarnings } from './jobspec/multierror.js';
@@ -54,8 +54,9 @@ function writeReply(fields: Partial<WriteReply>): WriteReply {
 
 /** Canonicalises and validates an API job the way Register/Plan/Validate do. */
 export function prepareJob(store: Store, apiJob: Obj): { job: Job; errors: ReturnType<typeof validateJob>['errors']; warnings: string[] } {
-  const nullElement = nullElementError(apiJob);
-  if (nullElement) throw badRequest(nullElement);
+  // Nomad would dereference these; canonicalising them is meaningless, so they are all there is to say.
+  const nulls = nullElementErrors(apiJob);
+  if (nulls.length > 0) return { job: apiJob as Job, errors: nulls, warnings: [] };
   const job = canonicalizeJob(apiJob, { region: store.region });
   const { errors, warnings } = validateJob(job, {
     namespaceExists: (ns) => store.namespaces.has(ns),

@@ -1,9 +1,9 @@
 // Issue 10, findings 6 and 7: no answer carries a JavaScript engine message or a framework's generic
-// body. JSON null where a job holds a list or map of blocks gets a 400 naming it (Nomad would
-// dereference the nil pointer and drop the connection); an unexpected exception answers a generic
+// body. JSON null where a job holds a list or map of blocks is a validation error naming it (Nomad
+// would dereference the nil pointer and drop the connection); an unexpected exception answers a generic
 // 500; requests Node's HTTP parser refuses get what Go's net/http server in front of Nomad answers,
 // over a real socket, always with `Connection: close` before the server closes.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { client, minimalJob, type Client } from './helpers.js';
@@ -106,17 +106,29 @@ const ENDPOINTS = [
   { name: 'plan', method: 'PUT', url: '/v1/job/nulls/plan' },
 ] as const;
 
-t.test('a null block element is a 400 naming it on register, validate and plan, and writes nothing', async (t) => {
+const multi = (...items: string[]): string =>
+  items.length === 1 ? `1 error occurred:\n\t* ${items[0]}\n\n` : `${items.length} errors occurred:\n${items.map((i) => `\t* ${i}`).join('\n')}\n\n`;
+
+/** Register and plan fail with the validation errors (500, as Nomad's RPC reports them); validate lists them. */
+async function expectValidationErrors(t: Test, c: Client, job: Obj, items: string[], what: string): Promise<void> {
+  for (const ep of ENDPOINTS) {
+    const res = await c.req(ep.method, ep.url, { Job: job });
+    if (ep.name === 'validate') {
+      t.equal(res.status, 200, `${ep.name} ${what}: status`);
+      t.same(res.json?.ValidationErrors, items, `${ep.name} ${what}: ValidationErrors`);
+      t.equal(res.json?.Error, multi(...items), `${ep.name} ${what}: Error`);
+    } else {
+      t.equal(res.status, 500, `${ep.name} ${what}: status`);
+      t.equal(res.body, multi(...items), `${ep.name} ${what}: body`);
+    }
+    t.notMatch(res.body, JS_TEXT, `${ep.name} ${what}: no JavaScript text`);
+  }
+}
+
+t.test('a null block element is a validation error naming it on register, validate and plan, and writes nothing', async (t) => {
   const c = await client();
   t.teardown(c.close);
-  for (const nc of CASES) {
-    const job = jobWithNull(nc);
-    for (const ep of ENDPOINTS) {
-      const res = await c.req(ep.method, ep.url, { Job: job });
-      t.equal(res.status, 400, `${ep.name} ${nc.name}: status`);
-      t.equal(res.body, nc.expect, `${ep.name} ${nc.name}: body`);
-    }
-  }
+  for (const nc of CASES) await expectValidationErrors(t, c, jobWithNull(nc), [nc.expect], nc.name);
   const jobs = await c.get('/v1/jobs');
   t.same(jobs.json, [], 'no job was stored');
 });
@@ -131,14 +143,23 @@ t.test('the issue’s examples: a null task, constraint or service', async (t) =
     [{ TaskGroups: [{ Name: 'web', Tasks: [{ ...task, Services: [null] }] }] }, 'Job.TaskGroups[0].Tasks[0].Services[0] must not be null'],
     [{ TaskGroups: [null] }, 'Job.TaskGroups[0] must not be null'],
   ];
-  for (const [over, expect] of rows) {
-    for (const ep of ENDPOINTS) {
-      const res = await c.req(ep.method, ep.url, { Job: minimalJob('nulls', over) });
-      t.equal(res.status, 400, `${ep.name}: ${expect}`);
-      t.equal(res.body, expect);
-      t.notMatch(res.body, JS_TEXT);
-    }
-  }
+  for (const [over, expect] of rows) await expectValidationErrors(t, c, minimalJob('nulls', over), [expect], expect);
+  // Every null element is reported, in document order.
+  await expectValidationErrors(
+    t,
+    c,
+    minimalJob('nulls', { Constraints: [null], TaskGroups: [{ Name: 'web', Tasks: [null, task] }, null] }),
+    ['Job.Constraints[0] must not be null', 'Job.TaskGroups[0].Tasks[0] must not be null', 'Job.TaskGroups[1] must not be null'],
+    'several nulls',
+  );
+});
+
+t.test('with ACLs on, a null element is reported before authorisation too', async (t) => {
+  const c = await client({ config: { acl: true } });
+  t.teardown(c.close);
+  const res = await c.req('PUT', '/v1/jobs', { Job: minimalJob('nulls', { Constraints: [null] }) });
+  t.equal(res.status, 500);
+  t.equal(res.body, multi('Job.Constraints[0] must not be null'));
 });
 
 t.test('null in a list of plain structs (ports, checks) is Go’s zero value, and a null field is absent', async (t) => {
