@@ -16,6 +16,9 @@ export const INTERNAL_ERROR_TEXT = 'rpc error: internal error';
 
 const ERROR_HEADERS = '\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n';
 
+/** Go answers 501 to a transfer coding it does not implement, without echoing it. */
+const UNSUPPORTED_TE = `HTTP/1.1 501 ${STATUS_CODES[501]}${ERROR_HEADERS}Unsupported transfer encoding`;
+
 /** Go's `"HTTP/1.1 " + publicErr + errorHeaders + publicErr`. */
 export function goErrorResponse(status: number, detail = ''): string {
   const text = `${status} ${STATUS_CODES[status]}${detail ? `: ${detail}` : ''}`;
@@ -36,66 +39,108 @@ export function endSocket(socket: Socket, data: string | Buffer): void {
 /** `Content-Type` → Go's CanonicalMIMEHeaderKey form. */
 const canonicalKey = (k: string): string => k.toLowerCase().replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase());
 
-interface RequestLine {
+interface GoRequest {
   method: string;
   target: string;
   headers: Record<string, string>;
-  hasBody: boolean;
+  /** The whole body, or null when it is not all in the bytes the parser handed over. */
+  body: Buffer | null;
 }
 
 const KNOWN_METHODS = new Set(['GET', 'PUT', 'POST', 'DELETE']);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
+/** A complete chunked body, or null. */
+function dechunk(data: Buffer): Buffer | null {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const eol = data.indexOf('\r\n', at);
+    if (eol < 0) return null;
+    const size = parseInt(data.toString('latin1', at, eol).split(';')[0]!.trim(), 16);
+    if (!Number.isFinite(size) || size < 0) return null;
+    at = eol + 2;
+    if (size === 0) return Buffer.concat(parts);
+    if (data.length < at + size + 2) return null;
+    parts.push(data.subarray(at, at + size));
+    at += size + 2;
+  }
+}
+
 /**
- * The request line and headers as Go's http.ReadRequest would accept them, or null where Go too
- * answers `400 Bad Request` (malformed line, method that is not a token, bad version, control
- * characters or a bad escape in the path, incomplete headers).
+ * The request as Go's http.ReadRequest reads it, or a string: the detail of Go's `400 Bad Request`
+ * ('' for the bare one) where Go refuses it too (malformed line, a method that is not a token, bad
+ * version, control bytes or a bad escape in the path, bad headers), or 'incomplete'.
  */
-function parseGoRequest(raw: Buffer): RequestLine | null {
+function parseGoRequest(raw: Buffer): GoRequest | string {
   const end = raw.indexOf('\r\n\r\n');
-  if (end < 0) return null;
+  if (end < 0) return 'incomplete';
   const lines = raw.subarray(0, end).toString('latin1').split('\r\n');
   const first = lines[0]!;
   const sp1 = first.indexOf(' ');
   const sp2 = sp1 < 0 ? -1 : first.indexOf(' ', sp1 + 1);
-  if (sp1 < 0 || sp2 < 0) return null;
+  if (sp1 < 0 || sp2 < 0) return '';
   const method = first.slice(0, sp1);
   const uri = first.slice(sp1 + 1, sp2);
   const proto = first.slice(sp2 + 1);
-  if (!TOKEN.test(method) || !/^HTTP\/1\.[01]$/.test(proto)) return null;
+  if (!TOKEN.test(method) || !/^HTTP\/1\.[01]$/.test(proto)) return '';
   // url.ParseRequestURI: no control bytes, an absolute path, valid escapes in the path.
-  if (/[\x00-\x1f\x7f]/.test(uri) || !uri.startsWith('/')) return null;
+  if (/[\x00-\x1f\x7f]/.test(uri) || !uri.startsWith('/')) return '';
   const q = uri.indexOf('?');
-  if (/%(?![0-9A-Fa-f]{2})/.test(q < 0 ? uri : uri.slice(0, q))) return null;
+  if (/%(?![0-9A-Fa-f]{2})/.test(q < 0 ? uri : uri.slice(0, q))) return '';
   // Go keeps bytes above 0x7f in the path as they are; they are sent on percent-encoded.
-  const target = Buffer.from(uri, 'latin1')
-    .toString('latin1')
-    .replace(/[\x80-\xff]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const target = uri.replace(/[\x80-\xff]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   const headers: Record<string, string> = {};
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(':');
-    if (colon <= 0) return null;
-    const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) return null;
+    if (colon <= 0 || !TOKEN.test(line.slice(0, colon))) return '';
     const value = line.slice(colon + 1).trim();
-    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) return null;
-    const key = name.toLowerCase();
+    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) return '';
+    const key = line.slice(0, colon).toLowerCase();
     headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
   }
-  if (proto === 'HTTP/1.1' && headers.host === undefined) return null;
-  const hasBody = headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > 0;
-  return { method, target, headers, hasBody };
+  const hostProblem = goHostCheck(proto === 'HTTP/1.1', headers.host === undefined ? [] : headers.host.split(', '));
+  if (hostProblem) return hostProblem;
+  const rest = raw.subarray(end + 4);
+  let body: Buffer | null = Buffer.alloc(0);
+  const te = headers['transfer-encoding'];
+  if (te !== undefined) {
+    // Go serves `chunked` only, and lets it override any Content-Length (which it drops).
+    if (te.toLowerCase() !== 'chunked') return 'unsupported transfer encoding';
+    body = dechunk(rest);
+    delete headers['content-length'];
+    delete headers['transfer-encoding'];
+  } else if (headers['content-length'] !== undefined) {
+    const cl = headers['content-length'];
+    if (!/^\d+$/.test(cl)) return '';
+    const n = Number(cl);
+    body = rest.length >= n ? rest.subarray(0, n) : null;
+  }
+  return { method, target, headers, body };
+}
+
+const VALID_HOST = /^[0-9A-Za-z!$%&'()*+,\-.:;=[\]_~]*$/;
+
+/** Go's Host header rules of an HTTP/1.1 request: the detail of its 400, or null when it is fine. */
+export function goHostCheck(http11: boolean, hosts: string[]): string | null {
+  if (http11 && hosts.length === 0) return 'missing required Host header';
+  if (hosts.length > 1) return 'too many Host headers';
+  if (hosts.length === 1 && !VALID_HOST.test(hosts[0]!)) return 'malformed Host header';
+  return null;
 }
 
 /**
- * Re-runs a request Go would have served through the app and writes the answer with
+ * Runs a request Go would have served through the app and writes the answer with
  * `Connection: close`. Nomad answers a method its handler does not know with 405 `Invalid method`
  * (or 404 off its routes); PATCH is such a method for every Nomad route, so it stands in for
  * methods Node's parser refuses (`BREW`).
  */
-async function replay(app: FastifyInstance, socket: Socket, req: RequestLine): Promise<void> {
+async function replay(app: FastifyInstance, socket: Socket, req: GoRequest): Promise<void> {
   const method = KNOWN_METHODS.has(req.method) ? (req.method as 'GET') : 'PATCH';
-  const res = await app.inject({ method, url: req.target, headers: req.headers });
+  const payload = req.body && req.body.length > 0 ? req.body : undefined;
+  // The length is the replayed body's (none for a method whose body is not needed).
+  const { 'content-length': _length, ...headers } = req.headers;
+  const res = await app.inject({ method, url: req.target, headers, payload });
   let head = `HTTP/1.1 ${res.statusCode} ${STATUS_CODES[res.statusCode] ?? ''}\r\n`;
   for (const [k, v] of Object.entries(res.headers)) {
     if (k === 'connection' || k === 'keep-alive' || k === 'transfer-encoding' || k === 'content-length' || v === undefined) continue;
@@ -105,37 +150,65 @@ async function replay(app: FastifyInstance, socket: Socket, req: RequestLine): P
   endSocket(socket, Buffer.concat([Buffer.from(head, 'latin1'), res.rawPayload]));
 }
 
+/** Sockets already answered: a parser that failed reports every later chunk as another error. */
+const answered = new WeakSet<Socket>();
+
 /** The server's `clientError` listener: what Go answers for a request Node's parser rejected. */
 export function clientErrorHandler(this: FastifyInstance, error: Error, socket: Socket): void {
-  if (socket.destroyed) return;
+  if (socket.destroyed || answered.has(socket)) return;
+  answered.add(socket);
   const err = error as NodeJS.ErrnoException & { rawPacket?: unknown };
   const code = err.code ?? '';
+  const raw = Buffer.isBuffer(err.rawPacket) ? err.rawPacket : null;
   if (code === 'HPE_HEADER_OVERFLOW') return endSocket(socket, goErrorResponse(431));
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return endSocket(socket, goErrorResponse(408));
-  const raw = Buffer.isBuffer(err.rawPacket) ? err.rawPacket : null;
   if (!code.startsWith('HPE_')) {
     // A read error on the connection (reset, abort): Go does not reply either.
     socket.destroy();
     return;
   }
-  if (code === 'HPE_INVALID_TRANSFER_ENCODING') {
-    return endSocket(socket, `HTTP/1.1 501 ${STATUS_CODES[501]}${ERROR_HEADERS}Unsupported transfer encoding`);
-  }
   if (code === 'HPE_INVALID_VERSION' && raw && /^[^ ]+ [^ ]+ HTTP\/\d\.\d\r\n/.test(raw.toString('latin1', 0, 8192))) {
     // Go parses any HTTP/d.d and then refuses the versions its HTTP/1 server does not speak.
     return endSocket(socket, goErrorResponse(505, 'unsupported protocol version'));
   }
-  // An unknown method or raw UTF-8 in the path: Go reads the request and Nomad answers it.
-  const req = raw && (code === 'HPE_INVALID_METHOD' || code === 'HPE_INVALID_URL') ? parseGoRequest(raw) : null;
-  // (A body cannot be replayed: its bytes are beyond what the parser handed over.)
-  if (req && !(req.hasBody && KNOWN_METHODS.has(req.method))) {
+  // Node refuses what Go serves: unknown methods, raw UTF-8 in the path, Transfer-Encoding with
+  // Content-Length. The request is run as Go would read it when all of it is at hand.
+  const req = raw ? parseGoRequest(raw) : '';
+  // (An unknown method gets its 405 whatever its body; other methods need the whole body.)
+  if (typeof req !== 'string' && (req.body || !KNOWN_METHODS.has(req.method))) {
     replay(this, socket, req).catch((e: unknown) => {
       this.log.error(e);
-      endSocket(socket, goErrorResponse(400));
+      endSocket(socket, goErrorResponse(500));
     });
     return;
   }
-  endSocket(socket, goErrorResponse(400));
+  if (req === 'unsupported transfer encoding' || code === 'HPE_INVALID_TRANSFER_ENCODING') {
+    return endSocket(socket, UNSUPPORTED_TE);
+  }
+  const detail = typeof req === 'string' && req !== 'incomplete' ? req : '';
+  endSocket(socket, goErrorResponse(400, detail));
+}
+
+/**
+ * What Go refuses in a request Node parsed: Host header rules (the server is created with
+ * `requireHostHeader: false`, as Node's own refusal is not Go's) and any Transfer-Encoding other
+ * than a single `chunked`. Answers and returns true when the request is refused.
+ */
+export function refuseAsGo(req: FastifyRequest, reply: FastifyReply): boolean {
+  const socket = req.raw.socket;
+  if (!(socket instanceof Socket)) return false; // in-process requests always carry a Host
+  const te = req.raw.headersDistinct['transfer-encoding'];
+  let answer: string | null = null;
+  if (te && (te.length !== 1 || te[0]!.toLowerCase() !== 'chunked')) {
+    answer = UNSUPPORTED_TE;
+  } else {
+    const problem = goHostCheck(req.raw.httpVersion === '1.1', req.raw.headersDistinct.host ?? []);
+    if (problem) answer = goErrorResponse(400, problem);
+  }
+  if (!answer) return false;
+  reply.hijack();
+  endSocket(socket, answer);
+  return true;
 }
 
 /**
