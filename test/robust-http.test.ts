@@ -351,3 +351,47 @@ t.test('a keep-alive client’s next request goes out on a new connection, not i
     t.not(next.port, first.port, 'on a new connection');
   }
 });
+
+t.test('bodies that are not JSON get Go decoder texts on the ACL and control routes, never JSON.parse’s', async (t) => {
+  const c = await client({ config: { acl: true } });
+  t.teardown(c.close);
+  const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+  const boot = await c.req('POST', '/v1/acl/bootstrap', '{"BootstrapSecret": x}');
+  t.equal(boot.status, 400);
+  t.equal(boot.body, "failed to decode request body: invalid character 'x' looking for beginning of value");
+  const nested = await c.req('POST', '/v1/acl/bootstrap', deep);
+  t.equal(nested.status, 400);
+  t.equal(nested.body, "failed to decode request body: invalid character '[' exceeded max depth");
+  for (const [url, body, expect] of [
+    ['/_mock/clock/advance', 'ten seconds', "invalid JSON body: invalid character 'e' in literal true (expecting 'r')"],
+    ['/_mock/reset', '{', 'invalid JSON body: unexpected EOF'],
+    ['/_mock/reset', deep, "invalid JSON body: invalid character '[' exceeded max depth"],
+  ] as const) {
+    const res = await c.req('POST', url, body);
+    t.equal(res.status, 400, url);
+    t.equal(res.json?.Error, expect, `${url}: ${body.slice(0, 12)}`);
+    t.notMatch(res.body, JS_TEXT);
+  }
+});
+
+t.test('HCL jobs cannot hold null blocks: null attributes parse and register with Nomad’s answers', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  const task = 'task "t" {\n driver = "docker"\n config {\n image = "x"\n }\n}\n';
+  const rows: [string, number][] = [
+    [`job "h1" {\n group "g" {\n dynamic "task" {\n for_each = [1, null]\n labels = ["t\${task.key}"]\n content {\n driver = "d"\n }\n }\n }\n}`, 200],
+    [`job "h2" {\n meta = { a = null }\n datacenters = null\n group "g" {\n count = null\n ${task} }\n}`, 200],
+    [`job "h3" {\n datacenters = [null]\n group "g" {\n ${task} }\n}`, 500],
+    [`job "h4" {\n group "g" {\n network {\n port "a" {\n to = null\n }\n }\n service {\n tags = [null]\n }\n ${task} }\n}`, 200],
+  ];
+  for (const [hcl, status] of rows) {
+    for (const canonicalize of [false, true]) {
+      const parsed = await c.put('/v1/jobs/parse', { JobHCL: hcl, Canonicalize: canonicalize });
+      t.equal(parsed.status, 200, parsed.body);
+      t.notMatch(parsed.body, JS_TEXT);
+      const reg = await c.register(parsed.json);
+      t.equal(reg.status, status, reg.body);
+      t.notMatch(reg.body, JS_TEXT);
+    }
+  }
+});
