@@ -157,6 +157,13 @@ const answered = new WeakSet<Socket>();
 export function clientErrorHandler(this: FastifyInstance, error: Error, socket: Socket): void {
   if (socket.destroyed || answered.has(socket)) return;
   answered.add(socket);
+  // An answer already under way on this socket (a body that went bad after its headers were
+  // read): a second status line would corrupt it, so the connection is only closed (Node does so).
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
   const err = error as NodeJS.ErrnoException & { rawPacket?: unknown };
   const code = err.code ?? '';
   const raw = Buffer.isBuffer(err.rawPacket) ? err.rawPacket : null;
@@ -195,14 +202,22 @@ export function clientErrorHandler(this: FastifyInstance, error: Error, socket: 
  * than a single `chunked`. Answers and returns true when the request is refused.
  */
 export function refuseAsGo(req: FastifyRequest, reply: FastifyReply): boolean {
-  const socket = req.raw.socket;
+  const raw = req.raw;
+  const socket = raw.socket;
   if (!(socket instanceof Socket)) return false; // in-process requests always carry a Host
-  const te = req.raw.headersDistinct['transfer-encoding'];
+  const te = raw.headers['transfer-encoding'];
+  const hosts: string[] = [];
+  const names = raw.rawHeaders;
+  for (let i = 0; i < names.length; i += 2) {
+    const n = names[i]!;
+    if (n.length === 4 && n.toLowerCase() === 'host') hosts.push(names[i + 1]!);
+  }
   let answer: string | null = null;
-  if (te && (te.length !== 1 || te[0]!.toLowerCase() !== 'chunked')) {
+  // Node joins repeated Transfer-Encoding headers with ", "; Go wants exactly one `chunked`.
+  if (te !== undefined && te.toLowerCase() !== 'chunked') {
     answer = UNSUPPORTED_TE;
   } else {
-    const problem = goHostCheck(req.raw.httpVersion === '1.1', req.raw.headersDistinct.host ?? []);
+    const problem = goHostCheck(raw.httpVersion === '1.1', hosts);
     if (problem) answer = goErrorResponse(400, problem);
   }
   if (!answer) return false;
