@@ -8,7 +8,7 @@ import { registerRoutes } from '../routes/index.js';
 import { flushQueuedHeaders, sendError } from '../routes/http/reply.js';
 import { encodeBody } from '../routes/http/compress.js';
 import { HttpError } from '../routes/http/errors.js';
-import { GO_MAX_HEADER_BYTES, INTERNAL_ERROR_TEXT, clientErrorHandler, frameworkErrors, refuseAsGo } from '../routes/http/client-errors.js';
+import { GO_MAX_HEADER_BYTES, INTERNAL_ERROR_TEXT, clientErrorHandler, frameworkErrors, refuseAsGo, serveLikeGo } from '../routes/http/client-errors.js';
 import { RpcError } from '../state/errors.js';
 import { registerNodes } from '../state/nodes.js';
 import { eventBuffer } from '../state/event-buffer.js';
@@ -114,6 +114,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     // Supplying the compilers here also spares start-up the load of Ajv and fast-json-stringify.
     schemaController: { compilersFactory: TRIVIAL_COMPILERS },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  serveLikeGo(app);
 
   const st = store ?? new Store({ region: config.region, nowNs: () => clock.nowNs(), newId: rnd.newId });
   let sim: Simulator | null = null;

@@ -395,3 +395,23 @@ t.test('HCL jobs cannot hold null blocks: null attributes parse and register wit
     }
   }
 });
+
+t.test('the HTTP server itself behaves as Go’s: any method reaches the routes, CONNECT, Expect, OPTIONS *', async (t) => {
+  const { c, port } = await listening();
+  t.teardown(c.close);
+  const strip = (s: string): string => s.replace(/\r\nDate: [^\r]+/, '');
+  for (const m of ['PURGE', 'SEARCH', 'LINK']) {
+    const res = await rawExchange(port, `${m} /v1/jobs HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    t.match(res.text, /^HTTP\/1\.1 405 Method Not Allowed\r\n/, `${m} on a Nomad route`);
+    t.match(res.text, /\r\n\r\nInvalid method$/);
+  }
+  const connect = await rawExchange(port, 'CONNECT /v1/jobs HTTP/1.1\r\nHost: x\r\n\r\n');
+  t.match(connect.text, /^HTTP\/1\.1 405 Method Not Allowed\r\n[^]*\r\nConnection: close\r\n\r\nInvalid method$/, 'CONNECT is answered, not dropped');
+  t.ok(connect.fin && connect.error === null);
+  const tunnel = await rawExchange(port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: x\r\n\r\n');
+  t.match(tunnel.text, /^HTTP\/1\.1 404 Not Found\r\n[^]*\r\nConnection: close\r\n/, 'CONNECT to an authority matches no route');
+  const expect = await rawExchange(port, 'PUT /v1/jobs HTTP/1.1\r\nHost: x\r\nExpect: tea\r\nContent-Length: 2\r\n\r\n{}');
+  t.equal(strip(expect.text), 'HTTP/1.1 417 Expectation Failed\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', 'an unknown expectation');
+  const star = await rawExchange(port, 'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  t.match(strip(star.text), /^HTTP\/1\.1 200 OK\r\nContent-Length: 0\r\n/, 'OPTIONS * is the server’s own 200');
+});

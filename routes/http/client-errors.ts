@@ -4,7 +4,7 @@
 // Node's parser is stricter than Go's in places; where Go would hand the request to Nomad, the
 // request is re-run in-process with an equivalent that Node accepts and its answer is sent, again
 // announcing `Connection: close` (Node cannot go on reading a socket its parser gave up on).
-import { STATUS_CODES } from 'node:http';
+import { METHODS, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
@@ -135,7 +135,12 @@ export function goHostCheck(http11: boolean, hosts: string[]): string | null {
  * (or 404 off its routes); PATCH is such a method for every Nomad route, so it stands in for
  * methods Node's parser refuses (`BREW`).
  */
-async function replay(app: FastifyInstance, socket: Socket, req: GoRequest): Promise<void> {
+async function replay(app: FastifyInstance, socket: Socket, req: GoRequest, notFound = false): Promise<void> {
+  if (notFound) {
+    // An authority-form target (CONNECT host:port) matches no Nomad route.
+    endSocket(socket, `HTTP/1.1 404 Not Found\r\nVary: Accept-Encoding\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    return;
+  }
   const method = KNOWN_METHODS.has(req.method) ? (req.method as 'GET') : 'PATCH';
   const payload = req.body && req.body.length > 0 ? req.body : undefined;
   // The length is the replayed body's (none for a method whose body is not needed).
@@ -197,6 +202,30 @@ export function clientErrorHandler(this: FastifyInstance, error: Error, socket: 
 }
 
 /**
+ * Go behaviour of the HTTP server itself, set up before the routes: every method Node can parse
+ * reaches the routes (Go accepts any token; Nomad's handlers answer 405 `Invalid method`), CONNECT
+ * is answered rather than dropped, and an `Expect` other than 100-continue gets Go's 417.
+ */
+export function serveLikeGo(app: FastifyInstance): void {
+  for (const m of METHODS) if (m !== 'CONNECT' && !app.supportedMethods.includes(m)) app.addHttpMethod(m);
+  app.server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(417, { Connection: 'close', 'Content-Length': '0' });
+    res.end();
+  });
+  app.server.on('connect', (req: IncomingMessage, socket: Socket) => {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    const url = req.url ?? '';
+    replay(app, socket, { method: 'CONNECT', target: url.startsWith('/') ? url : '/', headers, body: null }, !url.startsWith('/')).catch(
+      (e: unknown) => {
+        app.log.error(e);
+        endSocket(socket, goErrorResponse(500));
+      },
+    );
+  });
+}
+
+/**
  * What Go refuses in a request Node parsed: Host header rules (the server is created with
  * `requireHostHeader: false`, as Node's own refusal is not Go's) and any Transfer-Encoding other
  * than a single `chunked`. Answers and returns true when the request is refused.
@@ -204,6 +233,13 @@ export function clientErrorHandler(this: FastifyInstance, error: Error, socket: 
 export function refuseAsGo(req: FastifyRequest, reply: FastifyReply): boolean {
   const raw = req.raw;
   const socket = raw.socket;
+  if (raw.method === 'OPTIONS' && raw.url === '*') {
+    // Go's server answers `OPTIONS *` itself (globalOptionsHandler), before any handler.
+    reply.hijack();
+    reply.raw.writeHead(200, { 'Content-Length': '0' });
+    reply.raw.end();
+    return true;
+  }
   if (!(socket instanceof Socket)) return false; // in-process requests always carry a Host
   const te = raw.headers['transfer-encoding'];
   const hosts: string[] = [];
