@@ -325,9 +325,9 @@ t.test('a keep-alive client’s next request goes out on a new connection, not i
   t.teardown(c.close);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   t.teardown(() => agent.destroy());
-  const send = (method: string, path: string): Promise<{ status: number; body: string; port: number; connection?: string }> =>
+  const send = (method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; port: number; connection?: string }> =>
     new Promise((resolve, reject) => {
-      const req = http.request({ port, host: '127.0.0.1', method, path, agent }, (r) => {
+      const req = http.request({ port, host: '127.0.0.1', method, path, agent, headers }, (r) => {
         let body = '';
         const local = r.socket.localPort ?? 0;
         r.on('data', (d) => (body += d));
@@ -336,13 +336,15 @@ t.test('a keep-alive client’s next request goes out on a new connection, not i
       req.on('error', reject);
       req.end();
     });
-  for (const [method, path, status] of [
-    ['BREW', '/v1/jobs', 405],
-    ['GET', '/v1/job/%zz', 400],
+  const big = { 'X-Big': 'a'.repeat(1100 * 1024) };
+  for (const [method, path, status, headers] of [
+    ['BREW', '/v1/jobs', 405, {}],
+    ['GET', '/v1/job/%zz', 400, {}],
+    ['GET', '/v1/jobs', 431, big],
   ] as const) {
     const first = await send('GET', '/v1/jobs');
     t.equal(first.status, 200);
-    const bad = await send(method, path);
+    const bad = await send(method, path, headers);
     t.equal(bad.status, status, `${method} ${path}`);
     t.equal(bad.connection, 'close', 'the server says it closes');
     t.equal(bad.port, first.port, 'the bad request went on the kept-alive connection');
