@@ -171,6 +171,54 @@ t.test('null in a list of plain structs (ports, checks) is Go’s zero value, an
   t.equal(res.status, 200, res.body);
 });
 
+/** Every nullable field (pointer, slice, map, interface) reachable from api.Job, as steps like jobWithNull's. */
+function nullFieldCases(): { name: string; steps: string[] }[] {
+  const out: { name: string; steps: string[] }[] = [];
+  const walk = (desc: StructDesc, steps: string[], seen: string[]): void => {
+    for (const f of desc.fields) {
+      if (f.type.nullable) out.push({ name: [...steps, f.name].join('.'), steps: [...steps, f.name] });
+      const s = structOf(f.type);
+      if (s && !seen.includes(s.name)) walk(s, [...steps, f.name], [...seen, s.name]);
+      const es = f.type.elem && (f.type.kind === Kind.Slice || f.type.kind === Kind.Map) ? structOf(f.type.elem) : undefined;
+      if (es && !seen.includes(es.name)) walk(es, [...steps, f.name + (f.type.kind === Kind.Map ? '{}' : '[]')], [...seen, es.name]);
+    }
+  };
+  walk(apiTypes.Job!, [], ['Job']);
+  return out;
+}
+
+t.test('a null in any field of a job gets Nomad’s kind of answer: accepted, or validation errors', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  const cases = nullFieldCases();
+  t.ok(cases.length > 300, `${cases.length} nullable fields`);
+  for (const fc of cases) {
+    const job = minimalJob('nulls');
+    let cur: Obj = job;
+    for (const step of fc.steps.slice(0, -1)) {
+      const field = step.replace(/(\[\]|\{\})$/, '');
+      if (step.endsWith('{}')) {
+        cur[field] ??= { x: {} };
+        cur = (cur[field] as Obj).x as Obj;
+      } else if (step.endsWith('[]')) {
+        if (!Array.isArray(cur[field]) || (cur[field] as Obj[]).length === 0) cur[field] = [{}];
+        cur = (cur[field] as Obj[])[0]!;
+      } else {
+        cur[field] ??= {};
+        cur = cur[field] as Obj;
+      }
+    }
+    cur[fc.steps[fc.steps.length - 1]!] = null;
+    for (const ep of ENDPOINTS) {
+      const res = await c.req(ep.method, ep.url, { Job: job });
+      const ok =
+        res.status === 200 || (res.status === 500 && /^\d+ errors? occurred:\n/.test(res.body)) || (res.status === 400 && ep.name !== 'validate');
+      if (!ok || JS_TEXT.test(res.body)) t.fail(`${ep.name} ${fc.name}: ${res.status} ${res.body.slice(0, 200)}`);
+    }
+  }
+  t.pass('every answer was Nomad-shaped');
+});
+
 t.test('an unexpected exception answers a generic 500 and keeps its text out of the answer', async (t) => {
   const mock = createServer({ logLevel: 'silent' }, undefined, { simulate: false });
   mock.app.get('/v1/boom', () => {
