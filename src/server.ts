@@ -8,7 +8,7 @@ import { registerRoutes } from '../routes/index.js';
 import { flushQueuedHeaders, sendError } from '../routes/http/reply.js';
 import { encodeBody } from '../routes/http/compress.js';
 import { HttpError } from '../routes/http/errors.js';
-import { GO_MAX_HEADER_BYTES, INTERNAL_ERROR_TEXT, clientErrorHandler, frameworkErrors, refuseAsGo, serveLikeGo } from '../routes/http/client-errors.js';
+import { GO_MAX_HEADER_BYTES, INTERNAL_ERROR_TEXT, clientErrorHandler, frameworkErrors, answerAsGoServer, serveLikeGo } from '../routes/http/client-errors.js';
 import { RpcError } from '../state/errors.js';
 import { registerNodes } from '../state/nodes.js';
 import { eventBuffer } from '../state/event-buffer.js';
@@ -155,7 +155,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   // JSON answers take the same steps in sendJson (routes/http/reply.ts) and skip the onSend hook.
   app.decorate('recordResponse', (req: FastifyRequest, status: number) => journalRequest(control, req, status));
   app.addHook('onRequest', (req, reply, done) => {
-    if (refuseAsGo(req, reply)) return;
+    if (answerAsGoServer(req, reply)) return;
     const url = req.raw.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);

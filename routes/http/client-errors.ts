@@ -67,52 +67,59 @@ function dechunk(data: Buffer): Buffer | null {
   }
 }
 
+/** Go's refusal of a request: its status and the detail after the status text ('' for none). */
+interface Refusal {
+  status: number;
+  detail: string;
+}
+const BAD_REQUEST: Refusal = { status: 400, detail: '' };
+
 /**
- * The request as Go's http.ReadRequest reads it, or a string: the detail of Go's `400 Bad Request`
- * ('' for the bare one) where Go refuses it too (malformed line, a method that is not a token, bad
- * version, control bytes or a bad escape in the path, bad headers), or 'incomplete'.
+ * The request as Go's http.ReadRequest reads it, or Go's refusal of it (malformed line, a method
+ * that is not a token, bad version, control bytes or a bad escape in the path, bad headers, an
+ * unsupported transfer coding). Headers cut short are a bare 400 too: Node handed over no more.
  */
-function parseGoRequest(raw: Buffer): GoRequest | string {
+function parseGoRequest(raw: Buffer): GoRequest | Refusal {
   const end = raw.indexOf('\r\n\r\n');
-  if (end < 0) return 'incomplete';
+  if (end < 0) return BAD_REQUEST;
   const lines = raw.subarray(0, end).toString('latin1').split('\r\n');
   const first = lines[0]!;
   const sp1 = first.indexOf(' ');
   const sp2 = sp1 < 0 ? -1 : first.indexOf(' ', sp1 + 1);
-  if (sp1 < 0 || sp2 < 0) return '';
+  if (sp1 < 0 || sp2 < 0) return BAD_REQUEST;
   const method = first.slice(0, sp1);
   const uri = first.slice(sp1 + 1, sp2);
   const proto = first.slice(sp2 + 1);
-  if (!TOKEN.test(method) || !/^HTTP\/1\.[01]$/.test(proto)) return '';
+  if (!TOKEN.test(method) || !/^HTTP\/1\.[01]$/.test(proto)) return BAD_REQUEST;
   // url.ParseRequestURI: no control bytes, an absolute path, valid escapes in the path.
-  if (/[\x00-\x1f\x7f]/.test(uri) || !uri.startsWith('/')) return '';
+  if (/[\x00-\x1f\x7f]/.test(uri) || !uri.startsWith('/')) return BAD_REQUEST;
   const q = uri.indexOf('?');
-  if (/%(?![0-9A-Fa-f]{2})/.test(q < 0 ? uri : uri.slice(0, q))) return '';
+  if (/%(?![0-9A-Fa-f]{2})/.test(q < 0 ? uri : uri.slice(0, q))) return BAD_REQUEST;
   // Go keeps bytes above 0x7f in the path as they are; they are sent on percent-encoded.
   const target = uri.replace(/[\x80-\xff]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   const headers: Record<string, string> = {};
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(':');
-    if (colon <= 0 || !TOKEN.test(line.slice(0, colon))) return '';
+    if (colon <= 0 || !TOKEN.test(line.slice(0, colon))) return BAD_REQUEST;
     const value = line.slice(colon + 1).trim();
-    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) return '';
+    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) return BAD_REQUEST;
     const key = line.slice(0, colon).toLowerCase();
     headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
   }
   const hostProblem = goHostCheck(proto === 'HTTP/1.1', headers.host === undefined ? [] : headers.host.split(', '));
-  if (hostProblem) return hostProblem;
+  if (hostProblem) return { status: 400, detail: hostProblem };
   const rest = raw.subarray(end + 4);
   let body: Buffer | null = Buffer.alloc(0);
   const te = headers['transfer-encoding'];
   if (te !== undefined) {
     // Go serves `chunked` only, and lets it override any Content-Length (which it drops).
-    if (te.toLowerCase() !== 'chunked') return 'unsupported transfer encoding';
+    if (te.toLowerCase() !== 'chunked') return { status: 501, detail: '' };
     body = dechunk(rest);
     delete headers['content-length'];
     delete headers['transfer-encoding'];
   } else if (headers['content-length'] !== undefined) {
     const cl = headers['content-length'];
-    if (!/^\d+$/.test(cl)) return '';
+    if (!/^\d+$/.test(cl)) return BAD_REQUEST;
     const n = Number(cl);
     body = rest.length >= n ? rest.subarray(0, n) : null;
   }
@@ -135,12 +142,7 @@ export function goHostCheck(http11: boolean, hosts: string[]): string | null {
  * (or 404 off its routes); PATCH is such a method for every Nomad route, so it stands in for
  * methods Node's parser refuses (`BREW`).
  */
-async function replay(app: FastifyInstance, socket: Socket, req: GoRequest, notFound = false): Promise<void> {
-  if (notFound) {
-    // An authority-form target (CONNECT host:port) matches no Nomad route.
-    endSocket(socket, `HTTP/1.1 404 Not Found\r\nVary: Accept-Encoding\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
-    return;
-  }
+async function replay(app: FastifyInstance, socket: Socket, req: GoRequest): Promise<void> {
   const method = KNOWN_METHODS.has(req.method) ? (req.method as 'GET') : 'PATCH';
   const payload = req.body && req.body.length > 0 ? req.body : undefined;
   // The length is the replayed body's (none for a method whose body is not needed).
@@ -185,20 +187,18 @@ export function clientErrorHandler(this: FastifyInstance, error: Error, socket: 
   }
   // Node refuses what Go serves: unknown methods, raw UTF-8 in the path, Transfer-Encoding with
   // Content-Length. The request is run as Go would read it when all of it is at hand.
-  const req = raw ? parseGoRequest(raw) : '';
+  const req = raw ? parseGoRequest(raw) : BAD_REQUEST;
   // (An unknown method gets its 405 whatever its body; other methods need the whole body.)
-  if (typeof req !== 'string' && (req.body || !KNOWN_METHODS.has(req.method))) {
+  if ('method' in req && (req.body || !KNOWN_METHODS.has(req.method))) {
     replay(this, socket, req).catch((e: unknown) => {
       this.log.error(e);
       endSocket(socket, goErrorResponse(500));
     });
     return;
   }
-  if (req === 'unsupported transfer encoding' || code === 'HPE_INVALID_TRANSFER_ENCODING') {
-    return endSocket(socket, UNSUPPORTED_TE);
-  }
-  const detail = typeof req === 'string' && req !== 'incomplete' ? req : '';
-  endSocket(socket, goErrorResponse(400, detail));
+  const refusal = 'status' in req ? req : BAD_REQUEST;
+  if (refusal.status === 501 || code === 'HPE_INVALID_TRANSFER_ENCODING') return endSocket(socket, UNSUPPORTED_TE);
+  endSocket(socket, goErrorResponse(refusal.status, refusal.detail));
 }
 
 /**
@@ -216,21 +216,24 @@ export function serveLikeGo(app: FastifyInstance): void {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     const url = req.url ?? '';
-    replay(app, socket, { method: 'CONNECT', target: url.startsWith('/') ? url : '/', headers, body: null }, !url.startsWith('/')).catch(
-      (e: unknown) => {
-        app.log.error(e);
-        endSocket(socket, goErrorResponse(500));
-      },
-    );
+    if (!url.startsWith('/')) {
+      // An authority-form target (CONNECT host:port) matches no Nomad route.
+      endSocket(socket, 'HTTP/1.1 404 Not Found\r\nVary: Accept-Encoding\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    replay(app, socket, { method: 'CONNECT', target: url, headers, body: null }).catch((e: unknown) => {
+      app.log.error(e);
+      endSocket(socket, goErrorResponse(500));
+    });
   });
 }
 
 /**
- * What Go refuses in a request Node parsed: Host header rules (the server is created with
- * `requireHostHeader: false`, as Node's own refusal is not Go's) and any Transfer-Encoding other
- * than a single `chunked`. Answers and returns true when the request is refused.
+ * What Go's server answers itself for a request Node parsed: `OPTIONS *`, and its refusals — Host
+ * header rules (the server is created with `requireHostHeader: false`, as Node's own refusal is not
+ * Go's) and any Transfer-Encoding other than a single `chunked`. Returns true when it answered.
  */
-export function refuseAsGo(req: FastifyRequest, reply: FastifyReply): boolean {
+export function answerAsGoServer(req: FastifyRequest, reply: FastifyReply): boolean {
   const raw = req.raw;
   const socket = raw.socket;
   if (raw.method === 'OPTIONS' && raw.url === '*') {
