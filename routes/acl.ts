@@ -10,7 +10,8 @@ import { evaluateRequest } from './job/children.js';
 import { validateRequest } from './validate.js';
 import type { App, RouteContext } from './context.js';
 import { HttpError, invalidMethod } from './http/errors.js';
-import { decodeBody, rawBody } from './http/body.js';
+import { decodeBody, parseGoJson, rawBody } from './http/body.js';
+import { GoSyntaxError } from '../state/jobspec/decode-scanner.js';
 import { sendEmpty, sendJson, setReadMeta, setWriteIndex } from './http/reply.js';
 import { parseBoolParam, parseQueryOptions, writeNamespace, type Query } from './http/query.js';
 import { parseGoBool, parseGoDuration, parseGoUint } from './http/godur.js';
@@ -463,25 +464,18 @@ function requireManagement(req: FastifyRequest, ctx: RouteContext): void {
 function decodeAclBody(req: FastifyRequest, struct: string): Obj {
   const raw = rawBody(req);
   if (raw.length === 0) throw new HttpError(400, 'Request body is empty');
-  const text = raw.toString('utf8');
-  if (text.trim() === '') throw new HttpError(400, 'EOF');
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseGoJson(raw);
   } catch (err) {
-    throw new HttpError(400, goJsonError(text, err as Error));
+    if (err instanceof GoSyntaxError) throw new HttpError(400, err.message);
+    throw err;
   }
   if (value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new HttpError(400, `json: cannot unmarshal ${jsonKind(value)} into Go value of type structs.${struct}`);
   }
   return value as Obj;
-}
-
-function goJsonError(text: string, err: Error): string {
-  const first = text.trimStart()[0] ?? '';
-  if (!'{["-0123456789tfn'.includes(first)) return `invalid character '${first}' looking for beginning of value`;
-  return /end of (JSON )?input/i.test(err.message) ? 'unexpected EOF' : err.message;
 }
 
 const jsonKind = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v === 'object' ? 'object' : typeof v);

@@ -4,7 +4,7 @@
 import { Type, type TSchema, type Static } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App, RouteContext } from './context.js';
-import { rawBody } from './http/body.js';
+import { parseGoJson, rawBody } from './http/body.js';
 import { parseGoDuration } from './http/godur.js';
 import { ControlError } from '../src/control/mock-control.js';
 import { FaultError } from '../src/control/faults.js';
@@ -57,8 +57,9 @@ async function body<S extends TSchema>(req: FastifyRequest, schema: S, emptyOk =
   let doc: unknown = {};
   if (raw.length > 0) {
     try {
-      doc = JSON.parse(raw.toString('utf8'));
+      doc = parseGoJson(raw);
     } catch (err) {
+      // Go's decoder message: JSON.parse's would be the JavaScript engine's.
       throw new ControlError(`invalid JSON body: ${(err as Error).message}`);
     }
   } else if (!emptyOk) {
@@ -105,8 +106,9 @@ export function controlRoutes(app: App, ctx: RouteContext): void {
     if (raw.length === 0) throw new ControlError('request body is empty');
     let doc: unknown;
     try {
-      doc = JSON.parse(raw.toString('utf8'));
+      doc = parseGoJson(raw);
     } catch (err) {
+      // Go's decoder message: JSON.parse's would be the JavaScript engine's.
       throw new ControlError(`invalid JSON body: ${(err as Error).message}`);
     }
     control.restore(doc);

@@ -3,6 +3,8 @@
 // writes), runs inside `run`: a bug there is logged with its stack and counted instead of killing
 // the process or leaking into whichever HTTP answer happened to trigger it. The count and the last
 // error are on `GET /_mock/health`, and the test helpers fail any test that leaves the count above 0.
+// An exception no route anticipated while answering a request is recorded here too: the client gets
+// a generic 500, and the count says the mock has a bug.
 
 export interface GuardLogger {
   error(obj: object, msg: string): void;
@@ -39,12 +41,13 @@ export class Guard {
     this.last = null;
   }
 
-  private caught(source: string, err: unknown): void {
+  /** Counts and logs an exception caught elsewhere (the server's error handler). */
+  caught(source: string, err: unknown): void {
     this.count++;
     const message = err instanceof Error ? err.message : String(err);
     this.last = { Source: source, Message: message, Time: new Date().toISOString() };
     try {
-      this.logger?.error({ err, source }, `simulator callback failed in ${source}: ${message}`);
+      this.logger?.error({ err, source }, `exception caught in ${source}: ${message}`);
     } catch {
       // A logger that throws must not undo the guard.
     }

@@ -8,6 +8,7 @@ import { registerRoutes } from '../routes/index.js';
 import { flushQueuedHeaders, sendError } from '../routes/http/reply.js';
 import { encodeBody } from '../routes/http/compress.js';
 import { HttpError } from '../routes/http/errors.js';
+import { GO_MAX_HEADER_BYTES, INTERNAL_ERROR_TEXT, clientErrorHandler, frameworkErrors, answerAsGoServer, serveLikeGo } from '../routes/http/client-errors.js';
 import { RpcError } from '../state/errors.js';
 import { registerNodes } from '../state/nodes.js';
 import { eventBuffer } from '../state/event-buffer.js';
@@ -110,12 +111,17 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     exposeHeadRoutes: false,
     bodyLimit: 64 * 1024 * 1024,
-    routerOptions: { querystringParser: firstValueQuery, maxParamLength: 4096 },
+    // Go's request limits, and its plain-text answers to what never reaches a route.
+    http: { maxHeaderSize: GO_MAX_HEADER_BYTES, requireHostHeader: false },
+    routerOptions: { querystringParser: firstValueQuery, maxParamLength: GO_MAX_HEADER_BYTES },
+    clientErrorHandler,
+    frameworkErrors,
     // Routes parse their own input with Nomad's rules and messages; schemas document and type it.
     // Supplying the compilers here also spares start-up the load of Ajv and fast-json-stringify.
     schemaController: { compilersFactory: TRIVIAL_COMPILERS },
   }).withTypeProvider<TypeBoxTypeProvider>();
   guard.logger = app.log;
+  serveLikeGo(app);
 
   const st = store ?? new Store({ region: config.region, nowNs: () => clock.nowNs(), newId: rnd.newId });
   let sim: Simulator | null = null;
@@ -157,6 +163,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   // JSON answers take the same steps in sendJson (routes/http/reply.ts) and skip the onSend hook.
   app.decorate('recordResponse', (req: FastifyRequest, status: number) => journalRequest(control, req, status));
   app.addHook('onRequest', (req, reply, done) => {
+    if (answerAsGoServer(req, reply)) return;
     const url = req.raw.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -191,12 +198,13 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     return reply.code(404).send();
   });
 
-  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     if (err instanceof HttpError) return sendError(reply, err.status, err.message);
     if (err instanceof RpcError) return sendError(reply, err.code, err.message);
     if (err.statusCode && err.statusCode < 500) return sendError(reply, err.statusCode, err.message);
-    app.log.error(err);
-    return sendError(reply, 500, err.message);
+    // An exception nobody anticipated: its text (a JavaScript engine message) stays in the log.
+    guard.caught(`request ${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`, err);
+    return sendError(reply, 500, INTERNAL_ERROR_TEXT);
   });
 
   registerRoutes(app, { store: st, config, clock, sim, control });

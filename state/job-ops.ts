@@ -9,6 +9,7 @@ import { ensureSummary } from './job-summary.js';
 import { MAX_SOURCE_SIZE, putSubmission, putVersion, submissionSize } from './job-versions.js';
 import { canonicalizeJob, specChanged } from './jobspec/canonicalize.js';
 import { validateJob } from './jobspec/validate.js';
+import { nullElementErrors } from './jobspec/null-elements.js';
 import { trackUsage } from './node-usage.js';
 import { copyJob } from './records.js';
 import { formatMultiError, formatWarnings } from './jobspec/multierror.js';
@@ -53,6 +54,9 @@ function writeReply(fields: Partial<WriteReply>): WriteReply {
 
 /** Canonicalises and validates an API job the way Register/Plan/Validate do. */
 export function prepareJob(store: Store, apiJob: Obj): { job: Job; errors: ReturnType<typeof validateJob>['errors']; warnings: string[] } {
+  // Nomad would dereference these; canonicalising them is meaningless, so they are all there is to say.
+  const nulls = nullElementErrors(apiJob);
+  if (nulls.length > 0) return { job: apiJob as Job, errors: nulls, warnings: [] };
   const job = canonicalizeJob(apiJob, { region: store.region });
   const { errors, warnings } = validateJob(job, {
     namespaceExists: (ns) => store.namespaces.has(ns),

@@ -1,0 +1,68 @@
+// JSON `null` where a job holds a list (or map) of blocks. Go decodes it into a nil pointer, and
+// Nomad then dereferences it: the API canonicalisation (`TaskGroup.Canonicalize`, `Task.Canonicalize`,
+// `Service.Canonicalize`, …) panics inside the agent's HTTP handler, which Go's server answers by
+// dropping the connection; constraints survive conversion as nil and crash the server's validation.
+// Neither is an answer a client can use, so the mock reports each null element as a validation
+// error of the job (paths use the Go field names and 0-based JSON indexes), without canonicalising.
+import { Kind, apiTypes, type GoType, type StructDesc } from './decode-types.js';
+
+type Visit = (value: unknown, path: string, out: string[]) => void;
+
+const structOf = (t: GoType): StructDesc | undefined =>
+  t.kind === Kind.Struct ? t.struct : t.kind === Kind.Ptr && t.elem?.kind === Kind.Struct ? t.elem.struct : undefined;
+
+const visitors = new Map<StructDesc, Visit>();
+
+/** A checker for a value of struct `desc`, built once per struct from its field types. */
+function structVisitor(desc: StructDesc): Visit {
+  let v = visitors.get(desc);
+  if (v) return v;
+  const checks: [string, Visit][] = [];
+  v = (value, path, out) => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+    const obj = value as Record<string, unknown>;
+    for (const [name, check] of checks) {
+      if (obj[name] !== undefined && obj[name] !== null) check(obj[name], `${path}.${name}`, out);
+    }
+  };
+  visitors.set(desc, v);
+  for (const f of desc.fields) {
+    const check = typeVisitor(f.type);
+    if (check) checks.push([f.name, check]);
+  }
+  return v;
+}
+
+/** A checker for a value of type `t`, or null when nothing below it can hold a block. */
+function typeVisitor(t: GoType): Visit | null {
+  const s = structOf(t);
+  if (s) return structVisitor(s);
+  if ((t.kind !== Kind.Slice && t.kind !== Kind.Map) || !t.elem) return null;
+  const es = structOf(t.elem);
+  if (!es) return null;
+  const elem = structVisitor(es);
+  // Only pointer elements stay nil: Go decodes null into a struct element as its zero value.
+  const nilable = t.elem.kind === Kind.Ptr;
+  const one = (x: unknown, p: string, out: string[]): void => {
+    if (x !== null) elem(x, p, out);
+    else if (nilable) out.push(p);
+  };
+  if (t.kind === Kind.Slice) {
+    return (value, path, out) => {
+      if (Array.isArray(value)) for (let i = 0; i < value.length; i++) one(value[i], `${path}[${i}]`, out);
+    };
+  }
+  return (value, path, out) => {
+    if (value === null || typeof value !== 'object') return;
+    for (const [k, x] of Object.entries(value as Record<string, unknown>)) one(x, `${path}[${JSON.stringify(k)}]`, out);
+  };
+}
+
+const jobVisitor = structVisitor(apiTypes.Job!);
+
+/** One validation error per null block element of an API job (none for a job without). */
+export function nullElementErrors(job: unknown): string[] {
+  const paths: string[] = [];
+  jobVisitor(job, 'Job', paths);
+  return paths.map((p) => `${p} must not be null`);
+}
