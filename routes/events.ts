@@ -242,8 +242,8 @@ export const DROPPED_TEXT = 'event dropped from buffer';
 interface Sink {
   /** Bytes written to the socket and not yet taken by the kernel. */
   queued: number;
-  /** Write number of the oldest of those bytes: the lower, the longer this client has not read. */
-  pendingSince: number;
+  /** When its socket last took bytes (or it last had none queued): stalled when long ago. */
+  lastProgress: number;
   pump(): void;
   /** Disconnects at once, releasing its queued bytes (the budget's last resort). */
   evict(): void;
@@ -255,36 +255,29 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
   const limits = ctx.limits;
   const open = new Set<() => void>();
   const sinks = new Set<Sink>();
-  /** Streams that had a line ready but no room in the budget; pumped again when bytes drain. */
-  const waiting = new Set<Sink>();
-  let writes = 0;
-  let wakeScheduled = false;
-
-  const wakeWaiting = (): void => {
-    if (waiting.size === 0 || wakeScheduled) return;
-    wakeScheduled = true;
-    setImmediate(() => {
-      wakeScheduled = false;
-      const ready = [...waiting];
-      waiting.clear();
-      for (const s of ready) s.pump();
-    });
-  };
+  let recheck: NodeJS.Timeout | null = null;
 
   /**
-   * Room for `n` more bytes for `self`: over the budget, the streams whose clients have gone longest
-   * without reading are disconnected until the line fits. A line is always let through to a stream
-   * with nothing queued once nothing else can be evicted, so no line is too big to be delivered.
+   * Keeps the bytes queued for subscribers that stopped reading within the budget: over it, streams
+   * whose sockets have taken nothing for `eventStallMs` are disconnected, longest-stalled first. A
+   * reader that keeps up is never held back by others; until the stalled ones qualify, the total may
+   * pass the budget by at most one per-subscriber allowance each, and a timer looks again.
    */
-  const admit = (self: Sink, n: number): boolean => {
-    const budget = limits.eventQueueBudgetBytes;
-    if (limits.eventQueuedBytes + n <= budget) return true;
-    const victims = [...sinks].filter((s) => s !== self && s.queued > 0).sort((a, b) => a.pendingSince - b.pendingSince || b.queued - a.queued);
-    for (const v of victims) {
-      if (limits.eventQueuedBytes + n <= budget) break;
+  const enforceBudget = (): void => {
+    if (limits.eventQueuedBytes <= limits.eventQueueBudgetBytes) return;
+    const now = performance.now();
+    const stalled = [...sinks].filter((s) => s.queued > 0 && now - s.lastProgress >= limits.eventStallMs).sort((a, b) => a.lastProgress - b.lastProgress);
+    for (const v of stalled) {
+      if (limits.eventQueuedBytes <= limits.eventQueueBudgetBytes) break;
       v.evict();
     }
-    return limits.eventQueuedBytes + n <= budget || self.queued === 0;
+    if (limits.eventQueuedBytes > limits.eventQueueBudgetBytes && !recheck) {
+      recheck = setTimeout(() => {
+        recheck = null;
+        enforceBudget();
+      }, limits.eventStallMs);
+      recheck.unref();
+    }
   };
 
   // Streams never end on their own: end them before the server waits for its connections to drain.
@@ -293,6 +286,7 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
   });
   app.addHook('onClose', async () => {
     for (const end of [...open]) end();
+    if (recheck) clearTimeout(recheck);
     buffer.release();
   });
 
@@ -319,22 +313,22 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
       counting = false;
       limits.eventQueuedBytes -= sink.queued;
       sink.queued = 0;
-      wakeWaiting();
     };
 
     const write = (bytes: Buffer): void => {
       const n = bytes.length;
-      if (sink.queued === 0) sink.pendingSince = ++writes;
+      if (sink.queued === 0) sink.lastProgress = performance.now();
       sink.queued += n;
       limits.eventQueuedBytes += n;
       if (limits.eventQueuedBytes > limits.eventQueuedPeakBytes) limits.eventQueuedPeakBytes = limits.eventQueuedBytes;
       res.write(bytes, () => {
         if (!counting) return;
+        sink.lastProgress = performance.now();
         sink.queued -= n;
         limits.eventQueuedBytes -= n;
         if (!closed) pump();
-        wakeWaiting();
       });
+      enforceBudget();
     };
 
     /** Sends what the subscriber may have now: up to its small cap, within the shared budget. */
@@ -355,10 +349,6 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
           return;
         }
         const line = batchLine(batch, shape, topics, namespace);
-        if (line !== null && !admit(sink, line.length)) {
-          waiting.add(sink);
-          return;
-        }
         cursor.advance();
         if (line !== null) write(line);
       }
@@ -366,7 +356,7 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
 
     const sink: Sink = {
       queued: 0,
-      pendingSince: 0,
+      lastProgress: 0,
       pump,
       evict: () => {
         limits.eventSubscribersDropped++;
@@ -390,7 +380,6 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
       cursor.unsubscribe();
       open.delete(finish);
       sinks.delete(sink);
-      waiting.delete(sink);
       if (!res.destroyed && !res.writableEnded) res.end();
     }
     open.add(finish);

@@ -16,6 +16,8 @@ export class Limits {
   eventQueueBudgetBytes = 32 * MiB;
   /** A subscriber is sent more only while it has less than this waiting in its socket. */
   eventSubscriberBytes = 64 * 1024;
+  /** A subscriber whose socket has taken none of its queued bytes for this long is stalled: when the budget runs short, stalled subscribers are disconnected. */
+  eventStallMs = 1000;
 
   /** Request body bytes buffered now. */
   bodyBytes = 0;
