@@ -1,7 +1,7 @@
 // `npm run soak`: rounds of blocked readers that vanish. Each round parks 8,000 blocking queries
 // (`GET /v1/jobs?index=N&wait=5m`, keep-alive agents, real sockets) on a server in its own process,
 // then destroys their sockets without an answer. After every round the server reports its RSS after
-// a full GC and how many readers are still parked (must be 0: a closed socket releases its query).
+// a full GC (once it has settled) and how many readers are still parked (must be 0: a closed socket releases its query).
 // At the end RSS must be within 20 % of the baseline and a write about as fast as before. Not a test:
 // it prints figures and exits non-zero when a target is missed.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -134,6 +134,7 @@ const cold = await ask<Stats>(child, 'stats');
 console.log(`cold start: ${describe(cold)}`);
 // One round first, not counted: it raises the process to its working size for 8,000 concurrent
 // requests (V8 heap, socket and parser pools), which Node keeps; what follows must not grow it.
+await request(port, 'PUT', '/v1/jobs', new http.Agent({ keepAlive: false }), jobBody(-1)); // readers block on index > 0
 await round(child, port, 0);
 const before = await writeLatency(port, 0);
 const base = await settled();
@@ -142,7 +143,7 @@ console.log(`baseline after a warm-up round: ${describe(base)}; write median ${b
 const started = performance.now();
 for (let n = 1; n <= ROUNDS; n++) {
   await round(child, port, n);
-  const s = await ask<Stats>(child, 'stats');
+  const s = await settled();
   console.log(
     `round ${String(n).padStart(2)}: ${READERS} readers parked and dropped; ${describe(s)} (RSS ${((s.rss / base.rss - 1) * 100).toFixed(1)} %); parked ${s.waiting}, connections ${s.connections}, journal ${s.journal}`,
   );

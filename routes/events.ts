@@ -264,7 +264,8 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
    * pass the budget by at most one per-subscriber allowance each, and a timer looks again.
    */
   const enforceBudget = (): void => {
-    if (limits.eventQueuedBytes <= limits.eventQueueBudgetBytes) return;
+    // A pending recheck means the last scan found nothing stalled long enough; it looks again in time.
+    if (limits.eventQueuedBytes <= limits.eventQueueBudgetBytes || recheck) return;
     const now = performance.now();
     const stalled = [...sinks].filter((s) => s.queued > 0 && now - s.lastProgress >= limits.eventStallMs).sort((a, b) => a.lastProgress - b.lastProgress);
     for (const v of stalled) {
@@ -304,7 +305,8 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
     res.writeHead(200, { Vary: 'Accept-Encoding', 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' });
 
     let closed = false;
-    /** False once the socket is gone: its queued bytes are no longer ours to count. */
+    /** False once the socket is gone: its queued bytes are no longer ours to count. Until then the
+     * stream stays evictable, even after it ended, since its bytes may still wait in the socket. */
     let counting = true;
     let heartbeatDue = true; // the initial heartbeat goes before any event (stream.NewJsonStream)
 
@@ -313,6 +315,7 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
       counting = false;
       limits.eventQueuedBytes -= sink.queued;
       sink.queued = 0;
+      sinks.delete(sink);
     };
 
     const write = (bytes: Buffer): void => {
@@ -379,7 +382,6 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
       clearInterval(heartbeat);
       cursor.unsubscribe();
       open.delete(finish);
-      sinks.delete(sink);
       if (!res.destroyed && !res.writableEnded) res.end();
     }
     open.add(finish);
