@@ -305,8 +305,10 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
     res.writeHead(200, { Vary: 'Accept-Encoding', 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' });
 
     let closed = false;
-    /** False once the socket is gone: its queued bytes are no longer ours to count. Until then the
-     * stream stays evictable, even after it ended, since its bytes may still wait in the socket. */
+    /**
+     * False once the socket is gone: its queued bytes are no longer ours to count. Until then the
+     * stream stays evictable, even after it ended, since its bytes may still wait in the socket.
+     */
     let counting = true;
     let heartbeatDue = true; // the initial heartbeat goes before any event (stream.NewJsonStream)
 
