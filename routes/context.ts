@@ -5,6 +5,7 @@ import type { Config } from '../src/config.js';
 import type { Clock } from '../src/clock.js';
 import type { Simulator } from '../src/sim/index.js';
 import type { MockControl } from '../src/control/mock-control.js';
+import type { Limits } from '../src/limits.js';
 
 /** What every route plugin is given: the store, the agent configuration, the clock and simulator. */
 export interface RouteContext {
@@ -13,6 +14,7 @@ export interface RouteContext {
   clock: Clock;
   sim: Simulator | null;
   control: MockControl;
+  limits: Limits;
 }
 
 export type App = FastifyInstance<

@@ -1,6 +1,7 @@
 // `/_mock/*`: the control API (reset, snapshot/restore, clock, forced allocation states, faults,
 // the leader switch, the request journal, health). A prefix Nomad never uses, so it cannot collide.
 // Inputs are validated with their TypeBox schemas; errors are JSON `{ "Error": "…" }`.
+import { Readable } from 'node:stream';
 import { Type, type TSchema, type Static } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App, RouteContext } from './context.js';
@@ -161,8 +162,31 @@ export function controlRoutes(app: App, ctx: RouteContext): void {
   route(['GET', 'DELETE'], '/_mock/requests', (req, reply) => {
     if (req.method === 'DELETE') return json(reply, { Cleared: control.journal.clear() });
     const q = req.query as Record<string, string | undefined>;
-    const limit = q.limit === undefined ? undefined : Number(q.limit);
-    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) throw new ControlError('limit must be a non-negative integer');
-    return json(reply, control.journal.list({ method: q.method, path: q.path, limit }));
+    const count = (name: string, min: number): number | undefined => {
+      const raw = q[name];
+      if (raw === undefined || raw === '') return undefined;
+      const n = Number(raw);
+      if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min) throw new ControlError(`${name} must be an integer >= ${min}`);
+      return n;
+    };
+    const limit = count('limit', 0);
+    const perPage = count('per_page', 1);
+    const nextToken = count('next_token', 0);
+    const page = control.journal.page({ method: q.method, path: q.path, limit, perPage, nextToken: nextToken === undefined ? undefined : String(nextToken) });
+    if (page.nextToken !== '') reply.header('X-Nomad-NextToken', page.nextToken);
+    // Entry by entry: a full journal never becomes one string.
+    const entries = page.entries;
+    return reply
+      .code(200)
+      .type('application/json')
+      .send(
+        Readable.from(
+          (function* () {
+            yield '[';
+            for (let i = 0; i < entries.length; i++) yield (i === 0 ? '' : ',') + JSON.stringify(entries[i]);
+            yield ']';
+          })(),
+        ),
+      );
   });
 }

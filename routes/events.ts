@@ -6,15 +6,13 @@ import type { App, RouteContext } from './context.js';
 import { HttpError } from './http/errors.js';
 import { omitEmpty } from './http/encode.js';
 import { ErrorText, Index } from './schemas/common.js';
-import { eventBuffer, type EventBatch } from '../state/event-buffer.js';
+import { DROPPED, eventBuffer, type EventBatch } from '../state/event-buffer.js';
 import type { StoreEvent } from '../state/store.js';
 
 /** Stream knobs; tests shorten the heartbeat. Read when a stream opens. */
 export const EVENT_STREAM = {
   /** Nomad's JsonStream heartbeat interval (wall time). */
   heartbeatMs: 30_000,
-  /** A client this far behind (bytes queued in the socket) is disconnected instead of buffered. */
-  maxQueuedBytes: 64 * 1024 * 1024,
 };
 
 const Str = Type.Optional(Type.String());
@@ -215,16 +213,73 @@ function encodeEvent(e: StoreEvent): string {
   return text;
 }
 
-function encodeBatch(batch: EventBatch, topics: Topics, namespace: string): string | null {
-  const events = filterEvents(topics, namespace, batch.Events);
-  if (events.length === 0) return null;
-  return `{"Index":${batch.Index},"Events":[${events.map(encodeEvent).join(',')}]}`;
+/**
+ * The ndjson line of a batch for one filter shape, built once and shared (the same bytes go to every
+ * socket with that filter). The cache lives as long as the batch, which the buffer drops in time.
+ */
+const lineCache = new WeakMap<EventBatch, Map<string, Buffer | null>>();
+
+function batchLine(batch: EventBatch, shape: string, topics: Topics, namespace: string): Buffer | null {
+  let byShape = lineCache.get(batch);
+  if (!byShape) lineCache.set(batch, (byShape = new Map()));
+  let line = byShape.get(shape);
+  if (line === undefined) {
+    const events = filterEvents(topics, namespace, batch.Events);
+    line = events.length === 0 ? null : Buffer.from(`{"Index":${batch.Index},"Events":[${events.map(encodeEvent).join(',')}]}\n`);
+    byShape.set(shape, line);
+  }
+  return line;
+}
+
+const filterShape = (topics: Topics, namespace: string): string =>
+  JSON.stringify([namespace, [...topics.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))]);
+
+const HEARTBEAT = Buffer.from('{}\n');
+/** What Nomad writes after the last line when a subscriber fell out of the buffer (then the stream ends). */
+export const DROPPED_TEXT = 'event dropped from buffer';
+
+/** One open stream, as the budget sees it. */
+interface Sink {
+  /** Bytes written to the socket and not yet taken by the kernel. */
+  queued: number;
+  /** When its socket last took bytes (or it last had none queued): stalled when long ago. */
+  lastProgress: number;
+  pump(): void;
+  /** Disconnects at once, releasing its queued bytes (the budget's last resort). */
+  evict(): void;
 }
 
 export function eventRoutes(app: App, ctx: RouteContext): void {
   // Created now, so the buffer holds every write from server start.
   const buffer = eventBuffer(ctx.store).retain();
+  const limits = ctx.limits;
   const open = new Set<() => void>();
+  const sinks = new Set<Sink>();
+  let recheck: NodeJS.Timeout | null = null;
+
+  /**
+   * Keeps the bytes queued for subscribers that stopped reading within the budget: over it, streams
+   * whose sockets have taken nothing for `eventStallMs` are disconnected, longest-stalled first. A
+   * reader that keeps up is never held back by others; until the stalled ones qualify, the total may
+   * pass the budget by at most one per-subscriber allowance each, and a timer looks again.
+   */
+  const enforceBudget = (): void => {
+    // A pending recheck means the last scan found nothing stalled long enough; it looks again in time.
+    if (limits.eventQueuedBytes <= limits.eventQueueBudgetBytes || recheck) return;
+    const now = performance.now();
+    const stalled = [...sinks].filter((s) => s.queued > 0 && now - s.lastProgress >= limits.eventStallMs).sort((a, b) => a.lastProgress - b.lastProgress);
+    for (const v of stalled) {
+      if (limits.eventQueuedBytes <= limits.eventQueueBudgetBytes) break;
+      v.evict();
+    }
+    if (limits.eventQueuedBytes > limits.eventQueueBudgetBytes && !recheck) {
+      recheck = setTimeout(() => {
+        recheck = null;
+        enforceBudget();
+      }, limits.eventStallMs);
+      recheck.unref();
+    }
+  };
 
   // Streams never end on their own: end them before the server waits for its connections to drain.
   app.addHook('preClose', async () => {
@@ -232,6 +287,7 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
   });
   app.addHook('onClose', async () => {
     for (const end of [...open]) end();
+    if (recheck) clearTimeout(recheck);
     buffer.release();
   });
 
@@ -241,6 +297,7 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
     const index = parseEventIndex(values.get('index')?.[0] ?? '');
     const topics = parseEventTopics(values.get('topic'));
     const namespace = values.get('namespace')?.[0] || 'default';
+    const shape = filterShape(topics, namespace);
 
     reply.hijack();
     const res: ServerResponse = reply.raw;
@@ -248,36 +305,94 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
     res.writeHead(200, { Vary: 'Accept-Encoding', 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' });
 
     let closed = false;
-    const write = (line: string): void => {
-      if (closed || res.destroyed || res.writableEnded) return;
-      res.write(`${line}\n`);
-      if (res.writableLength > EVENT_STREAM.maxQueuedBytes) {
-        finish();
-        res.destroy();
-      }
-    };
-    const send = (batch: EventBatch): void => {
-      const line = encodeBatch(batch, topics, namespace);
-      if (line !== null) write(line);
+    /**
+     * False once the socket is gone: its queued bytes are no longer ours to count. Until then the
+     * stream stays evictable, even after it ended, since its bytes may still wait in the socket.
+     */
+    let counting = true;
+    let heartbeatDue = true; // the initial heartbeat goes before any event (stream.NewJsonStream)
+
+    const release = (): void => {
+      if (!counting) return;
+      counting = false;
+      limits.eventQueuedBytes -= sink.queued;
+      sink.queued = 0;
+      sinks.delete(sink);
     };
 
-    // The initial heartbeat is queued before any event (stream.NewJsonStream).
-    write('{}');
-    const heartbeat = setInterval(() => write('{}'), EVENT_STREAM.heartbeatMs);
+    const write = (bytes: Buffer): void => {
+      const n = bytes.length;
+      if (sink.queued === 0) sink.lastProgress = performance.now();
+      sink.queued += n;
+      limits.eventQueuedBytes += n;
+      if (limits.eventQueuedBytes > limits.eventQueuedPeakBytes) limits.eventQueuedPeakBytes = limits.eventQueuedBytes;
+      res.write(bytes, () => {
+        if (!counting) return;
+        sink.lastProgress = performance.now();
+        sink.queued -= n;
+        limits.eventQueuedBytes -= n;
+        if (!closed) pump();
+      });
+      enforceBudget();
+    };
+
+    /** Sends what the subscriber may have now: up to its small cap, within the shared budget. */
+    const pump = (): void => {
+      while (!closed && !res.destroyed && sink.queued < limits.eventSubscriberBytes) {
+        if (heartbeatDue) {
+          heartbeatDue = false;
+          write(HEARTBEAT);
+          continue;
+        }
+        const batch = cursor.peek();
+        if (batch === null) return;
+        if (batch === DROPPED) {
+          // Nomad's Event.Stream ends with the RPC error, which its HTTP wrapper writes as plain text.
+          limits.eventSubscribersDropped++;
+          res.write(DROPPED_TEXT);
+          finish();
+          return;
+        }
+        const line = batchLine(batch, shape, topics, namespace);
+        cursor.advance();
+        if (line !== null) write(line);
+      }
+    };
+
+    const sink: Sink = {
+      queued: 0,
+      lastProgress: 0,
+      pump,
+      evict: () => {
+        limits.eventSubscribersDropped++;
+        finish();
+        res.destroy();
+        release();
+      },
+    };
+
+    const heartbeat = setInterval(() => {
+      heartbeatDue = true;
+      pump();
+    }, EVENT_STREAM.heartbeatMs);
     heartbeat.unref();
-    const sub = buffer.subscribe(index, send);
+    const cursor = buffer.subscribe(index, pump);
 
     function finish(): void {
       if (closed) return;
       closed = true;
       clearInterval(heartbeat);
-      sub.unsubscribe();
+      cursor.unsubscribe();
       open.delete(finish);
       if (!res.destroyed && !res.writableEnded) res.end();
     }
     open.add(finish);
-    res.on('close', finish);
+    sinks.add(sink);
+    res.on('close', () => {
+      finish();
+      release();
+    });
 
-    for (const batch of sub.backlog) send(batch);
+    pump();
   });
 }

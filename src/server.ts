@@ -21,6 +21,8 @@ import { MockControl } from './control/mock-control.js';
 import { applyFaults, journalRequest, stampRequest } from './control/hooks.js';
 import { Persister } from './control/persist.js';
 import { runScenario, seedFromDir, type HclParser } from './control/seed.js';
+import { Limits } from './limits.js';
+import { installBodyReader } from './request-body.js';
 
 /** Job files in HCL go through the same parser as /v1/jobs/parse. */
 const hclParser = (): HclParser => async (source) => (await import('../state/hcl/index.js')).parseJobspec(source);
@@ -35,6 +37,8 @@ export interface NomadMock {
   /** Null when created with `simulate: false` (a bare store: no nodes, nothing runs). */
   sim: Simulator | null;
   control: MockControl;
+  /** Memory budgets for what clients can make the server hold, and what they hold now. */
+  limits: Limits;
   /**
    * Loads the data dir (or seeds from --jobs-dir and --scenario) and starts persisting. The CLI
    * and createMockNomad call it before listening; tests that need none of it may skip it.
@@ -154,9 +158,8 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     persister?.start();
   };
 
-  // Nomad never inspects the request Content-Type: every body is raw bytes decoded by the route.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  const limits = new Limits();
+  installBodyReader(app, limits);
 
   // One hook each way for every request: Go's clean-path redirect, the journal stamp and faults on
   // the way in; Vary, the queued Nomad headers, charset, the journal and compression on the way out.
@@ -207,6 +210,6 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     return sendError(reply, 500, INTERNAL_ERROR_TEXT);
   });
 
-  registerRoutes(app, { store: st, config, clock, sim, control });
-  return { app, store: st, config, clock, guard, sim, control, init };
+  registerRoutes(app, { store: st, config, clock, sim, control, limits });
+  return { app, store: st, config, clock, guard, sim, control, limits, init };
 }

@@ -1,6 +1,8 @@
 // Nomad's event broker buffer (nomad/stream/event_buffer.go): the most recent committed writes that
-// carried events, one batch per write, bounded by count. A stream first replays from the buffer, then
-// follows new batches as they are committed.
+// carried events, one batch per write, bounded by count. A subscriber holds a cursor into it and
+// pulls at its own pace; one whose last batch has left the buffer has fallen behind and is told so
+// (Nomad's "event dropped from buffer"). Subscribers never hold batches themselves, so a stalled
+// one pins nothing beyond the buffer.
 import type { Store, StoreEvent } from './store.js';
 
 /** The events of one committed write, as `{"Index":N,"Events":[…]}` on the stream. */
@@ -19,15 +21,23 @@ export interface EventBufferOptions {
   size?: number;
 }
 
-export interface EventSubscription {
-  /** Buffered batches the subscriber must send before any live one. */
-  backlog: EventBatch[];
+/** What a cursor returns when the subscriber has fallen more than the buffer behind. */
+export const DROPPED = Symbol('event dropped from buffer');
+
+export interface EventCursor {
+  /** The next batch to send; null when caught up; DROPPED when the buffer has moved past it. */
+  peek(): EventBatch | null | typeof DROPPED;
+  /** Moves past the batch `peek` returned. */
+  advance(): void;
   unsubscribe(): void;
 }
 
 export class EventBuffer {
   readonly size: number;
+  /** Newest `size` entries are the buffer; older ones are dropped in halves (O(1) per write). */
   private batches: EventBatch[] = [];
+  /** Sequence number of batches[0]; every appended batch gets the next one. */
+  private base = 0;
   private readonly listeners = new Set<BatchListener>();
   private unsubscribeStore: (() => void) | null;
   private refs = 0;
@@ -48,19 +58,22 @@ export class EventBuffer {
     this.unsubscribeStore = () => off.forEach((f) => f());
   }
 
-  /** The array holds up to twice the buffer and drops the older half at once: O(1) per write. */
-  private push(batch: EventBatch): void {
-    this.batches.push(batch);
-    if (this.batches.length >= 2 * this.size) this.batches = this.batches.slice(-this.size);
+  private get end(): number {
+    return this.base + this.batches.length;
   }
 
-  /** The buffered batches: the newest `size` of the array. */
-  private get kept(): EventBatch[] {
-    return this.batches.length > this.size ? this.batches.slice(-this.size) : this.batches;
+  /** Sequence number of the oldest batch still in the buffer. */
+  private get first(): number {
+    return Math.max(this.base, this.end - this.size);
   }
 
   private append(batch: EventBatch): void {
-    this.push(batch);
+    this.batches.push(batch);
+    if (this.batches.length >= 2 * this.size) {
+      const drop = this.batches.length - this.size;
+      this.batches = this.batches.slice(drop);
+      this.base += drop;
+    }
     if (this.listeners.size === 0) return;
     // A listener may unsubscribe (or subscribe) while we deliver; one that throws must not fail the
     // write that produced the events.
@@ -74,29 +87,48 @@ export class EventBuffer {
   }
 
   /**
-   * The batches a subscription starting at `index` replays (`EventBroker.Subscribe` +
-   * `StartAtClosest`): index 0 → the whole buffer; otherwise from the first batch whose index is
-   * ≥ `index`, or — when `index` is past the newest batch — the newest batch alone.
+   * Where a subscription starting at `index` begins (`EventBroker.Subscribe` + `StartAtClosest`):
+   * index 0 → the whole buffer; otherwise the first batch whose index is ≥ `index`, or — when
+   * `index` is past the newest batch — the newest batch alone.
    */
-  backlog(index: number): EventBatch[] {
-    const b = this.kept;
-    if (b.length === 0) return [];
-    if (index === 0) return b.slice();
-    const start = b.findIndex((x) => x.Index >= index);
-    return b.slice(start < 0 ? b.length - 1 : start);
+  private startSeq(index: number): number {
+    const first = this.first;
+    if (first === this.end || index === 0) return first;
+    for (let s = first; s < this.end; s++) if (this.batches[s - this.base]!.Index >= index) return s;
+    return this.end - 1;
   }
 
-  /** Registers a live listener and returns the backlog to send first (no gap, no overlap). */
-  subscribe(index: number, listener: BatchListener): EventSubscription {
-    const backlog = this.backlog(index);
-    this.listeners.add(listener);
+  /** The batches a subscription starting at `index` replays. */
+  backlog(index: number): EventBatch[] {
+    return this.batches.slice(this.startSeq(index) - this.base, this.end - this.base);
+  }
+
+  /**
+   * Opens a cursor at `index`; `onAppend` is called after every committed batch so the subscriber
+   * can pull. As in Nomad, a subscriber is behind when the last batch it passed has left the buffer.
+   */
+  subscribe(index: number, onAppend: BatchListener): EventCursor {
+    let seq = this.startSeq(index);
+    let passed = false;
+    this.listeners.add(onAppend);
     let done = false;
     return {
-      backlog,
+      peek: () => {
+        if (done) return null;
+        const first = this.first;
+        if (passed ? seq - 1 < first : seq < first) return DROPPED;
+        if (seq >= this.end) return null;
+        return this.batches[seq - this.base]!;
+      },
+      advance: () => {
+        if (done || seq >= this.end) return;
+        seq++;
+        passed = true;
+      },
       unsubscribe: () => {
         if (done) return;
         done = true;
-        this.listeners.delete(listener);
+        this.listeners.delete(onAppend);
       },
     };
   }
@@ -108,7 +140,7 @@ export class EventBuffer {
 
   /** Batches currently buffered. */
   get length(): number {
-    return Math.min(this.batches.length, this.size);
+    return this.end - this.first;
   }
 
   get closed(): boolean {
@@ -129,6 +161,7 @@ export class EventBuffer {
     this.unsubscribeStore?.();
     this.unsubscribeStore = null;
     this.listeners.clear();
+    this.base += this.batches.length;
     this.batches = [];
     if (buffers.get(this.store) === this) buffers.delete(this.store);
   }

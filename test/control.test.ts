@@ -739,7 +739,7 @@ t.test('the journal records method, path, query, headers, body, status and durat
     ['GET', '/v1/nodes', 503],
   ], 'four API requests, no control requests, faulted ones included');
   const [list, put] = entries;
-  t.same(Object.keys(list!).sort(), ['Body', 'DurationMs', 'Headers', 'ID', 'Method', 'Path', 'Query', 'Status', 'Time']);
+  t.same(Object.keys(list!).sort(), ['Body', 'BodySize', 'BodyTruncated', 'DurationMs', 'Headers', 'ID', 'Method', 'Path', 'Query', 'Status', 'Time']);
   t.same(list!.Query, { prefix: 'we', namespace: 'default' }, 'query as the route saw it (first value wins)');
   t.equal(list!.Headers['x-nomad-token'], 'secret-token', 'request headers');
   t.equal(list!.Body, '');
@@ -747,6 +747,8 @@ t.test('the journal records method, path, query, headers, body, status and durat
   t.ok(list!.DurationMs >= 0);
   t.ok(!Number.isNaN(Date.parse(list!.Time)), 'Time is a timestamp');
   t.equal(put!.Body, JSON.stringify(job), 'the raw request body');
+  t.equal(put!.BodySize, Buffer.byteLength(JSON.stringify(job)), 'its size');
+  t.equal(put!.BodyTruncated, false);
   t.equal(put!.Headers['content-type'], 'application/json');
   t.ok(entries.every((e, i) => i === 0 || e.ID > entries[i - 1]!.ID), 'IDs increase');
 });

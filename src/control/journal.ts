@@ -1,5 +1,6 @@
 // The request journal: what clients sent and what they got, for tests that assert on a client's
-// traffic. Bounded; control requests (/_mock/) are not recorded.
+// traffic. Control requests (/_mock/) are not recorded. Bounded by entries and by bytes (oldest
+// dropped first); of each body only the first 64 KiB is kept, with its real size and a flag.
 
 export interface JournalEntry {
   ID: number;
@@ -8,7 +9,12 @@ export interface JournalEntry {
   Path: string;
   Query: Record<string, string>;
   Headers: Record<string, string | string[] | undefined>;
+  /** The body as UTF-8, at most `maxBodyBytes` of it. */
   Body: string;
+  /** The body's real size in bytes. */
+  BodySize: number;
+  /** True when Body holds only the first `maxBodyBytes` of the body. */
+  BodyTruncated: boolean;
   Status: number;
   DurationMs: number;
 }
@@ -17,10 +23,27 @@ export interface JournalQuery {
   method?: string;
   /** Exact path, or a prefix when it ends with `*`. */
   path?: string;
+  /** Only the newest `limit` matching entries. */
   limit?: number;
+  /** Entries from this ID on (a page's `nextToken`). */
+  nextToken?: string;
+  /** At most this many entries; `nextToken` then names the first of the rest. */
+  perPage?: number;
 }
 
-/** What the hot path keeps: references only; formatting waits until someone lists the journal. */
+export interface JournalPage {
+  entries: JournalEntry[];
+  /** ID of the next matching entry, or '' when this page is the last. */
+  nextToken: string;
+}
+
+export interface JournalLimits {
+  maxEntries: number;
+  maxBytes: number;
+  maxBodyBytes: number;
+}
+
+/** What the hot path hands over: references only; formatting waits until someone lists the journal. */
 export interface RawEntry {
   time: number;
   method: string;
@@ -32,55 +55,130 @@ export interface RawEntry {
   durationMs: number;
 }
 
-function format(id: number, r: RawEntry): JournalEntry {
+interface Stored {
+  id: number;
+  raw: RawEntry;
+  body: Buffer | null;
+  bodySize: number;
+  bytes: number;
+}
+
+export const JOURNAL_DEFAULTS: JournalLimits = { maxEntries: 10_000, maxBytes: 32 * 1024 * 1024, maxBodyBytes: 64 * 1024 };
+
+/** What an entry costs beyond its strings (object headers, numbers), roughly. */
+const ENTRY_OVERHEAD = 256;
+
+function headerBytes(h: Record<string, string | string[] | undefined>): number {
+  let n = 0;
+  for (const k in h) {
+    const v = h[k];
+    n += k.length + (Array.isArray(v) ? v.reduce((a, x) => a + x.length, 0) : (v?.length ?? 0));
+  }
+  return n;
+}
+
+function format(s: Stored): JournalEntry {
+  const r = s.raw;
   const q = r.url.indexOf('?');
   return {
-    ID: id,
+    ID: s.id,
     Time: new Date(r.time).toISOString(),
     Method: r.method,
     Path: q < 0 ? r.url : r.url.slice(0, q),
     Query: { ...r.query },
     Headers: { ...r.headers },
-    Body: Buffer.isBuffer(r.body) ? r.body.toString('utf8') : typeof r.body === 'string' ? r.body : '',
+    Body: s.body ? s.body.toString('utf8') : '',
+    BodySize: s.bodySize,
+    BodyTruncated: s.body !== null && s.body.length < s.bodySize,
     Status: r.status,
     DurationMs: Math.round(r.durationMs * 1000) / 1000,
   };
 }
 
 export class Journal {
-  private raw: RawEntry[] = [];
-  private firstId = 1;
+  readonly limits: JournalLimits;
+  private stored: Stored[] = [];
+  private head = 0;
+  private nextId = 1;
+  private held = 0;
 
-  constructor(private readonly max = 10_000) {}
+  constructor(limits: Partial<JournalLimits> = {}) {
+    this.limits = { ...JOURNAL_DEFAULTS, ...limits };
+  }
 
   record(e: RawEntry): void {
-    this.raw.push(e);
-    if (this.raw.length > this.max * 2) {
-      const drop = this.raw.length - this.max;
-      this.raw.splice(0, drop);
-      this.firstId += drop;
+    const full = Buffer.isBuffer(e.body) ? e.body : typeof e.body === 'string' ? Buffer.from(e.body) : null;
+    const size = full?.length ?? 0;
+    // A copy, so the journal never pins the request's own buffer (or the socket slab it is cut from).
+    const body = full && size > 0 ? Buffer.from(full.subarray(0, Math.min(size, this.limits.maxBodyBytes))) : null;
+    const bytes = ENTRY_OVERHEAD + (body?.length ?? 0) + e.url.length + headerBytes(e.headers);
+    this.stored.push({ id: this.nextId++, raw: { ...e, body: undefined }, body, bodySize: size, bytes });
+    this.held += bytes;
+    while (this.length > this.limits.maxEntries || (this.held > this.limits.maxBytes && this.length > 1)) this.dropOldest();
+  }
+
+  private dropOldest(): void {
+    const s = this.stored[this.head++]!;
+    this.held -= s.bytes;
+    if (this.head >= 1024 && this.head * 2 >= this.stored.length) {
+      this.stored = this.stored.slice(this.head);
+      this.head = 0;
     }
   }
 
-  private get entries(): JournalEntry[] {
-    const start = Math.max(0, this.raw.length - this.max);
-    return this.raw.slice(start).map((r, i) => format(this.firstId + start + i, r));
+  /** Entries held now. */
+  get length(): number {
+    return this.stored.length - this.head;
   }
 
-  list(q: JournalQuery = {}): JournalEntry[] {
+  /** Bytes held now (bodies as kept, URLs, headers, and a fixed cost per entry). */
+  get bytes(): number {
+    return this.held;
+  }
+
+  private matching(q: JournalQuery): Stored[] {
     const prefix = q.path?.endsWith('*') ? q.path.slice(0, -1) : null;
-    const out = this.entries.filter(
-      (e) =>
-        (!q.method || e.Method === q.method.toUpperCase()) &&
-        (!q.path || (prefix !== null ? e.Path.startsWith(prefix) : e.Path === q.path)),
-    );
+    const method = q.method?.toUpperCase();
+    const out: Stored[] = [];
+    for (let i = this.head; i < this.stored.length; i++) {
+      const s = this.stored[i]!;
+      if (method && s.raw.method !== method) continue;
+      if (q.path) {
+        const u = s.raw.url;
+        const qm = u.indexOf('?');
+        const path = qm < 0 ? u : u.slice(0, qm);
+        if (prefix !== null ? !path.startsWith(prefix) : path !== q.path) continue;
+      }
+      out.push(s);
+    }
     return q.limit && q.limit > 0 ? out.slice(-q.limit) : out;
   }
 
+  /** One page of matching entries, oldest first. */
+  page(q: JournalQuery = {}): JournalPage {
+    let rows = this.matching(q);
+    if (q.nextToken) {
+      const from = Number(q.nextToken);
+      rows = rows.filter((s) => s.id >= from);
+    }
+    let nextToken = '';
+    if (q.perPage && q.perPage > 0 && rows.length > q.perPage) {
+      nextToken = String(rows[q.perPage]!.id);
+      rows = rows.slice(0, q.perPage);
+    }
+    return { entries: rows.map(format), nextToken };
+  }
+
+  /** Matching entries, oldest first (every page at once). */
+  list(q: JournalQuery = {}): JournalEntry[] {
+    return this.page(q).entries;
+  }
+
   clear(): number {
-    const n = Math.min(this.raw.length, this.max);
-    this.firstId += this.raw.length;
-    this.raw = [];
+    const n = this.length;
+    this.stored = [];
+    this.head = 0;
+    this.held = 0;
     return n;
   }
 }
