@@ -19,6 +19,7 @@ import { decodePath, parseJobPath, type JobPath } from './job/dispatch.js';
 import { goQueryValues, parseEventTopics } from './events.js';
 import { decodeRequest, type RequestRoot } from '../state/jobspec/decode.js';
 import { formatMultiError } from '../state/jobspec/multierror.js';
+import { GoSyntaxError, scanFirstValue } from '../state/jobspec/decode-scanner.js';
 import { prepareJob } from '../state/job-ops.js';
 import { RpcError } from '../state/errors.js';
 import type { Obj } from '../state/types.js';
@@ -458,14 +459,15 @@ function requireManagement(req: FastifyRequest, ctx: RouteContext): void {
 function decodeAclBody(req: FastifyRequest, struct: string): Obj {
   const raw = rawBody(req);
   if (raw.length === 0) throw new HttpError(400, 'Request body is empty');
-  const text = raw.toString('utf8');
-  if (text.trim() === '') throw new HttpError(400, 'EOF');
-  let value: unknown;
+  // json.Decoder.Decode: the first value only (trailing bytes are never read), Go's syntax errors.
+  let end: number;
   try {
-    value = JSON.parse(text);
+    end = scanFirstValue(raw);
   } catch (err) {
-    throw new HttpError(400, goJsonError(text, err as Error));
+    if (err instanceof GoSyntaxError) throw new HttpError(400, err.message);
+    throw err;
   }
+  const value: unknown = JSON.parse(raw.subarray(0, end).toString('utf8'));
   if (value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new HttpError(400, `json: cannot unmarshal ${jsonKind(value)} into Go value of type structs.${struct}`);
@@ -473,11 +475,6 @@ function decodeAclBody(req: FastifyRequest, struct: string): Obj {
   return value as Obj;
 }
 
-function goJsonError(text: string, err: Error): string {
-  const first = text.trimStart()[0] ?? '';
-  if (!'{["-0123456789tfn'.includes(first)) return `invalid character '${first}' looking for beginning of value`;
-  return /end of (JSON )?input/i.test(err.message) ? 'unexpected EOF' : err.message;
-}
 
 const jsonKind = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v === 'object' ? 'object' : typeof v);
 

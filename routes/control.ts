@@ -9,6 +9,7 @@ import { parseGoDuration } from './http/godur.js';
 import { ControlError } from '../src/control/mock-control.js';
 import { FaultError } from '../src/control/faults.js';
 import { SnapshotError } from '../state/snapshot.js';
+import { GoSyntaxError, scanFirstValue } from '../state/jobspec/decode-scanner.js';
 
 const ResetBody = Type.Object({ Namespace: Type.Optional(Type.String()) }, { additionalProperties: false });
 const AdvanceBody = Type.Object(
@@ -49,6 +50,21 @@ function fail(reply: FastifyReply, status: number, message: string): FastifyRepl
 // The value checker is only needed when a control call arrives; loading it lazily keeps start-up lean.
 let checker: typeof import('@sinclair/typebox/value').Value | undefined;
 
+/** A body that is not JSON, described as Go's decoder would (JSON.parse's own text is V8's). */
+function parseJson(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    let why = 'invalid character after top-level value';
+    try {
+      scanFirstValue(raw);
+    } catch (err) {
+      if (err instanceof GoSyntaxError) why = err.message;
+    }
+    throw new ControlError(`invalid JSON body: ${why}`);
+  }
+}
+
 /** Parses and validates a JSON body against its schema; an empty body is `{}` where allowed. */
 async function body<S extends TSchema>(req: FastifyRequest, schema: S, emptyOk = false): Promise<Static<S>> {
   checker ??= (await import('@sinclair/typebox/value')).Value;
@@ -56,11 +72,7 @@ async function body<S extends TSchema>(req: FastifyRequest, schema: S, emptyOk =
   const raw = rawBody(req);
   let doc: unknown = {};
   if (raw.length > 0) {
-    try {
-      doc = JSON.parse(raw.toString('utf8'));
-    } catch (err) {
-      throw new ControlError(`invalid JSON body: ${(err as Error).message}`);
-    }
+    doc = parseJson(raw);
   } else if (!emptyOk) {
     throw new ControlError('request body is empty');
   }
@@ -99,13 +111,7 @@ export function controlRoutes(app: App, ctx: RouteContext): void {
   route(['PUT', 'POST'], '/_mock/restore', (req, reply) => {
     const raw = rawBody(req);
     if (raw.length === 0) throw new ControlError('request body is empty');
-    let doc: unknown;
-    try {
-      doc = JSON.parse(raw.toString('utf8'));
-    } catch (err) {
-      throw new ControlError(`invalid JSON body: ${(err as Error).message}`);
-    }
-    control.restore(doc);
+    control.restore(parseJson(raw));
     return json(reply, { Index: ctx.store.index });
   });
 
