@@ -29,6 +29,12 @@ export function writeJson(value: unknown, opts: WriteOptions = {}): string {
   const rnd = prng(opts.seed ?? 1);
   const dup = opts.duplicate ?? 0;
   const recase = opts.recase ?? 0;
+  if (dup === 0 && recase === 0) {
+    // JSON.stringify with the raw tokens swapped in afterwards: the same text, far faster.
+    const raws: string[] = [];
+    const text = JSON.stringify(value, (_k, v: unknown) => (v instanceof Raw ? `\u0001${raws.push(v.text) - 1}\u0001` : v)) ?? 'null';
+    return raws.length === 0 ? text : text.replace(/"\\u0001(\d+)\\u0001"/g, (_m, i: string) => raws[Number(i)]!);
+  }
   const parts: string[] = [];
   const walk = (v: unknown): void => {
     if (v instanceof Raw) {

@@ -52,14 +52,19 @@ export const JS_TEXTS: RegExp[] = [
 ];
 
 /** Bodies Fastify or Node write on their own, never Nomad. */
-const FRAMEWORK: RegExp[] = [/"statusCode"\s*:\s*\d/, /FST_ERR_/, /^Route [A-Z]+:.* not found$/, /"error"\s*:\s*"(Bad Request|Not Found|Internal Server Error|Request Header Fields Too Large|URI Too Long)"/];
+const FRAMEWORK: RegExp[] = [
+  /"statusCode"\s*:\s*\d/,
+  /FST_ERR_/,
+  /^Route [A-Z]+:.* not found$/,
+  /^(Unsupported Media Type|Client Error|Request body is too large|Body cannot be empty when content-type is set to)/,
+  /"error"\s*:\s*"(Bad Request|Not Found|Internal Server Error|Request Header Fields Too Large|URI Too Long)"/];
 
 /** The 5xx texts Nomad gives (its RPC errors as 500, the agent's coded errors) and the mock's 501s. */
 export const NOMAD_5XX: RegExp[] = [
   /^\d+ errors? occurred:\n\t\* /m, // go-multierror: validation on register, plan, validate…
   /\d+ errors? occurred:\n\t\* /,
   /^No cluster leader$/,
-  /^failed to create result paginator: /, // /v1/jobs/statuses wraps paginator errors as 500s
+  /^failed to (create result paginator|read result page): /, // /v1/jobs/statuses wraps paginator errors as 500s
   /^Failed to parse value of "[^"]*" \([^]*\) as an? (bool|int|uint)/, // parseBool/parseInt in command/agent/http.go
   /^nomad-mock does not implement /,
   /^Enforcing job modify index \d+: /,
@@ -69,7 +74,7 @@ export const NOMAD_5XX: RegExp[] = [
   /^missing (job ID|deployment ID|node ID|parameterized job ID)\b/,
   /^deployment not found$/,
   /^can't unblock (running|terminal) deployment$/,
-  /^Deployment (ID|Status|is)\b|^deployment ("[^"]*" )?(has|is|already) /i,
+  /^can't (fail|pause|resume|promote|set health of allocations for a) terminal deployment$/,
   /^must specify at least one healthy\/unhealthy allocation ID$/,
   /^unknown alloc "[^]*"$/,
   /^alloc "[^]*" is not part of deployment "[^]*"$/,

@@ -34,6 +34,7 @@ const tinyWait = fc.constantFrom('1ms', '2ms', '5ms', '10ms', '20ms');
 const badWait = fc.constantFrom('abc', '1x', '5', '1e3s', '9999999999999999h', '1.5.5s', 'h');
 const indexValue = fc.oneof(fc.constantFrom('0', '1', '2', '10', '999999999', '9007199254740991', '9007199254740993', '18446744073709551615', '18446744073709551616', '-1', 'abc', '1e3', '0x10', ' 1', '1.0', ''), fc.nat(500).map(String));
 const perPage = fc.constantFrom('0', '1', '2', '3', '-1', '-2147483649', '2147483648', 'x', '1e20', '100000', '');
+const shortString = hostileString.filter((x) => x.length < 300);
 const nextToken = fc.oneof(fc.constantFrom('fz-a', 'fz-b', 'web', 'default.fz-a', '9', '100.x', 'fz-ns.fz-c', ''), hostileString);
 
 const readParams = fc.record(
@@ -49,7 +50,7 @@ const readParams = fc.record(
     pretty: fc.constantFrom('', 'true', '0'),
     region: fc.constantFrom('global', 'mars', ''),
     stale: fc.constantFrom('', 'true', 'nope'),
-    junk: fc.tuple(hostileString, hostileString),
+    junk: fc.tuple(shortString, shortString),
   },
   { requiredKeys: [] },
 );
@@ -303,7 +304,8 @@ function fill(path: string, w: World, n: number[], id: string): string {
     .replace('{node}', () => enc(pick(w.nodes, n[3]!, FAKE_UUID)))
     .replace('{ns}', () => enc(pick(['fz-ns', 'default', 'nope', 'a b', 'x'.repeat(200)], n[3]!, 'fz-ns')))
     .replace('{tag}', () => enc(pick(['v1', 'prod', 'nope', ''], n[3]!, 'v1')))
-    .replace('{accessor}', () => enc(pick(w.tokens.map((t) => t.AccessorID), n[3]!, FAKE_UUID)))
+    // The management token the run works with is never deleted (it could not be made again).
+    .replace('{accessor}', () => enc(pick(w.tokens.filter((t) => t.SecretID !== w.management).map((t) => t.AccessorID), n[3]!, FAKE_UUID)))
     .replace('{policy}', () => enc(pick(['readonly', 'fz-write', 'anonymous', 'nope'], n[3]!, 'readonly')))
     .replace('{fault}', () => enc(pick(w.faults, n[3]!, '999')));
 }
@@ -318,16 +320,20 @@ function aimBody(route: Route, doc: unknown, w: World, n: number): unknown {
   return doc;
 }
 
-const routeArb = fc.oneof(...ROUTES.map((r) => ({ weight: Math.max(1, Math.round(r.weight * 10)), arbitrary: fc.constant(r) })));
+const writeParams = fc.record(
+  { namespace, purge: fc.constantFrom('true', 'false', 'x'), global: fc.constantFrom('true', 'x'), eval_priority: fc.constantFrom('50', '0', 'x'), junk: fc.tuple(shortString, shortString) },
+  { requiredKeys: [] },
+);
+const strayBody = fc.option(bodyText(hostileValue), { freq: 2, nil: undefined });
 
-const apiPlan: fc.Arbitrary<Plan> = routeArb.chain((route) =>
+const routePlan = (route: Route): fc.Arbitrary<Plan> =>
   fc
     .record({
       method: fc.oneof({ weight: 12, arbitrary: fc.constantFrom(...route.methods) }, { weight: 1, arbitrary: fc.constantFrom(...OTHER_METHODS) }),
       id: pathId,
       picks: fc.array(fc.nat(), { minLength: 4, maxLength: 4 }),
-      params: route.read ? readParams : fc.record({ namespace, purge: fc.constantFrom('true', 'false', 'x'), global: fc.constantFrom('true', 'x'), eval_priority: fc.constantFrom('50', '0', 'x'), junk: fc.tuple(hostileString, hostileString) }, { requiredKeys: [] }),
-      body: route.body ? fc.option(bodyText(route.body), { freq: 12, nil: undefined }) : fc.option(bodyText(hostileValue), { freq: 2, nil: undefined }),
+      params: route.read ? readParams : writeParams,
+      body: route.body ? fc.option(bodyText(route.body), { freq: 12, nil: undefined }) : strayBody,
       contentType: fc.option(fc.constantFrom(...CONTENT_TYPES), { freq: 3, nil: undefined }),
       acceptEncoding: fc.option(fc.constantFrom('gzip', 'deflate', 'br', 'gzip;q=0, identity', '*'), { freq: 4, nil: undefined }),
       token: fc.nat(9),
@@ -343,7 +349,7 @@ const apiPlan: fc.Arbitrary<Plan> = routeArb.chain((route) =>
         if (g.picks[0]! % 4 === 0) body = writeJson(mutateSnapshot(body, g.picks[1]!));
       } else if (g.body) {
         body = g.body.text;
-        if (route.body && typeof g.body.text === 'string' && g.body.text.startsWith('{')) {
+        if (route.path.startsWith('/v1/deployment/') && typeof g.body.text === 'string' && g.body.text.startsWith('{')) {
           try {
             body = writeJson(aimBody(route, JSON.parse(g.body.text), w, g.picks[2]!));
           } catch {
@@ -365,8 +371,9 @@ const apiPlan: fc.Arbitrary<Plan> = routeArb.chain((route) =>
       if (g.bigHeader === 0) headers['X-Fuzz'] = 'h'.repeat(20_000);
       if (body === undefined && (g.method === 'PUT' || g.method === 'POST') && route.body === undefined && g.picks[0]! % 3 === 0) body = '';
       return { method: g.method, path, headers, body, stream: route.stream };
-    }),
-);
+    });
+
+const apiPlan: fc.Arbitrary<Plan> = fc.oneof(...ROUTES.map((r) => ({ weight: Math.max(1, Math.round(r.weight * 10)), arbitrary: routePlan(r) })));
 
 /** A snapshot with one entry broken (a field dropped or retyped), for restore validation. */
 function mutateSnapshot(text: string, n: number): unknown {

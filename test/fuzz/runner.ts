@@ -148,6 +148,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
         }
         if (ok && (path === '/_mock/restore' || path === '/_mock/reset')) {
           oracle.readIndex.clear();
+          if (path === '/_mock/restore' && world.snapshotToken) world.management = world.snapshotToken;
           await bootstrap();
         }
         if (ok && path === '/_mock/leader' && req.method === 'PUT') leaderDownAt = n;

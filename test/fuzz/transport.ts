@@ -88,7 +88,12 @@ export class Transport {
       };
       let r: http.ClientRequest;
       try {
-        r = http.request({ host: this.host, port: this.port, method: req.method, path: req.path, headers: req.headers, agent }, (res) => {
+        // Node frames a GET/DELETE body only when told its length (else the bytes follow unframed).
+        const headers = { ...req.headers };
+        if (req.body !== undefined && !Object.keys(headers).some((h) => /^(content-length|transfer-encoding)$/i.test(h))) {
+          headers['Content-Length'] = String(Buffer.byteLength(req.body));
+        }
+        r = http.request({ host: this.host, port: this.port, method: req.method, path: req.path, headers, agent }, (res) => {
           const chunks: Buffer[] = [];
           let size = 0;
           const end = (): void => finish({ status: res.statusCode ?? 0, headers: res.headers, body: decode(res.headers, Buffer.concat(chunks)) });

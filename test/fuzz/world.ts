@@ -22,6 +22,8 @@ export class World {
   management = '';
   /** A recent snapshot's text, for restore round trips. */
   snapshot = '';
+  /** The management token that was valid when `snapshot` was taken (a restore brings it back). */
+  snapshotToken = '';
 
   constructor(readonly acl: boolean) {}
 
@@ -75,6 +77,9 @@ export class World {
         /* not JSON */
       }
     }
-    if (path === '/_mock/snapshot' && body.length < 1_000_000) this.snapshot = body;
+    if (path === '/_mock/snapshot' && body.length < 1_000_000) {
+      this.snapshot = body;
+      this.snapshotToken = this.management;
+    }
   }
 }
