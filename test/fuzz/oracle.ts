@@ -138,7 +138,7 @@ function queryKey(req: FuzzRequest): string {
     .split('&')
     .filter((p) => !/^(index|wait|pretty|stale)(=|$)/.test(p))
     .sort();
-  return `${req.path.slice(0, q)}?${params.join('&')}`;
+  return params.length ? `${req.path.slice(0, q)}?${params.join('&')}` : req.path.slice(0, q);
 }
 
 /** Everything wrong with one answer (empty when it is fine). */

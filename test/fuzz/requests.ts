@@ -152,7 +152,8 @@ const deploymentBody = fc.record(
   { requiredKeys: [] },
 );
 const resetBody = fc.record({ Namespace: fc.constantFrom('fz-ns', 'default', 'nope') }, { requiredKeys: [] });
-const clockBody = fc.record({ Mode: fc.constantFrom('manual', 'manual', 'scaled', 'x'), Scale: AVOID.has(5) ? fc.constantFrom(1, 10, 100, 0, -1, 'x') : hostileValue }, { requiredKeys: [] });
+// On the scaled clock a purge under a running task kills the process while finding 1 is open.
+const clockBody = fc.record({ Mode: AVOID.has(1) ? fc.constantFrom('manual', 'x') : fc.constantFrom('manual', 'manual', 'scaled', 'x'), Scale: AVOID.has(5) ? fc.constantFrom(1, 10, 100, 0, -1, 'x') : hostileValue }, { requiredKeys: [] });
 const advanceBody = fc.oneof(
   fc.record({ Duration: fc.constantFrom('1s', '10s', '1m', '100ms', '1h', 'x', '-1s', '') }),
   fc.record({ Milliseconds: AVOID.has(5) ? fc.constantFrom(0, 10, 1000, 60_000, -1, 'x') : hostileValue }),
