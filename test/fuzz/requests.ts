@@ -37,7 +37,21 @@ const perPage = fc.constantFrom('0', '1', '2', '3', '-1', '-2147483649', '214748
 const shortString = hostileString.filter((x) => x.length < 300);
 const nextToken = fc.oneof(fc.constantFrom('fz-a', 'fz-b', 'web', 'default.fz-a', '9', '100.x', 'fz-ns.fz-c', ''), hostileString);
 
-const readParams = fc.record(
+/** Parameters a well-behaved client sends, so reads also reach their handlers' normal paths. */
+const plainReadParams = fc.record(
+  {
+    blocking: fc.tuple(fc.nat(300).map(String), tinyWait),
+    per_page: fc.constantFrom('1', '2', '5'),
+    next_token: fc.constantFrom('fz-a', 'fz-b', 'web'),
+    filter: fc.constantFrom('Type == "batch"', 'Status != "dead"', 'ID matches "^fz"', 'Meta.owner == "a"', 'Priority == 50'),
+    prefix: fc.constantFrom('fz', 'w', 'fz-a'),
+    namespace: fc.constantFrom('default', 'fz-ns', '*'),
+    reverse: fc.constantFrom('true', 'false'),
+  },
+  { requiredKeys: [] },
+);
+
+const hostileReadParams = fc.record(
   {
     blocking: fc.oneof(fc.tuple(indexValue, tinyWait), fc.tuple(indexValue, badWait), fc.tuple(fc.constant(undefined), badWait)),
     per_page: perPage,
@@ -54,6 +68,8 @@ const readParams = fc.record(
   },
   { requiredKeys: [] },
 );
+
+const readParams = fc.oneof({ weight: 3, arbitrary: plainReadParams }, { weight: 2, arbitrary: hostileReadParams });
 
 function query(p: Partial<{ blocking: [string | undefined, string]; junk: [string, string] } & Record<string, string>>): string {
   const parts: string[] = [];
@@ -180,9 +196,9 @@ const faultBody = fc.record(
 
 /** The body text as sent: JSON (maybe with duplicate or re-cased keys), or broken. */
 const bodyText = (doc: fc.Arbitrary<unknown>): fc.Arbitrary<{ text: string | Buffer; gzip: boolean }> =>
-  fc.tuple(fc.oneof({ weight: 4, arbitrary: doc }, { weight: 1, arbitrary: mutate(doc) }), fc.nat(99), fc.integer()).map(([d, how, seed]) => {
+  fc.tuple(fc.oneof({ weight: 4, arbitrary: doc }, { weight: 1, arbitrary: mutate(doc) }), fc.nat(149), fc.integer()).map(([d, how, seed]) => {
     const text = writeJson(d, { duplicate: how < 10 ? 0.2 : 0, recase: how >= 10 && how < 15 ? 0.3 : 0, seed });
-    if (how < 70) return { text, gzip: false };
+    if (how < 70 || how >= 100) return { text, gzip: false };
     if (how < 74) return { text: gzipSync(text), gzip: true };
     if (how < 78) return { text: text.slice(0, Math.max(0, text.length - 1 - (seed & 15))), gzip: false };
     if (how < 81) return { text: `${text} trailing`, gzip: false };

@@ -164,7 +164,7 @@ export function mutate<T>(base: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
   });
 }
 
-export const job: fc.Arbitrary<unknown> = fc.oneof({ weight: 3, arbitrary: validJob }, { weight: 2, arbitrary: mutate(validJob) });
+export const job: fc.Arbitrary<unknown> = fc.oneof({ weight: 2, arbitrary: validJob }, { weight: 1, arbitrary: mutate(validJob) });
 
 // ---- filter expressions (go-bexpr) ----
 
