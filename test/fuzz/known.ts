@@ -18,7 +18,10 @@ export const KNOWN: Known[] = [
   {
     finding: 1,
     what: 'a client runner timer fires for an allocation that is gone (purge, reset, restore)',
-    matches: (f) => /Cannot read properties of undefined \(reading '(Job|Type|TaskStates|ClientStatus|DesiredStatus|TaskGroup)'\)/.test(body(f)) && isControl(f, '/_mock/clock/advance'),
+    matches: (f) =>
+      (/Cannot read properties of undefined \(reading '(Job|Type|TaskStates|ClientStatus|DesiredStatus|TaskGroup)'\)/.test(body(f)) && isControl(f, '/_mock/clock/advance')) ||
+      (f.kind === 'crash' && /src\/sim\/client\.js/.test(f.detail)) ||
+      (f.kind === 'invariant' && f.afterCrash === true),
   },
   {
     finding: 2,

@@ -4,7 +4,7 @@
 // X-Nomad-Index is a plain integer that never goes backwards for the same query.
 import type { FuzzRequest, FuzzResponse } from './transport.js';
 
-export type FailureKind = 'no-answer' | 'js-text' | 'framework' | '5xx' | 'index' | 'keepalive-reset' | 'invariant';
+export type FailureKind = 'no-answer' | 'js-text' | 'framework' | '5xx' | 'index' | 'keepalive-reset' | 'invariant' | 'crash';
 
 export interface Failure {
   kind: FailureKind;
@@ -15,6 +15,8 @@ export interface Failure {
   n?: number;
   /** The index went backwards right after a restore of an older snapshot. */
   afterRestore?: boolean;
+  /** An uncaught exception escaped the server since the last invariant check. */
+  afterCrash?: boolean;
 }
 
 /** Message shapes of V8 and Node errors, none of which Nomad (Go) ever writes. */

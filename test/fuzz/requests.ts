@@ -246,6 +246,7 @@ const ROUTES: Route[] = [
   { methods: W, path: '/v1/job/{job}/scale', body: scale, weight: 3 },
   { methods: ['GET'], path: '/v1/job/{job}/services', read: true, weight: 1 },
   { methods: W, path: '/v1/job/{job}/dispatch', body: dispatch, weight: 2 },
+  { methods: W, path: '/v1/job/{job}/dispatch/payload', body: dispatch, weight: 0.5 },
   { methods: W, path: '/v1/job/{job}/periodic/force', weight: 1 },
   { methods: ['PUT', 'POST', 'DELETE'], path: '/v1/job/{job}/versions/{tag}/tag', body: tag, weight: 1 },
   { methods: ['GET'], path: '/v1/job/{job}/actions', read: true, weight: 1 },

@@ -118,9 +118,20 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   const check = async (): Promise<void> => {
     await tidy(true);
     const problems = await checkInvariants((r) => exchange({ ...r, headers: { ...r.headers, ...auth() } }), world.management);
-    for (const p of problems) record({ kind: 'invariant', detail: p, req: { method: 'CHECK', path: `invariants after request ${n}` }, n, afterRestore: restoredSinceCheck });
+    for (const p of problems) record({ kind: 'invariant', detail: p, req: { method: 'CHECK', path: `invariants after request ${n}` }, n, afterRestore: restoredSinceCheck, afterCrash: crashedSinceCheck });
     restoredSinceCheck = false;
+    crashedSinceCheck = false;
   };
+
+  // An exception escaping a timer would end the process; in-process it is caught here and
+  // reported as a failure (the server keeps serving, as the simulator guard would make it).
+  let lastReq: FuzzRequest = { method: '-', path: 'before the first request' };
+  let crashedSinceCheck = false;
+  const onCrash = (err: Error): void => {
+    crashedSinceCheck = true;
+    record({ kind: 'crash', detail: `uncaught exception after request ${n}: ${err.stack ?? err.message}`, req: lastReq, n });
+  };
+  if (mock) process.on('uncaughtException', onCrash);
 
   let stoppedEarly = false;
   try {
@@ -139,6 +150,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
         }
         const before = Math.floor(n / every);
         const req = plan(world);
+        lastReq = req;
         const res = await exchange(req);
         const path = req.path.split('?')[0]!;
         const ok = res.status >= 200 && res.status < 300;
@@ -166,6 +178,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   } finally {
     transport.close();
     if (mock) await mock.app.close();
+    process.off('uncaughtException', onCrash);
   }
   return { seed: opts.seed, sent: n, elapsedMs: Date.now() - t0, stoppedEarly, histogram, failures, known };
 }
