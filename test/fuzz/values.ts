@@ -144,11 +144,21 @@ function setAt(root: unknown, path: (string | number)[], value: unknown): unknow
 
 const DELETE = Symbol('delete');
 
+/**
+ * A deep copy that keeps Raw tokens (structuredClone would turn them into plain objects). fast-check
+ * hands out the same constant objects again and again, so nothing generated may be edited in place.
+ */
+function copy(v: unknown): unknown {
+  if (v instanceof Raw || v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(copy);
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copy(x)]));
+}
+
 /** One to three fields of a value replaced by hostile ones (or removed, or an array given an extra null). */
 export function mutate<T>(base: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
   const edit = fc.tuple(fc.nat(), fc.oneof({ weight: 6, arbitrary: hostileValue }, { weight: 1, arbitrary: fc.constant<unknown>(DELETE) }, { weight: 1, arbitrary: fc.constant<unknown>('push-null') }));
   return fc.tuple(base, fc.array(edit, { minLength: 1, maxLength: 3 })).map(([v, edits]) => {
-    let doc: unknown = structuredClone(v);
+    let doc: unknown = copy(v);
     for (const [at, value] of edits) {
       const ps = paths(doc);
       const p = ps[at % ps.length]!;
@@ -157,7 +167,7 @@ export function mutate<T>(base: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
         if (Array.isArray(target)) target.push(null);
         else doc = setAt(doc, p, [target, null]);
       } else if (p.length > 0 || value !== DELETE) {
-        doc = setAt(doc, p, value);
+        doc = setAt(doc, p, copy(value));
       }
     }
     return doc;
