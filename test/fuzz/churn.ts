@@ -110,7 +110,10 @@ export async function runChurn(opts: ChurnOptions): Promise<ChurnResult> {
         if (!AVOID.has(1)) await send('purge', { method: 'DELETE', path: `${path}?purge=true` });
         else await send('stop', { method: 'DELETE', path });
       } else if (roll < 62) {
-        await send('revert', put(`${path}/revert`, { JobID: id, JobVersion: pickInt(6) }));
+        // Aim at a version that is still kept: one to three behind the current one.
+        const cur = await transport.send({ method: 'GET', path });
+        const version = cur.status === 200 ? Number((JSON.parse(cur.body) as { Version: number }).Version) : 0;
+        await send('revert', put(`${path}/revert`, { JobID: id, JobVersion: Math.max(0, version - 1 - pickInt(3)) }));
       } else if (roll < 76) {
         await send('scale', put(`${path}/scale`, { Count: pickInt(4), Target: { Group: id === 'churn-batch' ? 'work' : 'web' } }));
       } else if (roll < 86) {
