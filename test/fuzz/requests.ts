@@ -179,7 +179,7 @@ const allocStateBody = fc.record({ State: fc.constantFrom('running', 'failed', '
 const faultBody = fc.record(
   {
     Method: fc.constantFrom('GET', 'PUT', '*', 'get'),
-    Path: fc.constantFrom('/v1/jobs', '/v1/job/*', '/v1/job/**', '/v1/job/fz-a/summary', '/v1/nodes', '/nope', '/^\\/v1\\/allocations$/', '/[/', '/(/'),
+    Path: fc.constantFrom('/v1/jobs', '/v1/job/*', '/v1/job/**', '/v1/job/fz-a/summary', '/v1/nodes', '/nope', '/^\\/v1\\/allocations$/', '/[/', '/(/', '/v1/\u0000', '/v1/job/\t*'),
     Status: fc.constantFrom(500, 503, 429, 404, 0, 600),
     Body: fc.constantFrom('fz-fault-a', 'fz-fault-b'),
     Probability: fc.constantFrom(1, 0.5, 0, 2),

@@ -104,7 +104,7 @@ const generatedJob = fc.record({
   Meta: fc.option(fc.dictionary(fc.constantFrom('owner', 'team', 'x'), fc.constantFrom('a', 'b')), { nil: undefined }),
   Stop: fc.option(fc.boolean(), { nil: undefined }),
   TaskGroups: fc.array(group, { minLength: 1, maxLength: 2 }),
-  Periodic: fc.option(fc.record({ Enabled: fc.boolean(), Specs: fc.constant(['*/5 * * * *']), SpecType: fc.constant('cron') }), { nil: undefined, freq: 12 }),
+  Periodic: fc.option(fc.record({ Enabled: fc.boolean(), Specs: AVOID.has(12) ? fc.constant(['*/5 * * * *']) : fc.constantFrom(['*/5 * * * *'], ['* * * * * * *']), SpecType: fc.constant('cron') }), { nil: undefined, freq: 12 }),
   ParameterizedJob: fc.option(fc.record({ Payload: fc.constantFrom('optional', 'required', 'forbidden'), MetaRequired: fc.constant(['in']), MetaOptional: fc.constant(['o']) }), {
     nil: undefined,
     freq: 8,
