@@ -77,6 +77,8 @@ function firstValueQuery(qs: string): Record<string, string> {
 }
 
 const JSON_WITH_CHARSET = 'application/json; charset=utf-8';
+/** A Content-Type Fastify accepts (`type/subtype`, tokens per RFC 9110); others are dropped. */
+const MEDIA_TYPE = /^\s*[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*(;.*)?$/;
 
 // Fastify's types describe Ajv's compiled validators; plain functions are what it actually calls.
 const TRIVIAL_COMPILERS = {
@@ -167,6 +169,9 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   app.decorate('recordResponse', (req: FastifyRequest, status: number) => journalRequest(control, req, status));
   app.addHook('onRequest', (req, reply, done) => {
     if (answerAsGoServer(req, reply)) return;
+    // Nomad never reads Content-Type; Fastify would refuse a malformed one (415) before any route.
+    const ct = req.headers['content-type'];
+    if (ct !== undefined && !MEDIA_TYPE.test(ct)) delete req.raw.headers['content-type'];
     const url = req.raw.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);

@@ -9,7 +9,7 @@ export class FilterEvalError extends Error {}
 type MatchOp = '==' | '!=' | 'is empty' | 'is not empty' | 'in' | 'not in' | 'contains' | 'not contains' | 'matches' | 'not matches';
 
 type Node =
-  | { kind: 'and' | 'or'; left: Node; right: Node }
+  | { kind: 'and' | 'or'; terms: Node[] }
   | { kind: 'not'; expr: Node }
   | { kind: 'match'; op: MatchOp; selector: string[]; value?: string; regex?: GoRegexp };
 
@@ -77,8 +77,16 @@ function tokenize(src: string): Token[] {
   return out;
 }
 
+/**
+ * Parentheses and `not` nest by recursion here and when evaluating; Go's parser has no practical
+ * limit (its stacks grow), JavaScript's stack has one, so deeper nesting is refused with a parse error
+ * instead of a RangeError. `and`/`or` chains are flat lists and may be as long as the query allows.
+ */
+export const MAX_FILTER_NESTING = 500;
+
 class Parser {
   private i = 0;
+  private depth = 0;
   constructor(private readonly toks: Token[]) {}
 
   private peek(k = 0): Token {
@@ -100,22 +108,33 @@ class Parser {
     return n;
   }
   private or(): Node {
-    let left = this.and();
+    const terms = [this.and()];
     while (this.isWord(this.peek(), 'or')) {
       this.next();
-      left = { kind: 'or', left, right: this.and() };
+      terms.push(this.and());
     }
-    return left;
+    return terms.length === 1 ? terms[0]! : { kind: 'or', terms };
   }
   private and(): Node {
-    let left = this.not();
+    const terms = [this.not()];
     while (this.isWord(this.peek(), 'and')) {
       this.next();
-      left = { kind: 'and', left, right: this.not() };
+      terms.push(this.not());
     }
-    return left;
+    return terms.length === 1 ? terms[0]! : { kind: 'and', terms };
   }
   private not(): Node {
+    if (++this.depth > MAX_FILTER_NESTING) {
+      const t = this.peek();
+      throw new FilterParseError(`1:${t.pos + 1} (${t.pos}): nomad-mock does not support filters nested deeper than ${MAX_FILTER_NESTING} levels`);
+    }
+    try {
+      return this.notOrGroup();
+    } finally {
+      this.depth--;
+    }
+  }
+  private notOrGroup(): Node {
     if (this.isWord(this.peek(), 'not') && !this.isSelectorStart(1)) {
       this.next();
       return { kind: 'not', expr: this.not() };
@@ -275,9 +294,9 @@ const WHEN_MISSING: Record<MatchOp, boolean> = {
 function evaluate(n: Node, obj: unknown, mapFields: Set<string>): boolean {
   switch (n.kind) {
     case 'and':
-      return evaluate(n.left, obj, mapFields) && evaluate(n.right, obj, mapFields);
+      return n.terms.every((t) => evaluate(t, obj, mapFields));
     case 'or':
-      return evaluate(n.left, obj, mapFields) || evaluate(n.right, obj, mapFields);
+      return n.terms.some((t) => evaluate(t, obj, mapFields));
     case 'not':
       return !evaluate(n.expr, obj, mapFields);
     case 'match': {

@@ -1,0 +1,436 @@
+// The request generator: every route the README lists, `/_mock/*` included, with valid and
+// hostile bodies, wrong methods and content types, hostile query parameters, gzip and malformed
+// bodies, raw HTTP the Node client would refuse to write, and (in ACL mode) tokens or none.
+// A generated value is a plan: given what the run has learnt (World), it yields the request.
+import fc from 'fast-check';
+import { gzipSync } from 'node:zlib';
+import { writeJson } from './json.js';
+import type { FuzzRequest } from './transport.js';
+import type { World } from './world.js';
+import { FIXTURE_HCL, clean, filterExpr, hostileString, hostileValue, job, jobId, mutate, namespace } from './values.js';
+
+export type Plan = (w: World) => FuzzRequest;
+type Obj = Record<string, unknown>;
+
+/** encodeURIComponent that also takes lone surrogates (as the UTF-8 replacement character). */
+export const wellFormed = (s: string): string => s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+export const enc = (s: string): string => encodeURIComponent(wellFormed(s));
+
+const pick = <T>(list: readonly T[], n: number, fallback: T): T => (list.length === 0 ? fallback : list[n % list.length]!);
+const FAKE_UUID = '00000000-0000-4000-8000-000000000000';
+
+/** How an ID lands in a path: escaped as clients do, raw, double-escaped, or broken. */
+const pathId = fc.tuple(jobId, fc.nat(19)).map(([id, how]) => {
+  if (how < 15) return enc(id);
+  if (how < 17) return wellFormed(id).replace(/[\s?#%]/g, encodeURIComponent);
+  if (how < 18) return enc(enc(id));
+  return `${enc(id)}%zz`;
+});
+
+// ---- query parameters ----
+
+const tinyWait = fc.constantFrom('1ms', '2ms', '5ms', '10ms', '20ms');
+const badWait = fc.constantFrom('abc', '1x', '5', '1e3s', '9999999999999999h', '1.5.5s', 'h');
+const indexValue = fc.oneof(fc.constantFrom('0', '1', '2', '10', '999999999', '9007199254740991', '9007199254740993', '18446744073709551615', '18446744073709551616', '-1', 'abc', '1e3', '0x10', ' 1', '1.0', ''), fc.nat(500).map(String));
+const perPage = fc.constantFrom('0', '1', '2', '3', '-1', '-2147483649', '2147483648', 'x', '1e20', '100000', '');
+const shortString = hostileString.filter((x) => x.length < 300);
+const nextToken = fc.oneof(fc.constantFrom('fz-a', 'fz-b', 'web', 'default.fz-a', '9', '100.x', 'fz-ns.fz-c', ''), hostileString);
+
+/** Parameters a well-behaved client sends, so reads also reach their handlers' normal paths. */
+const plainReadParams = fc.record(
+  {
+    blocking: fc.tuple(fc.nat(300).map(String), tinyWait),
+    per_page: fc.constantFrom('1', '2', '5'),
+    next_token: fc.constantFrom('fz-a', 'fz-b', 'web'),
+    filter: fc.constantFrom('Type == "batch"', 'Status != "dead"', 'ID matches "^fz"', 'Meta.owner == "a"', 'Priority == 50'),
+    prefix: fc.constantFrom('fz', 'w', 'fz-a'),
+    namespace: fc.constantFrom('default', 'fz-ns', '*'),
+    reverse: fc.constantFrom('true', 'false'),
+  },
+  { requiredKeys: [] },
+);
+
+const hostileReadParams = fc.record(
+  {
+    blocking: fc.oneof(fc.tuple(indexValue, tinyWait), fc.tuple(indexValue, badWait), fc.tuple(fc.constant(undefined), badWait)),
+    per_page: perPage,
+    next_token: nextToken,
+    filter: filterExpr,
+    prefix: fc.oneof(fc.constantFrom('fz', 'w', 'fz-a', ''), hostileString),
+    namespace,
+    reverse: fc.constantFrom('true', 'false', 'x'),
+    meta: fc.constantFrom('true', 'false'),
+    pretty: fc.constantFrom('', 'true', '0'),
+    region: fc.constantFrom('global', 'mars', ''),
+    stale: fc.constantFrom('', 'true', 'nope'),
+    junk: fc.tuple(shortString, shortString),
+  },
+  { requiredKeys: [] },
+);
+
+const readParams = fc.oneof({ weight: 3, arbitrary: plainReadParams }, { weight: 2, arbitrary: hostileReadParams });
+
+function query(p: Partial<{ blocking: [string | undefined, string]; junk: [string, string] } & Record<string, string>>): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(p)) {
+    if (k === 'blocking') {
+      const [i, w] = v as [string | undefined, string];
+      if (i !== undefined) parts.push(`index=${enc(i)}`);
+      parts.push(`wait=${enc(w)}`);
+    } else if (k === 'junk') {
+      const [a, b] = v as [string, string];
+      parts.push(`${enc(a)}=${enc(b)}`);
+    } else if (k === 'region' && v === 'mars') {
+      // a foreign region is forwarded by Nomad; not emulated, so rarely useful
+      continue;
+    } else {
+      parts.push(`${k}=${enc(v as string)}`);
+    }
+  }
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+// ---- bodies ----
+
+interface BodySpec {
+  /** The JSON document (or a raw text). */
+  doc: unknown;
+}
+
+const register = fc.record(
+  {
+    Job: job,
+    EnforceIndex: fc.boolean(),
+    JobModifyIndex: fc.oneof(fc.nat(300), hostileValue),
+    PreserveCounts: fc.boolean(),
+    EvalPriority: fc.oneof(fc.integer({ min: 0, max: 101 }), hostileValue),
+    PolicyOverride: fc.boolean(),
+    Submission: fc.record({ Source: fc.constantFrom('job "x" {}', ''), Format: fc.constantFrom('hcl2', 'json', 'x'), VariableFlags: fc.constant({ a: 'b' }) }, { requiredKeys: [] }),
+  },
+  { requiredKeys: ['Job'] },
+);
+const plan = fc.record({ Job: job, Diff: fc.boolean(), PolicyOverride: fc.boolean() }, { requiredKeys: ['Job'] });
+const validate = fc.record({ Job: job }, { requiredKeys: [] });
+const parse = fc.record(
+  {
+    JobHCL: fc.oneof(
+      fc.constantFrom(...FIXTURE_HCL),
+      fc.tuple(fc.constantFrom(...FIXTURE_HCL), fc.nat(), fc.nat(40)).map(([t, at, n]) => t.slice(0, at % t.length) + t.slice((at % t.length) + n)),
+      fc.constantFrom('', 'job "x" {', 'job "x" { group "g" { task "t" { driver = "docker" } } }', `job "x" { meta { a = "${'${'.repeat(200)}" } }`, 'job "x" { datacenters = [regex_replace("aaaa", "a+", "b")] }'),
+    ),
+    Canonicalize: fc.boolean(),
+    Variables: fc.constantFrom('', 'a = 1', 'x = ', '}}}'),
+    HCLv1: fc.boolean(),
+  },
+  { requiredKeys: ['JobHCL'] },
+);
+const revert = fc.record({ JobID: jobId, JobVersion: fc.oneof(fc.nat(8), hostileValue), EnforcePriorVersion: fc.option(fc.nat(8), { nil: undefined }) }, { requiredKeys: ['JobVersion'] });
+const stable = fc.record({ JobID: jobId, JobVersion: fc.nat(8), Stable: fc.boolean() }, { requiredKeys: [] });
+const scale = fc.record(
+  {
+    Count: fc.oneof(fc.integer({ min: 0, max: 4 }), hostileValue),
+    Target: fc.oneof(fc.record({ Group: fc.constantFrom('g1', 'g2', 'web', 'encode', 'nope') }), hostileValue),
+    Message: fc.constantFrom('scale', ''),
+    Error: fc.boolean(),
+    Meta: fc.constant({ a: 1 }),
+    PolicyOverride: fc.boolean(),
+    EnforceIndex: fc.boolean(),
+    JobModifyIndex: fc.nat(300),
+  },
+  { requiredKeys: ['Target'] },
+);
+const dispatch = fc.record(
+  {
+    Payload: fc.constantFrom('aGVsbG8=', '', '!!notbase64', Buffer.alloc(20_000).toString('base64')),
+    Meta: fc.oneof(fc.constant({ in: 'a' }), fc.constant({ in: 'a', o: 'b' }), fc.constant({ bad: 'x' }), hostileValue),
+    IdPrefixTemplate: fc.constantFrom('', 'run', 'x/y'),
+    IdempotencyToken: fc.constantFrom('tok', ''),
+    Priority: fc.integer({ min: -1, max: 101 }),
+  },
+  { requiredKeys: [] },
+);
+const evaluate = fc.record({ JobID: jobId, EvalOptions: fc.record({ ForceReschedule: fc.boolean() }) }, { requiredKeys: [] });
+const tag = fc.record({ Name: fc.constantFrom('v1', 'prod', ''), Description: fc.constant('d'), Version: fc.oneof(fc.nat(6), hostileValue) }, { requiredKeys: [] });
+const statuses = fc.record({ Jobs: fc.oneof(fc.array(fc.record({ ID: jobId, Namespace: namespace }), { maxLength: 4 }), hostileValue), IncludeChildren: fc.boolean() }, { requiredKeys: [] });
+const namespaceBody = fc.record({ Name: namespace, Description: fc.constantFrom('', 'd'), Meta: fc.constant({ a: 'b' }) }, { requiredKeys: [] });
+const aclToken = fc.record({ Name: fc.constantFrom('ci', ''), Type: fc.constantFrom('client', 'management', 'bogus'), Policies: fc.constantFrom(['readonly'], ['fz-write'], [], ['nope']), Global: fc.boolean(), ExpirationTTL: fc.constantFrom(undefined, '1h', '1ms', 'x') }, { requiredKeys: [] });
+const aclPolicy = fc.record(
+  {
+    Name: fc.constantFrom('readonly', 'fz-write', 'anonymous', 'bad name!'),
+    Description: fc.constant('d'),
+    Rules: fc.constantFrom('namespace "default" { policy = "read" }', 'namespace "*" { policy = "write" }', 'namespace "default" { capabilities = ["list-jobs", "read-job"] }', 'bogus {', 'namespace "default" { policy = "nope" }', '{"namespace":{"default":{"policy":"read"}}}', ''),
+  },
+  { requiredKeys: [] },
+);
+const deploymentBody = fc.record(
+  { DeploymentID: fc.constant(FAKE_UUID), Pause: fc.boolean(), All: fc.boolean(), Groups: fc.constantFrom(['g1'], ['web'], []), HealthyAllocationIDs: fc.constant([FAKE_UUID]), UnhealthyAllocationIDs: fc.constant([]) },
+  { requiredKeys: [] },
+);
+const resetBody = fc.record({ Namespace: fc.constantFrom('fz-ns', 'default', 'nope') }, { requiredKeys: [] });
+const clockBody = fc.record({ Mode: fc.constantFrom('manual', 'manual', 'scaled', 'x'), Scale: hostileValue }, { requiredKeys: [] });
+const advanceBody = fc.oneof(
+  fc.record({ Duration: fc.constantFrom('1s', '10s', '1m', '100ms', '1h', 'x', '-1s', '') }),
+  fc.record({ Milliseconds: hostileValue }),
+  fc.constant({}),
+);
+const allocStateBody = fc.record({ State: fc.constantFrom('running', 'failed', 'complete', 'lost', 'x'), ExitCode: fc.integer({ min: -1, max: 3 }), Task: fc.constantFrom('t1', 'server', 'nope') }, { requiredKeys: ['State'] });
+const faultBody = fc.record(
+  {
+    Method: fc.constantFrom('GET', 'PUT', '*', 'get'),
+    Path: fc.constantFrom('/v1/jobs', '/v1/job/*', '/v1/job/**', '/v1/job/fz-a/summary', '/v1/nodes', '/nope', '/^\\/v1\\/allocations$/', '/[/', '/(/', '/v1/\u0000', '/v1/job/\t*'),
+    Status: fc.constantFrom(500, 503, 429, 404, 0, 600),
+    Body: fc.constantFrom('fz-fault-a', 'fz-fault-b'),
+    Probability: fc.constantFrom(1, 0.5, 0, 2),
+    LatencyMs: fc.constantFrom(0, 1, 5),
+    Connection: fc.constantFrom('reset', 'empty', 'x'),
+    Times: fc.constantFrom(1, 2, 3, 0),
+  },
+  { requiredKeys: ['Path'] },
+).map((f) => {
+  // Faults are short-lived (Times) so they cannot swallow the rest of the run.
+  const out: Obj = { ...f, Times: f.Times ?? 1 };
+  return out;
+});
+
+/** The body text as sent: JSON (maybe with duplicate or re-cased keys), or broken. */
+const bodyText = (doc: fc.Arbitrary<unknown>): fc.Arbitrary<{ text: string | Buffer; gzip: boolean }> =>
+  fc.tuple(fc.oneof({ weight: 4, arbitrary: doc }, { weight: 1, arbitrary: mutate(doc) }), fc.nat(149), fc.integer()).map(([d, how, seed]) => {
+    const text = writeJson(d, { duplicate: how < 10 ? 0.2 : 0, recase: how >= 10 && how < 15 ? 0.3 : 0, seed });
+    if (how < 70 || how >= 100) return { text, gzip: false };
+    if (how < 74) return { text: gzipSync(text), gzip: true };
+    if (how < 78) return { text: text.slice(0, Math.max(0, text.length - 1 - (seed & 15))), gzip: false };
+    if (how < 81) return { text: `${text} trailing`, gzip: false };
+    if (how < 84) return { text: `\ufeff${text}`, gzip: false };
+    if (how < 86) return { text: Buffer.concat([Buffer.from(text.slice(0, 5)), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(text.slice(5))]), gzip: false };
+    if (how < 88) return { text: '', gzip: false };
+    if (how < 90) return { text: 'null', gzip: false };
+    if (how < 92) return { text: '[]', gzip: false };
+    if (how < 94) return { text: text.replace(/"/, "'"), gzip: false };
+    if (how < 96) return { text: `${text}${text}`, gzip: false };
+    return { text: clean(String(seed)), gzip: false };
+  });
+
+// ---- routes ----
+
+interface Route {
+  methods: string[];
+  /** The path; `{job}`, `{alloc}`… are filled from the World. */
+  path: string;
+  body?: fc.Arbitrary<unknown>;
+  read?: boolean;
+  stream?: boolean;
+  weight: number;
+}
+
+const W = ['PUT', 'POST'];
+const ROUTES: Route[] = [
+  { methods: ['GET'], path: '/v1/jobs', read: true, weight: 8 },
+  { methods: W, path: '/v1/jobs', body: register, weight: 14 },
+  { methods: ['GET'], path: '/v1/job/{job}', read: true, weight: 6 },
+  { methods: W, path: '/v1/job/{job}', body: register, weight: 5 },
+  { methods: ['DELETE'], path: '/v1/job/{job}', weight: 4 },
+  { methods: ['GET'], path: '/v1/job/{job}/versions', read: true, weight: 3 },
+  { methods: ['GET'], path: '/v1/job/{job}/submission', read: true, weight: 1 },
+  { methods: ['GET'], path: '/v1/job/{job}/summary', read: true, weight: 2 },
+  { methods: W, path: '/v1/job/{job}/stable', body: stable, weight: 1 },
+  { methods: W, path: '/v1/job/{job}/revert', body: revert, weight: 3 },
+  { methods: W, path: '/v1/job/{job}/evaluate', body: evaluate, weight: 1 },
+  { methods: ['GET'], path: '/v1/job/{job}/evaluations', read: true, weight: 1 },
+  { methods: ['GET'], path: '/v1/job/{job}/allocations', read: true, weight: 2 },
+  { methods: ['GET'], path: '/v1/job/{job}/deployments', read: true, weight: 1 },
+  { methods: ['GET'], path: '/v1/job/{job}/deployment', read: true, weight: 1 },
+  { methods: W, path: '/v1/job/{job}/plan', body: plan, weight: 4 },
+  { methods: ['GET'], path: '/v1/job/{job}/scale', read: true, weight: 1 },
+  { methods: W, path: '/v1/job/{job}/scale', body: scale, weight: 3 },
+  { methods: ['GET'], path: '/v1/job/{job}/services', read: true, weight: 1 },
+  { methods: W, path: '/v1/job/{job}/dispatch', body: dispatch, weight: 2 },
+  { methods: W, path: '/v1/job/{job}/dispatch/payload', body: dispatch, weight: 0.5 },
+  { methods: W, path: '/v1/job/{job}/periodic/force', weight: 1 },
+  { methods: ['PUT', 'POST', 'DELETE'], path: '/v1/job/{job}/versions/{tag}/tag', body: tag, weight: 1 },
+  { methods: ['GET'], path: '/v1/job/{job}/actions', read: true, weight: 1 },
+  { methods: W, path: '/v1/validate/job', body: validate, weight: 4 },
+  { methods: W, path: '/v1/jobs/parse', body: parse, weight: 2 },
+  { methods: ['GET'], path: '/v1/jobs/statuses', read: true, weight: 1 },
+  { methods: ['POST'], path: '/v1/jobs/statuses', body: statuses, weight: 1 },
+  { methods: ['GET'], path: '/v1/evaluations', read: true, weight: 2 },
+  { methods: ['GET'], path: '/v1/evaluations/count', read: true, weight: 1 },
+  { methods: ['GET'], path: '/v1/evaluation/{eval}', read: true, weight: 1 },
+  { methods: ['GET'], path: '/v1/evaluation/{eval}/allocations', read: true, weight: 1 },
+  { methods: ['GET'], path: '/v1/allocations', read: true, weight: 2 },
+  { methods: ['GET'], path: '/v1/allocation/{alloc}', read: true, weight: 2 },
+  { methods: W, path: '/v1/allocation/{alloc}/stop', weight: 1 },
+  { methods: ['GET'], path: '/v1/deployments', read: true, weight: 1 },
+  { methods: ['GET'], path: '/v1/deployment/{deployment}', read: true, weight: 1 },
+  { methods: ['GET'], path: '/v1/deployment/allocations/{deployment}', read: true, weight: 1 },
+  { methods: W, path: '/v1/deployment/fail/{deployment}', body: deploymentBody, weight: 1 },
+  { methods: W, path: '/v1/deployment/pause/{deployment}', body: deploymentBody, weight: 1 },
+  { methods: W, path: '/v1/deployment/promote/{deployment}', body: deploymentBody, weight: 1 },
+  { methods: W, path: '/v1/deployment/allocation-health/{deployment}', body: deploymentBody, weight: 1 },
+  { methods: ['GET'], path: '/v1/nodes', read: true, weight: 1 },
+  { methods: ['GET'], path: '/v1/node/{node}', read: true, weight: 1 },
+  { methods: ['GET'], path: '/v1/node/{node}/allocations', read: true, weight: 1 },
+  { methods: ['GET'], path: '/v1/event/stream', read: true, stream: true, weight: 1 },
+  { methods: ['GET'], path: '/v1/namespaces', read: true, weight: 1 },
+  { methods: ['GET'], path: '/v1/namespace/{ns}', read: true, weight: 1 },
+  { methods: W, path: '/v1/namespace/{ns}', body: namespaceBody, weight: 1 },
+  { methods: ['DELETE'], path: '/v1/namespace/{ns}', weight: 0.3 },
+  { methods: ['GET'], path: '/v1/agent/self', read: true, weight: 0.5 },
+  { methods: ['GET'], path: '/v1/agent/health', read: true, weight: 0.5 },
+  { methods: ['GET'], path: '/v1/status/leader', read: true, weight: 0.5 },
+  { methods: ['GET'], path: '/v1/status/peers', read: true, weight: 0.5 },
+  { methods: ['POST'], path: '/v1/acl/bootstrap', weight: 0.3 },
+  { methods: ['GET'], path: '/v1/acl/token/self', read: true, weight: 0.5 },
+  { methods: ['GET'], path: '/v1/acl/tokens', read: true, weight: 0.5 },
+  { methods: W, path: '/v1/acl/token', body: aclToken, weight: 1 },
+  { methods: ['GET', 'DELETE'], path: '/v1/acl/token/{accessor}', read: true, weight: 0.5 },
+  { methods: ['GET'], path: '/v1/acl/policies', read: true, weight: 0.5 },
+  { methods: W, path: '/v1/acl/policy/{policy}', body: aclPolicy, weight: 1 },
+  { methods: ['GET', 'DELETE'], path: '/v1/acl/policy/{policy}', read: true, weight: 0.5 },
+  { methods: ['GET'], path: '/_mock/health', weight: 0.5 },
+  { methods: ['GET'], path: '/_mock/ready', weight: 0.3 },
+  { methods: ['POST'], path: '/_mock/reset', body: resetBody, weight: 0.1 },
+  { methods: ['GET'], path: '/_mock/snapshot', weight: 0.3 },
+  { methods: ['PUT', 'POST'], path: '/_mock/restore', weight: 0.1 },
+  { methods: ['GET'], path: '/_mock/clock', weight: 0.3 },
+  { methods: ['PUT'], path: '/_mock/clock', body: clockBody, weight: 0.3 },
+  { methods: ['POST'], path: '/_mock/clock/advance', body: advanceBody, weight: 4 },
+  { methods: ['POST'], path: '/_mock/allocation/{alloc}/state', body: allocStateBody, weight: 2 },
+  { methods: ['GET', 'DELETE'], path: '/_mock/faults', weight: 0.5 },
+  { methods: ['POST'], path: '/_mock/faults', body: faultBody, weight: 0.5 },
+  { methods: ['DELETE'], path: '/_mock/faults/{fault}', weight: 0.2 },
+  { methods: ['GET', 'PUT'], path: '/_mock/leader', body: fc.record({ Leader: fc.oneof(fc.constant(true), fc.constant(false), hostileValue) }), weight: 0.2 },
+  { methods: ['GET', 'DELETE'], path: '/_mock/requests', weight: 0.3 },
+  { methods: ['GET', 'PUT'], path: '/v1/nodes/{node}/nope', weight: 0.2 },
+  { methods: ['GET'], path: '/v1/node/{node}/drain', weight: 0.2 },
+  { methods: ['GET'], path: '/', weight: 0.1 },
+  { methods: ['GET'], path: '/v1/', weight: 0.1 },
+  { methods: ['GET'], path: '/v1/job', weight: 0.1 },
+  { methods: ['GET'], path: '/v1//jobs/./x', weight: 0.1 },
+];
+
+const OTHER_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];
+const CONTENT_TYPES = ['application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', 'application/octet-stream', '', 'garbage/;;;'];
+
+function fill(path: string, w: World, n: number[], id: string): string {
+  return path
+    .replace('{job}', () => (n[0]! % 9 === 0 && w.children.length ? enc(pick(w.children, n[1]!, 'fz-a')) : id))
+    .replace('{alloc}', () => enc(n[2]! % 7 === 0 ? FAKE_UUID.slice(0, (n[3]! % 30) + 1) : pick(w.allocs, n[3]!, FAKE_UUID)))
+    .replace('{eval}', () => enc(n[2]! % 7 === 0 ? 'short' : pick(w.evals, n[3]!, FAKE_UUID)))
+    .replace('{deployment}', () => enc(n[2]! % 7 === 0 ? '' : pick(w.deployments, n[3]!, FAKE_UUID)))
+    .replace('{node}', () => enc(pick(w.nodes, n[3]!, FAKE_UUID)))
+    .replace('{ns}', () => enc(pick(['fz-ns', 'default', 'nope', 'a b', 'x'.repeat(200)], n[3]!, 'fz-ns')))
+    .replace('{tag}', () => enc(pick(['v1', 'prod', 'nope', ''], n[3]!, 'v1')))
+    // The management token the run works with is never deleted (it could not be made again).
+    .replace('{accessor}', () => enc(pick(w.tokens.filter((t) => t.SecretID !== w.management).map((t) => t.AccessorID), n[3]!, FAKE_UUID)))
+    .replace('{policy}', () => enc(pick(['readonly', 'fz-write', 'anonymous', 'nope'], n[3]!, 'readonly')))
+    .replace('{fault}', () => enc(pick(w.faults, n[3]!, '999')));
+}
+
+/** Bodies that point at IDs the run has seen (deployment and alloc-state calls). */
+function aimBody(route: Route, doc: unknown, w: World, n: number): unknown {
+  if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
+    const d = doc as Obj;
+    if (route.path.startsWith('/v1/deployment/') && d.DeploymentID === FAKE_UUID) d.DeploymentID = pick(w.deployments, n, FAKE_UUID);
+    if (Array.isArray(d.HealthyAllocationIDs) && d.HealthyAllocationIDs[0] === FAKE_UUID) d.HealthyAllocationIDs = [pick(w.allocs, n, FAKE_UUID)];
+  }
+  return doc;
+}
+
+const writeParams = fc.record(
+  { namespace, purge: fc.constantFrom('true', 'false', 'x'), global: fc.constantFrom('true', 'x'), eval_priority: fc.constantFrom('50', '0', 'x'), junk: fc.tuple(shortString, shortString) },
+  { requiredKeys: [] },
+);
+const strayBody = fc.option(bodyText(hostileValue), { freq: 2, nil: undefined });
+
+const routePlan = (route: Route): fc.Arbitrary<Plan> =>
+  fc
+    .record({
+      method: fc.oneof({ weight: 12, arbitrary: fc.constantFrom(...route.methods) }, { weight: 1, arbitrary: fc.constantFrom(...OTHER_METHODS) }),
+      id: pathId,
+      picks: fc.array(fc.nat(), { minLength: 4, maxLength: 4 }),
+      params: route.read ? readParams : writeParams,
+      body: route.body ? fc.option(bodyText(route.body), { freq: 12, nil: undefined }) : strayBody,
+      contentType: fc.option(fc.constantFrom(...CONTENT_TYPES), { freq: 3, nil: undefined }),
+      acceptEncoding: fc.option(fc.constantFrom('gzip', 'deflate', 'br', 'gzip;q=0, identity', '*'), { freq: 4, nil: undefined }),
+      token: fc.nat(9),
+      bigHeader: fc.nat(199),
+    })
+    .map((g): Plan => (w) => {
+      const headers: Record<string, string> = {};
+      let path = fill(route.path, w, g.picks, g.id) + query(g.params as never);
+      if (route.path.startsWith('/_mock/requests')) path = `/_mock/requests?limit=${pick(['5', '0', '-1', 'x', '100'], g.picks[0]!, '5')}&path=${encodeURIComponent('/v1/job/*')}`;
+      let body: string | Buffer | undefined;
+      if (route.path === '/_mock/restore') {
+        body = w.snapshot || '{}';
+        if (g.picks[0]! % 4 === 0) body = writeJson(mutateSnapshot(body, g.picks[1]!));
+      } else if (g.body) {
+        body = g.body.text;
+        if (route.path.startsWith('/v1/deployment/') && typeof g.body.text === 'string' && g.body.text.startsWith('{')) {
+          try {
+            body = writeJson(aimBody(route, JSON.parse(g.body.text), w, g.picks[2]!));
+          } catch {
+            /* keep the broken text */
+          }
+        }
+        if (g.body.gzip) headers['Content-Encoding'] = 'gzip';
+      }
+      if (g.contentType !== undefined) headers['Content-Type'] = g.contentType;
+      if (g.acceptEncoding !== undefined) headers['Accept-Encoding'] = g.acceptEncoding;
+      if (w.acl) {
+        // Mostly the management token, sometimes another token, a bad one or none.
+        const t = g.token;
+        if (t < 6 && w.management) headers['X-Nomad-Token'] = w.management;
+        else if (t < 7 && w.tokens.length) headers['X-Nomad-Token'] = pick(w.tokens, g.picks[3]!, w.tokens[0]!).SecretID;
+        else if (t < 8) headers.Authorization = `Bearer ${t % 2 ? w.management : 'not-a-token'}`;
+        else if (t < 9) headers['X-Nomad-Token'] = pick(['', 'x', '00000000-0000-0000-0000-000000000000', 'a.b.c', 'x'.repeat(5000)], g.picks[3]!, 'x');
+      }
+      if (g.bigHeader === 0) headers['X-Fuzz'] = 'h'.repeat(20_000);
+      if (body === undefined && (g.method === 'PUT' || g.method === 'POST') && route.body === undefined && g.picks[0]! % 3 === 0) body = '';
+      return { method: g.method, path, headers, body, stream: route.stream };
+    });
+
+const apiPlan: fc.Arbitrary<Plan> = fc.oneof(...ROUTES.map((r) => ({ weight: Math.max(1, Math.round(r.weight * 10)), arbitrary: routePlan(r) })));
+
+/** A snapshot with one entry broken (a field dropped or retyped), for restore validation. */
+function mutateSnapshot(text: string, n: number): unknown {
+  let doc: Obj;
+  try {
+    doc = JSON.parse(text) as Obj;
+  } catch {
+    return {};
+  }
+  const keys = ['Index', 'Jobs', 'Allocations', 'Versions', 'Summaries', 'Format', 'TableIndexes', 'Evaluations'];
+  const k = keys[n % keys.length]!;
+  const v = doc[k];
+  if (Array.isArray(v) && v.length) {
+    const e = v[n % v.length] as Obj;
+    if (n % 3 === 0) v[n % v.length] = null;
+    else if (e && typeof e === 'object') for (const f of Object.keys(e).slice(2)) delete e[f];
+  } else {
+    doc[k] = [null, 'x', -1, 1e300, {}][n % 5];
+  }
+  return doc;
+}
+
+// ---- raw HTTP ----
+
+const crlf = (lines: string[], body = ''): Buffer => Buffer.from(`${lines.join('\r\n')}\r\n\r\n${body}`, 'latin1');
+const rawPlan: fc.Arbitrary<Plan> = fc.tuple(fc.nat(10), jobId).map(([k, id]): Plan => () => {
+  const host = 'Host: 127.0.0.1';
+  const raws: Buffer[] = [
+    crlf(['BREW /v1/jobs HTTP/1.1', host, 'Connection: close']),
+    crlf([`GET /v1/job/a b HTTP/1.1`, host, 'Connection: close']),
+    Buffer.concat([Buffer.from('GET /v1/job/'), Buffer.from('ジョブ', 'utf8'), Buffer.from(` HTTP/1.1\r\n${host}\r\nConnection: close\r\n\r\n`)]),
+    crlf(['PUT /v1/jobs HTTP/1.1', host, 'Connection: close', 'Transfer-Encoding: chunked', 'Content-Length: 3'], '3\r\nabc\r\n0\r\n\r\n'),
+    crlf([`GET /v1/job/${'x'.repeat(20_000)} HTTP/1.1`, host, 'Connection: close']),
+    crlf(['GET /v1/job/%zz HTTP/1.1', host, 'Connection: close']),
+    crlf([`GET /v1/job/${enc(id)} HTTP/1.0`]),
+    crlf(['GET http://127.0.0.1/v1/jobs HTTP/1.1', host, 'Connection: close']),
+    crlf(['GET /v1/jobs HTTP/1.1', host, 'Connection: close', 'Bad Header Line']),
+    crlf(['GET /v1/jobs HTTP/1.1', 'Connection: close']),
+    crlf(['GET /v1/jobs HTTP/1.1', host, 'Connection: close', `X-Big: ${'y'.repeat(70_000)}`]),
+  ];
+  return { method: 'RAW', path: '', raw: raws[k] };
+});
+
+export const requestPlan: fc.Arbitrary<Plan> = fc.oneof({ weight: 97, arbitrary: apiPlan }, { weight: 3, arbitrary: rawPlan });
