@@ -136,6 +136,9 @@ export function goHostCheck(http11: boolean, hosts: string[]): string | null {
   return null;
 }
 
+/** Set on an in-process answer by a connection fault (src/control/hooks.ts): do it to the real socket. */
+export const REPLAY_CONNECTION_FAULT = 'x-nomad-mock-connection-fault';
+
 /**
  * Runs a request Go would have served through the app and writes the answer with
  * `Connection: close`. Nomad answers a method its handler does not know with 405 `Invalid method`
@@ -148,6 +151,9 @@ async function replay(app: FastifyInstance, socket: Socket, req: GoRequest): Pro
   // The length is the replayed body's (none for a method whose body is not needed).
   const { 'content-length': _length, ...headers } = req.headers;
   const res = await app.inject({ method, url: req.target, headers, payload });
+  const fault = res.headers[REPLAY_CONNECTION_FAULT];
+  if (fault === 'reset') return void socket.resetAndDestroy();
+  if (fault === 'empty') return void socket.end();
   let head = `HTTP/1.1 ${res.statusCode} ${STATUS_CODES[res.statusCode] ?? ''}\r\n`;
   for (const [k, v] of Object.entries(res.headers)) {
     if (k === 'connection' || k === 'keep-alive' || k === 'transfer-encoding' || k === 'content-length' || v === undefined) continue;

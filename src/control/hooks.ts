@@ -1,7 +1,9 @@
 // The HTTP side of control: faults intercept matching requests before routing, the leader switch
 // answers like a cluster that lost its leader, and the journal records each API request. The
 // server calls these from its one onRequest and one onSend hook, so an idle mock pays almost nothing.
+import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { REPLAY_CONNECTION_FAULT } from '../../routes/http/client-errors.js';
 import type { MockControl } from './mock-control.js';
 
 export const CONTROL_PREFIX = '/_mock';
@@ -23,14 +25,8 @@ export function stampRequest(req: FastifyRequest, path: string): boolean {
 export function applyFaults(control: MockControl, req: FastifyRequest, reply: FastifyReply, path: string, done: () => void): void {
   const fault = control.faults.pick(req.method, path);
   const apply = (): void => {
-    if (fault?.Connection === 'reset') {
-      reply.hijack();
-      req.raw.socket.resetAndDestroy();
-      return;
-    }
-    if (fault?.Connection === 'empty') {
-      reply.hijack();
-      req.raw.socket.end();
+    if (fault?.Connection) {
+      closeConnection(req, reply, fault.Connection);
       return;
     }
     if (fault?.Status !== undefined) {
@@ -46,8 +42,26 @@ export function applyFaults(control: MockControl, req: FastifyRequest, reply: Fa
     }
     done();
   };
-  if (fault?.LatencyMs) setTimeout(apply, fault.LatencyMs);
+  // The delayed half runs outside the request's own error handling: the guard keeps a bug there
+  // from ending the process.
+  if (fault?.LatencyMs) setTimeout(() => control.clock.guard.run('fault latency', apply), fault.LatencyMs);
   else apply();
+}
+
+/**
+ * A connection fault: `reset` sends RST, `empty` closes without a reply. A request the server
+ * replays in-process (routes/http/client-errors.ts) has no socket of its own: it is answered with
+ * the fault's name in REPLAY_CONNECTION_FAULT, and the replay does it to the client's connection.
+ */
+function closeConnection(req: FastifyRequest, reply: FastifyReply, how: 'reset' | 'empty'): void {
+  const socket = req.raw.socket as Partial<Socket> | null;
+  if (typeof socket?.resetAndDestroy !== 'function' || typeof socket.end !== 'function') {
+    reply.header(REPLAY_CONNECTION_FAULT, how).send();
+    return;
+  }
+  reply.hijack();
+  if (how === 'reset') socket.resetAndDestroy();
+  else socket.end();
 }
 
 /** Records a stamped request with the status it is about to get. */
