@@ -14,8 +14,22 @@ declare module 'fastify' {
 const QUEUED = Symbol('nomad-mock.headers');
 type Queued = FastifyReply & { [QUEUED]?: string[] };
 
+/**
+ * A header value as Go's server writes it: CR and LF become spaces, surrounding blanks are trimmed,
+ * and the text goes out as raw UTF-8 bytes. Node takes header text as latin1 and refuses control
+ * bytes Go would send as they are (other than tab), so those become spaces as well.
+ */
+export function goHeaderValue(value: string): string {
+  if (/^[\x21-\x7e]([\x20-\x7e\t]*[\x21-\x7e])?$/.test(value)) return value;
+  return Buffer.from(value, 'utf8')
+    .toString('latin1')
+    .replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' ')
+    .replace(/^[ \t]+|[ \t]+$/g, '');
+}
+
 /** Sets a header in the casing given, written with the answer whichever way it is sent. */
-function queueHeader(reply: FastifyReply, name: string, value: string): void {
+function queueHeader(reply: FastifyReply, name: string, raw: string): void {
+  const value = goHeaderValue(raw);
   const r = reply as Queued;
   const h = (r[QUEUED] ??= []);
   for (let i = 0; i < h.length; i += 2) {
