@@ -2,7 +2,9 @@
 // counts agree with each other) plus reads of every listed job over the API.
 // Rules from the reference's state-semantics: §4.2 versions newest first, the job's Version is the
 // newest; §6.2 a summary counts the allocs of the job's current incarnation (same CreateIndex):
-// Running/Starting/Lost/Unknown follow the allocs both ways, Complete/Failed only grow; §5.4 purge
+// Running/Starting/Unknown follow the allocs both ways; Complete/Failed/Lost count terminal allocs,
+// which the core GC deletes without touching the summary (as Nomad's does), so they may exceed the
+// allocs left; §5.4 purge
 // deletes a job's allocs and deployments, so none may outlive their job.
 import type { FuzzRequest, FuzzResponse } from './transport.js';
 
@@ -11,7 +13,7 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 export type Send = (req: FuzzRequest) => Promise<FuzzResponse>;
 
 const BINS: Record<string, string> = { running: 'Running', pending: 'Starting', lost: 'Lost', unknown: 'Unknown', complete: 'Complete', failed: 'Failed' };
-const EXACT = new Set(['Running', 'Starting', 'Lost', 'Unknown']);
+const EXACT = new Set(['Running', 'Starting', 'Unknown']);
 
 const key = (ns: string, id: string): string => `${ns}\u0000${id}`;
 const show = (ns: string, id: string): string => `${ns}/${id}`;

@@ -144,7 +144,8 @@ export function judge(req: FuzzRequest, res: FuzzResponse, st: OracleState, n: n
   const fail = (kind: FailureKind, detail: string, extra: Partial<Failure> = {}): void => {
     out.push({ kind, detail, req, res, n, ...extra });
   };
-  if (res.retried) fail('keepalive-reset', `the server closed a keep-alive connection under the request (${res.retried})`);
+  // A connection fault armed by the run resets or closes connections by design.
+  if (res.retried && !st.connectionFaults) fail('keepalive-reset', `the server closed a keep-alive connection under the request (${res.retried})`);
   if (res.error || res.status <= 0) {
     // Go answers a request it cannot parse with raw bytes that include a body whatever the method, so
     // a HEAD client's parser sees data after `Connection: close`: that is Go's answer, not a missing one.

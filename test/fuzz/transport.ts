@@ -93,7 +93,8 @@ export class Transport {
         if (req.body !== undefined && !Object.keys(headers).some((h) => /^(content-length|transfer-encoding)$/i.test(h))) {
           headers['Content-Length'] = String(Buffer.byteLength(req.body));
         }
-        r = http.request({ host: this.host, port: this.port, method: req.method, path: req.path, headers, agent }, (res) => {
+        // Go's client reads response headers up to 10 MB; a redirect echoing a long query needs more than Node's 16 KB.
+        r = http.request({ host: this.host, port: this.port, method: req.method, path: req.path, headers, agent, maxHeaderSize: 10 << 20 }, (res) => {
           const chunks: Buffer[] = [];
           let size = 0;
           const end = (): void => finish({ status: res.statusCode ?? 0, headers: res.headers, body: decode(res.headers, Buffer.concat(chunks)) });
