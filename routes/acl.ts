@@ -20,7 +20,7 @@ import { decodePath, parseJobPath, type JobPath } from './job/dispatch.js';
 import { goQueryValues, parseEventTopics } from './events.js';
 import { decodeRequest, type RequestRoot } from '../state/jobspec/decode.js';
 import { formatMultiError } from '../state/jobspec/multierror.js';
-import { prepareJob } from '../state/job-ops.js';
+import { prepareJob } from '../state/jobs/ops.js';
 import { RpcError } from '../state/errors.js';
 import type { Obj } from '../state/types.js';
 import type { Store } from '../state/store.js';
@@ -39,7 +39,7 @@ import {
   upsertPolicy,
   upsertToken,
   type Resolution,
-} from '../state/acl.js';
+} from '../state/acl/acl.js';
 
 const PERMISSION_DENIED = 'Permission denied';
 const denied = (): HttpError => new HttpError(403, PERMISSION_DENIED);

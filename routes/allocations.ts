@@ -8,9 +8,9 @@ import { sendJson, setReadMeta, setWriteIndex } from './http/reply.js';
 import { parseBoolParam, parseQueryOptions, type Query } from './http/query.js';
 import { decodePath } from './job/dispatch.js';
 import { ReadQuery } from './schemas/common.js';
-import { allocStub } from '../state/job-children.js';
+import { allocStub } from '../state/jobs/children.js';
 import { listByCreateIndex } from '../state/list-queries.js';
-import { stopAlloc } from '../state/alloc-ops.js';
+import { stopAlloc } from '../state/allocations/ops.js';
 
 const schema = { querystring: ReadQuery };
 

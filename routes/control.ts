@@ -9,7 +9,7 @@ import { parseGoJson, rawBody } from './http/body.js';
 import { parseGoDuration } from './http/godur.js';
 import { ControlError } from '../src/control/mock-control.js';
 import { FaultError } from '../src/control/faults.js';
-import { SnapshotError } from '../state/snapshot.js';
+import { SnapshotError } from '../state/snapshot/snapshot.js';
 
 const ResetBody = Type.Object({ Namespace: Type.Optional(Type.String()) }, { additionalProperties: false });
 const AdvanceBody = Type.Object(

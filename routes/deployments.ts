@@ -10,10 +10,10 @@ import { sendJson, setReadMeta, setWriteIndex } from './http/reply.js';
 import { parseQueryOptions, type Query } from './http/query.js';
 import { decodePath } from './job/dispatch.js';
 import { ReadQuery } from './schemas/common.js';
-import { allocStub } from '../state/job-children.js';
+import { allocStub } from '../state/jobs/children.js';
 import { listByCreateIndex } from '../state/list-queries.js';
-import { failDeployment, pauseDeployment, promoteDeployment, setAllocHealth } from '../state/deployment-ops.js';
-import { isActiveDeployment } from '../state/deployments.js';
+import { failDeployment, pauseDeployment, promoteDeployment, setAllocHealth } from '../state/deployments/ops.js';
+import { isActiveDeployment } from '../state/deployments/table.js';
 import { RpcError } from '../state/errors.js';
 import type { Obj } from '../state/types.js';
 

@@ -10,8 +10,8 @@ import { parseQueryOptions, type Query } from './http/query.js';
 import { decodePath } from './job/dispatch.js';
 import { ErrorText, ReadQuery } from './schemas/common.js';
 import { Evaluation } from './schemas/job.js';
-import { getEval, listEvals, relatedEvals } from '../state/eval-queries.js';
-import { allocStub } from '../state/job-children.js';
+import { getEval, listEvals, relatedEvals } from '../state/evaluations/queries.js';
+import { allocStub } from '../state/jobs/children.js';
 import type { Evaluation as Ev } from '../state/types.js';
 
 const EVAL_MAP_FIELDS = new Set(['FailedTGAllocs', 'QueuedAllocations', 'ClassEligibility']);

@@ -6,7 +6,7 @@ import type { App, RouteContext } from './context.js';
 import { HttpError } from './http/errors.js';
 import { omitEmpty } from './http/encode.js';
 import { ErrorText, Index } from './schemas/common.js';
-import { DROPPED, eventBuffer, type EventBatch } from '../state/event-buffer.js';
+import { DROPPED, eventBuffer, type EventBatch } from '../state/events/buffer.js';
 import type { StoreEvent } from '../state/store.js';
 
 /** Stream knobs; tests shorten the heartbeat. Read when a stream opens. */

@@ -6,7 +6,7 @@ import { cachedJson, sendJson, setReadMeta } from './http/reply.js';
 import { parseBoolParam, parseQueryOptions, type Query } from './http/query.js';
 import { handleRegister } from './job/crud.js';
 import { jobsListSchema } from './schemas/job.js';
-import { jobStub, listJobs } from '../state/job-queries.js';
+import { jobStub, listJobs } from '../state/jobs/queries.js';
 import { compileJobFilter } from './http/filter.js';
 import { RenderCache } from './http/memo.js';
 import { statusesRoutes } from './statuses.js';

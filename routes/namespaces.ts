@@ -9,7 +9,7 @@ import { parseQueryOptions, type Query } from './http/query.js';
 import { decodeBody } from './http/body.js';
 import { decodePath } from './job/dispatch.js';
 import { ErrorText, Index, Nullable, ReadQuery, StringMap } from './schemas/common.js';
-import { deleteNamespace, listNamespaces, namespacesIndex, upsertNamespace } from '../state/namespaces.js';
+import { deleteNamespace, listNamespaces, namespacesIndex, upsertNamespace } from '../state/namespaces/table.js';
 import type { Obj } from '../state/types.js';
 
 export const Namespace = Type.Object(

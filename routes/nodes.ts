@@ -12,7 +12,7 @@ import { parseBoolParam, parseQueryOptions, type Query } from './http/query.js';
 import { decodePath } from './job/dispatch.js';
 import { ErrorText, Index, Nullable, ReadQuery, StringMap } from './schemas/common.js';
 import { paginate } from '../state/paginate.js';
-import { NOMAD_VERSION, nodeStub } from '../state/nodes.js';
+import { NOMAD_VERSION, nodeStub } from '../state/nodes/table.js';
 import type { Store } from '../state/store.js';
 import type { Obj } from '../state/types.js';
 

@@ -10,7 +10,7 @@ import { parseQueryOptions, type Query } from './http/query.js';
 import { parseGoBool } from './http/godur.js';
 import { compileJobFilter } from './http/filter.js';
 import { decodeRequest } from '../state/jobspec/decode.js';
-import { jobStatuses } from '../state/job-statuses.js';
+import { jobStatuses } from '../state/jobs/statuses.js';
 import type { Job } from '../state/types.js';
 
 export function statusesRoutes(app: App, ctx: RouteContext): void {

@@ -6,8 +6,8 @@ import { invalidMethod } from './http/errors.js';
 import { sendEmpty } from './http/reply.js';
 import { parseQueryOptions, type Query } from './http/query.js';
 import { ErrorText, ReadQuery } from './schemas/common.js';
-import { forceGC } from '../state/gc.js';
-import { reconcileSummaries } from '../state/summary-reconcile.js';
+import { forceGC } from '../state/gc/gc.js';
+import { reconcileSummaries } from '../state/gc/summary-reconcile.js';
 
 const schema = {
   querystring: ReadQuery,

@@ -6,7 +6,7 @@ import { HttpError, invalidMethod } from './http/errors.js';
 import { decodeBody } from './http/body.js';
 import { sendJson } from './http/reply.js';
 import { ErrorText, Nullable, WriteQuery } from './schemas/common.js';
-import { prepareJob } from '../state/job-ops.js';
+import { prepareJob } from '../state/jobs/ops.js';
 import { formatItem, formatMultiError, formatWarnings } from '../state/jobspec/multierror.js';
 import type { Obj } from '../state/types.js';
 

@@ -9,7 +9,7 @@ import { sendError } from '../routes/http/reply.js';
 import { Store } from '../state/store.js';
 import { DEFAULTS, loadConfig } from '../src/config.js';
 import { Clock } from '../src/clock.js';
-import { parsePolicyRules, Acl } from '../state/acl.js';
+import { parsePolicyRules, Acl } from '../state/acl/acl.js';
 import type { App, RouteContext } from '../routes/context.js';
 import type { Obj } from '../state/types.js';
 

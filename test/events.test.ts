@@ -10,7 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { client, index, minimalJob, type Client } from './helpers.js';
 import { EVENT_STREAM } from '../routes/events.js';
-import { eventBuffer } from '../state/event-buffer.js';
+import { eventBuffer } from '../state/events/buffer.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Line = any;

@@ -8,8 +8,8 @@ import { omitEmpty } from '../http/encode.js';
 import { sendJson, setReadMeta, setWriteIndex } from '../http/reply.js';
 import { parseQueryOptions, writeNamespace, type Query } from '../http/query.js';
 import { parseGoBool } from '../http/godur.js';
-import { allocStub, jobActions, jobServices, jobAllocations, jobDeployments, jobEvaluations, latestDeployment } from '../../state/job-children.js';
-import { evaluateJob } from '../../state/job-history.js';
+import { allocStub, jobActions, jobServices, jobAllocations, jobDeployments, jobEvaluations, latestDeployment } from '../../state/jobs/children.js';
+import { evaluateJob } from '../../state/jobs/history.js';
 import { jobKey } from '../../state/store.js';
 import type { Obj } from '../../state/types.js';
 

@@ -7,8 +7,8 @@ import { blockingQuery } from '../http/blocking.js';
 import { sendJson, setReadMeta, setWriteIndex } from '../http/reply.js';
 import { parseBoolParam, parseQueryOptions, writeNamespace, type Query } from '../http/query.js';
 import { parseGoUint } from '../http/godur.js';
-import { revertJob, setJobStability } from '../../state/job-history.js';
-import { jobVersions } from '../../state/job-queries.js';
+import { revertJob, setJobStability } from '../../state/jobs/history.js';
+import { jobVersions } from '../../state/jobs/queries.js';
 import { jobKey } from '../../state/store.js';
 import type { Obj } from '../../state/types.js';
 

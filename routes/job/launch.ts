@@ -5,8 +5,8 @@ import { decodeBody, rawBody } from '../http/body.js';
 import { HttpError } from '../http/errors.js';
 import { sendJson, setWriteIndex } from '../http/reply.js';
 import { writeNamespace, type Query } from '../http/query.js';
-import { dispatchJob } from '../../state/job-dispatch.js';
-import { forcePeriodic } from '../../state/job-periodic.js';
+import { dispatchJob } from '../../state/jobs/dispatch.js';
+import { forcePeriodic } from '../../state/jobs/periodic.js';
 import type { Obj } from '../../state/types.js';
 
 export async function handleDispatch(ctx: RouteContext, req: FastifyRequest, reply: FastifyReply, jobId: string): Promise<FastifyReply> {

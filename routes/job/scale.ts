@@ -8,7 +8,7 @@ import { omitEmpty } from '../http/encode.js';
 import { sendJson, setReadMeta, setWriteIndex } from '../http/reply.js';
 import { parseQueryOptions, writeNamespace, type Query } from '../http/query.js';
 import { jobRequestNamespace, jobRequestRegion } from './crud.js';
-import { scaleJob, scaleStatus } from '../../state/job-scale.js';
+import { scaleJob, scaleStatus } from '../../state/jobs/scale.js';
 import { planJob } from '../../src/sim/plan.js';
 import type { Obj } from '../../state/types.js';
 import { authorize } from '../acl.js';

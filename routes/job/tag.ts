@@ -4,7 +4,7 @@ import type { RouteContext } from '../context.js';
 import { decodeBody } from '../http/body.js';
 import { sendJson } from '../http/reply.js';
 import { writeNamespace, type Query } from '../http/query.js';
-import { tagVersion, untagVersion } from '../../state/job-tags.js';
+import { tagVersion, untagVersion } from '../../state/jobs/tags.js';
 import type { Obj } from '../../state/types.js';
 
 export function handleTag(ctx: RouteContext, req: FastifyRequest, reply: FastifyReply, jobId: string, name: string): FastifyReply {

@@ -4,10 +4,10 @@
 // forever (service, system) or exit 0 after a short run (batch, sysbatch).
 import type { Evaluation, Job, Obj } from '../../state/types.js';
 import { jobKey, type Store } from '../../state/store.js';
-import { putAlloc } from '../../state/allocs.js';
-import { newEval, putEval } from '../../state/evals.js';
-import { moveHealthCounters, putDeployment } from '../../state/deployments.js';
-import { refreshJobStatus } from '../../state/job-status.js';
+import { putAlloc } from '../../state/allocations/table.js';
+import { newEval, putEval } from '../../state/evaluations/table.js';
+import { moveHealthCounters, putDeployment } from '../../state/deployments/table.js';
+import { refreshJobStatus } from '../../state/jobs/status.js';
 import { parseGoDuration } from '../../routes/http/godur.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { goDuration, rfc3339 } from '../../state/format.js';

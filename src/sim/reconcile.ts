@@ -4,10 +4,10 @@
 // dry-runs only report it.
 import type { Evaluation, Job, Obj } from '../../state/types.js';
 import type { Store } from '../../state/store.js';
-import { allocsOfJob, isClientTerminal } from '../../state/allocs.js';
-import { isActiveDeployment, DeploymentText } from '../../state/deployments.js';
+import { allocsOfJob, isClientTerminal } from '../../state/allocations/table.js';
+import { isActiveDeployment, DeploymentText } from '../../state/deployments/table.js';
 import { jobKey } from '../../state/store.js';
-import { newEval } from '../../state/evals.js';
+import { newEval } from '../../state/evaluations/table.js';
 import { pickNode, PlanUsage } from './placement.js';
 import { rfc3339 } from '../../state/format.js';
 import { rescheduleDecision } from './reschedule.js';
