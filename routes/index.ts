@@ -1,17 +1,17 @@
-import type { App, RouteContext } from './context.js';
-import { jobsRoutes } from './jobs.js';
-import { jobRoutes } from './job/index.js';
-import { namespaceRoutes } from './namespaces.js';
-import { validateRoutes } from './validate.js';
-import { evaluationRoutes } from './evaluations.js';
-import { agentRoutes } from './agent.js';
-import { eventRoutes } from './events.js';
-import { allocationRoutes } from './allocations.js';
-import { deploymentRoutes } from './deployments.js';
-import { nodeRoutes } from './nodes.js';
-import { aclRoutes } from './acl.js';
-import { controlRoutes } from './control.js';
-import { systemRoutes } from './system.js';
+import type { App, RouteContext } from './http/context.js';
+import { jobsRoutes } from './jobs/index.js';
+import { jobRoutes } from './jobs/job.js';
+import { namespaceRoutes } from './namespaces/index.js';
+import { validateRoutes } from './jobs/validate.js';
+import { evaluationRoutes } from './evaluations/index.js';
+import { agentRoutes } from './agent/index.js';
+import { eventRoutes } from './events/index.js';
+import { allocationRoutes } from './allocations/index.js';
+import { deploymentRoutes } from './deployments/index.js';
+import { nodeRoutes } from './nodes/index.js';
+import { aclRoutes } from './acl/index.js';
+import { controlRoutes } from './control/index.js';
+import { systemRoutes } from './system/index.js';
 
 export function registerRoutes(app: App, ctx: RouteContext): void {
   jobsRoutes(app, ctx);

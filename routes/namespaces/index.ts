@@ -1,16 +1,16 @@
 // `/v1/namespaces` and `/v1/namespace/:name`.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import type { App, RouteContext } from './context.js';
-import { HttpError, invalidMethod } from './http/errors.js';
-import { blockingQuery } from './http/blocking.js';
-import { sendEmpty, sendJson, setReadMeta, setWriteIndex } from './http/reply.js';
-import { parseQueryOptions, type Query } from './http/query.js';
-import { decodeBody } from './http/body.js';
-import { decodePath } from './job/dispatch.js';
-import { ErrorText, Index, Nullable, ReadQuery, StringMap } from './schemas/common.js';
-import { deleteNamespace, listNamespaces, namespacesIndex, upsertNamespace } from '../state/namespaces/table.js';
-import type { Obj } from '../state/types.js';
+import type { App, RouteContext } from '../http/context.js';
+import { HttpError, invalidMethod } from '../http/errors.js';
+import { blockingQuery } from '../http/blocking.js';
+import { sendEmpty, sendJson, setReadMeta, setWriteIndex } from '../http/reply.js';
+import { parseQueryOptions, type Query } from '../http/query.js';
+import { decodeBody } from '../http/body.js';
+import { decodePath } from '../jobs/path.js';
+import { ErrorText, Index, Nullable, ReadQuery, StringMap } from '../http/schemas.js';
+import { deleteNamespace, listNamespaces, namespacesIndex, upsertNamespace } from '../../state/namespaces/table.js';
+import type { Obj } from '../../state/types.js';
 
 export const Namespace = Type.Object(
   {

@@ -1,6 +1,6 @@
 // `/v1/job/:id/versions/:name/tag`: PUT/POST tag a version, DELETE remove the tag.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { RouteContext } from '../context.js';
+import type { RouteContext } from '../http/context.js';
 import { decodeBody } from '../http/body.js';
 import { sendJson } from '../http/reply.js';
 import { writeNamespace, type Query } from '../http/query.js';

@@ -1,6 +1,6 @@
 // Versions, revert, stable and submissions of a job.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { RouteContext } from '../context.js';
+import type { RouteContext } from '../http/context.js';
 import { decodeBody } from '../http/body.js';
 import { HttpError } from '../http/errors.js';
 import { blockingQuery } from '../http/blocking.js';

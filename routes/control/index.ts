@@ -4,12 +4,12 @@
 import { Readable } from 'node:stream';
 import { Type, type TSchema, type Static } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { App, RouteContext } from './context.js';
-import { parseGoJson, rawBody } from './http/body.js';
-import { parseGoDuration } from './http/godur.js';
-import { ControlError } from '../src/control/mock-control.js';
-import { FaultError } from '../src/control/faults.js';
-import { SnapshotError } from '../state/snapshot/snapshot.js';
+import type { App, RouteContext } from '../http/context.js';
+import { parseGoJson, rawBody } from '../http/body.js';
+import { parseGoDuration } from '../http/godur.js';
+import { ControlError } from '../../src/control/mock-control.js';
+import { FaultError } from '../../src/control/faults.js';
+import { SnapshotError } from '../../state/snapshot/snapshot.js';
 
 const ResetBody = Type.Object({ Namespace: Type.Optional(Type.String()) }, { additionalProperties: false });
 const AdvanceBody = Type.Object(

@@ -1,6 +1,6 @@
 // Register, read and deregister a job (`/v1/jobs` PUT/POST and `/v1/job/:id`).
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { RouteContext } from '../context.js';
+import type { RouteContext } from '../http/context.js';
 import { decodeBody } from '../http/body.js';
 import { HttpError } from '../http/errors.js';
 import { blockingQuery } from '../http/blocking.js';
@@ -10,7 +10,7 @@ import { parseGoInt } from '../http/godur.js';
 import { registerJob, deregisterJob } from '../../state/jobs/ops.js';
 import { getJob } from '../../state/jobs/queries.js';
 import type { Obj } from '../../state/types.js';
-import { authorize } from '../acl.js';
+import { authorize } from '../acl/index.js';
 
 export function checkEvalPriority(priority: number): void {
   if (priority !== 0 && (priority < 1 || priority > 100)) {

@@ -1,16 +1,16 @@
 // `/v1/allocations`, `/v1/allocation/:id` and its `stop`, `services`, `checks` sub-paths.
-import type { App, RouteContext } from './context.js';
-import { HttpError, invalidMethod } from './http/errors.js';
-import { blockingQuery } from './http/blocking.js';
-import { omitEmpty } from './http/encode.js';
-import { compileListFilter } from './http/filter.js';
-import { sendJson, setReadMeta, setWriteIndex } from './http/reply.js';
-import { parseBoolParam, parseQueryOptions, type Query } from './http/query.js';
-import { decodePath } from './job/dispatch.js';
-import { ReadQuery } from './schemas/common.js';
-import { allocStub } from '../state/jobs/children.js';
-import { listByCreateIndex } from '../state/list-queries.js';
-import { stopAlloc } from '../state/allocations/ops.js';
+import type { App, RouteContext } from '../http/context.js';
+import { HttpError, invalidMethod } from '../http/errors.js';
+import { blockingQuery } from '../http/blocking.js';
+import { omitEmpty } from '../http/encode.js';
+import { compileListFilter } from '../http/filter.js';
+import { sendJson, setReadMeta, setWriteIndex } from '../http/reply.js';
+import { parseBoolParam, parseQueryOptions, type Query } from '../http/query.js';
+import { decodePath } from '../jobs/path.js';
+import { ReadQuery } from '../http/schemas.js';
+import { allocStub } from '../../state/jobs/children.js';
+import { listByCreateIndex } from '../../state/list-queries.js';
+import { stopAlloc } from '../../state/allocations/ops.js';
 
 const schema = { querystring: ReadQuery };
 

@@ -1,21 +1,21 @@
 // `/v1/deployments`, `/v1/deployment/:id` and the prefix-form actions (`allocations/:id`, `fail/:id`,
 // `pause/:id`, `promote/:id`, `allocation-health/:id`, `unblock/:id`).
 import type { FastifyRequest } from 'fastify';
-import type { App, RouteContext } from './context.js';
-import { HttpError, invalidMethod } from './http/errors.js';
-import { blockingQuery } from './http/blocking.js';
-import { decodeBody } from './http/body.js';
-import { compileListFilter } from './http/filter.js';
-import { sendJson, setReadMeta, setWriteIndex } from './http/reply.js';
-import { parseQueryOptions, type Query } from './http/query.js';
-import { decodePath } from './job/dispatch.js';
-import { ReadQuery } from './schemas/common.js';
-import { allocStub } from '../state/jobs/children.js';
-import { listByCreateIndex } from '../state/list-queries.js';
-import { failDeployment, pauseDeployment, promoteDeployment, setAllocHealth } from '../state/deployments/ops.js';
-import { isActiveDeployment } from '../state/deployments/table.js';
-import { RpcError } from '../state/errors.js';
-import type { Obj } from '../state/types.js';
+import type { App, RouteContext } from '../http/context.js';
+import { HttpError, invalidMethod } from '../http/errors.js';
+import { blockingQuery } from '../http/blocking.js';
+import { decodeBody } from '../http/body.js';
+import { compileListFilter } from '../http/filter.js';
+import { sendJson, setReadMeta, setWriteIndex } from '../http/reply.js';
+import { parseQueryOptions, type Query } from '../http/query.js';
+import { decodePath } from '../jobs/path.js';
+import { ReadQuery } from '../http/schemas.js';
+import { allocStub } from '../../state/jobs/children.js';
+import { listByCreateIndex } from '../../state/list-queries.js';
+import { failDeployment, pauseDeployment, promoteDeployment, setAllocHealth } from '../../state/deployments/ops.js';
+import { isActiveDeployment } from '../../state/deployments/table.js';
+import { RpcError } from '../../state/errors.js';
+import type { Obj } from '../../state/types.js';
 
 const schema = { querystring: ReadQuery };
 const ACTIONS = new Set(['fail', 'pause', 'promote', 'allocation-health', 'unblock']);

@@ -2,12 +2,12 @@
 // line per committed write that has matching events, `{}` heartbeats at the start and every 30 s.
 import { Type } from '@sinclair/typebox';
 import type { ServerResponse } from 'node:http';
-import type { App, RouteContext } from './context.js';
-import { HttpError } from './http/errors.js';
-import { omitEmpty } from './http/encode.js';
-import { ErrorText, Index } from './schemas/common.js';
-import { DROPPED, eventBuffer, type EventBatch } from '../state/events/buffer.js';
-import type { StoreEvent } from '../state/store.js';
+import type { App, RouteContext } from '../http/context.js';
+import { HttpError } from '../http/errors.js';
+import { omitEmpty } from '../http/encode.js';
+import { ErrorText, Index } from '../http/schemas.js';
+import { DROPPED, eventBuffer, type EventBatch } from '../../state/events/buffer.js';
+import type { StoreEvent } from '../../state/store.js';
 
 /** Stream knobs; tests shorten the heartbeat. Read when a stream opens. */
 export const EVENT_STREAM = {

@@ -1,13 +1,13 @@
 // `/v1/system/gc` and `/v1/system/reconcile/summaries` (command/agent/system_endpoint.go): PUT only,
 // Nomad's query parsing, then the System RPC; both answer 200 with an empty body.
 import { Type } from '@sinclair/typebox';
-import type { App, RouteContext } from './context.js';
-import { invalidMethod } from './http/errors.js';
-import { sendEmpty } from './http/reply.js';
-import { parseQueryOptions, type Query } from './http/query.js';
-import { ErrorText, ReadQuery } from './schemas/common.js';
-import { forceGC } from '../state/gc/gc.js';
-import { reconcileSummaries } from '../state/gc/summary-reconcile.js';
+import type { App, RouteContext } from '../http/context.js';
+import { invalidMethod } from '../http/errors.js';
+import { sendEmpty } from '../http/reply.js';
+import { parseQueryOptions, type Query } from '../http/query.js';
+import { ErrorText, ReadQuery } from '../http/schemas.js';
+import { forceGC } from '../../state/gc/gc.js';
+import { reconcileSummaries } from '../../state/gc/summary-reconcile.js';
 
 const schema = {
   querystring: ReadQuery,

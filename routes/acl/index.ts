@@ -3,27 +3,27 @@
 // from a central table (http-semantics §7), so the route files stay free of ACL logic. Register and
 // plan are authorised after job validation, by `authorize()` called from their handlers.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { registerRequest } from './job/crud.js';
-import { planRequest } from './job/scale.js';
-import { requireJobId } from './job/history.js';
-import { evaluateRequest } from './job/children.js';
-import { validateRequest } from './validate.js';
-import type { App, RouteContext } from './context.js';
-import { HttpError, invalidMethod } from './http/errors.js';
-import { decodeBody, parseGoJson, rawBody } from './http/body.js';
-import { GoSyntaxError } from '../state/jobspec/decode-scanner.js';
-import { sendEmpty, sendJson, setReadMeta, setWriteIndex } from './http/reply.js';
-import { parseBoolParam, parseQueryOptions, writeNamespace, type Query } from './http/query.js';
-import { parseGoBool, parseGoDuration, parseGoUint } from './http/godur.js';
-import { compileListFilter } from './http/filter.js';
-import { decodePath, parseJobPath, type JobPath } from './job/dispatch.js';
-import { goQueryValues, parseEventTopics } from './events.js';
-import { decodeRequest, type RequestRoot } from '../state/jobspec/decode.js';
-import { formatMultiError } from '../state/jobspec/multierror.js';
-import { prepareJob } from '../state/jobs/ops.js';
-import { RpcError } from '../state/errors.js';
-import type { Obj } from '../state/types.js';
-import type { Store } from '../state/store.js';
+import { registerRequest } from '../jobs/crud.js';
+import { planRequest } from '../jobs/scale.js';
+import { requireJobId } from '../jobs/history.js';
+import { evaluateRequest } from '../jobs/children.js';
+import { validateRequest } from '../jobs/validate.js';
+import type { App, RouteContext } from '../http/context.js';
+import { HttpError, invalidMethod } from '../http/errors.js';
+import { decodeBody, parseGoJson, rawBody } from '../http/body.js';
+import { GoSyntaxError } from '../../state/jobspec/decode-scanner.js';
+import { sendEmpty, sendJson, setReadMeta, setWriteIndex } from '../http/reply.js';
+import { parseBoolParam, parseQueryOptions, writeNamespace, type Query } from '../http/query.js';
+import { parseGoBool, parseGoDuration, parseGoUint } from '../http/godur.js';
+import { compileListFilter } from '../http/filter.js';
+import { decodePath, parseJobPath, type JobPath } from '../jobs/path.js';
+import { goQueryValues, parseEventTopics } from '../events/index.js';
+import { decodeRequest, type RequestRoot } from '../../state/jobspec/decode.js';
+import { formatMultiError } from '../../state/jobspec/multierror.js';
+import { prepareJob } from '../../state/jobs/ops.js';
+import { RpcError } from '../../state/errors.js';
+import type { Obj } from '../../state/types.js';
+import type { Store } from '../../state/store.js';
 import {
   Acl,
   bootstrapAcl,
@@ -39,7 +39,7 @@ import {
   upsertPolicy,
   upsertToken,
   type Resolution,
-} from '../state/acl/acl.js';
+} from '../../state/acl/acl.js';
 
 const PERMISSION_DENIED = 'Permission denied';
 const denied = (): HttpError => new HttpError(403, PERMISSION_DENIED);

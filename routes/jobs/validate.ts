@@ -1,14 +1,14 @@
 // `PUT|POST /v1/validate/job`: the register validators without a write; always 200 with a report.
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import type { App, RouteContext } from './context.js';
-import { HttpError, invalidMethod } from './http/errors.js';
-import { decodeBody } from './http/body.js';
-import { sendJson } from './http/reply.js';
-import { ErrorText, Nullable, WriteQuery } from './schemas/common.js';
-import { prepareJob } from '../state/jobs/ops.js';
-import { formatItem, formatMultiError, formatWarnings } from '../state/jobspec/multierror.js';
-import type { Obj } from '../state/types.js';
+import type { App, RouteContext } from '../http/context.js';
+import { HttpError, invalidMethod } from '../http/errors.js';
+import { decodeBody } from '../http/body.js';
+import { sendJson } from '../http/reply.js';
+import { ErrorText, Nullable, WriteQuery } from '../http/schemas.js';
+import { prepareJob } from '../../state/jobs/ops.js';
+import { formatItem, formatMultiError, formatWarnings } from '../../state/jobspec/multierror.js';
+import type { Obj } from '../../state/types.js';
 
 export const JobValidateResponse = Type.Object(
   {

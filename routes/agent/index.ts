@@ -1,9 +1,9 @@
 // Agent and status endpoints clients call around job work.
 import { Type } from '@sinclair/typebox';
-import type { App, RouteContext } from './context.js';
-import { invalidMethod } from './http/errors.js';
-import { sendJson } from './http/reply.js';
-import { ReadQuery } from './schemas/common.js';
+import type { App, RouteContext } from '../http/context.js';
+import { invalidMethod } from '../http/errors.js';
+import { sendJson } from '../http/reply.js';
+import { ReadQuery } from '../http/schemas.js';
 
 export const LEADER_ADDR = '127.0.0.1:4647';
 

@@ -1,6 +1,6 @@
 // `/v1/job/:id/scale` (GET status, PUT|POST scale) and `/v1/job/:id/plan`.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { RouteContext } from '../context.js';
+import type { RouteContext } from '../http/context.js';
 import { decodeBody } from '../http/body.js';
 import { HttpError, invalidMethod } from '../http/errors.js';
 import { blockingQuery } from '../http/blocking.js';
@@ -11,7 +11,7 @@ import { jobRequestNamespace, jobRequestRegion } from './crud.js';
 import { scaleJob, scaleStatus } from '../../state/jobs/scale.js';
 import { planJob } from '../../src/sim/plan.js';
 import type { Obj } from '../../state/types.js';
-import { authorize } from '../acl.js';
+import { authorize } from '../acl/index.js';
 
 export async function handleScale(ctx: RouteContext, req: FastifyRequest, reply: FastifyReply, jobId: string): Promise<FastifyReply> {
   const q = req.query as Query;

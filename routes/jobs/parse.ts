@@ -2,13 +2,13 @@
 // parses it itself (no RPC, no index header); ACL (parse-job or submit-job) is checked by the ACL
 // hook before the body is read. HCL problems are 400 `Failed to parse job: <diagnostics>`.
 import { Type } from '@sinclair/typebox';
-import type { App, RouteContext } from './context.js';
-import { HttpError, invalidMethod } from './http/errors.js';
-import { decodeBody } from './http/body.js';
-import { sendJson } from './http/reply.js';
+import type { App, RouteContext } from '../http/context.js';
+import { HttpError, invalidMethod } from '../http/errors.js';
+import { decodeBody } from '../http/body.js';
+import { sendJson } from '../http/reply.js';
 
-let hcl: typeof import('../state/hcl/index.js') | undefined;
-import { ErrorText, WriteQuery } from './schemas/common.js';
+let hcl: typeof import('../../state/hcl/index.js') | undefined;
+import { ErrorText, WriteQuery } from '../http/schemas.js';
 
 interface ParseRequest {
   JobHCL?: string;
@@ -30,7 +30,7 @@ export function parseRoutes(app: App, _ctx: RouteContext): void {
     let job: unknown;
     try {
       // The parser (a WASM grammar and the converter) loads on first use, keeping start-up lean.
-      hcl ??= await import('../state/hcl/index.js');
+      hcl ??= await import('../../state/hcl/index.js');
       job = await hcl.parseJobspec(body.JobHCL, { variables: body.Variables || undefined, canonicalize: body.Canonicalize === true });
     } catch (err) {
       if (hcl && err instanceof hcl.HclError) throw new HttpError(400, `Failed to parse job: ${err.message}`);

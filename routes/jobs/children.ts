@@ -1,6 +1,6 @@
 // Reads of what hangs off a job, and the force-evaluate write.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { RouteContext } from '../context.js';
+import type { RouteContext } from '../http/context.js';
 import { decodeBody, rawBody } from '../http/body.js';
 import { HttpError } from '../http/errors.js';
 import { blockingQuery } from '../http/blocking.js';

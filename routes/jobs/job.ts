@@ -1,9 +1,9 @@
 // `/v1/job/*`: one wildcard route whose handler resolves the sub-resource like Nomad's
 // JobSpecificRequest and applies each sub-resource's method rules (http-semantics §1.3).
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { App, RouteContext } from '../context.js';
+import type { App, RouteContext } from '../http/context.js';
 import { HttpError, invalidMethod } from '../http/errors.js';
-import { parseJobPath, type SubResource } from './dispatch.js';
+import { parseJobPath, type SubResource } from './path.js';
 import { handleDeregister, handleJobRead, handleRegister } from './crud.js';
 import { handleRevert, handleStable, handleSubmission, handleVersions } from './history.js';
 import { handleTag } from './tag.js';
@@ -17,7 +17,7 @@ import {
   handleServices,
   handleSummary,
 } from './children.js';
-import { jobPathSchema } from '../schemas/job.js';
+import { jobPathSchema } from './schemas.js';
 import { handlePlan, handleScale } from './scale.js';
 import { handleDispatch, handleDispatchPayload, handlePeriodicForce } from './launch.js';
 

@@ -1,6 +1,6 @@
 // Schemas of job objects and job-route payloads (Nomad's server structs, declaration order).
 import { Type } from '@sinclair/typebox';
-import { ErrorText, Index, Nullable, QueryMeta, ReadQuery, StringMap } from './common.js';
+import { ErrorText, Index, Nullable, QueryMeta, ReadQuery, StringMap } from '../http/schemas.js';
 
 const Obj = Type.Object({}, { additionalProperties: true });
 

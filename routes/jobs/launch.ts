@@ -1,6 +1,6 @@
 // `/v1/job/:id/dispatch`, `/dispatch/payload` and `/periodic/force`: writes that create child jobs.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { RouteContext } from '../context.js';
+import type { RouteContext } from '../http/context.js';
 import { decodeBody, rawBody } from '../http/body.js';
 import { HttpError } from '../http/errors.js';
 import { sendJson, setWriteIndex } from '../http/reply.js';

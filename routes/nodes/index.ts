@@ -2,19 +2,19 @@
 // and the dev agent that hosts them (command/agent/node_endpoint.go, nomad/node_endpoint.go,
 // command/agent/agent_endpoint.go).
 import { Type } from '@sinclair/typebox';
-import type { App, RouteContext } from './context.js';
-import { HttpError, invalidMethod } from './http/errors.js';
-import { blockingQuery } from './http/blocking.js';
-import { omitEmpty } from './http/encode.js';
-import { compileListFilter } from './http/filter.js';
-import { sendJson, setReadMeta } from './http/reply.js';
-import { parseBoolParam, parseQueryOptions, type Query } from './http/query.js';
-import { decodePath } from './job/dispatch.js';
-import { ErrorText, Index, Nullable, ReadQuery, StringMap } from './schemas/common.js';
-import { paginate } from '../state/paginate.js';
-import { NOMAD_VERSION, nodeStub } from '../state/nodes/table.js';
-import type { Store } from '../state/store.js';
-import type { Obj } from '../state/types.js';
+import type { App, RouteContext } from '../http/context.js';
+import { HttpError, invalidMethod } from '../http/errors.js';
+import { blockingQuery } from '../http/blocking.js';
+import { omitEmpty } from '../http/encode.js';
+import { compileListFilter } from '../http/filter.js';
+import { sendJson, setReadMeta } from '../http/reply.js';
+import { parseBoolParam, parseQueryOptions, type Query } from '../http/query.js';
+import { decodePath } from '../jobs/path.js';
+import { ErrorText, Index, Nullable, ReadQuery, StringMap } from '../http/schemas.js';
+import { paginate } from '../../state/paginate.js';
+import { NOMAD_VERSION, nodeStub } from '../../state/nodes/table.js';
+import type { Store } from '../../state/store.js';
+import type { Obj } from '../../state/types.js';
 
 /** Fields of a Node whose values are string-keyed maps (bexpr treats missing keys as absent, not errors). */
 const NODE_MAP_FIELDS = new Set([

@@ -1,14 +1,14 @@
 // `/v1/jobs`: list (GET) and register (PUT/POST).
-import type { App, RouteContext } from './context.js';
-import { invalidMethod } from './http/errors.js';
-import { blockingQuery } from './http/blocking.js';
-import { cachedJson, sendJson, setReadMeta } from './http/reply.js';
-import { parseBoolParam, parseQueryOptions, type Query } from './http/query.js';
-import { handleRegister } from './job/crud.js';
-import { jobsListSchema } from './schemas/job.js';
-import { jobStub, listJobs } from '../state/jobs/queries.js';
-import { compileJobFilter } from './http/filter.js';
-import { RenderCache } from './http/memo.js';
+import type { App, RouteContext } from '../http/context.js';
+import { invalidMethod } from '../http/errors.js';
+import { blockingQuery } from '../http/blocking.js';
+import { cachedJson, sendJson, setReadMeta } from '../http/reply.js';
+import { parseBoolParam, parseQueryOptions, type Query } from '../http/query.js';
+import { handleRegister } from './crud.js';
+import { jobsListSchema } from './schemas.js';
+import { jobStub, listJobs } from '../../state/jobs/queries.js';
+import { compileJobFilter } from '../http/filter.js';
+import { RenderCache } from '../http/memo.js';
 import { statusesRoutes } from './statuses.js';
 import { parseRoutes } from './parse.js';
 

@@ -2,16 +2,16 @@
 // parser first, then the method check, `include_children`, the optional body naming jobs, and a
 // blocking read whose index is the highest one seen among the page's jobs.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { App, RouteContext } from './context.js';
-import { HttpError, invalidMethod } from './http/errors.js';
-import { blockingQuery } from './http/blocking.js';
-import { sendJson, setReadMeta } from './http/reply.js';
-import { parseQueryOptions, type Query } from './http/query.js';
-import { parseGoBool } from './http/godur.js';
-import { compileJobFilter } from './http/filter.js';
-import { decodeRequest } from '../state/jobspec/decode.js';
-import { jobStatuses } from '../state/jobs/statuses.js';
-import type { Job } from '../state/types.js';
+import type { App, RouteContext } from '../http/context.js';
+import { HttpError, invalidMethod } from '../http/errors.js';
+import { blockingQuery } from '../http/blocking.js';
+import { sendJson, setReadMeta } from '../http/reply.js';
+import { parseQueryOptions, type Query } from '../http/query.js';
+import { parseGoBool } from '../http/godur.js';
+import { compileJobFilter } from '../http/filter.js';
+import { decodeRequest } from '../../state/jobspec/decode.js';
+import { jobStatuses } from '../../state/jobs/statuses.js';
+import type { Job } from '../../state/types.js';
 
 export function statusesRoutes(app: App, ctx: RouteContext): void {
   app.all('/v1/jobs/statuses', async (req, reply) => handleStatuses(ctx, req, reply));

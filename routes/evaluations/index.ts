@@ -1,18 +1,18 @@
 // `/v1/evaluation/:id` (+ `/allocations`), `/v1/evaluations` and `/v1/evaluations/count`.
 import { Type } from '@sinclair/typebox';
-import type { App, RouteContext } from './context.js';
-import { HttpError, invalidMethod } from './http/errors.js';
-import { blockingQuery } from './http/blocking.js';
-import { omitEmpty } from './http/encode.js';
-import { compileListFilter as compileFilter } from './http/filter.js';
-import { sendJson, setReadMeta } from './http/reply.js';
-import { parseQueryOptions, type Query } from './http/query.js';
-import { decodePath } from './job/dispatch.js';
-import { ErrorText, ReadQuery } from './schemas/common.js';
-import { Evaluation } from './schemas/job.js';
-import { getEval, listEvals, relatedEvals } from '../state/evaluations/queries.js';
-import { allocStub } from '../state/jobs/children.js';
-import type { Evaluation as Ev } from '../state/types.js';
+import type { App, RouteContext } from '../http/context.js';
+import { HttpError, invalidMethod } from '../http/errors.js';
+import { blockingQuery } from '../http/blocking.js';
+import { omitEmpty } from '../http/encode.js';
+import { compileListFilter as compileFilter } from '../http/filter.js';
+import { sendJson, setReadMeta } from '../http/reply.js';
+import { parseQueryOptions, type Query } from '../http/query.js';
+import { decodePath } from '../jobs/path.js';
+import { ErrorText, ReadQuery } from '../http/schemas.js';
+import { Evaluation } from '../jobs/schemas.js';
+import { getEval, listEvals, relatedEvals } from '../../state/evaluations/queries.js';
+import { allocStub } from '../../state/jobs/children.js';
+import type { Evaluation as Ev } from '../../state/types.js';
 
 const EVAL_MAP_FIELDS = new Set(['FailedTGAllocs', 'QueuedAllocations', 'ClassEligibility']);
 
