@@ -14,7 +14,7 @@ import { decodeBody, parseGoJson, rawBody } from '../http/body.js';
 import { GoSyntaxError } from '../../state/jobspec/decode-scanner.js';
 import { sendEmpty, sendJson, setReadMeta, setWriteIndex } from '../http/reply.js';
 import { parseBoolParam, parseQueryOptions, writeNamespace, type Query } from '../http/query.js';
-import { parseGoBool, parseGoDuration, parseGoUint } from '../http/godur.js';
+import { parseGoBool, parseGoDuration, parseGoUint } from '../../state/godur.js';
 import { compileListFilter } from '../http/filter.js';
 import { decodePath, parseJobPath, type JobPath } from '../jobs/path.js';
 import { goQueryValues, parseEventTopics } from '../events/index.js';

@@ -6,7 +6,7 @@ import { Type, type TSchema, type Static } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App, RouteContext } from '../http/context.js';
 import { parseGoJson, rawBody } from '../http/body.js';
-import { parseGoDuration } from '../http/godur.js';
+import { parseGoDuration } from '../../state/godur.js';
 import { ControlError } from '../../src/control/mock-control.js';
 import { FaultError } from '../../src/control/faults.js';
 import { SnapshotError } from '../../state/snapshot/snapshot.js';

@@ -7,7 +7,7 @@ import { blockingQuery } from '../http/blocking.js';
 import { omitEmpty } from '../http/encode.js';
 import { sendJson, setReadMeta, setWriteIndex } from '../http/reply.js';
 import { parseQueryOptions, writeNamespace, type Query } from '../http/query.js';
-import { parseGoBool } from '../http/godur.js';
+import { parseGoBool } from '../../state/godur.js';
 import { allocStub, jobActions, jobServices, jobAllocations, jobDeployments, jobEvaluations, latestDeployment } from '../../state/jobs/children.js';
 import { evaluateJob } from '../../state/jobs/history.js';
 import { jobKey } from '../../state/store.js';

@@ -6,7 +6,7 @@ import { HttpError } from '../http/errors.js';
 import { blockingQuery } from '../http/blocking.js';
 import { cachedJson, sendJson, setReadMeta, setWriteIndex } from '../http/reply.js';
 import { parseBoolParam, parseQueryOptions, type Query } from '../http/query.js';
-import { parseGoInt } from '../http/godur.js';
+import { parseGoInt } from '../../state/godur.js';
 import { registerJob, deregisterJob } from '../../state/jobs/ops.js';
 import { getJob } from '../../state/jobs/queries.js';
 import type { Obj } from '../../state/types.js';

@@ -6,7 +6,7 @@ import { HttpError } from '../http/errors.js';
 import { blockingQuery } from '../http/blocking.js';
 import { sendJson, setReadMeta, setWriteIndex } from '../http/reply.js';
 import { parseBoolParam, parseQueryOptions, writeNamespace, type Query } from '../http/query.js';
-import { parseGoUint } from '../http/godur.js';
+import { parseGoUint } from '../../state/godur.js';
 import { revertJob, setJobStability } from '../../state/jobs/history.js';
 import { jobVersions } from '../../state/jobs/queries.js';
 import { jobKey } from '../../state/store.js';

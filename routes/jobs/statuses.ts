@@ -7,7 +7,7 @@ import { HttpError, invalidMethod } from '../http/errors.js';
 import { blockingQuery } from '../http/blocking.js';
 import { sendJson, setReadMeta } from '../http/reply.js';
 import { parseQueryOptions, type Query } from '../http/query.js';
-import { parseGoBool } from '../http/godur.js';
+import { parseGoBool } from '../../state/godur.js';
 import { compileJobFilter } from '../http/filter.js';
 import { decodeRequest } from '../../state/jobspec/decode.js';
 import { jobStatuses } from '../../state/jobs/statuses.js';

@@ -9,7 +9,7 @@ import { registerJob, deregisterJob } from '../../state/jobs/ops.js';
 import { upsertNamespace } from '../../state/namespaces/table.js';
 import { dispatchJob } from '../../state/jobs/dispatch.js';
 import { forcePeriodic } from '../../state/jobs/periodic.js';
-import { parseGoDuration } from '../../routes/http/godur.js';
+import { parseGoDuration } from '../../state/godur.js';
 import type { Clock } from '../clock.js';
 
 export const FIXTURES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'fixtures');

@@ -8,7 +8,7 @@ import { putAlloc } from '../../state/allocations/table.js';
 import { newEval, putEval } from '../../state/evaluations/table.js';
 import { moveHealthCounters, putDeployment } from '../../state/deployments/table.js';
 import { refreshJobStatus } from '../../state/jobs/status.js';
-import { parseGoDuration } from '../../routes/http/godur.js';
+import { parseGoDuration } from '../../state/godur.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { goDuration, rfc3339 } from '../../state/format.js';
 import { rescheduleDecision } from './reschedule.js';

@@ -1,6 +1,6 @@
 // Go's time.ParseDuration and strconv.ParseBool/ParseUint, because Nomad's query parsing accepts
 // exactly what they accept (a bare "10" is not a duration, "TRUE" is a bool, "-1" is not an index).
-import { parseGoDuration as goDurationNs } from '../../state/hcl/duration.js';
+import { parseGoDuration as goDurationNs } from './hcl/duration.js';
 
 /** Nanoseconds, or null where Go would return an error. */
 export function parseGoDuration(input: string): number | null {
