@@ -13,7 +13,24 @@ import { aclRoutes } from './acl/index.js';
 import { controlRoutes } from './control/index.js';
 import { systemRoutes } from './system/index.js';
 
+const undeclared = new WeakMap<object, string[]>();
+
+/**
+ * Routes mounted on `app` without an ACL declaration (`config.acl`, see acl/rules.ts). The
+ * authorizer lets only management tokens through them; test/route-acl.test.ts keeps this empty.
+ */
+export function undeclaredRoutes(app: App): string[] {
+  return undeclared.get(app) ?? [];
+}
+
+/** Mounts every area's routes; each declares its ACL capability where it is declared. */
 export function registerRoutes(app: App, ctx: RouteContext): void {
+  const missing: string[] = [];
+  undeclared.set(app, missing);
+  app.addHook('onRoute', (route) => {
+    if (route.config?.acl !== undefined) return;
+    missing.push(`${Array.isArray(route.method) ? route.method.join(',') : route.method} ${route.url}`);
+  });
   jobsRoutes(app, ctx);
   jobRoutes(app, ctx);
   namespaceRoutes(app, ctx);

@@ -13,15 +13,15 @@ const Health = Type.Object({
 });
 
 export function agentRoutes(app: App, _ctx: RouteContext): void {
-  app.all('/v1/status/leader', { schema: { querystring: ReadQuery, response: { 200: Type.String() } } }, async (req, reply) => {
+  app.all('/v1/status/leader', { schema: { querystring: ReadQuery, response: { 200: Type.String() } }, config: { acl: 'none' } }, async (req, reply) => {
     if (req.method !== 'GET') throw invalidMethod();
     return sendJson(req, reply, LEADER_ADDR);
   });
-  app.all('/v1/status/peers', { schema: { querystring: ReadQuery, response: { 200: Type.Array(Type.String()) } } }, async (req, reply) => {
+  app.all('/v1/status/peers', { schema: { querystring: ReadQuery, response: { 200: Type.Array(Type.String()) } }, config: { acl: 'none' } }, async (req, reply) => {
     if (req.method !== 'GET') throw invalidMethod();
     return sendJson(req, reply, [LEADER_ADDR]);
   });
-  app.all('/v1/agent/health', { schema: { querystring: ReadQuery, response: { 200: Health } } }, async (req, reply) => {
+  app.all('/v1/agent/health', { schema: { querystring: ReadQuery, response: { 200: Health } }, config: { acl: 'none' } }, async (req, reply) => {
     if (req.method !== 'GET') throw invalidMethod();
     return sendJson(req, reply, { client: { ok: true, message: 'ok' }, server: { ok: true, message: 'ok' } });
   });

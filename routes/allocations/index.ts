@@ -11,11 +11,13 @@ import { ReadQuery } from '../http/schemas.js';
 import { allocStub } from '../../state/jobs/children.js';
 import { listByCreateIndex } from '../../state/list-queries.js';
 import { stopAlloc } from '../../state/allocations/ops.js';
+import { WRITE, listRule, nsCheck, queryNamespace, readRule, str, type AclDecl } from '../acl/rules.js';
 
 const schema = { querystring: ReadQuery };
 
 export function allocationRoutes(app: App, ctx: RouteContext): void {
-  app.all('/v1/allocations', { schema }, async (req, reply) => {
+  const list: AclDecl = (req) => (req.method === 'GET' ? listRule(req, ctx) : null);
+  app.all('/v1/allocations', { schema, config: { acl: list } }, async (req, reply) => {
     if (req.method !== 'GET') throw invalidMethod();
     const q = req.query as Query;
     const opts = parseQueryOptions(q, ctx.config.region);
@@ -33,7 +35,15 @@ export function allocationRoutes(app: App, ctx: RouteContext): void {
     }));
   });
 
-  app.all('/v1/allocation/*', { schema }, async (req, reply) => {
+  // Capabilities in the allocation's own namespace (the query's when there is no such allocation).
+  const one: AclDecl = (req) => {
+    const parts = decodePath(req.raw.url ?? '').slice('/v1/allocation/'.length).split('/');
+    if (parts.length > 2) return null;
+    const allocNs = str(ctx.store.allocs.get(parts[0] ?? '')?.Namespace) || queryNamespace(req);
+    if (parts[1] === 'stop') return WRITE.has(req.method) ? { check: nsCheck(['alloc-lifecycle'], allocNs) } : null;
+    return req.method === 'GET' ? readRule(req, ctx, ['read-job'], allocNs) : null;
+  };
+  app.all('/v1/allocation/*', { schema, config: { acl: one } }, async (req, reply) => {
     const rest = decodePath(req.raw.url ?? '').slice('/v1/allocation/'.length);
     const parts = rest.split('/');
     if (parts.length > 2) throw new HttpError(404, 'resource not found');

@@ -80,7 +80,7 @@ export function controlRoutes(app: App, ctx: RouteContext): void {
   const control = ctx.control;
   const route = (method: string | string[], url: string, handler: (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> | FastifyReply): void => {
     const methods = Array.isArray(method) ? method : [method];
-    app.all(url, async (req, reply) => {
+    app.all(url, { config: { acl: 'none' } }, async (req, reply) => {
       if (!methods.includes(req.method)) return fail(reply, 405, `method ${req.method} not allowed; use ${methods.join(' or ')}`);
       try {
         return await handler(req, reply);

@@ -16,9 +16,20 @@ import { failDeployment, pauseDeployment, promoteDeployment, setAllocHealth } fr
 import { isActiveDeployment } from '../../state/deployments/table.js';
 import { RpcError } from '../../state/errors.js';
 import type { Obj } from '../../state/types.js';
+import type { RequestRoot } from '../../state/jobspec/decode.js';
+import { WRITE, listRule, nsCheck, queryNamespace, readRule, str, type AclDecl, type Rule } from '../acl/rules.js';
 
 const schema = { querystring: ReadQuery };
 const ACTIONS = new Set(['fail', 'pause', 'promote', 'allocation-health', 'unblock']);
+
+/** Each action's capability (besides submit-job) and the body whose DeploymentID must match. */
+const ACTION_ACL: Record<string, [string, RequestRoot | null]> = {
+  fail: ['fail-deployment', null],
+  pause: ['pause-deployment', 'DeploymentPauseRequest'],
+  promote: ['promote-deployment', 'DeploymentPromoteRequest'],
+  'allocation-health': ['set-alloc-health-deployment', 'DeploymentAllocHealthRequest'],
+  unblock: ['unblock-deployment', null],
+};
 
 /** The body's DeploymentID must be present and name the path's deployment. */
 function deploymentBody(req: FastifyRequest, root: Parameters<typeof decodeBody>[1], id: string): Obj {
@@ -28,8 +39,29 @@ function deploymentBody(req: FastifyRequest, root: Parameters<typeof decodeBody>
   return body;
 }
 
+/** Capabilities in the deployment's own namespace (the query's when there is no such deployment). */
+function deploymentRule(req: FastifyRequest, ctx: RouteContext): Rule | null {
+  const rest = decodePath(req.raw.url ?? '').slice('/v1/deployment/'.length);
+  const slash = rest.indexOf('/');
+  const action = slash < 0 ? '' : rest.slice(0, slash);
+  const id = slash < 0 ? rest : rest.slice(slash + 1);
+  const namespaceOf = (depId: string): string => str(ctx.store.deployments.get(depId)?.Namespace) || queryNamespace(req);
+  const act = ACTION_ACL[action];
+  if (act) {
+    if (!WRITE.has(req.method)) return null;
+    const [cap, root] = act;
+    return {
+      check: nsCheck(['submit-job', cap], namespaceOf(id)),
+      pre: () => void (root && deploymentBody(req, root, id)),
+    };
+  }
+  if (req.method !== 'GET') return null;
+  return readRule(req, ctx, ['read-job'], namespaceOf(action === 'allocations' ? id : rest));
+}
+
 export function deploymentRoutes(app: App, ctx: RouteContext): void {
-  app.all('/v1/deployments', { schema }, async (req, reply) => {
+  const list: AclDecl = (req) => (req.method === 'GET' ? listRule(req, ctx) : null);
+  app.all('/v1/deployments', { schema, config: { acl: list } }, async (req, reply) => {
     if (req.method !== 'GET') throw invalidMethod();
     const opts = parseQueryOptions(req.query as Query, ctx.config.region);
     const filter = compileListFilter(opts.filter, new Set(['TaskGroups']));
@@ -41,7 +73,7 @@ export function deploymentRoutes(app: App, ctx: RouteContext): void {
     return sendJson(req, reply, res.items);
   });
 
-  app.all('/v1/deployment/*', { schema }, async (req, reply) => {
+  app.all('/v1/deployment/*', { schema, config: { acl: (req) => deploymentRule(req, ctx) } }, async (req, reply) => {
     const rest = decodePath(req.raw.url ?? '').slice('/v1/deployment/'.length);
     const slash = rest.indexOf('/');
     const action = slash < 0 ? '' : rest.slice(0, slash);

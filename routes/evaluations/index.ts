@@ -13,6 +13,7 @@ import { Evaluation } from '../jobs/schemas.js';
 import { getEval, listEvals, relatedEvals } from '../../state/evaluations/queries.js';
 import { allocStub } from '../../state/jobs/children.js';
 import type { Evaluation as Ev } from '../../state/types.js';
+import { listRule, queryNamespace, readRule, str, type AclDecl } from '../acl/rules.js';
 
 const EVAL_MAP_FIELDS = new Set(['FailedTGAllocs', 'QueuedAllocations', 'ClassEligibility']);
 
@@ -22,7 +23,8 @@ const schema = {
 };
 
 export function evaluationRoutes(app: App, ctx: RouteContext): void {
-  app.all('/v1/evaluations', { schema }, async (req, reply) => {
+  const list: AclDecl = (req) => (req.method === 'GET' ? listRule(req, ctx) : null);
+  app.all('/v1/evaluations', { schema, config: { acl: list } }, async (req, reply) => {
     if (req.method !== 'GET') throw invalidMethod();
     const q = req.query as Query;
     const opts = parseQueryOptions(q, ctx.config.region);
@@ -37,7 +39,8 @@ export function evaluationRoutes(app: App, ctx: RouteContext): void {
     return sendJson(req, reply, res.evals.map((e) => omitEmpty(e)));
   });
 
-  app.all('/v1/evaluations/count', { schema }, async (req, reply) => {
+  const count: AclDecl = (req) => (req.method === 'GET' ? readRule(req, ctx) : null);
+  app.all('/v1/evaluations/count', { schema, config: { acl: count } }, async (req, reply) => {
     if (req.method !== 'GET') throw invalidMethod();
     const opts = parseQueryOptions(req.query as Query, ctx.config.region);
     const filter = compileFilter(opts.filter, EVAL_MAP_FIELDS);
@@ -48,7 +51,14 @@ export function evaluationRoutes(app: App, ctx: RouteContext): void {
     return sendJson(req, reply, { Count: res.evals.length, Index: res.index, LastContact: 0, KnownLeader: true, NextToken: '' });
   });
 
-  app.all('/v1/evaluation/*', { schema }, async (req, reply) => {
+  // Read access in the evaluation's own namespace (the query's when there is no such evaluation).
+  const one: AclDecl = (req) => {
+    if (req.method !== 'GET') return null;
+    const rest = decodePath(req.raw.url ?? '').slice('/v1/evaluation/'.length);
+    const id = rest.endsWith('/allocations') ? rest.slice(0, -'/allocations'.length) : rest;
+    return readRule(req, ctx, ['read-job'], str(ctx.store.evals.get(id)?.Namespace) || queryNamespace(req));
+  };
+  app.all('/v1/evaluation/*', { schema, config: { acl: one } }, async (req, reply) => {
     if (req.method !== 'GET') throw invalidMethod();
     const rest = decodePath(req.raw.url ?? '').slice('/v1/evaluation/'.length);
     const q = req.query as Query;

@@ -8,6 +8,7 @@ import { omitEmpty } from '../http/encode.js';
 import { ErrorText, Index } from '../http/schemas.js';
 import { DROPPED, eventBuffer, type EventBatch } from '../../state/events/buffer.js';
 import type { StoreEvent } from '../../state/store.js';
+import { nsCheck, type Check, type Rule } from '../acl/rules.js';
 
 /** Stream knobs; tests shorten the heartbeat. Read when a stream opens. */
 export const EVENT_STREAM = {
@@ -292,7 +293,7 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
   });
 
   // Nomad's handler checks no method: every method streams.
-  app.all('/v1/event/stream', { schema }, async (req, reply) => {
+  app.all('/v1/event/stream', { schema, config: { acl: (req) => eventRule(req.raw.url ?? '') } }, async (req, reply) => {
     const values = goQueryValues(req.raw.url ?? '');
     const index = parseEventIndex(values.get('index')?.[0] ?? '');
     const topics = parseEventTopics(values.get('topic'));
@@ -395,4 +396,23 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
 
     pump();
   });
+}
+
+/** The event stream: job-ish topics need read-job, node topics node read, `*` or others management. */
+function eventRule(url: string): Rule | null {
+  let topics: Map<string, string[]>;
+  const values = goQueryValues(url);
+  try {
+    topics = parseEventTopics(values.get('topic'));
+  } catch {
+    return null;
+  }
+  const namespace = values.get('namespace')?.[0] || 'default';
+  const checks: Check[] = [];
+  for (const topic of topics.keys()) {
+    if (['Deployment', 'Evaluation', 'Allocation', 'Job', 'Service'].includes(topic)) checks.push(nsCheck(['read-job'], namespace));
+    else if (topic === 'Node' || topic === 'NodePool') checks.push({ kind: 'node-read' });
+    else checks.push({ kind: 'management' });
+  }
+  return { check: { kind: 'all', checks } };
 }

@@ -10,7 +10,7 @@ import { parseGoInt } from '../../state/godur.js';
 import { registerJob, deregisterJob } from '../../state/jobs/ops.js';
 import { getJob } from '../../state/jobs/queries.js';
 import type { Obj } from '../../state/types.js';
-import { authorize } from '../acl/index.js';
+import { authorize } from '../acl/authorize.js';
 
 export function checkEvalPriority(priority: number): void {
   if (priority !== 0 && (priority < 1 || priority > 100)) {

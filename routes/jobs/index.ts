@@ -4,17 +4,23 @@ import { invalidMethod } from '../http/errors.js';
 import { blockingQuery } from '../http/blocking.js';
 import { cachedJson, sendJson, setReadMeta } from '../http/reply.js';
 import { parseBoolParam, parseQueryOptions, type Query } from '../http/query.js';
-import { handleRegister } from './crud.js';
+import { handleRegister, registerRequest } from './crud.js';
 import { jobsListSchema } from './schemas.js';
 import { jobStub, listJobs } from '../../state/jobs/queries.js';
 import { compileJobFilter } from '../http/filter.js';
 import { RenderCache } from '../http/memo.js';
 import { statusesRoutes } from './statuses.js';
 import { parseRoutes } from './parse.js';
+import { WRITE, listRule, registerRule, type AclDecl } from '../acl/rules.js';
 
 export function jobsRoutes(app: App, ctx: RouteContext): void {
   const rendered = new RenderCache(ctx.store);
-  app.all('/v1/jobs', { schema: jobsListSchema }, async (req, reply) => {
+  const acl: AclDecl = (req) => {
+    if (req.method === 'GET') return listRule(req, ctx, 'list-jobs');
+    if (WRITE.has(req.method)) return registerRule(req, 'JobRegisterRequest', () => void registerRequest(req, null));
+    return null;
+  };
+  app.all('/v1/jobs', { schema: jobsListSchema, config: { acl } }, async (req, reply) => {
     if (req.method === 'PUT' || req.method === 'POST') return handleRegister(ctx, req, reply, null);
     if (req.method !== 'GET') throw invalidMethod();
     const q = req.query as Query;

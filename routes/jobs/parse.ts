@@ -9,6 +9,7 @@ import { sendJson } from '../http/reply.js';
 
 let hcl: typeof import('../../state/hcl/index.js') | undefined;
 import { ErrorText, WriteQuery } from '../http/schemas.js';
+import { WRITE, nsCheck, queryNamespace, type AclDecl } from '../acl/rules.js';
 
 interface ParseRequest {
   JobHCL?: string;
@@ -21,7 +22,9 @@ export function parseRoutes(app: App, _ctx: RouteContext): void {
     querystring: WriteQuery,
     response: { 200: Type.Unknown({ description: 'the parsed job (API struct)' }), '4xx': ErrorText, '5xx': ErrorText },
   };
-  app.all('/v1/jobs/parse', { schema }, async (req, reply) => {
+  const acl: AclDecl = (req) =>
+    WRITE.has(req.method) ? { check: nsCheck(['parse-job', 'submit-job'], queryNamespace(req)), agentResolves: true } : null;
+  app.all('/v1/jobs/parse', { schema, config: { acl } }, async (req, reply) => {
     if (req.method !== 'PUT' && req.method !== 'POST') throw invalidMethod();
     // Current Nomad's JobsParseRequest has no HCLv1 field: an `hclv1` key is ignored like any
     // unknown key, and the jobspec is parsed as HCL2.

@@ -11,7 +11,7 @@ import { jobRequestNamespace, jobRequestRegion } from './crud.js';
 import { scaleJob, scaleStatus } from '../../state/jobs/scale.js';
 import { planJob } from '../../src/sim/plan.js';
 import type { Obj } from '../../state/types.js';
-import { authorize } from '../acl/index.js';
+import { authorize } from '../acl/authorize.js';
 
 export async function handleScale(ctx: RouteContext, req: FastifyRequest, reply: FastifyReply, jobId: string): Promise<FastifyReply> {
   const q = req.query as Query;

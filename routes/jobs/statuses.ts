@@ -12,9 +12,11 @@ import { compileJobFilter } from '../http/filter.js';
 import { decodeRequest } from '../../state/jobspec/decode.js';
 import { jobStatuses } from '../../state/jobs/statuses.js';
 import type { Job } from '../../state/types.js';
+import { readRule, type AclDecl } from '../acl/rules.js';
 
 export function statusesRoutes(app: App, ctx: RouteContext): void {
-  app.all('/v1/jobs/statuses', async (req, reply) => handleStatuses(ctx, req, reply));
+  const acl: AclDecl = (req) => (req.method === 'GET' || req.method === 'POST' ? readRule(req, ctx) : null);
+  app.all('/v1/jobs/statuses', { config: { acl } }, async (req, reply) => handleStatuses(ctx, req, reply));
 }
 
 /** `parseBool` of the agent: an empty value counts as absent; a bad one is a 400 here. */

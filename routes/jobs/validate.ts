@@ -9,6 +9,7 @@ import { ErrorText, Nullable, WriteQuery } from '../http/schemas.js';
 import { prepareJob } from '../../state/jobs/ops.js';
 import { formatItem, formatMultiError, formatWarnings } from '../../state/jobspec/multierror.js';
 import type { Obj } from '../../state/types.js';
+import { WRITE, lazyBody, nsCheck, str, type AclDecl } from '../acl/rules.js';
 
 export const JobValidateResponse = Type.Object(
   {
@@ -29,7 +30,15 @@ export function validateRequest(req: FastifyRequest): Obj {
 
 export function validateRoutes(app: App, ctx: RouteContext): void {
   const schema = { querystring: WriteQuery, response: { 200: JobValidateResponse, '4xx': ErrorText, '5xx': ErrorText } };
-  app.all('/v1/validate/job', { schema }, async (req, reply) => {
+  const acl: AclDecl = (req) => {
+    if (!WRITE.has(req.method)) return null;
+    const body = lazyBody(req, 'JobValidateRequest');
+    return {
+      check: nsCheck(['read-job'], str((body()?.Job as Obj | undefined)?.Namespace) || 'default'),
+      pre: () => void validateRequest(req),
+    };
+  };
+  app.all('/v1/validate/job', { schema, config: { acl } }, async (req, reply) => {
     if (req.method !== 'PUT' && req.method !== 'POST') throw invalidMethod();
     const body = validateRequest(req);
     // The request namespace is forced to the job's own (after API canonicalisation).

@@ -11,6 +11,7 @@ import { decodePath } from '../jobs/path.js';
 import { ErrorText, Index, Nullable, ReadQuery, StringMap } from '../http/schemas.js';
 import { deleteNamespace, listNamespaces, namespacesIndex, upsertNamespace } from '../../state/namespaces/table.js';
 import type { Obj } from '../../state/types.js';
+import { WRITE, readQuery, type AclDecl } from '../acl/rules.js';
 
 export const Namespace = Type.Object(
   {
@@ -43,7 +44,8 @@ function update(ctx: RouteContext, req: FastifyRequest, reply: FastifyReply, pat
 }
 
 export function namespaceRoutes(app: App, ctx: RouteContext): void {
-  app.all('/v1/namespaces', { schema }, async (req, reply) => {
+  // Nomad filters the list by the token's namespaces; nomad-mock lists them to any caller.
+  app.all('/v1/namespaces', { schema, config: { acl: 'none' } }, async (req, reply) => {
     if (req.method !== 'GET') throw invalidMethod();
     const opts = parseQueryOptions(req.query as Query, ctx.config.region);
     const res = await blockingQuery(ctx.store, reply, opts, ['namespaces'], () => ({
@@ -54,12 +56,19 @@ export function namespaceRoutes(app: App, ctx: RouteContext): void {
     return sendJson(req, reply, res.namespaces);
   });
 
-  app.all('/v1/namespace', { schema }, async (req, reply) => {
+  const create: AclDecl = (req) => (WRITE.has(req.method) ? { check: { kind: 'management' } } : null);
+  app.all('/v1/namespace', { schema, config: { acl: create } }, async (req, reply) => {
     if (req.method !== 'PUT' && req.method !== 'POST') throw invalidMethod();
     return update(ctx, req, reply, '');
   });
 
-  app.all('/v1/namespace/*', { schema }, async (req, reply) => {
+  const one: AclDecl = (req) => {
+    const name = decodePath(req.raw.url ?? '').slice('/v1/namespace/'.length);
+    if (name === '') return null;
+    if (req.method === 'GET') return { check: { kind: 'ns-any', namespace: name }, pre: readQuery(req, ctx) };
+    return WRITE.has(req.method) || req.method === 'DELETE' ? { check: { kind: 'management' } } : null;
+  };
+  app.all('/v1/namespace/*', { schema, config: { acl: one } }, async (req, reply) => {
     const name = decodePath(req.raw.url ?? '').slice('/v1/namespace/'.length);
     if (name === '') throw new HttpError(400, 'Missing Namespace Name');
     switch (req.method) {

@@ -15,6 +15,7 @@ import { paginate } from '../../state/paginate.js';
 import { NOMAD_VERSION, nodeStub } from '../../state/nodes/table.js';
 import type { Store } from '../../state/store.js';
 import type { Obj } from '../../state/types.js';
+import { WRITE, readQuery, type AclDecl } from '../acl/rules.js';
 
 /** Fields of a Node whose values are string-keyed maps (bexpr treats missing keys as absent, not errors). */
 const NODE_MAP_FIELDS = new Set([
@@ -105,7 +106,8 @@ function agentNode(store: Store): Obj | undefined {
 export function nodeRoutes(app: App, ctx: RouteContext): void {
   const { store } = ctx;
 
-  app.all('/v1/nodes', { schema }, async (req, reply) => {
+  const list: AclDecl = (req) => (req.method === 'GET' ? { check: { kind: 'node-read' }, pre: readQuery(req, ctx) } : null);
+  app.all('/v1/nodes', { schema, config: { acl: list } }, async (req, reply) => {
     if (req.method !== 'GET') throw invalidMethod();
     const q = req.query as Query;
     const opts = parseQueryOptions(q, ctx.config.region);
@@ -125,7 +127,12 @@ export function nodeRoutes(app: App, ctx: RouteContext): void {
     }));
   });
 
-  app.all('/v1/node/*', { schema }, async (req, reply) => {
+  const one: AclDecl = (req) => {
+    const rest = decodePath(req.raw.url ?? '').slice('/v1/node/'.length);
+    if (['/evaluate', '/drain', '/eligibility', '/purge'].some((s) => rest.endsWith(s))) return WRITE.has(req.method) ? { check: { kind: 'node-write' } } : null;
+    return req.method === 'GET' ? { check: { kind: 'node-read' }, pre: readQuery(req, ctx) } : null;
+  };
+  app.all('/v1/node/*', { schema, config: { acl: one } }, async (req, reply) => {
     const rest = decodePath(req.raw.url ?? '').slice('/v1/node/'.length);
     const write = WRITE_SUFFIXES.find((s) => rest.endsWith(s));
     if (write) {
@@ -160,14 +167,16 @@ export function nodeRoutes(app: App, ctx: RouteContext): void {
   });
 
   // Go's ServeMux redirects a subtree root without its slash.
-  app.all('/v1/node', async (req, reply) => {
+  app.all('/v1/node', { config: { acl: 'none' } }, async (req, reply) => {
     const url = req.raw.url ?? '';
     const q = url.indexOf('?');
     return reply.code(301).header('location', `/v1/node/${q < 0 ? '' : url.slice(q)}`).send();
   });
 
   // No query parsing, no index headers: the agent answers from its own config (agent_endpoint.go).
-  app.all('/v1/agent/self', { schema: { querystring: ReadQuery, response: { 200: AgentSelf, '4xx': ErrorText } } }, async (req, reply) => {
+  const self: AclDecl = (req) => (req.method === 'GET' ? { check: { kind: 'agent-read' }, agentResolves: true } : null);
+  const selfSchema = { querystring: ReadQuery, response: { 200: AgentSelf, '4xx': ErrorText } };
+  app.all('/v1/agent/self', { schema: selfSchema, config: { acl: self } }, async (req, reply) => {
     if (req.method !== 'GET') throw invalidMethod();
     return sendJson(req, reply, agentSelf(ctx));
   });

@@ -8,6 +8,7 @@ import { parseQueryOptions, type Query } from '../http/query.js';
 import { ErrorText, ReadQuery } from '../http/schemas.js';
 import { forceGC } from '../../state/gc/gc.js';
 import { reconcileSummaries } from '../../state/gc/summary-reconcile.js';
+import { readQuery, type AclDecl } from '../acl/rules.js';
 
 const schema = {
   querystring: ReadQuery,
@@ -15,7 +16,10 @@ const schema = {
 };
 
 export function systemRoutes(app: App, ctx: RouteContext): void {
-  app.all('/v1/system/gc', { schema }, async (req, reply) => {
+  // System.GarbageCollect and System.ReconcileJobSummaries: management only, after the agent's
+  // method check and query parsing.
+  const acl: AclDecl = (req) => (req.method === 'PUT' ? { check: { kind: 'management' }, pre: readQuery(req, ctx) } : null);
+  app.all('/v1/system/gc', { schema, config: { acl } }, async (req, reply) => {
     if (req.method !== 'PUT') throw invalidMethod();
     parseQueryOptions(req.query as Query, ctx.config.region);
     // Nomad enqueues a core eval and answers at once; here the forced GC has run when the answer
@@ -25,7 +29,7 @@ export function systemRoutes(app: App, ctx: RouteContext): void {
     return sendEmpty(reply);
   });
 
-  app.all('/v1/system/reconcile/summaries', { schema }, async (req, reply) => {
+  app.all('/v1/system/reconcile/summaries', { schema, config: { acl } }, async (req, reply) => {
     if (req.method !== 'PUT') throw invalidMethod();
     parseQueryOptions(req.query as Query, ctx.config.region);
     reconcileSummaries(ctx.store);
