@@ -9,7 +9,8 @@ import { sendError } from '../routes/http/reply.js';
 import { Store } from '../state/store.js';
 import { DEFAULTS, loadConfig } from '../src/config.js';
 import { Clock } from '../src/clock.js';
-import { parsePolicyRules, Acl } from '../state/acl/acl.js';
+import { Acl } from '../state/acl/acl.js';
+import { parsePolicyRules } from '../state/acl/policy.js';
 import type { App, RouteContext } from '../routes/http/context.js';
 import type { Obj } from '../state/types.js';
 

@@ -12,7 +12,8 @@ import { prepareJob } from '../../state/jobs/ops.js';
 import { RpcError } from '../../state/errors.js';
 import type { Obj } from '../../state/types.js';
 import type { Store } from '../../state/store.js';
-import { Acl, resolveSecret, type Resolution } from '../../state/acl/acl.js';
+import type { Acl } from '../../state/acl/acl.js';
+import { resolveSecret, type Resolution } from '../../state/acl/resolve.js';
 
 const PERMISSION_DENIED = 'Permission denied';
 export const denied = (): HttpError => new HttpError(403, PERMISSION_DENIED);

@@ -12,21 +12,21 @@ import { parseGoDuration } from '../../state/godur.js';
 import { decodePath } from '../jobs/path.js';
 import { RpcError } from '../../state/errors.js';
 import type { Obj } from '../../state/types.js';
+import type { Acl } from '../../state/acl/acl.js';
+import { resolveSecret } from '../../state/acl/resolve.js';
 import {
-  Acl,
   bootstrapAcl,
   deletePolicy,
   deleteToken,
   getPolicy,
   listPolicies,
   listTokens,
-  resolveSecret,
   tokenByAccessor,
   tokenBySecret,
   tokenTableIndex,
   upsertPolicy,
   upsertToken,
-} from '../../state/acl/acl.js';
+} from '../../state/acl/tables.js';
 import { agentAuthError, denied, headerToken, installAuthorizer } from './authorize.js';
 import { WRITE, str } from './rules.js';
 
