@@ -21,7 +21,6 @@ const NOT_YET_SPLIT = new Set<string>([
   'state/hcl/functions.ts',
   'state/hcl/syntax.ts',
   'state/hcl/decode.ts',
-  'src/sim/client.ts',
   'src/sim/reconcile.ts',
 ]);
 
