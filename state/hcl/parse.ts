@@ -8,7 +8,8 @@ import { FILENAME, HclError, check, diag, rangeString, type Diagnostic } from '.
 import type { EvalContext } from './eval.js';
 import { functions } from './functions.js';
 import { normalizeJob } from './normalize.js';
-import { loadParser, parseFile } from './syntax.js';
+import { parseFile } from './syntax.js';
+import { loadParser } from './grammar.js';
 import { object, type Value } from './value.js';
 import { Variables } from './variables.js';
 
