@@ -3,7 +3,8 @@
 // `Variables` are a variables file; `Canonicalize` applies the API struct's defaults afterwards.
 import type { Body } from './ast.js';
 import { canonicalizeJob } from './canonicalize.js';
-import { Decoder, zeroStruct, type Obj } from './decode.js';
+import { Decoder } from './decode.js';
+import { zeroStruct, type Obj } from './zero.js';
 import { FILENAME, HclError, check, diag, rangeString, type Diagnostic } from './diag.js';
 import type { EvalContext } from './eval.js';
 import { functions } from './functions.js';
