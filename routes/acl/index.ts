@@ -9,7 +9,7 @@ import { GoSyntaxError } from '../../state/jobspec/decode-scanner.js';
 import { sendEmpty, sendJson, setReadMeta, setWriteIndex } from '../http/reply.js';
 import { parseQueryOptions, type Query } from '../http/query.js';
 import { parseGoDuration } from '../../state/godur.js';
-import { decodePath } from '../jobs/path.js';
+import { decodePath } from '../http/path.js';
 import { RpcError } from '../../state/errors.js';
 import type { Obj } from '../../state/types.js';
 import type { Acl } from '../../state/acl/acl.js';

@@ -8,7 +8,7 @@ import { decodeBody } from '../http/body.js';
 import { compileListFilter } from '../http/filter.js';
 import { sendJson, setReadMeta, setWriteIndex } from '../http/reply.js';
 import { parseQueryOptions, type Query } from '../http/query.js';
-import { decodePath } from '../jobs/path.js';
+import { decodePath } from '../http/path.js';
 import { ReadQuery } from '../http/schemas.js';
 import { allocStub } from '../../state/jobs/children.js';
 import { listByCreateIndex } from '../../state/list-queries.js';

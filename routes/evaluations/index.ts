@@ -7,7 +7,7 @@ import { omitEmpty } from '../http/encode.js';
 import { compileListFilter as compileFilter } from '../http/filter.js';
 import { sendJson, setReadMeta } from '../http/reply.js';
 import { parseQueryOptions, type Query } from '../http/query.js';
-import { decodePath } from '../jobs/path.js';
+import { decodePath } from '../http/path.js';
 import { ErrorText, ReadQuery } from '../http/schemas.js';
 import { Evaluation } from '../jobs/schemas.js';
 import { getEval, listEvals, relatedEvals } from '../../state/evaluations/queries.js';

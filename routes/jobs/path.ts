@@ -2,6 +2,7 @@
 // suffixes in a fixed order (http-semantics §1.2); whatever precedes the suffix is the job ID, so
 // IDs such as `parent/dispatch-…` work when the client escapes the slash.
 import { HttpError } from '../http/errors.js';
+import { decodePath } from '../http/path.js';
 
 export type SubResource =
   | 'evaluate' | 'allocations' | 'evaluations' | 'periodic-force' | 'plan' | 'summary' | 'dispatch'
@@ -37,16 +38,6 @@ export interface JobPath {
 }
 
 const PREFIX = '/v1/job/';
-
-export function decodePath(rawUrl: string): string {
-  const q = rawUrl.indexOf('?');
-  const raw = q < 0 ? rawUrl : rawUrl.slice(0, q);
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    throw new HttpError(400, 'invalid URL escape');
-  }
-}
 
 export function parseJobPath(rawUrl: string): JobPath {
   const rest = decodePath(rawUrl).slice(PREFIX.length);

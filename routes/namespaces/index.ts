@@ -7,7 +7,7 @@ import { blockingQuery } from '../http/blocking.js';
 import { sendEmpty, sendJson, setReadMeta, setWriteIndex } from '../http/reply.js';
 import { parseQueryOptions, type Query } from '../http/query.js';
 import { decodeBody } from '../http/body.js';
-import { decodePath } from '../jobs/path.js';
+import { decodePath } from '../http/path.js';
 import { ErrorText, Index, Nullable, ReadQuery, StringMap } from '../http/schemas.js';
 import { deleteNamespace, listNamespaces, namespacesIndex, upsertNamespace } from '../../state/namespaces/table.js';
 import type { Obj } from '../../state/types.js';

@@ -9,7 +9,7 @@ import { omitEmpty } from '../http/encode.js';
 import { compileListFilter } from '../http/filter.js';
 import { sendJson, setReadMeta } from '../http/reply.js';
 import { parseBoolParam, parseQueryOptions, type Query } from '../http/query.js';
-import { decodePath } from '../jobs/path.js';
+import { decodePath } from '../http/path.js';
 import { ErrorText, Index, Nullable, ReadQuery, StringMap } from '../http/schemas.js';
 import { paginate } from '../../state/paginate.js';
 import { NOMAD_VERSION, nodeStub } from '../../state/nodes/table.js';
