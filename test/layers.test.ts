@@ -1,6 +1,7 @@
 // The layering rules of ARCHITECTURE.md, checked on the source tree: state/ (the store) imports
 // nothing from routes/ or src/; src/ reaches routes/ only through routes/index.ts, the one place
-// that mounts them; and no source file grows past ~500 lines, data tables aside.
+// that mounts them; the authorizer imports no route area; and no source file grows past ~500
+// lines, data tables aside.
 import { test } from 'tap';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -52,6 +53,13 @@ test('src/ reaches routes/ only through routes/index.ts', async (t) => {
   const bad = files
     .filter((f) => f.startsWith('src/'))
     .flatMap((f) => importsOf(f).filter((i) => i.startsWith('routes/') && i !== 'routes/index.ts').map((i) => `${f} → ${i}`));
+  t.same(bad, []);
+});
+
+test('routes/acl/ (the authorizer) imports no other route area, so areas can import it without a circle', async (t) => {
+  const bad = files
+    .filter((f) => f.startsWith('routes/acl/'))
+    .flatMap((f) => importsOf(f).filter((i) => i.startsWith('routes/') && !/^routes\/(acl|http)\//.test(i)).map((i) => `${f} → ${i}`));
   t.same(bad, []);
 });
 
