@@ -1,7 +1,7 @@
 // Runtime configuration: embedded defaults, overridden by NOMAD_MOCK_* env vars, overridden by flags.
 
 import { readFileSync } from 'node:fs';
-import type { NodeSpec } from '../state/nodes.js';
+import type { NodeSpec } from '../state/nodes/table.js';
 import { MAX_SCALE, MAX_SIM_MS, MIN_SCALE } from './clock.js';
 import { parseGoDuration } from '../state/hcl/duration.js';
 

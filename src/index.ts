@@ -47,4 +47,4 @@ export { Store } from '../state/store.js';
 export type { MockControl } from './control/mock-control.js';
 export type { FaultSpec, Fault } from './control/faults.js';
 export type { JournalEntry } from './control/journal.js';
-export type { Snapshot } from '../state/snapshot.js';
+export type { Snapshot } from '../state/snapshot/snapshot.js';

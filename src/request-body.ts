@@ -7,7 +7,7 @@
 // `read tcp A->B: i/o timeout` from a read deadline), and the connection is closed after the answer.
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { HttpError } from '../routes/http/errors.js';
+import { HttpError } from '../routes/index.js';
 import type { Limits } from './limits.js';
 
 export const BODY_TOO_LARGE = 'http: request body too large';

@@ -4,14 +4,22 @@ import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerO
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Store } from '../state/store.js';
 import { DEFAULTS, nodeSpecs, type Config } from './config.js';
-import { registerRoutes } from '../routes/index.js';
-import { flushQueuedHeaders, sendError } from '../routes/http/reply.js';
-import { encodeBody } from '../routes/http/compress.js';
-import { HttpError } from '../routes/http/errors.js';
-import { GO_MAX_HEADER_BYTES, INTERNAL_ERROR_TEXT, clientErrorHandler, frameworkErrors, answerAsGoServer, serveLikeGo } from '../routes/http/client-errors.js';
+import {
+  GO_MAX_HEADER_BYTES,
+  HttpError,
+  INTERNAL_ERROR_TEXT,
+  answerAsGoServer,
+  clientErrorHandler,
+  encodeBody,
+  flushQueuedHeaders,
+  frameworkErrors,
+  registerRoutes,
+  sendError,
+  serveLikeGo,
+} from '../routes/index.js';
 import { RpcError } from '../state/errors.js';
-import { registerNodes } from '../state/nodes.js';
-import { eventBuffer } from '../state/event-buffer.js';
+import { registerNodes } from '../state/nodes/table.js';
+import { eventBuffer } from '../state/events/buffer.js';
 import { Clock } from './clock.js';
 import { Guard } from './guard.js';
 import { Simulator } from './sim/index.js';

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Watch, type Table } from './watch.js';
 import type { Evaluation, Job, Obj } from './types.js';
-import type { NodeUsage } from './node-usage.js';
+import type { NodeUsage } from './nodes/usage.js';
 
 export const TABLES = [
   'namespaces',

@@ -4,13 +4,14 @@
 import t, { type Test } from 'tap';
 import Fastify from 'fastify';
 import { client, simClient, minimalJob, fixture, index, type Client, type Res } from './helpers.js';
-import { aclRoutes } from '../routes/acl.js';
+import { aclRoutes } from '../routes/acl/index.js';
 import { sendError } from '../routes/http/reply.js';
 import { Store } from '../state/store.js';
 import { DEFAULTS, loadConfig } from '../src/config.js';
 import { Clock } from '../src/clock.js';
-import { parsePolicyRules, Acl } from '../state/acl.js';
-import type { App, RouteContext } from '../routes/context.js';
+import { Acl } from '../state/acl/acl.js';
+import { parsePolicyRules } from '../state/acl/policy.js';
+import type { App, RouteContext } from '../routes/http/context.js';
 import type { Obj } from '../state/types.js';
 
 const payload = Buffer.from('{"file":"a.mp4"}').toString('base64');

@@ -9,8 +9,8 @@ import t, { type Test } from 'tap';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { client, index, minimalJob, type Client } from './helpers.js';
-import { EVENT_STREAM } from '../routes/events.js';
-import { eventBuffer } from '../state/event-buffer.js';
+import { EVENT_STREAM } from '../routes/events/index.js';
+import { eventBuffer } from '../state/events/buffer.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Line = any;

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { client, clientFor, simClient, minimalJob, index, type Client } from './helpers.js';
 import { createServer } from '../src/server.js';
 import { helpText, loadConfig, type Config } from '../src/config.js';
-import { buildNode } from '../state/nodes.js';
-import { putEval } from '../state/evals.js';
-import { refreshJobStatus } from '../state/job-status.js';
+import { buildNode } from '../state/nodes/table.js';
+import { putEval } from '../state/evaluations/table.js';
+import { refreshJobStatus } from '../state/jobs/status.js';
 import type { Obj } from '../state/types.js';
 
 const MIN = 60_000;
@@ -180,7 +180,7 @@ t.test('a forced GC streams JobBatchDeregistered for each collected job', async 
   await registerAndRun(c, batchJob('once'));
   const start = c.mock.store.index;
   await c.put('/v1/system/gc');
-  const { eventBuffer } = await import('../state/event-buffer.js');
+  const { eventBuffer } = await import('../state/events/buffer.js');
   const batches = eventBuffer(c.mock.store).backlog(start + 1);
   const jobEvents = batches.flatMap((b) => b.Events).filter((e) => e.Topic === 'Job');
   t.same(jobEvents.map((e) => [e.Type, e.Key]), [['JobBatchDeregistered', 'once']]);

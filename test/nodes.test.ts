@@ -5,7 +5,7 @@ import t from 'tap';
 import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 import { client, index, minimalJob, type Client } from './helpers.js';
-import { AgentSelf, NodeListStub } from '../routes/nodes.js';
+import { AgentSelf, NodeListStub } from '../routes/nodes/index.js';
 
 const violations = (schema: TSchema, value: unknown): string[] =>
   [...Value.Errors(schema, value)].slice(0, 3).map((e) => `${e.path}: ${e.message}`);

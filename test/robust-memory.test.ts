@@ -7,8 +7,8 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { client, minimalJob, type Client } from './helpers.js';
-import { DROPPED_TEXT } from '../routes/events.js';
-import { eventBuffer } from '../state/event-buffer.js';
+import { DROPPED_TEXT } from '../routes/events/index.js';
+import { eventBuffer } from '../state/events/buffer.js';
 
 async function listen(c: Client): Promise<number> {
   await c.mock.app.listen({ port: 0, host: '127.0.0.1' });

@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { clientFor, minimalJob, simClient, index, type Client, type Res } from './helpers.js';
 import { createServer } from '../src/server.js';
 import { createMockNomad } from '../src/index.js';
-import { validateSnapshot } from '../state/snapshot.js';
-import { eventBuffer } from '../state/event-buffer.js';
+import { validateSnapshot } from '../state/snapshot/snapshot.js';
+import { eventBuffer } from '../state/events/buffer.js';
 import type { Config } from '../src/config.js';
 import type { Obj } from '../state/types.js';
 

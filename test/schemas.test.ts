@@ -12,9 +12,9 @@ import {
   JobSummary,
   JobVersionsResponse,
   StableResponse,
-} from '../routes/schemas/job.js';
-import { Namespace } from '../routes/namespaces.js';
-import { JobValidateResponse } from '../routes/validate.js';
+} from '../routes/jobs/schemas.js';
+import { Namespace } from '../routes/namespaces/index.js';
+import { JobValidateResponse } from '../routes/jobs/validate.js';
 
 /** The first few schema violations, as `path: message`; empty when the value conforms. */
 const violations = (schema: TSchema, value: unknown): string[] =>

@@ -1,7 +1,7 @@
 // Nomad's read-side query parser (`parse` in command/agent/http.go): the same parameters, defaults,
 // order of checks and 400 texts.
 import { HttpError } from './errors.js';
-import { parseGoBool, parseGoDuration, parseGoInt, parseGoUint } from './godur.js';
+import { parseGoBool, parseGoDuration, parseGoInt, parseGoUint } from '../../state/godur.js';
 
 export type Query = Record<string, string | undefined>;
 

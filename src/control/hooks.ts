@@ -3,7 +3,7 @@
 // server calls these from its one onRequest and one onSend hook, so an idle mock pays almost nothing.
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { REPLAY_CONNECTION_FAULT } from '../../routes/http/client-errors.js';
+import { REPLAY_CONNECTION_FAULT } from '../../routes/index.js';
 import type { MockControl } from './mock-control.js';
 
 export const CONTROL_PREFIX = '/_mock';

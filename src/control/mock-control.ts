@@ -4,7 +4,7 @@
 import type { Store } from '../../state/store.js';
 import type { Obj } from '../../state/types.js';
 import { TABLES, jobKey } from '../../state/store.js';
-import { restoreSnapshot, SnapshotError, takeSnapshot, validateSnapshot, type Snapshot } from '../../state/snapshot.js';
+import { restoreSnapshot, SnapshotError, takeSnapshot, validateSnapshot, type Snapshot } from '../../state/snapshot/snapshot.js';
 import { rfc3339 } from '../../state/format.js';
 import { ADVANCE_STEP_BUDGET, MAX_SCALE, MAX_SIM_MS, MIN_SCALE, type Clock, type ClockMode } from '../clock.js';
 import type { Simulator } from '../sim/index.js';

@@ -4,7 +4,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../../state/store.js';
-import { takeSnapshot, validateSnapshot, type Snapshot } from '../../state/snapshot.js';
+import { takeSnapshot, validateSnapshot, type Snapshot } from '../../state/snapshot/snapshot.js';
 import { Guard } from '../guard.js';
 
 export const STATE_FILE = 'state.json';

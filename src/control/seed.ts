@@ -5,11 +5,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Store } from '../../state/store.js';
 import type { Obj } from '../../state/types.js';
-import { registerJob, deregisterJob } from '../../state/job-ops.js';
-import { upsertNamespace } from '../../state/namespaces.js';
-import { dispatchJob } from '../../state/job-dispatch.js';
-import { forcePeriodic } from '../../state/job-periodic.js';
-import { parseGoDuration } from '../../routes/http/godur.js';
+import { registerJob, deregisterJob } from '../../state/jobs/ops.js';
+import { upsertNamespace } from '../../state/namespaces/table.js';
+import { dispatchJob } from '../../state/jobs/dispatch.js';
+import { forcePeriodic } from '../../state/jobs/periodic.js';
+import { parseGoDuration } from '../../state/godur.js';
 import type { Clock } from '../clock.js';
 
 export const FIXTURES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'fixtures');

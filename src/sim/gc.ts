@@ -2,7 +2,7 @@
 // simulated clock, each running its core_sched pass with the configured threshold. Timers go through
 // `clock.after`, so the guard around every clock callback also covers a GC pass that throws.
 import type { Store } from '../../state/store.js';
-import { deploymentGC, evalGC, forceGC, jobGC, nodeGC, type GcResult } from '../../state/gc.js';
+import { deploymentGC, evalGC, forceGC, jobGC, nodeGC, type GcResult } from '../../state/gc/gc.js';
 import { DEFAULTS, GC_KEYS, gcDurationNs, type Config } from '../config.js';
 import type { Clock, TimerHandle } from '../clock.js';
 

@@ -10,7 +10,7 @@ import { ClientSim } from './client.js';
 import { DeploymentWatcher } from './watcher.js';
 import { PeriodicDispatcher } from './periodic.js';
 import { GarbageCollector, gcSettings, type GcSettings } from './gc.js';
-import type { GcResult } from '../../state/gc.js';
+import type { GcResult } from '../../state/gc/gc.js';
 
 export class Simulator {
   readonly scheduler: Scheduler;

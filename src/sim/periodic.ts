@@ -3,10 +3,10 @@
 import { Cron } from 'croner';
 import type { Job, Obj } from '../../state/types.js';
 import { jobKey, type Store } from '../../state/store.js';
-import { isTrackedPeriodic } from '../../state/job-periodic.js';
-import { launchPeriodicChild } from '../../state/job-periodic.js';
-import { isTerminalEval } from '../../state/evals.js';
-import { isTerminalAlloc } from '../../state/job-status.js';
+import { isTrackedPeriodic } from '../../state/jobs/periodic.js';
+import { launchPeriodicChild } from '../../state/jobs/periodic.js';
+import { isTerminalEval } from '../../state/evaluations/table.js';
+import { isTerminalAlloc } from '../../state/jobs/status.js';
 import type { Clock, TimerHandle } from '../clock.js';
 
 const MACROS: Record<string, string> = {

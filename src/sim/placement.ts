@@ -1,7 +1,7 @@
 // Node selection for one placement: feasibility (datacenter, node pool, constraints, driver) and
 // capacity (CPU, memory), with the AllocMetric Nomad reports for failed placements.
 import type { Job, Obj } from '../../state/types.js';
-import { addToUsage, groupAsk, usageKey, type NodeUsage } from '../../state/node-usage.js';
+import { addToUsage, groupAsk, usageKey, type NodeUsage } from '../../state/nodes/usage.js';
 import { globMatch } from '../../state/glob.js';
 import { compileRegexp, RegexpSyntaxError } from '../../state/regexp.js';
 

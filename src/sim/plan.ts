@@ -3,15 +3,15 @@
 import type { Evaluation, Job, Obj } from '../../state/types.js';
 import { jobKey, type Store } from '../../state/store.js';
 import { RpcError } from '../../state/errors.js';
-import { newEval } from '../../state/evals.js';
-import { prepareJob } from '../../state/job-ops.js';
+import { newEval } from '../../state/evaluations/table.js';
+import { prepareJob } from '../../state/jobs/ops.js';
 import { specChanged } from '../../state/jobspec/canonicalize.js';
 import { formatMultiError, formatWarnings } from '../../state/jobspec/multierror.js';
-import { diffJobs } from '../../state/diff.js';
+import { diffJobs } from '../../state/jobs/diff.js';
 import { isDestructive, reconcile, type DesiredUpdates } from './reconcile.js';
 import { planAnnotations } from './scheduler.js';
 import { nextLaunchMs } from './periodic.js';
-import { isTrackedPeriodic } from '../../state/job-periodic.js';
+import { isTrackedPeriodic } from '../../state/jobs/periodic.js';
 import { rfc3339 } from '../../state/format.js';
 
 function nextLaunch(job: Job, store: Store): string | null {

@@ -4,13 +4,14 @@
 // dry-runs only report it.
 import type { Evaluation, Job, Obj } from '../../state/types.js';
 import type { Store } from '../../state/store.js';
-import { allocsOfJob, isClientTerminal } from '../../state/allocs.js';
-import { isActiveDeployment, DeploymentText } from '../../state/deployments.js';
+import { allocsOfJob, isClientTerminal } from '../../state/allocations/table.js';
+import { isActiveDeployment, DeploymentText } from '../../state/deployments/table.js';
 import { jobKey } from '../../state/store.js';
-import { newEval } from '../../state/evals.js';
+import { newEval } from '../../state/evaluations/table.js';
 import { pickNode, PlanUsage } from './placement.js';
 import { rfc3339 } from '../../state/format.js';
 import { rescheduleDecision } from './reschedule.js';
+import { newAllocation, newDeployment } from './new-records.js';
 
 export const DesiredText = {
   notNeeded: 'alloc not needed due to job update',
@@ -138,41 +139,7 @@ export function reconcile(input: ReconcileInput): Plan {
     for (const d of active) {
       if (d.JobVersion !== job.Version) plan.deployments.push({ ...d, Status: 'cancelled', StatusDescription: DeploymentText.newerJob });
     }
-    const groups: Obj = {};
-    for (const tg of job.TaskGroups) {
-      if (!((tg.Update?.MaxParallel ?? 0) > 0)) continue;
-      groups[tg.Name] = {
-        AutoRevert: Boolean(tg.Update.AutoRevert),
-        AutoPromote: Boolean(tg.Update.AutoPromote),
-        ProgressDeadline: tg.Update.ProgressDeadline ?? 0,
-        RequireProgressBy: null,
-        Promoted: false,
-        PlacedCanaries: null,
-        DesiredCanaries: 0,
-        DesiredTotal: job.Type === 'system' ? 0 : tg.Count,
-        PlacedAllocs: 0,
-        HealthyAllocs: 0,
-        UnhealthyAllocs: 0,
-      };
-    }
-    depDraft = {
-      ID: store.newId(),
-      Namespace: job.Namespace,
-      JobID: job.ID,
-      JobVersion: job.Version,
-      JobModifyIndex: job.ModifyIndex,
-      JobSpecModifyIndex: job.JobModifyIndex,
-      JobCreateIndex: job.CreateIndex,
-      IsMultiregion: false,
-      TaskGroups: groups,
-      Status: 'running',
-      StatusDescription: DeploymentText.running,
-      EvalPriority: ev.Priority,
-      CreateIndex: 0,
-      ModifyIndex: 0,
-      CreateTime: nowNs,
-      ModifyTime: 0,
-    };
+    depDraft = newDeployment(store, job, ev, nowNs);
     plan.createdDeployment = depDraft;
     dep = depDraft;
     plan.deploymentId = depDraft.ID;
@@ -183,45 +150,8 @@ export function reconcile(input: ReconcileInput): Plan {
   const nodes = [...store.nodes.values()];
   const usage = new PlanUsage(store.nodeUsage);
 
-  const newAlloc = (tg: Obj, name: string, node: Obj, metric: Obj, extra: Obj = {}): Obj => ({
-    ID: store.newId(),
-    Namespace: job.Namespace,
-    EvalID: ev.ID,
-    Name: name,
-    NodeID: node.ID,
-    NodeName: node.Name,
-    JobID: job.ID,
-    Job: job,
-    TaskGroup: tg.Name,
-    Resources: null,
-    SharedResources: { DiskMB: tg.EphemeralDisk?.SizeMB ?? 300, Networks: tg.Networks ?? null },
-    TaskResources: null,
-    AllocatedResources: allocatedResources(tg),
-    Metrics: { ...metric, AllocationTime: 150000 },
-    DesiredStatus: 'run',
-    DesiredDescription: '',
-    DesiredTransition: { Migrate: null, Reschedule: null, ForceReschedule: null, NoShutdownDelay: null, MigrateDisablePlacement: null },
-    ClientStatus: 'pending',
-    ClientDescription: '',
-    TaskStates: null,
-    AllocStates: null,
-    PreviousAllocation: '',
-    NextAllocation: '',
-    DeploymentID: '',
-    DeploymentStatus: null,
-    RescheduleTracker: null,
-    NetworkStatus: null,
-    FollowupEvalID: '',
-    PreemptedAllocations: null,
-    PreemptedByAllocation: '',
-    SigningKeyID: '',
-    CreateIndex: 0,
-    ModifyIndex: 0,
-    AllocModifyIndex: 0,
-    CreateTime: nowNs,
-    ModifyTime: nowNs,
-    ...extra,
-  });
+  const newAlloc = (tg: Obj, name: string, node: Obj, metric: Obj, extra: Obj = {}): Obj =>
+    newAllocation(store, job, ev, nowNs, tg, name, node, metric, extra);
 
   /** Places one alloc or records the failure; returns the alloc or null. */
   const tryPlace = (tg: Obj, name: string, extra: Obj = {}, onlyNode?: Obj): Obj | null => {
@@ -543,19 +473,4 @@ export function reconcile(input: ReconcileInput): Plan {
     if (!orig || JSON.stringify(orig) !== JSON.stringify(d)) plan.deployments.push(d);
   }
   return plan;
-}
-
-function allocatedResources(tg: Obj): Obj {
-  const tasks: Obj = {};
-  const lifecycles: Obj = {};
-  for (const t of (tg.Tasks as Obj[]) ?? []) {
-    tasks[t.Name] = {
-      Cpu: { CpuShares: t.Resources?.CPU ?? 100, ReservedCores: null },
-      Memory: { MemoryMB: t.Resources?.MemoryMB ?? 300, MemoryMaxMB: t.Resources?.MemoryMaxMB ?? 0 },
-      Networks: null,
-      Devices: null,
-    };
-    lifecycles[t.Name] = t.Lifecycle ?? null;
-  }
-  return { Tasks: tasks, TaskLifecycles: lifecycles, Shared: { DiskMB: tg.EphemeralDisk?.SizeMB ?? 300, Networks: tg.Networks ?? null, Ports: null } };
 }

@@ -3,10 +3,10 @@
 // the plan, then the eval's completion.
 import type { Evaluation, Job, Obj } from '../../state/types.js';
 import { jobKey, type Store, type Txn } from '../../state/store.js';
-import { evalsOfJob, isTerminalEval, newEval, putEval } from '../../state/evals.js';
-import { putAlloc, setQueued } from '../../state/allocs.js';
-import { putDeployment } from '../../state/deployments.js';
-import { refreshJobStatus, rewriteJobRow } from '../../state/job-status.js';
+import { evalsOfJob, isTerminalEval, newEval, putEval } from '../../state/evaluations/table.js';
+import { putAlloc, setQueued } from '../../state/allocations/table.js';
+import { putDeployment } from '../../state/deployments/table.js';
+import { refreshJobStatus, rewriteJobRow } from '../../state/jobs/status.js';
 import { planIsEmpty, reconcile, type Plan } from './reconcile.js';
 import type { Guard } from '../guard.js';
 

@@ -3,10 +3,10 @@
 // auto-promotes healthy canaries (state-semantics §9.4).
 import type { Obj } from '../../state/types.js';
 import type { Store } from '../../state/store.js';
-import { isActiveDeployment, DeploymentText } from '../../state/deployments.js';
-import { failDeploymentTx, promoteDeployment, watcherEval } from '../../state/deployment-ops.js';
-import { putAlloc } from '../../state/allocs.js';
-import { evalsOfJob } from '../../state/evals.js';
+import { isActiveDeployment, DeploymentText } from '../../state/deployments/table.js';
+import { failDeploymentTx, promoteDeployment, watcherEval } from '../../state/deployments/ops.js';
+import { putAlloc } from '../../state/allocations/table.js';
+import { evalsOfJob } from '../../state/evaluations/table.js';
 import { rescheduleDecision } from './reschedule.js';
 import type { Clock, TimerHandle } from '../clock.js';
 

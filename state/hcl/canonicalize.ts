@@ -2,7 +2,7 @@
 // api/services.go, api/consul.go, api/scaling.go), which `/v1/jobs/parse` runs when the request
 // asks for `Canonicalize`: defaults for every unset pointer, group policies merged from the job's.
 // This is the API struct's canonical form, not the server's (no datacenters `*`, no node pool).
-import { zeroStruct, type Obj } from './decode.js';
+import { zeroStruct, type Obj } from './zero.js';
 
 const S = 1e9;
 const MIN = 60 * S;

@@ -1,18 +1,15 @@
 // Body → API struct decoding as Nomad's jobspec2 does it with gohcl and its own block decoders
 // (hcl_conversions.go): schema checks with hclsyntax's diagnostics, argument conversion,
-// durations, `constraint`/`affinity` shorthands, group and task specials, `dynamic` blocks, and
-// hclutil.BlocksAsAttrs for the free-form maps (`config`, `meta`, `env`, …), where nested blocks
-// become lists of objects.
+// durations, `constraint`/`affinity` shorthands, group and task specials and `dynamic` blocks.
+// The free-form maps (`config`, `meta`, `env`, …) are in blocks-as-attrs.ts.
 import type { Attribute, Block, Body } from './ast.js';
 import { HclError, diag, nameSuggestion, rangeString, type Diagnostic, collecting } from './diag.js';
 import { child, evaluate, iterate, type EvalContext } from './eval.js';
 import { parseGoDuration } from './duration.js';
 import { spec, STRUCTS, UNSUPPORTED_BLOCKS, type AttrType, type BlockSpec, type StructSpec } from './schema.js';
-import { ConversionError, convert, isMap, isSeq, object, toJS, tuple, type Value } from './value.js';
-import { apiTypes, type GoType } from '../jobspec/decode.js';
-import { zeroValue } from '../jobspec/decode-types.js';
-
-export type Obj = Record<string, unknown>;
+import { ConversionError, convert, isMap, isSeq, object, toJS, type Value } from './value.js';
+import { zeroStruct, type Obj } from './zero.js';
+import { justAttributes } from './blocks-as-attrs.js';
 
 /** A block with the evaluation context of its body (dynamic blocks add their iterator). */
 interface Scoped {
@@ -20,18 +17,6 @@ interface Scoped {
   ctx: EvalContext;
 }
 
-// ---- zero values of the API structs (nil pointers, slices and maps are JSON null) -----------------
-
-const zeroOf = (t: GoType): unknown => zeroValue(t, (s) => zeroStruct(s.struct!.name));
-
-/** A fresh API struct with every field at its Go zero value, in declaration order. */
-export function zeroStruct(name: string): Obj {
-  const desc = apiTypes[name];
-  if (!desc) throw new Error(`hcl: no API struct ${name}`);
-  const out: Obj = {};
-  for (const f of desc.fields) out[f.name] = zeroOf(f.type);
-  return out;
-}
 
 const INT_RANGES: Record<string, [number, number, string, string]> = {
   int: [-9223372036854775808, 9223372036854775807, '-9223372036854775808', '9223372036854775807'],
@@ -494,29 +479,4 @@ function labelCount(bs: BlockSpec): number {
   if (bs.kind === 'map') return 1;
   if (bs.kind === 'one' || bs.kind === 'list') return STRUCTS.get(bs.struct!)?.label ? 1 : 0;
   return 0;
-}
-
-/**
- * hclutil.BlocksAsAttrs' JustAttributes: arguments as they are (an object constructor wrapped in a
- * one-element list), nested blocks of one type as a list of objects, labels as nested keys.
- */
-export function justAttributes(body: Body, ctx: EvalContext): Map<string, [Value, Attribute | null]> {
-  const out = new Map<string, [Value, Attribute | null]>();
-  for (const a of body.attributes) {
-    let v = evaluate(a.expr, ctx);
-    if (a.expr.kind === 'object') v = tuple([v]);
-    out.set(a.name, [v, a]);
-  }
-  const byType = new Map<string, Block[]>();
-  for (const b of body.blocks) byType.set(b.type, [...(byType.get(b.type) ?? []), b]);
-  for (const [type, blocks] of byType) out.set(type, [tuple(blocks.map((b) => blockValue(b, ctx))), null]);
-  return out;
-}
-
-function blockValue(b: Block, ctx: EvalContext): Value {
-  const attrs = new Map<string, Value>();
-  for (const [k, [v]] of justAttributes(b.body, ctx)) attrs.set(k, v);
-  let v: Value = object(attrs);
-  for (let i = b.labels.length - 1; i >= 0; i--) v = object(new Map([[b.labels[i]!, tuple([v])]]));
-  return v;
 }

@@ -2,7 +2,7 @@
 // not): name and ID from the label, `cron` spec type, job-level tasks as their own groups, `port`
 // blocks split into reserved and dynamic ports, template and vault defaults, and the default
 // workload identity moved to Task.Identity.
-import { zeroStruct, type Obj } from './decode.js';
+import { zeroStruct, type Obj } from './zero.js';
 
 const S = 1e9;
 

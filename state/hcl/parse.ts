@@ -3,12 +3,14 @@
 // `Variables` are a variables file; `Canonicalize` applies the API struct's defaults afterwards.
 import type { Body } from './ast.js';
 import { canonicalizeJob } from './canonicalize.js';
-import { Decoder, zeroStruct, type Obj } from './decode.js';
+import { Decoder } from './decode.js';
+import { zeroStruct, type Obj } from './zero.js';
 import { FILENAME, HclError, check, diag, rangeString, type Diagnostic } from './diag.js';
 import type { EvalContext } from './eval.js';
 import { functions } from './functions.js';
 import { normalizeJob } from './normalize.js';
-import { loadParser, parseFile } from './syntax.js';
+import { parseFile } from './syntax.js';
+import { loadParser } from './grammar.js';
 import { object, type Value } from './value.js';
 import { Variables } from './variables.js';
 

@@ -1,26 +1,11 @@
 // HCL native syntax → the tree in ast.ts. The grammar is tree-sitter-hcl (the tree-sitter project's
 // HCL grammar, run through web-tree-sitter's WebAssembly build); this file only walks its concrete
-// syntax tree, decodes string escapes and heredocs, and reports syntax errors as HCL diagnostics.
-import { createRequire } from 'node:module';
-import { Language, Parser, type Node } from 'web-tree-sitter';
+// syntax tree and reports syntax errors as HCL diagnostics (string escapes and template strip
+// markers: syntax-text.ts).
+import type { Node, Parser } from 'web-tree-sitter';
 import type { Attribute, Block, Body, Expr, ObjectItem, Step, TemplatePart } from './ast.js';
 import { HclError, diag, rangeString, type Diagnostic, type Pos, type Range } from './diag.js';
-
-let parserPromise: Promise<Parser> | null = null;
-
-/** Loads the WebAssembly runtime and the HCL grammar once per process. */
-export function loadParser(): Promise<Parser> {
-  parserPromise ??= (async () => {
-    await Parser.init();
-    const require = createRequire(import.meta.url);
-    const wasm = require.resolve('@tree-sitter-grammars/tree-sitter-hcl/tree-sitter-hcl.wasm');
-    const language = await Language.load(wasm);
-    const parser = new Parser();
-    parser.setLanguage(language);
-    return parser;
-  })();
-  return parserPromise;
-}
+import { applyStrip, trimFirst, trimLast, unescapeQuoted, unescapeTemplate } from './syntax-text.js';
 
 const BINARY_OPS = new Set(['*', '/', '%', '+', '-', '>', '>=', '<', '<=', '==', '!=', '&&', '||']);
 
@@ -482,28 +467,6 @@ class Converter {
 }
 
 
-function trimFirst(parts: TemplatePart[]): void {
-  const p = parts[0];
-  if (p?.kind === 'lit') p.text = p.text.replace(/^\s+/, '');
-}
-function trimLast(parts: TemplatePart[]): void {
-  const p = parts[parts.length - 1];
-  if (p?.kind === 'lit') p.text = p.text.replace(/\s+$/, '');
-}
-
-/** `~` strip markers remove the whitespace next to an interpolation or directive. */
-function applyStrip(parts: TemplatePart[]): TemplatePart[] {
-  for (let i = 0; i < parts.length; i++) {
-    const p = parts[i]!;
-    if (p.kind === 'lit') continue;
-    const prev = parts[i - 1];
-    const next = parts[i + 1];
-    if (p.stripLeft && prev?.kind === 'lit') prev.text = prev.text.replace(/\s+$/, '');
-    if (p.stripRight && next?.kind === 'lit') next.text = next.text.replace(/^\s+/, '');
-  }
-  return parts.filter((p) => p.kind !== 'lit' || p.text !== '');
-}
-
 function findError(n: Node): Node | null {
   if (n.isError || n.isMissing) return n;
   for (const c of n.children) {
@@ -523,39 +486,4 @@ function firstLeaf(n: Node): Node {
 
 function parseNumber(text: string): number {
   return Number(text);
-}
-
-/** Escapes of a quoted string: `\n \r \t \" \\ \uNNNN \UNNNNNNNN`, plus `$${` and `%%{`. */
-function unescapeQuoted(raw: string): string {
-  let out = '';
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i]!;
-    if (c === '\\' && i + 1 < raw.length) {
-      const n = raw[i + 1]!;
-      i++;
-      switch (n) {
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case 'u': out += String.fromCodePoint(parseInt(raw.slice(i + 1, i + 5), 16)); i += 4; break;
-        case 'U': out += String.fromCodePoint(parseInt(raw.slice(i + 1, i + 9), 16)); i += 8; break;
-        default: out += '\\' + n;
-      }
-      continue;
-    }
-    if ((c === '$' || c === '%') && raw[i + 1] === c && raw[i + 2] === '{') {
-      out += c + '{';
-      i += 2;
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
-/** Heredoc text: only the `$${` and `%%{` escapes apply. */
-function unescapeTemplate(raw: string): string {
-  return raw.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{');
 }

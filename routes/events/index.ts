@@ -1,0 +1,418 @@
+// `/v1/event/stream` (command/agent/event_endpoint.go, nomad/stream): newline-delimited JSON, one
+// line per committed write that has matching events, `{}` heartbeats at the start and every 30 s.
+import { Type } from '@sinclair/typebox';
+import type { ServerResponse } from 'node:http';
+import type { App, RouteContext } from '../http/context.js';
+import { HttpError } from '../http/errors.js';
+import { omitEmpty } from '../http/encode.js';
+import { ErrorText, Index } from '../http/schemas.js';
+import { DROPPED, eventBuffer, type EventBatch } from '../../state/events/buffer.js';
+import type { StoreEvent } from '../../state/store.js';
+import { nsCheck, type Check, type Rule } from '../acl/rules.js';
+
+/** Stream knobs; tests shorten the heartbeat. Read when a stream opens. */
+export const EVENT_STREAM = {
+  /** Nomad's JsonStream heartbeat interval (wall time). */
+  heartbeatMs: 30_000,
+};
+
+const Str = Type.Optional(Type.String());
+
+const EventStreamLine = Type.Object(
+  {
+    Index: Type.Optional(Index),
+    Events: Type.Optional(
+      Type.Array(
+        Type.Object({
+          Topic: Type.String(),
+          Type: Type.String(),
+          Key: Type.String(),
+          Namespace: Type.String(),
+          FilterKeys: Type.Union([Type.Array(Type.String()), Type.Null()]),
+          Index,
+          Payload: Type.Record(Type.String(), Type.Unknown()),
+        }),
+      ),
+    ),
+  },
+  { description: 'one ndjson line; `{}` is a heartbeat' },
+);
+
+const schema = {
+  querystring: Type.Object(
+    {
+      index: Str,
+      topic: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description: 'Topic[:Key], repeatable' })),
+      namespace: Str,
+      region: Str,
+    },
+    { additionalProperties: true },
+  ),
+  response: { 200: EventStreamLine, '4xx': ErrorText, '5xx': ErrorText },
+};
+
+/** Go's url.ParseQuery: every value of every key; pairs with `;` or bad escapes are dropped. */
+export function goQueryValues(url: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const q = url.indexOf('?');
+  if (q < 0) return out;
+  for (const part of url.slice(q + 1).split('&')) {
+    if (part === '' || part.includes(';')) continue;
+    const eq = part.indexOf('=');
+    const key = goUnescape(eq < 0 ? part : part.slice(0, eq));
+    const val = goUnescape(eq < 0 ? '' : part.slice(eq + 1));
+    if (key === null || val === null) continue;
+    const list = out.get(key);
+    if (list) list.push(val);
+    else out.set(key, [val]);
+  }
+  return out;
+}
+
+function goUnescape(s: string): string | null {
+  if (/%(?![0-9a-fA-F]{2})/.test(s)) return null;
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === '%') {
+      bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (c === '+') {
+      bytes.push(0x20);
+    } else {
+      for (const b of Buffer.from(c, 'utf8')) bytes.push(b);
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** Go's strconv.Quote for the ASCII range (enough for error texts). */
+function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"' || ch === '\\') out += `\\${ch}`;
+    else if (c === 7) out += '\\a';
+    else if (c === 8) out += '\\b';
+    else if (c === 12) out += '\\f';
+    else if (c === 10) out += '\\n';
+    else if (c === 13) out += '\\r';
+    else if (c === 9) out += '\\t';
+    else if (c === 11) out += '\\v';
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+const UINT64_MAX = (1n << 64n) - 1n;
+const INT64_CUTOFF = 1n << 63n;
+
+/**
+ * `strconv.Atoi` on a 64-bit platform, returning Nomad's `uint64(index)` (negative values wrap to
+ * huge ones, which start the stream at the newest buffered batch). Errors carry Go's text.
+ */
+export function parseEventIndex(raw: string): number {
+  const s0 = raw === '' ? '0' : raw;
+  const fail = (why: string): never => {
+    throw new HttpError(400, `Unable to parse index: strconv.Atoi: parsing ${goQuote(s0)}: ${why}`);
+  };
+  let s = s0;
+  let neg = false;
+  if (s[0] === '+' || s[0] === '-') {
+    neg = s[0] === '-';
+    s = s.slice(1);
+  }
+  if (s === '') fail('invalid syntax');
+  // ParseUint reports whichever comes first, left to right: a bad digit or an overflow.
+  let n = 0n;
+  for (const ch of s) {
+    if (ch < '0' || ch > '9') fail('invalid syntax');
+    n = n * 10n + BigInt(ch.charCodeAt(0) - 48);
+    if (n > UINT64_MAX) fail('value out of range');
+  }
+  if ((!neg && n >= INT64_CUTOFF) || (neg && n > INT64_CUTOFF)) fail('value out of range');
+  if (neg && n !== 0n) return Number((1n << 64n) - n);
+  return Number(n);
+}
+
+export type Topics = Map<string, string[]>;
+
+/** `parseEventTopics`: no `topic` → `*:*`; bare `Topic` → key `*`; more than one `:` → 400. */
+export function parseEventTopics(raw: string[] | undefined): Topics {
+  const topics: Topics = new Map();
+  if (raw === undefined) {
+    topics.set('*', ['*']);
+    return topics;
+  }
+  for (const t of raw) {
+    const parts = t.split(':');
+    let k: string;
+    let v: string;
+    if (parts.length === 1) {
+      k = t;
+      v = '*';
+    } else if (parts.length !== 2) {
+      throw new HttpError(400, `Invalid topic query: error parsing topics: Invalid key value pair for topic, topic: ${t}`);
+    } else {
+      k = parts[0]!;
+      v = parts[1]!;
+    }
+    const list = topics.get(k);
+    if (list) list.push(v);
+    else topics.set(k, [v]);
+  }
+  return topics;
+}
+
+const matchesKey = (e: StoreEvent, key: string): boolean => e.Key === key || (e.FilterKeys?.includes(key) ?? false);
+
+/**
+ * The subscription filter (nomad/stream/subscription.go `filter`), quirks included: a `*` key is a
+ * wildcard only when it is the sole key for the event's topic, and an event matching several keys
+ * is repeated once per key.
+ */
+export function filterEvents(topics: Topics, namespace: string, events: readonly StoreEvent[]): StoreEvent[] {
+  if (events.length === 0) return [];
+  const allTopicKeys = topics.get('*') ?? [];
+  const everything = allTopicKeys.length === 1 && allTopicKeys[0] === '*';
+  if (namespace === '*' && everything) return events.slice();
+  const out: StoreEvent[] = [];
+  for (const e of events) {
+    if (namespace !== '*' && e.Namespace !== '' && e.Namespace !== namespace) continue;
+    if (everything) {
+      out.push(e);
+      continue;
+    }
+    const keys = [...allTopicKeys, ...(topics.get(e.Topic) ?? [])];
+    if (keys.length === 1 && keys[0] === '*') {
+      out.push(e);
+      continue;
+    }
+    for (const k of keys) if (matchesKey(e, k)) out.push(e);
+  }
+  return out;
+}
+
+const eventJson = new WeakMap<StoreEvent, string>();
+
+/** One event on the wire; Evaluation and Allocation payloads use their structs' omitempty encoding. */
+function encodeEvent(e: StoreEvent): string {
+  let text = eventJson.get(e);
+  if (text === undefined) {
+    const p = e.Payload;
+    const payload =
+      e.Topic === 'Evaluation' && p.Evaluation
+        ? { ...p, Evaluation: omitEmpty(p.Evaluation) }
+        : e.Topic === 'Allocation' && p.Allocation
+          ? // Nomad drops the embedded job to keep alloc events small; the store keeps it.
+            { ...p, Allocation: omitEmpty({ ...p.Allocation, Job: null }) }
+          : p;
+    text = JSON.stringify({ Topic: e.Topic, Type: e.Type, Key: e.Key, Namespace: e.Namespace, FilterKeys: e.FilterKeys, Index: e.Index, Payload: payload });
+    eventJson.set(e, text);
+  }
+  return text;
+}
+
+/**
+ * The ndjson line of a batch for one filter shape, built once and shared (the same bytes go to every
+ * socket with that filter). The cache lives as long as the batch, which the buffer drops in time.
+ */
+const lineCache = new WeakMap<EventBatch, Map<string, Buffer | null>>();
+
+function batchLine(batch: EventBatch, shape: string, topics: Topics, namespace: string): Buffer | null {
+  let byShape = lineCache.get(batch);
+  if (!byShape) lineCache.set(batch, (byShape = new Map()));
+  let line = byShape.get(shape);
+  if (line === undefined) {
+    const events = filterEvents(topics, namespace, batch.Events);
+    line = events.length === 0 ? null : Buffer.from(`{"Index":${batch.Index},"Events":[${events.map(encodeEvent).join(',')}]}\n`);
+    byShape.set(shape, line);
+  }
+  return line;
+}
+
+const filterShape = (topics: Topics, namespace: string): string =>
+  JSON.stringify([namespace, [...topics.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))]);
+
+const HEARTBEAT = Buffer.from('{}\n');
+/** What Nomad writes after the last line when a subscriber fell out of the buffer (then the stream ends). */
+export const DROPPED_TEXT = 'event dropped from buffer';
+
+/** One open stream, as the budget sees it. */
+interface Sink {
+  /** Bytes written to the socket and not yet taken by the kernel. */
+  queued: number;
+  /** When its socket last took bytes (or it last had none queued): stalled when long ago. */
+  lastProgress: number;
+  pump(): void;
+  /** Disconnects at once, releasing its queued bytes (the budget's last resort). */
+  evict(): void;
+}
+
+export function eventRoutes(app: App, ctx: RouteContext): void {
+  // Created now, so the buffer holds every write from server start.
+  const buffer = eventBuffer(ctx.store).retain();
+  const limits = ctx.limits;
+  const open = new Set<() => void>();
+  const sinks = new Set<Sink>();
+  let recheck: NodeJS.Timeout | null = null;
+
+  /**
+   * Keeps the bytes queued for subscribers that stopped reading within the budget: over it, streams
+   * whose sockets have taken nothing for `eventStallMs` are disconnected, longest-stalled first. A
+   * reader that keeps up is never held back by others; until the stalled ones qualify, the total may
+   * pass the budget by at most one per-subscriber allowance each, and a timer looks again.
+   */
+  const enforceBudget = (): void => {
+    // A pending recheck means the last scan found nothing stalled long enough; it looks again in time.
+    if (limits.eventQueuedBytes <= limits.eventQueueBudgetBytes || recheck) return;
+    const now = performance.now();
+    const stalled = [...sinks].filter((s) => s.queued > 0 && now - s.lastProgress >= limits.eventStallMs).sort((a, b) => a.lastProgress - b.lastProgress);
+    for (const v of stalled) {
+      if (limits.eventQueuedBytes <= limits.eventQueueBudgetBytes) break;
+      v.evict();
+    }
+    if (limits.eventQueuedBytes > limits.eventQueueBudgetBytes && !recheck) {
+      recheck = setTimeout(() => {
+        recheck = null;
+        enforceBudget();
+      }, limits.eventStallMs);
+      recheck.unref();
+    }
+  };
+
+  // Streams never end on their own: end them before the server waits for its connections to drain.
+  app.addHook('preClose', async () => {
+    for (const end of [...open]) end();
+  });
+  app.addHook('onClose', async () => {
+    for (const end of [...open]) end();
+    if (recheck) clearTimeout(recheck);
+    buffer.release();
+  });
+
+  // Nomad's handler checks no method: every method streams.
+  app.all('/v1/event/stream', { schema, config: { acl: (req) => eventRule(req.raw.url ?? '') } }, async (req, reply) => {
+    const values = goQueryValues(req.raw.url ?? '');
+    const index = parseEventIndex(values.get('index')?.[0] ?? '');
+    const topics = parseEventTopics(values.get('topic'));
+    const namespace = values.get('namespace')?.[0] || 'default';
+    const shape = filterShape(topics, namespace);
+
+    reply.hijack();
+    const res: ServerResponse = reply.raw;
+    res.on('error', () => {});
+    res.writeHead(200, { Vary: 'Accept-Encoding', 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' });
+
+    let closed = false;
+    /**
+     * False once the socket is gone: its queued bytes are no longer ours to count. Until then the
+     * stream stays evictable, even after it ended, since its bytes may still wait in the socket.
+     */
+    let counting = true;
+    let heartbeatDue = true; // the initial heartbeat goes before any event (stream.NewJsonStream)
+
+    const release = (): void => {
+      if (!counting) return;
+      counting = false;
+      limits.eventQueuedBytes -= sink.queued;
+      sink.queued = 0;
+      sinks.delete(sink);
+    };
+
+    const write = (bytes: Buffer): void => {
+      const n = bytes.length;
+      if (sink.queued === 0) sink.lastProgress = performance.now();
+      sink.queued += n;
+      limits.eventQueuedBytes += n;
+      if (limits.eventQueuedBytes > limits.eventQueuedPeakBytes) limits.eventQueuedPeakBytes = limits.eventQueuedBytes;
+      res.write(bytes, () => {
+        if (!counting) return;
+        sink.lastProgress = performance.now();
+        sink.queued -= n;
+        limits.eventQueuedBytes -= n;
+        if (!closed) pump();
+      });
+      enforceBudget();
+    };
+
+    /** Sends what the subscriber may have now: up to its small cap, within the shared budget. */
+    const pump = (): void => {
+      while (!closed && !res.destroyed && sink.queued < limits.eventSubscriberBytes) {
+        if (heartbeatDue) {
+          heartbeatDue = false;
+          write(HEARTBEAT);
+          continue;
+        }
+        const batch = cursor.peek();
+        if (batch === null) return;
+        if (batch === DROPPED) {
+          // Nomad's Event.Stream ends with the RPC error, which its HTTP wrapper writes as plain text.
+          limits.eventSubscribersDropped++;
+          res.write(DROPPED_TEXT);
+          finish();
+          return;
+        }
+        const line = batchLine(batch, shape, topics, namespace);
+        cursor.advance();
+        if (line !== null) write(line);
+      }
+    };
+
+    const sink: Sink = {
+      queued: 0,
+      lastProgress: 0,
+      pump,
+      evict: () => {
+        limits.eventSubscribersDropped++;
+        finish();
+        res.destroy();
+        release();
+      },
+    };
+
+    const heartbeat = setInterval(() => {
+      heartbeatDue = true;
+      pump();
+    }, EVENT_STREAM.heartbeatMs);
+    heartbeat.unref();
+    const cursor = buffer.subscribe(index, pump);
+
+    function finish(): void {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      cursor.unsubscribe();
+      open.delete(finish);
+      if (!res.destroyed && !res.writableEnded) res.end();
+    }
+    open.add(finish);
+    sinks.add(sink);
+    res.on('close', () => {
+      finish();
+      release();
+    });
+
+    pump();
+  });
+}
+
+/** The event stream: job-ish topics need read-job, node topics node read, `*` or others management. */
+function eventRule(url: string): Rule | null {
+  let topics: Map<string, string[]>;
+  const values = goQueryValues(url);
+  try {
+    topics = parseEventTopics(values.get('topic'));
+  } catch {
+    return null;
+  }
+  const namespace = values.get('namespace')?.[0] || 'default';
+  const checks: Check[] = [];
+  for (const topic of topics.keys()) {
+    if (['Deployment', 'Evaluation', 'Allocation', 'Job', 'Service'].includes(topic)) checks.push(nsCheck(['read-job'], namespace));
+    else if (topic === 'Node' || topic === 'NodePool') checks.push({ kind: 'node-read' });
+    else checks.push({ kind: 'management' });
+  }
+  return { check: { kind: 'all', checks } };
+}

@@ -1,0 +1,47 @@
+// `/v1/jobs`: list (GET) and register (PUT/POST).
+import type { App, RouteContext } from '../http/context.js';
+import { invalidMethod } from '../http/errors.js';
+import { blockingQuery } from '../http/blocking.js';
+import { cachedJson, sendJson, setReadMeta } from '../http/reply.js';
+import { parseBoolParam, parseQueryOptions, type Query } from '../http/query.js';
+import { handleRegister, registerRequest } from './crud.js';
+import { jobsListSchema } from './schemas.js';
+import { jobStub, listJobs } from '../../state/jobs/queries.js';
+import { compileJobFilter } from '../http/filter.js';
+import { RenderCache } from '../http/memo.js';
+import { statusesRoutes } from './statuses.js';
+import { parseRoutes } from './parse.js';
+import { WRITE, listRule, registerRule, type AclDecl } from '../acl/rules.js';
+
+export function jobsRoutes(app: App, ctx: RouteContext): void {
+  const rendered = new RenderCache(ctx.store);
+  const acl: AclDecl = (req) => {
+    if (req.method === 'GET') return listRule(req, ctx, 'list-jobs');
+    if (WRITE.has(req.method)) return registerRule(req, 'JobRegisterRequest', () => void registerRequest(req, null));
+    return null;
+  };
+  app.all('/v1/jobs', { schema: jobsListSchema, config: { acl } }, async (req, reply) => {
+    if (req.method === 'PUT' || req.method === 'POST') return handleRegister(ctx, req, reply, null);
+    if (req.method !== 'GET') throw invalidMethod();
+    const q = req.query as Query;
+    const opts = parseQueryOptions(q, ctx.config.region);
+    const meta = parseBoolParam(q, 'meta');
+    const accept = compileJobFilter(opts.filter);
+    const key = [opts.namespace, opts.prefix, opts.reverse, opts.perPage, opts.nextToken, opts.filter, meta].join('\u0000');
+    const res = await blockingQuery(ctx.store, reply, opts, ['jobs', 'job_summary'], () => {
+      const hit = rendered.get(key);
+      if (hit) return hit;
+      const page = listJobs(ctx.store, { ...opts, accept });
+      const stubs = page.jobs.map((j) => jobStub(ctx.store, j, meta));
+      const out = { body: stubs, text: `[${stubs.map((s) => cachedJson(s)).join(',')}]`, nextToken: page.nextToken, index: page.index };
+      rendered.set(key, out);
+      return out;
+    });
+    setReadMeta(reply, res.index, res.nextToken);
+    return sendJson(req, reply, res.body, res.text);
+  });
+
+  statusesRoutes(app, ctx);
+
+  parseRoutes(app, ctx);
+}

@@ -1,0 +1,481 @@
+// One allocation on a simulated client: moves its tasks through Nomad's task states and events
+// (state-semantics §8.4–8.5), reports health for deployments, and obeys the server's stop. Task
+// fates follow the mock driver's Config keys; other drivers run forever (service, system) or exit 0
+// after a short run (batch, sysbatch).
+import type { Evaluation, Job, Obj } from '../../state/types.js';
+import { jobKey, type Store } from '../../state/store.js';
+import { putAlloc } from '../../state/allocations/table.js';
+import { newEval, putEval } from '../../state/evaluations/table.js';
+import { moveHealthCounters, putDeployment } from '../../state/deployments/table.js';
+import { refreshJobStatus } from '../../state/jobs/status.js';
+import { parseGoDuration } from '../../state/godur.js';
+import type { TimerHandle } from '../clock.js';
+import { goDuration, rfc3339 } from '../../state/format.js';
+import { rescheduleDecision } from './reschedule.js';
+import type { ClientSim } from './client.js';
+
+/** Simulated milliseconds for the client's own steps. */
+export const CLIENT_TIMING = {
+  pickup: 50,
+  driverStart: 200,
+  otherStart: 50,
+  kill: 50,
+  batchRun: 1000,
+};
+
+interface TaskRun {
+  name: string;
+  task: Obj;
+  state: 'pending' | 'running' | 'dead';
+  failed: boolean;
+  restarts: number;
+  lastRestart: number;
+  startedAt: number;
+  finishedAt: number;
+  events: Obj[];
+  restartTimes: number[];
+  timer: TimerHandle | null;
+}
+
+const EVENT_FIELDS = {
+  FailsTask: false, RestartReason: '', SetupError: '', DriverError: '', ExitCode: 0, Signal: 0,
+  KillTimeout: 0, KillError: '', KillReason: '', StartDelay: 0, DownloadError: '', ValidationError: '',
+  DiskLimit: 0, FailedSibling: '', VaultError: '', TaskSignalReason: '', TaskSignal: '', DriverMessage: '', GenericSource: '',
+};
+
+function taskEvent(type: string, now: number, display: string, details: Record<string, string>, extra: Obj = {}): Obj {
+  return { Type: type, Time: now, Message: extra.Message ?? '', DisplayMessage: display, Details: details, ...EVENT_FIELDS, ...extra };
+}
+
+const duration = (v: unknown): number => {
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string' || v === '') return 0;
+  return parseGoDuration(v) ?? 0;
+};
+
+
+export class AllocRunner {
+  private tasks: TaskRun[] = [];
+  private killing = false;
+  private done = false;
+  private health: boolean | null = null;
+  private healthTimer: TimerHandle | null = null;
+  private deadlineTimer: TimerHandle | null = null;
+  /** Every pending timer of this runner: they belong to the alloc and die with it. */
+  private readonly timers = new Set<TimerHandle>();
+  private jobModifyIndex = 0;
+
+  constructor(
+    private readonly sim: ClientSim,
+    readonly allocId: string,
+    readonly jobKey: string,
+  ) {}
+
+  private get store(): Store {
+    return this.sim.store;
+  }
+
+  private get now(): number {
+    return this.store.nowNs();
+  }
+
+  private alloc(): Obj | undefined {
+    return this.store.allocs.get(this.allocId);
+  }
+
+  private group(alloc: Obj): Obj {
+    return (alloc.Job as Job).TaskGroups.find((g) => g.Name === alloc.TaskGroup)!;
+  }
+
+  /**
+   * A timer owned by this runner. It re-checks on firing that the alloc still exists: whatever
+   * removed it (a GC, a node's removal) may not have told the client.
+   */
+  private after(ms: number, fn: () => void): TimerHandle {
+    const handle: TimerHandle = {
+      cancel: () => {
+        inner.cancel();
+        this.timers.delete(handle);
+      },
+    };
+    const inner = this.sim.clock.after(
+      ms,
+      () => {
+        this.timers.delete(handle);
+        if (this.done) return;
+        if (!this.alloc()) this.sim.gone(this.allocId);
+        else fn();
+      },
+      'client runner',
+    );
+    this.timers.add(handle);
+    return handle;
+  }
+
+  start(): void {
+    const alloc = this.alloc()!;
+    this.jobModifyIndex = (alloc.Job as Job).JobModifyIndex;
+    const tg = this.group(alloc);
+    this.tasks = ((tg.Tasks as Obj[]) ?? []).map((task) => ({
+      name: task.Name, task, state: 'pending', failed: false, restarts: 0, lastRestart: 0,
+      startedAt: 0, finishedAt: 0, events: [], restartTimes: [], timer: null,
+    }));
+    this.after(CLIENT_TIMING.pickup, () => {
+      const now = this.now;
+      for (const t of this.tasks) {
+        t.events.push(taskEvent('Received', now, 'Task received by client', {}));
+        t.events.push(taskEvent('Task Setup', now, 'Building Task Directory', { message: 'Building Task Directory' }, { Message: 'Building Task Directory' }));
+        if (t.task.Driver === 'docker') {
+          const image = String(t.task.Config?.image ?? '');
+          t.events.push(taskEvent('Driver', now, 'Downloading image', { image }, { DriverMessage: 'Downloading image' }));
+        }
+      }
+      this.commit();
+      for (const t of this.tasks) this.scheduleStart(t, this.startDelay(t));
+      this.armHealthDeadline();
+    });
+  }
+
+  /** Picks up an alloc from its stored client state (after a restore), as a restarted client would. */
+  adopt(): void {
+    const alloc = this.alloc()!;
+    if (alloc.TaskStates === null) {
+      this.start();
+      return;
+    }
+    this.jobModifyIndex = (alloc.Job as Job).JobModifyIndex;
+    this.health = alloc.DeploymentStatus?.Healthy ?? null;
+    const tg = this.group(alloc);
+    const parse = (v: string | null): number => (v ? Date.parse(v) * 1e6 : 0);
+    this.tasks = ((tg.Tasks as Obj[]) ?? []).map((task) => {
+      const st = (alloc.TaskStates as Obj)[task.Name] ?? {};
+      return {
+        name: task.Name, task, state: st.State ?? 'pending', failed: Boolean(st.Failed), restarts: st.Restarts ?? 0,
+        lastRestart: parse(st.LastRestart), startedAt: parse(st.StartedAt), finishedAt: parse(st.FinishedAt),
+        events: [...((st.Events as Obj[]) ?? [])], restartTimes: [], timer: null,
+      } as TaskRun;
+    });
+    if (alloc.DesiredStatus !== 'run') {
+      this.kill();
+      return;
+    }
+    for (const t of this.tasks) {
+      if (t.state === 'pending') this.scheduleStart(t, this.startDelay(t));
+      else if (t.state === 'running') {
+        const run = this.runTime(t);
+        if (run !== null) t.timer = this.after(run, () => this.exited(t, this.exitCode(t)));
+      }
+    }
+    this.maybeArmHealth();
+  }
+
+  force(state: 'running' | 'failed' | 'complete', opts: { exitCode?: number; task?: string }): void {
+    const targets = this.tasks.filter((t) => t.state !== 'dead' && (opts.task === undefined || t.name === opts.task));
+    for (const t of targets) {
+      t.timer?.cancel();
+      t.timer = null;
+    }
+    if (state === 'running') {
+      for (const t of targets) if (t.state === 'pending') this.startTask(t);
+      return;
+    }
+    const now = this.now;
+    const code = opts.exitCode ?? (state === 'failed' ? 1 : 0);
+    for (const t of targets) {
+      if (t.state === 'running') {
+        t.events.push(taskEvent('Terminated', now, `Exit Code: ${code}`, { exit_code: String(code), signal: '0', oom_killed: 'false' }, { ExitCode: code }));
+      }
+      if (state === 'failed') {
+        this.failTask(t, 'Error was unrecoverable');
+        return;
+      }
+      t.state = 'dead';
+      t.finishedAt = now;
+    }
+    this.commit();
+  }
+
+  private startDelay(t: TaskRun): number {
+    if (t.task.Driver === 'mock_driver') return duration(t.task.Config?.start_block_for) || CLIENT_TIMING.otherStart;
+    return t.task.Driver === 'docker' ? CLIENT_TIMING.driverStart : CLIENT_TIMING.otherStart;
+  }
+
+  private scheduleStart(t: TaskRun, delayMs: number): void {
+    t.timer = this.after(delayMs, () => this.startTask(t));
+  }
+
+  private startTask(t: TaskRun): void {
+    if (this.killing) return;
+    const now = this.now;
+    const cfg = (t.task.Config as Obj | null) ?? {};
+    if (t.task.Driver === 'mock_driver' && cfg.start_error) {
+      const msg = String(cfg.start_error);
+      t.events.push(taskEvent('Driver Failure', now, `failed to start task: ${msg}`, { driver_error: `failed to start task: ${msg}` }, { DriverError: `failed to start task: ${msg}` }));
+      if (cfg.start_error_recoverable) this.exited(t, null);
+      else this.failTask(t, 'Error was unrecoverable');
+      return;
+    }
+    t.state = 'running';
+    t.startedAt = now;
+    t.events.push(taskEvent('Started', now, 'Task started by client', {}));
+    this.commit();
+    this.maybeArmHealth();
+    const run = this.runTime(t);
+    if (run !== null) t.timer = this.after(run, () => this.exited(t, this.exitCode(t)));
+  }
+
+  /** How long the task runs before exiting on its own; null = until killed. */
+  private runTime(t: TaskRun): number | null {
+    const job = this.alloc()?.Job as Job | undefined;
+    if (t.task.Driver === 'mock_driver') return duration(t.task.Config?.run_for) / 1e6;
+    if (job?.Type === 'batch' || job?.Type === 'sysbatch') return CLIENT_TIMING.batchRun;
+    return null;
+  }
+
+  private exitCode(t: TaskRun): number {
+    return t.task.Driver === 'mock_driver' ? Number(t.task.Config?.exit_code ?? 0) : 0;
+  }
+
+  /** A task process ended with `code` (null: it never started). Applies the restart policy. */
+  private exited(t: TaskRun, code: number | null): void {
+    const alloc = this.alloc();
+    if (!alloc) return;
+    const now = this.now;
+    const job = alloc.Job as Job;
+    const batch = job.Type === 'batch' || job.Type === 'sysbatch';
+    if (code !== null) {
+      const signal = Number(t.task.Config?.exit_signal ?? 0);
+      const msg = t.task.Config?.exit_err_msg ? `, Exit Message: ${JSON.stringify(String(t.task.Config.exit_err_msg))}` : '';
+      const details: Record<string, string> = { exit_code: String(code), signal: String(signal), oom_killed: 'false' };
+      if (msg) details.exit_message = String(t.task.Config.exit_err_msg);
+      t.events.push(taskEvent('Terminated', now, `Exit Code: ${code}${signal ? `, Signal: ${signal}` : ''}${msg}`, details, { ExitCode: code, Signal: signal }));
+      if (code === 0 && batch) {
+        t.state = 'dead';
+        t.finishedAt = now;
+        this.commit();
+        return;
+      }
+    }
+    const policy = this.group(alloc).RestartPolicy as Obj;
+    const interval = Number(policy?.Interval ?? 0);
+    t.restartTimes = t.restartTimes.filter((x) => x > now - interval);
+    if (!policy || policy.Attempts === 0 && policy.Mode === 'fail') {
+      this.failTask(t, 'Policy allows no restarts');
+      return;
+    }
+    let delay = Number(policy.Delay ?? 0);
+    let reason = 'Restart within policy';
+    if (t.restartTimes.length >= policy.Attempts) {
+      if (policy.Mode !== 'delay') {
+        this.failTask(t, `Exceeded allowed attempts ${policy.Attempts} in interval ${goDuration(interval)} and mode is "fail"`);
+        return;
+      }
+      reason = 'Exceeded allowed attempts, applying a delay';
+      delay = Math.max(delay, t.restartTimes[0]! + interval - now);
+    }
+    t.restartTimes.push(now);
+    t.restarts++;
+    t.lastRestart = now;
+    t.state = 'pending';
+    const display = reason === 'Restart within policy' ? `Task restarting in ${goDuration(delay)}` : `${reason} - Task restarting in ${goDuration(delay)}`;
+    t.events.push(taskEvent('Restarting', now, display, { restart_reason: reason, start_delay: String(delay) }, { RestartReason: reason, StartDelay: delay }));
+    this.commit();
+    this.scheduleStart(t, delay / 1e6);
+  }
+
+  private failTask(t: TaskRun, reason: string): void {
+    const now = this.now;
+    t.events.push(taskEvent('Not Restarting', now, reason, { restart_reason: reason, fails_task: 'true' }, { RestartReason: reason, FailsTask: true }));
+    t.state = 'dead';
+    t.failed = true;
+    t.finishedAt = now;
+    // Siblings are killed when a task fails.
+    for (const o of this.tasks) {
+      if (o === t || o.state === 'dead') continue;
+      o.timer?.cancel();
+      o.events.push(taskEvent('Sibling Task Failed', now, `Task's sibling "${t.name}" failed`, { failed_sibling: t.name }, { FailedSibling: t.name }));
+      o.events.push(taskEvent('Killed', now, 'Task successfully killed', {}));
+      o.state = 'dead';
+      o.finishedAt = now;
+    }
+    if (this.health === null && this.tracksHealth()) this.health = false;
+    this.commit();
+  }
+
+  private tracksHealth(): boolean {
+    const alloc = this.alloc();
+    if (!alloc) return false;
+    const job = alloc.Job as Job;
+    if (job.Type !== 'service' && job.Type !== 'system') return false;
+    return this.healthSettings().check !== 'manual';
+  }
+
+  private healthSettings(): { minHealthy: number; deadline: number; check: string } {
+    const alloc = this.alloc()!;
+    const tg = this.group(alloc);
+    const src = alloc.DeploymentID ? tg.Update : tg.Migrate ?? tg.Update;
+    return {
+      minHealthy: Number(src?.MinHealthyTime ?? 10e9) / 1e6,
+      deadline: Number(src?.HealthyDeadline ?? 300e9) / 1e6,
+      check: String(src?.HealthCheck ?? 'checks'),
+    };
+  }
+
+  private maybeArmHealth(): void {
+    if (this.health !== null || this.healthTimer || !this.tracksHealth()) return;
+    if (!this.tasks.every((t) => t.state === 'running')) return;
+    this.healthTimer = this.after(this.healthSettings().minHealthy, () => {
+      this.healthTimer = null;
+      if (this.health !== null || this.killing) return;
+      if (!this.tasks.every((t) => t.state === 'running')) return;
+      this.health = true;
+      this.deadlineTimer?.cancel();
+      this.commit();
+    });
+  }
+
+  private armHealthDeadline(): void {
+    if (!this.tracksHealth()) return;
+    this.deadlineTimer = this.after(this.healthSettings().deadline, () => {
+      if (this.health !== null || this.killing) return;
+      this.health = false;
+      this.commit();
+    });
+  }
+
+  /** In-place updates restart health tracking for the new deployment. */
+  maybeUpdated(alloc: Obj): void {
+    const jmi = (alloc.Job as Job).JobModifyIndex;
+    if (jmi === this.jobModifyIndex) return;
+    this.jobModifyIndex = jmi;
+    if (alloc.DeploymentStatus === null && this.health !== null) {
+      this.health = null;
+      this.healthTimer?.cancel();
+      this.healthTimer = null;
+      this.deadlineTimer?.cancel();
+      this.armHealthDeadline();
+      this.maybeArmHealth();
+    }
+  }
+
+  kill(): void {
+    if (this.killing || this.done) return;
+    this.killing = true;
+    this.healthTimer?.cancel();
+    this.deadlineTimer?.cancel();
+    const live = this.tasks.filter((t) => t.state !== 'dead');
+    if (live.length === 0) return;
+    const now = this.now;
+    for (const t of live) {
+      t.timer?.cancel();
+      const kt = Number(t.task.KillTimeout ?? 5e9);
+      t.events.push(taskEvent('Killing', now, `Sent interrupt. Waiting ${goDuration(kt)} before force killing`, { kill_timeout: goDuration(kt) }, { KillTimeout: kt }));
+    }
+    this.commit();
+    const wait = Math.max(...live.map((t) => (t.task.Driver === 'mock_driver' ? duration(t.task.Config?.kill_after) / 1e6 : 0) || CLIENT_TIMING.kill));
+    this.after(wait, () => {
+      const at = this.now;
+      for (const t of live) {
+        if (t.state === 'running') {
+          t.events.push(taskEvent('Terminated', at, 'Exit Code: 0', { exit_code: '0', signal: '0', oom_killed: 'false' }));
+        }
+        t.events.push(taskEvent('Killed', at, 'Task successfully killed', {}));
+        t.state = 'dead';
+        t.finishedAt = at;
+      }
+      this.commit();
+    });
+  }
+
+  abandon(): void {
+    this.done = true;
+    for (const h of [...this.timers]) h.cancel();
+  }
+
+  private clientStatus(): [string, string] {
+    if (this.tasks.some((t) => t.state === 'dead' && t.failed)) return ['failed', 'Failed tasks'];
+    if (this.tasks.some((t) => t.state === 'running')) return ['running', 'Tasks are running'];
+    if (this.tasks.some((t) => t.state === 'pending')) return ['pending', 'No tasks have started'];
+    return ['complete', 'All tasks have completed'];
+  }
+
+  private taskStates(): Obj {
+    const out: Obj = {};
+    for (const t of this.tasks) {
+      out[t.name] = {
+        State: t.state,
+        Failed: t.failed,
+        Restarts: t.restarts,
+        LastRestart: rfc3339(t.lastRestart),
+        StartedAt: rfc3339(t.startedAt),
+        FinishedAt: rfc3339(t.finishedAt),
+        Events: [...t.events],
+        TaskHandle: null,
+        Paused: '',
+      };
+    }
+    return out;
+  }
+
+  /** One client update (AllocClientUpdate): alloc, deployment health counters, failure eval, job status. */
+  private commit(): void {
+    const store = this.store;
+    const alloc = this.alloc();
+    if (!alloc || this.done) return;
+    const [status, description] = this.clientStatus();
+    const terminal = status === 'complete' || status === 'failed';
+    store.write((tx) => {
+      tx.eventType = 'AllocationUpdated';
+      const prevHealth = alloc.DeploymentStatus?.Healthy ?? null;
+      const healthChanged = this.health !== null && prevHealth !== this.health;
+      const deploymentStatus = healthChanged
+        ? { Healthy: this.health, Timestamp: rfc3339(this.now), Canary: Boolean(alloc.DeploymentStatus?.Canary), ModifyIndex: tx.index }
+        : alloc.DeploymentStatus;
+      const next = putAlloc(store, tx, {
+        ...alloc,
+        ClientStatus: status,
+        ClientDescription: description,
+        TaskStates: this.taskStates(),
+        DeploymentStatus: deploymentStatus,
+      }, { client: true });
+      if (healthChanged && alloc.DeploymentID) countHealth(store, tx, next, prevHealth, this.health!);
+      if ((alloc.ClientStatus === 'running') !== (status === 'running') && hasNomadServices(this.group(alloc))) tx.touch('service_registrations');
+      if (status === 'failed' && alloc.ClientStatus !== 'failed') maybeFailureEval(store, tx, next);
+      refreshJobStatus(store, tx, alloc.Namespace, alloc.JobID);
+    });
+    if (terminal) {
+      // Nothing is left to do on the client: its pending timers (a health deadline) go now.
+      this.abandon();
+      this.sim.finished(this.allocId);
+    }
+  }
+}
+
+/** Feeds a health report into the alloc's deployment (updateDeploymentWithAlloc). */
+function countHealth(store: Store, tx: Parameters<Parameters<Store['write']>[0]>[0], alloc: Obj, prev: boolean | null, healthy: boolean): void {
+  const dep = store.deployments.get(alloc.DeploymentID);
+  if (!dep) return;
+  const st = dep.TaskGroups?.[alloc.TaskGroup] as Obj | undefined;
+  if (!st) return;
+  const s = { ...st };
+  moveHealthCounters(s, prev, healthy);
+  // Each newly healthy alloc pushes the progress deadline out (§9.2).
+  const by = store.nowNs() + Number(s.ProgressDeadline);
+  if (healthy && s.ProgressDeadline > 0 && (!s.RequireProgressBy || Date.parse(s.RequireProgressBy) * 1e6 < by)) s.RequireProgressBy = rfc3339(by);
+  putDeployment(store, tx, { ...dep, TaskGroups: { ...dep.TaskGroups, [alloc.TaskGroup]: s } }, 'DeploymentAllocHealth');
+}
+
+/** A failed alloc that may be rescheduled gets an alloc-failure eval in the same write. */
+function maybeFailureEval(store: Store, tx: Parameters<Parameters<Store['write']>[0]>[0], alloc: Obj): Evaluation | null {
+  if (alloc.DesiredStatus !== 'run' || alloc.FollowupEvalID) return null;
+  const job = store.jobs.get(jobKey(alloc.Namespace, alloc.JobID));
+  if (!job) return null;
+  const tg = job.TaskGroups.find((g) => g.Name === alloc.TaskGroup);
+  if (!tg || !rescheduleDecision(alloc, tg, store.nowNs()).eligible) return null;
+  return putEval(store, tx, newEval(store, job, { triggeredBy: 'alloc-failure', jobModifyIndex: 0 }));
+}
+
+function hasNomadServices(tg: Obj): boolean {
+  const all = [...((tg.Services as Obj[] | null) ?? []), ...((tg.Tasks as Obj[]) ?? []).flatMap((t) => (t.Services as Obj[] | null) ?? [])];
+  return all.some((s) => s.Provider === 'nomad');
+}

@@ -1,0 +1,88 @@
+// Allocation rows: inserts and updates with the index bookkeeping and summary counters of Nomad's
+// upsertAllocsImpl / updateSummaryWithAlloc (state-semantics §1.2, §6.2).
+import type { Job, Obj } from '../types.js';
+import { jobKey, type Store, type Txn } from '../store.js';
+import { touchSummary, emptyGroupSummary } from '../jobs/summary.js';
+import { trackUsage } from '../nodes/usage.js';
+
+const BIN: Record<string, string> = {
+  running: 'Running',
+  failed: 'Failed',
+  pending: 'Starting',
+  complete: 'Complete',
+  lost: 'Lost',
+  unknown: 'Unknown',
+};
+// Complete and Failed are cumulative: a status leaving them never decrements.
+const DECREMENTED = new Set(['running', 'pending', 'lost', 'unknown']);
+
+export interface PutAllocOptions {
+  /** Client updates move ModifyIndex only; scheduler writes also move AllocModifyIndex. */
+  client?: boolean;
+}
+
+export function putAlloc(store: Store, tx: Txn, alloc: Obj, opts: PutAllocOptions = {}): Obj {
+  const prev = store.allocs.get(alloc.ID);
+  const stored: Obj = {
+    ...alloc,
+    CreateIndex: prev ? prev.CreateIndex : tx.index,
+    ModifyIndex: tx.index,
+    AllocModifyIndex: opts.client && prev ? prev.AllocModifyIndex : tx.index,
+    ModifyTime: store.nowNs(),
+  };
+  store.allocs.set(stored.ID, stored);
+  trackUsage(store.nodeUsage, prev, stored);
+  const key = jobKey(stored.Namespace, stored.JobID);
+  let ids = store.allocsByJob.get(key);
+  if (!ids) store.allocsByJob.set(key, (ids = new Set()));
+  ids.add(stored.ID);
+  tx.touch('allocs');
+  if (opts.client) tx.touch('nodes');
+  countInSummary(store, tx, key, prev, stored);
+  tx.emit('Allocation', stored.ID, stored.Namespace, [stored.JobID, stored.DeploymentID ?? ''], { Allocation: stored });
+  return stored;
+}
+
+function countInSummary(store: Store, tx: Txn, key: string, prev: Obj | undefined, next: Obj): void {
+  const job = store.jobs.get(key);
+  if (!job || (next.Job as Job | undefined)?.CreateIndex !== job.CreateIndex) return;
+  if (prev && prev.ClientStatus === next.ClientStatus) return;
+  const summary = store.summaries.get(key);
+  if (!summary) return;
+  const group = { ...(summary.Summary[next.TaskGroup] ?? emptyGroupSummary()) };
+  if (!prev) {
+    group.Starting++;
+    if (group.Queued > 0) group.Queued--;
+  } else {
+    const to = BIN[next.ClientStatus];
+    if (to) group[to]++;
+    const from = BIN[prev.ClientStatus];
+    if (from && DECREMENTED.has(prev.ClientStatus) && group[from] > 0) group[from]--;
+  }
+  touchSummary(store, tx, key, { ...summary, Summary: { ...summary.Summary, [next.TaskGroup]: group } });
+}
+
+/** Overwrites a group's Queued counter from an eval's QueuedAllocations, as nestedUpsertEval does. */
+export function setQueued(store: Store, tx: Txn, namespace: string, jobId: string, queued: Record<string, number>): void {
+  const key = jobKey(namespace, jobId);
+  const summary = store.summaries.get(key);
+  if (!summary) return;
+  let changed = false;
+  const groups: Obj = { ...summary.Summary };
+  for (const [g, n] of Object.entries(queued)) {
+    const row = groups[g];
+    if (!row || row.Queued === n) continue;
+    groups[g] = { ...row, Queued: n };
+    changed = true;
+  }
+  if (changed) touchSummary(store, tx, key, { ...summary, Summary: groups });
+}
+
+export function allocsOfJob(store: Store, namespace: string, jobId: string): Obj[] {
+  const out: Obj[] = [];
+  for (const id of store.allocsByJob.get(jobKey(namespace, jobId)) ?? []) out.push(store.allocs.get(id)!);
+  return out;
+}
+
+export const isClientTerminal = (a: Obj): boolean =>
+  a.ClientStatus === 'complete' || a.ClientStatus === 'failed' || a.ClientStatus === 'lost';

@@ -1,0 +1,180 @@
+// Nomad's event broker buffer (nomad/stream/event_buffer.go): the most recent committed writes that
+// carried events, one batch per write, bounded by count. A subscriber holds a cursor into it and
+// pulls at its own pace; one whose last batch has left the buffer has fallen behind and is told so
+// (Nomad's "event dropped from buffer"). Subscribers never hold batches themselves, so a stalled
+// one pins nothing beyond the buffer.
+import type { Store, StoreEvent } from '../store.js';
+
+/** The events of one committed write, as `{"Index":N,"Events":[…]}` on the stream. */
+export interface EventBatch {
+  readonly Index: number;
+  readonly Events: readonly StoreEvent[];
+}
+
+export type BatchListener = (batch: EventBatch) => void;
+
+/** Nomad's `event_buffer_size` default (number of batches, not events). */
+export const DEFAULT_EVENT_BUFFER_SIZE = 100;
+
+export interface EventBufferOptions {
+  /** Batches kept for replay. */
+  size?: number;
+}
+
+/** What a cursor returns when the subscriber has fallen more than the buffer behind. */
+export const DROPPED = Symbol('event dropped from buffer');
+
+export interface EventCursor {
+  /** The next batch to send; null when caught up; DROPPED when the buffer has moved past it. */
+  peek(): EventBatch | null | typeof DROPPED;
+  /** Moves past the batch `peek` returned. */
+  advance(): void;
+  unsubscribe(): void;
+}
+
+export class EventBuffer {
+  readonly size: number;
+  /** Newest `size` entries are the buffer; older ones are dropped in halves (O(1) per write). */
+  private batches: EventBatch[] = [];
+  /** Sequence number of batches[0]; every appended batch gets the next one. */
+  private base = 0;
+  private readonly listeners = new Set<BatchListener>();
+  private unsubscribeStore: (() => void) | null;
+  private refs = 0;
+
+  constructor(
+    readonly store: Store,
+    opts: EventBufferOptions = {},
+  ) {
+    this.size = Math.max(1, Math.floor(opts.size ?? DEFAULT_EVENT_BUFFER_SIZE));
+    const off = [
+      store.subscribe((index, events) => this.append({ Index: index, Events: events })),
+      // A restore or reset starts a new world: its events must not be replayed to new subscribers,
+      // as Nomad's abandoned state store takes its event broker with it.
+      store.onReplace(() => {
+        this.batches = [];
+      }),
+    ];
+    this.unsubscribeStore = () => off.forEach((f) => f());
+  }
+
+  private get end(): number {
+    return this.base + this.batches.length;
+  }
+
+  /** Sequence number of the oldest batch still in the buffer. */
+  private get first(): number {
+    return Math.max(this.base, this.end - this.size);
+  }
+
+  private append(batch: EventBatch): void {
+    this.batches.push(batch);
+    if (this.batches.length >= 2 * this.size) {
+      const drop = this.batches.length - this.size;
+      this.batches = this.batches.slice(drop);
+      this.base += drop;
+    }
+    if (this.listeners.size === 0) return;
+    // A listener may unsubscribe (or subscribe) while we deliver; one that throws must not fail the
+    // write that produced the events.
+    for (const l of [...this.listeners]) {
+      try {
+        l(batch);
+      } catch {
+        // the stream's own close path cleans up
+      }
+    }
+  }
+
+  /**
+   * Where a subscription starting at `index` begins (`EventBroker.Subscribe` + `StartAtClosest`):
+   * index 0 → the whole buffer; otherwise the first batch whose index is ≥ `index`, or — when
+   * `index` is past the newest batch — the newest batch alone.
+   */
+  private startSeq(index: number): number {
+    const first = this.first;
+    if (first === this.end || index === 0) return first;
+    for (let s = first; s < this.end; s++) if (this.batches[s - this.base]!.Index >= index) return s;
+    return this.end - 1;
+  }
+
+  /** The batches a subscription starting at `index` replays. */
+  backlog(index: number): EventBatch[] {
+    return this.batches.slice(this.startSeq(index) - this.base, this.end - this.base);
+  }
+
+  /**
+   * Opens a cursor at `index`; `onAppend` is called after every committed batch so the subscriber
+   * can pull. As in Nomad, a subscriber is behind when the last batch it passed has left the buffer.
+   */
+  subscribe(index: number, onAppend: BatchListener): EventCursor {
+    let seq = this.startSeq(index);
+    let passed = false;
+    this.listeners.add(onAppend);
+    let done = false;
+    return {
+      peek: () => {
+        if (done) return null;
+        const first = this.first;
+        if (passed ? seq - 1 < first : seq < first) return DROPPED;
+        if (seq >= this.end) return null;
+        return this.batches[seq - this.base]!;
+      },
+      advance: () => {
+        if (done || seq >= this.end) return;
+        seq++;
+        passed = true;
+      },
+      unsubscribe: () => {
+        if (done) return;
+        done = true;
+        this.listeners.delete(onAppend);
+      },
+    };
+  }
+
+  /** Open subscriptions (for tests: closed streams must leave none behind). */
+  get subscriberCount(): number {
+    return this.listeners.size;
+  }
+
+  /** Batches currently buffered. */
+  get length(): number {
+    return this.end - this.first;
+  }
+
+  get closed(): boolean {
+    return this.unsubscribeStore === null;
+  }
+
+  /** Servers sharing one store share its buffer; the last one to release it closes it. */
+  retain(): this {
+    this.refs++;
+    return this;
+  }
+
+  release(): void {
+    if (--this.refs <= 0) this.close();
+  }
+
+  close(): void {
+    this.unsubscribeStore?.();
+    this.unsubscribeStore = null;
+    this.listeners.clear();
+    this.base += this.batches.length;
+    this.batches = [];
+    if (buffers.get(this.store) === this) buffers.delete(this.store);
+  }
+}
+
+const buffers = new WeakMap<Store, EventBuffer>();
+
+/** The store's event buffer, created on first use (the event routes create it when registered). */
+export function eventBuffer(store: Store): EventBuffer {
+  let b = buffers.get(store);
+  if (!b) {
+    b = new EventBuffer(store);
+    buffers.set(store, b);
+  }
+  return b;
+}

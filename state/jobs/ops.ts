@@ -1,0 +1,322 @@
+// Job write operations as Nomad's Job RPC endpoints perform them: checks first (each failure is an
+// RpcError and leaves the store untouched), then one Raft-like write.
+import type { Evaluation, Job, Obj } from '../types.js';
+import { jobKey, type Store, type Txn } from '../store.js';
+import { RpcError } from '../errors.js';
+import { newEval, putEval, evalsOfJob } from '../evaluations/table.js';
+import { computeJobStatus, moveChildCounter, refreshJobStatus } from './status.js';
+import { ensureSummary } from './summary.js';
+import { MAX_SOURCE_SIZE, putSubmission, putVersion, submissionSize } from './versions.js';
+import { canonicalizeJob, specChanged } from '../jobspec/canonicalize.js';
+import { validateJob } from '../jobspec/validate.js';
+import { nullElementErrors } from '../jobspec/null-elements.js';
+import { trackUsage } from '../nodes/usage.js';
+import { copyJob } from '../records.js';
+import { formatMultiError, formatWarnings } from '../jobspec/multierror.js';
+
+export interface WriteReply {
+  EvalID: string;
+  EvalCreateIndex: number;
+  JobModifyIndex: number;
+  Warnings: string;
+  Index: number;
+  LastContact: number;
+  KnownLeader: boolean;
+  NextToken: string;
+}
+
+export interface RegisterArgs {
+  /** The API job as decoded from the request, with the request's namespace already applied. */
+  job: Obj;
+  enforceIndex?: boolean;
+  jobModifyIndex?: number;
+  preserveCounts?: boolean;
+  preserveResources?: boolean;
+  evalPriority?: number;
+  submission?: Obj | null;
+}
+
+export const isPeriodicOrParameterized = (job: Job): boolean =>
+  Boolean(job.Periodic) || (Boolean(job.ParameterizedJob) && !job.Dispatched);
+
+function writeReply(fields: Partial<WriteReply>): WriteReply {
+  return {
+    EvalID: fields.EvalID ?? '',
+    EvalCreateIndex: fields.EvalCreateIndex ?? 0,
+    JobModifyIndex: fields.JobModifyIndex ?? 0,
+    Warnings: fields.Warnings ?? '',
+    Index: fields.Index ?? 0,
+    LastContact: 0,
+    KnownLeader: false,
+    NextToken: '',
+  };
+}
+
+/** Canonicalises and validates an API job the way Register/Plan/Validate do. */
+export function prepareJob(store: Store, apiJob: Obj): { job: Job; errors: ReturnType<typeof validateJob>['errors']; warnings: string[] } {
+  // Nomad would dereference these; canonicalising them is meaningless, so they are all there is to say.
+  const nulls = nullElementErrors(apiJob);
+  if (nulls.length > 0) return { job: apiJob as Job, errors: nulls, warnings: [] };
+  const job = canonicalizeJob(apiJob, { region: store.region });
+  const { errors, warnings } = validateJob(job, {
+    namespaceExists: (ns) => store.namespaces.has(ns),
+    nodePoolExists: (pool) => store.nodePools.has(pool),
+  });
+  return { job, errors, warnings };
+}
+
+export function checkEnforceIndex(existing: Job | undefined, index: number): void {
+  if (existing && index === 0) {
+    throw new RpcError('Enforcing job modify index 0: job already exists');
+  }
+  if (existing && index !== existing.JobModifyIndex) {
+    throw new RpcError(
+      `Enforcing job modify index ${index}: job exists with conflicting job modify index: ${existing.JobModifyIndex}`,
+    );
+  }
+  if (!existing && index !== 0) {
+    throw new RpcError(`Enforcing job modify index ${index}: job does not exist`);
+  }
+}
+
+function validateJobUpdate(existing: Job | undefined, job: Job): void {
+  if (!existing) {
+    if (job.Dispatched) throw new RpcError("job can't be submitted with 'Dispatched' set");
+    return;
+  }
+  if (existing.Type !== job.Type) {
+    throw new RpcError(`cannot update job from type "${existing.Type}" to "${job.Type}"`);
+  }
+  if (existing.Periodic && !job.Periodic) throw new RpcError('cannot update periodic job to being non-periodic');
+  if (!existing.Periodic && job.Periodic) throw new RpcError('cannot update non-periodic job to being periodic');
+  if (existing.ParameterizedJob && !job.ParameterizedJob) {
+    throw new RpcError('cannot update parameterized job to being non-parameterized');
+  }
+  if (!existing.ParameterizedJob && job.ParameterizedJob) {
+    throw new RpcError('cannot update non-parameterized job to being parameterized');
+  }
+  if (existing.Dispatched !== job.Dispatched) throw new RpcError("field 'Dispatched' is read-only");
+}
+
+function preserve(existing: Job, job: Job, counts: boolean, resources: boolean): Job {
+  if (!counts && !resources) return job;
+  const groups = job.TaskGroups.map((tg) => {
+    const old = existing.TaskGroups.find((o) => o.Name === tg.Name);
+    if (!old) return tg;
+    let next = counts ? { ...tg, Count: old.Count } : tg;
+    if (resources) {
+      next = {
+        ...next,
+        Tasks: (next.Tasks as Obj[]).map((t) => {
+          const ot = (old.Tasks as Obj[]).find((o) => o.Name === t.Name);
+          return ot ? { ...t, Resources: ot.Resources } : t;
+        }),
+      };
+    }
+    return next;
+  });
+  return { ...job, TaskGroups: groups };
+}
+
+/**
+ * Stores a new version of a job with its eval in one write (Nomad's JobRegisterRequestType).
+ * Shared by register, revert and stop.
+ */
+export function storeJobVersion(
+  store: Store,
+  tx: Txn,
+  job: Job,
+  opts: {
+    submission?: Obj | null;
+    evalFor?: (stored: Job) => Evaluation | null;
+    /** Auto-revert writes the stable version as it was: Stable and SubmitTime kept. */
+    verbatim?: boolean;
+  },
+): { job: Job; eval: Evaluation | null } {
+  const key = jobKey(job.Namespace, job.ID);
+  const existing = store.jobs.get(key);
+  const incomingVersion = job.Version;
+  // Every object a JobRegisterRequest write touches is streamed as JobRegistered.
+  if (!tx.eventType) tx.eventType = 'JobRegistered';
+  const version = existing && incomingVersion <= existing.Version ? existing.Version + 1 : incomingVersion;
+  const stored = copyJob(job, {
+    Version: version,
+    Stable: opts.verbatim ? job.Stable : false,
+    Status: existing?.Status ?? '',
+    SubmitTime: opts.verbatim ? job.SubmitTime : store.nowNs(),
+    CreateIndex: existing ? existing.CreateIndex : tx.index,
+    ModifyIndex: tx.index,
+    JobModifyIndex: tx.index,
+  });
+  store.jobs.set(key, stored);
+  let ev: Evaluation | null = null;
+  const evalToAdd = opts.evalFor?.(stored) ?? null;
+  if (evalToAdd) ev = putEval(store, tx, evalToAdd);
+  // The status depends on the eval just stored; the row is still private to this write, so it is
+  // set in place rather than copied again.
+  const status = computeJobStatus(store, stored);
+  stored.Status = status;
+  putVersion(store, tx, key, stored);
+  ensureSummary(store, tx, key, stored);
+  putSubmission(store, key, stored, opts.submission ?? null, incomingVersion, existing ? existing.Version : null);
+  if (stored.TaskGroups.some((tg) => tg.Scaling)) tx.touch('scaling_policy');
+  if (stored.Periodic && !existing) {
+    store.periodicLaunches.set(key, { ID: stored.ID, Namespace: stored.Namespace, Launch: null, CreateIndex: tx.index, ModifyIndex: tx.index });
+    tx.touch('periodic_launch');
+  }
+  tx.touch('jobs');
+  tx.emit('Job', stored.ID, stored.Namespace, null, { Job: stored });
+  moveChildCounter(store, tx, stored, existing ? existing.Status : '', status);
+  return { job: stored, eval: ev };
+}
+
+export function registerJob(store: Store, args: RegisterArgs): WriteReply {
+  const { job: prepared, errors, warnings } = prepareJob(store, args.job);
+  if (errors.length > 0) throw new RpcError(formatMultiError(errors));
+  const key = jobKey(prepared.Namespace, prepared.ID);
+  const existing = store.jobs.get(key);
+  if (args.enforceIndex) checkEnforceIndex(existing, args.jobModifyIndex ?? 0);
+  validateJobUpdate(existing, prepared);
+  const job = existing
+    ? preserve(existing, prepared, Boolean(args.preserveCounts), Boolean(args.preserveResources))
+    : prepared;
+
+  let submission = args.submission ?? null;
+  if (submission && submissionSize(submission) > MAX_SOURCE_SIZE) {
+    warnings.push(`job source size of ${humanSize(submissionSize(submission))} exceeds maximum of ${humanSize(MAX_SOURCE_SIZE)} and will be discarded`);
+    submission = null;
+  }
+  const priority = args.evalPriority && args.evalPriority > 0 ? args.evalPriority : undefined;
+  const noEval = isPeriodicOrParameterized(job);
+
+  if (existing && !specChanged(existing, job)) {
+    if (noEval) {
+      return writeReply({ JobModifyIndex: existing.ModifyIndex, Index: existing.ModifyIndex, Warnings: formatWarnings(warnings) });
+    }
+    return store.write((tx) => {
+      const ev = putEval(store, tx, newEval(store, existing, { triggeredBy: 'job-register', priority, jobModifyIndex: 0 }));
+      refreshJobStatus(store, tx, existing.Namespace, existing.ID);
+      return writeReply({
+        EvalID: ev.ID,
+        EvalCreateIndex: tx.index,
+        JobModifyIndex: existing.ModifyIndex,
+        Index: tx.index,
+        Warnings: formatWarnings(warnings),
+      });
+    });
+  }
+
+  return store.write((tx) => {
+    const { eval: ev } = storeJobVersion(store, tx, job, {
+      submission,
+      evalFor: noEval
+        ? undefined
+        : (stored) => newEval(store, stored, { triggeredBy: 'job-register', priority, jobModifyIndex: tx.index }),
+    });
+    return writeReply({
+      EvalID: ev?.ID ?? '',
+      EvalCreateIndex: ev ? tx.index : 0,
+      JobModifyIndex: tx.index,
+      Index: tx.index,
+      Warnings: formatWarnings(warnings),
+    });
+  });
+}
+
+/** go-humanize's IBytes-free Bytes formatting used in Nomad's source-size warning (SI units). */
+function humanSize(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}
+
+export interface DeregisterArgs {
+  namespace: string;
+  jobId: string;
+  purge: boolean;
+  evalPriority?: number;
+}
+
+export interface DeregisterReply {
+  EvalID: string;
+  EvalCreateIndex: number;
+  JobModifyIndex: number;
+  VolumeEvalID: string;
+  VolumeEvalIndex: number;
+  Index: number;
+  LastContact: number;
+  KnownLeader: boolean;
+  NextToken: string;
+}
+
+export function deregisterJob(store: Store, args: DeregisterArgs): DeregisterReply {
+  const reply = (index: number, ev: Evaluation | null): DeregisterReply => ({
+    EvalID: ev?.ID ?? '',
+    EvalCreateIndex: ev ? index : 0,
+    JobModifyIndex: index,
+    VolumeEvalID: '',
+    VolumeEvalIndex: 0,
+    Index: index,
+    LastContact: 0,
+    KnownLeader: false,
+    NextToken: '',
+  });
+  if (!args.jobId) throw new RpcError('missing job ID for deregistering');
+  const key = jobKey(args.namespace, args.jobId);
+  const existing = store.jobs.get(key);
+  if (!existing) return reply(0, null);
+  const priority = args.evalPriority && args.evalPriority > 0 ? args.evalPriority : existing.Priority;
+  const noEval = isPeriodicOrParameterized(existing);
+  const deregisterEval = (job: Job, index: number): Evaluation =>
+    newEval(store, job, { triggeredBy: 'job-deregister', priority, type: 'service', jobModifyIndex: index });
+
+  return store.write((tx) => {
+    tx.eventType = 'JobDeregistered';
+    if (args.purge) {
+      purgeJob(store, tx, existing);
+      const ev = noEval ? null : putEval(store, tx, deregisterEval(existing, tx.index));
+      return reply(tx.index, ev);
+    }
+    const { eval: ev } = storeJobVersion(store, tx, { ...existing, Stop: true }, {
+      evalFor: noEval ? undefined : (stored) => deregisterEval(stored, tx.index),
+    });
+    store.periodicLaunches.delete(key);
+    return reply(tx.index, ev);
+  });
+}
+
+/** Deletes a job and everything hanging off it except its evals (state-semantics §5.4). */
+export function purgeJob(store: Store, tx: Txn, job: Job): void {
+  const key = jobKey(job.Namespace, job.ID);
+  store.jobs.delete(key);
+  store.versions.delete(key);
+  store.summaries.delete(key);
+  store.submissions.delete(key);
+  store.scalingEvents.delete(key);
+  tx.touch('jobs', 'job_version', 'job_summary', 'allocs', 'scaling_event');
+  if (store.periodicLaunches.delete(key)) tx.touch('periodic_launch');
+  const deployments = store.deploymentsByJob.get(key);
+  if (deployments && deployments.size > 0) {
+    for (const id of deployments) store.deployments.delete(id);
+    tx.touch('deployment');
+  }
+  store.deploymentsByJob.delete(key);
+  for (const id of store.allocsByJob.get(key) ?? []) {
+    trackUsage(store.nodeUsage, store.allocs.get(id), undefined);
+    store.allocs.delete(id);
+  }
+  store.allocsByJob.delete(key);
+  for (const ev of evalsOfJob(store, job.Namespace, job.ID)) {
+    if (ev.Status === 'pending') {
+      putEval(store, tx, ev, { Status: 'complete', StatusDescription: `job ${job.ID} deleted`, ModifyTime: store.nowNs() });
+    }
+  }
+  if (job.TaskGroups.some((tg) => tg.Scaling)) tx.touch('scaling_policy');
+  tx.emit('Job', job.ID, job.Namespace, null, { Job: job });
+  moveChildCounter(store, tx, job, job.Status, 'dead');
+}

@@ -1,0 +1,86 @@
+// Job status as Nomad's state store derives it (state-semantics §5.1) and the parent's Children
+// counters that follow it.
+import type { Job, Obj } from '../types.js';
+import { jobKey, type Store, type Txn } from '../store.js';
+import { evalsOfJob } from '../evaluations/table.js';
+import { touchSummary } from './summary.js';
+import { copyJob } from '../records.js';
+
+import { ACTIVE_DEPLOYMENT } from '../deployments/table.js';
+
+export function isTerminalAlloc(a: Obj): boolean {
+  return (
+    a.DesiredStatus === 'stop' ||
+    a.DesiredStatus === 'evict' ||
+    a.ClientStatus === 'complete' ||
+    a.ClientStatus === 'failed' ||
+    a.ClientStatus === 'lost'
+  );
+}
+
+export function computeJobStatus(store: Store, job: Job, evalDeleted = false): string {
+  if (job.Type === 'system' || job.Periodic || (job.ParameterizedJob && !job.Dispatched)) {
+    return job.Stop ? 'dead' : 'running';
+  }
+  const key = jobKey(job.Namespace, job.ID);
+  for (const id of store.deploymentsByJob.get(key) ?? []) {
+    if (ACTIVE_DEPLOYMENT.has(store.deployments.get(id)!.Status)) return 'running';
+  }
+  for (const id of store.allocsByJob.get(key) ?? []) {
+    if (!isTerminalAlloc(store.allocs.get(id)!)) return 'running';
+  }
+  const evals = evalsOfJob(store, job.Namespace, job.ID);
+  if (evals.some((e) => e.Status === 'pending' || e.Status === 'blocked')) return 'pending';
+  if (evals.length > 0 || job.Stop || evalDeleted) return 'dead';
+  return 'pending';
+}
+
+/** Moves a child's bin in its parent's summary when the child's status changes (or appears/leaves). */
+export function moveChildCounter(store: Store, tx: Txn, child: Job, from: string, to: string): void {
+  if (!child.ParentID || from === to) return;
+  const key = jobKey(child.Namespace, child.ParentID);
+  const summary = store.summaries.get(key);
+  if (!summary) return;
+  // A summary rebuilt by reconcile has no Children yet (setJobSummary starts it from zero).
+  const children = { Pending: 0, Running: 0, Dead: 0, ...summary.Children };
+  const bin = (s: string): 'Pending' | 'Running' | 'Dead' | null =>
+    s === 'pending' ? 'Pending' : s === 'running' ? 'Running' : s === 'dead' ? 'Dead' : null;
+  const fromBin = bin(from);
+  const toBin = bin(to);
+  if (fromBin && children[fromBin] > 0) children[fromBin]--;
+  if (toBin) children[toBin]++;
+  touchSummary(store, tx, key, { ...summary, Children: children });
+}
+
+/**
+ * Recomputes the stored job's status after a write that may affect it; on change the job row and
+ * its current version row are rewritten at this index, as Nomad's setJobStatus does.
+ */
+export function refreshJobStatus(store: Store, tx: Txn, namespace: string, id: string, evalDeleted = false): void {
+  const key = jobKey(namespace, id);
+  const job = store.jobs.get(key);
+  if (!job) return;
+  const status = computeJobStatus(store, job, evalDeleted);
+  if (status === job.Status) return;
+  rewriteJobRow(store, tx, job, { Status: status });
+  moveChildCounter(store, tx, job, job.Status, status);
+}
+
+/**
+ * Writes the job row and its current version row at this index (setJobStatus, the Stable flag):
+ * the spec is unchanged, so JobModifyIndex and Version stay.
+ */
+export function rewriteJobRow(store: Store, tx: Txn, job: Job, patch: Partial<Job>): Job {
+  const key = jobKey(job.Namespace, job.ID);
+  const updated = copyJob(job, patch);
+  updated.ModifyIndex = tx.index;
+  store.jobs.set(key, updated);
+  const versions = store.versions.get(key);
+  if (versions) {
+    const i = versions.findIndex((v) => v.Version === updated.Version);
+    if (i >= 0) versions[i] = updated;
+  }
+  tx.touch('jobs', 'job_version');
+  tx.emit('Job', updated.ID, updated.Namespace, null, { Job: updated });
+  return updated;
+}

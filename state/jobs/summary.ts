@@ -1,0 +1,41 @@
+// Job summaries (state-semantics §6): per-group counters plus the Children counters of parents.
+import type { Job, Obj } from '../types.js';
+import type { Store, Txn } from '../store.js';
+
+export const emptyGroupSummary = (): Obj => ({
+  Queued: 0,
+  Complete: 0,
+  Failed: 0,
+  Running: 0,
+  Starting: 0,
+  Lost: 0,
+  Unknown: 0,
+});
+
+export function touchSummary(store: Store, tx: Txn, key: string, summary: Obj): void {
+  store.summaries.set(key, { ...summary, ModifyIndex: tx.index });
+  tx.touch('job_summary');
+}
+
+/** Creates the summary of a new job, or adds zero rows for groups a new version introduces. */
+export function ensureSummary(store: Store, tx: Txn, key: string, job: Job): void {
+  const existing = store.summaries.get(key);
+  if (!existing) {
+    const groups: Obj = {};
+    for (const tg of job.TaskGroups ?? []) groups[tg.Name] = emptyGroupSummary();
+    touchSummary(store, tx, key, {
+      JobID: job.ID,
+      Namespace: job.Namespace,
+      Summary: groups,
+      Children: { Pending: 0, Running: 0, Dead: 0 },
+      CreateIndex: job.CreateIndex,
+      ModifyIndex: tx.index,
+    });
+    return;
+  }
+  const missing = (job.TaskGroups ?? []).filter((tg) => !(tg.Name in existing.Summary));
+  if (missing.length === 0) return;
+  const groups: Obj = { ...existing.Summary };
+  for (const tg of missing) groups[tg.Name] = emptyGroupSummary();
+  touchSummary(store, tx, key, { ...existing, Summary: groups });
+}

@@ -1,0 +1,72 @@
+// Namespaces (Nomad's Namespace RPC): upsert, delete, list.
+import { createHash } from 'node:crypto';
+import type { Obj } from '../types.js';
+import type { Store } from '../store.js';
+import { RpcError } from '../errors.js';
+import { formatMultiError } from '../jobspec/multierror.js';
+
+const VALID_NAME = /^[a-zA-Z0-9-]{1,128}$/;
+const MAX_DESCRIPTION = 256;
+
+function validate(ns: Obj): string[] {
+  const errors: string[] = [];
+  if (!VALID_NAME.test(ns.Name ?? '')) {
+    errors.push(`invalid name ${JSON.stringify(ns.Name ?? '')}. Must match regex ${VALID_NAME.source}`);
+  }
+  if (String(ns.Description ?? '').length > MAX_DESCRIPTION) {
+    errors.push(`description longer than ${MAX_DESCRIPTION}`);
+  }
+  return errors;
+}
+
+export function upsertNamespace(store: Store, input: Obj): { Index: number } {
+  const errors = validate(input);
+  if (errors.length > 0) {
+    throw new RpcError(`Invalid namespace ${JSON.stringify(input.Name ?? '')}: ${formatMultiError(errors)}`);
+  }
+  return store.write((tx) => {
+    const existing = store.namespaces.get(input.Name);
+    const ns: Obj = {
+      Name: input.Name,
+      Description: input.Description ?? '',
+      Quota: input.Quota ?? '',
+      Capabilities: input.Capabilities ?? null,
+      NodePoolConfiguration: input.NodePoolConfiguration ?? null,
+      VaultConfiguration: input.VaultConfiguration ?? null,
+      ConsulConfiguration: input.ConsulConfiguration ?? null,
+      Meta: input.Meta && Object.keys(input.Meta).length > 0 ? input.Meta : null,
+      Hash: null,
+      CreateIndex: existing ? existing.CreateIndex : tx.index,
+      ModifyIndex: tx.index,
+    };
+    ns.Hash = createHash('sha256')
+      .update(JSON.stringify([ns.Name, ns.Description, ns.Quota, ns.Capabilities, ns.NodePoolConfiguration, ns.Meta]))
+      .digest('base64');
+    store.namespaces.set(ns.Name, ns);
+    tx.touch('namespaces');
+    return { Index: tx.index };
+  });
+}
+
+export function deleteNamespace(store: Store, name: string): { Index: number } {
+  if (name === 'default') throw new RpcError('can not delete default namespace');
+  const live = [...store.jobs.values()].some((j) => j.Namespace === name && j.Status !== 'dead');
+  if (live) {
+    throw new RpcError(formatMultiError([`namespace ${JSON.stringify(name)} has non-terminal jobs in regions: [${store.region}]`]));
+  }
+  if (!store.namespaces.has(name)) throw new RpcError('namespace not found');
+  return store.write((tx) => {
+    store.namespaces.delete(name);
+    tx.touch('namespaces');
+    return { Index: tx.index };
+  });
+}
+
+export function listNamespaces(store: Store, prefix: string): Obj[] {
+  return [...store.namespaces.values()]
+    .filter((ns) => ns.Name.startsWith(prefix))
+    .sort((a, b) => (a.Name < b.Name ? -1 : 1));
+}
+
+/** Nomad floors namespace read indexes at 1 so blocking queries always work. */
+export const namespacesIndex = (store: Store): number => Math.max(1, store.tableIndex('namespaces'));

@@ -1,0 +1,49 @@
+// Resources each node has committed to allocations that still hold them, kept up to date on every
+// alloc write so the scheduler never rescans all allocations.
+import type { Obj } from '../types.js';
+
+export interface NodeUsage {
+  cpu: number;
+  memoryMB: number;
+  /** Allocs per `<namespace>\0<job>\0<group>` on the node (distinct_hosts, spreading). */
+  groups: Map<string, number>;
+}
+
+export function groupAsk(tg: Obj): { cpu: number; memoryMB: number } {
+  let cpu = 0;
+  let memoryMB = 0;
+  for (const t of (tg.Tasks as Obj[]) ?? []) {
+    cpu += Number(t.Resources?.CPU ?? 100);
+    memoryMB += Number(t.Resources?.MemoryMB ?? 300);
+  }
+  return { cpu, memoryMB };
+}
+
+export const usageKey = (namespace: string, jobId: string, group: string): string => `${namespace}\u0000${jobId}\u0000${group}`;
+
+export const holdsResources = (a: Obj | undefined): boolean =>
+  a !== undefined && a.DesiredStatus === 'run' && a.ClientStatus !== 'complete' && a.ClientStatus !== 'failed' && a.ClientStatus !== 'lost';
+
+export function addToUsage(usage: Map<string, NodeUsage>, nodeId: string, key: string, ask: { cpu: number; memoryMB: number }, sign: number): void {
+  let u = usage.get(nodeId);
+  if (!u) usage.set(nodeId, (u = { cpu: 0, memoryMB: 0, groups: new Map() }));
+  u.cpu += sign * ask.cpu;
+  u.memoryMB += sign * ask.memoryMB;
+  const n = (u.groups.get(key) ?? 0) + sign;
+  if (n === 0) u.groups.delete(key);
+  else u.groups.set(key, n);
+}
+
+function allocAsk(a: Obj): { cpu: number; memoryMB: number } {
+  const tg = (a.Job?.TaskGroups as Obj[] | undefined)?.find((g) => g.Name === a.TaskGroup);
+  return tg ? groupAsk(tg) : { cpu: 0, memoryMB: 0 };
+}
+
+/** Moves an alloc's resources in or out of its node's usage as its status changes. */
+export function trackUsage(usage: Map<string, NodeUsage>, prev: Obj | undefined, next: Obj | undefined): void {
+  const before = holdsResources(prev);
+  const after = holdsResources(next);
+  if (before === after && (!before || prev!.Job === next!.Job)) return;
+  if (before) addToUsage(usage, prev!.NodeID, usageKey(prev!.Namespace, prev!.JobID, prev!.TaskGroup), allocAsk(prev!), -1);
+  if (after) addToUsage(usage, next!.NodeID, usageKey(next!.Namespace, next!.JobID, next!.TaskGroup), allocAsk(next!), 1);
+}
