@@ -3,7 +3,7 @@
 // /_mock/ routes and the in-process API.
 import type { Store } from '../../state/store.js';
 import type { Obj } from '../../state/types.js';
-import { TABLES, jobKey } from '../../state/store.js';
+import { TABLES } from '../../state/store.js';
 import { restoreSnapshot, SnapshotError, takeSnapshot, validateSnapshot, type Snapshot } from '../../state/snapshot/snapshot.js';
 import { rfc3339 } from '../../state/format.js';
 import { ADVANCE_STEP_BUDGET, MAX_SCALE, MAX_SIM_MS, MIN_SCALE, type Clock, type ClockMode } from '../clock.js';
