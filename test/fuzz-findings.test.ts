@@ -1,8 +1,7 @@
 // Regression tests for what the fuzz suite found beyond issue 10's numbered findings, and a check
 // that its oracle and invariants do catch what they are meant to.
 import t from 'tap';
-import net, { type AddressInfo } from 'node:net';
-import { client, minimalJob } from './helpers.js';
+import { client, listening, minimalJob, rawExchange } from './helpers.js';
 import { judge, newOracleState } from './fuzz/oracle.js';
 import { checkInvariants } from './fuzz/invariants.js';
 import type { FuzzRequest } from './fuzz/transport.js';
@@ -76,29 +75,16 @@ t.test('a malformed Content-Type changes nothing: Nomad never reads it', async (
   }
 });
 
-/** Writes raw bytes on a new connection and resolves with whatever comes back before the server closes. */
-function raw(port: number, bytes: string): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    const s = net.connect(port, '127.0.0.1', () => s.write(bytes));
-    s.on('data', (c: Buffer) => chunks.push(c));
-    s.on('error', () => undefined);
-    s.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
-  });
-}
-
 t.test('a connection fault on a request the server replays in-process (unknown method) closes it without an uncaught exception', async (t) => {
-  const c = await client();
+  const { c, port } = await listening();
   t.teardown(c.close);
-  await c.mock.app.listen({ port: 0, host: '127.0.0.1' });
-  const port = (c.mock.app.server.address() as AddressInfo).port;
   const crashes: Error[] = [];
   const onCrash = (err: Error): void => void crashes.push(err);
   process.on('uncaughtException', onCrash);
   t.teardown(() => process.off('uncaughtException', onCrash));
   for (const fault of [{ Connection: 'empty' }, { Connection: 'reset' }, { Connection: 'empty', LatencyMs: 5 }, { Connection: 'reset', LatencyMs: 5 }]) {
     t.equal((await c.post('/_mock/faults', { Path: '/v1/jobs', ...fault })).status, 200);
-    const answer = await raw(port, 'BREW /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    const answer = (await rawExchange(port, 'BREW /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')).text;
     t.notMatch(answer, /HTTP\/1\.1 [0-9]/, `${JSON.stringify(fault)}: no answer, as the fault asks`);
     t.equal((await c.del('/_mock/faults')).status, 200);
   }
@@ -109,14 +95,12 @@ t.test('a connection fault on a request the server replays in-process (unknown m
 });
 
 t.test('a next token that is no plain ASCII goes out as Go writes it (UTF-8 bytes, CR/LF as spaces) instead of hanging the answer', async (t) => {
-  const c = await client();
+  const { c, port } = await listening();
   t.teardown(c.close);
   const odd = 'ジョブ\u0001x\r\ny';
   t.equal((await c.register(minimalJob('a'))).status, 200);
   t.equal((await c.register(minimalJob(odd))).status, 200);
-  await c.mock.app.listen({ port: 0, host: '127.0.0.1' });
-  const port = (c.mock.app.server.address() as AddressInfo).port;
-  const answer = await raw(port, 'GET /v1/jobs?per_page=1&namespace=* HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n');
+  const answer = (await rawExchange(port, 'GET /v1/jobs?per_page=1&namespace=* HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n')).bytes.toString('latin1');
   t.match(answer, /^HTTP\/1\.1 200 OK\r\n/, 'answered');
   const token = /\r\nX-Nomad-Nexttoken: ([^\r\n]*)\r\n/.exec(answer)?.[1];
   t.equal(token, Buffer.from('default.ジョブ x  y', 'utf8').toString('latin1'), 'raw UTF-8, control bytes and CR/LF as spaces, trimmed');

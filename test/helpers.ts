@@ -1,5 +1,6 @@
 // Test helpers: an in-process server spoken to over HTTP with Fastify's inject, and fixtures.
 import { readFileSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { createServer, type NomadMock } from '../src/server.js';
@@ -95,4 +96,43 @@ export const index = (r: Res): number => Number(r.headers['x-nomad-index']);
 /** A server running the simulator on the manual clock: nothing takes simulated time unless advanced. */
 export function simClient(config: Partial<Config> = {}): Promise<Client> {
   return client({ simulate: true, config: { clock: 'manual', ...config } });
+}
+
+/** A fresh server listening on a free loopback port, for tests that need a real socket. */
+export async function listening(): Promise<{ c: Client; port: number }> {
+  const c = await client();
+  await c.mock.app.listen({ port: 0, host: '127.0.0.1' });
+  return { c, port: (c.mock.app.server.address() as AddressInfo).port };
+}
+
+export interface RawAnswer {
+  text: string;
+  /** The same answer as bytes, for checks on what went over the wire. */
+  bytes: Buffer;
+  /** The server half-closed the connection (FIN) after its answer, rather than resetting it. */
+  fin: boolean;
+  error: string | null;
+}
+
+/** Writes `data` on a fresh connection and reads until the server closes it (or 10 s pass). */
+export function rawExchange(port: number, data: string | Buffer): Promise<RawAnswer> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    let fin = false;
+    let error: string | null = null;
+    const timer = setTimeout(() => s.destroy(), 10_000);
+    s.on('data', (d) => chunks.push(d));
+    s.on('end', () => {
+      fin = true;
+      s.end();
+    });
+    s.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
+    s.on('close', () => {
+      clearTimeout(timer);
+      const bytes = Buffer.concat(chunks);
+      resolve({ text: bytes.toString('utf8'), bytes, fin, error });
+    });
+    s.write(data);
+  });
 }

@@ -5,8 +5,7 @@
 // over a real socket, always with `Connection: close` before the server closes.
 import t, { type Test } from 'tap';
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
-import { client, minimalJob, type Client } from './helpers.js';
+import { client, listening, minimalJob, rawExchange, type Client } from './helpers.js';
 import { createServer } from '../src/server.js';
 import { apiTypes } from '../state/jobspec/decode.js';
 import { Kind, type GoType, type StructDesc } from '../state/jobspec/decode-types.js';
@@ -238,41 +237,6 @@ t.test('an unexpected exception answers a generic 500 and keeps its text out of 
 
 // ---------------------------------------------------------------------------------------------
 // Finding 7: Go's answers over a real socket.
-
-async function listening(): Promise<{ c: Client; port: number }> {
-  const c = await client();
-  await c.mock.app.listen({ port: 0, host: '127.0.0.1' });
-  return { c, port: (c.mock.app.server.address() as AddressInfo).port };
-}
-
-interface RawAnswer {
-  text: string;
-  /** The server half-closed the connection (FIN) after its answer, rather than resetting it. */
-  fin: boolean;
-  error: string | null;
-}
-
-/** Writes `data` on a fresh connection and reads until the server closes it (or 10 s pass). */
-function rawExchange(port: number, data: string | Buffer): Promise<RawAnswer> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    let fin = false;
-    let error: string | null = null;
-    const timer = setTimeout(() => s.destroy(), 10_000);
-    s.on('data', (d) => chunks.push(d));
-    s.on('end', () => {
-      fin = true;
-      s.end();
-    });
-    s.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
-    s.on('close', () => {
-      clearTimeout(timer);
-      resolve({ text: Buffer.concat(chunks).toString('utf8'), fin, error });
-    });
-    s.write(data);
-  });
-}
 
 const goError = (status: string, body = status): string =>
   `HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${body}`;
