@@ -1,0 +1,197 @@
+// Variables over HTTP: /v1/vars and /v1/var/:path, check-and-set, path rules, namespaces, the
+// `variables` ACL block, locks on the simulated clock, events, and snapshot/restore/reset.
+import t from 'tap';
+import { Value } from '@sinclair/typebox/value';
+import { client, index, type Client } from './helpers.js';
+import { VariableMetadata } from '../routes/variables/index.js';
+import { variablePaths } from '../state/variables/table.js';
+import type { Obj } from '../state/types.js';
+
+const put = (c: Client, path: string, body: Obj, query = ''): ReturnType<Client['put']> => c.put(`/v1/var/${path}${query}`, body);
+const items = (o: Obj): Obj => ({ Items: o });
+const manual = (): Promise<Client> => client({ config: { clock: 'manual' } });
+
+t.test('a variable is written, read back with its items and listed with metadata only', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  const w = await put(c, 'app/db/creds', items({ user: 'me', pass: 's3cret' }));
+  t.equal(w.status, 200);
+  t.equal(index(w), w.json.ModifyIndex, 'X-Nomad-Index is the write index');
+  t.same(Object.keys(w.json), ['Namespace', 'Path', 'CreateIndex', 'CreateTime', 'ModifyIndex', 'ModifyTime', 'Items']);
+  t.match(w.json, { Namespace: 'default', Path: 'app/db/creds', Items: { user: 'me', pass: 's3cret' } });
+  t.equal(w.json.CreateIndex, w.json.ModifyIndex);
+  t.ok(w.json.CreateTime > 0, 'CreateTime is unix nanoseconds');
+
+  const r = await c.get('/v1/var/app/db/creds');
+  t.equal(r.status, 200);
+  t.same(r.json, w.json);
+  t.equal(index(r), w.json.ModifyIndex, 'a read answers at the variable ModifyIndex');
+  t.equal(r.headers['x-nomad-knownleader'], 'true');
+  t.same(Value.Errors(VariableMetadata, r.json).First(), undefined, 'read conforms to its schema');
+
+  const l = await c.get('/v1/vars');
+  t.equal(l.status, 200);
+  t.same(l.json, [{ Namespace: 'default', Path: 'app/db/creds', CreateIndex: w.json.CreateIndex, CreateTime: w.json.CreateTime, ModifyIndex: w.json.ModifyIndex, ModifyTime: w.json.ModifyTime }]);
+  t.equal(index(l), w.json.ModifyIndex, 'the list answers at the variables table index');
+
+  const u = await put(c, 'app/db/creds', items({ user: 'you' }));
+  t.equal(u.json.CreateIndex, w.json.CreateIndex, 'an update keeps CreateIndex');
+  t.ok(u.json.ModifyIndex > w.json.ModifyIndex);
+  t.same((await c.get('/v1/var/app/db/creds')).json.Items, { user: 'you' }, 'an update replaces the items');
+
+  const d = await c.del('/v1/var/app/db/creds');
+  t.equal(d.status, 204);
+  t.equal(d.body, '');
+  t.ok(index(d) > u.json.ModifyIndex);
+  const gone = await c.get('/v1/var/app/db/creds');
+  t.equal(gone.status, 404);
+  t.equal(gone.body, 'variable not found');
+  t.equal(index(gone), index(d), 'a 404 carries the table index');
+  t.same((await c.get('/v1/vars')).json, []);
+});
+
+t.test('the list filters by prefix and filter, pages with next_token and spans namespaces with *', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  t.equal((await c.put('/v1/namespace/prod', { Name: 'prod' })).status, 200);
+  for (const p of ['b/one', 'a/two', 'a/one', 'c']) await put(c, p, items({ k: p }));
+  await put(c, 'a/one', items({ k: 'x' }), '?namespace=prod');
+
+  t.same((await c.get('/v1/vars')).json.map((v: Obj) => v.Path), ['a/one', 'a/two', 'b/one', 'c'], 'ordered by path');
+  t.same((await c.get('/v1/vars?prefix=a/')).json.map((v: Obj) => v.Path), ['a/one', 'a/two']);
+  t.same((await c.get('/v1/vars?namespace=prod')).json.map((v: Obj) => v.Path), ['a/one']);
+  t.same((await c.get('/v1/vars?namespace=nope')).json, [], 'an unknown namespace lists nothing');
+  const all = await c.get('/v1/vars?namespace=*&prefix=a/one');
+  t.same(all.json.map((v: Obj) => `${v.Namespace}:${v.Path}`), ['default:a/one', 'prod:a/one']);
+
+  const p1 = await c.get('/v1/vars?per_page=2');
+  t.same(p1.json.map((v: Obj) => v.Path), ['a/one', 'a/two']);
+  t.equal(p1.headers['x-nomad-nexttoken'], 'default.b/one');
+  const p2 = await c.get('/v1/vars?per_page=2&next_token=default.b/one');
+  t.same(p2.json.map((v: Obj) => v.Path), ['b/one', 'c']);
+  t.equal(p2.headers['x-nomad-nexttoken'], undefined);
+
+  t.same((await c.get(`/v1/vars?filter=${encodeURIComponent('Path matches "^b"')}`)).json.map((v: Obj) => v.Path), ['b/one']);
+  const bad = await c.get('/v1/vars?filter=Path%20%3D%3D');
+  t.equal(bad.status, 400);
+  t.match(bad.body, /^failed to create result paginator: failed to read filter expression: /);
+  t.equal((await c.get('/v1/vars?wait=99a')).body, 'Invalid wait time');
+  t.equal((await c.post('/v1/vars')).status, 405);
+
+  // The search helper's query.
+  t.same(variablePaths(c.mock.store, '*', 'a/'), [
+    { Namespace: 'default', Path: 'a/one' },
+    { Namespace: 'default', Path: 'a/two' },
+    { Namespace: 'prod', Path: 'a/one' },
+  ]);
+});
+
+t.test('path rules, size limit, empty items and namespaces answer with Nomad texts and change nothing', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  const before = c.mock.store.index;
+  const cases: [string, Obj, number, string][] = [
+    ['bad.path', items({ a: 'b' }), 500, 'invalid path "bad.path"'],
+    ['nomad', items({ a: 'b' }), 500, '"nomad" is a reserved top-level directory path, but you may write variables to "nomad/jobs", "nomad/job-templates", or below'],
+    ['nomad/other', items({ a: 'b' }), 500, 'only paths at "nomad/jobs" or "nomad/job-templates" and below are valid paths under the top-level "nomad" directory'],
+    ['nomad/job-templates', items({ a: 'b' }), 500, '"nomad/job-templates" is a reserved directory path, but you may write variables at the level below it, for example, "nomad/job-templates/template-name"'],
+    [`${'x'.repeat(129)}`, items({ a: 'b' }), 500, `invalid path "${'x'.repeat(129)}"`],
+    ['big', items({ k: 'v'.repeat(65536) }), 500, 'variables are limited to 64KiB in total size'],
+    ['empty', items({}), 400, 'variable missing required Items object'],
+    ['none', {}, 400, 'variable missing required Items object'],
+    ['typed', { Items: { a: 1 } }, 400, 'json: cannot unmarshal number into Go struct field VariableDecrypted.Items of type string'],
+  ];
+  for (const [path, body, status, text] of cases) {
+    const r = await put(c, path, body);
+    t.equal(r.status, status, path.slice(0, 20));
+    t.equal(r.body, text);
+  }
+  t.equal((await c.req('PUT', '/v1/var/x', '')).body, 'Request body is empty');
+  const wild = await put(c, 'x', items({ a: 'b' }), '?namespace=*');
+  t.equal(wild.body, 'can not target wildcard ("*")namespace');
+  t.equal(wild.headers['x-nomad-index'], '0', 'an apply error carries X-Nomad-Index: 0');
+  const noNs = await put(c, 'x', items({ a: 'b' }), '?namespace=ghost');
+  t.equal(noNs.status, 500);
+  t.equal(noNs.body, 'variable "x" is in nonexistent namespace "ghost"');
+  t.equal(c.mock.store.index, before, 'no write happened');
+
+  t.equal((await put(c, 'nomad/jobs/web/group', items({ a: 'b' }))).status, 200, 'nomad/jobs/... is allowed');
+  t.equal((await put(c, 'nomad/job-templates/tpl', items({ a: 'b' }))).status, 200);
+  t.equal((await put(c, '~_-/ok', items({ 'é': 'ü' }))).status, 200);
+  const sized = await put(c, 'edge', items({ k: 'v'.repeat(65535) }));
+  t.equal(sized.status, 200, 'exactly 64 KiB of keys and values is allowed');
+
+  const missing = await c.get('/v1/var/');
+  t.equal(missing.status, 400);
+  t.equal(missing.body, 'missing variable path');
+  t.equal((await c.req('PATCH', '/v1/var/x')).body, 'Invalid method');
+  t.equal((await c.req('PATCH', '/v1/var/x')).status, 400);
+  t.equal((await c.get('/v1/var/x?wait=zz')).body, 'Invalid wait time');
+});
+
+t.test('the query namespace overrides the body and the variable lives in that namespace', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  await c.put('/v1/namespace/prod', { Name: 'prod' });
+  const w = await put(c, 'p', { Namespace: 'default', Items: { a: 'b' } }, '?namespace=prod');
+  t.equal(w.json.Namespace, 'prod');
+  const b = await put(c, 'q', { Namespace: 'prod', Items: { a: 'b' } });
+  t.equal(b.json.Namespace, 'prod', 'the body namespace applies without a query one');
+  t.equal((await c.get('/v1/var/p')).status, 404, 'not in default');
+  t.equal((await c.get('/v1/var/p?namespace=prod')).status, 200);
+  t.equal((await c.del('/v1/var/p?namespace=prod')).status, 204);
+});
+
+t.test('check-and-set writes and deletes answer 409 with the conflicting variable', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  const w = await put(c, 'cas/a', items({ v: '1' }));
+  const create = await put(c, 'cas/a', items({ v: '2' }), '?cas=0');
+  t.equal(create.status, 409, 'cas=0 on an existing variable conflicts');
+  t.same(create.json, w.json, 'the body is the stored variable');
+  t.equal(index(create), w.json.ModifyIndex, 'X-Nomad-Index is the conflict ModifyIndex');
+
+  const stale = await put(c, 'cas/a', items({ v: '2' }), `?cas=${w.json.ModifyIndex + 100}`);
+  t.equal(stale.status, 409);
+  t.same(stale.json.Items, { v: '1' });
+
+  const absent = await put(c, 'cas/none', items({ v: '2' }), '?cas=7');
+  t.equal(absent.status, 409);
+  t.same(absent.json, { Namespace: 'default', Path: 'cas/none', CreateIndex: 0, CreateTime: 0, ModifyIndex: 0, ModifyTime: 0 }, 'a zero value for a missing variable');
+  t.equal(index(absent), 0);
+
+  const ok = await put(c, 'cas/a', items({ v: '2' }), `?cas=${w.json.ModifyIndex}`);
+  t.equal(ok.status, 200);
+  t.equal((await put(c, 'cas/new', items({ v: '1' }), '?cas=0')).status, 200, 'cas=0 creates');
+
+  const badCas = await put(c, 'cas/a', items({ v: '3' }), '?cas=x');
+  t.equal(badCas.status, 400);
+  t.equal(badCas.body, 'can not parse cas: strconv.ParseUint: parsing "x": invalid syntax');
+  t.equal((await c.del('/v1/var/cas/a?cas=-1')).body, 'can not parse cas: strconv.ParseUint: parsing "-1": invalid syntax');
+
+  const delStale = await c.del(`/v1/var/cas/a?cas=${w.json.ModifyIndex}`);
+  t.equal(delStale.status, 409);
+  t.same(delStale.json, ok.json);
+  t.equal((await c.get('/v1/var/cas/a')).status, 200, 'a conflicting delete deletes nothing');
+  t.equal((await c.del('/v1/var/cas/a?cas=0')).status, 409, 'cas=0 delete of an existing variable conflicts');
+  t.equal((await c.del('/v1/var/cas/none?cas=0')).status, 204, 'cas=0 delete of a missing variable succeeds');
+  const delMissing = await c.del('/v1/var/cas/none?cas=5');
+  t.equal(delMissing.status, 409);
+  t.equal(delMissing.json.ModifyIndex, 0);
+  t.equal((await c.del(`/v1/var/cas/a?cas=${ok.json.ModifyIndex}`)).status, 204);
+  t.equal((await c.del('/v1/var/never/was')).status, 204, 'deleting a missing variable is not an error');
+});
+
+t.test('a blocked read wakes on the write it waits for', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  const w = await put(c, 'blk', items({ a: '1' }));
+  const read = c.get(`/v1/var/blk?index=${w.json.ModifyIndex}&wait=5s`);
+  const list = c.get(`/v1/vars?index=${w.json.ModifyIndex}&wait=5s`);
+  await new Promise((r) => setTimeout(r, 20));
+  const u = await put(c, 'blk', items({ a: '2' }));
+  const [r, l] = await Promise.all([read, list]);
+  t.equal(index(r), u.json.ModifyIndex);
+  t.same(r.json.Items, { a: '2' });
+  t.equal(index(l), u.json.ModifyIndex);
+});
