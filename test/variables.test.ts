@@ -1,6 +1,6 @@
 // Variables over HTTP: /v1/vars and /v1/var/:path, check-and-set, path rules, namespaces, the
 // `variables` ACL block, locks on the simulated clock, events, and snapshot/restore/reset.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { Value } from '@sinclair/typebox/value';
 import { client, index, type Client } from './helpers.js';
 import { VariableMetadata } from '../routes/variables/index.js';
@@ -194,4 +194,112 @@ t.test('a blocked read wakes on the write it waits for', async (t) => {
   t.equal(index(r), u.json.ModifyIndex);
   t.same(r.json.Items, { a: '2' });
   t.equal(index(l), u.json.ModifyIndex);
+});
+
+/** An ACL-enabled server with a management token and a token per policy. */
+async function aclWorld(t: Test, policies: Record<string, string>): Promise<{ c: Client; mgmt: string; tokens: Record<string, string>; as: (tok: string | null, m: string, u: string, b?: unknown) => ReturnType<Client['req']> }> {
+  const c = await client({ config: { acl: true, clock: 'manual' } });
+  t.teardown(c.close);
+  const as = (tok: string | null, m: string, u: string, b?: unknown): ReturnType<Client['req']> => c.req(m, u, b, tok === null ? {} : { 'X-Nomad-Token': tok });
+  const mgmt = (await c.req('POST', '/v1/acl/bootstrap')).json.SecretID as string;
+  const tokens: Record<string, string> = {};
+  for (const [name, rules] of Object.entries(policies)) {
+    const p = await as(mgmt, 'PUT', `/v1/acl/policy/${name}`, { Name: name, Rules: rules });
+    t.equal(p.status, 200, `policy ${name}: ${p.body}`);
+    tokens[name] = (await as(mgmt, 'PUT', '/v1/acl/token', { Name: name, Type: 'client', Policies: [name] })).json.SecretID as string;
+  }
+  return { c, mgmt, tokens, as };
+}
+
+t.test('the variables ACL block grants list, read, write and destroy per path glob; deny wins', async (t) => {
+  const { c, mgmt, tokens, as } = await aclWorld(t, {
+    reader: 'namespace "default" { variables { path "app/*" { capabilities = ["read"] } } }',
+    writer: 'namespace "default" { variables { path "app/*" { capabilities = ["write", "read", "destroy"] } path "app/secret" { capabilities = ["deny"] } } }',
+    lister: 'namespace "*" { variables { path "*" { capabilities = ["list"] } } }',
+    jobs: 'namespace "default" { policy = "write" }',
+  });
+  await c.put('/v1/namespace/prod', { Name: 'prod' }).then(() => as(mgmt, 'PUT', '/v1/namespace/prod', { Name: 'prod' }));
+  for (const p of ['app/a', 'app/secret', 'other/x']) t.equal((await as(mgmt, 'PUT', `/v1/var/${p}`, items({ k: p }))).status, 200);
+  t.equal((await as(mgmt, 'PUT', '/v1/var/app/p?namespace=prod', items({ k: 'p' }))).status, 200);
+
+  // No token (anonymous, no policy), a job-only token: nothing to read, an empty list, no writes.
+  for (const tok of [null, tokens.jobs!]) {
+    const r = await as(tok, 'GET', '/v1/var/app/a');
+    t.equal(r.status, 403);
+    t.equal(r.body, 'Permission denied');
+    const l = await as(tok, 'GET', '/v1/vars?namespace=*');
+    t.equal(l.status, 200, 'a list never refuses: it drops what the token may not list');
+    t.same(l.json, []);
+    t.equal((await as(tok, 'PUT', '/v1/var/app/a', items({ k: 'v' }))).status, 403);
+    t.equal((await as(tok, 'DELETE', '/v1/var/app/a')).status, 403);
+  }
+  const unknown = await as('00000000-0000-0000-0000-000000000000', 'GET', '/v1/vars');
+  t.equal(unknown.status, 403, 'an unknown token is refused');
+
+  // Read-only on app/*: read implies list; 403 before the 404 of a missing variable.
+  t.equal((await as(tokens.reader!, 'GET', '/v1/var/app/a')).status, 200);
+  t.equal((await as(tokens.reader!, 'GET', '/v1/var/app/missing')).status, 404);
+  t.equal((await as(tokens.reader!, 'GET', '/v1/var/other/x')).status, 403);
+  t.equal((await as(tokens.reader!, 'GET', '/v1/var/other/missing')).status, 403);
+  t.same((await as(tokens.reader!, 'GET', '/v1/vars')).json.map((v: Obj) => v.Path), ['app/a', 'app/secret']);
+  t.same((await as(tokens.reader!, 'GET', '/v1/vars?namespace=*')).json.map((v: Obj) => v.Path), ['app/a', 'app/secret'], 'not prod');
+  const roWrite = await as(tokens.reader!, 'PUT', '/v1/var/app/a', items({ k: 'v' }));
+  t.equal(roWrite.status, 403);
+  t.equal(roWrite.headers['x-nomad-index'], '0');
+  t.equal((await as(tokens.reader!, 'DELETE', '/v1/var/app/a')).status, 403);
+  // The agent's own checks come before the server's refusal.
+  t.equal((await as(tokens.reader!, 'PUT', '/v1/var/app/a', items({}))).body, 'variable missing required Items object');
+  t.equal((await as(null, 'PUT', '/v1/var/app/a', '{')).status, 400);
+
+  // Writer: writes app/*, but the exact `deny` rule beats the glob.
+  t.equal((await as(tokens.writer!, 'PUT', '/v1/var/app/b', items({ k: 'v' }))).status, 200);
+  t.equal((await as(tokens.writer!, 'GET', '/v1/var/app/secret')).status, 403);
+  t.equal((await as(tokens.writer!, 'PUT', '/v1/var/app/secret', items({ k: 'v' }))).status, 403);
+  t.equal((await as(tokens.writer!, 'DELETE', '/v1/var/app/b')).status, 204);
+  t.equal((await as(tokens.writer!, 'PUT', '/v1/var/app/b?namespace=prod', items({ k: 'v' }))).status, 403, 'the rule is for default only');
+
+  // Lister: every namespace, metadata only; reading needs `read`.
+  const all = await as(tokens.lister!, 'GET', '/v1/vars?namespace=*');
+  t.same(all.json.map((v: Obj) => `${v.Namespace}:${v.Path}`), ['default:app/a', 'default:app/secret', 'default:other/x', 'prod:app/p']);
+  t.equal((await as(tokens.lister!, 'GET', '/v1/var/app/a')).status, 403);
+
+  // A conflict answered to a writer without read: metadata, no items.
+  const { tokens: t2, as: as2, mgmt: m2 } = await aclWorld(t, { wo: 'namespace "default" { variables { path "w" { capabilities = ["write"] } } }' });
+  t.equal((await as2(m2, 'PUT', '/v1/var/w', items({ k: 'v' }))).status, 200);
+  const redacted = await as2(t2.wo!, 'PUT', '/v1/var/w?cas=0', items({ k: 'x' }));
+  t.equal(redacted.status, 409);
+  t.equal(redacted.json.Items, undefined, 'no items without read');
+  t.equal(redacted.json.Path, 'w');
+  const full = await as2(m2, 'PUT', '/v1/var/w?cas=0', items({ k: 'x' }));
+  t.same(full.json.Items, { k: 'v' }, 'a reader sees the conflicting items');
+});
+
+t.test('variables blocks are parsed with Nomad rules and texts', async (t) => {
+  const c = await client({ config: { acl: true } });
+  t.teardown(c.close);
+  const mgmt = (await c.req('POST', '/v1/acl/bootstrap')).json.SecretID as string;
+  const policy = (rules: string): ReturnType<Client['req']> => c.req('PUT', '/v1/acl/policy/p', { Name: 'p', Rules: rules }, { 'X-Nomad-Token': mgmt });
+  const cases: [string, string][] = [
+    ['namespace "dev" { variables "*" { capabilities = ["read"] } }', 'Invalid variable policy: no variable paths in namespace dev'],
+    ['namespace "dev" { variables {} }', 'Invalid variable policy: no variable paths in namespace dev'],
+    ['namespace "dev" { variables { path {} } }', 'Invalid missing variable path in namespace dev'],
+    ['namespace "dev" { variables { path "/nomad/job" { capabilities = ["read"] } } }', `Invalid variable path "/nomad/job" in namespace dev: cannot start with a leading '/'\``],
+    ['namespace "dev" { variables { path "a" { capabilities = ["read-job"] } } }', "Invalid variable capability 'read-job' in namespace dev"],
+  ];
+  for (const [rules, text] of cases) {
+    const r = await policy(rules);
+    t.equal(r.status, 400);
+    t.equal(r.body, `policy 0 invalid: 1 error occurred:\n\t* failed to parse rules: ${text}\n\n`);
+  }
+  const ok = await policy('namespace "dev" { policy = "read" variables { path "a/*" { capabilities = ["read", "write"] } path "b" { capabilities = ["deny", "read"] } } }');
+  t.equal(ok.status, 200, ok.body);
+  const got = await c.req('GET', '/v1/acl/policy/p', undefined, { 'X-Nomad-Token': mgmt });
+  t.same(got.json.RulesJSON.Namespaces[0].Variables, {
+    Paths: [
+      { PathSpec: 'a/*', Capabilities: ['read', 'write', 'list'] },
+      { PathSpec: 'b', Capabilities: ['deny'] },
+    ],
+  }, 'read implies list; deny stands alone');
+  const json = await policy(JSON.stringify({ namespace: { dev: { variables: { path: { 'x/*': { capabilities: ['list'] } } } } } }));
+  t.equal(json.status, 200, 'the JSON form parses too');
 });
