@@ -303,3 +303,111 @@ t.test('variables blocks are parsed with Nomad rules and texts', async (t) => {
   const json = await policy(JSON.stringify({ namespace: { dev: { variables: { path: { 'x/*': { capabilities: ['list'] } } } } } }));
   t.equal(json.status, 200, 'the JSON form parses too');
 });
+
+t.test('locks: acquire, holder-only writes, renew and release with Nomad answers', async (t) => {
+  const c = await manual();
+  t.teardown(c.close);
+  const acq = await put(c, 'lock/a', { Lock: {} }, '?lock-acquire');
+  t.equal(acq.status, 200, acq.body);
+  t.equal(acq.json.Items, undefined, 'a lock may be created without items');
+  t.match(acq.json.Lock, { TTL: '15s', LockDelay: '15s', ID: /^[0-9a-f-]{36}$/ });
+  t.same(Object.keys(acq.json.Lock), ['TTL', 'LockDelay', 'ID']);
+  t.same(Object.keys(acq.json).slice(0, 3), ['Namespace', 'Path', 'Lock']);
+  t.equal(index(acq), acq.json.ModifyIndex);
+  const id = acq.json.Lock.ID as string;
+
+  const again = await put(c, 'lock/a', { Lock: { TTL: '20s' } }, '?lock-acquire');
+  t.equal(again.status, 409, 'a held lock cannot be acquired');
+  t.equal(again.json.Lock.ID, id);
+
+  const plain = await put(c, 'lock/a', items({ k: 'v' }));
+  t.equal(plain.status, 409, 'only the holder may write a locked variable');
+  t.equal(plain.json.Path, 'lock/a');
+  const holder = await put(c, 'lock/a', { Items: { k: 'v' }, Lock: { ID: id } });
+  t.equal(holder.status, 200);
+  t.equal(holder.json.Lock.ID, id, 'the holder keeps its lock');
+  t.equal((await c.del('/v1/var/lock/a')).status, 409, 'a locked variable cannot be deleted');
+
+  const renewWrong = await put(c, 'lock/a', { Lock: { ID: 'not-it' } }, '?lock-renew');
+  t.equal(renewWrong.status, 500);
+  t.equal(renewWrong.body, 'attempting to modify locked variable');
+  t.equal((await put(c, 'lock/a', { Lock: {} }, '?lock-renew')).body, 'missing lock ID');
+  t.equal((await put(c, 'lock/none', { Lock: { ID: id } }, '?lock-renew')).body, "variable doesn't exist");
+  const renew = await put(c, 'lock/a', { Lock: { ID: id } }, '?lock-renew');
+  t.equal(renew.status, 200);
+  t.equal(renew.json.Lock.ID, id);
+  t.equal(renew.json.Items, undefined, 'renew answers metadata only');
+
+  const relWrong = await put(c, 'lock/a', { Lock: { ID: 'not-it' } }, '?lock-release');
+  t.equal(relWrong.status, 409);
+  t.equal((await put(c, 'lock/a', {}, '?lock-release')).body, 'release requires all lock information');
+  const rel = await put(c, 'lock/a', { Lock: { ID: id } }, '?lock-release');
+  t.equal(rel.status, 200);
+  t.equal(rel.json.Lock, undefined);
+  t.same((await c.get('/v1/var/lock/a')).json.Items, { k: 'v' }, 'release keeps the items');
+  t.equal((await put(c, 'lock/a', { Lock: { ID: id } }, '?lock-release')).body, "variable doesn't hold a lock");
+  t.equal((await put(c, 'lock/none', { Lock: { ID: id } }, '?lock-release')).body, "variable doesn't exist");
+  t.equal((await put(c, 'lock/a', { Lock: { ID: id } }, '?lock-renew')).body, "variable doesn't hold a lock");
+
+  const withItems = await put(c, 'lock/a', { Items: { n: '1' }, Lock: { TTL: '1m', LockDelay: '10s' } }, '?lock-acquire');
+  t.same(withItems.json.Lock, { TTL: '1m0s', LockDelay: '10s', ID: withItems.json.Lock.ID });
+  t.same((await c.get('/v1/var/lock/a')).json.Items, { n: '1' }, 'acquiring with items replaces them');
+});
+
+t.test('lock requests that Nomad refuses', async (t) => {
+  const c = await manual();
+  t.teardown(c.close);
+  const before = c.mock.store.index;
+  const cases: [string, Obj, number, string][] = [
+    ['?lock-acquire&lock-release', { Lock: {} }, 400, 'multiple lock operations'],
+    ['?lock-acquire&cas=1', { Lock: {} }, 400, "CAS can't be used with lock operations"],
+    ['?lock-acquire', { Lock: { TTL: '5s' } }, 500, '1 error occurred:\n\t* TTL must be between 10 seconds and 24 hours\n\n'],
+    ['?lock-acquire', { Lock: { TTL: '25h' } }, 500, '1 error occurred:\n\t* TTL must be between 10 seconds and 24 hours\n\n'],
+    ['?lock-acquire', { Lock: { LockDelay: '-1s' } }, 500, '1 error occurred:\n\t* Lock delay and TTL must be positive\n\n'],
+    ['?lock-acquire', { Lock: { TTL: 'soon' } }, 400, 'time: invalid duration "soon"'],
+    ['?lock-acquire', { Lock: 'x' }, 400, 'json: cannot unmarshal string into Go struct field VariableDecrypted.Lock of type structs.VariableLock'],
+    ['?lock-acquire&namespace=ghost', { Lock: {} }, 500, 'variable "l" is in nonexistent namespace "ghost"'],
+  ];
+  for (const [query, body, status, text] of cases) {
+    const r = await put(c, 'l', body, query);
+    t.equal(r.status, status, query);
+    t.equal(r.body, text);
+  }
+  t.equal((await put(c, 'nomad', { Lock: {} }, '?lock-acquire')).status, 500, 'path rules apply to locks');
+  t.equal(c.mock.store.index, before, 'nothing was written');
+});
+
+t.test('a lock expires on the simulated clock: twice its TTL, then its lock delay', async (t) => {
+  const c = await manual();
+  t.teardown(c.close);
+  const advance = (d: string): ReturnType<Client['post']> => c.post('/_mock/clock/advance', { Duration: d });
+  const acq = await put(c, 'lease', { Items: { a: 'b' }, Lock: { TTL: '10s', LockDelay: '30s' } }, '?lock-acquire');
+  const id = acq.json.Lock.ID as string;
+  await advance('19s');
+  t.equal((await put(c, 'lease', { Lock: { ID: id } }, '?lock-renew')).status, 200, 'renewed within twice the TTL');
+  await advance('19s');
+  t.equal((await put(c, 'lease', { Lock: { ID: id } }, '?lock-renew')).status, 200, 'the renewal restarted the lease');
+  await advance('21s');
+  const late = await put(c, 'lease', { Lock: { ID: id } }, '?lock-renew');
+  t.equal(late.status, 500, 'the lease ran out');
+  t.equal(late.body, 'attempting to modify locked variable');
+  t.ok((await c.get('/v1/var/lease')).json.Lock, 'the lock stays for its delay');
+  t.equal((await put(c, 'lease', { Lock: {} }, '?lock-acquire')).status, 409);
+  await advance('30s');
+  const freed = await c.get('/v1/var/lease');
+  t.equal(freed.json.Lock, undefined, 'the lock is gone after the delay');
+  t.same(freed.json.Items, { a: 'b' });
+  t.ok(freed.json.ModifyIndex > acq.json.ModifyIndex, 'removing it is a write');
+  t.equal((await put(c, 'lease', { Lock: {} }, '?lock-acquire')).status, 200, 'the lock can be taken again');
+});
+
+t.test('locks are hidden from non-management tokens except their holder', async (t) => {
+  const { tokens, as } = await aclWorld(t, { rw: 'namespace "default" { variables { path "*" { capabilities = ["read", "write", "destroy"] } } }' });
+  const acq = await as(tokens.rw!, 'PUT', '/v1/var/x?lock-acquire', { Items: { a: 'b' } });
+  t.equal(acq.status, 200);
+  t.ok(acq.json.Lock?.ID, 'the acquirer learns its lock ID');
+  t.equal((await as(tokens.rw!, 'GET', '/v1/var/x')).json.Lock, undefined, 'a read hides the lock');
+  t.equal((await as(tokens.rw!, 'GET', '/v1/vars')).json[0].Lock, undefined, 'so does the list');
+  const upd = await as(tokens.rw!, 'PUT', '/v1/var/x', { Items: { a: 'c' }, Lock: { ID: acq.json.Lock.ID } });
+  t.equal(upd.json.Lock.ID, acq.json.Lock.ID, 'the holder sees it on its write');
+});
