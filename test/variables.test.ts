@@ -1,6 +1,8 @@
 // Variables over HTTP: /v1/vars and /v1/var/:path, check-and-set, path rules, namespaces, the
 // `variables` ACL block, locks on the simulated clock, events, and snapshot/restore/reset.
 import t, { type Test } from 'tap';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Value } from '@sinclair/typebox/value';
 import { client, index, type Client } from './helpers.js';
 import { VariableMetadata } from '../routes/variables/index.js';
@@ -410,4 +412,101 @@ t.test('locks are hidden from non-management tokens except their holder', async 
   t.equal((await as(tokens.rw!, 'GET', '/v1/vars')).json[0].Lock, undefined, 'so does the list');
   const upd = await as(tokens.rw!, 'PUT', '/v1/var/x', { Items: { a: 'c' }, Lock: { ID: acq.json.Lock.ID } });
   t.equal(upd.json.Lock.ID, acq.json.Lock.ID, 'the holder sees it on its write');
+});
+
+/** Reads `/v1/event/stream` until `count` events arrived (or `waitMs` passed), then hangs up. */
+async function streamEvents(c: Client, query: string, count: number, action: () => Promise<unknown>, waitMs = 5000): Promise<Obj[]> {
+  if (!c.mock.app.server.listening) await c.mock.app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (c.mock.app.server.address() as AddressInfo).port;
+  return new Promise((resolve, reject) => {
+    const got: Obj[] = [];
+    let buf = '';
+    const req = http.get({ host: '127.0.0.1', port, path: `/v1/event/stream?${query}`, agent: false }, (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        buf += d;
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = JSON.parse(buf.slice(0, nl)) as Obj;
+          buf = buf.slice(nl + 1);
+          got.push(...((line.Events as Obj[] | undefined) ?? []));
+        }
+        if (got.length >= count) finish();
+      });
+      action().catch(reject);
+    });
+    const timer = setTimeout(() => finish(), waitMs);
+    const finish = (): void => {
+      clearTimeout(timer);
+      req.destroy();
+      resolve(got);
+    };
+    req.on('error', () => undefined);
+  });
+}
+
+t.test('writes publish Variable events that the stream filters by topic and key', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  let written: Obj = {};
+  const events = await streamEvents(c, 'topic=Variable', 3, async () => {
+    written = (await put(c, 'ev/a', items({ k: 'v' }))).json;
+    await put(c, 'ev/b', items({ k: 'v' }));
+    await c.del('/v1/var/ev/a');
+  });
+  t.equal(events.length, 3);
+  t.same(events.map((e) => [e.Topic, e.Type, e.Key, e.Namespace, e.Payload.Deleted]), [
+    ['Variable', 'VariableUpdated', 'ev/a', 'default', false],
+    ['Variable', 'VariableUpdated', 'ev/b', 'default', false],
+    ['Variable', 'VariableUpdated', 'ev/a', 'default', true],
+  ]);
+  t.same(events[0]!.Payload.Metadata, { Namespace: 'default', Path: 'ev/a', CreateIndex: written.CreateIndex, CreateTime: written.CreateTime, ModifyIndex: written.ModifyIndex, ModifyTime: written.ModifyTime }, 'metadata, never items');
+  t.equal(events[0]!.Index, written.ModifyIndex);
+
+  const keyed = await streamEvents(c, 'topic=Variable:ev/b&index=1', 1, async () => undefined);
+  t.same(keyed.map((e) => e.Key), ['ev/b'], 'a key filter selects one path');
+  const jobsOnly = await streamEvents(c, 'topic=Job&index=1', 1, async () => undefined, 300);
+  t.same(jobsOnly, [], 'other topics do not carry them');
+});
+
+t.test('variables and their locks survive snapshot and restore; reset clears them', async (t) => {
+  const c = await manual();
+  t.teardown(c.close);
+  await c.put('/v1/namespace/prod', { Name: 'prod' });
+  const a = await put(c, 'keep/a', items({ k: 'v' }), '?namespace=prod');
+  const l = await put(c, 'keep/lock', { Lock: { TTL: '10s', LockDelay: '10s' } }, '?lock-acquire');
+  const snap = await c.get('/_mock/snapshot');
+  t.equal(snap.json.Parts.variables.Variables.length, 2);
+
+  const reset = await c.post('/_mock/reset', {});
+  t.equal(reset.status, 200);
+  t.same((await c.get('/v1/vars?namespace=*')).json, [], 'reset empties the table');
+  t.equal(index(await c.get('/v1/vars')), reset.json.Index, 'and the table index moves forward');
+
+  const restored = await c.put('/_mock/restore', snap.json);
+  t.equal(restored.status, 200, restored.body);
+  const back = await c.get('/v1/var/keep/a?namespace=prod');
+  t.same(back.json, a.json, 'the variable comes back as it was');
+  const lock = await c.get('/v1/var/keep/lock');
+  t.equal(lock.json.Lock.ID, l.json.Lock.ID, 'with its lock');
+  t.equal((await put(c, 'keep/lock', { Lock: { ID: l.json.Lock.ID } }, '?lock-renew')).status, 200, 'whose lease was re-armed');
+  await c.post('/_mock/clock/advance', { Duration: '31s' });
+  t.equal((await c.get('/v1/var/keep/lock')).json.Lock, undefined, 'and runs out on the clock');
+
+  const bad = structuredClone(snap.json);
+  bad.Parts.variables.Variables[0].Items = { k: 1 };
+  const refused = await c.put('/_mock/restore', bad);
+  t.equal(refused.status, 400, 'a document with bad variables is refused');
+  t.same((await c.get('/v1/var/keep/a?namespace=prod')).json.Items, { k: 'v' }, 'and changes nothing');
+});
+
+t.test('timers of a reset world never touch the new one', async (t) => {
+  const c = await manual();
+  t.teardown(c.close);
+  await put(c, 'old', { Lock: { TTL: '10s', LockDelay: '10s' } }, '?lock-acquire');
+  await c.post('/_mock/reset', {});
+  const fresh = await put(c, 'old', items({ k: 'v' }));
+  await c.post('/_mock/clock/advance', { Duration: '1m' });
+  const after = await c.get('/v1/var/old');
+  t.equal(after.json.ModifyIndex, fresh.json.ModifyIndex, 'no late expiry wrote to the new variable');
 });
