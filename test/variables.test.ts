@@ -510,3 +510,15 @@ t.test('timers of a reset world never touch the new one', async (t) => {
   const after = await c.get('/v1/var/old');
   t.equal(after.json.ModifyIndex, fresh.json.ModifyIndex, 'no late expiry wrote to the new variable');
 });
+
+t.test('a namespace holding variables cannot be deleted', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  await c.put('/v1/namespace/prod', { Name: 'prod' });
+  await put(c, 'x', items({ k: 'v' }), '?namespace=prod');
+  const r = await c.del('/v1/namespace/prod');
+  t.equal(r.status, 500);
+  t.equal(r.body, 'namespace "prod" contains at least one variable. All variables in namespace must be deleted before it can be deleted');
+  await c.del('/v1/var/x?namespace=prod');
+  t.equal((await c.del('/v1/namespace/prod')).status, 200);
+});
