@@ -237,6 +237,7 @@ t.test('the variables ACL block grants list, read, write and destroy per path gl
   }
   const unknown = await as('00000000-0000-0000-0000-000000000000', 'GET', '/v1/vars');
   t.equal(unknown.status, 403, 'an unknown token is refused');
+  t.equal((await as(tokens.reader!, 'GET', '/v1/event/stream?topic=Variable')).status, 403, 'the Variable topic needs a management token');
 
   // Read-only on app/*: read implies list; 403 before the 404 of a missing variable.
   t.equal((await as(tokens.reader!, 'GET', '/v1/var/app/a')).status, 200);
