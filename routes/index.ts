@@ -12,6 +12,7 @@ import { nodeRoutes } from './nodes/index.js';
 import { aclRoutes } from './acl/index.js';
 import { controlRoutes } from './control/index.js';
 import { systemRoutes } from './system/index.js';
+import { variableRoutes } from './variables/index.js';
 
 const undeclared = new WeakMap<object, string[]>();
 
@@ -43,6 +44,7 @@ export function registerRoutes(app: App, ctx: RouteContext): void {
   nodeRoutes(app, ctx);
   controlRoutes(app, ctx);
   systemRoutes(app, ctx);
+  variableRoutes(app, ctx);
   aclRoutes(app, ctx);
 }
 

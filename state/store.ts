@@ -22,6 +22,7 @@ export const TABLES = [
   'scaling_policy',
   'service_registrations',
   'nodes',
+  'variables',
 ] as const;
 
 export interface StoreOptions {
@@ -45,7 +46,7 @@ export function jobKey(namespace: string, id: string): string {
 
 /** One object changed by a write, as Nomad's event stream reports it. */
 export interface StoreEvent {
-  Topic: 'Job' | 'Evaluation' | 'Allocation' | 'Deployment' | 'Node';
+  Topic: 'Job' | 'Evaluation' | 'Allocation' | 'Deployment' | 'Node' | 'Variable';
   Type: string;
   Key: string;
   Namespace: string;
@@ -76,6 +77,7 @@ const DEFAULT_EVENT_TYPE: Record<StoreEvent['Topic'], string> = {
   Allocation: 'AllocationUpdated',
   Deployment: 'DeploymentStatusUpdate',
   Node: 'NodeRegistration',
+  Variable: 'VariableUpdated',
 };
 
 export class Store {

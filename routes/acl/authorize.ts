@@ -51,6 +51,14 @@ export function authorize(req: FastifyRequest, namespace: string, capability: st
   throw denied();
 }
 
+/**
+ * The ACL the hook resolved for a request whose rule authorises in the handler (`deferred`); null
+ * when ACLs are off, which Nomad's endpoints treat as allowing everything.
+ */
+export function requestAcl(req: FastifyRequest): Acl | null {
+  return resolved.get(req)?.acl ?? null;
+}
+
 /** Authentication failures as the agent itself reports them (`/v1/jobs/parse`, `/v1/agent/self`, token reads). */
 export function agentAuthError(reason: 'not-found' | 'expired' | 'invalid'): HttpError {
   if (reason === 'not-found') return denied();

@@ -80,9 +80,9 @@ export function setWriteIndex(reply: FastifyReply, index: number): void {
  * Sends a JSON body. `compact` may be a pre-rendered compact text (from cachedJson) that is reused
  * unless the client asked for ?pretty.
  */
-export function sendJson(req: FastifyRequest, reply: FastifyReply, value: unknown, compact?: string): FastifyReply {
+export function sendJson(req: FastifyRequest, reply: FastifyReply, value: unknown, compact?: string, status = 200): FastifyReply {
   const text = isPretty(req) ? `${JSON.stringify(value, null, 4)}\n` : (compact ?? JSON.stringify(value));
-  return writeAnswer(req, reply, 200, 'application/json', text);
+  return writeAnswer(req, reply, status, 'application/json', text);
 }
 
 /**

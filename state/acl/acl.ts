@@ -11,6 +11,9 @@ function maxPrivilege(a: string, b: string): string {
 export class Acl {
   readonly namespaces = new Map<string, Set<string>>();
   readonly wildcards = new Map<string, Set<string>>();
+  /** Variable path rules keyed `<namespace>\0<path spec>`; those with a `*` in either part are globs. */
+  readonly variables = new Map<string, Set<string>>();
+  readonly variableGlobs = new Map<string, Set<string>>();
   agent = '';
   node = '';
   operator = '';
@@ -27,14 +30,13 @@ export class Acl {
           caps = new Set();
           table.set(ns.Name, caps);
         }
-        if (caps.has('deny')) continue;
-        for (const c of ns.Capabilities ?? []) {
-          if (c === 'deny') {
-            caps.clear();
-            caps.add('deny');
-            break;
-          }
-          caps.add(c);
+        mergeCapabilities(caps, ns.Capabilities);
+        for (const path of ns.variablePaths ?? []) {
+          const key = `${ns.Name}\u0000${path.PathSpec}`;
+          const vtable = key.includes('*') ? acl.variableGlobs : acl.variables;
+          let vcaps = vtable.get(key);
+          if (!vcaps) vtable.set(key, (vcaps = new Set()));
+          mergeCapabilities(vcaps, path.Capabilities);
         }
       }
       if (policy.agent !== null) acl.agent = maxPrivilege(acl.agent, policy.agent);
@@ -46,15 +48,18 @@ export class Acl {
 
   /** The concrete capability set of `ns`, else the closest matching glob's. */
   private matching(ns: string): Set<string> | undefined {
-    const concrete = this.namespaces.get(ns);
-    if (concrete) return concrete;
-    let best: { diff: number; caps: Set<string> } | undefined;
-    for (const key of [...this.wildcards.keys()].sort()) {
-      if (!globMatch(key, ns)) continue;
-      const diff = ns.length - key.length + (key.split('*').length - 1);
-      if (!best || diff < best.diff) best = { diff, caps: this.wildcards.get(key)! };
-    }
-    return best?.caps;
+    return this.namespaces.get(ns) ?? closestGlob(this.wildcards, ns);
+  }
+
+  /**
+   * AllowVariableOperation for a token (workload identities are not emulated): the rule for the
+   * exact namespace and path, else the closest glob over `<namespace>\0<path>`; deny wins.
+   */
+  allowVariable(ns: string, path: string, op: string): boolean {
+    if (this.management) return true;
+    const key = `${ns}\u0000${path}`;
+    const caps = this.variables.get(key) ?? closestGlob(this.variableGlobs, key);
+    return !!caps && !caps.has('deny') && caps.has(op);
   }
 
   private anyNamespace(cb: (caps: Set<string>) => boolean): boolean {
@@ -90,6 +95,30 @@ export class Acl {
   allowOperatorRead(): boolean {
     return this.management || this.operator === 'write' || this.operator === 'read';
   }
+}
+
+/** Adds a rule's capabilities to a set: deny already there wins, a new deny replaces the rest. */
+function mergeCapabilities(caps: Set<string>, add: string[] | null): void {
+  if (caps.has('deny')) return;
+  for (const c of add ?? []) {
+    if (c === 'deny') {
+      caps.clear();
+      caps.add('deny');
+      return;
+    }
+    caps.add(c);
+  }
+}
+
+/** findClosestMatchingGlob: of the globs matching `input`, the one leaving the fewest characters to `*`. */
+function closestGlob(globs: Map<string, Set<string>>, input: string): Set<string> | undefined {
+  let best: { diff: number; caps: Set<string> } | undefined;
+  for (const key of [...globs.keys()].sort()) {
+    if (!globMatch(key, input)) continue;
+    const diff = input.length - key.length + (key.split('*').length - 1);
+    if (!best || diff < best.diff) best = { diff, caps: globs.get(key)! };
+  }
+  return best?.caps;
 }
 
 export const MANAGEMENT_ACL = new Acl(true);

@@ -65,3 +65,13 @@ export function expandHostVolumePolicy(p: string): string[] {
 export function expandOperatorPolicy(p: string): string[] {
   return p === 'deny' ? ['deny'] : p === 'read' ? ['license-read'] : p === 'write' ? ['snapshot-save', 'license-read'] : [];
 }
+
+/** Capabilities of a `variables { path "…" { … } }` rule (isPathCapabilityValid). */
+export const VARIABLE_CAPABILITIES = new Set(['list', 'read', 'write', 'destroy', 'deny']);
+
+/** expandVariablesCapabilities: `deny` alone wins; `read` implies `list`. */
+export function expandVariableCapabilities(caps: string[] | null): string[] | null {
+  if (caps === null) return null;
+  if (caps.includes('deny')) return ['deny'];
+  return caps.includes('read') && !caps.includes('list') ? [...caps, 'list'] : caps;
+}

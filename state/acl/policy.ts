@@ -1,7 +1,7 @@
 // The parsed policy (acl.Policy) and its validation (acl.Parse): the policy-rule parser clients meet
 // through /v1/acl/policy, and the rules JSON Nomad renders back.
 import type { Obj } from '../types.js';
-import { HOST_VOLUME_CAPABILITIES, NAMESPACE_CAPABILITIES, NODE_POOL_CAPABILITIES, OPERATOR_CAPABILITIES, PLUGIN_POLICIES, POLICIES, expandHostVolumePolicy, expandNamespacePolicy, expandNodePoolPolicy, expandOperatorPolicy, impliedCapabilities } from './capabilities.js';
+import { HOST_VOLUME_CAPABILITIES, NAMESPACE_CAPABILITIES, VARIABLE_CAPABILITIES, expandVariableCapabilities, NODE_POOL_CAPABILITIES, OPERATOR_CAPABILITIES, PLUGIN_POLICIES, POLICIES, expandHostVolumePolicy, expandNamespacePolicy, expandNodePoolPolicy, expandOperatorPolicy, impliedCapabilities } from './capabilities.js';
 import { HclError, HclParser, jsonToItems, tokenize, type HclItem } from './rules-syntax.js';
 
 export interface LabelledPolicy {
@@ -10,6 +10,14 @@ export interface LabelledPolicy {
   Capabilities: string[] | null;
   /** Namespace blocks only: whether a `variables` block was given. */
   hasVariables?: boolean;
+  /** Namespace blocks only: the `variables { path "…" { capabilities } }` rules, in order. */
+  variablePaths?: VariablePathPolicy[];
+}
+
+/** acl.VariablesPathPolicy: one `path` block of a namespace's `variables` block. */
+export interface VariablePathPolicy {
+  PathSpec: string;
+  Capabilities: string[] | null;
 }
 
 export interface ParsedPolicy {
@@ -52,12 +60,29 @@ function listField(items: HclItem[], name: string): string[] | null {
 
 function labelled(item: HclItem): LabelledPolicy {
   const body = item.object ? (item.value as HclItem[]) : [];
+  const variables = body.filter((b) => b.key.toLowerCase() === 'variables');
   return {
     Name: item.labels[0] ?? '',
     Policy: strField(body, 'policy'),
     Capabilities: listField(body, 'capabilities'),
-    hasVariables: body.some((b) => b.key.toLowerCase() === 'variables'),
+    hasVariables: variables.length > 0,
+    variablePaths: variables.flatMap(variablePathsOf),
   };
+}
+
+/**
+ * The `path` blocks of one `variables` block. A labelled `variables "x" { … }` decodes into no
+ * paths at all in Nomad's HCL1 decoder (its label is not a path), which Parse then refuses.
+ */
+function variablePathsOf(block: HclItem): VariablePathPolicy[] {
+  if (!block.object || block.labels.length > 0) return [];
+  const out: VariablePathPolicy[] = [];
+  for (const it of block.value as HclItem[]) {
+    if (it.key.toLowerCase() !== 'path') continue;
+    const body = it.object ? (it.value as HclItem[]) : [];
+    out.push({ PathSpec: it.labels[0] ?? '', Capabilities: listField(body, 'capabilities') });
+  }
+  return out;
 }
 
 const VALID_NAME = /^[a-zA-Z0-9\-*]{1,128}$/;
@@ -137,6 +162,7 @@ export function parsePolicyRules(rules: string, strict: boolean): ParsedPolicy {
     }
     const caps = [...(ns.Capabilities ?? []), ...(ns.Policy !== '' ? expandNamespacePolicy(ns.Policy) : [])];
     ns.Capabilities = [...caps, ...impliedCapabilities(caps)];
+    if (ns.hasVariables) checkVariablePaths(ns);
   }
   for (const np of p.nodePools) {
     if (!VALID_NODE_POOL.test(np.Name)) throw new Error(`Invalid node pool name '${np.Name}'`);
@@ -170,12 +196,35 @@ export function parsePolicyRules(rules: string, strict: boolean): ParsedPolicy {
   return p;
 }
 
+/** The `variables` block's checks of acl.Parse, and the `read` ⇒ `list` expansion. */
+function checkVariablePaths(ns: LabelledPolicy): void {
+  const paths = ns.variablePaths ?? [];
+  if (paths.length === 0) throw new Error(`Invalid variable policy: no variable paths in namespace ${ns.Name}`);
+  for (const path of paths) {
+    if (path.PathSpec === '') throw new Error(`Invalid missing variable path in namespace ${ns.Name}`);
+    // Nomad's format string really ends with a stray backtick.
+    if (path.PathSpec.startsWith('/')) throw new Error(`Invalid variable path ${goQuote(path.PathSpec)} in namespace ${ns.Name}: cannot start with a leading '/'\``);
+    for (const c of path.Capabilities ?? []) {
+      if (!VARIABLE_CAPABILITIES.has(c)) throw new Error(`Invalid variable capability '${c}' in namespace ${ns.Name}`);
+    }
+    path.Capabilities = expandVariableCapabilities(path.Capabilities);
+  }
+}
+
 /** The `RulesJSON` rendering of a parsed policy (acl.Policy with Go field names). */
 export function rulesJson(p: ParsedPolicy): Obj {
   const lab = (l: LabelledPolicy[]): Obj[] | null => (l.length === 0 ? null : l.map((x) => ({ Name: x.Name, Policy: x.Policy, Capabilities: x.Capabilities })));
   const pol = (s: string | null): Obj | null => (s === null ? null : { Policy: s });
   return {
-    Namespaces: p.namespaces.length === 0 ? null : p.namespaces.map((x) => ({ Name: x.Name, Policy: x.Policy, Capabilities: x.Capabilities, Variables: null })),
+    Namespaces:
+      p.namespaces.length === 0
+        ? null
+        : p.namespaces.map((x) => ({
+            Name: x.Name,
+            Policy: x.Policy,
+            Capabilities: x.Capabilities,
+            Variables: x.hasVariables ? { Paths: (x.variablePaths ?? []).map((v) => ({ PathSpec: v.PathSpec, Capabilities: v.Capabilities })) } : null,
+          })),
     NodePools: lab(p.nodePools),
     HostVolumes: lab(p.hostVolumes),
     Agent: pol(p.agent),

@@ -787,6 +787,19 @@ struct JobEvaluateRequest
   EvalOptions EvalOptions
   WriteRequest
 
+struct VariableMetadata
+  Namespace string
+  Path string
+  Lock interface{}
+  CreateIndex uint64
+  CreateTime int64
+  ModifyIndex uint64
+  ModifyTime int64
+
+struct VariableDecrypted
+  VariableMetadata
+  Items map[string]string
+
 struct Namespace
   Name string
   Description string
@@ -1027,7 +1040,8 @@ export type RequestRoot =
   | 'DeploymentPromoteRequest'
   | 'DeploymentAllocHealthRequest'
   | 'DeploymentUnblockRequest'
-  | 'Namespace';
+  | 'Namespace'
+  | 'VariableDecrypted';
 
 /** The Go type each request body is decoded into by Nomad's HTTP handlers. */
 export const ROOT_TYPES: Readonly<Record<RequestRoot, StructDesc>> = {
@@ -1047,4 +1061,6 @@ export const ROOT_TYPES: Readonly<Record<RequestRoot, StructDesc>> = {
   DeploymentAllocHealthRequest: serverTypes.DeploymentAllocHealthRequest!,
   DeploymentUnblockRequest: serverTypes.DeploymentUnblockRequest!,
   Namespace: serverTypes.Namespace!,
+  // `Lock` has its own UnmarshalJSON (durations as strings); routes/variables decodes it.
+  VariableDecrypted: serverTypes.VariableDecrypted!,
 };

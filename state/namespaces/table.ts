@@ -1,4 +1,5 @@
 // Namespaces (Nomad's Namespace RPC): upsert, delete, list.
+import { variablePaths } from '../variables/table.js';
 import { createHash } from 'node:crypto';
 import type { Obj } from '../types.js';
 import type { Store } from '../store.js';
@@ -55,6 +56,10 @@ export function deleteNamespace(store: Store, name: string): { Index: number } {
     throw new RpcError(formatMultiError([`namespace ${JSON.stringify(name)} has non-terminal jobs in regions: [${store.region}]`]));
   }
   if (!store.namespaces.has(name)) throw new RpcError('namespace not found');
+  // Nomad names no path here: the caller may not be allowed to list them.
+  if (variablePaths(store, name, '').length > 0) {
+    throw new RpcError(`namespace ${JSON.stringify(name)} contains at least one variable. All variables in namespace must be deleted before it can be deleted`);
+  }
   return store.write((tx) => {
     store.namespaces.delete(name);
     tx.touch('namespaces');

@@ -166,6 +166,28 @@ const deploymentBody = fc.record(
   { DeploymentID: fc.constant(FAKE_UUID), Pause: fc.boolean(), All: fc.boolean(), Groups: fc.constantFrom(['g1'], ['web'], []), HealthyAllocationIDs: fc.constant([FAKE_UUID]), UnhealthyAllocationIDs: fc.constant([]) },
   { requiredKeys: [] },
 );
+const varItems = fc.oneof(
+  fc.dictionary(fc.constantFrom('k', 'user', 'pass', ''), fc.constantFrom('v', '', 'x'.repeat(300)), { maxKeys: 3 }),
+  fc.constant({ big: 'x'.repeat(70_000) }),
+  hostileValue,
+);
+const varLock = fc.oneof(
+  fc.constant({}),
+  fc.record({ ID: fc.constantFrom('', FAKE_UUID, 'x'), TTL: fc.constantFrom('15s', '5s', '25h', 'soon', 10e9, '-1s'), LockDelay: fc.constantFrom('1s', '-1s', 0, 'x') }, { requiredKeys: [] }),
+  hostileValue,
+);
+const variableBody = fc.record({ Namespace: namespace, Items: varItems, Lock: varLock }, { requiredKeys: [] });
+const variableParams = fc.record(
+  {
+    namespace,
+    cas: fc.constantFrom('0', '1', '5', 'x', '-1', '18446744073709551616', ''),
+    'lock-acquire': fc.constant(''),
+    'lock-renew': fc.constant(''),
+    'lock-release': fc.constant(''),
+    junk: fc.tuple(shortString, shortString),
+  },
+  { requiredKeys: [] },
+);
 const resetBody = fc.record({ Namespace: fc.constantFrom('fz-ns', 'default', 'nope') }, { requiredKeys: [] });
 const clockBody = fc.record({ Mode: fc.constantFrom('manual', 'manual', 'scaled', 'x'), Scale: hostileValue }, { requiredKeys: [] });
 const advanceBody = fc.oneof(
@@ -219,6 +241,8 @@ interface Route {
   body?: fc.Arbitrary<unknown>;
   read?: boolean;
   stream?: boolean;
+  /** Query parameters of its own (instead of the generic read or write ones). */
+  params?: fc.Arbitrary<Record<string, unknown>>;
   weight: number;
 }
 
@@ -274,6 +298,10 @@ const ROUTES: Route[] = [
   { methods: ['GET'], path: '/v1/namespace/{ns}', read: true, weight: 1 },
   { methods: W, path: '/v1/namespace/{ns}', body: namespaceBody, weight: 1 },
   { methods: ['DELETE'], path: '/v1/namespace/{ns}', weight: 0.3 },
+  { methods: ['GET'], path: '/v1/vars', read: true, weight: 1 },
+  { methods: ['GET'], path: '/v1/var/{var}', read: true, weight: 1 },
+  { methods: W, path: '/v1/var/{var}', body: variableBody, params: variableParams, weight: 3 },
+  { methods: ['DELETE'], path: '/v1/var/{var}', params: variableParams, weight: 1 },
   { methods: ['GET'], path: '/v1/agent/self', read: true, weight: 0.5 },
   { methods: ['GET'], path: '/v1/agent/health', read: true, weight: 0.5 },
   { methods: ['GET'], path: '/v1/status/leader', read: true, weight: 0.5 },
@@ -319,6 +347,7 @@ function fill(path: string, w: World, n: number[], id: string): string {
     .replace('{deployment}', () => enc(n[2]! % 7 === 0 ? '' : pick(w.deployments, n[3]!, FAKE_UUID)))
     .replace('{node}', () => enc(pick(w.nodes, n[3]!, FAKE_UUID)))
     .replace('{ns}', () => enc(pick(['fz-ns', 'default', 'nope', 'a b', 'x'.repeat(200)], n[3]!, 'fz-ns')))
+    .replace('{var}', () => pick(['fz/a', 'fz/b', 'fz/lock', 'nomad', 'nomad/jobs/web', 'a.b', '', enc('sp ace'), 'x'.repeat(200)], n[3]!, 'fz/a'))
     .replace('{tag}', () => enc(pick(['v1', 'prod', 'nope', ''], n[3]!, 'v1')))
     // The management token the run works with is never deleted (it could not be made again).
     .replace('{accessor}', () => enc(pick(w.tokens.filter((t) => t.SecretID !== w.management).map((t) => t.AccessorID), n[3]!, FAKE_UUID)))
@@ -348,7 +377,7 @@ const routePlan = (route: Route): fc.Arbitrary<Plan> =>
       method: fc.oneof({ weight: 12, arbitrary: fc.constantFrom(...route.methods) }, { weight: 1, arbitrary: fc.constantFrom(...OTHER_METHODS) }),
       id: pathId,
       picks: fc.array(fc.nat(), { minLength: 4, maxLength: 4 }),
-      params: route.read ? readParams : writeParams,
+      params: route.params ?? (route.read ? readParams : writeParams),
       body: route.body ? fc.option(bodyText(route.body), { freq: 12, nil: undefined }) : strayBody,
       contentType: fc.option(fc.constantFrom(...CONTENT_TYPES), { freq: 3, nil: undefined }),
       acceptEncoding: fc.option(fc.constantFrom('gzip', 'deflate', 'br', 'gzip;q=0, identity', '*'), { freq: 4, nil: undefined }),
