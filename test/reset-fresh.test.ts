@@ -234,9 +234,10 @@ const compare = (t: Test, fresh: [string, Answer][], reset: [string, Answer][]):
 for (const variant of [
   { name: 'an --acl server reset over HTTP', acl: true, inProcess: false },
   { name: 'a server reset in-process with control.reset()', acl: false, inProcess: true },
-]) {
+  { name: 'a server seeded with --scenario busy, reset over HTTP,', acl: false, inProcess: false, scenario: 'busy' },
+] as { name: string; acl: boolean; inProcess: boolean; scenario?: string }[]) {
   t.test(`${variant.name} answers the same request sequence byte for byte as a freshly started one`, async (t) => {
-    const config: Partial<Config> = { seed: 'reset-fresh', clock: 'manual', acl: variant.acl, nodes: 2 };
+    const config: Partial<Config> = { seed: 'reset-fresh', clock: 'manual', acl: variant.acl, nodes: 2, scenario: variant.scenario ?? '' };
     const fresh = await start(config);
     t.teardown(() => stop(fresh.mock));
     const used = await start(config);
@@ -252,7 +253,8 @@ for (const variant of [
     compare(t, a, b);
     // The sequence checks what it should: the bootstrap's token, the empty tables' index 0, the events.
     const first = (label: string): Answer => a.find(([l]) => l === label)![1];
-    t.equal(first('GET /v1/evaluations').headers['x-nomad-index'], '0', 'an empty table answers X-Nomad-Index 0, as a fresh agent');
+    if (!variant.scenario) t.equal(first('GET /v1/evaluations').headers['x-nomad-index'], '0', 'an empty table answers X-Nomad-Index 0, as a fresh agent');
+    else t.match(first('GET /v1/jobs?namespace=*').body, /"ID":"whoami"/, 'the scenario’s jobs are there');
     t.match(first('stream /v1/event/stream?index=0').body, /"Type":"NodeRegistration"/, 'the start-up node registrations are streamed');
     t.match(first('GET /v1/job/web/allocations').body, /"ClientStatus":"running"/, 'the jobs ran');
     if (variant.acl) t.equal(a[0]![1].status, 403, 'ACL is not bootstrapped: an anonymous list is refused');
@@ -363,4 +365,25 @@ t.test('reset clears faults, the leader switch and the journal, whose IDs start 
   t.same(journal.map((e) => [e.ID, e.Path]), [[1, '/v1/jobs']]);
   const fault = JSON.parse((await request(port, 'POST', '/_mock/faults', { Path: '/v1/x', Status: 500 })).body);
   t.equal(fault.ID, '1', 'fault IDs start over too');
+});
+
+t.test('a restore also ends open event streams and answers held queries; a new stream replays nothing of the replaced state', async (t) => {
+  const { mock, port } = await start({ seed: 'restore', clock: 'manual' });
+  t.teardown(() => stop(mock));
+  const snap = (await request(port, 'GET', '/_mock/snapshot')).body;
+  await request(port, 'PUT', '/v1/jobs', { Job: serviceJob('web') });
+  const jobs = await request(port, 'GET', '/v1/jobs');
+  const held = request(port, 'GET', `/v1/jobs?index=${jobs.headers['x-nomad-index']}&wait=5m`);
+  const events = openStream(port, '/v1/event/stream?index=0');
+  t.equal(await events.status, 200);
+  for (let i = 0; i < 100 && (mock.store.watch.waiting() < 1 || !events.text().includes('JobRegistered')); i++) await sleep(20);
+  const restored = await request(port, 'PUT', '/_mock/restore', JSON.parse(snap));
+  t.equal(restored.status, 200);
+  const answered = await held;
+  t.equal(answered.body, '[]', 'the held query answers with the restored state');
+  t.ok(Number(answered.headers['x-nomad-index']) > Number(jobs.headers['x-nomad-index']), 'at an index past every earlier one (a restore never goes back)');
+  await events.ended;
+  t.pass('the stream ended');
+  const again = await readStream(port, '/v1/event/stream?index=0', {});
+  t.equal(again.body, '{}\n', 'a new stream has only its heartbeat');
 });
