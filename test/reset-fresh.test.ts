@@ -387,3 +387,18 @@ t.test('a restore also ends open event streams and answers held queries; a new s
   const again = await readStream(port, '/v1/event/stream?index=0', {});
   t.equal(again.body, '{}\n', 'a new stream has only its heartbeat');
 });
+
+t.test('a reset during a long clock advance stops the advance: the clock stays at its start', async (t) => {
+  const { mock, port } = await start({ seed: 'advance', clock: 'manual' });
+  t.teardown(() => stop(mock));
+  const at = (await request(port, 'GET', '/_mock/clock')).body;
+  await request(port, 'PUT', '/v1/jobs', { Job: periodicJob('tick') });
+  // A launch a minute for ten hours: the advance steps through them one turn at a time.
+  const advance = mock.control.advance(10 * 3600_000);
+  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+  mock.control.reset();
+  const result = await advance;
+  t.ok(Date.parse(result.Now!) < Date.parse(JSON.parse(at).Now) + 10 * 3600_000, 'the advance did not reach its target');
+  t.equal((await request(port, 'GET', '/_mock/clock')).body, at, 'the clock is at its start');
+  t.equal((await request(port, 'GET', '/v1/jobs?prefix=tick')).body, '[]', 'and no launch of the old world came after the reset');
+});
