@@ -70,6 +70,8 @@ export class Clock {
   private closed = false;
   /** Cancelled timers still in the queue; swept out once they are the majority. */
   private cancelled = 0;
+  /** Bumped by `restart`: an advance still stepping through the old world's timers stops there. */
+  private epoch = 0;
   readonly guard: Guard;
 
   constructor(opts: ClockOptions = {}) {
@@ -133,6 +135,7 @@ export class Clock {
     const target = Math.min(this.nowMs() + ms, MAX_SIM_MS);
     let fired = 0;
     let coalescedFromMs: number | null = null;
+    const epoch = this.epoch;
     if (this.mode === 'scaled') {
       this.rebase(target);
     } else {
@@ -146,6 +149,7 @@ export class Clock {
         this.baseSim = Math.max(this.baseSim, next.due);
         fired += this.runDue();
         await settleTurn();
+        if (epoch !== this.epoch) return { fired, coalescedFromMs };
       }
       // Another advance running at the same time may already have gone further.
       this.baseSim = Math.max(this.baseSim, target);
@@ -172,6 +176,23 @@ export class Clock {
     this.mode = mode;
     if (scale !== undefined) this.scale = scale;
     this.arm();
+  }
+
+  /**
+   * Starts time over (reset): every waiting timer is dropped, as with the old world's processes, and
+   * simulated time, mode and scale are set as given. An advance in progress stops where it is.
+   */
+  restart(at: { nowMs: number; mode: ClockMode; scale: number }): void {
+    this.epoch++;
+    // Marked cancelled, so a component of the old world that cancels its handle later changes nothing.
+    for (const t of this.queue) t.cancelled = true;
+    this.queue.length = 0;
+    this.cancelled = 0;
+    if (this.wallTimer) clearTimeout(this.wallTimer);
+    this.wallTimer = null;
+    this.mode = at.mode;
+    this.scale = at.scale;
+    this.rebase(Math.min(Math.max(at.nowMs, 0), MAX_SIM_MS));
   }
 
   /** Stops all timers; used when the server closes. */

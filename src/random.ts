@@ -2,8 +2,15 @@
 // deterministic stream, so two servers started with the same seed answer byte for byte alike.
 import { randomFillSync } from 'node:crypto';
 
+/** A generator whose whole state can be read and put back (reset returns it to its start). */
+export interface SeededRandom {
+  (): number;
+  state(): number[];
+  setState(s: readonly number[]): void;
+}
+
 /** sfc32 seeded from a string via a 128-bit cyrb hash: small, fast, good enough for IDs. */
-export function seededRandom(seed: string): () => number {
+export function seededRandom(seed: string): SeededRandom {
   let h1 = 1779033703, h2 = 3144134277, h3 = 1013904242, h4 = 2773480762;
   for (let i = 0; i < seed.length; i++) {
     const k = seed.charCodeAt(i);
@@ -13,7 +20,7 @@ export function seededRandom(seed: string): () => number {
     h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
   }
   let a = h1 >>> 0, b = h2 >>> 0, c = h3 >>> 0, d = h4 >>> 0;
-  return () => {
+  const next = (): number => {
     a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
     let t = (a + b) | 0;
     a = b ^ (b >>> 9);
@@ -24,6 +31,12 @@ export function seededRandom(seed: string): () => number {
     c = (c + t) | 0;
     return (t >>> 0) / 4294967296;
   };
+  return Object.assign(next, {
+    state: () => [a, b, c, d],
+    setState: (s: readonly number[]) => {
+      [a, b, c, d] = s as [number, number, number, number];
+    },
+  });
 }
 
 /** A v4 UUID from the stream. */
@@ -65,10 +78,26 @@ export function flatUUID(): string {
 export interface Randomness {
   newId: () => string;
   random: () => number;
+  /** Where the seeded streams stand (null without a seed: nothing to repeat). */
+  save(): RandomState;
+  /** Puts the streams back where `save` found them, so the same IDs and choices follow again. */
+  load(state: RandomState): void;
 }
 
+export type RandomState = { ids: number[]; choices: number[] } | null;
+
 export function randomness(seed: string): Randomness {
-  if (!seed) return { newId: flatUUID, random: Math.random };
+  if (!seed) return { newId: flatUUID, random: Math.random, save: () => null, load: () => undefined };
   const ids = seededRandom(`${seed}/ids`);
-  return { newId: () => uuidFrom(ids), random: seededRandom(`${seed}/choices`) };
+  const choices = seededRandom(`${seed}/choices`);
+  return {
+    newId: () => uuidFrom(ids),
+    random: choices,
+    save: () => ({ ids: ids.state(), choices: choices.state() }),
+    load: (s) => {
+      if (!s) return;
+      ids.setState(s.ids);
+      choices.setState(s.choices);
+    },
+  };
 }

@@ -145,7 +145,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     registerNodes(st, nodeSpecs(config));
     sim = new Simulator(st, clock, gcSettings(config));
   }
-  const control = new MockControl(st, clock, sim, rnd.random);
+  const control = new MockControl(st, clock, sim, rnd);
   let persister: Persister | null = null;
   app.addHook('onClose', (_app, done) => {
     persister?.close();

@@ -51,6 +51,11 @@ export class Watch {
     for (const w of woken) w.release();
   }
 
+  /** Releases every parked reader, whatever it reads (the whole state was replaced). */
+  notifyAll(): void {
+    this.notify([...this.byTable.keys()]);
+  }
+
   /** Number of parked readers; tests use it to prove disconnects clean up. */
   waiting(): number {
     const all = new Set<Waiter>();

@@ -96,12 +96,13 @@ t.test('control routes answer a wrong method with 405 and an unknown control pat
 // Reset
 // ---------------------------------------------------------------------------------------------
 
-t.test('reset of everything returns to the start-up state, moves the index forward and wakes blocked readers', async (t) => {
+t.test('reset of everything returns to the start-up state with its start-up indexes and answers blocked readers', async (t) => {
   const c = await simClient();
   t.teardown(c.close);
-  const nodesAtStart = (await c.get('/v1/nodes')).body;
+  const nodesAtStart = await c.get('/v1/nodes');
   const jobsAtStart = await c.get('/v1/jobs');
   t.same(jobsAtStart.json, []);
+  const startIndex = c.mock.store.index;
 
   await c.register(serviceJob('web', 2));
   await c.register(batchJob('report'));
@@ -116,32 +117,34 @@ t.test('reset of everything returns to the start-up state, moves the index forwa
   const blocked = c.get(`/v1/jobs?index=${idx}&wait=5s`);
   await sleep(20);
   t.equal(c.mock.store.watch.waiting(), 1, 'a reader is parked on the jobs list');
-  const storeIndex = c.mock.store.index;
   const r = await c.post('/_mock/reset');
   t.equal(r.status, 200);
   t.match(String(r.headers['content-type']), /^application\/json/);
-  t.same(r.json, { Index: storeIndex + 1 }, 'one new write past the last index');
+  t.same(r.json, { Index: startIndex }, 'the index is the start-up one again, as on a restarted agent');
 
   const woke = await blocked;
-  t.equal(woke.status, 200, 'the blocked reader wakes');
-  t.ok(index(woke) > idx, `its index moved forward (${index(woke)} > ${idx})`);
+  t.equal(woke.status, 200, 'the blocked reader is answered at the reset');
+  t.equal(index(woke), index(jobsAtStart), 'with the fresh state’s index');
   t.same(woke.json, [], 'and it sees the reset state');
+  t.equal(c.mock.store.watch.waiting(), 0, 'nobody is left waiting');
 
   const after = await c.get('/v1/jobs');
   t.same(after.json, []);
-  t.ok(index(after) > idx, 'the list index never goes backwards');
+  t.equal(index(after), 0, 'a table never written says 0, as on a fresh agent');
   t.same((await c.get('/v1/jobs?namespace=*')).json, [], 'jobs of every namespace are gone');
   t.same((await c.get('/v1/allocations')).json, [], 'no allocations');
   t.same((await c.get('/v1/evaluations')).json, [], 'no evaluations');
   t.same((await c.get('/v1/deployments')).json, [], 'no deployments');
   t.same((await c.get('/v1/namespaces')).json.map((n: Obj) => n.Name), ['default'], 'namespaces back to the start-up set');
-  t.same(JSON.parse((await c.get('/v1/nodes')).body).map((n: Obj) => [n.ID, n.Name, n.Status]), JSON.parse(nodesAtStart).map((n: Obj) => [n.ID, n.Name, n.Status]), 'the simulated nodes are still there');
-  t.equal((await c.get('/_mock/ready')).json.Index, storeIndex + 1);
+  const nodes = await c.get('/v1/nodes');
+  t.equal(nodes.body, nodesAtStart.body, 'the simulated nodes read exactly as at start-up');
+  t.equal(index(nodes), index(nodesAtStart));
+  t.equal((await c.get('/_mock/ready')).json.Index, startIndex);
 
   // The simulator still works after the reset.
   const reg = await c.register(serviceJob('web', 1));
   t.equal(reg.status, 200);
-  t.ok(reg.json.Index > storeIndex + 1, 'new writes continue after the reset index');
+  t.equal(reg.json.Index, startIndex + 1, 'the next write takes the index after the start-up one');
   await c.advance(30_000);
   const allocs = await allocsOf(c, 'web');
   t.equal(allocs.length, 1, 'a new register is placed');
@@ -180,6 +183,9 @@ t.test('reset of one namespace restores only that namespace; the others are unto
   t.equal((await c.get('/v1/jobs?namespace=default')).body, defaultBefore, 'default is untouched');
   t.ok(index(dataAfter) > idx, 'the index still moves forward');
 
+  const beforeUnknown = c.mock.store.index;
+  isError(t, await c.post('/_mock/reset', { Namespace: 'nope' }), 404, 'namespace "nope" not found: it exists neither now nor at start-up', 'an unknown namespace');
+  t.equal(c.mock.store.index, beforeUnknown, 'an unknown namespace changes nothing');
   isError(t, await c.post('/_mock/reset', { Namespace: 3 }), 400, /Namespace/, 'a non-string namespace');
   isError(t, await c.post('/_mock/reset', { Everything: true }), 400, /./, 'an unknown field');
   isError(t, await c.post('/_mock/reset', '{'), 400, /invalid JSON body/, 'bad JSON');

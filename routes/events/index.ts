@@ -6,7 +6,7 @@ import type { App, RouteContext } from '../http/context.js';
 import { HttpError } from '../http/errors.js';
 import { omitEmpty } from '../http/encode.js';
 import { ErrorText, Index } from '../http/schemas.js';
-import { DROPPED, eventBuffer, type EventBatch } from '../../state/events/buffer.js';
+import { DROPPED, ENDED, eventBuffer, type EventBatch } from '../../state/events/buffer.js';
 import type { StoreEvent } from '../../state/store.js';
 import { nsCheck, type Check, type Rule } from '../acl/rules.js';
 
@@ -339,6 +339,8 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
 
     /** Sends what the subscriber may have now: up to its small cap, within the shared budget. */
     const pump = (): void => {
+      // Ends at once even when the socket is full: the rest queued before the end still goes out.
+      if (!closed && cursor.peek() === ENDED) return finish();
       while (!closed && !res.destroyed && sink.queued < limits.eventSubscriberBytes) {
         if (heartbeatDue) {
           heartbeatDue = false;
@@ -347,6 +349,11 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
         }
         const batch = cursor.peek();
         if (batch === null) return;
+        if (batch === ENDED) {
+          // The state was reset or restored: end the stream, as a restarted agent drops it.
+          finish();
+          return;
+        }
         if (batch === DROPPED) {
           // Nomad's Event.Stream ends with the RPC error, which its HTTP wrapper writes as plain text.
           limits.eventSubscribersDropped++;

@@ -92,6 +92,13 @@ export class Faults {
     this.faults = [];
   }
 
+  /** As at start-up (reset): no faults, IDs from 1 again, a known leader. */
+  restart(): void {
+    this.faults = [];
+    this.seq = 0;
+    this.leader = true;
+  }
+
   /** The fault to apply to this request, if one matches and its dice roll says so. */
   pick(method: string, path: string): Fault | null {
     for (const f of this.faults) {

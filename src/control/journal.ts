@@ -174,6 +174,12 @@ export class Journal {
     return this.page(q).entries;
   }
 
+  /** Empty, with IDs from 1 again, as at start-up (reset); `clear` keeps counting so page tokens stay valid. */
+  restart(): void {
+    this.clear();
+    this.nextId = 1;
+  }
+
   clear(): number {
     const n = this.length;
     this.stored = [];

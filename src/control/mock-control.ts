@@ -5,8 +5,11 @@ import type { Store } from '../../state/store.js';
 import type { Obj } from '../../state/types.js';
 import { TABLES } from '../../state/store.js';
 import { restoreSnapshot, SnapshotError, takeSnapshot, validateSnapshot, type Snapshot } from '../../state/snapshot/snapshot.js';
+import { replaceNamespace } from '../../state/snapshot/namespace.js';
+import { eventBuffer, type EventBatch } from '../../state/events/buffer.js';
 import { rfc3339 } from '../../state/format.js';
 import { ADVANCE_STEP_BUDGET, MAX_SCALE, MAX_SIM_MS, MIN_SCALE, type Clock, type ClockMode } from '../clock.js';
+import type { RandomState, Randomness } from '../random.js';
 import type { Simulator } from '../sim/index.js';
 import { Faults } from './faults.js';
 import { Journal } from './journal.js';
@@ -36,24 +39,41 @@ const MAX_SIM_TIME = new Date(MAX_SIM_MS).toISOString().replace('.000Z', 'Z');
 
 export type ForcedState = 'running' | 'failed' | 'complete' | 'lost';
 
+/**
+ * Everything a freshly started server holds once it is ready: the state with its exact indexes, the
+ * event buffer's batches, where the seeded random streams stand and the clock. Records are shared,
+ * not copied: a committed record is replaced, never changed in place.
+ */
+interface StartupWorld {
+  snapshot: Snapshot;
+  events: readonly EventBatch[];
+  random: RandomState;
+  clock: { nowMs: number; mode: ClockMode; scale: number };
+}
+
 export class MockControl {
   readonly faults: Faults;
   readonly journal = new Journal();
-  private initial: Snapshot;
+  private start!: StartupWorld;
 
   constructor(
     readonly store: Store,
     readonly clock: Clock,
     readonly sim: Simulator | null,
-    random: () => number,
+    private readonly rnd: Pick<Randomness, 'random' | 'save' | 'load'>,
   ) {
-    this.faults = new Faults(random);
-    this.initial = takeSnapshot(store);
+    this.faults = new Faults(rnd.random);
+    this.markStartupState();
   }
 
-  /** Marks the current state as what reset returns to (after seeding at start-up). */
+  /** Marks the current world as what reset returns to (after seeding or loading at start-up). */
   markStartupState(): void {
-    this.initial = takeSnapshot(this.store);
+    this.start = {
+      snapshot: takeSnapshot(this.store),
+      events: eventBuffer(this.store).backlog(0),
+      random: this.rnd.save(),
+      clock: { nowMs: this.clock.nowMs(), mode: this.clock.mode, scale: this.clock.scale },
+    };
   }
 
   snapshot(): Snapshot {
@@ -87,40 +107,43 @@ export class MockControl {
   }
 
   /**
-   * Back to the start-up state, for everything or one namespace. The index keeps moving forward
-   * (one new write) so blocked readers wake and no client sees it go backwards.
+   * Back to the start-up world, as if the server had just been started with the same flags: every
+   * index as it was then (a restarted Nomad's indexes go back too), the start-up events, the random
+   * streams and the clock where they stood, no faults, an empty journal. Held blocking queries
+   * answer and open event streams end, as a restarted agent drops its connections. With a
+   * namespace, only that namespace goes back, as one new write (see `resetNamespace`).
    */
   reset(namespace?: string): { Index: number } {
     if (namespace !== undefined && namespace !== '' && namespace !== '*') return this.resetNamespace(namespace);
-    const index = this.store.index + 1;
-    restoreSnapshot(this.store, { ...this.initial, Index: index, TableIndexes: Object.fromEntries(TABLES.map((t) => [t, index])) });
+    const start = this.start;
+    // The clock first: it drops every timer of the old world before anything re-arms one.
+    this.clock.restart(start.clock);
+    this.rnd.load(start.random);
+    restoreSnapshot(this.store, start.snapshot);
+    eventBuffer(this.store).restart(start.events);
+    this.faults.restart();
+    this.journal.restart();
     this.store.announceReplaced();
-    return { Index: index };
+    return { Index: this.store.index };
   }
 
+  /**
+   * Namespace `ns` back to its start-up rows (its namespace record, jobs with their versions,
+   * summaries and submissions, evals, allocs, deployments, scaling events, periodic launches); all
+   * else stays. A write in the running world: it takes the next index for the tables it touches, so
+   * blocked readers of those tables answer, and event streams stay open. A namespace that exists
+   * neither now nor at start-up is a 404.
+   */
   private resetNamespace(ns: string): { Index: number } {
-    const cur = takeSnapshot(this.store);
-    const init = this.initial;
-    const other = <T extends Obj>(xs: T[]): T[] => xs.filter((x) => x.Namespace !== ns);
-    const mine = <T extends Obj>(xs: T[]): T[] => xs.filter((x) => x.Namespace === ns);
-    const pick = <K extends keyof Snapshot>(k: K): Snapshot[K] => [...other(cur[k] as Obj[]), ...mine(init[k] as Obj[])] as Snapshot[K];
-    const index = this.store.index + 1;
-    const merged: Snapshot = {
-      ...cur,
-      Index: index,
-      TableIndexes: Object.fromEntries(TABLES.map((t) => [t, index])),
-      Namespaces: [...cur.Namespaces.filter((n) => n.Name !== ns), ...init.Namespaces.filter((n) => n.Name === ns)],
-      Jobs: pick('Jobs'),
-      Versions: pick('Versions'),
-      Summaries: pick('Summaries'),
-      Submissions: pick('Submissions'),
-      Evaluations: pick('Evaluations'),
-      Allocations: pick('Allocations'),
-      Deployments: pick('Deployments'),
-      ScalingEvents: pick('ScalingEvents'),
-      PeriodicLaunches: pick('PeriodicLaunches'),
-    };
-    restoreSnapshot(this.store, merged);
+    const init = this.start.snapshot;
+    if (!this.store.namespaces.has(ns) && !init.Namespaces.some((n) => n.Name === ns)) {
+      throw new ControlError(`namespace ${JSON.stringify(ns)} not found: it exists neither now nor at start-up`, 404);
+    }
+    const index = this.store.write((tx) => {
+      replaceNamespace(this.store, tx, ns, init);
+      return tx.index;
+    });
+    // Runners, deadlines and periodic timers follow the replaced rows; persistence saves the whole state.
     this.store.announceReplaced();
     return { Index: index };
   }

@@ -183,6 +183,13 @@ export class GarbageCollector {
     }
   }
 
+  /** Starts the tickers over from now, on a new grid, as a restarted leader does. */
+  restart(): void {
+    this.close();
+    this.closed = false;
+    this.start();
+  }
+
   close(): void {
     this.closed = true;
     this.unsubscribe?.();

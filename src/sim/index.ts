@@ -100,8 +100,12 @@ export class Simulator {
     this.client.force(allocId, state, opts);
   }
 
-  /** Re-reads the whole state after a restore or reset, as a restarted leader and clients would. */
+  /**
+   * Re-reads the whole state after a restore or reset, as a restarted leader and clients would: the
+   * GC tickers start over first (as at start-up), then every runner, deadline and timer is re-armed.
+   */
   resync(): void {
+    this.gc.restart();
     this.client.adoptAll();
     this.watcher.adoptAll();
     this.periodic.close();

@@ -43,6 +43,8 @@ export class Scheduler {
   /** Pending work in arrival order; a Set so re-queuing an eval is a lookup, not a scan. */
   private readonly queue = new Set<string>();
   private busy = false;
+  /** Bumped by adoptAll: a pass deferred for the replaced state must not clear the new one's `busy`. */
+  private generation = 0;
   /** Blocked evals, kept from eval writes so freeing capacity never rescans every eval. */
   private readonly blocked = new Set<string>();
 
@@ -62,6 +64,9 @@ export class Scheduler {
   adoptAll(): void {
     this.queue.clear();
     this.blocked.clear();
+    // A reset drops the clock's timers, the deferred pass among them: start free of it.
+    this.generation++;
+    this.busy = false;
     for (const ev of this.store.evals.values()) {
       this.noteEval(ev);
       if (ev.Status === 'pending' && !ev.WaitUntil) this.enqueue(ev.ID);
@@ -86,7 +91,9 @@ export class Scheduler {
   private kick(): void {
     if (this.busy) return;
     this.busy = true;
+    const generation = this.generation;
     this.defer(() => {
+      if (generation !== this.generation) return;
       try {
         // Set iteration also visits evals queued while earlier ones are processed.
         for (const id of this.queue) {
@@ -95,7 +102,7 @@ export class Scheduler {
           this.guard.run('scheduler', () => this.process(id));
         }
       } finally {
-        this.busy = false;
+        if (generation === this.generation) this.busy = false;
       }
     });
   }

@@ -11,7 +11,8 @@ export interface EventBatch {
   readonly Events: readonly StoreEvent[];
 }
 
-export type BatchListener = (batch: EventBatch) => void;
+/** Called after every appended batch, and with null when the buffer restarts (the cursor then reads ENDED). */
+export type BatchListener = (batch: EventBatch | null) => void;
 
 /** Nomad's `event_buffer_size` default (number of batches, not events). */
 export const DEFAULT_EVENT_BUFFER_SIZE = 100;
@@ -23,10 +24,15 @@ export interface EventBufferOptions {
 
 /** What a cursor returns when the subscriber has fallen more than the buffer behind. */
 export const DROPPED = Symbol('event dropped from buffer');
+/** What a cursor returns once the state it followed was replaced (restore, reset): the stream ends. */
+export const ENDED = Symbol('state replaced');
 
 export interface EventCursor {
-  /** The next batch to send; null when caught up; DROPPED when the buffer has moved past it. */
-  peek(): EventBatch | null | typeof DROPPED;
+  /**
+   * The next batch to send; null when caught up; DROPPED when the buffer has moved past it; ENDED
+   * when the state was replaced (the subscriber's indexes belong to a world that is gone).
+   */
+  peek(): EventBatch | null | typeof DROPPED | typeof ENDED;
   /** Moves past the batch `peek` returned. */
   advance(): void;
   unsubscribe(): void;
@@ -39,6 +45,10 @@ export class EventBuffer {
   /** Sequence number of batches[0]; every appended batch gets the next one. */
   private base = 0;
   private readonly listeners = new Set<BatchListener>();
+  /** Bumped when the state is replaced; a cursor opened before then reads ENDED. */
+  private generation = 0;
+  /** The store's replacement count this buffer's contents belong to. */
+  private world: number;
   private unsubscribeStore: (() => void) | null;
   private refs = 0;
 
@@ -47,12 +57,14 @@ export class EventBuffer {
     opts: EventBufferOptions = {},
   ) {
     this.size = Math.max(1, Math.floor(opts.size ?? DEFAULT_EVENT_BUFFER_SIZE));
+    this.world = store.replacements;
     const off = [
       store.subscribe((index, events) => this.append({ Index: index, Events: events })),
-      // A restore or reset starts a new world: its events must not be replayed to new subscribers,
-      // as Nomad's abandoned state store takes its event broker with it.
+      // A restore starts a new world: its events must not be replayed to new subscribers, as
+      // Nomad's abandoned state store takes its event broker with it. (A reset has already put the
+      // start-up batches in with `restart`.)
       store.onReplace(() => {
-        this.batches = [];
+        if (this.world !== store.replacements) this.restart();
       }),
     ];
     this.unsubscribeStore = () => off.forEach((f) => f());
@@ -87,6 +99,25 @@ export class EventBuffer {
   }
 
   /**
+   * Starts the buffer over for a replaced state, holding `batches` (a reset's start-up events, as
+   * `backlog(0)` gave them at start-up). Every open subscription ends: like a restarted agent, the
+   * stream closes rather than go on at indexes of the old world.
+   */
+  restart(batches: readonly EventBatch[] = []): void {
+    this.world = this.store.replacements;
+    this.base = this.end;
+    this.batches = batches.slice(-this.size);
+    this.generation++;
+    for (const l of [...this.listeners]) {
+      try {
+        l(null);
+      } catch {
+        // the stream's own close path cleans up
+      }
+    }
+  }
+
+  /**
    * Where a subscription starting at `index` begins (`EventBroker.Subscribe` + `StartAtClosest`):
    * index 0 → the whole buffer; otherwise the first batch whose index is ≥ `index`, or — when
    * `index` is past the newest batch — the newest batch alone.
@@ -112,16 +143,18 @@ export class EventBuffer {
     let passed = false;
     this.listeners.add(onAppend);
     let done = false;
+    const generation = this.generation;
     return {
       peek: () => {
         if (done) return null;
+        if (generation !== this.generation) return ENDED;
         const first = this.first;
         if (passed ? seq - 1 < first : seq < first) return DROPPED;
         if (seq >= this.end) return null;
         return this.batches[seq - this.base]!;
       },
       advance: () => {
-        if (done || seq >= this.end) return;
+        if (done || generation !== this.generation || seq >= this.end) return;
         seq++;
         passed = true;
       },

@@ -2,7 +2,7 @@
 // reset and the data-dir persistence. Secondary indexes are rebuilt, never stored.
 import type { TSchema } from '@sinclair/typebox';
 import type { Evaluation, Job, Obj } from '../types.js';
-import { jobKey, TABLES, type Store } from '../store.js';
+import { jobKey, type Store } from '../store.js';
 import { trackUsage } from '../nodes/usage.js';
 import { explain, INDEX_HEADROOM, MAX_INDEX, snapshotChecker } from './schema.js';
 import { emptyGroupSummary } from '../jobs/summary.js';
@@ -258,5 +258,5 @@ export function restoreSnapshot(store: Store, snap: Snapshot): void {
   for (const [name, part] of parts) part.load(store, snap.Parts?.[name]);
   store.resetIndexes(snap.Index, Object.entries(snap.TableIndexes));
   store.replacements++;
-  store.watch.notify(TABLES);
+  store.watch.notifyAll();
 }
