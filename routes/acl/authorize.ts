@@ -51,6 +51,11 @@ export function authorize(req: FastifyRequest, namespace: string, capability: st
   throw denied();
 }
 
+/** The caller's ACL as the authorizer resolved it (deferred rules); null when ACLs are off. */
+export function requestAcl(req: FastifyRequest): Acl | null {
+  return resolved.get(req)?.acl ?? null;
+}
+
 /** Authentication failures as the agent itself reports them (`/v1/jobs/parse`, `/v1/agent/self`, token reads). */
 export function agentAuthError(reason: 'not-found' | 'expired' | 'invalid'): HttpError {
   if (reason === 'not-found') return denied();

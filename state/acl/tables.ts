@@ -321,13 +321,24 @@ export function getPolicy(store: Store, name: string): { policy: Obj | null; ind
 }
 
 
+function withoutSecret(view: Obj): Obj {
+  const { SecretID: _secret, ...rest } = view;
+  return rest;
+}
+
+/** The view with its secret in Nomad's field order (second, after AccessorID). */
+export function withSecret(view: Obj, secret: string): Obj {
+  const { AccessorID, SecretID: _old, ...rest } = view;
+  return { AccessorID, SecretID: secret, ...rest };
+}
+
 // ACL tables ride along in snapshots, resets and the data dir like the core tables.
 registerSnapshotPart('acl', {
   schema: Type.Object({
     Tokens: Type.Array(
       Type.Object({
         View: Type.Object({
-          AccessorID: S.Str, SecretID: S.Str, Name: S.Str, Type: Type.Union([Type.Literal('client'), Type.Literal('management')]),
+          AccessorID: S.Str, SecretID: S.Opt(S.Str), Name: S.Str, Type: Type.Union([Type.Literal('client'), Type.Literal('management')]),
           Policies: S.Nullable(S.Strs), Global: S.Bool, CreateTime: S.Str, ExpirationTime: S.Opt(S.Str), ExpirationTTL: S.Opt(S.Str),
           CreateIndex: S.Idx, ModifyIndex: S.Idx,
         }),
@@ -349,13 +360,20 @@ registerSnapshotPart('acl', {
       PolicyIndex: t.policyIndex,
     };
   },
+  redact(saved: unknown): unknown {
+    const d = saved as { Tokens: { View: Obj; ExpiresNs: number | null }[] };
+    return { ...d, Tokens: d.Tokens.map((tok) => ({ ...tok, View: withoutSecret(tok.View) })) };
+  },
   load(store: Store, data: unknown): void {
+    const prev = tables.get(store);
     const d = (data ?? {}) as { Tokens?: { View: Obj; ExpiresNs: number | null }[]; Policies?: Obj[]; BootstrapIndex?: number; TokenIndex?: number; PolicyIndex?: number };
     const t: AclTables = { tokens: new Map(), bySecret: new Map(), policies: new Map(), bootstrapIndex: d.BootstrapIndex ?? 0, tokenIndex: d.TokenIndex ?? 0, policyIndex: d.PolicyIndex ?? 0 };
     for (const tok of d.Tokens ?? []) {
-      const rec: TokenRecord = { view: tok.View, expiresNs: tok.ExpiresNs };
-      t.tokens.set(tok.View.AccessorID, rec);
-      t.bySecret.set(tok.View.SecretID, rec);
+      // A snapshot taken without secrets: the token keeps the secret it has on this server, or gets a new one.
+      const view = typeof tok.View.SecretID === 'string' ? tok.View : withSecret(tok.View, (prev?.tokens.get(tok.View.AccessorID)?.view.SecretID as string | undefined) ?? store.newId());
+      const rec: TokenRecord = { view, expiresNs: tok.ExpiresNs };
+      t.tokens.set(view.AccessorID, rec);
+      t.bySecret.set(view.SecretID, rec);
     }
     for (const view of d.Policies ?? []) t.policies.set(view.Name, { view, parsed: parsePolicyRules(String(view.Rules ?? ''), false) });
     tables.set(store, t);
