@@ -10,6 +10,7 @@ import { RpcError } from '../errors.js';
 import { formatMultiError } from '../jobspec/multierror.js';
 import { goDuration, rfc3339 } from '../format.js';
 import { parsePolicyRules, rulesJson, type ParsedPolicy } from './policy.js';
+import { liveToken, resolveRoleLinks } from './identity-tables.js';
 
 export interface TokenRecord {
   /** The ACLToken as Nomad renders it. */
@@ -56,6 +57,7 @@ function tokenView(t: {
   Name: string;
   Type: string;
   Policies: string[] | null;
+  Roles?: Obj[] | null;
   Global: boolean;
   CreateNs: number;
   ExpiresNs: number | null;
@@ -69,9 +71,9 @@ function tokenView(t: {
     Name: t.Name,
     Type: t.Type,
     Policies: t.Policies,
-    Roles: null,
+    Roles: t.Roles ?? null,
     Global: t.Global,
-    Hash: hash(t.Name, t.Type, t.Policies, t.Global),
+    Hash: t.Roles ? hash(t.Name, t.Type, t.Policies, t.Global, t.Roles.map((r) => r.ID)) : hash(t.Name, t.Type, t.Policies, t.Global),
     CreateTime: rfc3339(t.CreateNs),
   };
   if (t.ExpiresNs !== null) view.ExpirationTime = rfc3339(t.ExpiresNs);
@@ -176,7 +178,7 @@ export function upsertToken(store: Store, input: TokenInput): { token: Obj; inde
     if (existing.expiresNs !== null || input.ExpirationTime !== null) errors.push('cannot update expiration time');
   }
   if (errors.length > 0) throw new RpcError(`token 0 invalid: ${formatMultiError(errors)}`, 400);
-  for (const role of input.Roles) throw new RpcError(`cannot find role ${role.ID || role.Name || ''}`, 400);
+  const roles = resolveRoleLinks(store, input.Roles);
 
   return store.write((tx) => {
     const view = tokenView({
@@ -185,6 +187,7 @@ export function upsertToken(store: Store, input: TokenInput): { token: Obj; inde
       Name: input.Name,
       Type: input.Type,
       Policies: input.Policies.length > 0 ? input.Policies : null,
+      Roles: roles.length > 0 ? roles : null,
       Global: input.Global,
       CreateNs: existing ? Date.parse(existing.view.CreateTime as string) * 1e6 : now,
       ExpiresNs: existing ? existing.expiresNs : expires,
@@ -223,7 +226,7 @@ export function listTokens(store: Store, prefix: string): { tokens: Obj[]; index
   let list = [...t.tokens.values()].map((r) => r.view);
   if (prefix) list = list.filter((v) => String(v.AccessorID).startsWith(prefix)).sort((a, b) => (a.AccessorID < b.AccessorID ? -1 : 1));
   else list.sort((a, b) => a.CreateIndex - b.CreateIndex || (a.AccessorID < b.AccessorID ? -1 : 1));
-  return { tokens: list.map(tokenStub), index: t.tokenIndex };
+  return { tokens: list.map((v) => tokenStub(liveToken(store, v))), index: t.tokenIndex };
 }
 
 export function tokenByAccessor(store: Store, accessor: string): Obj | undefined {
