@@ -35,6 +35,10 @@ interface AclTables {
 
 const tables = new WeakMap<Store, AclTables>();
 
+/** Nomad's memdb table names, touched by the writes so the write-ahead log and blocked readers see them. */
+export const TOKEN_TABLE = 'acl_token';
+export const POLICY_TABLE = 'acl_policy';
+
 export function aclTables(store: Store): AclTables {
   let t = tables.get(store);
   if (!t) {
@@ -128,6 +132,7 @@ export function bootstrapAcl(store: Store, bootstrapSecret = ''): { token: Obj; 
     t.bySecret.set(view.SecretID, rec);
     t.bootstrapIndex = tx.index;
     t.tokenIndex = tx.index;
+    tx.touch(TOKEN_TABLE);
     return { token: view, index: tx.index };
   });
 }
@@ -203,6 +208,7 @@ export function upsertToken(store: Store, input: TokenInput): { token: Obj; inde
     t.tokens.set(view.AccessorID, rec);
     t.bySecret.set(view.SecretID, rec);
     t.tokenIndex = tx.index;
+    tx.touch(TOKEN_TABLE);
     return { token: view, index: tx.index };
   });
 }
@@ -216,6 +222,7 @@ export function deleteToken(store: Store, accessor: string): { index: number } {
     t.tokens.delete(accessor);
     t.bySecret.delete(rec.view.SecretID as string);
     t.tokenIndex = tx.index;
+    tx.touch(TOKEN_TABLE);
     return { index: tx.index };
   });
 }
@@ -282,6 +289,7 @@ export function upsertPolicy(store: Store, input: PolicyInput): { index: number 
     };
     t.policies.set(input.Name, { view, parsed: parsed! });
     t.policyIndex = tx.index;
+    tx.touch(POLICY_TABLE);
     return { index: tx.index };
   });
 }
@@ -291,6 +299,7 @@ export function deletePolicy(store: Store, name: string): { index: number } {
   return store.write((tx) => {
     t.policies.delete(name);
     t.policyIndex = tx.index;
+    tx.touch(POLICY_TABLE);
     return { index: tx.index };
   });
 }
@@ -337,6 +346,7 @@ export function withSecret(view: Obj, secret: string): Obj {
 
 // ACL tables ride along in snapshots, resets and the data dir like the core tables.
 registerSnapshotPart('acl', {
+  tables: [TOKEN_TABLE, POLICY_TABLE],
   schema: Type.Object({
     Tokens: Type.Array(
       Type.Object({
