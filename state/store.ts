@@ -45,7 +45,7 @@ export function jobKey(namespace: string, id: string): string {
 
 /** One object changed by a write, as Nomad's event stream reports it. */
 export interface StoreEvent {
-  Topic: 'Job' | 'Evaluation' | 'Allocation' | 'Deployment' | 'Node' | 'ACLRole' | 'ACLAuthMethod' | 'ACLBindingRule';
+  Topic: 'Job' | 'Evaluation' | 'Allocation' | 'Deployment' | 'Node' | 'ACLToken' | 'ACLPolicy' | 'ACLRole' | 'ACLAuthMethod' | 'ACLBindingRule';
   Type: string;
   Key: string;
   Namespace: string;
@@ -76,6 +76,8 @@ const DEFAULT_EVENT_TYPE: Record<StoreEvent['Topic'], string> = {
   Allocation: 'AllocationUpdated',
   Deployment: 'DeploymentStatusUpdate',
   Node: 'NodeRegistration',
+  ACLToken: 'ACLTokenUpserted',
+  ACLPolicy: 'ACLPolicyUpserted',
   ACLRole: 'ACLRoleUpserted',
   ACLAuthMethod: 'ACLAuthMethodUpserted',
   ACLBindingRule: 'ACLBindingRuleUpserted',

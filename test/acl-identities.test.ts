@@ -336,7 +336,7 @@ function readStream(port: number, path: string, token: string, until: string): P
   });
 }
 
-t.test('role, auth method and binding rule writes publish ACLRole, ACLAuthMethod and ACLBindingRule events', async (t) => {
+t.test('ACL writes publish ACLToken, ACLPolicy, ACLRole, ACLAuthMethod and ACLBindingRule events', async (t) => {
   const { c, mgmt, as } = await world(t);
   const role = (await as(mgmt, 'POST', '/v1/acl/role', { Name: 'readers', Policies: [{ Name: 'readonly' }] })).json;
   await as(mgmt, 'DELETE', `/v1/acl/role/${role.ID}`);
@@ -365,7 +365,25 @@ t.test('role, auth method and binding rule writes publish ACLRole, ACLAuthMethod
   t.same(events[0]!.FilterKeys, ['readers']);
   t.equal(events[0]!.Payload.ACLRole!.ID, role.ID);
   t.equal(events[3]!.Payload.ACLBindingRule!.ID, rule.ID);
-  const tok = (await as(mgmt, 'POST', '/v1/acl/token', { Name: 'ro', Type: 'client', Policies: ['readonly'] })).json.SecretID as string;
+  const made = (await as(mgmt, 'POST', '/v1/acl/token', { Name: 'ro', Type: 'client', Policies: ['readonly'] })).json;
+  const tok = made.SecretID as string;
+  await as(mgmt, 'DELETE', '/v1/acl/policy/other');
+  const tokenText = await readStream(port, '/v1/event/stream?topic=ACLToken&topic=ACLPolicy&index=1', mgmt, 'ACLPolicyDeleted');
+  t.notMatch(tokenText, mgmt, 'token events never carry a secret');
+  t.notMatch(tokenText, tok);
+  const aclEvents = tokenText
+    .split('\n')
+    .filter((l) => l.startsWith('{"Index"'))
+    .flatMap((l) => (JSON.parse(l) as { Events: { Topic: string; Type: string; Key: string; Payload: { ACLToken?: { SecretID: string } } }[] }).Events);
+  t.same(
+    aclEvents.map((e) => [e.Topic, e.Type, e.Key]).filter(([, , k]) => k === made.AccessorID || k === 'other'),
+    [
+      ['ACLPolicy', 'ACLPolicyUpserted', 'other'],
+      ['ACLToken', 'ACLTokenUpserted', made.AccessorID],
+      ['ACLPolicy', 'ACLPolicyDeleted', 'other'],
+    ],
+  );
+  t.ok(aclEvents.filter((e) => e.Topic === 'ACLToken').every((e) => e.Payload.ACLToken!.SecretID === ''), 'SecretID blanked as structs.NewACLTokenEvent does');
   const refused = await fetch(`http://127.0.0.1:${port}/v1/event/stream?topic=ACLRole`, { headers: { 'X-Nomad-Token': tok } });
   t.equal(refused.status, 403, 'ACL topics need a management token');
   await refused.text();

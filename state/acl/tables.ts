@@ -87,6 +87,9 @@ function tokenView(t: {
   return view;
 }
 
+/** The token as the event stream carries it (structs.NewACLTokenEvent): its secret blanked. */
+const tokenEvent = (view: Obj): Obj => ({ ACLToken: { ...view, SecretID: '' } });
+
 export function tokenStub(t: Obj): Obj {
   const stub: Obj = {
     AccessorID: t.AccessorID,
@@ -133,6 +136,7 @@ export function bootstrapAcl(store: Store, bootstrapSecret = ''): { token: Obj; 
     t.bootstrapIndex = tx.index;
     t.tokenIndex = tx.index;
     tx.touch(TOKEN_TABLE);
+    tx.emit('ACLToken', view.AccessorID, '', null, tokenEvent(liveToken(store, view)), 'ACLTokenUpserted');
     return { token: view, index: tx.index };
   });
 }
@@ -209,6 +213,7 @@ export function upsertToken(store: Store, input: TokenInput): { token: Obj; inde
     t.bySecret.set(view.SecretID, rec);
     t.tokenIndex = tx.index;
     tx.touch(TOKEN_TABLE);
+    tx.emit('ACLToken', view.AccessorID, '', null, tokenEvent(liveToken(store, view)), 'ACLTokenUpserted');
     return { token: view, index: tx.index };
   });
 }
@@ -223,6 +228,7 @@ export function deleteToken(store: Store, accessor: string): { index: number } {
     t.bySecret.delete(rec.view.SecretID as string);
     t.tokenIndex = tx.index;
     tx.touch(TOKEN_TABLE);
+    tx.emit('ACLToken', accessor, '', null, tokenEvent(liveToken(store, rec.view)), 'ACLTokenDeleted');
     return { index: tx.index };
   });
 }
@@ -290,16 +296,19 @@ export function upsertPolicy(store: Store, input: PolicyInput): { index: number 
     t.policies.set(input.Name, { view, parsed: parsed! });
     t.policyIndex = tx.index;
     tx.touch(POLICY_TABLE);
+    tx.emit('ACLPolicy', input.Name, '', null, { ACLPolicy: view }, 'ACLPolicyUpserted');
     return { index: tx.index };
   });
 }
 
 export function deletePolicy(store: Store, name: string): { index: number } {
   const t = aclTables(store);
+  const old = t.policies.get(name);
   return store.write((tx) => {
     t.policies.delete(name);
     t.policyIndex = tx.index;
     tx.touch(POLICY_TABLE);
+    if (old) tx.emit('ACLPolicy', name, '', null, { ACLPolicy: old.view }, 'ACLPolicyDeleted');
     return { index: tx.index };
   });
 }
