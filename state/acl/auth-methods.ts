@@ -6,6 +6,7 @@ import { RpcError } from '../errors.js';
 import { formatMultiError } from '../jobspec/multierror.js';
 import { goDuration, rfc3339 } from '../format.js';
 import { compileFilter } from '../filter/index.js';
+import { parseGoDuration } from '../godur.js';
 import { AUTH_METHOD_TABLE, BINDING_RULE_TABLE, hashOf, identityTables } from './identity-tables.js';
 
 const VALID_METHOD_NAME = /^[a-zA-Z0-9-]{1,128}$/;
@@ -59,7 +60,8 @@ export function upsertAuthMethod(store: Store, input: AuthMethodInput): { method
   // ACLAuthMethod.Merge: empty fields take the stored method's values (Default and Name excepted).
   const type = input.Type || (existing?.Type as string | undefined) || '';
   const locality = input.TokenLocality || (existing?.TokenLocality as string | undefined) || '';
-  const ttl = input.MaxTokenTTL || (existing ? (existing.MaxTokenTTLNs as number) : 0);
+  const storedTtl = typeof existing?.MaxTokenTTLNs === 'number' ? existing.MaxTokenTTLNs : (parseGoDuration(String(existing?.MaxTokenTTL || '0s')) ?? 0);
+  const ttl = input.MaxTokenTTL || storedTtl;
   const config = input.Config ?? (existing?.Config ? (existing.ConfigInput as Obj) : null);
   const errors: string[] = [];
   if (!VALID_METHOD_NAME.test(input.Name)) errors.push(`invalid name '${input.Name}'`);

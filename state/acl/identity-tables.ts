@@ -69,8 +69,10 @@ export function liveRoleLinks(store: Store, links: unknown): Obj[] | null {
   if (!Array.isArray(links)) return null;
   const roles = identityTables(store).roles;
   const out: Obj[] = [];
-  for (const l of links as Obj[]) {
-    const role = roles.get(l.ID);
+  for (const l of links as unknown[]) {
+    // A restored document may hold anything here; only links to stored roles count.
+    if (!l || typeof l !== 'object' || typeof (l as Obj).ID !== 'string') continue;
+    const role = roles.get((l as Obj).ID);
     if (role) out.push({ ID: role.ID, Name: role.Name });
   }
   return out;
