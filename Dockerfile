@@ -14,6 +14,9 @@ RUN npx tsc -p tsconfig.json
 
 # Runtime stage: production dependencies and compiled JavaScript only, run as the unprivileged node user.
 FROM node:20-bookworm-slim
+# A container must listen on 0.0.0.0 to be reachable through -p, so the control API (/_mock/) is
+# reachable too and the server warns at start: pass NOMAD_MOCK_CONTROL_TOKEN (or
+# NOMAD_MOCK_CONTROL=false) wherever others can reach the port.
 ENV NODE_ENV=production \
     NOMAD_MOCK_BIND=0.0.0.0 \
     NOMAD_MOCK_PORT=4646

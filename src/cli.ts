@@ -2,6 +2,7 @@
 // `nomad-mock`: start the server on the configured address and stop cleanly on SIGINT/SIGTERM.
 import { ConfigError, helpText, loadConfig } from './config.js';
 import { createServer } from './server.js';
+import { exposureWarning } from './control/access.js';
 
 async function main(): Promise<void> {
   let cfg;
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
   const { app } = mock;
   const address = await app.listen({ port: cfg.port, host: cfg.bind });
   process.stdout.write(`nomad-mock listening on ${address} (region ${cfg.region})\n`);
+  const exposed = exposureWarning(cfg);
+  if (exposed) process.stderr.write(`nomad-mock: warning: ${exposed}\n`);
   const stop = (): void => {
     app.close().then(
       () => process.exit(0),

@@ -44,6 +44,10 @@ export interface Config {
   deploymentGcInterval: string;
   nodeGcThreshold: string;
   nodeGcInterval: string;
+  /** Serve the control API under /_mock/ (false: those paths answer as unknown paths do). */
+  control: boolean;
+  /** When set, every /_mock/ request but GET /_mock/health must carry it (src/control/access.ts). */
+  controlToken: string;
   /** Filled from configFile; not a flag. */
   nodeSpecs?: NodeSpec[];
 }
@@ -64,6 +68,8 @@ export const DEFAULTS: Config = {
   configFile: '',
   acl: false,
   simulate: true,
+  control: true,
+  controlToken: '',
   seed: '',
   dataDir: '',
   jobsDir: '',
@@ -111,7 +117,7 @@ export function gcDurationNs(value: string, interval: boolean): number | string 
 }
 
 const NUMERIC: (keyof Config)[] = ['timeScale', 'nodes', 'nodeCpu', 'nodeMemory'];
-const BOOLEAN: (keyof Config)[] = ['acl', 'simulate'];
+const BOOLEAN: (keyof Config)[] = ['acl', 'simulate', 'control'];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -134,6 +140,8 @@ export const FLAGS: { flag: string; env: string; key: keyof Config; help: string
   { flag: '--scenario', env: 'NOMAD_MOCK_SCENARIO', key: 'scenario', help: 'run a named scenario from fixtures/scenarios at start-up (empty, busy)' },
   { flag: '--simulate', env: 'NOMAD_MOCK_SIMULATE', key: 'simulate', help: 'run the lifecycle simulator (false: a bare store with no nodes, where evaluations stay pending)' },
   { flag: '--acl', env: 'NOMAD_MOCK_ACL', key: 'acl', help: 'ACL mode (true/false/1/0; a bare --acl means true): POST /v1/acl/bootstrap, tokens via X-Nomad-Token or Authorization: Bearer, 403 Permission denied' },
+  { flag: '--control', env: 'NOMAD_MOCK_CONTROL', key: 'control', help: 'serve the control API under /_mock/ (false: those paths answer 404 like any unknown path; the in-process control handle still works)' },
+  { flag: '--control-token', env: 'NOMAD_MOCK_CONTROL_TOKEN', key: 'controlToken', help: 'require this secret on every /_mock/ request (X-Nomad-Mock-Token header or Authorization: Bearer) except GET /_mock/health' },
   { flag: '--job-gc-threshold', env: 'NOMAD_MOCK_JOB_GC_THRESHOLD', key: 'jobGcThreshold', help: 'simulated age a stopped or dead job must reach before the GC deletes it' },
   { flag: '--job-gc-interval', env: 'NOMAD_MOCK_JOB_GC_INTERVAL', key: 'jobGcInterval', help: 'simulated time between job GC passes (at least 1s)' },
   { flag: '--eval-gc-threshold', env: 'NOMAD_MOCK_EVAL_GC_THRESHOLD', key: 'evalGcThreshold', help: 'simulated age a terminal evaluation (and its allocations) must reach before the GC deletes it' },
@@ -143,7 +151,7 @@ export const FLAGS: { flag: string; env: string; key: keyof Config; help: string
   { flag: '--deployment-gc-interval', env: 'NOMAD_MOCK_DEPLOYMENT_GC_INTERVAL', key: 'deploymentGcInterval', help: 'simulated time between deployment GC passes (at least 1s)' },
   { flag: '--node-gc-threshold', env: 'NOMAD_MOCK_NODE_GC_THRESHOLD', key: 'nodeGcThreshold', help: 'simulated time a node must have been down before the GC deletes it' },
   { flag: '--node-gc-interval', env: 'NOMAD_MOCK_NODE_GC_INTERVAL', key: 'nodeGcInterval', help: 'simulated time between node GC passes (at least 1s)' },
-  { flag: '--config', env: 'NOMAD_MOCK_CONFIG', key: 'configFile', help: 'JSON file with {"nodes": [{name, datacenter, nodePool, nodeClass, cpu, memoryMB, diskMB, attributes, meta}], "server": {"job_gc_threshold": "4h", …}} (env and flags win over the file)' },
+  { flag: '--config', env: 'NOMAD_MOCK_CONFIG', key: 'configFile', help: 'JSON file with {"nodes": [{name, datacenter, nodePool, nodeClass, cpu, memoryMB, diskMB, attributes, meta}], "server": {"job_gc_threshold": "4h", …}, "control": {"enabled": true, "token": "…"}} (env and flags win over the file)' },
 ];
 
 export class ConfigError extends Error {}
@@ -200,9 +208,24 @@ export function nodeSpecs(cfg: Config): NodeSpec[] {
   }));
 }
 
+/** The config file's `control` block: `{"enabled": false}`, `{"token": "…"}` (a file keeps the token out of `ps`). */
+function loadControlBlock(cfg: Config, file: string, block: unknown, setByEnvOrFlag: Set<keyof Config>): void {
+  if (block === undefined) return;
+  if (block === null || typeof block !== 'object' || Array.isArray(block)) throw new ConfigError(`${file}: "control" must be an object`);
+  for (const [name, value] of Object.entries(block)) {
+    if (name === 'enabled') {
+      if (typeof value !== 'boolean') throw new ConfigError(`${file}: control.enabled must be true or false`);
+      if (!setByEnvOrFlag.has('control')) cfg.control = value;
+    } else if (name === 'token') {
+      if (typeof value !== 'string' || value === '') throw new ConfigError(`${file}: control.token must be a non-empty string`);
+      if (!setByEnvOrFlag.has('controlToken')) cfg.controlToken = value;
+    } else throw new ConfigError(`${file}: unknown control setting ${JSON.stringify(name)} (known: enabled, token)`);
+  }
+}
+
 function loadConfigFile(cfg: Config, setByEnvOrFlag: Set<keyof Config>): void {
   if (!cfg.configFile) return;
-  let parsed: { nodes?: Partial<NodeSpec>[]; server?: Record<string, unknown> };
+  let parsed: { nodes?: Partial<NodeSpec>[]; server?: Record<string, unknown>; control?: unknown };
   try {
     parsed = JSON.parse(readFileSync(cfg.configFile, 'utf8')) as typeof parsed;
   } catch (err) {
@@ -221,6 +244,7 @@ function loadConfigFile(cfg: Config, setByEnvOrFlag: Set<keyof Config>): void {
       assign(cfg, g.key, value, `${cfg.configFile}: server.${name}`);
     }
   }
+  loadControlBlock(cfg, cfg.configFile, parsed.control, setByEnvOrFlag);
   if (parsed.nodes !== undefined) {
     if (!Array.isArray(parsed.nodes) || parsed.nodes.length === 0) throw new ConfigError(`${cfg.configFile}: "nodes" must be a non-empty array`);
     cfg.nodeSpecs = parsed.nodes.map((n, i) => ({

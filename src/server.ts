@@ -27,6 +27,7 @@ import { gcSettings } from './sim/gc.js';
 import { randomness } from './random.js';
 import { MockControl } from './control/mock-control.js';
 import { applyFaults, journalRequest, stampRequest } from './control/hooks.js';
+import { controlGate, exposureWarning } from './control/access.js';
 import { Persister } from './control/persist.js';
 import { runScenario, seedFromDir, type HclParser } from './control/seed.js';
 import { Limits } from './limits.js';
@@ -170,6 +171,12 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
 
   const limits = new Limits();
   installBodyReader(app, limits);
+  const gate = controlGate(config);
+  const exposed = exposureWarning(config);
+  if (exposed) app.addHook('onListen', (done) => {
+    app.log.warn(exposed);
+    done();
+  });
 
   // One hook each way for every request: Go's clean-path redirect, the journal stamp and faults on
   // the way in; Vary, the queued Nomad headers, charset, the journal and compression on the way out.
@@ -191,6 +198,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
         return;
       }
     }
+    if (gate(req, reply, path)) return;
     if (!stampRequest(req, path) || control.faults.idle()) return done();
     applyFaults(control, req, reply, path, done);
   });

@@ -46,7 +46,7 @@ export function jobKey(namespace: string, id: string): string {
 
 /** One object changed by a write, as Nomad's event stream reports it. */
 export interface StoreEvent {
-  Topic: 'Job' | 'Evaluation' | 'Allocation' | 'Deployment' | 'Node' | 'Variable';
+  Topic: 'Job' | 'Evaluation' | 'Allocation' | 'Deployment' | 'Node' | 'Variable' | 'ACLToken' | 'ACLPolicy' | 'ACLRole' | 'ACLAuthMethod' | 'ACLBindingRule';
   Type: string;
   Key: string;
   Namespace: string;
@@ -78,6 +78,11 @@ const DEFAULT_EVENT_TYPE: Record<StoreEvent['Topic'], string> = {
   Deployment: 'DeploymentStatusUpdate',
   Node: 'NodeRegistration',
   Variable: 'VariableUpdated',
+  ACLToken: 'ACLTokenUpserted',
+  ACLPolicy: 'ACLPolicyUpserted',
+  ACLRole: 'ACLRoleUpserted',
+  ACLAuthMethod: 'ACLAuthMethodUpserted',
+  ACLBindingRule: 'ACLBindingRuleUpserted',
 };
 
 export class Store {

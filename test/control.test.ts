@@ -747,7 +747,7 @@ t.test('the journal records method, path, query, headers, body, status and durat
   const [list, put] = entries;
   t.same(Object.keys(list!).sort(), ['Body', 'BodySize', 'BodyTruncated', 'DurationMs', 'Headers', 'ID', 'Method', 'Path', 'Query', 'Status', 'Time']);
   t.same(list!.Query, { prefix: 'we', namespace: 'default' }, 'query as the route saw it (first value wins)');
-  t.equal(list!.Headers['x-nomad-token'], 'secret-token', 'request headers');
+  t.equal(list!.Headers['x-nomad-token'], '[redacted]', 'request headers, the token redacted (test/secrets.test.ts)');
   t.equal(list!.Body, '');
   t.equal(typeof list!.DurationMs, 'number');
   t.ok(list!.DurationMs >= 0);

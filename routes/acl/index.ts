@@ -4,15 +4,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App, RouteContext } from '../http/context.js';
 import { HttpError, invalidMethod } from '../http/errors.js';
-import { parseGoJson, rawBody } from '../http/body.js';
-import { GoSyntaxError } from '../../state/jobspec/decode-scanner.js';
+import { rawBody } from '../http/body.js';
 import { sendEmpty, sendJson, setReadMeta, setWriteIndex } from '../http/reply.js';
 import { parseQueryOptions, type Query } from '../http/query.js';
 import { parseGoDuration } from '../../state/godur.js';
 import { decodePath } from '../http/path.js';
 import { RpcError } from '../../state/errors.js';
 import type { Obj } from '../../state/types.js';
-import type { Acl } from '../../state/acl/acl.js';
 import { resolveSecret } from '../../state/acl/resolve.js';
 import {
   bootstrapAcl,
@@ -29,68 +27,11 @@ import {
 } from '../../state/acl/tables.js';
 import { agentAuthError, denied, headerToken, installAuthorizer } from './authorize.js';
 import { WRITE, str } from './rules.js';
-
-/** ACL RPCs refuse to run when ACLs are off. */
-function requireEnabled(ctx: RouteContext): void {
-  if (!ctx.config.acl) throw new RpcError('ACL support disabled', 400);
-}
-
-/** The caller of an ACL RPC; most collapse authentication failures into `Permission denied`. */
-function caller(req: FastifyRequest, ctx: RouteContext): { acl: Acl; token: Obj | null; secret: string } {
-  const secret = headerToken(req);
-  const res = resolveSecret(ctx.store, secret);
-  if (!res.ok) throw denied();
-  return { acl: res.acl, token: res.token, secret };
-}
-
-function requireManagement(req: FastifyRequest, ctx: RouteContext): void {
-  if (!caller(req, ctx).acl.management) throw denied();
-}
-
-/** Go encoding/json into an ACL struct: case-insensitive keys; empty body and bad JSON are 400s. */
-function decodeAclBody(req: FastifyRequest, struct: string): Obj {
-  const raw = rawBody(req);
-  if (raw.length === 0) throw new HttpError(400, 'Request body is empty');
-  let value: unknown;
-  try {
-    value = parseGoJson(raw);
-  } catch (err) {
-    if (err instanceof GoSyntaxError) throw new HttpError(400, err.message);
-    throw err;
-  }
-  if (value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new HttpError(400, `json: cannot unmarshal ${jsonKind(value)} into Go value of type structs.${struct}`);
-  }
-  return value as Obj;
-}
-
-const jsonKind = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v === 'object' ? 'object' : typeof v);
-
-/** A field looked up the way encoding/json matches keys (exact first, then case-insensitively). */
-function field(obj: Obj, name: string): unknown {
-  if (name in obj) return obj[name];
-  const key = Object.keys(obj).find((k) => k.toLowerCase() === name.toLowerCase());
-  return key === undefined ? undefined : obj[key];
-}
-
-function typed<T>(obj: Obj, struct: string, name: string, kind: 'string' | 'boolean' | 'strings' | 'object' | 'array', goType: string): T | undefined {
-  const v = field(obj, name);
-  if (v === undefined || v === null) return undefined;
-  const ok =
-    kind === 'strings'
-      ? Array.isArray(v) && v.every((x) => typeof x === 'string')
-      : kind === 'array'
-        ? Array.isArray(v)
-        : kind === 'object'
-          ? typeof v === 'object' && !Array.isArray(v)
-          : typeof v === kind;
-  if (!ok) {
-    const got = kind === 'strings' && Array.isArray(v) ? jsonKind(v.find((x) => typeof x !== 'string')) : jsonKind(v);
-    throw new HttpError(400, `json: cannot unmarshal ${got === 'boolean' ? 'bool' : got} into Go struct field ${struct}.${name} of type ${goType}`);
-  }
-  return v as T;
-}
+import { caller, decodeAclBody, field, requireEnabled, requireManagement, typed } from './request.js';
+import { identityRoutes } from './identities.js';
+import { liveToken } from '../../state/acl/identity-tables.js';
+import { tokenPolicyNames } from '../../state/acl/resolve.js';
+import { createOneTimeToken, exchangeOneTimeToken, oneTimeView } from '../../state/acl/one-time.js';
 
 /** ExpirationTTL: a Go duration string or nanoseconds (ACLToken.UnmarshalJSON). */
 function ttlField(obj: Obj): number {
@@ -134,7 +75,7 @@ function tokenUpdate(req: FastifyRequest, reply: FastifyReply, ctx: RouteContext
   requireEnabled(ctx);
   requireManagement(req, ctx);
   const out = upsertToken(ctx.store, input);
-  return sendToken(req, reply, out.token, out.index);
+  return sendToken(req, reply, liveToken(ctx.store, out.token), out.index);
 }
 
 export function aclRoutes(app: App, ctx: RouteContext): void {
@@ -174,6 +115,8 @@ export function aclRoutes(app: App, ctx: RouteContext): void {
 
   app.all('/v1/acl/token/*', { config: { acl: 'self' } }, async (req, reply) => {
     const rest = decodePath(req.raw.url ?? '').slice('/v1/acl/token/'.length);
+    if (rest === 'onetime') return oneTimeCreate(req, reply, ctx);
+    if (rest === 'onetime/exchange') return oneTimeExchange(req, reply, ctx);
     if (rest === 'self') {
       if (req.method !== 'GET') throw invalidMethod();
       parseQueryOptions(req.query as Query, ctx.config.region);
@@ -181,7 +124,7 @@ export function aclRoutes(app: App, ctx: RouteContext): void {
       const rec = tokenBySecret(store, headerToken(req));
       setReadMeta(reply, rec ? (rec.view.ModifyIndex as number) : tokenTableIndex(store));
       if (!rec) throw new HttpError(404, 'ACL token not found');
-      return sendJson(req, reply, rec.view);
+      return sendJson(req, reply, liveToken(store, rec.view));
     }
     if (rest === '') throw new HttpError(400, 'Missing Token Accessor');
     switch (req.method) {
@@ -194,7 +137,7 @@ export function aclRoutes(app: App, ctx: RouteContext): void {
         if (!res.acl.management && (!token || token.SecretID !== headerToken(req))) throw denied();
         setReadMeta(reply, token ? (token.ModifyIndex as number) : tokenTableIndex(store));
         if (!token) throw new HttpError(404, 'ACL token not found');
-        return sendJson(req, reply, token);
+        return sendJson(req, reply, liveToken(store, token));
       }
       case 'PUT':
       case 'POST':
@@ -216,7 +159,7 @@ export function aclRoutes(app: App, ctx: RouteContext): void {
     const opts = parseQueryOptions(req.query as Query, ctx.config.region);
     requireEnabled(ctx);
     const who = caller(req, ctx);
-    const only = who.acl.management ? null : new Set((who.token?.Policies as string[] | null) ?? (who.token ? [] : ['anonymous']));
+    const only = who.acl.management ? null : new Set(who.token ? tokenPolicyNames(store, who.token) : ['anonymous']);
     const out = listPolicies(store, opts.prefix, only);
     setReadMeta(reply, out.index);
     return sendJson(req, reply, out.policies);
@@ -237,7 +180,7 @@ export function aclRoutes(app: App, ctx: RouteContext): void {
         parseQueryOptions(req.query as Query, ctx.config.region);
         requireEnabled(ctx);
         const who = caller(req, ctx);
-        if (!who.acl.management && name !== 'anonymous' && !((who.token?.Policies as string[] | null) ?? []).includes(name)) throw denied();
+        if (!who.acl.management && name !== 'anonymous' && !(who.token ? tokenPolicyNames(store, who.token) : []).includes(name)) throw denied();
         const out = getPolicy(store, name);
         setReadMeta(reply, out.index);
         if (!out.policy) throw new HttpError(404, 'ACL policy not found');
@@ -275,5 +218,26 @@ export function aclRoutes(app: App, ctx: RouteContext): void {
     }
   });
 
+  identityRoutes(app, ctx);
   installAuthorizer(app, ctx);
+}
+
+/** POST /v1/acl/token/onetime: the body is not read; the header token is the one handed out. */
+function oneTimeCreate(req: FastifyRequest, reply: FastifyReply, ctx: RouteContext): FastifyReply {
+  if (!WRITE.has(req.method)) throw invalidMethod();
+  requireEnabled(ctx);
+  const out = createOneTimeToken(ctx.store, headerToken(req));
+  setWriteIndex(reply, out.index);
+  return sendJson(req, reply, { OneTimeToken: oneTimeView(out.oneTime), Index: out.index });
+}
+
+/** POST /v1/acl/token/onetime/exchange: no token needed, the one-time secret is the credential. */
+function oneTimeExchange(req: FastifyRequest, reply: FastifyReply, ctx: RouteContext): FastifyReply {
+  if (!WRITE.has(req.method)) throw invalidMethod();
+  const body = decodeAclBody(req, 'OneTimeTokenExchangeRequest');
+  const secret = typed<string>(body, 'OneTimeTokenExchangeRequest', 'OneTimeSecretID', 'string', 'string') ?? '';
+  requireEnabled(ctx);
+  const out = exchangeOneTimeToken(ctx.store, secret);
+  setWriteIndex(reply, out.index);
+  return sendJson(req, reply, { Token: out.token, Index: out.index });
 }

@@ -101,7 +101,12 @@ export function controlRoutes(app: App, ctx: RouteContext): void {
 
   route('POST', '/_mock/reset', async (req, reply) => json(reply, control.reset((await body(req, ResetBody, true)).Namespace)));
 
-  route('GET', '/_mock/snapshot', (_req, reply) => json(reply, control.snapshot()));
+  // Secrets only when asked for: a snapshot is easily pasted into a bug report or a CI artifact.
+  route('GET', '/_mock/snapshot', (req, reply) => {
+    const raw = (req.query as Record<string, string | undefined>).secrets;
+    if (raw !== undefined && !['', 'true', 'false', '1', '0'].includes(raw)) throw new ControlError('secrets must be true or false');
+    return json(reply, control.snapshot({ secrets: raw === 'true' || raw === '1' }));
+  });
   route(['PUT', 'POST'], '/_mock/restore', (req, reply) => {
     const raw = rawBody(req);
     if (raw.length === 0) throw new ControlError('request body is empty');

@@ -12,6 +12,7 @@ import { ErrorText, Index, Nullable, ReadQuery, StringMap } from '../http/schema
 import { deleteNamespace, listNamespaces, namespacesIndex, upsertNamespace } from '../../state/namespaces/table.js';
 import type { Obj } from '../../state/types.js';
 import { WRITE, readQuery, type AclDecl } from '../acl/rules.js';
+import { requestAcl } from '../acl/authorize.js';
 
 export const Namespace = Type.Object(
   {
@@ -44,12 +45,15 @@ function update(ctx: RouteContext, req: FastifyRequest, reply: FastifyReply, pat
 }
 
 export function namespaceRoutes(app: App, ctx: RouteContext): void {
-  // Nomad filters the list by the token's namespaces; nomad-mock lists them to any caller.
-  app.all('/v1/namespaces', { schema, config: { acl: 'none' } }, async (req, reply) => {
+  // Namespace.ListNamespaces: any valid token (anonymous too) may list, and sees the namespaces it
+  // has any capability in; an unknown token is refused. The authorizer only authenticates.
+  const list: AclDecl = (req) => (req.method === 'GET' ? { check: { kind: 'management' }, deferred: true, pre: readQuery(req, ctx) } : null);
+  app.all('/v1/namespaces', { schema, config: { acl: list } }, async (req, reply) => {
     if (req.method !== 'GET') throw invalidMethod();
     const opts = parseQueryOptions(req.query as Query, ctx.config.region);
+    const acl = requestAcl(req);
     const res = await blockingQuery(ctx.store, reply, opts, ['namespaces'], () => ({
-      namespaces: listNamespaces(ctx.store, opts.prefix),
+      namespaces: acl ? listNamespaces(ctx.store, opts.prefix).filter((ns) => acl.allowNamespace(ns.Name)) : listNamespaces(ctx.store, opts.prefix),
       index: namespacesIndex(ctx.store),
     }));
     setReadMeta(reply, res.index);

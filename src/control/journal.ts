@@ -1,6 +1,8 @@
 // The request journal: what clients sent and what they got, for tests that assert on a client's
 // traffic. Control requests (/_mock/) are not recorded. Bounded by entries and by bytes (oldest
 // dropped first); of each body only the first 64 KiB is kept, with its real size and a flag.
+// Secrets are never stored: the headers that carry tokens and the token fields of JSON bodies are
+// replaced by `[redacted]` when a request is recorded.
 
 export interface JournalEntry {
   ID: number;
@@ -60,7 +62,49 @@ interface Stored {
   raw: RawEntry;
   body: Buffer | null;
   bodySize: number;
+  truncated: boolean;
   bytes: number;
+}
+
+export const REDACTED = '[redacted]';
+
+/**
+ * Headers that carry a secret. Nomad reads its token from X-Nomad-Token or `Authorization: Bearer`
+ * only (command/agent/http.go parseToken; never from the query string, so `?token=` is kept as sent).
+ */
+const SECRET_HEADERS = new Set(['x-nomad-token', 'authorization', 'proxy-authorization', 'cookie', 'x-nomad-mock-token', 'x-vault-token', 'x-consul-token']);
+
+/** The headers as stored: secrets replaced, `Authorization` keeping its scheme word. */
+export function redactHeaders(h: Record<string, string | string[] | undefined>): Record<string, string | string[] | undefined> {
+  let out: Record<string, string | string[] | undefined> | null = null;
+  for (const k in h) {
+    if (!SECRET_HEADERS.has(k) || h[k] === undefined) continue;
+    out ??= { ...h };
+    const one = (v: string): string => {
+      if (k !== 'authorization' && k !== 'proxy-authorization') return REDACTED;
+      const m = /^\s*(\S+)\s+\S/.exec(v);
+      return m ? `${m[1]} ${REDACTED}` : REDACTED;
+    };
+    const v = h[k]!;
+    out[k] = Array.isArray(v) ? v.map(one) : one(v);
+  }
+  return out ?? h;
+}
+
+/**
+ * Body fields that carry a token or secret (Go's decoder matches keys case-insensitively): the
+ * request's own token (`AuthToken`, register's `SecretID`), ACL secrets (bootstrap, one-time
+ * exchange, login, auth-method client secret) and the job's Vault/Consul tokens.
+ */
+const SECRET_FIELDS = /("(?:SecretID|AuthToken|BootstrapSecret|OneTimeSecretID|LoginToken|OIDCClientSecret|VaultToken|ConsulToken)"\s*:\s*)"(?:[^"\\]|\\.)*(?:"|\\?$)/gi;
+// A body cut at the size limit may end inside a secret: that unterminated value is redacted too.
+const MAY_HOLD_SECRET = /secret|token/i;
+
+function redactBody(body: Buffer): Buffer {
+  const text = body.toString('utf8');
+  if (!MAY_HOLD_SECRET.test(text)) return body;
+  const out = text.replace(SECRET_FIELDS, `$1"${REDACTED}"`);
+  return out === text ? body : Buffer.from(out);
 }
 
 export const JOURNAL_DEFAULTS: JournalLimits = { maxEntries: 10_000, maxBytes: 32 * 1024 * 1024, maxBodyBytes: 64 * 1024 };
@@ -89,7 +133,7 @@ function format(s: Stored): JournalEntry {
     Headers: { ...r.headers },
     Body: s.body ? s.body.toString('utf8') : '',
     BodySize: s.bodySize,
-    BodyTruncated: s.body !== null && s.body.length < s.bodySize,
+    BodyTruncated: s.truncated,
     Status: r.status,
     DurationMs: Math.round(r.durationMs * 1000) / 1000,
   };
@@ -110,9 +154,11 @@ export class Journal {
     const full = Buffer.isBuffer(e.body) ? e.body : typeof e.body === 'string' ? Buffer.from(e.body) : null;
     const size = full?.length ?? 0;
     // A copy, so the journal never pins the request's own buffer (or the socket slab it is cut from).
-    const body = full && size > 0 ? Buffer.from(full.subarray(0, Math.min(size, this.limits.maxBodyBytes))) : null;
-    const bytes = ENTRY_OVERHEAD + (body?.length ?? 0) + e.url.length + headerBytes(e.headers);
-    this.stored.push({ id: this.nextId++, raw: { ...e, body: undefined }, body, bodySize: size, bytes });
+    const kept = full && size > 0 ? Buffer.from(full.subarray(0, Math.min(size, this.limits.maxBodyBytes))) : null;
+    const body = kept && redactBody(kept);
+    const headers = redactHeaders(e.headers);
+    const bytes = ENTRY_OVERHEAD + (body?.length ?? 0) + e.url.length + headerBytes(headers);
+    this.stored.push({ id: this.nextId++, raw: { ...e, headers, body: undefined }, body, bodySize: size, truncated: kept !== null && kept.length < size, bytes });
     this.held += bytes;
     while (this.length > this.limits.maxEntries || (this.held > this.limits.maxBytes && this.length > 1)) this.dropOldest();
   }

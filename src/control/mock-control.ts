@@ -76,8 +76,12 @@ export class MockControl {
     };
   }
 
-  snapshot(): Snapshot {
-    return takeSnapshot(this.store);
+  /**
+   * The whole state. In-process callers get everything by default; `{ secrets: false }` (what
+   * GET /_mock/snapshot gives unless asked for `?secrets=true`) leaves out token secrets.
+   */
+  snapshot(opts: { secrets?: boolean } = {}): Snapshot {
+    return takeSnapshot(this.store, { secrets: opts.secrets ?? true });
   }
 
   /**

@@ -4,6 +4,12 @@ import type { Obj } from '../types.js';
 import type { ParsedPolicy } from './policy.js';
 import { Acl, MANAGEMENT_ACL } from './acl.js';
 import { aclTables, isUuid, tokenBySecret } from './tables.js';
+import { rolePolicyNames } from './identity-tables.js';
+
+/** Every policy name a token holds: its own and those of its roles (ACL.policyNamesFromRoleLinks). */
+export function tokenPolicyNames(store: Store, token: Obj): string[] {
+  return [...((token.Policies as string[] | null) ?? []), ...rolePolicyNames(store, token.Roles)];
+}
 
 /** The ACL of a set of policy names; names without a policy grant nothing. */
 export function compileAcl(store: Store, names: string[]): Acl {
@@ -27,5 +33,5 @@ export function resolveSecret(store: Store, secret: string): Resolution {
   if (rec.expiresNs !== null && rec.expiresNs < store.nowNs()) return { ok: false, reason: 'expired' };
   const v = rec.view;
   if (v.Type === 'management') return { ok: true, acl: MANAGEMENT_ACL, token: v };
-  return { ok: true, acl: compileAcl(store, (v.Policies as string[] | null) ?? []), token: v };
+  return { ok: true, acl: compileAcl(store, tokenPolicyNames(store, v)), token: v };
 }

@@ -10,6 +10,7 @@ import { RpcError } from '../errors.js';
 import { formatMultiError } from '../jobspec/multierror.js';
 import { goDuration, rfc3339 } from '../format.js';
 import { parsePolicyRules, rulesJson, type ParsedPolicy } from './policy.js';
+import { liveToken, resolveRoleLinks } from './identity-tables.js';
 
 export interface TokenRecord {
   /** The ACLToken as Nomad renders it. */
@@ -34,6 +35,10 @@ interface AclTables {
 
 const tables = new WeakMap<Store, AclTables>();
 
+/** Nomad's memdb table names, touched by the writes so the write-ahead log and blocked readers see them. */
+export const TOKEN_TABLE = 'acl_token';
+export const POLICY_TABLE = 'acl_policy';
+
 export function aclTables(store: Store): AclTables {
   let t = tables.get(store);
   if (!t) {
@@ -56,6 +61,7 @@ function tokenView(t: {
   Name: string;
   Type: string;
   Policies: string[] | null;
+  Roles?: Obj[] | null;
   Global: boolean;
   CreateNs: number;
   ExpiresNs: number | null;
@@ -69,9 +75,9 @@ function tokenView(t: {
     Name: t.Name,
     Type: t.Type,
     Policies: t.Policies,
-    Roles: null,
+    Roles: t.Roles ?? null,
     Global: t.Global,
-    Hash: hash(t.Name, t.Type, t.Policies, t.Global),
+    Hash: t.Roles ? hash(t.Name, t.Type, t.Policies, t.Global, t.Roles.map((r) => r.ID)) : hash(t.Name, t.Type, t.Policies, t.Global),
     CreateTime: rfc3339(t.CreateNs),
   };
   if (t.ExpiresNs !== null) view.ExpirationTime = rfc3339(t.ExpiresNs);
@@ -80,6 +86,9 @@ function tokenView(t: {
   view.ModifyIndex = t.ModifyIndex;
   return view;
 }
+
+/** The token as the event stream carries it (structs.NewACLTokenEvent): its secret blanked. */
+const tokenEvent = (view: Obj): Obj => ({ ACLToken: { ...view, SecretID: '' } });
 
 export function tokenStub(t: Obj): Obj {
   const stub: Obj = {
@@ -126,6 +135,8 @@ export function bootstrapAcl(store: Store, bootstrapSecret = ''): { token: Obj; 
     t.bySecret.set(view.SecretID, rec);
     t.bootstrapIndex = tx.index;
     t.tokenIndex = tx.index;
+    tx.touch(TOKEN_TABLE);
+    tx.emit('ACLToken', view.AccessorID, '', null, tokenEvent(liveToken(store, view)), 'ACLTokenUpserted');
     return { token: view, index: tx.index };
   });
 }
@@ -176,7 +187,7 @@ export function upsertToken(store: Store, input: TokenInput): { token: Obj; inde
     if (existing.expiresNs !== null || input.ExpirationTime !== null) errors.push('cannot update expiration time');
   }
   if (errors.length > 0) throw new RpcError(`token 0 invalid: ${formatMultiError(errors)}`, 400);
-  for (const role of input.Roles) throw new RpcError(`cannot find role ${role.ID || role.Name || ''}`, 400);
+  const roles = resolveRoleLinks(store, input.Roles);
 
   return store.write((tx) => {
     const view = tokenView({
@@ -185,6 +196,7 @@ export function upsertToken(store: Store, input: TokenInput): { token: Obj; inde
       Name: input.Name,
       Type: input.Type,
       Policies: input.Policies.length > 0 ? input.Policies : null,
+      Roles: roles.length > 0 ? roles : null,
       Global: input.Global,
       CreateNs: existing ? Date.parse(existing.view.CreateTime as string) * 1e6 : now,
       ExpiresNs: existing ? existing.expiresNs : expires,
@@ -200,6 +212,8 @@ export function upsertToken(store: Store, input: TokenInput): { token: Obj; inde
     t.tokens.set(view.AccessorID, rec);
     t.bySecret.set(view.SecretID, rec);
     t.tokenIndex = tx.index;
+    tx.touch(TOKEN_TABLE);
+    tx.emit('ACLToken', view.AccessorID, '', null, tokenEvent(liveToken(store, view)), 'ACLTokenUpserted');
     return { token: view, index: tx.index };
   });
 }
@@ -213,6 +227,8 @@ export function deleteToken(store: Store, accessor: string): { index: number } {
     t.tokens.delete(accessor);
     t.bySecret.delete(rec.view.SecretID as string);
     t.tokenIndex = tx.index;
+    tx.touch(TOKEN_TABLE);
+    tx.emit('ACLToken', accessor, '', null, tokenEvent(liveToken(store, rec.view)), 'ACLTokenDeleted');
     return { index: tx.index };
   });
 }
@@ -223,7 +239,7 @@ export function listTokens(store: Store, prefix: string): { tokens: Obj[]; index
   let list = [...t.tokens.values()].map((r) => r.view);
   if (prefix) list = list.filter((v) => String(v.AccessorID).startsWith(prefix)).sort((a, b) => (a.AccessorID < b.AccessorID ? -1 : 1));
   else list.sort((a, b) => a.CreateIndex - b.CreateIndex || (a.AccessorID < b.AccessorID ? -1 : 1));
-  return { tokens: list.map(tokenStub), index: t.tokenIndex };
+  return { tokens: list.map((v) => tokenStub(liveToken(store, v))), index: t.tokenIndex };
 }
 
 export function tokenByAccessor(store: Store, accessor: string): Obj | undefined {
@@ -279,15 +295,20 @@ export function upsertPolicy(store: Store, input: PolicyInput): { index: number 
     };
     t.policies.set(input.Name, { view, parsed: parsed! });
     t.policyIndex = tx.index;
+    tx.touch(POLICY_TABLE);
+    tx.emit('ACLPolicy', input.Name, '', null, { ACLPolicy: view }, 'ACLPolicyUpserted');
     return { index: tx.index };
   });
 }
 
 export function deletePolicy(store: Store, name: string): { index: number } {
   const t = aclTables(store);
+  const old = t.policies.get(name);
   return store.write((tx) => {
     t.policies.delete(name);
     t.policyIndex = tx.index;
+    tx.touch(POLICY_TABLE);
+    if (old) tx.emit('ACLPolicy', name, '', null, { ACLPolicy: old.view }, 'ACLPolicyDeleted');
     return { index: tx.index };
   });
 }
@@ -321,13 +342,25 @@ export function getPolicy(store: Store, name: string): { policy: Obj | null; ind
 }
 
 
+function withoutSecret(view: Obj): Obj {
+  const { SecretID: _secret, ...rest } = view;
+  return rest;
+}
+
+/** The view with its secret in Nomad's field order (second, after AccessorID). */
+export function withSecret(view: Obj, secret: string): Obj {
+  const { AccessorID, SecretID: _old, ...rest } = view;
+  return { AccessorID, SecretID: secret, ...rest };
+}
+
 // ACL tables ride along in snapshots, resets and the data dir like the core tables.
 registerSnapshotPart('acl', {
+  tables: [TOKEN_TABLE, POLICY_TABLE],
   schema: Type.Object({
     Tokens: Type.Array(
       Type.Object({
         View: Type.Object({
-          AccessorID: S.Str, SecretID: S.Str, Name: S.Str, Type: Type.Union([Type.Literal('client'), Type.Literal('management')]),
+          AccessorID: S.Str, SecretID: S.Opt(S.Str), Name: S.Str, Type: Type.Union([Type.Literal('client'), Type.Literal('management')]),
           Policies: S.Nullable(S.Strs), Global: S.Bool, CreateTime: S.Str, ExpirationTime: S.Opt(S.Str), ExpirationTTL: S.Opt(S.Str),
           CreateIndex: S.Idx, ModifyIndex: S.Idx,
         }),
@@ -349,13 +382,20 @@ registerSnapshotPart('acl', {
       PolicyIndex: t.policyIndex,
     };
   },
+  redact(saved: unknown): unknown {
+    const d = saved as { Tokens: { View: Obj; ExpiresNs: number | null }[] };
+    return { ...d, Tokens: d.Tokens.map((tok) => ({ ...tok, View: withoutSecret(tok.View) })) };
+  },
   load(store: Store, data: unknown): void {
+    const prev = tables.get(store);
     const d = (data ?? {}) as { Tokens?: { View: Obj; ExpiresNs: number | null }[]; Policies?: Obj[]; BootstrapIndex?: number; TokenIndex?: number; PolicyIndex?: number };
     const t: AclTables = { tokens: new Map(), bySecret: new Map(), policies: new Map(), bootstrapIndex: d.BootstrapIndex ?? 0, tokenIndex: d.TokenIndex ?? 0, policyIndex: d.PolicyIndex ?? 0 };
     for (const tok of d.Tokens ?? []) {
-      const rec: TokenRecord = { view: tok.View, expiresNs: tok.ExpiresNs };
-      t.tokens.set(tok.View.AccessorID, rec);
-      t.bySecret.set(tok.View.SecretID, rec);
+      // A snapshot taken without secrets: the token keeps the secret it has on this server, or gets a new one.
+      const view = typeof tok.View.SecretID === 'string' ? tok.View : withSecret(tok.View, (prev?.tokens.get(tok.View.AccessorID)?.view.SecretID as string | undefined) ?? store.newId());
+      const rec: TokenRecord = { view, expiresNs: tok.ExpiresNs };
+      t.tokens.set(view.AccessorID, rec);
+      t.bySecret.set(view.SecretID, rec);
     }
     for (const view of d.Policies ?? []) t.policies.set(view.Name, { view, parsed: parsePolicyRules(String(view.Rules ?? ''), false) });
     tables.set(store, t);

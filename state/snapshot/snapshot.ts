@@ -36,6 +36,16 @@ export interface SnapshotPart {
   schema?: TSchema;
   /** Tables whose writes change this part (the write-ahead log saves the part when one is touched). */
   tables?: readonly string[];
+  /**
+   * The saved data without its secrets (token secrets, client secrets…), for snapshots handed to
+   * clients; `load` must accept the result and say in its part what it does about what is missing.
+   */
+  redact?(saved: unknown): unknown;
+}
+
+export interface SnapshotOptions {
+  /** False leaves out every part's secrets (see SnapshotPart.redact); internal snapshots keep them. */
+  secrets?: boolean;
 }
 
 const parts = new Map<string, SnapshotPart>();
@@ -50,9 +60,12 @@ const splitKey = (key: string): [string, string] => {
   return [key.slice(0, i), key.slice(i + 1)];
 };
 
-export function takeSnapshot(store: Store): Snapshot {
+export function takeSnapshot(store: Store, opts: SnapshotOptions = {}): Snapshot {
   const saved: Record<string, unknown> = {};
-  for (const [name, part] of parts) saved[name] = part.save(store);
+  for (const [name, part] of parts) {
+    const data = part.save(store);
+    saved[name] = opts.secrets === false && part.redact ? part.redact(data) : data;
+  }
   return {
     Format: SNAPSHOT_FORMAT,
     Index: store.index,

@@ -97,6 +97,9 @@ export const NOMAD_5XX: RegExp[] = [
   /^can't evaluate (periodic|parameterized) job$/,
   /^(rpc error: )?(ACL token expired|failed to parse signed token: )/,
   /ACL token expired$|failed to parse signed token: go-jose/,
+  /^ACL (role|auth method|binding rule) not found$/, // deletes of unknown identities fail the Raft apply
+  /^ACL role with name [^]* already exists$/,
+  /^failed to generate OIDC provider: /,
 ];
 
 export interface OracleState {

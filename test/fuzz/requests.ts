@@ -162,6 +162,42 @@ const aclPolicy = fc.record(
   },
   { requiredKeys: [] },
 );
+const aclRole = fc.record(
+  {
+    ID: fc.constantFrom(undefined, FAKE_UUID, ''),
+    Name: fc.constantFrom('fz-readers', 'bad name!', ''),
+    Description: fc.constantFrom('', 'd', 'd'.repeat(300)),
+    Policies: fc.oneof(fc.constant([{ Name: 'readonly' }]), fc.constant([]), fc.constant([{ Name: 'nope' }]), fc.constant([null]), hostileValue),
+  },
+  { requiredKeys: [] },
+);
+const aclAuthMethod = fc.record(
+  {
+    Name: fc.constantFrom('fz-oidc', 'fz-jwt', 'bad name!'),
+    Type: fc.constantFrom('OIDC', 'JWT', 'x', ''),
+    TokenLocality: fc.constantFrom('local', 'global', ''),
+    MaxTokenTTL: fc.constantFrom<unknown>('1h', '1s', '', 'x', 3600e9, true),
+    Default: fc.boolean(),
+    Config: fc.oneof(fc.constant({ OIDCClientSecret: 's', OIDCScopes: ['a'], ClaimMappings: { a: 'b' } }), fc.constant({ ExpirationLeeway: true }), fc.constant({ NotBeforeLeeway: '5s', ClaimMappings: { a: 1 } }), hostileValue),
+  },
+  { requiredKeys: [] },
+);
+const aclBindingRule = fc.record(
+  {
+    ID: fc.constantFrom(undefined, FAKE_UUID),
+    AuthMethod: fc.constantFrom('fz-oidc', 'nope', ''),
+    BindType: fc.constantFrom('role', 'policy', 'management', 'x', ''),
+    BindName: fc.constantFrom('fz-readers', ''),
+    Selector: fc.constantFrom('', 'value.a == "b"', '(((', `${'('.repeat(3000)}a == "b"${')'.repeat(3000)}`),
+    Description: fc.constant('d'),
+  },
+  { requiredKeys: [] },
+);
+const aclLogin = fc.record(
+  { AuthMethodName: fc.constantFrom('fz-oidc', 'fz-jwt', 'nope', ''), LoginToken: fc.constantFrom('a.b.c', ''), ClientNonce: fc.constantFrom('n', ''), RedirectURI: fc.constantFrom('http://x/cb', ''), State: fc.constant('s'), Code: fc.constant('c') },
+  { requiredKeys: [] },
+);
+const oneTimeExchange = fc.record({ OneTimeSecretID: fc.constantFrom(FAKE_UUID, '', 'x') }, { requiredKeys: [] });
 const deploymentBody = fc.record(
   { DeploymentID: fc.constant(FAKE_UUID), Pause: fc.boolean(), All: fc.boolean(), Groups: fc.constantFrom(['g1'], ['web'], []), HealthyAllocationIDs: fc.constant([FAKE_UUID]), UnhealthyAllocationIDs: fc.constant([]) },
   { requiredKeys: [] },
@@ -314,6 +350,21 @@ const ROUTES: Route[] = [
   { methods: ['GET'], path: '/v1/acl/policies', read: true, weight: 0.5 },
   { methods: W, path: '/v1/acl/policy/{policy}', body: aclPolicy, weight: 1 },
   { methods: ['GET', 'DELETE'], path: '/v1/acl/policy/{policy}', read: true, weight: 0.5 },
+  { methods: ['GET'], path: '/v1/acl/roles', read: true, weight: 0.3 },
+  { methods: W, path: '/v1/acl/role', body: aclRole, weight: 0.5 },
+  { methods: ['GET', 'DELETE', 'PUT'], path: '/v1/acl/role/{role}', body: aclRole, read: true, weight: 0.3 },
+  { methods: ['GET'], path: '/v1/acl/role/name/{roleName}', read: true, weight: 0.2 },
+  { methods: ['GET'], path: '/v1/acl/auth-methods', read: true, weight: 0.2 },
+  { methods: W, path: '/v1/acl/auth-method', body: aclAuthMethod, weight: 0.4 },
+  { methods: ['GET', 'DELETE', 'PUT'], path: '/v1/acl/auth-method/{authMethod}', body: aclAuthMethod, read: true, weight: 0.3 },
+  { methods: ['GET'], path: '/v1/acl/binding-rules', read: true, weight: 0.2 },
+  { methods: W, path: '/v1/acl/binding-rule', body: aclBindingRule, weight: 0.4 },
+  { methods: ['GET', 'DELETE', 'PUT'], path: '/v1/acl/binding-rule/{rule}', body: aclBindingRule, read: true, weight: 0.2 },
+  { methods: W, path: '/v1/acl/token/onetime', weight: 0.3 },
+  { methods: W, path: '/v1/acl/token/onetime/exchange', body: oneTimeExchange, weight: 0.3 },
+  { methods: W, path: '/v1/acl/login', body: aclLogin, weight: 0.2 },
+  { methods: W, path: '/v1/acl/oidc/auth-url', body: aclLogin, weight: 0.2 },
+  { methods: W, path: '/v1/acl/oidc/complete-auth', body: aclLogin, weight: 0.2 },
   { methods: ['GET'], path: '/_mock/health', weight: 0.5 },
   { methods: ['GET'], path: '/_mock/ready', weight: 0.3 },
   { methods: ['POST'], path: '/_mock/reset', body: resetBody, weight: 0.1 },
@@ -352,6 +403,10 @@ function fill(path: string, w: World, n: number[], id: string): string {
     // The management token the run works with is never deleted (it could not be made again).
     .replace('{accessor}', () => enc(pick(w.tokens.filter((t) => t.SecretID !== w.management).map((t) => t.AccessorID), n[3]!, FAKE_UUID)))
     .replace('{policy}', () => enc(pick(['readonly', 'fz-write', 'anonymous', 'nope'], n[3]!, 'readonly')))
+    .replace('{role}', () => enc(pick([FAKE_UUID, '', 'a/b', 'name/fz-readers', 'x'.repeat(40)], n[3]!, FAKE_UUID)))
+    .replace('{roleName}', () => enc(pick(['fz-readers', 'nope', ''], n[3]!, 'fz-readers')))
+    .replace('{authMethod}', () => enc(pick(['fz-oidc', 'fz-jwt', 'nope'], n[3]!, 'fz-oidc')))
+    .replace('{rule}', () => enc(pick([FAKE_UUID, 'x', ''], n[3]!, FAKE_UUID)))
     .replace('{fault}', () => enc(pick(w.faults, n[3]!, '999')));
 }
 
