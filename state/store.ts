@@ -22,6 +22,9 @@ export const TABLES = [
   'scaling_policy',
   'service_registrations',
   'nodes',
+  'scheduler_config',
+  'autopilot_config',
+  'root_keys',
 ] as const;
 
 export interface StoreOptions {
@@ -45,7 +48,7 @@ export function jobKey(namespace: string, id: string): string {
 
 /** One object changed by a write, as Nomad's event stream reports it. */
 export interface StoreEvent {
-  Topic: 'Job' | 'Evaluation' | 'Allocation' | 'Deployment' | 'Node';
+  Topic: 'Job' | 'Evaluation' | 'Allocation' | 'Deployment' | 'Node' | 'NodePool';
   Type: string;
   Key: string;
   Namespace: string;
@@ -76,6 +79,7 @@ const DEFAULT_EVENT_TYPE: Record<StoreEvent['Topic'], string> = {
   Allocation: 'AllocationUpdated',
   Deployment: 'DeploymentStatusUpdate',
   Node: 'NodeRegistration',
+  NodePool: 'NodePoolUpserted',
 };
 
 export class Store {
@@ -221,6 +225,9 @@ function builtinNodePool(name: string, index: number): Obj {
       name === 'all' ? 'Node pool with all nodes in the cluster.' : 'Default node pool.',
     Meta: null,
     SchedulerConfiguration: null,
+    // DefaultNodePoolNodeIdentityTTL (24h) in nanoseconds; built-in pools are never hashed.
+    NodeIdentityTTL: 86_400_000_000_000,
+    Hash: null,
     CreateIndex: index,
     ModifyIndex: index,
   };

@@ -51,6 +51,14 @@ export function authorize(req: FastifyRequest, namespace: string, capability: st
   throw denied();
 }
 
+/**
+ * The ACL a request was authorised with, for handlers that filter what they return by it (node pool
+ * lists); null when ACLs are off or the route needed no token (everything is visible).
+ */
+export function requestAcl(req: FastifyRequest): Acl | null {
+  return resolved.get(req)?.acl ?? null;
+}
+
 /** Authentication failures as the agent itself reports them (`/v1/jobs/parse`, `/v1/agent/self`, token reads). */
 export function agentAuthError(reason: 'not-found' | 'expired' | 'invalid'): HttpError {
   if (reason === 'not-found') return denied();
@@ -71,6 +79,12 @@ function permits(acl: Acl, c: Check): boolean {
       return acl.allowNodeRead();
     case 'node-write':
       return acl.allowNodeWrite();
+    case 'operator-read':
+      return acl.allowOperatorRead();
+    case 'operator-write':
+      return acl.allowOperatorWrite();
+    case 'node-pool':
+      return c.pools().every((p) => acl.allowNodePool(p, c.cap));
     case 'management':
       return acl.management;
     case 'all':

@@ -11,6 +11,9 @@ function maxPrivilege(a: string, b: string): string {
 export class Acl {
   readonly namespaces = new Map<string, Set<string>>();
   readonly wildcards = new Map<string, Set<string>>();
+  /** node_pool blocks, exact names and globs, as namespaces are kept. */
+  readonly nodePools = new Map<string, Set<string>>();
+  readonly nodePoolWildcards = new Map<string, Set<string>>();
   agent = '';
   node = '';
   operator = '';
@@ -37,6 +40,20 @@ export class Acl {
           caps.add(c);
         }
       }
+      for (const np of policy.nodePools) {
+        const table = np.Name.includes('*') ? acl.nodePoolWildcards : acl.nodePools;
+        let caps = table.get(np.Name);
+        if (!caps) table.set(np.Name, (caps = new Set()));
+        if (caps.has('deny')) continue;
+        for (const c of np.Capabilities ?? []) {
+          if (c === 'deny') {
+            caps.clear();
+            caps.add('deny');
+            break;
+          }
+          caps.add(c);
+        }
+      }
       if (policy.agent !== null) acl.agent = maxPrivilege(acl.agent, policy.agent);
       if (policy.node !== null) acl.node = maxPrivilege(acl.node, policy.node);
       if (policy.operator !== null) acl.operator = maxPrivilege(acl.operator, policy.operator.Policy);
@@ -45,16 +62,23 @@ export class Acl {
   }
 
   /** The concrete capability set of `ns`, else the closest matching glob's. */
-  private matching(ns: string): Set<string> | undefined {
-    const concrete = this.namespaces.get(ns);
-    if (concrete) return concrete;
+  private matching(ns: string, concrete = this.namespaces, wildcards = this.wildcards): Set<string> | undefined {
+    const exact = concrete.get(ns);
+    if (exact) return exact;
     let best: { diff: number; caps: Set<string> } | undefined;
-    for (const key of [...this.wildcards.keys()].sort()) {
+    for (const key of [...wildcards.keys()].sort()) {
       if (!globMatch(key, ns)) continue;
       const diff = ns.length - key.length + (key.split('*').length - 1);
-      if (!best || diff < best.diff) best = { diff, caps: this.wildcards.get(key)! };
+      if (!best || diff < best.diff) best = { diff, caps: wildcards.get(key)! };
     }
     return best?.caps;
+  }
+
+  /** AllowNodePoolOperation: the pool's (or closest glob's) capability set grants `op`. */
+  allowNodePool(pool: string, op: string): boolean {
+    if (this.management) return true;
+    const caps = this.matching(pool, this.nodePools, this.nodePoolWildcards);
+    return !!caps && !caps.has('deny') && caps.has(op);
   }
 
   private anyNamespace(cb: (caps: Set<string>) => boolean): boolean {
@@ -89,6 +113,9 @@ export class Acl {
   }
   allowOperatorRead(): boolean {
     return this.management || this.operator === 'write' || this.operator === 'read';
+  }
+  allowOperatorWrite(): boolean {
+    return this.management || this.operator === 'write';
   }
 }
 
