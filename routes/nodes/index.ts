@@ -18,7 +18,7 @@ import type { Obj } from '../../state/types.js';
 import { WRITE, readQuery, type AclDecl } from '../acl/rules.js';
 
 /** Fields of a Node whose values are string-keyed maps (bexpr treats missing keys as absent, not errors). */
-const NODE_MAP_FIELDS = new Set([
+export const NODE_MAP_FIELDS = new Set([
   'Attributes', 'Meta', 'Links', 'Drivers', 'HostVolumes', 'HostNetworks', 'CSIControllerPlugins', 'CSINodePlugins',
 ]);
 
