@@ -10,6 +10,7 @@ import { allocationRoutes } from './allocations/index.js';
 import { deploymentRoutes } from './deployments/index.js';
 import { nodeRoutes } from './nodes/index.js';
 import { nodePoolRoutes } from './nodepools/index.js';
+import { operatorRoutes } from './operator/index.js';
 import { aclRoutes } from './acl/index.js';
 import { controlRoutes } from './control/index.js';
 import { systemRoutes } from './system/index.js';
@@ -43,6 +44,7 @@ export function registerRoutes(app: App, ctx: RouteContext): void {
   deploymentRoutes(app, ctx);
   nodeRoutes(app, ctx);
   nodePoolRoutes(app, ctx);
+  operatorRoutes(app, ctx);
   controlRoutes(app, ctx);
   systemRoutes(app, ctx);
   aclRoutes(app, ctx);

@@ -182,7 +182,14 @@ export function nodeRoutes(app: App, ctx: RouteContext): void {
   });
 }
 
-const SERVER_ID = '6f3e1b7a-2c4d-4e8f-9a0b-1c2d3e4f5a6b';
+export const SERVER_ID = '6f3e1b7a-2c4d-4e8f-9a0b-1c2d3e4f5a6b';
+/** The dev agent's Raft (RPC) address. */
+export const SERVER_RAFT_ADDRESS = '127.0.0.1:4647';
+
+/** The one server's serf member name (`<node name>.<region>`), as agent/self and the raft endpoints report it. */
+export function serverName(ctx: RouteContext): string {
+  return `${agentNode(ctx.store)?.Name ?? 'mock-node-1'}.${ctx.config.region}`;
+}
 const REVISION = 'mock';
 const GO_VERSION = 'go1.25.3';
 
