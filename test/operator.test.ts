@@ -13,7 +13,7 @@ const SERVER_ID = '6f3e1b7a-2c4d-4e8f-9a0b-1c2d3e4f5a6b';
 
 /** A mock_driver job of `count` allocs asking for `cpu`/`memory` (with a memory_max). */
 const job = (id: string, count = 1): Obj =>
-  minimalJob(id, { TaskGroups: [{ Name: 'web', Count: count, Tasks: [{ Name: 'app', Driver: 'mock_driver', Config: {}, Resources: { CPU: 500, MemoryMB: 256, MemoryMaxMB: 512 } }] }] });
+  minimalJob(id, { TaskGroups: [{ Name: 'web', Count: count, Tasks: [{ Name: 'app', Driver: 'mock_driver', Config: { run_for: '1h' }, Resources: { CPU: 500, MemoryMB: 256, MemoryMaxMB: 512 } }] }] });
 
 const setScheduler = (c: Client, cfg: Obj, query = ''): Promise<Res> =>
   c.put(`/v1/operator/scheduler/configuration${query}`, { PreemptionConfig: { SystemSchedulerEnabled: true }, ...cfg });
