@@ -239,6 +239,8 @@ t.test('ACL: list filtered by node_pool read; read, write and delete capabilitie
   const agentCheck = await as(reader, 'PUT', '/v1/node/pool/x', { Name: 'y' });
   t.equal(agentCheck.status, 400, "the agent's own checks come before the refusal");
   t.same((await as(reader, 'GET', '/v1/node/pool/prod-a/jobs')).json, [], 'jobs need list-jobs in their namespace');
+  const stream = await as(writer, 'GET', '/v1/event/stream?topic=NodePool');
+  t.equal(stream.status, 403, 'the NodePool topic needs a management token (event_endpoint.go), node:read is not enough');
 });
 
 t.test('NodePool events on the event stream: NodePoolUpserted and NodePoolDeleted', async (t) => {
