@@ -9,6 +9,8 @@ import { eventRoutes } from './events/index.js';
 import { allocationRoutes } from './allocations/index.js';
 import { deploymentRoutes } from './deployments/index.js';
 import { nodeRoutes } from './nodes/index.js';
+import { nodePoolRoutes } from './nodepools/index.js';
+import { operatorRoutes } from './operator/index.js';
 import { aclRoutes } from './acl/index.js';
 import { controlRoutes } from './control/index.js';
 import { systemRoutes } from './system/index.js';
@@ -42,6 +44,8 @@ export function registerRoutes(app: App, ctx: RouteContext): void {
   allocationRoutes(app, ctx);
   deploymentRoutes(app, ctx);
   nodeRoutes(app, ctx);
+  nodePoolRoutes(app, ctx);
+  operatorRoutes(app, ctx);
   controlRoutes(app, ctx);
   systemRoutes(app, ctx);
   variableRoutes(app, ctx);

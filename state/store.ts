@@ -23,6 +23,9 @@ export const TABLES = [
   'service_registrations',
   'nodes',
   'variables',
+  'scheduler_config',
+  'autopilot_config',
+  'root_keys',
 ] as const;
 
 export interface StoreOptions {
@@ -46,7 +49,7 @@ export function jobKey(namespace: string, id: string): string {
 
 /** One object changed by a write, as Nomad's event stream reports it. */
 export interface StoreEvent {
-  Topic: 'Job' | 'Evaluation' | 'Allocation' | 'Deployment' | 'Node' | 'Variable' | 'ACLToken' | 'ACLPolicy' | 'ACLRole' | 'ACLAuthMethod' | 'ACLBindingRule';
+  Topic: 'Job' | 'Evaluation' | 'Allocation' | 'Deployment' | 'Node' | 'Variable' | 'NodePool' | 'ACLToken' | 'ACLPolicy' | 'ACLRole' | 'ACLAuthMethod' | 'ACLBindingRule';
   Type: string;
   Key: string;
   Namespace: string;
@@ -83,6 +86,7 @@ const DEFAULT_EVENT_TYPE: Record<StoreEvent['Topic'], string> = {
   ACLRole: 'ACLRoleUpserted',
   ACLAuthMethod: 'ACLAuthMethodUpserted',
   ACLBindingRule: 'ACLBindingRuleUpserted',
+  NodePool: 'NodePoolUpserted',
 };
 
 export class Store {
@@ -228,6 +232,9 @@ function builtinNodePool(name: string, index: number): Obj {
       name === 'all' ? 'Node pool with all nodes in the cluster.' : 'Default node pool.',
     Meta: null,
     SchedulerConfiguration: null,
+    // DefaultNodePoolNodeIdentityTTL (24h) in nanoseconds; built-in pools are never hashed.
+    NodeIdentityTTL: 86_400_000_000_000,
+    Hash: null,
     CreateIndex: index,
     ModifyIndex: index,
   };

@@ -52,8 +52,9 @@ export function authorize(req: FastifyRequest, namespace: string, capability: st
 }
 
 /**
- * The ACL the hook resolved for a request whose rule authorises in the handler (`deferred`); null
- * when ACLs are off, which Nomad's endpoints treat as allowing everything.
+ * The ACL the hook resolved for a request, for handlers that authorise (`deferred` rules) or filter
+ * what they return by it (variables, node pool lists); null when ACLs are off or the route needed no
+ * token (everything is visible).
  */
 export function requestAcl(req: FastifyRequest): Acl | null {
   return resolved.get(req)?.acl ?? null;
@@ -79,6 +80,12 @@ function permits(acl: Acl, c: Check): boolean {
       return acl.allowNodeRead();
     case 'node-write':
       return acl.allowNodeWrite();
+    case 'operator-read':
+      return acl.allowOperatorRead();
+    case 'operator-write':
+      return acl.allowOperatorWrite();
+    case 'node-pool':
+      return c.pools().every((p) => acl.allowNodePool(p, c.cap));
     case 'management':
       return acl.management;
     case 'all':

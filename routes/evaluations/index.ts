@@ -5,7 +5,13 @@ import { HttpError, invalidMethod } from '../http/errors.js';
 import { blockingQuery } from '../http/blocking.js';
 import { omitEmpty } from '../http/encode.js';
 import { compileListFilter as compileFilter } from '../http/filter.js';
-import { sendJson, setReadMeta } from '../http/reply.js';
+import { sendJson, setReadMeta, setWriteIndex } from '../http/reply.js';
+import { decodeBody } from '../http/body.js';
+import type { FastifyRequest } from 'fastify';
+import type { Obj } from '../../state/types.js';
+import { RpcError } from '../../state/errors.js';
+import { schedulerConfig } from '../../state/operator/config.js';
+import { deleteEvalsByFilter, deleteEvalsById, MAX_UUIDS_PER_WRITE } from '../../state/evaluations/delete.js';
 import { parseQueryOptions, type Query } from '../http/query.js';
 import { decodePath } from '../http/path.js';
 import { ErrorText, ReadQuery } from '../http/schemas.js';
@@ -22,9 +28,31 @@ const schema = {
   response: { 200: Type.Union([Evaluation, Type.Array(Type.Unknown()), Type.Object({}, { additionalProperties: true })]), '4xx': ErrorText, '5xx': ErrorText },
 };
 
+/** evalsDeleteRequest's own checks of the body, before the server sees it. */
+function deleteRequest(req: FastifyRequest): { ids: string[]; filter: string } {
+  const body = (decodeBody(req, 'EvalDeleteRequest') as Obj | null) ?? {};
+  const ids = ((body.EvalIDs as string[] | null) ?? []).map(String);
+  const filter = String(body.Filter ?? '');
+  if (filter !== '' && ids.length > 0) throw new HttpError(400, 'evals cannot be deleted by both ID and filter');
+  if (filter === '' && ids.length === 0) throw new HttpError(400, 'evals must be deleted by either ID or filter');
+  if (ids.length > MAX_UUIDS_PER_WRITE) throw new HttpError(400, `request includes ${ids.length} evaluation IDs, must be ${MAX_UUIDS_PER_WRITE} or fewer`);
+  return { ids, filter };
+}
+
 export function evaluationRoutes(app: App, ctx: RouteContext): void {
-  const list: AclDecl = (req) => (req.method === 'GET' ? listRule(req, ctx) : null);
+  const list: AclDecl = (req) => {
+    if (req.method === 'DELETE') return { check: { kind: 'management' }, pre: () => void deleteRequest(req) };
+    return req.method === 'GET' ? listRule(req, ctx) : null;
+  };
   app.all('/v1/evaluations', { schema, config: { acl: list } }, async (req, reply) => {
+    if (req.method === 'DELETE') {
+      const { ids, filter } = deleteRequest(req);
+      // Eval.Delete: only while the eval broker is paused (scheduler configuration PauseEvalBroker).
+      if (!schedulerConfig(ctx.store).PauseEvalBroker) throw new RpcError('eval broker is enabled; eval broker must be paused to delete evals');
+      const out = filter !== '' ? deleteEvalsByFilter(ctx.store, compileFilter(filter, EVAL_MAP_FIELDS) ?? (() => true)) : deleteEvalsById(ctx.store, ids);
+      setWriteIndex(reply, out.Index);
+      return sendJson(req, reply, out);
+    }
     if (req.method !== 'GET') throw invalidMethod();
     const q = req.query as Query;
     const opts = parseQueryOptions(q, ctx.config.region);

@@ -418,7 +418,8 @@ function eventRule(url: string): Rule | null {
   const checks: Check[] = [];
   for (const topic of topics.keys()) {
     if (['Deployment', 'Evaluation', 'Allocation', 'Job', 'Service'].includes(topic)) checks.push(nsCheck(['read-job'], namespace));
-    else if (topic === 'Node' || topic === 'NodePool') checks.push({ kind: 'node-read' });
+    else if (topic === 'Node') checks.push({ kind: 'node-read' });
+    // NodePool (like every other topic): management only, since pools cannot be filtered per token.
     else checks.push({ kind: 'management' });
   }
   return { check: { kind: 'all', checks } };

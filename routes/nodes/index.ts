@@ -18,7 +18,7 @@ import type { Obj } from '../../state/types.js';
 import { WRITE, readQuery, type AclDecl } from '../acl/rules.js';
 
 /** Fields of a Node whose values are string-keyed maps (bexpr treats missing keys as absent, not errors). */
-const NODE_MAP_FIELDS = new Set([
+export const NODE_MAP_FIELDS = new Set([
   'Attributes', 'Meta', 'Links', 'Drivers', 'HostVolumes', 'HostNetworks', 'CSIControllerPlugins', 'CSINodePlugins',
 ]);
 
@@ -182,7 +182,14 @@ export function nodeRoutes(app: App, ctx: RouteContext): void {
   });
 }
 
-const SERVER_ID = '6f3e1b7a-2c4d-4e8f-9a0b-1c2d3e4f5a6b';
+export const SERVER_ID = '6f3e1b7a-2c4d-4e8f-9a0b-1c2d3e4f5a6b';
+/** The dev agent's Raft (RPC) address. */
+export const SERVER_RAFT_ADDRESS = '127.0.0.1:4647';
+
+/** The one server's serf member name (`<node name>.<region>`), as agent/self and the raft endpoints report it. */
+export function serverName(ctx: RouteContext): string {
+  return `${agentNode(ctx.store)?.Name ?? 'mock-node-1'}.${ctx.config.region}`;
+}
 const REVISION = 'mock';
 const GO_VERSION = 'go1.25.3';
 

@@ -11,6 +11,7 @@ import { DeploymentWatcher } from './watcher.js';
 import { PeriodicDispatcher } from './periodic.js';
 import { GarbageCollector, gcSettings, type GcSettings } from './gc.js';
 import type { GcResult } from '../../state/gc/gc.js';
+import { onSchedulerConfig, schedulerConfig } from '../../state/operator/config.js';
 
 export class Simulator {
   readonly scheduler: Scheduler;
@@ -39,7 +40,9 @@ export class Simulator {
         for (const e of events) clock.guard.run(`simulator reaction to ${e.Topic}`, () => this.react(e));
       }),
       store.onReplace(() => clock.guard.run('simulator resync', () => this.resync())),
+      onSchedulerConfig(store, (cfg) => clock.guard.run('eval broker state change', () => this.scheduler.setPaused(cfg.PauseEvalBroker))),
     ];
+    this.scheduler.setPaused(schedulerConfig(store).PauseEvalBroker);
   }
 
   private react(e: StoreEvent): void {

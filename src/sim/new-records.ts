@@ -4,7 +4,7 @@ import type { Evaluation, Job, Obj } from '../../state/types.js';
 import type { Store } from '../../state/store.js';
 import { DeploymentText } from '../../state/deployments/table.js';
 
-export function newAllocation(store: Store, job: Job, ev: Evaluation, nowNs: number, tg: Obj, name: string, node: Obj, metric: Obj, extra: Obj = {}): Obj {
+export function newAllocation(store: Store, job: Job, ev: Evaluation, nowNs: number, tg: Obj, name: string, node: Obj, metric: Obj, extra: Obj = {}, memoryOversubscription = false): Obj {
   return {
     ID: store.newId(),
     Namespace: job.Namespace,
@@ -18,7 +18,7 @@ export function newAllocation(store: Store, job: Job, ev: Evaluation, nowNs: num
     Resources: null,
     SharedResources: { DiskMB: tg.EphemeralDisk?.SizeMB ?? 300, Networks: tg.Networks ?? null },
     TaskResources: null,
-    AllocatedResources: allocatedResources(tg),
+    AllocatedResources: allocatedResources(tg, memoryOversubscription),
     Metrics: { ...metric, AllocationTime: 150000 },
     DesiredStatus: 'run',
     DesiredDescription: '',
@@ -85,13 +85,14 @@ export function newDeployment(store: Store, job: Job, ev: Evaluation, nowNs: num
   };
 }
 
-function allocatedResources(tg: Obj): Obj {
+/** The BinPackIterator's task resources: `memory_max` is kept only while oversubscription is enabled. */
+function allocatedResources(tg: Obj, memoryOversubscription: boolean): Obj {
   const tasks: Obj = {};
   const lifecycles: Obj = {};
   for (const t of (tg.Tasks as Obj[]) ?? []) {
     tasks[t.Name] = {
       Cpu: { CpuShares: t.Resources?.CPU ?? 100, ReservedCores: null },
-      Memory: { MemoryMB: t.Resources?.MemoryMB ?? 300, MemoryMaxMB: t.Resources?.MemoryMaxMB ?? 0 },
+      Memory: { MemoryMB: t.Resources?.MemoryMB ?? 300, MemoryMaxMB: memoryOversubscription ? (t.Resources?.MemoryMaxMB ?? 0) : 0 },
       Networks: null,
       Devices: null,
     };

@@ -139,16 +139,30 @@ function constraintString(c: Obj): string {
   return `${c.LTarget ?? ''} ${c.Operand || '='} ${c.RTarget ?? ''}`.trim();
 }
 
+/**
+ * The node's fitness for the ask once placed (ScoreFitBinPack / ScoreFitSpread), normalized to
+ * 0…1: binpack prefers the fuller node, spread the emptier one.
+ */
+function fitness(algorithm: string, cpuFree: number, cpuTotal: number, memFree: number, memTotal: number, ask: { cpu: number; memoryMB: number }): number {
+  const freeCpu = cpuTotal > 0 ? (cpuFree - ask.cpu) / cpuTotal : 0;
+  const freeMem = memTotal > 0 ? (memFree - ask.memoryMB) / memTotal : 0;
+  const total = 10 ** freeCpu + 10 ** freeMem;
+  const raw = algorithm === 'spread' ? total - 2 : 20 - total;
+  return Math.min(18, Math.max(0, raw)) / 18;
+}
+
 export interface PickResult {
   node: Obj | null;
   metric: Obj;
 }
 
 /**
- * Picks a node for one alloc of `tg`: the feasible node with room that holds the fewest allocs of
- * the group (spreading replicas), ties broken by node order. `only` restricts to one node (system jobs).
+ * Picks a node for one alloc of `tg` the way Nomad's rank iterators score them: the fitness of the
+ * scheduler algorithm (binpack or spread), averaged with the job anti-affinity penalty on nodes that
+ * already hold allocs of the group; the best score wins, ties by node order. `only` restricts to
+ * one node (system jobs).
  */
-export function pickNode(nodes: Obj[], usage: PlanUsage | null, job: Job, tg: Obj, only?: Obj): PickResult {
+export function pickNode(nodes: Obj[], usage: PlanUsage | null, job: Job, tg: Obj, only?: Obj, algorithm = 'binpack'): PickResult {
   const metric = emptyMetric();
   metric.NodePool = job.NodePool;
   const pool = nodes.filter((n) => job.NodePool === 'all' || n.NodePool === job.NodePool);
@@ -162,7 +176,8 @@ export function pickNode(nodes: Obj[], usage: PlanUsage | null, job: Job, tg: Ob
   const ask = groupAsk(tg);
   const key = usageKey(job.Namespace, job.ID, tg.Name);
   let best: Obj | null = null;
-  let bestCount = Infinity;
+  let bestScore = -Infinity;
+  const desired = Math.max(1, Number(tg.Count) || 1);
   for (const node of only ? [only] : pool) {
     if (!job.Datacenters.some((dc) => globMatch(dc, node.Datacenter))) continue;
     if (node.Status !== 'ready' || node.SchedulingEligibility !== 'eligible') continue;
@@ -203,9 +218,13 @@ export function pickNode(nodes: Obj[], usage: PlanUsage | null, job: Job, tg: Ob
       }
       continue;
     }
-    if (count < bestCount) {
+    const cpuTotal = node.NodeResources.Cpu.CpuShares - node.ReservedResources.Cpu.CpuShares;
+    const memTotal = node.NodeResources.Memory.MemoryMB - node.ReservedResources.Memory.MemoryMB;
+    const fit = fitness(algorithm, cpuFree, cpuTotal, memFree, memTotal, ask);
+    const score = count > 0 ? (fit - (count + 1) / desired) / 2 : fit;
+    if (score > bestScore) {
       best = node;
-      bestCount = count;
+      bestScore = score;
     }
   }
   return { node: best, metric };

@@ -12,6 +12,7 @@ import { pickNode, PlanUsage } from './placement.js';
 import { rfc3339 } from '../../state/format.js';
 import { rescheduleDecision } from './reschedule.js';
 import { newAllocation, newDeployment } from './new-records.js';
+import { schedulerConfig } from '../../state/operator/config.js';
 
 export const DesiredText = {
   notNeeded: 'alloc not needed due to job update',
@@ -148,10 +149,13 @@ export function reconcile(input: ReconcileInput): Plan {
 
   const stopping = new Set<string>();
   const nodes = [...store.nodes.values()];
+  // Per-pool scheduler settings are Enterprise-only, so the cluster-wide configuration decides.
+  const sched = schedulerConfig(store);
+  const algorithm = sched.SchedulerAlgorithm || 'binpack';
   const usage = new PlanUsage(store.nodeUsage);
 
   const newAlloc = (tg: Obj, name: string, node: Obj, metric: Obj, extra: Obj = {}): Obj =>
-    newAllocation(store, job, ev, nowNs, tg, name, node, metric, extra);
+    newAllocation(store, job, ev, nowNs, tg, name, node, metric, extra, sched.MemoryOversubscriptionEnabled);
 
   /** Places one alloc or records the failure; returns the alloc or null. */
   const tryPlace = (tg: Obj, name: string, extra: Obj = {}, onlyNode?: Obj): Obj | null => {
@@ -166,7 +170,7 @@ export function reconcile(input: ReconcileInput): Plan {
       earlier.CoalescedFailures++;
       return failed();
     }
-    const { node, metric } = pickNode(nodes, usage, job, tg, onlyNode);
+    const { node, metric } = pickNode(nodes, usage, job, tg, onlyNode, algorithm);
     if (!node) {
       if (earlier) earlier.CoalescedFailures++;
       else plan.failed[tg.Name] = metric;

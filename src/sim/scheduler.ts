@@ -47,6 +47,8 @@ export class Scheduler {
   private generation = 0;
   /** Blocked evals, kept from eval writes so freeing capacity never rescans every eval. */
   private readonly blocked = new Set<string>();
+  /** The scheduler configuration's PauseEvalBroker: queued evals wait, still pending, until unpaused. */
+  private paused = false;
 
   constructor(
     private readonly store: Store,
@@ -88,8 +90,18 @@ export class Scheduler {
     for (const id of this.blocked) this.enqueue(id);
   }
 
+  /** Pauses or resumes the eval broker; resuming hands every pending eval to the workers again. */
+  setPaused(paused: boolean): void {
+    if (paused === this.paused) return;
+    this.paused = paused;
+    if (!paused) {
+      for (const ev of this.store.evals.values()) if (ev.Status === 'pending' && !ev.WaitUntil) this.queue.add(ev.ID);
+      this.kick();
+    }
+  }
+
   private kick(): void {
-    if (this.busy) return;
+    if (this.busy || this.paused) return;
     this.busy = true;
     const generation = this.generation;
     this.defer(() => {
@@ -97,6 +109,7 @@ export class Scheduler {
       try {
         // Set iteration also visits evals queued while earlier ones are processed.
         for (const id of this.queue) {
+          if (this.paused) break;
           this.queue.delete(id);
           // One eval that fails to process must not hold up the ones queued behind it.
           this.guard.run('scheduler', () => this.process(id));

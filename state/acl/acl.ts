@@ -14,6 +14,9 @@ export class Acl {
   /** Variable path rules keyed `<namespace>\0<path spec>`; those with a `*` in either part are globs. */
   readonly variables = new Map<string, Set<string>>();
   readonly variableGlobs = new Map<string, Set<string>>();
+  /** node_pool blocks, exact names and globs, as namespaces are kept. */
+  readonly nodePools = new Map<string, Set<string>>();
+  readonly nodePoolWildcards = new Map<string, Set<string>>();
   agent = '';
   node = '';
   operator = '';
@@ -39,6 +42,20 @@ export class Acl {
           mergeCapabilities(vcaps, path.Capabilities);
         }
       }
+      for (const np of policy.nodePools) {
+        const table = np.Name.includes('*') ? acl.nodePoolWildcards : acl.nodePools;
+        let caps = table.get(np.Name);
+        if (!caps) table.set(np.Name, (caps = new Set()));
+        if (caps.has('deny')) continue;
+        for (const c of np.Capabilities ?? []) {
+          if (c === 'deny') {
+            caps.clear();
+            caps.add('deny');
+            break;
+          }
+          caps.add(c);
+        }
+      }
       if (policy.agent !== null) acl.agent = maxPrivilege(acl.agent, policy.agent);
       if (policy.node !== null) acl.node = maxPrivilege(acl.node, policy.node);
       if (policy.operator !== null) acl.operator = maxPrivilege(acl.operator, policy.operator.Policy);
@@ -47,8 +64,8 @@ export class Acl {
   }
 
   /** The concrete capability set of `ns`, else the closest matching glob's. */
-  private matching(ns: string): Set<string> | undefined {
-    return this.namespaces.get(ns) ?? closestGlob(this.wildcards, ns);
+  private matching(ns: string, concrete = this.namespaces, wildcards = this.wildcards): Set<string> | undefined {
+    return concrete.get(ns) ?? closestGlob(wildcards, ns);
   }
 
   /**
@@ -59,6 +76,13 @@ export class Acl {
     if (this.management) return true;
     const key = `${ns}\u0000${path}`;
     const caps = this.variables.get(key) ?? closestGlob(this.variableGlobs, key);
+    return !!caps && !caps.has('deny') && caps.has(op);
+  }
+
+  /** AllowNodePoolOperation: the pool's (or closest glob's) capability set grants `op`. */
+  allowNodePool(pool: string, op: string): boolean {
+    if (this.management) return true;
+    const caps = this.matching(pool, this.nodePools, this.nodePoolWildcards);
     return !!caps && !caps.has('deny') && caps.has(op);
   }
 
@@ -94,6 +118,9 @@ export class Acl {
   }
   allowOperatorRead(): boolean {
     return this.management || this.operator === 'write' || this.operator === 'read';
+  }
+  allowOperatorWrite(): boolean {
+    return this.management || this.operator === 'write';
   }
 }
 

@@ -13,6 +13,8 @@ import { nullElementErrors } from '../jobspec/null-elements.js';
 import { trackUsage } from '../nodes/usage.js';
 import { copyJob } from '../records.js';
 import { formatMultiError, formatWarnings } from '../jobspec/multierror.js';
+import { schedulerConfig } from '../operator/config.js';
+import { poolByName } from '../nodepools/table.js';
 
 export interface WriteReply {
   EvalID: string;
@@ -52,6 +54,20 @@ function writeReply(fields: Partial<WriteReply>): WriteReply {
   };
 }
 
+/** memoryOversubscriptionValidate: `memory_max` is ignored while the scheduler configuration disables it. */
+function memoryOversubscriptionWarnings(store: Store, job: Job): string[] {
+  if (schedulerConfig(store).MemoryOversubscriptionEnabled) return [];
+  const out: string[] = [];
+  for (const tg of job.TaskGroups) {
+    for (const t of (tg.Tasks as Obj[]) ?? []) {
+      if (t.Resources && t.Resources.MemoryMaxMB) {
+        out.push(`Memory oversubscription is not enabled; Task "${tg.Name}.${t.Name}" memory_max value will be ignored. Update the Scheduler Configuration to allow oversubscription.`);
+      }
+    }
+  }
+  return out;
+}
+
 /** Canonicalises and validates an API job the way Register/Plan/Validate do. */
 export function prepareJob(store: Store, apiJob: Obj): { job: Job; errors: ReturnType<typeof validateJob>['errors']; warnings: string[] } {
   // Nomad would dereference these; canonicalising them is meaningless, so they are all there is to say.
@@ -60,8 +76,9 @@ export function prepareJob(store: Store, apiJob: Obj): { job: Job; errors: Retur
   const job = canonicalizeJob(apiJob, { region: store.region });
   const { errors, warnings } = validateJob(job, {
     namespaceExists: (ns) => store.namespaces.has(ns),
-    nodePoolExists: (pool) => store.nodePools.has(pool),
+    nodePoolExists: (pool) => poolByName(store, pool) !== undefined,
   });
+  if (errors.length === 0) warnings.push(...memoryOversubscriptionWarnings(store, job));
   return { job, errors, warnings };
 }
 

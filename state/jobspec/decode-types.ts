@@ -71,6 +71,35 @@ export interface StructDesc {
 
 const API = `
 type ReconcileOption = string
+
+type SchedulerAlgorithm = string
+
+struct PreemptionConfig
+  SystemSchedulerEnabled bool
+  SysBatchSchedulerEnabled bool
+  BatchSchedulerEnabled bool
+  ServiceSchedulerEnabled bool
+
+struct SchedulerConfiguration
+  SchedulerAlgorithm SchedulerAlgorithm
+  PreemptionConfig PreemptionConfig
+  MemoryOversubscriptionEnabled bool
+  RejectJobRegistration bool
+  PauseEvalBroker bool
+  CreateIndex uint64
+  ModifyIndex uint64
+
+struct AutopilotConfiguration
+  CleanupDeadServers bool
+  LastContactThreshold interface{}
+  MaxTrailingLogs uint64
+  MinQuorum uint
+  ServerStabilizationTime interface{}
+  EnableRedundancyZones bool
+  DisableUpgradeMigration bool
+  EnableCustomUpgrades bool
+  CreateIndex uint64
+  ModifyIndex uint64
 type CSIPluginType = string
 
 struct WriteRequest
@@ -815,6 +844,27 @@ struct Namespace
   RequiredExtraClaims map[string]string
   OptionalExtraClaims map[string]string
 
+type SchedulerAlgorithm = string
+
+struct NodePool
+  Name string
+  Description string
+  Meta map[string]string
+  SchedulerConfiguration *NodePoolSchedulerConfiguration
+  NodeIdentityTTL interface{}
+  Hash []byte
+  CreateIndex uint64
+  ModifyIndex uint64
+
+struct NodePoolSchedulerConfiguration
+  SchedulerAlgorithm SchedulerAlgorithm
+  MemoryOversubscriptionEnabled *bool
+
+struct EvalDeleteRequest
+  EvalIDs []string
+  Filter string
+  WriteRequest
+
 struct NamespaceCapabilities
   EnabledTaskDrivers []string
   DisabledTaskDrivers []string
@@ -1041,7 +1091,11 @@ export type RequestRoot =
   | 'DeploymentAllocHealthRequest'
   | 'DeploymentUnblockRequest'
   | 'Namespace'
-  | 'VariableDecrypted';
+  | 'VariableDecrypted'
+  | 'NodePool'
+  | 'EvalDeleteRequest'
+  | 'SchedulerConfiguration'
+  | 'AutopilotConfiguration';
 
 /** The Go type each request body is decoded into by Nomad's HTTP handlers. */
 export const ROOT_TYPES: Readonly<Record<RequestRoot, StructDesc>> = {
@@ -1063,4 +1117,8 @@ export const ROOT_TYPES: Readonly<Record<RequestRoot, StructDesc>> = {
   Namespace: serverTypes.Namespace!,
   // `Lock` has its own UnmarshalJSON (durations as strings); routes/variables decodes it.
   VariableDecrypted: serverTypes.VariableDecrypted!,
+  NodePool: serverTypes.NodePool!,
+  EvalDeleteRequest: serverTypes.EvalDeleteRequest!,
+  SchedulerConfiguration: apiTypes.SchedulerConfiguration!,
+  AutopilotConfiguration: apiTypes.AutopilotConfiguration!,
 };

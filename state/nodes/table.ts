@@ -2,6 +2,7 @@
 // like a client's Node.Register) and never go down unless told to.
 import type { Obj } from '../types.js';
 import type { Store } from '../store.js';
+import { ensurePool } from '../nodepools/table.js';
 
 export interface NodeSpec {
   name: string;
@@ -121,10 +122,7 @@ function hash(s: string): number {
 export function registerNodes(store: Store, specs: NodeSpec[]): void {
   specs.forEach((spec, i) => {
     store.write((tx) => {
-      if (!store.nodePools.has(spec.nodePool)) {
-        store.nodePools.set(spec.nodePool, { Name: spec.nodePool, Description: '', Meta: null, SchedulerConfiguration: null, CreateIndex: tx.index, ModifyIndex: tx.index });
-        tx.touch('node_pools');
-      }
+      ensurePool(store, tx, spec.nodePool);
       const node = buildNode(store, spec, i, tx.index);
       store.nodes.set(node.ID, node);
       tx.touch('nodes');

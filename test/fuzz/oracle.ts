@@ -100,6 +100,18 @@ export const NOMAD_5XX: RegExp[] = [
   /^ACL (role|auth method|binding rule) not found$/, // deletes of unknown identities fail the Raft apply
   /^ACL role with name [^]* already exists$/,
   /^failed to generate OIDC provider: /,
+  // Node pools and the operator endpoints (nomad/node_pool_endpoint.go, operator_endpoint.go, …).
+  /^node pool [^]* not found$/,
+  /^deleting node pool "[^]*" is not allowed$/,
+  /^(id|address) "[^]*" was not found in the Raft configuration$/,
+  /^need at least one voter in configuration: /,
+  /^eval broker is enabled; eval broker must be paused to delete evals$/,
+  /^eval not found$/,
+  /^eval [^ ]+ is not safe to delete$/,
+  /^active root key cannot be deleted - call rotate first$/,
+  /^root key ID is required$/,
+  /^failed to restore snapshot: /,
+  /^Nomad Enterprise only endpoint$/,
 ];
 
 export interface OracleState {
@@ -176,7 +188,7 @@ export function judge(req: FuzzRequest, res: FuzzResponse, st: OracleState, n: n
     const text = body.trim() === body ? body : body;
     if (!NOMAD_5XX.some((re) => re.test(text))) fail('5xx', `${res.status} that Nomad does not give`);
   }
-  if (res.status === 501 && !/^nomad-mock does not implement /.test(body) && !st.faultBodies.has(body)) fail('5xx', '501 without the mock\'s "does not implement" text');
+  if (res.status === 501 && !/^(nomad-mock does not implement |Nomad Enterprise only endpoint$)/.test(body) && !st.faultBodies.has(body)) fail('5xx', '501 without the mock\'s "does not implement" text or Nomad CE\'s "Nomad Enterprise only endpoint"');
   const idx = res.headers['x-nomad-index'];
   if (idx !== undefined) {
     const text = String(idx);

@@ -282,6 +282,44 @@ interface Route {
   weight: number;
 }
 
+const nodePoolBody = fc.record(
+  {
+    Name: fc.constantFrom('fz-pool', 'fz-pool2', 'default', 'all', 'bad name', ''),
+    Description: fc.constantFrom('', 'd', 'x'.repeat(300)),
+    Meta: fc.oneof(fc.constant({ a: 'b' }), fc.constant(null), hostileValue),
+    SchedulerConfiguration: fc.oneof(fc.constant(null), fc.constant({ SchedulerAlgorithm: 'spread' }), hostileValue),
+    NodeIdentityTTL: fc.constantFrom('1h', 5e9, 'soon', true, -1),
+  },
+  { requiredKeys: [] },
+);
+// Pausing the broker stays rare: a paused run schedules nothing until something unpauses it.
+const schedulerBody = fc.record(
+  {
+    SchedulerAlgorithm: fc.constantFrom('binpack', 'spread', '', 'random'),
+    PauseEvalBroker: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: hostileValue }),
+    MemoryOversubscriptionEnabled: fc.boolean(),
+    RejectJobRegistration: fc.constant(false),
+    PreemptionConfig: fc.oneof(fc.record({ SystemSchedulerEnabled: fc.boolean(), ServiceSchedulerEnabled: fc.boolean() }), hostileValue),
+  },
+  { requiredKeys: [] },
+);
+const autopilotBody = fc.record(
+  {
+    CleanupDeadServers: fc.oneof(fc.boolean(), hostileValue),
+    LastContactThreshold: fc.constantFrom('200ms', '1s', 'soon', 5e8, null),
+    ServerStabilizationTime: fc.constantFrom('10s', 1e10, 'x'),
+    MaxTrailingLogs: fc.oneof(fc.nat(1000), hostileValue),
+  },
+  { requiredKeys: [] },
+);
+const evalDeleteBody = fc.record(
+  {
+    EvalIDs: fc.oneof(fc.constant([FAKE_UUID]), fc.constant([]), hostileValue),
+    Filter: fc.constantFrom('', 'Status == "complete"', 'Status == "pending"', 'Status ==', 'JobID matches "("'),
+  },
+  { requiredKeys: [] },
+);
+
 const W = ['PUT', 'POST'];
 const ROUTES: Route[] = [
   { methods: ['GET'], path: '/v1/jobs', read: true, weight: 8 },
@@ -330,6 +368,28 @@ const ROUTES: Route[] = [
   { methods: ['GET'], path: '/v1/node/{node}', read: true, weight: 1 },
   { methods: ['GET'], path: '/v1/node/{node}/allocations', read: true, weight: 1 },
   { methods: ['GET'], path: '/v1/event/stream', read: true, stream: true, weight: 1 },
+  { methods: ['GET'], path: '/v1/node/pools', read: true, weight: 1 },
+  { methods: W, path: '/v1/node/pools', body: nodePoolBody, weight: 1 },
+  { methods: ['GET'], path: '/v1/node/pool/{pool}', read: true, weight: 1 },
+  { methods: [...W, 'DELETE'], path: '/v1/node/pool/{pool}', body: nodePoolBody, weight: 1 },
+  { methods: ['GET'], path: '/v1/node/pool/{pool}/nodes', read: true, weight: 0.5 },
+  { methods: ['GET'], path: '/v1/node/pool/{pool}/jobs', read: true, weight: 0.5 },
+  { methods: ['GET'], path: '/v1/node/pool', weight: 0.1 },
+  { methods: ['GET'], path: '/v1/operator/raft/configuration', read: true, weight: 0.3 },
+  { methods: ['DELETE'], path: '/v1/operator/raft/peer', weight: 0.3 },
+  { methods: W, path: '/v1/operator/raft/transfer-leadership', weight: 0.3 },
+  { methods: ['GET', 'PUT'], path: '/v1/operator/autopilot/configuration', body: autopilotBody, weight: 0.5 },
+  { methods: ['GET'], path: '/v1/operator/autopilot/health', read: true, weight: 0.3 },
+  { methods: ['GET'], path: '/v1/operator/scheduler/configuration', read: true, weight: 0.5 },
+  { methods: W, path: '/v1/operator/scheduler/configuration', body: schedulerBody, weight: 0.5 },
+  { methods: ['DELETE'], path: '/v1/evaluations', body: evalDeleteBody, weight: 0.5 },
+  { methods: ['GET'], path: '/v1/operator/keyring/keys', read: true, weight: 0.3 },
+  { methods: W, path: '/v1/operator/keyring/rotate', weight: 0.2 },
+  { methods: ['DELETE'], path: '/v1/operator/keyring/key/{key}', weight: 0.2 },
+  { methods: ['GET'], path: '/v1/operator/snapshot', read: true, weight: 0.1 },
+  { methods: W, path: '/v1/operator/snapshot', weight: 0.1 },
+  { methods: ['GET', 'PUT'], path: '/v1/operator/license', weight: 0.2 },
+  { methods: ['GET'], path: '/v1/operator/upgrade-check/vault-workload-identity', read: true, weight: 0.2 },
   { methods: ['GET'], path: '/v1/namespaces', read: true, weight: 1 },
   { methods: ['GET'], path: '/v1/namespace/{ns}', read: true, weight: 1 },
   { methods: W, path: '/v1/namespace/{ns}', body: namespaceBody, weight: 1 },
@@ -407,7 +467,9 @@ function fill(path: string, w: World, n: number[], id: string): string {
     .replace('{roleName}', () => enc(pick(['fz-readers', 'nope', ''], n[3]!, 'fz-readers')))
     .replace('{authMethod}', () => enc(pick(['fz-oidc', 'fz-jwt', 'nope'], n[3]!, 'fz-oidc')))
     .replace('{rule}', () => enc(pick([FAKE_UUID, 'x', ''], n[3]!, FAKE_UUID)))
-    .replace('{fault}', () => enc(pick(w.faults, n[3]!, '999')));
+    .replace('{fault}', () => enc(pick(w.faults, n[3]!, '999')))
+    .replace('{pool}', () => enc(pick(['fz-pool', 'fz-pool2', 'default', 'all', 'nope', 'a b', ''], n[3]!, 'fz-pool')))
+    .replace('{key}', () => enc(pick([FAKE_UUID, '', 'x'], n[3]!, FAKE_UUID)));
 }
 
 /** Bodies that point at IDs the run has seen (deployment and alloc-state calls). */
@@ -444,7 +506,7 @@ const routePlan = (route: Route): fc.Arbitrary<Plan> =>
       let path = fill(route.path, w, g.picks, g.id) + query(g.params as never);
       if (route.path.startsWith('/_mock/requests')) path = `/_mock/requests?limit=${pick(['5', '0', '-1', 'x', '100'], g.picks[0]!, '5')}&path=${encodeURIComponent('/v1/job/*')}`;
       let body: string | Buffer | undefined;
-      if (route.path === '/_mock/restore') {
+      if (route.path === '/_mock/restore' || (route.path === '/v1/operator/snapshot' && g.method !== 'GET')) {
         body = w.snapshot || '{}';
         if (g.picks[0]! % 4 === 0) body = writeJson(mutateSnapshot(body, g.picks[1]!));
       } else if (g.body) {
