@@ -10,6 +10,7 @@ import { ADVANCE_STEP_BUDGET, MAX_SCALE, MAX_SIM_MS, MIN_SCALE, type Clock, type
 import type { Simulator } from '../sim/index.js';
 import { Faults } from './faults.js';
 import { Journal } from './journal.js';
+import type { NodeControl } from './nodes.js';
 
 export class ControlError extends Error {
   constructor(
@@ -39,6 +40,8 @@ export type ForcedState = 'running' | 'failed' | 'complete' | 'lost';
 export class MockControl {
   readonly faults: Faults;
   readonly journal = new Journal();
+  /** Add, change, mark down/up and remove client nodes (src/control/nodes.ts); set by the server factory. */
+  nodes!: NodeControl;
   private initial: Snapshot;
 
   constructor(

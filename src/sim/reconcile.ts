@@ -96,13 +96,32 @@ export interface ReconcileInput {
   nowNs: number;
 }
 
+/** Every alloc found lost in this pass and not yet handled is stopped as lost (system jobs, stopped jobs). */
+function stopLost(plan: Plan, all: Obj[], newlyLost: Set<string>): void {
+  if (newlyLost.size === 0) return;
+  const handled = new Set(plan.update.map((u) => u.ID));
+  for (const a of all) {
+    if (!newlyLost.has(a.ID) || handled.has(a.ID)) continue;
+    plan.update.push({ ...a, DesiredStatus: 'stop', DesiredDescription: DesiredText.lost });
+  }
+}
+
 export function reconcile(input: ReconcileInput): Plan {
   const { store, job, ev, nowNs } = input;
   const plan: Plan = {
     place: [], update: [], deployments: [], createdDeployment: null, markStable: false,
     failed: {}, queued: {}, desired: {}, followups: [], deploymentId: '',
   };
-  const all = allocsOfJob(store, input.namespace, input.jobId);
+  // Allocs the server still wants on a node that is down or gone are lost (filterByTainted): this
+  // pass stops them with that client status and replaces them like any lost alloc.
+  const newlyLost = new Set<string>();
+  const all = allocsOfJob(store, input.namespace, input.jobId).map((a) => {
+    if (a.DesiredStatus !== 'run' || isClientTerminal(a) || store.nodes.get(a.NodeID)?.Status === 'ready') return a;
+    const node = store.nodes.get(a.NodeID);
+    if (node && node.Status !== 'down') return a;
+    newlyLost.add(a.ID);
+    return { ...a, ClientStatus: 'lost', AllocStates: [...((a.AllocStates as Obj[] | null) ?? []), { Field: 'ClientStatus', Value: 'lost', Time: rfc3339(nowNs) }] };
+  });
   const stopped = !job || job.Stop;
   const stop = (a: Obj, desc: string, extra: Obj = {}): void => {
     plan.update.push({ ...a, DesiredStatus: 'stop', DesiredDescription: desc, ...extra });
@@ -121,6 +140,7 @@ export function reconcile(input: ReconcileInput): Plan {
   }
   if (!job) {
     for (const a of current) if (a.DesiredStatus === 'run' && !isClientTerminal(a)) stop(a, DesiredText.notNeeded);
+    stopLost(plan, all, newlyLost);
     return plan;
   }
 
@@ -256,7 +276,8 @@ export function reconcile(input: ReconcileInput): Plan {
     const failed = mine.filter((a) => a.ClientStatus === 'failed' && a.DesiredStatus === 'run' && !a.NextAllocation && nameIndex(a.Name) < count);
     const rescheduling = failed.filter((a) => !occupied.has(a.Name));
     for (const a of rescheduling) occupied.add(a.Name);
-    const lost = lostReplacements(mine).filter((n) => !occupied.has(n));
+    // Lost allocs are replaced up to the group's count, whatever their reschedule policy says.
+    const lost = lostReplacements(mine).filter((n) => !occupied.has(n) && nameIndex(n) < count);
     for (const n of lost) occupied.add(n);
 
     const outdated = kept.filter((a) => (a.Job as Job).JobModifyIndex !== job!.JobModifyIndex && !isCanary(a));
@@ -325,7 +346,13 @@ export function reconcile(input: ReconcileInput): Plan {
     }
     for (const n of lost) {
       const prev = mine.find((a) => a.Name === n && a.ClientStatus === 'lost');
-      if (tryPlace(tg, n, { PreviousAllocation: prev?.ID ?? '' })) du.Place++;
+      const placed = tryPlace(tg, n, { PreviousAllocation: prev?.ID ?? '' });
+      if (!placed) continue;
+      du.Place++;
+      // The state store links the lost alloc to its replacement (upsertAllocsImpl).
+      const i = prev ? plan.update.findIndex((u) => u.ID === prev.ID) : -1;
+      if (i >= 0) plan.update[i] = { ...plan.update[i], NextAllocation: placed.ID };
+      else if (prev) plan.update.push({ ...prev, NextAllocation: placed.ID });
     }
 
     for (const a of inPlace) {
@@ -446,6 +473,8 @@ export function reconcile(input: ReconcileInput): Plan {
       }
     }
   }
+
+  stopLost(plan, all, newlyLost);
 
   // Deployment bookkeeping for this pass: totals for system jobs, placements, and success.
   if (depDraft) {
