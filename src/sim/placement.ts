@@ -192,7 +192,8 @@ export function pickNode(nodes: Obj[], usage: PlanUsage | null, job: Job, tg: Ob
   const key = usageKey(job.Namespace, job.ID, tg.Name);
   let best: Obj | null = null;
   let bestCount = Infinity;
-  for (const node of only ? [only] : pool) {
+  // A system job's per-node pass still only considers nodes of the job's pool.
+  for (const node of only ? (pool.includes(only) ? [only] : []) : pool) {
     if (!job.Datacenters.some((dc) => globMatch(dc, node.Datacenter))) continue;
     if (node.Status !== 'ready' || node.SchedulingEligibility !== 'eligible') continue;
     metric.NodesEvaluated++;
