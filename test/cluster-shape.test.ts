@@ -350,6 +350,22 @@ t.test('a removed node: deregistered, gone from /v1/nodes, its allocs lost and r
   t.equal((await c.del(`/_mock/node/${victim!.NodeID}`)).status, 404, 'removed once');
 });
 
+t.test('a snapshot taken between a removal and its evaluation restores; the restored scheduler finds the allocs lost', async (t) => {
+  const c = await simClient({ nodes: 2 });
+  t.teardown(c.close);
+  await c.register(job('web', 2));
+  await c.advance(0);
+  const [victim] = await allocsOf(c, 'web');
+  t.equal((await c.del(`/_mock/node/${victim!.NodeID}`)).status, 200);
+  const snap = (await c.get('/_mock/snapshot')).json;
+  t.equal((snap.Allocations as Obj[]).find((a) => a.ID === victim!.ID)!.DesiredStatus, 'run', 'not evaluated yet');
+  const r = await c.put('/_mock/restore', snap);
+  t.equal(r.status, 200, 'an alloc on a deregistered node is valid state');
+  await c.advance(0);
+  t.match((await c.get(`/v1/allocation/${victim!.ID}`)).json, { ClientStatus: 'lost', DesiredStatus: 'stop' });
+  t.equal((await allocsOf(c, 'web')).filter((a) => a.DesiredStatus === 'run').length, 2);
+});
+
 t.test('system jobs: a node down loses its alloc, a node up gets one again', async (t) => {
   const c = await simClient({ nodes: 2 });
   t.teardown(c.close);

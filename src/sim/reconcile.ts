@@ -12,6 +12,7 @@ import { pickNode, PlanUsage } from './placement.js';
 import { rfc3339 } from '../../state/format.js';
 import { rescheduleDecision } from './reschedule.js';
 import { newAllocation, newDeployment } from './new-records.js';
+import { stopLost, taintedAsLost } from './lost.js';
 
 export const DesiredText = {
   notNeeded: 'alloc not needed due to job update',
@@ -96,32 +97,13 @@ export interface ReconcileInput {
   nowNs: number;
 }
 
-/** Every alloc found lost in this pass and not yet handled is stopped as lost (system jobs, stopped jobs). */
-function stopLost(plan: Plan, all: Obj[], newlyLost: Set<string>): void {
-  if (newlyLost.size === 0) return;
-  const handled = new Set(plan.update.map((u) => u.ID));
-  for (const a of all) {
-    if (!newlyLost.has(a.ID) || handled.has(a.ID)) continue;
-    plan.update.push({ ...a, DesiredStatus: 'stop', DesiredDescription: DesiredText.lost });
-  }
-}
-
 export function reconcile(input: ReconcileInput): Plan {
   const { store, job, ev, nowNs } = input;
   const plan: Plan = {
     place: [], update: [], deployments: [], createdDeployment: null, markStable: false,
     failed: {}, queued: {}, desired: {}, followups: [], deploymentId: '',
   };
-  // Allocs the server still wants on a node that is down or gone are lost (filterByTainted): this
-  // pass stops them with that client status and replaces them like any lost alloc.
-  const newlyLost = new Set<string>();
-  const all = allocsOfJob(store, input.namespace, input.jobId).map((a) => {
-    if (a.DesiredStatus !== 'run' || isClientTerminal(a) || store.nodes.get(a.NodeID)?.Status === 'ready') return a;
-    const node = store.nodes.get(a.NodeID);
-    if (node && node.Status !== 'down') return a;
-    newlyLost.add(a.ID);
-    return { ...a, ClientStatus: 'lost', AllocStates: [...((a.AllocStates as Obj[] | null) ?? []), { Field: 'ClientStatus', Value: 'lost', Time: rfc3339(nowNs) }] };
-  });
+  const { all, newlyLost } = taintedAsLost(store, allocsOfJob(store, input.namespace, input.jobId), nowNs);
   const stopped = !job || job.Stop;
   const stop = (a: Obj, desc: string, extra: Obj = {}): void => {
     plan.update.push({ ...a, DesiredStatus: 'stop', DesiredDescription: desc, ...extra });
@@ -140,7 +122,7 @@ export function reconcile(input: ReconcileInput): Plan {
   }
   if (!job) {
     for (const a of current) if (a.DesiredStatus === 'run' && !isClientTerminal(a)) stop(a, DesiredText.notNeeded);
-    stopLost(plan, all, newlyLost);
+    stopLost(plan.update, all, newlyLost);
     return plan;
   }
 
@@ -474,7 +456,7 @@ export function reconcile(input: ReconcileInput): Plan {
     }
   }
 
-  stopLost(plan, all, newlyLost);
+  stopLost(plan.update, all, newlyLost);
 
   // Deployment bookkeeping for this pass: totals for system jobs, placements, and success.
   if (depDraft) {
