@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { NodeSpec } from '../state/nodes/table.js';
+import { CONFIG_KEYS, NodeSpecError, readSpec, type SpecInput } from '../state/nodes/spec.js';
 import { MAX_SCALE, MAX_SIM_MS, MIN_SCALE } from './clock.js';
 import { parseGoDuration } from '../state/hcl/duration.js';
 
@@ -15,6 +16,9 @@ export interface Config {
   timeScale: number;
   /** RFC 3339 start of simulated time; empty = the wall clock at start-up. */
   clockStart: string;
+  /** Cluster preset: `dev` (one node, like `nomad agent -dev`) or `server-only` (no client nodes). */
+  cluster: string;
+  /** Number of generated nodes; -1 means "as the cluster preset says". */
   nodes: number;
   datacenters: string;
   nodePool: string;
@@ -60,7 +64,8 @@ export const DEFAULTS: Config = {
   clock: 'scaled',
   timeScale: 100,
   clockStart: '',
-  nodes: 1,
+  cluster: 'dev',
+  nodes: -1,
   datacenters: 'dc1',
   nodePool: 'default',
   nodeCpu: 10000,
@@ -117,6 +122,11 @@ export function gcDurationNs(value: string, interval: boolean): number | string 
 }
 
 const NUMERIC: (keyof Config)[] = ['timeScale', 'nodes', 'nodeCpu', 'nodeMemory'];
+
+/** Node count of each `--cluster` preset. */
+export const CLUSTER_PRESETS: Record<string, number> = { dev: 1, 'server-only': 0 };
+/** The most nodes one server generates: each is a store record and a scheduler candidate. */
+export const MAX_NODES = 10_000;
 const BOOLEAN: (keyof Config)[] = ['acl', 'simulate', 'control'];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -129,7 +139,8 @@ export const FLAGS: { flag: string; env: string; key: keyof Config; help: string
   { flag: '--clock', env: 'NOMAD_MOCK_CLOCK', key: 'clock', help: 'scaled (simulated time runs --time-scale times faster) or manual (moves only when told)' },
   { flag: '--time-scale', env: 'NOMAD_MOCK_TIME_SCALE', key: 'timeScale', help: 'simulated milliseconds per wall-clock millisecond in scaled mode' },
   { flag: '--clock-start', env: 'NOMAD_MOCK_CLOCK_START', key: 'clockStart', help: 'RFC 3339 time the simulated clock starts at (default: now)' },
-  { flag: '--nodes', env: 'NOMAD_MOCK_NODES', key: 'nodes', help: 'number of simulated client nodes' },
+  { flag: '--cluster', env: 'NOMAD_MOCK_CLUSTER', key: 'cluster', help: 'cluster preset: dev (one client node, like nomad agent -dev) or server-only (no client nodes: evaluations block, jobs stay pending until a node is added); --nodes or the config file\'s node list, when given, set the node count instead' },
+  { flag: '--nodes', env: 'NOMAD_MOCK_NODES', key: 'nodes', help: 'number of simulated client nodes, 0 to ' + MAX_NODES + ' (overrides the --cluster preset)' },
   { flag: '--datacenters', env: 'NOMAD_MOCK_DATACENTERS', key: 'datacenters', help: 'comma-separated datacenters the nodes are spread over' },
   { flag: '--node-pool', env: 'NOMAD_MOCK_NODE_POOL', key: 'nodePool', help: 'node pool of the simulated nodes' },
   { flag: '--node-cpu', env: 'NOMAD_MOCK_NODE_CPU', key: 'nodeCpu', help: 'CPU of each node in MHz' },
@@ -151,7 +162,7 @@ export const FLAGS: { flag: string; env: string; key: keyof Config; help: string
   { flag: '--deployment-gc-interval', env: 'NOMAD_MOCK_DEPLOYMENT_GC_INTERVAL', key: 'deploymentGcInterval', help: 'simulated time between deployment GC passes (at least 1s)' },
   { flag: '--node-gc-threshold', env: 'NOMAD_MOCK_NODE_GC_THRESHOLD', key: 'nodeGcThreshold', help: 'simulated time a node must have been down before the GC deletes it' },
   { flag: '--node-gc-interval', env: 'NOMAD_MOCK_NODE_GC_INTERVAL', key: 'nodeGcInterval', help: 'simulated time between node GC passes (at least 1s)' },
-  { flag: '--config', env: 'NOMAD_MOCK_CONFIG', key: 'configFile', help: 'JSON file with {"nodes": [{name, datacenter, nodePool, nodeClass, cpu, memoryMB, diskMB, attributes, meta}], "server": {"job_gc_threshold": "4h", …}, "control": {"enabled": true, "token": "…"}} (env and flags win over the file)' },
+  { flag: '--config', env: 'NOMAD_MOCK_CONFIG', key: 'configFile', help: 'JSON file with {"nodes": [{name, datacenter, nodePool, nodeClass, cpu, memoryMB, diskMB, attributes, meta, drivers}] (an empty list: no nodes), "server": {"job_gc_threshold": "4h", …}, "control": {"enabled": true, "token": "…"}} (env and flags win over the file)' },
 ];
 
 export class ConfigError extends Error {}
@@ -166,13 +177,18 @@ function assign(cfg: Config, key: keyof Config, value: string, source: string): 
     (cfg[key] as boolean) = value === 'true' || value === '1';
   } else if (NUMERIC.includes(key)) {
     const n = Number(value);
-    if (!/^\d+(\.\d+)?$/.test(value) || n <= 0 || (key !== 'timeScale' && !Number.isInteger(n))) {
+    // Zero nodes is a server with no clients; every other number must be positive.
+    if (!/^\d+(\.\d+)?$/.test(value) || (n <= 0 && !(key === 'nodes' && n === 0)) || (key !== 'timeScale' && !Number.isInteger(n))) {
       throw new ConfigError(`${source}: invalid number ${JSON.stringify(value)}`);
     }
+    if (key === 'nodes' && n > MAX_NODES) throw new ConfigError(`${source}: at most ${MAX_NODES} nodes`);
     if (key === 'timeScale' && !(n >= MIN_SCALE && n <= MAX_SCALE)) {
       throw new ConfigError(`${source}: time scale must be between ${MIN_SCALE} and ${MAX_SCALE}`);
     }
     (cfg[key] as number) = n;
+  } else if (key === 'cluster') {
+    if (!(value in CLUSTER_PRESETS)) throw new ConfigError(`${source}: cluster must be one of ${Object.keys(CLUSTER_PRESETS).join(', ')}`);
+    cfg.cluster = value;
   } else if (key === 'clock') {
     if (value !== 'scaled' && value !== 'manual') throw new ConfigError(`${source}: clock must be scaled or manual`);
     cfg.clock = value;
@@ -194,11 +210,17 @@ function assign(cfg: Config, key: keyof Config, value: string, source: string): 
   }
 }
 
-/** The simulated nodes: from the config file if it lists any, else generated from the flags. */
+/** How many nodes to generate: --nodes when given, else the --cluster preset's count. */
+export function nodeCount(cfg: Pick<Config, 'nodes' | 'cluster'>): number {
+  if (cfg.nodes >= 0) return cfg.nodes;
+  return CLUSTER_PRESETS[cfg.cluster] ?? 1;
+}
+
+/** The simulated nodes: the config file's list if it has one (even empty), else generated from the flags. */
 export function nodeSpecs(cfg: Config): NodeSpec[] {
   if (cfg.nodeSpecs) return cfg.nodeSpecs;
   const dcs = cfg.datacenters.split(',').map((d) => d.trim()).filter(Boolean);
-  return Array.from({ length: cfg.nodes }, (_, i) => ({
+  return Array.from({ length: nodeCount(cfg) }, (_, i) => ({
     name: `mock-node-${i + 1}`,
     datacenter: dcs[i % dcs.length] ?? 'dc1',
     nodePool: cfg.nodePool,
@@ -225,7 +247,7 @@ function loadControlBlock(cfg: Config, file: string, block: unknown, setByEnvOrF
 
 function loadConfigFile(cfg: Config, setByEnvOrFlag: Set<keyof Config>): void {
   if (!cfg.configFile) return;
-  let parsed: { nodes?: Partial<NodeSpec>[]; server?: Record<string, unknown>; control?: unknown };
+  let parsed: { nodes?: unknown[]; server?: Record<string, unknown>; control?: unknown };
   try {
     parsed = JSON.parse(readFileSync(cfg.configFile, 'utf8')) as typeof parsed;
   } catch (err) {
@@ -246,18 +268,38 @@ function loadConfigFile(cfg: Config, setByEnvOrFlag: Set<keyof Config>): void {
   }
   loadControlBlock(cfg, cfg.configFile, parsed.control, setByEnvOrFlag);
   if (parsed.nodes !== undefined) {
-    if (!Array.isArray(parsed.nodes) || parsed.nodes.length === 0) throw new ConfigError(`${cfg.configFile}: "nodes" must be a non-empty array`);
-    cfg.nodeSpecs = parsed.nodes.map((n, i) => ({
-      name: n.name ?? `mock-node-${i + 1}`,
-      datacenter: n.datacenter ?? 'dc1',
-      nodePool: n.nodePool ?? 'default',
-      nodeClass: n.nodeClass,
-      cpu: n.cpu ?? cfg.nodeCpu,
-      memoryMB: n.memoryMB ?? cfg.nodeMemory,
-      diskMB: n.diskMB ?? 100 * 1024,
-      attributes: n.attributes,
-      meta: n.meta,
-    }));
+    // An empty list is a server with no client nodes (as --cluster server-only).
+    if (!Array.isArray(parsed.nodes)) throw new ConfigError(`${cfg.configFile}: "nodes" must be an array`);
+    if (parsed.nodes.length > MAX_NODES) throw new ConfigError(`${cfg.configFile}: at most ${MAX_NODES} nodes`);
+    const names = new Set<string>();
+    const ids = new Set<string>();
+    cfg.nodeSpecs = parsed.nodes.map((raw, i) => {
+      let n: SpecInput;
+      try {
+        n = readSpec(raw, CONFIG_KEYS, `nodes[${i}]`);
+      } catch (err) {
+        if (err instanceof NodeSpecError) throw new ConfigError(`${cfg.configFile}: nodes[${i}]: ${err.message.replace(`nodes[${i}]: `, '')}`);
+        throw err;
+      }
+      const name = n.name ?? `mock-node-${i + 1}`;
+      if (names.has(name)) throw new ConfigError(`${cfg.configFile}: nodes[${i}]: a node named ${JSON.stringify(name)} is listed twice`);
+      names.add(name);
+      if (n.id !== undefined && ids.has(n.id)) throw new ConfigError(`${cfg.configFile}: nodes[${i}]: node ID ${n.id} is listed twice`);
+      if (n.id !== undefined) ids.add(n.id);
+      return {
+        id: n.id,
+        name,
+        datacenter: n.datacenter ?? 'dc1',
+        nodePool: n.nodePool ?? 'default',
+        nodeClass: n.nodeClass,
+        cpu: n.cpu ?? cfg.nodeCpu,
+        memoryMB: n.memoryMB ?? cfg.nodeMemory,
+        diskMB: n.diskMB ?? 100 * 1024,
+        attributes: n.attributes as Record<string, string> | undefined,
+        meta: n.meta as Record<string, string> | undefined,
+        drivers: n.drivers,
+      };
+    });
   }
 }
 
@@ -289,6 +331,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'he
 
 export function helpText(): string {
   const width = Math.max(...FLAGS.map((f) => f.flag.length)) + ' <value>'.length;
-  const rows = FLAGS.map((f) => `  ${`${f.flag} <value>`.padEnd(width)} ${f.help} (env ${f.env}, default ${String(DEFAULTS[f.key])})`);
+  const defaultOf = (key: keyof Config): string => (key === 'nodes' ? "the --cluster preset's count" : String(DEFAULTS[key]));
+  const rows = FLAGS.map((f) => `  ${`${f.flag} <value>`.padEnd(width)} ${f.help} (env ${f.env}, default ${defaultOf(f.key)})`);
   return ['Usage: nomad-mock [flags]', '', 'A stateful emulator of the Nomad Jobs HTTP API.', '', 'Flags:', ...rows, `  ${'--help'.padEnd(width)} show this help`, ''].join('\n');
 }

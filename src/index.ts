@@ -48,3 +48,4 @@ export type { MockControl } from './control/mock-control.js';
 export type { FaultSpec, Fault } from './control/faults.js';
 export type { JournalEntry } from './control/journal.js';
 export type { Snapshot } from '../state/snapshot/snapshot.js';
+export type { NodeControl, NodeWriteResult } from './control/nodes.js';

@@ -26,6 +26,7 @@ import { Simulator } from './sim/index.js';
 import { gcSettings } from './sim/gc.js';
 import { randomness } from './random.js';
 import { MockControl } from './control/mock-control.js';
+import { NodeControl } from './control/nodes.js';
 import { applyFaults, journalRequest, stampRequest } from './control/hooks.js';
 import { controlGate, exposureWarning } from './control/access.js';
 import { Persister } from './control/persist.js';
@@ -147,6 +148,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     sim = new Simulator(st, clock, gcSettings(config));
   }
   const control = new MockControl(st, clock, sim, rnd);
+  control.nodes = new NodeControl(st, { datacenter: config.datacenters.split(',').map((d) => d.trim()).find(Boolean) ?? 'dc1', nodePool: config.nodePool, cpu: config.nodeCpu, memoryMB: config.nodeMemory });
   let persister: Persister | null = null;
   app.addHook('onClose', (_app, done) => {
     persister?.close();

@@ -43,8 +43,16 @@ t.test('a config file replaces the generated nodes: names, datacenters, pools, c
 t.test('a bad config file is refused with its path in the message', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nomad-mock-cfg-'));
   const file = join(dir, 'bad.json');
-  writeFileSync(file, '{"nodes": []}');
-  t.throws(() => loadConfig(['--config', file], {}), /"nodes" must be a non-empty array/);
+  writeFileSync(file, '{"nodes": {}}');
+  t.throws(() => loadConfig(['--config', file], {}), /"nodes" must be an array/);
+  writeFileSync(file, '{"nodes": [{"name": "a", "cpu": -1}]}');
+  t.throws(() => loadConfig(['--config', file], {}), /nodes\[0\]: cpu must be a whole number/);
+  writeFileSync(file, '{"nodes": [{"name": "a", "drivers": "docker"}]}');
+  t.throws(() => loadConfig(['--config', file], {}), /nodes\[0\]: drivers must be a list of driver names/);
+  writeFileSync(file, '{"nodes": [{"name": "a"}, {"name": "a"}]}');
+  t.throws(() => loadConfig(['--config', file], {}), /a node named "a" is listed twice/);
+  writeFileSync(file, '{"nodes": [{"name": "a", "colour": "red"}]}');
+  t.throws(() => loadConfig(['--config', file], {}), /unknown field "colour"/);
   writeFileSync(file, '{nope');
   t.throws(() => loadConfig(['--config', file], {}), new RegExp(file.replace(/[/.]/g, '\\$&')));
 });

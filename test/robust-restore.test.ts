@@ -77,7 +77,6 @@ t.test('each document that breaks an invariant is refused with 400 naming the pa
     ['an unknown job type', (d) => (d.Jobs[webAt].Type = 'cron'), /Type: expected one of "service", "batch", "system", "sysbatch"$/],
     ['an alloc with Job: null', (d) => (d.Allocations[allocAt].Job = null), /^Allocations\[0\]\.Job: expected object$/],
     ['an alloc of an unknown job', (d) => (d.Allocations[allocAt].JobID = 'ghost'), /^Allocations\[0\]\.JobID: no job "ghost" in namespace "default"$/],
-    ['an alloc on an unknown node', (d) => (d.Allocations[allocAt].NodeID = 'nowhere'), /^Allocations\[0\]\.NodeID: no node "nowhere"$/],
     ['an alloc of an unknown group', (d) => (d.Allocations[allocAt].TaskGroup = 'nope'), /^Allocations\[0\]\.TaskGroup: no group "nope"/],
     ['a duplicate alloc ID', (d) => d.Allocations.push(copy(d.Allocations[0])), /^Allocations\[\d+\]: duplicate ID \(same as Allocations\[0\]\)$/],
     ['a duplicate job', (d) => d.Jobs.push(copy(d.Jobs[webAt])), /^Jobs\[2\]: duplicate job \(Namespace, ID\)/],

@@ -10,6 +10,7 @@ import { parseGoDuration } from '../../state/godur.js';
 import { ControlError } from '../../src/control/mock-control.js';
 import { FaultError } from '../../src/control/faults.js';
 import { SnapshotError } from '../../state/snapshot/snapshot.js';
+import { nodeControlRoutes } from './nodes.js';
 
 const ResetBody = Type.Object({ Namespace: Type.Optional(Type.String()) }, { additionalProperties: false });
 const AdvanceBody = Type.Object(
@@ -163,6 +164,8 @@ export function controlRoutes(app: App, ctx: RouteContext): void {
     if (req.method === 'PUT') control.faults.leader = (await body(req, LeaderBody)).Leader;
     return json(reply, { Leader: control.faults.leader });
   });
+
+  nodeControlRoutes(ctx, { route, body, json });
 
   route(['GET', 'DELETE'], '/_mock/requests', (req, reply) => {
     if (req.method === 'DELETE') return json(reply, { Cleared: control.journal.clear() });

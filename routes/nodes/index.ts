@@ -16,6 +16,7 @@ import { NOMAD_VERSION, nodeStub } from '../../state/nodes/table.js';
 import type { Store } from '../../state/store.js';
 import type { Obj } from '../../state/types.js';
 import { WRITE, readQuery, type AclDecl } from '../acl/rules.js';
+import { nodeSpecs } from '../../src/config.js';
 
 /** Fields of a Node whose values are string-keyed maps (bexpr treats missing keys as absent, not errors). */
 export const NODE_MAP_FIELDS = new Set([
@@ -202,6 +203,8 @@ function agentSelf(ctx: RouteContext): { config: unknown; member: Obj; stats: Re
   const bind = config.bind || '127.0.0.1';
   const httpPort = config.port || 4646;
   const index = String(store.latestIndex());
+  // A server started without client nodes (--cluster server-only) runs no client of its own.
+  const clientEnabled = nodeSpecs(config).length > 0;
   const numAllocs = node ? [...store.allocs.values()].filter((a) => a.NodeID === node.ID && !terminal(a)).length : 0;
 
   // Reflection-encoded (not codecgen): keys come out sorted, nested structs included (§6.1).
@@ -220,7 +223,7 @@ function agentSelf(ctx: RouteContext): { config: unknown; member: Obj; stats: Re
       ClientMinPort: 14000,
       CpuCompute: 0,
       DisableRemoteExec: false,
-      Enabled: true,
+      Enabled: clientEnabled,
       GCDiskUsageThreshold: 99,
       GCInodeUsageThreshold: 99,
       GCInterval: 600_000_000_000,
@@ -381,6 +384,7 @@ function agentSelf(ctx: RouteContext): { config: unknown; member: Obj; stats: Re
     },
   };
 
+  if (!clientEnabled) delete stats.client;
   return { config: sortKeys(cfg), member, stats };
 }
 

@@ -13,6 +13,7 @@ import type { RandomState, Randomness } from '../random.js';
 import type { Simulator } from '../sim/index.js';
 import { Faults } from './faults.js';
 import { Journal } from './journal.js';
+import type { NodeControl } from './nodes.js';
 
 export class ControlError extends Error {
   constructor(
@@ -54,6 +55,8 @@ interface StartupWorld {
 export class MockControl {
   readonly faults: Faults;
   readonly journal = new Journal();
+  /** Add, change, mark down/up and remove client nodes (src/control/nodes.ts); set by the server factory. */
+  nodes!: NodeControl;
   private start!: StartupWorld;
 
   constructor(

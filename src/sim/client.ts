@@ -33,7 +33,12 @@ export class ClientSim {
       return;
     }
     if (!runner) {
-      if (alloc.DesiredStatus === 'run' && alloc.ClientStatus === 'pending' && alloc.TaskStates === null) this.add(alloc).start();
+      // Only a client that is up picks up its new allocs.
+      if (alloc.DesiredStatus === 'run' && alloc.ClientStatus === 'pending' && alloc.TaskStates === null && this.nodeUp(alloc.NodeID)) this.add(alloc).start();
+      return;
+    }
+    if (alloc.ClientStatus === 'lost') {
+      this.gone(allocId);
       return;
     }
     if (alloc.DesiredStatus !== 'run') runner.kill();
@@ -45,6 +50,7 @@ export class ClientSim {
     this.close();
     for (const alloc of this.store.allocs.values()) {
       if (alloc.ClientStatus !== 'pending' && alloc.ClientStatus !== 'running') continue;
+      if (!this.nodeUp(alloc.NodeID)) continue;
       this.clock.guard.run('client runner', () => this.add(alloc).adopt());
     }
   }
@@ -72,6 +78,20 @@ export class ClientSim {
   /** The alloc left the store (purge, GC, reset, restore): its runner and every timer it holds go too. */
   gone(allocId: string): void {
     this.remove(allocId)?.abandon();
+  }
+
+  private nodeUp(nodeId: string): boolean {
+    return this.store.nodes.get(nodeId)?.Status === 'ready';
+  }
+
+  /**
+   * The node went down or was deregistered: its client stops reporting, so the runners of its allocs
+   * go silently; the server marks the allocs lost when it schedules the node's evals.
+   */
+  nodeLost(nodeId: string): void {
+    for (const id of [...this.runners.keys()]) {
+      if (this.store.allocs.get(id)?.NodeID === nodeId) this.gone(id);
+    }
   }
 
   /** After a job's purge: the runners of its allocs that were deleted with it. */

@@ -79,9 +79,13 @@ export class Simulator {
         }
         break;
       }
-      case 'Node':
-        this.scheduler.unblockAll();
+      case 'Node': {
+        const node = this.store.nodes.get(e.Key);
+        if (!node || node.Status === 'down') this.client.nodeLost(e.Key);
+        // A node that joins or changes may take what could not be placed before.
+        if (node?.Status === 'ready') this.scheduler.unblockAll();
         break;
+      }
       default:
         break;
     }

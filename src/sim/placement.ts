@@ -151,6 +151,31 @@ function fitness(algorithm: string, cpuFree: number, cpuTotal: number, memFree: 
   return Math.min(18, Math.max(0, raw)) / 18;
 }
 
+/** scheduler/feasible.go FilterConstraintDrivers. */
+export const FILTER_MISSING_DRIVERS = 'missing drivers';
+
+/** AllocMetric.FilterNode: a filtered node counts once, under its class and under the reason. */
+function filterNode(metric: Obj, node: Obj, constraint: string): void {
+  metric.NodesFiltered++;
+  if (node.NodeClass) {
+    metric.ClassFiltered ??= {};
+    metric.ClassFiltered[node.NodeClass] = (metric.ClassFiltered[node.NodeClass] ?? 0) + 1;
+  }
+  metric.ConstraintFiltered ??= {};
+  metric.ConstraintFiltered[constraint] = (metric.ConstraintFiltered[constraint] ?? 0) + 1;
+}
+
+/**
+ * DriverChecker.hasDrivers: the node's DriverInfo decides when it has one (detected and healthy);
+ * otherwise the `driver.<name>` attribute must parse as a true Go bool.
+ */
+export function hasDriver(node: Obj, driver: string): boolean {
+  const info = (node.Drivers as Obj | null)?.[driver];
+  if (info !== undefined) return info !== null && info.Detected === true && info.Healthy === true;
+  const attr = (node.Attributes as Record<string, string> | null)?.[`driver.${driver}`];
+  return attr !== undefined && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(attr);
+}
+
 export interface PickResult {
   node: Obj | null;
   metric: Obj;
@@ -170,39 +195,36 @@ export function pickNode(nodes: Obj[], usage: PlanUsage | null, job: Job, tg: Ob
   const avail: Record<string, number> = {};
   for (const n of pool) if (job.Datacenters.some((dc) => globMatch(dc, n.Datacenter))) avail[n.Datacenter] = (avail[n.Datacenter] ?? 0) + 1;
   metric.NodesAvailable = avail;
-  const constraints: Obj[] = [...((job.Constraints as Obj[]) ?? []), ...((tg.Constraints as Obj[]) ?? [])];
-  for (const t of (tg.Tasks as Obj[]) ?? []) constraints.push(...((t.Constraints as Obj[]) ?? []));
+  // The generic stack's order: job constraints, then the group's drivers, then group and task constraints.
+  const jobConstraints: Obj[] = (job.Constraints as Obj[]) ?? [];
+  const groupConstraints: Obj[] = [...((tg.Constraints as Obj[]) ?? [])];
+  for (const t of (tg.Tasks as Obj[]) ?? []) groupConstraints.push(...((t.Constraints as Obj[]) ?? []));
+  const constraints = [...jobConstraints, ...groupConstraints];
+  const drivers = [...new Set(((tg.Tasks as Obj[]) ?? []).map((t) => String(t.Driver ?? '')))];
   const distinct = constraints.some((c) => c.Operand === 'distinct_hosts');
   const ask = groupAsk(tg);
   const key = usageKey(job.Namespace, job.ID, tg.Name);
   let best: Obj | null = null;
   let bestScore = -Infinity;
   const desired = Math.max(1, Number(tg.Count) || 1);
-  for (const node of only ? [only] : pool) {
+  // A system job's per-node pass still only considers nodes of the job's pool.
+  for (const node of only ? (pool.includes(only) ? [only] : []) : pool) {
     if (!job.Datacenters.some((dc) => globMatch(dc, node.Datacenter))) continue;
     if (node.Status !== 'ready' || node.SchedulingEligibility !== 'eligible') continue;
     metric.NodesEvaluated++;
-    const failed = constraints.find((c) => !constraintHolds(c, node));
-    if (failed) {
-      metric.NodesFiltered++;
-      metric.ConstraintFiltered ??= {};
-      const s = constraintString(failed);
-      metric.ConstraintFiltered[s] = (metric.ConstraintFiltered[s] ?? 0) + 1;
-      continue;
-    }
-    const missingDriver = ((tg.Tasks as Obj[]) ?? []).find((t) => !node.Drivers?.[t.Driver]?.Healthy);
-    if (missingDriver) {
-      metric.NodesFiltered++;
-      metric.ConstraintFiltered ??= {};
-      const s = `missing drivers`;
-      metric.ConstraintFiltered[s] = (metric.ConstraintFiltered[s] ?? 0) + 1;
+    const failedJob = jobConstraints.find((c) => !constraintHolds(c, node));
+    const reason = failedJob
+      ? constraintString(failedJob)
+      : !drivers.every((d) => hasDriver(node, d))
+        ? FILTER_MISSING_DRIVERS
+        : groupConstraints.find((c) => !constraintHolds(c, node));
+    if (reason !== undefined) {
+      filterNode(metric, node, typeof reason === 'string' ? reason : constraintString(reason));
       continue;
     }
     const count = usage ? usage.count(node.ID, key) : 0;
     if (distinct && count > 0) {
-      metric.NodesFiltered++;
-      metric.ConstraintFiltered ??= {};
-      metric.ConstraintFiltered.distinct_hosts = (metric.ConstraintFiltered.distinct_hosts ?? 0) + 1;
+      filterNode(metric, node, 'distinct_hosts');
       continue;
     }
     const cpuFree = node.NodeResources.Cpu.CpuShares - node.ReservedResources.Cpu.CpuShares - (usage ? usage.cpu(node.ID) : 0);

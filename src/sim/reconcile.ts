@@ -13,6 +13,7 @@ import { rfc3339 } from '../../state/format.js';
 import { rescheduleDecision } from './reschedule.js';
 import { newAllocation, newDeployment } from './new-records.js';
 import { schedulerConfig } from '../../state/operator/config.js';
+import { stopLost, taintedAsLost } from './lost.js';
 
 export const DesiredText = {
   notNeeded: 'alloc not needed due to job update',
@@ -103,7 +104,7 @@ export function reconcile(input: ReconcileInput): Plan {
     place: [], update: [], deployments: [], createdDeployment: null, markStable: false,
     failed: {}, queued: {}, desired: {}, followups: [], deploymentId: '',
   };
-  const all = allocsOfJob(store, input.namespace, input.jobId);
+  const { all, newlyLost } = taintedAsLost(store, allocsOfJob(store, input.namespace, input.jobId), nowNs);
   const stopped = !job || job.Stop;
   const stop = (a: Obj, desc: string, extra: Obj = {}): void => {
     plan.update.push({ ...a, DesiredStatus: 'stop', DesiredDescription: desc, ...extra });
@@ -122,6 +123,7 @@ export function reconcile(input: ReconcileInput): Plan {
   }
   if (!job) {
     for (const a of current) if (a.DesiredStatus === 'run' && !isClientTerminal(a)) stop(a, DesiredText.notNeeded);
+    stopLost(plan.update, all, newlyLost);
     return plan;
   }
 
@@ -260,7 +262,8 @@ export function reconcile(input: ReconcileInput): Plan {
     const failed = mine.filter((a) => a.ClientStatus === 'failed' && a.DesiredStatus === 'run' && !a.NextAllocation && nameIndex(a.Name) < count);
     const rescheduling = failed.filter((a) => !occupied.has(a.Name));
     for (const a of rescheduling) occupied.add(a.Name);
-    const lost = lostReplacements(mine).filter((n) => !occupied.has(n));
+    // Lost allocs are replaced up to the group's count, whatever their reschedule policy says.
+    const lost = lostReplacements(mine).filter((n) => !occupied.has(n) && nameIndex(n) < count);
     for (const n of lost) occupied.add(n);
 
     const outdated = kept.filter((a) => (a.Job as Job).JobModifyIndex !== job!.JobModifyIndex && !isCanary(a));
@@ -329,7 +332,13 @@ export function reconcile(input: ReconcileInput): Plan {
     }
     for (const n of lost) {
       const prev = mine.find((a) => a.Name === n && a.ClientStatus === 'lost');
-      if (tryPlace(tg, n, { PreviousAllocation: prev?.ID ?? '' })) du.Place++;
+      const placed = tryPlace(tg, n, { PreviousAllocation: prev?.ID ?? '' });
+      if (!placed) continue;
+      du.Place++;
+      // The state store links the lost alloc to its replacement (upsertAllocsImpl).
+      const i = prev ? plan.update.findIndex((u) => u.ID === prev.ID) : -1;
+      if (i >= 0) plan.update[i] = { ...plan.update[i], NextAllocation: placed.ID };
+      else if (prev) plan.update.push({ ...prev, NextAllocation: placed.ID });
     }
 
     for (const a of inPlace) {
@@ -450,6 +459,8 @@ export function reconcile(input: ReconcileInput): Plan {
       }
     }
   }
+
+  stopLost(plan.update, all, newlyLost);
 
   // Deployment bookkeeping for this pass: totals for system jobs, placements, and success.
   if (depDraft) {

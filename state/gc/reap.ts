@@ -7,6 +7,7 @@ import { newEval, putEval } from '../evaluations/table.js';
 import { refreshJobStatus } from '../jobs/status.js';
 import { purgeJob } from '../jobs/ops.js';
 import { trackUsage } from '../nodes/usage.js';
+import { createNodeEvals } from '../nodes/ops.js';
 
 /** What one GC pass deleted; the simulator forgets its own bookkeeping for these. */
 export interface GcResult {
@@ -141,7 +142,7 @@ export function reapDeployments(store: Store, ids: string[]): GcResult {
 export function reapNodes(store: Store, ids: string[], allocsOnNode: Map<string, Obj[]>): GcResult {
   const out = emptyResult();
   if (ids.length === 0) return out;
-  const removed: Obj[] = [];
+  const removed: { node: Obj; index: number }[] = [];
   for (const part of chunks(ids, MAX_IDS_PER_REAP)) {
     store.write((tx) => {
       tx.eventType = 'NodeDeregistration';
@@ -151,45 +152,14 @@ export function reapNodes(store: Store, ids: string[], allocsOnNode: Map<string,
         store.nodes.delete(id);
         store.nodeUsage.delete(id);
         tx.emit('Node', node.ID, '', null, { Node: node });
-        removed.push(node);
+        removed.push({ node, index: tx.index });
         out.nodes.push(id);
       }
       tx.touch('nodes');
     });
   }
-  for (const node of removed) {
-    const seen = new Set<string>();
-    const evals: Evaluation[] = [];
-    for (const a of allocsOnNode.get(node.ID) ?? []) {
-      const key = jobKey(a.Namespace, a.JobID);
-      if (seen.has(key) || !a.Job) continue;
-      seen.add(key);
-      evals.push(newEval(store, a.Job as Job, { triggeredBy: 'node-update', jobModifyIndex: 0 }));
-    }
-    for (const job of store.jobs.values()) {
-      if (job.Type !== 'system' || seen.has(jobKey(job.Namespace, job.ID))) continue;
-      if (!(job.Datacenters ?? []).some((dc) => dcMatches(dc, node.Datacenter))) continue;
-      if (job.NodePool !== 'all' && job.NodePool !== node.NodePool) continue;
-      evals.push(newEval(store, job, { triggeredBy: 'node-update', jobModifyIndex: 0 }));
-    }
-    if (evals.length === 0) continue;
-    store.write((tx) => {
-      for (const ev of evals) putEval(store, tx, ev, { NodeID: node.ID, NodeModifyIndex: node.ModifyIndex });
-    });
-  }
+  // Node.BatchDeregister then runs createNodeEvals for each node, as a deregistration does.
+  for (const { node, index } of removed) createNodeEvals(store, node, index, allocsOnNode.get(node.ID) ?? []);
   return out;
 }
 
-/** Node.IsInAnyDC: datacenters may be globs with `*`. */
-function dcMatches(pattern: string, dc: string): boolean {
-  if (!pattern.includes('*')) return pattern === dc;
-  const parts = pattern.split('*');
-  if (!dc.startsWith(parts[0]!) || !dc.endsWith(parts[parts.length - 1]!)) return false;
-  let at = parts[0]!.length;
-  for (const p of parts.slice(1, -1)) {
-    const i = dc.indexOf(p, at);
-    if (i < 0) return false;
-    at = i + p.length;
-  }
-  return at <= dc.length - parts[parts.length - 1]!.length;
-}

@@ -1,10 +1,18 @@
 // Simulated client nodes as Nomad's Node struct. They are registered at start-up (one write each,
-// like a client's Node.Register) and never go down unless told to.
+// like a client's Node.Register) and change only when told to (state/nodes/ops.ts).
 import type { Obj } from '../types.js';
 import type { Store } from '../store.js';
 import { ensurePool } from '../nodepools/table.js';
 
+/** A driver as a client fingerprints it; the scheduler places a task only where its driver is both. */
+export interface DriverState {
+  detected?: boolean;
+  healthy?: boolean;
+}
+
 export interface NodeSpec {
+  /** A fixed node ID (a UUID); generated when absent. */
+  id?: string;
   name: string;
   datacenter: string;
   nodePool: string;
@@ -14,13 +22,46 @@ export interface NodeSpec {
   diskMB: number;
   attributes?: Record<string, string>;
   meta?: Record<string, string>;
+  /** Driver names (detected and healthy), or name → state; default: DEFAULT_DRIVERS, all healthy. */
+  drivers?: string[] | Record<string, DriverState>;
+}
+
+/** The drivers a `nomad agent -dev` client fingerprints. */
+export const DEFAULT_DRIVERS = ['docker', 'exec', 'java', 'mock_driver', 'qemu', 'raw_exec'];
+
+const DOCKER_VERSION = '27.3.1';
+
+/** name → state, whatever form the spec gave. */
+export function driverStates(spec: NodeSpec): Record<string, Required<DriverState>> {
+  const out: Record<string, Required<DriverState>> = {};
+  const given = spec.drivers ?? DEFAULT_DRIVERS;
+  if (Array.isArray(given)) {
+    for (const d of given) out[d] = { detected: true, healthy: true };
+  } else {
+    for (const [d, st] of Object.entries(given)) {
+      const detected = st.detected ?? true;
+      out[d] = { detected, healthy: detected && (st.healthy ?? true) };
+    }
+  }
+  return out;
+}
+
+/** The `driver.<name>` attributes a client sets for the drivers it detected. */
+export function driverAttributes(drivers: Record<string, Required<DriverState>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [d, st] of Object.entries(drivers)) {
+    if (!st.detected) continue;
+    out[`driver.${d}`] = '1';
+    if (d === 'docker') out['driver.docker.version'] = DOCKER_VERSION;
+  }
+  return out;
 }
 
 export const NOMAD_VERSION = '1.11.0';
 
-function nodeAttributes(spec: NodeSpec, index: number): Record<string, string> {
+function nodeAttributes(spec: NodeSpec, index: number, drivers: Record<string, Required<DriverState>>): Record<string, string> {
   const cores = Math.max(1, Math.round(spec.cpu / 2500));
-  return {
+  const attrs: Record<string, string> = {
     'arch': 'x86_64',
     'cpu.arch': 'amd64',
     'cpu.frequency': '2500',
@@ -29,18 +70,12 @@ function nodeAttributes(spec: NodeSpec, index: number): Record<string, string> {
     'cpu.reservablecores': String(cores),
     'cpu.totalcompute': String(spec.cpu),
     'cpu.usablecompute': String(spec.cpu),
-    'driver.docker': '1',
-    'driver.docker.version': '27.3.1',
-    'driver.exec': '1',
-    'driver.java': '1',
-    'driver.mock_driver': '1',
-    'driver.qemu': '1',
-    'driver.raw_exec': '1',
+    ...driverAttributes(drivers),
     'kernel.arch': 'x86_64',
     'kernel.name': 'linux',
     'kernel.version': '6.8.0-45-generic',
     'memory.totalbytes': String(spec.memoryMB * 1024 * 1024),
-    'nomad.advertise.address': `10.0.0.${10 + index}:4646`,
+    'nomad.advertise.address': `${nodeIp(index)}:4646`,
     'nomad.bridge.hairpin_mode': 'false',
     'nomad.revision': 'mock',
     'nomad.service_discovery': 'true',
@@ -51,32 +86,46 @@ function nodeAttributes(spec: NodeSpec, index: number): Record<string, string> {
     'unique.cgroup.mountpoint': '/sys/fs/cgroup',
     'unique.cgroup.version': 'v2',
     'unique.hostname': spec.name,
-    'unique.network.ip-address': `10.0.0.${10 + index}`,
+    'unique.network.ip-address': nodeIp(index),
     'unique.storage.bytesfree': String(spec.diskMB * 1024 * 1024),
     'unique.storage.bytestotal': String(spec.diskMB * 1024 * 1024),
     'unique.storage.volume': '/dev/sda1',
-    ...spec.attributes,
   };
+  // Keys in sorted order, as Go encodes a map; the spec's own attributes win.
+  return sortedMap({ ...attrs, ...spec.attributes });
 }
 
-const DRIVERS = ['docker', 'exec', 'java', 'mock_driver', 'qemu', 'raw_exec'];
+/** The node's `Drivers` map: one DriverInfo per driver the spec names. */
+export function driverInfos(drivers: Record<string, Required<DriverState>>, rfc: string): Obj {
+  const out: Obj = {};
+  for (const d of Object.keys(drivers).sort()) {
+    const st = drivers[d]!;
+    const attrs = !st.detected ? null : d === 'docker' ? { 'driver.docker': 'true', 'driver.docker.version': DOCKER_VERSION } : { [`driver.${d}`]: 'true' };
+    out[d] = { Attributes: attrs, Detected: st.detected, Healthy: st.healthy, HealthDescription: st.healthy ? 'Healthy' : st.detected ? 'Unhealthy' : '', UpdateTime: rfc };
+  }
+  return out;
+}
 
-export function buildNode(store: Store, spec: NodeSpec, index: number, raftIndex: number): Obj {
+/** The host part of a simulated node's address: 10.0.x.y, distinct for the first 65,000 nodes. */
+function nodeIp(index: number): string {
+  const n = 10 + index;
+  return `10.${Math.floor(n / 65536) % 256}.${Math.floor(n / 256) % 256}.${n % 256}`;
+}
+
+export function buildNode(store: Store, spec: NodeSpec, index: number, raftIndex: number, id?: string): Obj {
   const now = store.nowNs();
   const rfc = new Date(now / 1e6).toISOString();
-  const drivers: Obj = {};
-  for (const d of DRIVERS) {
-    drivers[d] = { Attributes: d === 'docker' ? { 'driver.docker': 'true', 'driver.docker.version': '27.3.1' } : { [`driver.${d}`]: 'true' }, Detected: true, Healthy: true, HealthDescription: 'Healthy', UpdateTime: rfc };
-  }
-  const ip = `10.0.0.${10 + index}`;
+  const states = driverStates(spec);
+  const drivers = driverInfos(states, rfc);
+  const ip = nodeIp(index);
   return {
-    ID: store.newId(),
+    ID: id ?? spec.id ?? store.newId(),
     SecretID: '',
     Datacenter: spec.datacenter,
     Name: spec.name,
     HTTPAddr: `${ip}:4646`,
     TLSEnabled: false,
-    Attributes: nodeAttributes(spec, index),
+    Attributes: nodeAttributes(spec, index, states),
     NodeResources: {
       Cpu: { CpuShares: spec.cpu, TotalCpuCores: Math.max(1, Math.round(spec.cpu / 2500)), ReservableCpuCores: null },
       Memory: { MemoryMB: spec.memoryMB },
@@ -94,7 +143,7 @@ export function buildNode(store: Store, spec: NodeSpec, index: number, raftIndex
     Meta: { connect_sidecar_image: 'docker.io/envoyproxy/envoy:v${NOMAD_envoy_version}', connect_log_level: 'info', ...spec.meta },
     NodeClass: spec.nodeClass ?? '',
     NodePool: spec.nodePool,
-    ComputedClass: `v1:${Math.abs(hash(spec.datacenter + spec.nodePool + (spec.nodeClass ?? '')))}`,
+    ComputedClass: computedClass(spec.datacenter, spec.nodePool, spec.nodeClass ?? ''),
     DrainStrategy: null,
     SchedulingEligibility: 'eligible',
     Status: 'ready',
@@ -110,6 +159,16 @@ export function buildNode(store: Store, spec: NodeSpec, index: number, raftIndex
     CreateIndex: raftIndex,
     ModifyIndex: raftIndex,
   };
+}
+
+/** A stand-in for Node.ComputeClass: nodes alike in datacenter, pool and class share one. */
+export function computedClass(datacenter: string, pool: string, nodeClass: string): string {
+  return `v1:${Math.abs(hash(datacenter + pool + nodeClass))}`;
+}
+
+/** A map with its keys in Go's encoding order. */
+export function sortedMap<V>(m: Record<string, V>): Record<string, V> {
+  return Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 function hash(s: string): number {

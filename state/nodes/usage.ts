@@ -32,6 +32,8 @@ export function addToUsage(usage: Map<string, NodeUsage>, nodeId: string, key: s
   const n = (u.groups.get(key) ?? 0) + sign;
   if (n === 0) u.groups.delete(key);
   else u.groups.set(key, n);
+  // Nodes come and go at run time: an empty entry goes, so the map never outgrows the live allocs.
+  if (u.groups.size === 0 && u.cpu === 0 && u.memoryMB === 0) usage.delete(nodeId);
 }
 
 function allocAsk(a: Obj): { cpu: number; memoryMB: number } {

@@ -179,7 +179,7 @@ function checkRecords(s: Snapshot): Snapshot {
     const job = a.Job as Job;
     if (job.ID !== a.JobID || job.Namespace !== a.Namespace) fail(`Allocations[${i}].Job`, `is job ${JSON.stringify(job.ID)} in namespace ${JSON.stringify(job.Namespace)}, not the alloc's JobID and Namespace`);
     if (!job.TaskGroups.some((tg) => tg.Name === a.TaskGroup)) fail(`Allocations[${i}].TaskGroup`, `no group ${JSON.stringify(a.TaskGroup)} in the alloc's Job`);
-    if (!nodes.has(a.NodeID)) fail(`Allocations[${i}].NodeID`, `no node ${JSON.stringify(a.NodeID)}`);
+    // No rule on NodeID: allocs outlive their node's deregistration or GC, as in Nomad (they are lost).
   }
 
   // Every job reads as its newest version and has a summary; derive what a document leaves out.

@@ -232,6 +232,27 @@ const advanceBody = fc.oneof(
   fc.constant({}),
 );
 const allocStateBody = fc.record({ State: fc.constantFrom('running', 'failed', 'complete', 'lost', 'x'), ExitCode: fc.integer({ min: -1, max: 3 }), Task: fc.constantFrom('t1', 'server', 'nope') }, { requiredKeys: ['State'] });
+const driverList = fc.oneof(
+  fc.subarray(['docker', 'exec', 'raw_exec', 'java', 'podman']),
+  fc.dictionary(fc.constantFrom('docker', 'exec', 'x y', ''), fc.record({ Detected: hostileValue, Healthy: fc.boolean() }, { requiredKeys: [] }), { maxKeys: 3 }),
+  hostileValue,
+);
+/** A node for /_mock/nodes: names from a small set (so duplicates happen), hostile values for every field. */
+const nodeBody = fc.record(
+  {
+    Name: fc.oneof(fc.constantFrom('fz-node-a', 'fz-node-b', 'mock-node-1', ''), hostileValue),
+    Datacenter: fc.oneof(fc.constantFrom('dc1', 'dc2', ''), hostileValue),
+    NodePool: fc.oneof(fc.constantFrom('default', 'fz-pool', 'all', 'bad pool'), hostileValue),
+    NodeClass: fc.constantFrom('small', ''),
+    Resources: fc.oneof(fc.record({ CPU: fc.oneof(fc.constantFrom(100, 4000, 0, -1, 1e12), hostileValue), MemoryMB: fc.constantFrom(64, 8192, 1.5), DiskMB: fc.constantFrom(1024, 0) }, { requiredKeys: [] }), hostileValue),
+    Attributes: fc.oneof(fc.dictionary(fc.constantFrom('kernel.name', 'gpu', 'driver.docker', ''), fc.oneof(fc.constantFrom('linux', '1', '0'), fc.constant(null))), hostileValue),
+    Meta: fc.oneof(fc.dictionary(fc.constantFrom('rack', 'zone'), fc.oneof(fc.constantFrom('r1', 'a'), fc.constant(null))), hostileValue),
+    Drivers: driverList,
+    ID: fc.constantFrom('6a0b9d7e-8f00-4c1a-9a5e-2b7f6d1c3e40', 'nope'),
+    Extra: hostileValue,
+  },
+  { requiredKeys: [] },
+);
 const faultBody = fc.record(
   {
     Method: fc.constantFrom('GET', 'PUT', '*', 'get'),
@@ -434,6 +455,10 @@ const ROUTES: Route[] = [
   { methods: ['PUT'], path: '/_mock/clock', body: clockBody, weight: 0.3 },
   { methods: ['POST'], path: '/_mock/clock/advance', body: advanceBody, weight: 4 },
   { methods: ['POST'], path: '/_mock/allocation/{alloc}/state', body: allocStateBody, weight: 2 },
+  { methods: ['POST'], path: '/_mock/nodes', body: nodeBody, weight: 0.4 },
+  { methods: ['PUT', 'POST', 'DELETE'], path: '/_mock/node/{node}', body: nodeBody, weight: 0.3 },
+  { methods: ['PUT', 'POST'], path: '/_mock/node/{node}/down', weight: 0.3 },
+  { methods: ['PUT', 'POST'], path: '/_mock/node/{node}/up', weight: 0.3 },
   { methods: ['GET', 'DELETE'], path: '/_mock/faults', weight: 0.5 },
   { methods: ['POST'], path: '/_mock/faults', body: faultBody, weight: 0.5 },
   { methods: ['DELETE'], path: '/_mock/faults/{fault}', weight: 0.2 },

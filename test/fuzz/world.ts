@@ -45,6 +45,8 @@ export class World {
     else if (/^\/v1\/(evaluations|job\/.*\/evaluations)$/.test(path)) World.add(this.evals, ids());
     else if (/^\/v1\/(deployments|job\/.*\/deployments?)$/.test(path)) World.add(this.deployments, ids());
     else if (path === '/v1/nodes') World.add(this.nodes, ids());
+    // The node a control call added leads its answer: {"Node":{"ID":…}}.
+    else if (path === '/_mock/nodes') World.add(this.nodes, (/^\{"Node":\{"ID":"([^"]+)"/.exec(body)?.[1] ?? '').split(' ').filter(Boolean));
     if (/^\/v1\/(jobs|job\/[^?]*)$/.test(path) && req.method !== 'GET' && res.body.startsWith('{')) {
       try {
         const doc = JSON.parse(body) as { EvalID?: string; DispatchedJobID?: string };
