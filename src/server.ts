@@ -13,6 +13,7 @@ import {
   encodeBody,
   flushQueuedHeaders,
   frameworkErrors,
+  notFoundHandler,
   registerRoutes,
   sendError,
   serveLikeGo,
@@ -208,11 +209,8 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     done(null, body);
   });
 
-  app.setNotFoundHandler((req, reply) => {
-    // Nomad's fallthrough handler redirects only "/" itself, to the web UI.
-    if ((req.raw.url ?? '').split('?')[0] === '/') return reply.code(307).header('location', '/ui/').send();
-    return reply.code(404).send();
-  });
+  // Nomad's mux, from its route table: 501 for a Nomad route not emulated, its own answer otherwise.
+  app.setNotFoundHandler(notFoundHandler);
 
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     if (err instanceof HttpError) return sendError(reply, err.status, err.message);
