@@ -3,6 +3,7 @@
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Store } from '../state/store.js';
+import { parseNomadVersion } from '../state/version.js';
 import { DEFAULTS, nodeSpecs, type Config } from './config.js';
 import {
   GO_MAX_HEADER_BYTES,
@@ -138,7 +139,9 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   guard.logger = app.log;
   serveLikeGo(app);
 
-  const st = store ?? new Store({ region: config.region, nowNs: () => clock.nowNs(), newId: rnd.newId });
+  const nomadVersion = parseNomadVersion(config.nomadVersion);
+  if (typeof nomadVersion === 'string') throw new Error(nomadVersion);
+  const st = store ?? new Store({ region: config.region, nowNs: () => clock.nowNs(), newId: rnd.newId, nomadVersion });
   let sim: Simulator | null = null;
   // The event buffer must see the node registrations too.
   eventBuffer(st);

@@ -12,7 +12,7 @@ import { parseBoolParam, parseQueryOptions, type Query } from '../http/query.js'
 import { decodePath } from '../http/path.js';
 import { ErrorText, Index, Nullable, ReadQuery, StringMap } from '../http/schemas.js';
 import { paginate } from '../../state/paginate.js';
-import { NOMAD_VERSION, nodeStub } from '../../state/nodes/table.js';
+import { nodeStub } from '../../state/nodes/table.js';
 import type { Store } from '../../state/store.js';
 import type { Obj } from '../../state/types.js';
 import { WRITE, readQuery, type AclDecl } from '../acl/rules.js';
@@ -277,7 +277,7 @@ function agentSelf(ctx: RouteContext): { config: unknown; member: Obj; stats: Re
     Telemetry: { CollectionInterval: '1s', DisableHostname: false, PrometheusMetrics: false, PublishAllocationMetrics: false, PublishNodeMetrics: false, UseNodeName: false },
     UI: { Enabled: true },
     Vaults: [{ Addr: 'https://vault.service.consul:8200', Enabled: null, Name: 'default', Role: '', Token: '' }],
-    Version: { BuildDate: '2025-10-01T00:00:00Z', Revision: REVISION, Version: NOMAD_VERSION, VersionMetadata: '', VersionPrerelease: '' },
+    Version: { BuildDate: '2025-10-01T00:00:00Z', Revision: REVISION, Version: store.nomad.version, VersionMetadata: '', VersionPrerelease: '' },
   };
 
   const member = {
@@ -286,7 +286,7 @@ function agentSelf(ctx: RouteContext): { config: unknown; member: Obj; stats: Re
     Port: 4648,
     Tags: {
       bootstrap: '1',
-      build: NOMAD_VERSION,
+      build: store.nomad.version,
       dc,
       expect: '1',
       id: SERVER_ID,

@@ -15,9 +15,7 @@ export interface NodeSpec {
   meta?: Record<string, string>;
 }
 
-export const NOMAD_VERSION = '1.11.0';
-
-function nodeAttributes(spec: NodeSpec, index: number): Record<string, string> {
+function nodeAttributes(spec: NodeSpec, index: number, version: string): Record<string, string> {
   const cores = Math.max(1, Math.round(spec.cpu / 2500));
   return {
     'arch': 'x86_64',
@@ -43,7 +41,7 @@ function nodeAttributes(spec: NodeSpec, index: number): Record<string, string> {
     'nomad.bridge.hairpin_mode': 'false',
     'nomad.revision': 'mock',
     'nomad.service_discovery': 'true',
-    'nomad.version': NOMAD_VERSION,
+    'nomad.version': version,
     'os.name': 'ubuntu',
     'os.signals': 'SIGINT,SIGKILL,SIGTERM,SIGHUP,SIGQUIT,SIGUSR1,SIGUSR2',
     'os.version': '24.04',
@@ -75,7 +73,7 @@ export function buildNode(store: Store, spec: NodeSpec, index: number, raftIndex
     Name: spec.name,
     HTTPAddr: `${ip}:4646`,
     TLSEnabled: false,
-    Attributes: nodeAttributes(spec, index),
+    Attributes: nodeAttributes(spec, index, store.nomad.version),
     NodeResources: {
       Cpu: { CpuShares: spec.cpu, TotalCpuCores: Math.max(1, Math.round(spec.cpu / 2500)), ReservableCpuCores: null },
       Memory: { MemoryMB: spec.memoryMB },
