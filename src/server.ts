@@ -33,6 +33,7 @@ import { Persister } from './control/persist.js';
 import { runScenario, seedFromDir, type HclParser } from './control/seed.js';
 import { Limits } from './limits.js';
 import { installBodyReader } from './request-body.js';
+import { LogTap } from './log-tap.js';
 
 /** Job files in HCL go through the same parser as /v1/jobs/parse. */
 const hclParser = (): HclParser => async (source) => (await import('../state/hcl/index.js')).parseJobspec(source);
@@ -123,8 +124,10 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     startMs: start ? Date.parse(start) : undefined,
   });
   const rnd = randomness(config.seed);
+  const logs = new LogTap(config.logLevel);
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    // Always a real pino logger (silent by default in tests): /v1/agent/monitor may raise its level.
+    logger: { level: config.logLevel, stream: logs.stream },
     exposeHeadRoutes: false,
     bodyLimit: 64 * 1024 * 1024,
     // Go's request limits, and its plain-text answers to what never reaches a route.
@@ -137,6 +140,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     schemaController: { compilersFactory: TRIVIAL_COMPILERS },
   }).withTypeProvider<TypeBoxTypeProvider>();
   guard.logger = app.log;
+  logs.logger = app.log;
   serveLikeGo(app);
 
   const nomadVersion = parseNomadVersion(config.nomadVersion);
@@ -224,6 +228,6 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     return sendError(reply, 500, INTERNAL_ERROR_TEXT);
   });
 
-  registerRoutes(app, { store: st, config, clock, sim, control, limits });
+  registerRoutes(app, { store: st, config, clock, sim, control, limits, logs });
   return { app, store: st, config, clock, guard, sim, control, limits, init };
 }

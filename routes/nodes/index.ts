@@ -14,6 +14,7 @@ import { ErrorText, Index, Nullable, ReadQuery, StringMap } from '../http/schema
 import { paginate } from '../../state/paginate.js';
 import { nodeStub } from '../../state/nodes/table.js';
 import type { Store } from '../../state/store.js';
+import { REVISION, SERVER_ID, agentNode, localMember } from '../agent/member.js';
 import type { Obj } from '../../state/types.js';
 import { WRITE, readQuery, type AclDecl } from '../acl/rules.js';
 
@@ -97,11 +98,6 @@ function allocsOnNode(store: Store, nodeId: string): Obj[] {
 }
 
 /** The node the dev agent's own client runs as: the first one registered. */
-function agentNode(store: Store): Obj | undefined {
-  let first: Obj | undefined;
-  for (const n of store.nodes.values()) if (!first || n.CreateIndex < first.CreateIndex) first = n;
-  return first;
-}
 
 export function nodeRoutes(app: App, ctx: RouteContext): void {
   const { store } = ctx;
@@ -182,8 +178,6 @@ export function nodeRoutes(app: App, ctx: RouteContext): void {
   });
 }
 
-const SERVER_ID = '6f3e1b7a-2c4d-4e8f-9a0b-1c2d3e4f5a6b';
-const REVISION = 'mock';
 const GO_VERSION = 'go1.25.3';
 
 function agentSelf(ctx: RouteContext): { config: unknown; member: Obj; stats: Record<string, Record<string, string>> } {
@@ -236,7 +230,7 @@ function agentSelf(ctx: RouteContext): { config: unknown; member: Obj; stats: Re
     DevMode: true,
     DisableAnonymousSignature: false,
     DisableUpdateCheck: false,
-    EnableDebug: true,
+    EnableDebug: false,
     EnableSyslog: false,
     Files: null,
     HTTPAPIResponseHeaders: {},
@@ -280,33 +274,7 @@ function agentSelf(ctx: RouteContext): { config: unknown; member: Obj; stats: Re
     Version: { BuildDate: '2025-10-01T00:00:00Z', Revision: REVISION, Version: store.nomad.version, VersionMetadata: '', VersionPrerelease: '' },
   };
 
-  const member = {
-    Name: `${nodeName}.${region}`,
-    Addr: '127.0.0.1',
-    Port: 4648,
-    Tags: {
-      bootstrap: '1',
-      build: store.nomad.version,
-      dc,
-      expect: '1',
-      id: SERVER_ID,
-      mvn: '1',
-      port: '4647',
-      raft_vsn: '3',
-      region,
-      revision: REVISION,
-      role: 'nomad',
-      rpc_addr: '127.0.0.1',
-      vsn: '1',
-    },
-    Status: 'alive',
-    ProtocolMin: 1,
-    ProtocolMax: 5,
-    ProtocolCur: 2,
-    DelegateMin: 2,
-    DelegateMax: 5,
-    DelegateCur: 4,
-  };
+  const member = localMember(ctx);
 
   const stats: Record<string, Record<string, string>> = {
     client: {
