@@ -55,10 +55,17 @@ export class LogTap {
   private relevel(): void {
     let min = this.baseLevel;
     for (const l of this.subs.values()) if (l < min) min = l;
-    const name = Object.entries(LEVELS).find(([, n]) => n === min)?.[0] ?? 'silent';
-    if (this.logger && this.logger.level !== name) this.logger.level = name;
+    const name = PINO_NAMES.find(([, n]) => n === min)?.[0] ?? 'silent';
+    try {
+      if (this.logger && this.logger.level !== name) this.logger.level = name;
+    } catch {
+      // A logger refusing the level keeps its own: monitors then hear less, nothing breaks.
+    }
   }
 }
+
+/** The level names pino itself knows, lowest first. */
+const PINO_NAMES: [string, number][] = [['trace', 10], ['debug', 20], ['info', 30], ['warn', 40], ['error', 50], ['fatal', 60]];
 
 function parse(line: string): LogRecord | null {
   try {

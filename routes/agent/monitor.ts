@@ -65,9 +65,15 @@ function monitorArgs(req: FastifyRequest): MonitorArgs {
 
 const goTime = (ms: number, micro: boolean): string => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, micro ? '.$1000Z' : '.$1Z');
 
+/** The record's own fields; nested objects (Fastify's `req`, `res`) flattened to `req.method` etc. */
 function fields(rec: LogRecord): [string, unknown][] {
   const out: [string, unknown][] = [];
-  for (const [k, v] of Object.entries(rec)) if (!SKIP.has(k)) out.push([k, v]);
+  for (const [k, v] of Object.entries(rec)) {
+    if (SKIP.has(k)) continue;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      for (const [sk, sv] of Object.entries(v as Record<string, unknown>)) out.push([`${k}.${sk}`, sv]);
+    } else out.push([k, v]);
+  }
   return out;
 }
 
