@@ -77,6 +77,11 @@ t.test('paths Nomad does not route get its mux answer: empty 404, "/" → /ui/, 
   const root = await c.get('/?a=1');
   t.equal(root.status, 307);
   t.equal(root.headers.location, '/ui/?a=1', 'the query rides along');
+  t.equal(root.body, '<a href="/ui/?a=1">Temporary Redirect</a>.\n\n', 'Go\'s http.Redirect body');
+  t.equal(root.headers['content-type'], 'text/html; charset=utf-8');
+  const put = await c.put('/');
+  t.equal(put.status, 307);
+  t.equal(put.body, '', 'no body but for GET');
   for (const [path, location] of [
     ['/v1/agent/keyring', '/v1/agent/keyring/'],
     ['/v1/operator/raft?stale', '/v1/operator/raft/?stale'],
@@ -85,6 +90,7 @@ t.test('paths Nomad does not route get its mux answer: empty 404, "/" → /ui/, 
     const res = await c.get(path);
     t.equal(res.status, 301, path);
     t.equal(res.headers.location, location);
+    t.equal(res.body, `<a href="${location}">Moved Permanently</a>.\n\n`);
   }
 });
 
