@@ -57,6 +57,7 @@ export type { App, RouteContext } from './http/context.js';
 export { HttpError } from './http/errors.js';
 export { flushQueuedHeaders, sendError } from './http/reply.js';
 export { encodeBody } from './http/compress.js';
+export { notFoundHandler } from './http/fallback.js';
 export {
   GO_MAX_HEADER_BYTES,
   INTERNAL_ERROR_TEXT,

@@ -5,12 +5,15 @@ import type { NodeSpec } from '../state/nodes/table.js';
 import { CONFIG_KEYS, NodeSpecError, readSpec, type SpecInput } from '../state/nodes/spec.js';
 import { MAX_SCALE, MAX_SIM_MS, MIN_SCALE } from './clock.js';
 import { parseGoDuration } from '../state/hcl/duration.js';
+import { DEFAULT_NOMAD_VERSION, parseNomadVersion } from '../state/version.js';
 
 export interface Config {
   port: number;
   bind: string;
   logLevel: string;
   region: string;
+  /** The Nomad release claimed and whose rules apply: 1.11.x or 2.0.x (state/version.ts). */
+  nomadVersion: string;
   /** `scaled` (simulated time runs timeScale× faster than the wall clock) or `manual`. */
   clock: string;
   timeScale: number;
@@ -61,6 +64,7 @@ export const DEFAULTS: Config = {
   bind: '127.0.0.1',
   logLevel: 'warn',
   region: 'global',
+  nomadVersion: DEFAULT_NOMAD_VERSION,
   clock: 'scaled',
   timeScale: 100,
   clockStart: '',
@@ -136,6 +140,7 @@ export const FLAGS: { flag: string; env: string; key: keyof Config; help: string
   { flag: '--bind', env: 'NOMAD_MOCK_BIND', key: 'bind', help: 'address to bind' },
   { flag: '--log-level', env: 'NOMAD_MOCK_LOG_LEVEL', key: 'logLevel', help: `one of ${LOG_LEVELS.join(', ')}` },
   { flag: '--region', env: 'NOMAD_MOCK_REGION', key: 'region', help: "the agent's region" },
+  { flag: '--nomad-version', env: 'NOMAD_MOCK_NOMAD_VERSION', key: 'nomadVersion', help: `the Nomad release to claim and whose rules to apply: 1.11, 2.0 or a full 1.11.x / 2.0.x (default ${DEFAULT_NOMAD_VERSION})` },
   { flag: '--clock', env: 'NOMAD_MOCK_CLOCK', key: 'clock', help: 'scaled (simulated time runs --time-scale times faster) or manual (moves only when told)' },
   { flag: '--time-scale', env: 'NOMAD_MOCK_TIME_SCALE', key: 'timeScale', help: 'simulated milliseconds per wall-clock millisecond in scaled mode' },
   { flag: '--clock-start', env: 'NOMAD_MOCK_CLOCK_START', key: 'clockStart', help: 'RFC 3339 time the simulated clock starts at (default: now)' },
@@ -201,6 +206,10 @@ function assign(cfg: Config, key: keyof Config, value: string, source: string): 
     const ns = gcDurationNs(value, GC_KEYS.find((g) => g.key === key)!.interval);
     if (typeof ns === 'string') throw new ConfigError(`${source}: ${ns}`);
     (cfg[key] as string) = value;
+  } else if (key === 'nomadVersion') {
+    const v = parseNomadVersion(value);
+    if (typeof v === 'string') throw new ConfigError(`${source}: ${v}`);
+    cfg.nomadVersion = v.version;
   } else if (key === 'logLevel') {
     if (!LOG_LEVELS.includes(value)) throw new ConfigError(`${source}: invalid log level ${JSON.stringify(value)}`);
     cfg.logLevel = value;

@@ -3,6 +3,7 @@
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Store } from '../state/store.js';
+import { parseNomadVersion } from '../state/version.js';
 import { DEFAULTS, nodeSpecs, type Config } from './config.js';
 import {
   GO_MAX_HEADER_BYTES,
@@ -13,6 +14,7 @@ import {
   encodeBody,
   flushQueuedHeaders,
   frameworkErrors,
+  notFoundHandler,
   registerRoutes,
   sendError,
   serveLikeGo,
@@ -33,6 +35,7 @@ import { Persister } from './control/persist.js';
 import { runScenario, seedFromDir, type HclParser } from './control/seed.js';
 import { Limits } from './limits.js';
 import { installBodyReader } from './request-body.js';
+import { LogTap } from './log-tap.js';
 
 /** Job files in HCL go through the same parser as /v1/jobs/parse. */
 const hclParser = (): HclParser => async (source) => (await import('../state/hcl/index.js')).parseJobspec(source);
@@ -123,8 +126,10 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     startMs: start ? Date.parse(start) : undefined,
   });
   const rnd = randomness(config.seed);
+  const logs = new LogTap(config.logLevel);
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    // Always a real pino logger (silent by default in tests): /v1/agent/monitor may raise its level.
+    logger: { level: config.logLevel, stream: logs.stream },
     exposeHeadRoutes: false,
     bodyLimit: 64 * 1024 * 1024,
     // Go's request limits, and its plain-text answers to what never reaches a route.
@@ -137,9 +142,12 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     schemaController: { compilersFactory: TRIVIAL_COMPILERS },
   }).withTypeProvider<TypeBoxTypeProvider>();
   guard.logger = app.log;
+  logs.logger = app.log;
   serveLikeGo(app);
 
-  const st = store ?? new Store({ region: config.region, nowNs: () => clock.nowNs(), newId: rnd.newId });
+  const nomadVersion = parseNomadVersion(config.nomadVersion);
+  if (typeof nomadVersion === 'string') throw new Error(nomadVersion);
+  const st = store ?? new Store({ region: config.region, nowNs: () => clock.nowNs(), newId: rnd.newId, nomadVersion });
   let sim: Simulator | null = null;
   // The event buffer must see the node registrations too.
   eventBuffer(st);
@@ -218,11 +226,8 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     done(null, body);
   });
 
-  app.setNotFoundHandler((req, reply) => {
-    // Nomad's fallthrough handler redirects only "/" itself, to the web UI.
-    if ((req.raw.url ?? '').split('?')[0] === '/') return reply.code(307).header('location', '/ui/').send();
-    return reply.code(404).send();
-  });
+  // Nomad's mux, from its route table: 501 for a Nomad route not emulated, its own answer otherwise.
+  app.setNotFoundHandler(notFoundHandler);
 
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     if (err instanceof HttpError) return sendError(reply, err.status, err.message);
@@ -233,6 +238,6 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     return sendError(reply, 500, INTERNAL_ERROR_TEXT);
   });
 
-  registerRoutes(app, { store: st, config, clock, sim, control, limits });
+  registerRoutes(app, { store: st, config, clock, sim, control, limits, logs });
   return { app, store: st, config, clock, guard, sim, control, limits, init };
 }

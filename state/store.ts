@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { Watch, type Table } from './watch.js';
 import type { Evaluation, Job, Obj } from './types.js';
 import type { NodeUsage } from './nodes/usage.js';
+import { namespaceHash } from './namespaces/table.js';
+import { defaultNomadVersion, type NomadVersion } from './version.js';
 
 export const TABLES = [
   'namespaces',
@@ -33,6 +35,8 @@ export interface StoreOptions {
   nowNs?: () => number;
   newId?: () => string;
   region?: string;
+  /** The Nomad version whose rules the store applies (state/version.ts); the default when absent. */
+  nomadVersion?: NomadVersion;
 }
 
 let lastKey = { namespace: '', id: '', key: '\u0000' };
@@ -98,6 +102,7 @@ export class Store {
   readonly nowNs: () => number;
   readonly newId: () => string;
   readonly region: string;
+  readonly nomad: NomadVersion;
 
   readonly namespaces = new Map<string, Obj>();
   readonly nodePools = new Map<string, Obj>();
@@ -127,6 +132,7 @@ export class Store {
     this.nowNs = opts.nowNs ?? (() => Date.now() * 1e6);
     this.newId = opts.newId ?? randomUUID;
     this.region = opts.region ?? 'global';
+    this.nomad = opts.nomadVersion ?? defaultNomadVersion();
     this.bootstrap();
   }
 
@@ -210,7 +216,7 @@ export class Store {
 }
 
 function defaultNamespace(index: number): Obj {
-  return {
+  const ns: Obj = {
     Name: 'default',
     Description: 'Default shared namespace',
     Quota: '',
@@ -223,6 +229,8 @@ function defaultNamespace(index: number): Obj {
     CreateIndex: index,
     ModifyIndex: index,
   };
+  ns.Hash = namespaceHash(ns);
+  return ns;
 }
 
 function builtinNodePool(name: string, index: number): Obj {

@@ -40,7 +40,7 @@ t.test('GET /v1/nodes: one dev node, stub shape and meta headers', async (t) => 
     Datacenter: 'dc1',
     NodePool: 'default',
     NodeClass: '',
-    Version: '1.11.0',
+    Version: '2.0.5',
     Drain: false,
     SchedulingEligibility: 'eligible',
     Status: 'ready',
@@ -139,7 +139,7 @@ t.test('GET /v1/node/:id: the full node with SecretID blank, index = ModifyIndex
     SchedulingEligibility: 'eligible',
     DrainStrategy: null,
     HTTPAddr: `${stub.Address}:4646`,
-    Attributes: { 'nomad.version': '1.11.0', 'kernel.name': 'linux' },
+    Attributes: { 'nomad.version': '2.0.5', 'kernel.name': 'linux' },
     NodeResources: { Cpu: { CpuShares: 10000 }, Memory: { MemoryMB: 16384 } },
   });
   t.ok(Array.isArray(res.json.Events) && res.json.Events[0].Message === 'Node registered');
@@ -305,7 +305,7 @@ t.test('GET /v1/agent/self: lowercase wrapper, dev agent config, member and stat
     Datacenter: 'dc1',
     NodeName: 'mock-node-1',
     DevMode: true,
-    Version: { Version: '1.11.0', VersionPrerelease: '' },
+    Version: { Version: '2.0.5', VersionPrerelease: '' },
     Server: { Enabled: true, BootstrapExpect: 1 },
     Client: { Enabled: true },
     Ports: { HTTP: 4646, RPC: 4647, Serf: 4648 },
@@ -314,7 +314,7 @@ t.test('GET /v1/agent/self: lowercase wrapper, dev agent config, member and stat
   t.same(keys, [...keys].sort(), 'config keys sorted (reflection encoder)');
 
   t.match(member, { Name: 'mock-node-1.global', Addr: '127.0.0.1', Port: 4648, Status: 'alive' });
-  t.match(member.Tags, { role: 'nomad', region: 'global', dc: 'dc1', build: '1.11.0', port: '4647' });
+  t.match(member.Tags, { role: 'nomad', region: 'global', dc: 'dc1', build: '2.0.5', port: '4647' });
 
   t.equal(stats.nomad.leader, 'true');
   t.equal(stats.nomad.server, 'true');

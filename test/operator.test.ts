@@ -108,7 +108,7 @@ t.test('autopilot configuration: defaults, PUT with and without cas, bad bodies;
   const health = await c.get('/v1/operator/autopilot/health');
   t.equal(health.status, 200);
   t.match(health.json, { Healthy: true, FailureTolerance: 0, Leader: SERVER_ID, Voters: [SERVER_ID] });
-  t.match(health.json.Servers[0], { LastContact: '0s', ID: SERVER_ID, Address: '127.0.0.1:4647', SerfStatus: 'alive', Version: '1.11.0', Leader: true, Healthy: true, Voter: true });
+  t.match(health.json.Servers[0], { LastContact: '0s', ID: SERVER_ID, Address: '127.0.0.1:4647', SerfStatus: 'alive', Version: '2.0.5', Leader: true, Healthy: true, Voter: true });
   t.match(health.json.Servers[0].StableSince, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 });
 

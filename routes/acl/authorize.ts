@@ -76,6 +76,8 @@ function permits(acl: Acl, c: Check): boolean {
       return acl.allowNamespace(c.namespace);
     case 'agent-read':
       return acl.allowAgentRead();
+    case 'agent-write':
+      return acl.allowAgentWrite();
     case 'node-read':
       return acl.allowNodeRead();
     case 'node-write':

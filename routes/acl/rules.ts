@@ -11,7 +11,7 @@ import type { Obj } from '../../state/types.js';
 export type Check =
   | { kind: 'ns'; caps: string[]; namespace: string }
   | { kind: 'ns-any'; namespace: string }
-  | { kind: 'agent-read' | 'node-read' | 'node-write' | 'operator-read' | 'operator-write' | 'management' }
+  | { kind: 'agent-read' | 'agent-write' | 'node-read' | 'node-write' | 'operator-read' | 'operator-write' | 'management' }
   | { kind: 'node-pool'; cap: string; pools: () => string[] }
   | { kind: 'all'; checks: Check[] };
 

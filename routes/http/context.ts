@@ -6,6 +6,7 @@ import type { Clock } from '../../src/clock.js';
 import type { Simulator } from '../../src/sim/index.js';
 import type { MockControl } from '../../src/control/mock-control.js';
 import type { Limits } from '../../src/limits.js';
+import type { LogTap } from '../../src/log-tap.js';
 
 /** What every route plugin is given: the store, the agent configuration, the clock and simulator. */
 export interface RouteContext {
@@ -15,6 +16,8 @@ export interface RouteContext {
   sim: Simulator | null;
   control: MockControl;
   limits: Limits;
+  /** nomad-mock's own log lines (/v1/agent/monitor). */
+  logs: LogTap;
 }
 
 export type App = FastifyInstance<

@@ -180,10 +180,4 @@ export function jobRoutes(app: App, ctx: RouteContext): void {
     return entry.handler(ctx, req, reply, path.jobId, path.tagName);
   });
 
-  // Go's ServeMux redirects a subtree root without its slash.
-  app.all('/v1/job', { config: { acl: 'none' } }, async (req, reply) => {
-    const url = req.raw.url ?? '';
-    const q = url.indexOf('?');
-    return reply.code(301).header('location', `/v1/job/${q < 0 ? '' : url.slice(q)}`).send();
-  });
 }

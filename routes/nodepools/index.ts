@@ -10,6 +10,7 @@ import { sendEmpty, sendJson, setReadMeta, setWriteIndex } from '../http/reply.j
 import { parseBoolParam, parseQueryOptions, type Query } from '../http/query.js';
 import { decodeBody } from '../http/body.js';
 import { decodePath } from '../http/path.js';
+import { goRedirect } from '../http/fallback.js';
 import { ErrorText, Index, Nullable, ReadQuery, StringMap } from '../http/schemas.js';
 import { lazyBody, readQuery, str, WRITE, type AclDecl, type Rule } from '../acl/rules.js';
 import { requestAcl } from '../acl/authorize.js';
@@ -122,11 +123,12 @@ export function nodePoolRoutes(app: App, ctx: RouteContext): void {
     return sendJson(req, reply, res.page);
   });
 
-  // Go's ServeMux redirects the subtree root without its slash.
+  // Go's ServeMux redirects the subtree root without its slash; without this route the node
+  // read (/v1/node/:id) would take it.
   app.all('/v1/node/pool', { config: { acl: 'none' } }, async (req, reply) => {
     const url = req.raw.url ?? '';
     const q = url.indexOf('?');
-    return reply.code(301).header('location', `${PREFIX}${q < 0 ? '' : url.slice(q)}`).send();
+    return goRedirect(req, reply, 301, `${PREFIX}${q < 0 ? '' : url.slice(q)}`);
   });
 
   const one: AclDecl = (req) => {

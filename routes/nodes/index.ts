@@ -12,8 +12,9 @@ import { parseBoolParam, parseQueryOptions, type Query } from '../http/query.js'
 import { decodePath } from '../http/path.js';
 import { ErrorText, Index, Nullable, ReadQuery, StringMap } from '../http/schemas.js';
 import { paginate } from '../../state/paginate.js';
-import { NOMAD_VERSION, nodeStub } from '../../state/nodes/table.js';
+import { nodeStub } from '../../state/nodes/table.js';
 import type { Store } from '../../state/store.js';
+import { REVISION, SERVER_ID, agentNode, localMember } from '../agent/member.js';
 import type { Obj } from '../../state/types.js';
 import { WRITE, readQuery, type AclDecl } from '../acl/rules.js';
 import { nodeSpecs } from '../../src/config.js';
@@ -98,11 +99,6 @@ function allocsOnNode(store: Store, nodeId: string): Obj[] {
 }
 
 /** The node the dev agent's own client runs as: the first one registered. */
-function agentNode(store: Store): Obj | undefined {
-  let first: Obj | undefined;
-  for (const n of store.nodes.values()) if (!first || n.CreateIndex < first.CreateIndex) first = n;
-  return first;
-}
 
 export function nodeRoutes(app: App, ctx: RouteContext): void {
   const { store } = ctx;
@@ -167,12 +163,6 @@ export function nodeRoutes(app: App, ctx: RouteContext): void {
     return sendJson(req, reply, res.node.SecretID === '' ? res.node : { ...res.node, SecretID: '' });
   });
 
-  // Go's ServeMux redirects a subtree root without its slash.
-  app.all('/v1/node', { config: { acl: 'none' } }, async (req, reply) => {
-    const url = req.raw.url ?? '';
-    const q = url.indexOf('?');
-    return reply.code(301).header('location', `/v1/node/${q < 0 ? '' : url.slice(q)}`).send();
-  });
 
   // No query parsing, no index headers: the agent answers from its own config (agent_endpoint.go).
   const self: AclDecl = (req) => (req.method === 'GET' ? { check: { kind: 'agent-read' }, agentResolves: true } : null);
@@ -183,15 +173,6 @@ export function nodeRoutes(app: App, ctx: RouteContext): void {
   });
 }
 
-export const SERVER_ID = '6f3e1b7a-2c4d-4e8f-9a0b-1c2d3e4f5a6b';
-/** The dev agent's Raft (RPC) address. */
-export const SERVER_RAFT_ADDRESS = '127.0.0.1:4647';
-
-/** The one server's serf member name (`<node name>.<region>`), as agent/self and the raft endpoints report it. */
-export function serverName(ctx: RouteContext): string {
-  return `${agentNode(ctx.store)?.Name ?? 'mock-node-1'}.${ctx.config.region}`;
-}
-const REVISION = 'mock';
 const GO_VERSION = 'go1.25.3';
 
 function agentSelf(ctx: RouteContext): { config: unknown; member: Obj; stats: Record<string, Record<string, string>> } {
@@ -246,7 +227,7 @@ function agentSelf(ctx: RouteContext): { config: unknown; member: Obj; stats: Re
     DevMode: true,
     DisableAnonymousSignature: false,
     DisableUpdateCheck: false,
-    EnableDebug: true,
+    EnableDebug: false,
     EnableSyslog: false,
     Files: null,
     HTTPAPIResponseHeaders: {},
@@ -287,36 +268,10 @@ function agentSelf(ctx: RouteContext): { config: unknown; member: Obj; stats: Re
     Telemetry: { CollectionInterval: '1s', DisableHostname: false, PrometheusMetrics: false, PublishAllocationMetrics: false, PublishNodeMetrics: false, UseNodeName: false },
     UI: { Enabled: true },
     Vaults: [{ Addr: 'https://vault.service.consul:8200', Enabled: null, Name: 'default', Role: '', Token: '' }],
-    Version: { BuildDate: '2025-10-01T00:00:00Z', Revision: REVISION, Version: NOMAD_VERSION, VersionMetadata: '', VersionPrerelease: '' },
+    Version: { BuildDate: '2025-10-01T00:00:00Z', Revision: REVISION, Version: store.nomad.version, VersionMetadata: '', VersionPrerelease: '' },
   };
 
-  const member = {
-    Name: `${nodeName}.${region}`,
-    Addr: '127.0.0.1',
-    Port: 4648,
-    Tags: {
-      bootstrap: '1',
-      build: NOMAD_VERSION,
-      dc,
-      expect: '1',
-      id: SERVER_ID,
-      mvn: '1',
-      port: '4647',
-      raft_vsn: '3',
-      region,
-      revision: REVISION,
-      role: 'nomad',
-      rpc_addr: '127.0.0.1',
-      vsn: '1',
-    },
-    Status: 'alive',
-    ProtocolMin: 1,
-    ProtocolMax: 5,
-    ProtocolCur: 2,
-    DelegateMin: 2,
-    DelegateMax: 5,
-    DelegateCur: 4,
-  };
+  const member = localMember(ctx);
 
   const stats: Record<string, Record<string, string>> = {
     client: {

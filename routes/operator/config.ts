@@ -6,12 +6,11 @@ import { HttpError } from '../http/errors.js';
 import { sendJson, setReadMeta, setWriteIndex } from '../http/reply.js';
 import { parseQueryOptions, type Query } from '../http/query.js';
 import { WRITE, type AclDecl } from '../acl/rules.js';
-import { SERVER_ID, SERVER_RAFT_ADDRESS, serverName } from '../nodes/index.js';
+import { RPC_ADDR as SERVER_RAFT_ADDRESS, SERVER_ID, serverName } from '../agent/member.js';
 import { casParam, decodePrefixed } from './common.js';
 import { autopilotConfig, schedulerConfig, setAutopilotConfig, setSchedulerConfig } from '../../state/operator/config.js';
 import { goDuration } from '../../state/format.js';
 import { parseGoDuration } from '../../state/godur.js';
-import { NOMAD_VERSION } from '../../state/nodes/table.js';
 import type { Obj } from '../../state/types.js';
 
 const ALGORITHMS = new Set(['', 'binpack', 'spread']);
@@ -128,7 +127,7 @@ export function operatorConfigRoutes(app: App, ctx: RouteContext): void {
           Name: serverName(ctx),
           Address: SERVER_RAFT_ADDRESS,
           SerfStatus: 'alive',
-          Version: NOMAD_VERSION,
+          Version: ctx.store.nomad.version,
           Leader: true,
           LastTerm: 2,
           LastIndex: store.index,

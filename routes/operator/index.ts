@@ -8,7 +8,7 @@ import { sendJson, setReadMeta } from '../http/reply.js';
 import { parseQueryOptions, type Query } from '../http/query.js';
 import { decodePath } from '../http/path.js';
 import type { AclDecl } from '../acl/rules.js';
-import { SERVER_ID, SERVER_RAFT_ADDRESS, serverName } from '../nodes/index.js';
+import { RPC_ADDR as SERVER_RAFT_ADDRESS, SERVER_ID, serverName } from '../agent/member.js';
 import { rawParams } from './common.js';
 import { operatorConfigRoutes } from './config.js';
 import { keyringRoutes } from './keyring.js';
@@ -19,14 +19,6 @@ import type { Obj } from '../../state/types.js';
 
 const invalid = (status: number): HttpError => new HttpError(status, 'Invalid method');
 
-/** Go's ServeMux: a registered subtree root named without its slash is redirected to it. */
-function redirectToSubtree(app: App, root: string): void {
-  app.all(root, { config: { acl: 'none' } }, async (req, reply) => {
-    const url = req.raw.url ?? '';
-    const q = url.indexOf('?');
-    return reply.code(301).header('location', `${root}/${q < 0 ? '' : url.slice(q)}`).send();
-  });
-}
 
 /** RaftPeerRequest.Validate's checks of an id (a UUID) or an address (host:port). */
 function validatePeer(id: string | null, address: string | null): void {
@@ -81,7 +73,6 @@ export function operatorRoutes(app: App, ctx: RouteContext): void {
     }
     return null;
   };
-  redirectToSubtree(app, '/v1/operator/raft');
   app.all('/v1/operator/raft/*', { config: { acl: raft } }, async (req, reply): Promise<FastifyReply> => {
     const path = raftPath(req);
     if (path.startsWith('configuration')) {
@@ -126,7 +117,6 @@ export function operatorRoutes(app: App, ctx: RouteContext): void {
 
   const upgrade: AclDecl = (req) =>
     decodePath(req.raw.url ?? '').endsWith('/vault-workload-identity') && req.method === 'GET' ? { check: { kind: 'operator-read' }, pre: readQuery(req) } : null;
-  redirectToSubtree(app, '/v1/operator/upgrade-check');
   app.all('/v1/operator/upgrade-check/*', { config: { acl: upgrade } }, async (req, reply) => {
     const path = decodePath(req.raw.url ?? '');
     if (!path.endsWith('/vault-workload-identity')) throw new HttpError(404, `Path ${path} not found`);
@@ -151,7 +141,6 @@ export function operatorRoutes(app: App, ctx: RouteContext): void {
   });
 
   operatorConfigRoutes(app, ctx);
-  redirectToSubtree(app, '/v1/operator/keyring');
   keyringRoutes(app, ctx);
   snapshotRoutes(app, ctx);
 }

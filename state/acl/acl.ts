@@ -110,6 +110,9 @@ export class Acl {
   allowAgentRead(): boolean {
     return this.management || this.agent === 'write' || this.agent === 'read';
   }
+  allowAgentWrite(): boolean {
+    return this.management || this.agent === 'write';
+  }
   allowNodeRead(): boolean {
     return this.management || this.node === 'write' || this.node === 'read';
   }

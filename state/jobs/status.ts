@@ -7,6 +7,7 @@ import { touchSummary } from './summary.js';
 import { copyJob } from '../records.js';
 
 import { ACTIVE_DEPLOYMENT } from '../deployments/table.js';
+import { deploymentMakesJobRunning } from '../version.js';
 
 export function isTerminalAlloc(a: Obj): boolean {
   return (
@@ -23,8 +24,10 @@ export function computeJobStatus(store: Store, job: Job, evalDeleted = false): s
     return job.Stop ? 'dead' : 'running';
   }
   const key = jobKey(job.Namespace, job.ID);
-  for (const id of store.deploymentsByJob.get(key) ?? []) {
-    if (ACTIVE_DEPLOYMENT.has(store.deployments.get(id)!.Status)) return 'running';
+  if (deploymentMakesJobRunning(store.nomad)) {
+    for (const id of store.deploymentsByJob.get(key) ?? []) {
+      if (ACTIVE_DEPLOYMENT.has(store.deployments.get(id)!.Status)) return 'running';
+    }
   }
   for (const id of store.allocsByJob.get(key) ?? []) {
     if (!isTerminalAlloc(store.allocs.get(id)!)) return 'running';

@@ -1,6 +1,6 @@
 // Namespaces (Nomad's Namespace RPC): upsert, delete, list.
 import { variablePaths } from '../variables/table.js';
-import { createHash } from 'node:crypto';
+import { blake2b } from '../blake2b.js';
 import type { Obj } from '../types.js';
 import type { Store } from '../store.js';
 import { RpcError } from '../errors.js';
@@ -18,6 +18,28 @@ function validate(ns: Obj): string[] {
     errors.push(`description longer than ${MAX_DESCRIPTION}`);
   }
   return errors;
+}
+
+const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+/**
+ * Namespace.SetHash: BLAKE2b-256 over the user-set fields written one after the other (name,
+ * description, quota, the capability and default/allowed/denied lists, then meta in key order),
+ * base64 as Go encodes a []byte.
+ */
+export function namespaceHash(ns: Obj): string {
+  const parts: string[] = [String(ns.Name ?? ''), String(ns.Description ?? ''), String(ns.Quota ?? '')];
+  const caps = ns.Capabilities as Obj | null;
+  if (caps) {
+    for (const k of ['EnabledTaskDrivers', 'DisabledTaskDrivers', 'EnabledNetworkModes', 'DisabledNetworkModes']) parts.push(...strs(caps[k]));
+  }
+  for (const key of ['NodePoolConfiguration', 'VaultConfiguration', 'ConsulConfiguration']) {
+    const c = ns[key] as Obj | null;
+    if (c) parts.push(String(c.Default ?? ''), ...strs(c.Allowed), ...strs(c.Denied));
+  }
+  const meta = (ns.Meta ?? {}) as Record<string, string>;
+  for (const k of Object.keys(meta).sort()) parts.push(k, String(meta[k]));
+  return blake2b(Buffer.from(parts.join(''), 'utf8'), 32).toString('base64');
 }
 
 export function upsertNamespace(store: Store, input: Obj): { Index: number } {
@@ -40,9 +62,7 @@ export function upsertNamespace(store: Store, input: Obj): { Index: number } {
       CreateIndex: existing ? existing.CreateIndex : tx.index,
       ModifyIndex: tx.index,
     };
-    ns.Hash = createHash('sha256')
-      .update(JSON.stringify([ns.Name, ns.Description, ns.Quota, ns.Capabilities, ns.NodePoolConfiguration, ns.Meta]))
-      .digest('base64');
+    ns.Hash = namespaceHash(ns);
     store.namespaces.set(ns.Name, ns);
     tx.touch('namespaces');
     return { Index: tx.index };

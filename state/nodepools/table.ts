@@ -5,7 +5,7 @@ import type { Store, Txn } from '../store.js';
 import { RpcError, badRequest } from '../errors.js';
 import { formatMultiError } from '../jobspec/multierror.js';
 import { goDuration } from '../format.js';
-import { blake2b } from './blake2b.js';
+import { blake2b } from '../blake2b.js';
 
 export const BUILTIN_POOLS = new Set(['all', 'default']);
 /** DefaultNodePoolNodeIdentityTTL: 24h, in nanoseconds. */

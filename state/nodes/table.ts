@@ -57,9 +57,7 @@ export function driverAttributes(drivers: Record<string, Required<DriverState>>)
   return out;
 }
 
-export const NOMAD_VERSION = '1.11.0';
-
-function nodeAttributes(spec: NodeSpec, index: number, drivers: Record<string, Required<DriverState>>): Record<string, string> {
+function nodeAttributes(spec: NodeSpec, index: number, drivers: Record<string, Required<DriverState>>, version: string): Record<string, string> {
   const cores = Math.max(1, Math.round(spec.cpu / 2500));
   const attrs: Record<string, string> = {
     'arch': 'x86_64',
@@ -79,7 +77,7 @@ function nodeAttributes(spec: NodeSpec, index: number, drivers: Record<string, R
     'nomad.bridge.hairpin_mode': 'false',
     'nomad.revision': 'mock',
     'nomad.service_discovery': 'true',
-    'nomad.version': NOMAD_VERSION,
+    'nomad.version': version,
     'os.name': 'ubuntu',
     'os.signals': 'SIGINT,SIGKILL,SIGTERM,SIGHUP,SIGQUIT,SIGUSR1,SIGUSR2',
     'os.version': '24.04',
@@ -125,7 +123,7 @@ export function buildNode(store: Store, spec: NodeSpec, index: number, raftIndex
     Name: spec.name,
     HTTPAddr: `${ip}:4646`,
     TLSEnabled: false,
-    Attributes: nodeAttributes(spec, index, states),
+    Attributes: nodeAttributes(spec, index, states, store.nomad.version),
     NodeResources: {
       Cpu: { CpuShares: spec.cpu, TotalCpuCores: Math.max(1, Math.round(spec.cpu / 2500)), ReservableCpuCores: null },
       Memory: { MemoryMB: spec.memoryMB },

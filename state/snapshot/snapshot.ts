@@ -99,7 +99,7 @@ const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null &
  */
 export function validateSnapshot(doc: unknown): Snapshot {
   if (!isObject(doc)) throw new SnapshotError('snapshot must be a JSON object');
-  if (doc.Format !== SNAPSHOT_FORMAT) throw new SnapshotError(`unsupported snapshot format ${JSON.stringify(doc.Format)} (want ${JSON.stringify(SNAPSHOT_FORMAT)})`);
+  if (doc.Format !== SNAPSHOT_FORMAT) throw new SnapshotError(`unsupported snapshot format ${doc.Format === undefined ? '(none)' : JSON.stringify(doc.Format)} (want ${JSON.stringify(SNAPSHOT_FORMAT)})`);
   const schemas: Record<string, TSchema> = {};
   for (const [name, part] of parts) if (part.schema) schemas[name] = part.schema;
   const check = snapshotChecker(schemas);

@@ -225,6 +225,10 @@ const variableParams = fc.record(
   { requiredKeys: [] },
 );
 const resetBody = fc.record({ Namespace: fc.constantFrom('fz-ns', 'default', 'nope') }, { requiredKeys: [] });
+const schedulerConfigBody = fc.record(
+  { num_schedulers: fc.oneof(fc.integer({ min: -2, max: 8 }), hostileValue), enabled_schedulers: fc.oneof(fc.constant(['batch', '_core']), fc.constant(['bogus']), hostileValue) },
+  { requiredKeys: [] },
+);
 const clockBody = fc.record({ Mode: fc.constantFrom('manual', 'manual', 'scaled', 'x'), Scale: hostileValue }, { requiredKeys: [] });
 const advanceBody = fc.oneof(
   fc.record({ Duration: fc.constantFrom('1s', '10s', '1m', '100ms', '1h', 'x', '-1s', '') }),
@@ -423,6 +427,23 @@ const ROUTES: Route[] = [
   { methods: ['GET'], path: '/v1/agent/health', read: true, weight: 0.5 },
   { methods: ['GET'], path: '/v1/status/leader', read: true, weight: 0.5 },
   { methods: ['GET'], path: '/v1/status/peers', read: true, weight: 0.5 },
+  { methods: ['GET'], path: '/v1/agent/members', read: true, weight: 0.5 },
+  { methods: ['GET'], path: '/v1/regions', read: true, weight: 0.3 },
+  { methods: ['GET', 'PUT', 'POST'], path: '/v1/agent/servers', weight: 0.3 },
+  { methods: W, path: '/v1/agent/servers?address=127.0.0.1:4647&address=x', weight: 0.2 },
+  { methods: W, path: '/v1/agent/join?address=127.0.0.1&address=10.1.1.1:4648', weight: 0.3 },
+  { methods: W, path: '/v1/agent/force-leave?node=x&prune=maybe', weight: 0.2 },
+  { methods: ['GET'], path: '/v1/agent/schedulers', read: true, weight: 0.3 },
+  { methods: ['GET', 'PUT'], path: '/v1/agent/schedulers/config', body: schedulerConfigBody, weight: 0.5 },
+  { methods: ['GET', 'PUT'], path: '/v1/agent/keyring/{keyop}', body: fc.record({ Key: fc.oneof(shortString, hostileValue) }), weight: 0.3 },
+  { methods: ['GET'], path: '/v1/agent/host?node_id={node}', read: true, weight: 0.3 },
+  { methods: ['GET'], path: '/v1/agent/pprof/{profile}', read: true, weight: 0.3 },
+  { methods: ['GET'], path: '/v1/agent/monitor?log_level={loglevel}&log_json={bool}&plain={bool}', stream: true, weight: 0.3 },
+  // Nomad routes nomad-mock does not emulate (501), enterprise-only ones, and subtree roots (301).
+  { methods: ['GET', 'PUT', 'DELETE'], path: '/v1/client/fs/ls/{alloc}', weight: 0.2 },
+  { methods: ['GET', 'PUT', 'DELETE'], path: '/v1/quota/{ns}', weight: 0.2 },
+  { methods: ['GET', 'PUT'], path: '/v1/recommendations', weight: 0.1 },
+  { methods: ['GET'], path: '/v1/agent/keyring', weight: 0.1 },
   { methods: ['POST'], path: '/v1/acl/bootstrap', weight: 0.3 },
   { methods: ['GET'], path: '/v1/acl/token/self', read: true, weight: 0.5 },
   { methods: ['GET'], path: '/v1/acl/tokens', read: true, weight: 0.5 },
@@ -494,7 +515,11 @@ function fill(path: string, w: World, n: number[], id: string): string {
     .replace('{rule}', () => enc(pick([FAKE_UUID, 'x', ''], n[3]!, FAKE_UUID)))
     .replace('{fault}', () => enc(pick(w.faults, n[3]!, '999')))
     .replace('{pool}', () => enc(pick(['fz-pool', 'fz-pool2', 'default', 'all', 'nope', 'a b', ''], n[3]!, 'fz-pool')))
-    .replace('{key}', () => enc(pick([FAKE_UUID, '', 'x'], n[3]!, FAKE_UUID)));
+    .replace('{key}', () => enc(pick([FAKE_UUID, '', 'x'], n[3]!, FAKE_UUID)))
+    .replace('{keyop}', () => pick(['list', 'install', 'use', 'remove', 'rotate', ''], n[3]!, 'list'))
+    .replace('{profile}', () => pick(['heap', 'goroutine', 'cmdline', 'profile', 'trace', ''], n[3]!, 'heap'))
+    .replace('{loglevel}', () => pick(['info', 'TRACE', 'off', 'loud', ''], n[2]!, 'info'))
+    .replace(/\{bool\}/g, () => pick(['true', 'false', 'x', ''], n[1]!, 'false'));
 }
 
 /** Bodies that point at IDs the run has seen (deployment and alloc-state calls). */
@@ -528,7 +553,9 @@ const routePlan = (route: Route): fc.Arbitrary<Plan> =>
     })
     .map((g): Plan => (w) => {
       const headers: Record<string, string> = {};
-      let path = fill(route.path, w, g.picks, g.id) + query(g.params as never);
+      const filled = fill(route.path, w, g.picks, g.id);
+      const q = query(g.params as never);
+      let path = filled + (filled.includes('?') && q ? `&${q.slice(1)}` : q);
       if (route.path.startsWith('/_mock/requests')) path = `/_mock/requests?limit=${pick(['5', '0', '-1', 'x', '100'], g.picks[0]!, '5')}&path=${encodeURIComponent('/v1/job/*')}`;
       let body: string | Buffer | undefined;
       if (route.path === '/_mock/restore' || (route.path === '/v1/operator/snapshot' && g.method !== 'GET')) {

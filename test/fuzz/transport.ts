@@ -35,6 +35,8 @@ export interface FuzzResponse {
 const TIMEOUT_MS = 20_000;
 
 function decode(headers: http.IncomingHttpHeaders, buf: Buffer): string {
+  // A HEAD answer (or a 204) has no body, whatever its Content-Encoding says.
+  if (buf.length === 0) return '';
   try {
     switch (headers['content-encoding']) {
       case 'gzip':
