@@ -12,6 +12,9 @@ import { nodeRoutes } from './nodes/index.js';
 import { aclRoutes } from './acl/index.js';
 import { controlRoutes } from './control/index.js';
 import { systemRoutes } from './system/index.js';
+import { searchRoutes } from './search/index.js';
+import { scalingRoutes } from './scaling/index.js';
+import { volumeRoutes } from './volumes/index.js';
 
 const undeclared = new WeakMap<object, string[]>();
 
@@ -44,6 +47,9 @@ export function registerRoutes(app: App, ctx: RouteContext): void {
   controlRoutes(app, ctx);
   systemRoutes(app, ctx);
   aclRoutes(app, ctx);
+  searchRoutes(app, ctx);
+  scalingRoutes(app, ctx);
+  volumeRoutes(app, ctx);
 }
 
 // What the server factory needs from the HTTP layer besides the routes: src/ reaches routes/ only here.

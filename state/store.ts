@@ -22,6 +22,9 @@ export const TABLES = [
   'scaling_policy',
   'service_registrations',
   'nodes',
+  'csi_volumes',
+  'csi_plugins',
+  'host_volumes',
 ] as const;
 
 export interface StoreOptions {

@@ -35,6 +35,14 @@ export function headerToken(req: FastifyRequest): string {
 const resolved = new WeakMap<FastifyRequest, { store: Store; acl: Acl }>();
 
 /**
+ * The ACL the hook resolved for this request (routes that filter their answer by it: search,
+ * scaling policies, services), or null when ACLs are off.
+ */
+export function requestAcl(req: FastifyRequest): Acl | null {
+  return resolved.get(req)?.acl ?? null;
+}
+
+/**
  * Register/plan authorisation, called by the handler once the request passed the agent's checks and
  * before the write: a token without any of `capability` gets the job's validation error first (as
  * Nomad validates before it authorises), else `403 Permission denied`. A no-op when ACLs are off.

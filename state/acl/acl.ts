@@ -14,6 +14,9 @@ export class Acl {
   agent = '';
   node = '';
   operator = '';
+  plugin = '';
+  /** Node pool blocks by label (globs allowed), with their capabilities. */
+  readonly nodePools = new Map<string, Set<string>>();
 
   constructor(readonly management: boolean) {}
 
@@ -40,6 +43,20 @@ export class Acl {
       if (policy.agent !== null) acl.agent = maxPrivilege(acl.agent, policy.agent);
       if (policy.node !== null) acl.node = maxPrivilege(acl.node, policy.node);
       if (policy.operator !== null) acl.operator = maxPrivilege(acl.operator, policy.operator.Policy);
+      if (policy.plugin !== null) acl.plugin = maxPrivilege(acl.plugin, policy.plugin);
+      for (const np of policy.nodePools) {
+        let caps = acl.nodePools.get(np.Name);
+        if (!caps) acl.nodePools.set(np.Name, (caps = new Set()));
+        if (caps.has('deny')) continue;
+        for (const c of np.Capabilities ?? []) {
+          if (c === 'deny') {
+            caps.clear();
+            caps.add('deny');
+            break;
+          }
+          caps.add(c);
+        }
+      }
     }
     return acl;
   }
@@ -87,6 +104,38 @@ export class Acl {
   allowNodeWrite(): boolean {
     return this.management || this.node === 'write';
   }
+  /** AllowPluginRead: `plugin` read or write. */
+  allowPluginRead(): boolean {
+    return this.management || this.plugin === 'read' || this.plugin === 'write';
+  }
+  /** AllowPluginList: `plugin` list, read or write. */
+  allowPluginList(): boolean {
+    return this.management || this.plugin === 'list' || this.plugin === 'read' || this.plugin === 'write';
+  }
+
+  /** AllowNodePoolOperation: the exact label's capabilities, else the closest glob's. */
+  allowNodePool(pool: string, op: string): boolean {
+    if (this.management) return true;
+    let caps = this.nodePools.get(pool);
+    if (!caps) {
+      let best: { diff: number; caps: Set<string> } | undefined;
+      for (const key of [...this.nodePools.keys()].sort()) {
+        if (!key.includes('*') || !globMatch(key, pool)) continue;
+        const diff = pool.length - key.length + (key.split('*').length - 1);
+        if (!best || diff < best.diff) best = { diff, caps: this.nodePools.get(key)! };
+      }
+      caps = best?.caps;
+    }
+    return !!caps && !caps.has('deny') && caps.has(op);
+  }
+
+  /** AllowNodePoolSearch: any node pool block granting something other than deny. */
+  allowNodePoolSearch(): boolean {
+    if (this.management) return true;
+    for (const caps of this.nodePools.values()) if (caps.size > 0 && !caps.has('deny')) return true;
+    return false;
+  }
+
   allowOperatorRead(): boolean {
     return this.management || this.operator === 'write' || this.operator === 'read';
   }

@@ -34,6 +34,8 @@ export interface SnapshotPart {
   load(store: Store, data: unknown): void;
   /** What `load` accepts; checked with the rest of the document before anything is replaced. */
   schema?: TSchema;
+  /** Tables whose writes change this part (the write-ahead log saves the part when one is touched). */
+  tables?: readonly string[];
 }
 
 const parts = new Map<string, SnapshotPart>();
