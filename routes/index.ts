@@ -15,6 +15,7 @@ import { systemRoutes } from './system/index.js';
 import { searchRoutes } from './search/index.js';
 import { scalingRoutes } from './scaling/index.js';
 import { volumeRoutes } from './volumes/index.js';
+import { serviceRoutes } from './services/index.js';
 
 const undeclared = new WeakMap<object, string[]>();
 
@@ -50,6 +51,7 @@ export function registerRoutes(app: App, ctx: RouteContext): void {
   searchRoutes(app, ctx);
   scalingRoutes(app, ctx);
   volumeRoutes(app, ctx);
+  serviceRoutes(app, ctx);
 }
 
 // What the server factory needs from the HTTP layer besides the routes: src/ reaches routes/ only here.

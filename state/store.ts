@@ -48,7 +48,7 @@ export function jobKey(namespace: string, id: string): string {
 
 /** One object changed by a write, as Nomad's event stream reports it. */
 export interface StoreEvent {
-  Topic: 'Job' | 'Evaluation' | 'Allocation' | 'Deployment' | 'Node';
+  Topic: 'Job' | 'Evaluation' | 'Allocation' | 'Deployment' | 'Node' | 'Service';
   Type: string;
   Key: string;
   Namespace: string;
@@ -79,6 +79,7 @@ const DEFAULT_EVENT_TYPE: Record<StoreEvent['Topic'], string> = {
   Allocation: 'AllocationUpdated',
   Deployment: 'DeploymentStatusUpdate',
   Node: 'NodeRegistration',
+  Service: 'ServiceRegistration',
 };
 
 export class Store {

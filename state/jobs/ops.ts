@@ -2,6 +2,7 @@
 // RpcError and leaves the store untouched), then one Raft-like write.
 import type { Evaluation, Job, Obj } from '../types.js';
 import { dropJobPolicies, syncJobPolicies } from '../scaling/policies.js';
+import { dropAllocServices } from '../services/registrations.js';
 import { jobKey, type Store, type Txn } from '../store.js';
 import { RpcError } from '../errors.js';
 import { newEval, putEval, evalsOfJob } from '../evaluations/table.js';
@@ -309,6 +310,7 @@ export function purgeJob(store: Store, tx: Txn, job: Job): void {
   }
   store.deploymentsByJob.delete(key);
   for (const id of store.allocsByJob.get(key) ?? []) {
+    dropAllocServices(store, tx, id);
     trackUsage(store.nodeUsage, store.allocs.get(id), undefined);
     store.allocs.delete(id);
   }
