@@ -16,6 +16,7 @@ import { searchRoutes } from './search/index.js';
 import { scalingRoutes } from './scaling/index.js';
 import { volumeRoutes } from './volumes/index.js';
 import { serviceRoutes } from './services/index.js';
+import { metricsRoutes } from './metrics/index.js';
 
 const undeclared = new WeakMap<object, string[]>();
 
@@ -52,6 +53,7 @@ export function registerRoutes(app: App, ctx: RouteContext): void {
   scalingRoutes(app, ctx);
   volumeRoutes(app, ctx);
   serviceRoutes(app, ctx);
+  metricsRoutes(app, ctx);
 }
 
 // What the server factory needs from the HTTP layer besides the routes: src/ reaches routes/ only here.
