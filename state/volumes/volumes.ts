@@ -26,7 +26,8 @@ export function hostVolumePlacementError(store: Store, vol: Obj, op: 'create' | 
   const name = String(vol.Name ?? '');
   const id = String(vol.ID ?? '');
   if (id !== '') return `cannot update volume ${JSON.stringify(id)}: volume does not exist`;
-  const label = op === 'create' ? name : id;
+  // Register names the volume by ID, which CanonicalizeForRegister has just generated.
+  const label = op === 'create' ? name : store.newId();
   const nodeId = String(vol.NodeID ?? '');
   let nodePool = '';
   if (nodeId !== '') {
