@@ -97,6 +97,19 @@ export const NOMAD_5XX: RegExp[] = [
   /^can't evaluate (periodic|parameterized) job$/,
   /^(rpc error: )?(ACL token expired|failed to parse signed token: )/,
   /ACL token expired$|failed to parse signed token: go-jose/,
+  // search, services, volumes (nomad/search_endpoint.go, service_registration_endpoint.go, csi_endpoint.go, host_volume_endpoint.go)
+  /^fuzzy search query must be at least \d+ characters, got \d+$/,
+  /^service registration not found$/,
+  /^missing (volume definition|volume ID|plugin ID)$/,
+  /^validation: /,
+  /^no CSI plugin named: [^]* could be found$/,
+  /^volume not found: /,
+  /^no such volume(: [^]*)?$/,
+  /^no such plugin$/,
+  /^cannot register volume: (node ID|host path) is required$/,
+  /^cannot update volume "[^]*": volume does not exist$/,
+  /^validating volume "[^]*" against state failed: /,
+  /^could not place volume "[^]*": no node meets constraints: /,
 ];
 
 export interface OracleState {
