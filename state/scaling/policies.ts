@@ -34,9 +34,53 @@ const sameBlock = (a: Obj, b: Obj): boolean =>
 
 const jobKeyOf = (p: Obj): string => `${p.Target?.Group ?? ''}\u0000${p.Target?.Task ?? ''}\u0000${p.Type}`;
 
+/** Secondary index: policy IDs per job (memdb's `target` prefix lookups), rebuilt on load. */
+const byJob = new WeakMap<Store, Map<string, Set<string>>>();
+const jobIndexKey = (namespace: string, jobId: string): string => `${namespace}\u0000${jobId}`;
+
+function jobIndex(store: Store): Map<string, Set<string>> {
+  let m = byJob.get(store);
+  if (!m) {
+    m = new Map();
+    for (const p of scalingPolicies(store).values()) indexPolicy(m, p);
+    byJob.set(store, m);
+  }
+  return m;
+}
+
+function indexPolicy(m: Map<string, Set<string>>, p: Obj): void {
+  const k = jobIndexKey(p.Target?.Namespace ?? '', p.Target?.Job ?? '');
+  let ids = m.get(k);
+  if (!ids) m.set(k, (ids = new Set()));
+  ids.add(p.ID);
+}
+
+function unindexPolicy(store: Store, p: Obj): void {
+  const m = jobIndex(store);
+  const k = jobIndexKey(p.Target?.Namespace ?? '', p.Target?.Job ?? '');
+  const ids = m.get(k);
+  if (!ids) return;
+  ids.delete(p.ID);
+  if (ids.size === 0) m.delete(k);
+}
+
+function putPolicy(store: Store, p: Obj): void {
+  scalingPolicies(store).set(p.ID, p);
+  indexPolicy(jobIndex(store), p);
+}
+
+function removePolicy(store: Store, p: Obj): void {
+  scalingPolicies(store).delete(p.ID);
+  unindexPolicy(store, p);
+}
+
 function policiesOfJob(store: Store, namespace: string, jobId: string): Obj[] {
+  const table = scalingPolicies(store);
   const out: Obj[] = [];
-  for (const p of scalingPolicies(store).values()) if (p.Target?.Namespace === namespace && p.Target?.Job === jobId) out.push(p);
+  for (const id of jobIndex(store).get(jobIndexKey(namespace, jobId)) ?? []) {
+    const p = table.get(id);
+    if (p) out.push(p);
+  }
   return out;
 }
 
@@ -47,7 +91,6 @@ function policiesOfJob(store: Store, namespace: string, jobId: string): Obj[] {
  * whose policy was written carries that write's indexes, an unchanged one zeros, as Nomad's job does.
  */
 export function syncJobPolicies(store: Store, tx: Txn, job: Job, previous: Job | undefined): Job['TaskGroups'] {
-  const table = scalingPolicies(store);
   const oldIds = new Map<string, string>();
   for (const tg of previous?.TaskGroups ?? []) if (tg.Scaling?.ID) oldIds.set(jobKeyOf(tg.Scaling), tg.Scaling.ID);
   const existing = new Map<string, Obj>();
@@ -64,14 +107,14 @@ export function syncJobPolicies(store: Store, tx: Txn, job: Job, previous: Job |
     const cur = existing.get(key);
     if (cur && sameBlock(cur, block)) return block.ID === id && !block.CreateIndex && !block.ModifyIndex ? tg : { ...tg, Scaling: { ...block, ID: id, CreateIndex: 0, ModifyIndex: 0 } };
     const policy = { ...block, ID: id, CreateIndex: cur ? cur.CreateIndex : tx.index, ModifyIndex: tx.index };
-    if (cur && cur.ID !== id) table.delete(cur.ID);
-    table.set(id, policy);
+    if (cur) removePolicy(store, cur);
+    putPolicy(store, policy);
     changed = true;
     return { ...tg, Scaling: policy };
   });
   for (const [key, p] of existing) {
     if (keep.has(key)) continue;
-    table.delete(p.ID);
+    removePolicy(store, p);
     changed = true;
   }
   if (changed) tx.touch('scaling_policy');
@@ -80,10 +123,9 @@ export function syncJobPolicies(store: Store, tx: Txn, job: Job, previous: Job |
 
 /** DeleteJob: the job's policies go with it. */
 export function dropJobPolicies(store: Store, tx: Txn, namespace: string, jobId: string): void {
-  const table = scalingPolicies(store);
   let changed = false;
   for (const p of policiesOfJob(store, namespace, jobId)) {
-    table.delete(p.ID);
+    removePolicy(store, p);
     changed = true;
   }
   if (changed) tx.touch('scaling_policy');
@@ -166,5 +208,6 @@ registerSnapshotPart('scaling_policies', {
       }
     }
     tables.set(store, t);
+    byJob.delete(store);
   },
 });

@@ -10,6 +10,7 @@ import { SchemaTypes as S } from '../snapshot/schema.js';
 import type { Store, Txn } from '../store.js';
 import type { Obj } from '../types.js';
 import { RpcError } from '../errors.js';
+import { portFor } from '../jobs/children.js';
 
 interface Registrations {
   byId: Map<string, Obj>;
@@ -30,17 +31,14 @@ const isLive = (a: Obj): boolean => a.ClientStatus === 'running' && a.DesiredSta
 /** client/serviceregistration MakeAllocServiceID: group services use the task name `group-<name>`. */
 export const serviceId = (allocId: string, task: string, service: Obj): string => `_nomad-task-${allocId}-${task}-${service.Name ?? ''}-${service.PortLabel ?? ''}`;
 
-/** GetAddress in host/auto mode: the labelled port of the allocation's networks, on the node's address. */
-function address(store: Store, alloc: Obj, portLabel: string): { Address: string; Port: number } {
+/**
+ * GetAddress in host/auto mode: the node's address, and for a port label the reserved port or the
+ * dynamic port the simulated client picked (the same pick `/v1/job/:id/services` always reported).
+ */
+function address(store: Store, alloc: Obj, tg: Obj, portLabel: string): { Address: string; Port: number } {
   const node = store.nodes.get(alloc.NodeID);
-  const nodeIp = String(node?.Attributes?.['unique.network.ip-address'] ?? String(node?.HTTPAddr ?? '').split(':')[0] ?? '');
-  const networks = ((alloc.AllocatedResources?.Shared?.Networks ?? alloc.Resources?.Networks ?? []) as Obj[]) ?? [];
-  for (const n of networks) {
-    for (const p of [...((n?.ReservedPorts as Obj[] | null) ?? []), ...((n?.DynamicPorts as Obj[] | null) ?? [])]) {
-      if (p?.Label === portLabel) return { Address: String(n.IP || nodeIp), Port: Number(p.Value ?? 0) };
-    }
-  }
-  return { Address: String(networks[0]?.IP || nodeIp), Port: 0 };
+  const ip = String(node?.Attributes?.['unique.network.ip-address'] ?? '127.0.0.1');
+  return { Address: ip, Port: portLabel ? portFor(tg, alloc.ID, portLabel) : 0 };
 }
 
 function build(store: Store, tx: Txn, alloc: Obj): Obj[] {
@@ -62,7 +60,7 @@ function build(store: Store, tx: Txn, alloc: Obj): Obj[] {
       JobID: alloc.JobID,
       AllocID: alloc.ID,
       Tags: tags,
-      ...address(store, alloc, String(s.PortLabel ?? '')),
+      ...address(store, alloc, tg, String(s.PortLabel ?? '')),
       CreateIndex: tx.index,
       ModifyIndex: tx.index,
     });
