@@ -174,7 +174,8 @@ registerSearchContext('host_volumes', { table: 'host_volumes', uuid: true, allow
 // (prefix by Path, fuzzy by Path with scope [Namespace, Path], ACL AllowVariableSearch).
 registerSearchContext('vars', {
   table: 'variables',
-  allowed: (acl, ns) => acl.management || acl.allowNamespace(ns),
+  // AllowVariableSearch needs a `variables` block, which the compiled ACL does not hold yet.
+  allowed: (acl) => acl.management,
   prefix: none,
   fuzzyScan: () => [],
   fuzzyMatch: () => [],
