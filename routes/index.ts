@@ -15,6 +15,11 @@ import { aclRoutes } from './acl/index.js';
 import { controlRoutes } from './control/index.js';
 import { systemRoutes } from './system/index.js';
 import { variableRoutes } from './variables/index.js';
+import { searchRoutes } from './search/index.js';
+import { scalingRoutes } from './scaling/index.js';
+import { volumeRoutes } from './volumes/index.js';
+import { serviceRoutes } from './services/index.js';
+import { metricsRoutes } from './metrics/index.js';
 
 const undeclared = new WeakMap<object, string[]>();
 
@@ -50,6 +55,11 @@ export function registerRoutes(app: App, ctx: RouteContext): void {
   systemRoutes(app, ctx);
   variableRoutes(app, ctx);
   aclRoutes(app, ctx);
+  searchRoutes(app, ctx);
+  scalingRoutes(app, ctx);
+  volumeRoutes(app, ctx);
+  serviceRoutes(app, ctx);
+  metricsRoutes(app, ctx);
 }
 
 // What the server factory needs from the HTTP layer besides the routes: src/ reaches routes/ only here.

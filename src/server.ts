@@ -29,8 +29,9 @@ import { gcSettings } from './sim/gc.js';
 import { randomness } from './random.js';
 import { MockControl } from './control/mock-control.js';
 import { NodeControl } from './control/nodes.js';
-import { applyFaults, journalRequest, stampRequest } from './control/hooks.js';
+import { applyFaults, journalRequest, requestElapsedMs, stampRequest } from './control/hooks.js';
 import { controlGate, exposureWarning } from './control/access.js';
+import { httpMetricName, metricsFor } from './metrics.js';
 import { Persister } from './control/persist.js';
 import { runScenario, seedFromDir, type HclParser } from './control/seed.js';
 import { Limits } from './limits.js';
@@ -191,7 +192,13 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   // One hook each way for every request: Go's clean-path redirect, the journal stamp and faults on
   // the way in; Vary, the queued Nomad headers, charset, the journal and compression on the way out.
   // JSON answers take the same steps in sendJson (routes/http/reply.ts) and skip the onSend hook.
-  app.decorate('recordResponse', (req: FastifyRequest, status: number) => journalRequest(control, req, status));
+  const telemetry = metricsFor(st);
+  const answered = (req: FastifyRequest, status: number): void => {
+    journalRequest(control, req, status);
+    const ms = requestElapsedMs(req);
+    if (ms !== undefined) telemetry.sample(httpMetricName(req.method, req.routeOptions.url), ms);
+  };
+  app.decorate('recordResponse', answered);
   app.addHook('onRequest', (req, reply, done) => {
     if (answerAsGoServer(req, reply)) return;
     // Nomad never reads Content-Type; Fastify would refuse a malformed one (415) before any route.
@@ -217,7 +224,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     reply.raw.setHeader('Vary', 'Accept-Encoding');
     flushQueuedHeaders(reply);
     if (reply.getHeader('content-type') === JSON_WITH_CHARSET) reply.header('content-type', 'application/json');
-    journalRequest(control, req, reply.statusCode);
+    answered(req, reply.statusCode);
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload);
     const { body, encoding } = encodeBody(req, payload);
     if (!encoding) return done(null, payload);

@@ -28,6 +28,9 @@ export const TABLES = [
   'scheduler_config',
   'autopilot_config',
   'root_keys',
+  'csi_volumes',
+  'csi_plugins',
+  'host_volumes',
 ] as const;
 
 export interface StoreOptions {
@@ -53,7 +56,7 @@ export function jobKey(namespace: string, id: string): string {
 
 /** One object changed by a write, as Nomad's event stream reports it. */
 export interface StoreEvent {
-  Topic: 'Job' | 'Evaluation' | 'Allocation' | 'Deployment' | 'Node' | 'Variable' | 'NodePool' | 'ACLToken' | 'ACLPolicy' | 'ACLRole' | 'ACLAuthMethod' | 'ACLBindingRule';
+  Topic: 'Job' | 'Evaluation' | 'Allocation' | 'Deployment' | 'Node' | 'Variable' | 'NodePool' | 'Service' | 'ACLToken' | 'ACLPolicy' | 'ACLRole' | 'ACLAuthMethod' | 'ACLBindingRule';
   Type: string;
   Key: string;
   Namespace: string;
@@ -91,6 +94,7 @@ const DEFAULT_EVENT_TYPE: Record<StoreEvent['Topic'], string> = {
   ACLAuthMethod: 'ACLAuthMethodUpserted',
   ACLBindingRule: 'ACLBindingRuleUpserted',
   NodePool: 'NodePoolUpserted',
+  Service: 'ServiceRegistration',
 };
 
 export class Store {

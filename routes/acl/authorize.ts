@@ -53,7 +53,7 @@ export function authorize(req: FastifyRequest, namespace: string, capability: st
 
 /**
  * The ACL the hook resolved for a request, for handlers that authorise (`deferred` rules) or filter
- * what they return by it (variables, node pool lists); null when ACLs are off or the route needed no
+ * what they return by it (variables, node pool lists, search, scaling policies, services); null when ACLs are off or the route needed no
  * token (everything is visible).
  */
 export function requestAcl(req: FastifyRequest): Acl | null {

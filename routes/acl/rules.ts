@@ -62,6 +62,14 @@ export function readRule(req: FastifyRequest, ctx: RouteContext, caps = ['read-j
   return { check: nsCheck(caps, namespace), pre: readQuery(req, ctx) };
 }
 
+/**
+ * Any valid token (anonymous included) passes; the handler filters or refuses by the ACL it gets
+ * from `requestAcl(req)` (Nomad's RPCs that check capabilities per object or per context).
+ */
+export function authenticatedRule(pre?: () => void): Rule {
+  return { check: { kind: 'all', checks: [] }, pre };
+}
+
 /** A list whose `namespace=*` form is narrowed to the namespaces granting `cap`. */
 export function listRule(req: FastifyRequest, ctx: RouteContext, cap = 'read-job'): Rule {
   return { ...readRule(req, ctx, [cap]), listFilter: cap };

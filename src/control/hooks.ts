@@ -18,6 +18,12 @@ export function stampRequest(req: FastifyRequest, path: string): boolean {
   return true;
 }
 
+/** Milliseconds since a stamped API request arrived; undefined for control requests. */
+export function requestElapsedMs(req: FastifyRequest): number | undefined {
+  const t0 = (req as Stamped)[STARTED];
+  return t0 === undefined ? undefined : performance.now() - t0;
+}
+
 /**
  * Applies a matching fault or the no-leader answer. Returns false when the request should go on to
  * its route (then `done` is called, possibly after the fault's latency).

@@ -9,6 +9,7 @@ import { putDeployment } from '../../state/deployments/table.js';
 import { refreshJobStatus, rewriteJobRow } from '../../state/jobs/status.js';
 import { planIsEmpty, reconcile, type Plan } from './reconcile.js';
 import type { Guard } from '../guard.js';
+import { metricsFor } from '../metrics.js';
 
 const KNOWN_TRIGGERS = new Set([
   'job-register', 'job-deregister', 'periodic-job', 'job-scaling', 'alloc-failure', 'alloc-reschedule',
@@ -121,6 +122,16 @@ export class Scheduler {
   }
 
   process(evalId: string): void {
+    const t0 = performance.now();
+    const type = this.store.evals.get(evalId)?.Type;
+    this.invoke(evalId);
+    // worker.invoke_scheduler.<type>: one sample per scheduler type (service, batch, system, sysbatch).
+    if (type && ['service', 'batch', 'system', 'sysbatch', '_core'].includes(type)) {
+      metricsFor(this.store).sample(`nomad.nomad.worker.invoke_scheduler.${type}`, performance.now() - t0);
+    }
+  }
+
+  private invoke(evalId: string): void {
     const store = this.store;
     const ev = store.evals.get(evalId);
     if (!ev || (ev.Status !== 'pending' && ev.Status !== 'blocked')) {
@@ -168,7 +179,11 @@ export class Scheduler {
         for (const f of plan.followups) putEval(store, tx, f);
       });
     }
-    if (!planIsEmpty(plan)) store.write((tx) => applyPlan(store, tx, plan, ev, job));
+    if (!planIsEmpty(plan)) {
+      const t0 = performance.now();
+      store.write((tx) => applyPlan(store, tx, plan, ev, job));
+      metricsFor(store).sample('nomad.nomad.plan.apply', performance.now() - t0);
+    }
 
     store.write((tx) => {
       tx.eventType = 'EvaluationUpdated';

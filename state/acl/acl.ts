@@ -20,6 +20,7 @@ export class Acl {
   agent = '';
   node = '';
   operator = '';
+  plugin = '';
 
   constructor(readonly management: boolean) {}
 
@@ -59,6 +60,7 @@ export class Acl {
       if (policy.agent !== null) acl.agent = maxPrivilege(acl.agent, policy.agent);
       if (policy.node !== null) acl.node = maxPrivilege(acl.node, policy.node);
       if (policy.operator !== null) acl.operator = maxPrivilege(acl.operator, policy.operator.Policy);
+      if (policy.plugin !== null) acl.plugin = maxPrivilege(acl.plugin, policy.plugin);
     }
     return acl;
   }
@@ -77,6 +79,18 @@ export class Acl {
     const key = `${ns}\u0000${path}`;
     const caps = this.variables.get(key) ?? closestGlob(this.variableGlobs, key);
     return !!caps && !caps.has('deny') && caps.has(op);
+  }
+
+  /** AllowVariableSearch: any non-deny `variables` rule whose namespace (or glob) covers `ns`. */
+  allowVariableSearch(ns: string): boolean {
+    if (this.management) return true;
+    for (const rules of [this.variables, this.variableGlobs]) {
+      for (const [key, caps] of rules) {
+        const ruleNs = key.slice(0, key.indexOf('\u0000'));
+        if ((ruleNs === ns || globMatch(ruleNs, ns)) && caps.size > 0 && !caps.has('deny')) return true;
+      }
+    }
+    return false;
   }
 
   /** AllowNodePoolOperation: the pool's (or closest glob's) capability set grants `op`. */
@@ -119,6 +133,22 @@ export class Acl {
   allowNodeWrite(): boolean {
     return this.management || this.node === 'write';
   }
+  /** AllowPluginRead: `plugin` read or write. */
+  allowPluginRead(): boolean {
+    return this.management || this.plugin === 'read' || this.plugin === 'write';
+  }
+  /** AllowPluginList: `plugin` list, read or write. */
+  allowPluginList(): boolean {
+    return this.management || this.plugin === 'list' || this.plugin === 'read' || this.plugin === 'write';
+  }
+
+  /** AllowNodePoolSearch: any node pool block granting something other than deny. */
+  allowNodePoolSearch(): boolean {
+    if (this.management) return true;
+    for (const rules of [this.nodePools, this.nodePoolWildcards]) for (const caps of rules.values()) if (caps.size > 0 && !caps.has('deny')) return true;
+    return false;
+  }
+
   allowOperatorRead(): boolean {
     return this.management || this.operator === 'write' || this.operator === 'read';
   }

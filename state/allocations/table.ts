@@ -4,6 +4,7 @@ import type { Job, Obj } from '../types.js';
 import { jobKey, type Store, type Txn } from '../store.js';
 import { touchSummary, emptyGroupSummary } from '../jobs/summary.js';
 import { trackUsage } from '../nodes/usage.js';
+import { syncAllocServices } from '../services/registrations.js';
 
 const BIN: Record<string, string> = {
   running: 'Running',
@@ -39,6 +40,7 @@ export function putAlloc(store: Store, tx: Txn, alloc: Obj, opts: PutAllocOption
   tx.touch('allocs');
   if (opts.client) tx.touch('nodes');
   countInSummary(store, tx, key, prev, stored);
+  syncAllocServices(store, tx, stored);
   tx.emit('Allocation', stored.ID, stored.Namespace, [stored.JobID, stored.DeploymentID ?? ''], { Allocation: stored });
   return stored;
 }

@@ -1,5 +1,6 @@
 // Reads of what hangs off a job: its evaluations, allocations, deployments and summary.
 import type { Evaluation, Job, Obj } from '../types.js';
+import { listRegistrations } from '../services/registrations.js';
 import { jobKey, type Store } from '../store.js';
 import { evalsOfJob } from '../evaluations/table.js';
 
@@ -95,7 +96,7 @@ export function jobActions(job: Job): Obj[] {
 }
 
 /** Port a running alloc got for a label: the reserved value, or a stable pick from the dynamic range. */
-function portFor(tg: Obj, allocId: string, label: string): number {
+export function portFor(tg: Obj, allocId: string, label: string): number {
   for (const net of (tg.Networks as Obj[] | null) ?? []) {
     const reserved = ((net.ReservedPorts as Obj[] | null) ?? []).find((p) => p.Label === label);
     if (reserved) return reserved.Value;
@@ -105,36 +106,9 @@ function portFor(tg: Obj, allocId: string, label: string): number {
   return 20000 + (Math.abs(h) % 12000);
 }
 
-/** Nomad-native service registrations of a job's running allocs (`provider = "nomad"`). */
+/** Nomad-native service registrations of a job (the service_registrations table), by ID. */
 export function jobServices(store: Store, namespace: string, id: string): Obj[] {
-  const out: Obj[] = [];
-  for (const allocId of store.allocsByJob.get(jobKey(namespace, id)) ?? []) {
-    const a = store.allocs.get(allocId)!;
-    if (a.ClientStatus !== 'running' || a.DesiredStatus !== 'run') continue;
-    const tg = (a.Job as Job).TaskGroups.find((g) => g.Name === a.TaskGroup);
-    if (!tg) continue;
-    const node = store.nodes.get(a.NodeID);
-    const owners: [Obj[] | null, string][] = [[tg.Services as Obj[] | null, `group-${tg.Name}`]];
-    for (const task of (tg.Tasks as Obj[]) ?? []) owners.push([task.Services as Obj[] | null, task.Name]);
-    for (const [services, owner] of owners) {
-      for (const svc of services ?? []) {
-        if (svc.Provider !== 'nomad') continue;
-        out.push({
-          ID: `_nomad-task-${a.ID}-${owner}-${svc.Name}-${svc.PortLabel ?? ''}`,
-          ServiceName: svc.Name,
-          Namespace: a.Namespace,
-          NodeID: a.NodeID,
-          Datacenter: node?.Datacenter ?? '',
-          JobID: a.JobID,
-          AllocID: a.ID,
-          Tags: svc.Tags ?? null,
-          Address: node?.Attributes?.['unique.network.ip-address'] ?? '127.0.0.1',
-          Port: svc.PortLabel ? portFor(tg, a.ID, svc.PortLabel) : 0,
-          CreateIndex: a.ModifyIndex,
-          ModifyIndex: a.ModifyIndex,
-        });
-      }
-    }
-  }
-  return out.sort((x, y) => (x.ID < y.ID ? -1 : 1));
+  return listRegistrations(store, namespace)
+    .filter((r) => r.JobID === id)
+    .sort((x, y) => (x.ID < y.ID ? -1 : 1));
 }

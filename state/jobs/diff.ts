@@ -124,7 +124,13 @@ function groupDiff(old: Obj | null, nw: Obj | null, contextual: boolean): Obj {
   const fields = fieldDiffs(flatten(old, ignored, ['Meta']), flatten(nw, ignored, ['Meta']), contextual || !old || !nw);
   const objects: Obj[] = [];
   for (const f of GROUP_OBJECTS) {
-    const d = objectDiff(f, old?.[f] ?? null, nw?.[f] ?? null, contextual);
+    // A scaling policy's ID and indexes are the store's, not the specification's.
+    const strip = (v: Obj | null): Obj | null => {
+      if (f !== 'Scaling' || !v) return v;
+      const { ID: _id, CreateIndex: _c, ModifyIndex: _m, ...spec } = v;
+      return spec;
+    };
+    const d = objectDiff(f, strip(old?.[f] ?? null), strip(nw?.[f] ?? null), contextual);
     if (d) objects.push(d);
   }
   for (const f of GROUP_SETS) objects.push(...objectSetDiff(f, old?.[f] ?? null, nw?.[f] ?? null, contextual));

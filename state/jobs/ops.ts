@@ -1,6 +1,8 @@
 // Job write operations as Nomad's Job RPC endpoints perform them: checks first (each failure is an
 // RpcError and leaves the store untouched), then one Raft-like write.
 import type { Evaluation, Job, Obj } from '../types.js';
+import { dropJobPolicies, syncJobPolicies } from '../scaling/policies.js';
+import { dropAllocServices } from '../services/registrations.js';
 import { jobKey, type Store, type Txn } from '../store.js';
 import { RpcError } from '../errors.js';
 import { newEval, putEval, evalsOfJob } from '../evaluations/table.js';
@@ -165,6 +167,7 @@ export function storeJobVersion(
     ModifyIndex: tx.index,
     JobModifyIndex: tx.index,
   });
+  stored.TaskGroups = syncJobPolicies(store, tx, stored, existing);
   store.jobs.set(key, stored);
   let ev: Evaluation | null = null;
   const evalToAdd = opts.evalFor?.(stored) ?? null;
@@ -324,6 +327,7 @@ export function purgeJob(store: Store, tx: Txn, job: Job): void {
   }
   store.deploymentsByJob.delete(key);
   for (const id of store.allocsByJob.get(key) ?? []) {
+    dropAllocServices(store, tx, id);
     trackUsage(store.nodeUsage, store.allocs.get(id), undefined);
     store.allocs.delete(id);
   }
@@ -334,6 +338,7 @@ export function purgeJob(store: Store, tx: Txn, job: Job): void {
     }
   }
   if (job.TaskGroups.some((tg) => tg.Scaling)) tx.touch('scaling_policy');
+  dropJobPolicies(store, tx, job.Namespace, job.ID);
   tx.emit('Job', job.ID, job.Namespace, null, { Job: job });
   moveChildCounter(store, tx, job, job.Status, 'dead');
 }

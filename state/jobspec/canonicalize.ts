@@ -266,10 +266,23 @@ function deepEqual(a: unknown, b: unknown): boolean {
   return ka.every((k) => deepEqual((a as Obj)[k], (b as Obj)[k]));
 }
 
+/**
+ * A group's scaling policy carries the ID and indexes the store gave it (Job.Register propagates the
+ * ID before comparing), which are no part of the specification.
+ */
+function withoutPolicyIdentity(groups: unknown): unknown {
+  if (!Array.isArray(groups)) return groups;
+  return groups.map((tg: Obj) => (tg && tg.Scaling ? { ...tg, Scaling: { ...tg.Scaling, ID: '', CreateIndex: 0, ModifyIndex: 0 } } : tg));
+}
+
 /** Job.SpecChanged: anything but status, stability, version, indexes and submit time. */
 export function specChanged(a: Job, b: Job): boolean {
   for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
     if (IGNORED.has(k)) continue;
+    if (k === 'TaskGroups') {
+      if (!deepEqual(withoutPolicyIdentity(a[k]), withoutPolicyIdentity(b[k]))) return true;
+      continue;
+    }
     if (!deepEqual(a[k], b[k])) return true;
   }
   return false;

@@ -863,6 +863,67 @@ struct NodePoolSchedulerConfiguration
 struct EvalDeleteRequest
   EvalIDs []string
   Filter string
+
+struct QueryOptions
+  Region string
+  Namespace string
+  MinQueryIndex uint64
+  MaxQueryTime time.Duration
+  AllowStale bool
+  Prefix string
+  AuthToken string
+  Filter string
+  PerPage int32
+  NextToken string
+  Reverse bool
+  InternalRpcInfo
+
+struct SearchRequest
+  Prefix string
+  Context string
+  QueryOptions
+
+struct FuzzySearchRequest
+  Text string
+  Context string
+  QueryOptions
+
+struct CSIVolumeCapability
+  AttachmentMode string
+  AccessMode string
+
+struct CSIVolume
+  ID string
+  Name string
+  ExternalID string
+  Namespace string
+  PluginID string
+  SnapshotID string
+  CloneID string
+  RequestedCapabilities []*CSIVolumeCapability
+  Parameters map[string]string
+  Context map[string]string
+  Secrets map[string]string
+
+struct CSIVolumeRegisterRequest
+  Volumes []*CSIVolume
+  WriteRequest
+
+struct HostVolume
+  Namespace string
+  ID string
+  Name string
+  PluginID string
+  NodePool string
+  NodeID string
+  HostPath string
+  Parameters map[string]string
+  RequestedCapacityMinBytes int64
+  RequestedCapacityMaxBytes int64
+
+struct HostVolumeCreateRequest
+  Volume *HostVolume
+  PolicyOverride bool
   WriteRequest
 
 struct NamespaceCapabilities
@@ -1095,7 +1156,11 @@ export type RequestRoot =
   | 'NodePool'
   | 'EvalDeleteRequest'
   | 'SchedulerConfiguration'
-  | 'AutopilotConfiguration';
+  | 'AutopilotConfiguration'
+  | 'SearchRequest'
+  | 'FuzzySearchRequest'
+  | 'CSIVolumeRegisterRequest'
+  | 'HostVolumeCreateRequest';
 
 /** The Go type each request body is decoded into by Nomad's HTTP handlers. */
 export const ROOT_TYPES: Readonly<Record<RequestRoot, StructDesc>> = {
@@ -1121,4 +1186,8 @@ export const ROOT_TYPES: Readonly<Record<RequestRoot, StructDesc>> = {
   EvalDeleteRequest: serverTypes.EvalDeleteRequest!,
   SchedulerConfiguration: apiTypes.SchedulerConfiguration!,
   AutopilotConfiguration: apiTypes.AutopilotConfiguration!,
+  SearchRequest: serverTypes.SearchRequest!,
+  FuzzySearchRequest: serverTypes.FuzzySearchRequest!,
+  CSIVolumeRegisterRequest: serverTypes.CSIVolumeRegisterRequest!,
+  HostVolumeCreateRequest: serverTypes.HostVolumeCreateRequest!,
 };

@@ -117,6 +117,19 @@ export const NOMAD_5XX: RegExp[] = [
   /^1\/1 nodes reported failure$/, // the legacy gossip keyring on a Serf pool without encryption
   /^\{"(client|server)":\{"ok":false,/, // /v1/agent/health of a part that does not run
   /^unknown nomad server /, // /v1/agent/host?server_id= of another server
+  // search, services, volumes (nomad/search_endpoint.go, service_registration_endpoint.go, csi_endpoint.go, host_volume_endpoint.go)
+  /^fuzzy search query must be at least \d+ characters, got \d+$/,
+  /^service registration not found$/,
+  /^missing (volume definition|volume ID|plugin ID)$/,
+  /^validation: /,
+  /^no CSI plugin named: [^]* could be found$/,
+  /^volume not found: /,
+  /^no such volume(: [^]*)?$/,
+  /^no such plugin$/,
+  /^cannot register volume: (node ID|host path) is required$/,
+  /^cannot update volume "[^]*": volume does not exist$/,
+  /^validating volume "[^]*" against state failed: /,
+  /^could not place volume "[^]*": no node meets constraints: /,
 ];
 
 export interface OracleState {

@@ -224,6 +224,11 @@ const variableParams = fc.record(
   },
   { requiredKeys: [] },
 );
+const searchContext = fc.constantFrom('all', 'jobs', 'evals', 'allocs', 'nodes', 'node_pools', 'deployment', 'plugins', 'volumes', 'scaling_policy', 'vars', 'namespaces', 'host_volumes', 'groups', 'bogus', '');
+const searchBody = fc.record({ Prefix: fc.oneof(fc.constantFrom('', 'fz', 'w', 'a1', 'abc', '0000-0', 'zz'), hostileValue), Context: fc.oneof(searchContext, hostileValue), Namespace: fc.oneof(namespace, fc.constant('*')) }, { requiredKeys: [] });
+const fuzzyBody = fc.record({ Text: fc.oneof(fc.constantFrom('', 'f', 'fz', 'web', 'SERVER', 'nginx'), hostileValue), Context: fc.oneof(searchContext, hostileValue), Namespace: fc.oneof(namespace, fc.constant('*')), Prefix: fc.constantFrom('', '00', 'a') }, { requiredKeys: [] });
+const csiBody = fc.record({ Volumes: fc.oneof(fc.constant([{ ID: 'v', PluginID: 'p', RequestedCapabilities: [{ AccessMode: 'single-node-writer', AttachmentMode: 'file-system' }] }]), fc.constant([]), fc.constant([null]), hostileValue) }, { requiredKeys: [] });
+const hostVolumeBody = fc.record({ Volume: fc.oneof(fc.record({ Name: fc.constantFrom('d', ''), PluginID: fc.constantFrom('mkdir', ''), NodeID: fc.constantFrom('', FAKE_UUID), HostPath: fc.constantFrom('', '/x'), NodePool: fc.constantFrom('', 'default', 'nope') }, { requiredKeys: [] }), hostileValue) }, { requiredKeys: [] });
 const resetBody = fc.record({ Namespace: fc.constantFrom('fz-ns', 'default', 'nope') }, { requiredKeys: [] });
 const schedulerConfigBody = fc.record(
   { num_schedulers: fc.oneof(fc.integer({ min: -2, max: 8 }), hostileValue), enabled_schedulers: fc.oneof(fc.constant(['batch', '_core']), fc.constant(['bogus']), hostileValue) },
@@ -467,6 +472,22 @@ const ROUTES: Route[] = [
   { methods: W, path: '/v1/acl/login', body: aclLogin, weight: 0.2 },
   { methods: W, path: '/v1/acl/oidc/auth-url', body: aclLogin, weight: 0.2 },
   { methods: W, path: '/v1/acl/oidc/complete-auth', body: aclLogin, weight: 0.2 },
+  { methods: W, path: '/v1/search', body: searchBody, weight: 1.5 },
+  { methods: W, path: '/v1/search/fuzzy', body: fuzzyBody, weight: 1.5 },
+  { methods: ['GET'], path: '/v1/scaling/policies', read: true, weight: 1 },
+  { methods: ['GET'], path: '/v1/scaling/policy/{eval}', read: true, weight: 0.5 },
+  { methods: ['GET'], path: '/v1/services', read: true, weight: 1 },
+  { methods: ['GET'], path: '/v1/service/{job}', read: true, weight: 1 },
+  { methods: ['DELETE'], path: '/v1/service/{job}/{alloc}', weight: 0.3 },
+  { methods: ['GET'], path: '/v1/metrics', read: true, weight: 0.5 },
+  { methods: ['GET'], path: '/v1/volumes', read: true, weight: 0.5 },
+  { methods: W, path: '/v1/volumes', body: csiBody, weight: 0.3 },
+  { methods: ['GET', 'PUT', 'DELETE'], path: '/v1/volume/csi/{job}', body: csiBody, read: true, weight: 0.5 },
+  { methods: ['PUT', 'DELETE'], path: '/v1/volume/csi/{job}/create', body: csiBody, weight: 0.2 },
+  { methods: ['GET', 'PUT', 'POST', 'DELETE'], path: '/v1/volume/host/{job}', body: hostVolumeBody, read: true, weight: 0.5 },
+  { methods: W, path: '/v1/volume/host/create', body: hostVolumeBody, weight: 0.3 },
+  { methods: ['GET'], path: '/v1/plugins', read: true, weight: 0.3 },
+  { methods: ['GET'], path: '/v1/plugin/csi/{job}', read: true, weight: 0.3 },
   { methods: ['GET'], path: '/_mock/health', weight: 0.5 },
   { methods: ['GET'], path: '/_mock/ready', weight: 0.3 },
   { methods: ['POST'], path: '/_mock/reset', body: resetBody, weight: 0.1 },

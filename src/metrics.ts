@@ -1,0 +1,130 @@
+// The agent's in-memory telemetry sink (go-metrics InmemSink, as Nomad configures it: 10 s
+// intervals kept for one minute) for what nomad-mock measures itself: HTTP request timings per
+// route and the simulated scheduler's timings. Process-level, like Nomad's: a state restore or
+// reset does not clear it. Label sets are bounded by route patterns and scheduler types.
+import type { Store } from '../state/store.js';
+
+export const INTERVAL_MS = 10_000;
+export const RETAIN_MS = 60_000;
+
+export interface Aggregate {
+  Count: number;
+  Rate: number;
+  Sum: number;
+  SumSq: number;
+  Min: number;
+  Max: number;
+}
+
+export interface Series {
+  name: string;
+  labels: Record<string, string>;
+  agg: Aggregate;
+  /** Retained values, for the Prometheus summary's quantiles. */
+  values: number[];
+}
+
+interface Interval {
+  start: number;
+  counters: Map<string, Series>;
+  samples: Map<string, Series>;
+}
+
+/** Lifetime totals, for Prometheus counters and summaries (which never reset). */
+interface Total {
+  name: string;
+  labels: Record<string, string>;
+  count: number;
+  sum: number;
+}
+
+const MAX_VALUES = 1024;
+
+export class MetricsSink {
+  private intervals: Interval[] = [];
+  readonly counterTotals = new Map<string, Total>();
+  readonly sampleTotals = new Map<string, Total>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  private current(): Interval {
+    const t = this.now();
+    const start = t - (t % INTERVAL_MS);
+    const last = this.intervals[this.intervals.length - 1];
+    if (last && last.start === start) return last;
+    const iv: Interval = { start, counters: new Map(), samples: new Map() };
+    this.intervals.push(iv);
+    const keep = RETAIN_MS / INTERVAL_MS;
+    if (this.intervals.length > keep) this.intervals.splice(0, this.intervals.length - keep);
+    return iv;
+  }
+
+  private add(kind: 'counters' | 'samples', name: string, labels: Record<string, string>, value: number): void {
+    const key = seriesKey(name, labels);
+    const iv = this.current()[kind];
+    let s = iv.get(key);
+    if (!s) iv.set(key, (s = { name, labels, agg: { Count: 0, Rate: 0, Sum: 0, SumSq: 0, Min: value, Max: value }, values: [] }));
+    const a = s.agg;
+    a.Count++;
+    a.Sum += value;
+    a.SumSq += value * value;
+    a.Min = Math.min(a.Min, value);
+    a.Max = Math.max(a.Max, value);
+    a.Rate = a.Sum / (INTERVAL_MS / 1000);
+    if (s.values.length < MAX_VALUES) s.values.push(value);
+    const totals = kind === 'counters' ? this.counterTotals : this.sampleTotals;
+    let tot = totals.get(key);
+    if (!tot) totals.set(key, (tot = { name, labels, count: 0, sum: 0 }));
+    tot.count++;
+    tot.sum += value;
+  }
+
+  incr(name: string, value = 1, labels: Record<string, string> = {}): void {
+    this.add('counters', name, labels, value);
+  }
+
+  /** A timing in milliseconds (MeasureSince). */
+  sample(name: string, ms: number, labels: Record<string, string> = {}): void {
+    this.add('samples', name, labels, ms);
+  }
+
+  /** DisplayMetrics' interval: the last finished one when there is one, else the current. */
+  shown(): Interval {
+    this.current();
+    const n = this.intervals.length;
+    return n === 1 ? this.intervals[0]! : this.intervals[n - 2]!;
+  }
+
+  /** All values of a series over the retained intervals (Prometheus quantiles). */
+  retained(kind: 'counters' | 'samples', key: string): number[] {
+    const out: number[] = [];
+    for (const iv of this.intervals) out.push(...(iv[kind].get(key)?.values ?? []));
+    return out;
+  }
+}
+
+export function seriesKey(name: string, labels: Record<string, string>): string {
+  return `${name}\u0000${Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join('\u0000')}`;
+}
+
+const sinks = new WeakMap<Store, MetricsSink>();
+
+/** The sink of the agent serving `store` (one per server). */
+export function metricsFor(store: Store): MetricsSink {
+  let s = sinks.get(store);
+  if (!s) sinks.set(store, (s = new MetricsSink()));
+  return s;
+}
+
+const METHODS = new Set(['GET', 'PUT', 'POST', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH']);
+
+/**
+ * The name of a request's timing: `nomad.http.<METHOD>.<route parts>` with the route's pattern
+ * (never the raw path, so names stay bounded), `*` written `_`; unmatched paths share one name.
+ */
+export function httpMetricName(method: string, routeUrl: string | undefined): string {
+  const m = METHODS.has(method) ? method : 'OTHER';
+  if (!routeUrl) return `nomad.http.${m}.unmatched`;
+  const parts = routeUrl.split('/').filter((p) => p !== '').map((p) => (p === '*' ? '_' : p.replace(/[^A-Za-z0-9_-]/g, '_')));
+  return `nomad.http.${m}.${parts.join('.')}`;
+}
