@@ -25,7 +25,7 @@ t.test('prefix search over all contexts: every context keyed, jobs matched, inde
   t.equal(res.status, 200);
   t.same(Object.keys(res.json.Matches), ['allocs', 'deployment', 'evals', 'host_volumes', 'jobs', 'namespaces', 'node_pools', 'nodes', 'plugins', 'scaling_policy', 'vars', 'volumes'], 'ossContexts, keys sorted as Go encodes maps (source)');
   t.same(res.json.Matches.jobs, ['web-api', 'web-app']);
-  t.same(res.json.Matches.vars, [], 'variables: no table yet, nothing matches');
+  t.same(res.json.Matches.vars, [], 'no variable starts with the prefix');
   t.equal(res.json.Truncations.jobs, false);
   t.equal(res.json.KnownLeader, true);
   t.equal(index(res), res.json.Index);
@@ -188,3 +188,35 @@ t.test('search with ACLs: no token, read token, management token; contexts filte
   const fz = await c.req('POST', '/v1/search/fuzzy', { Text: 'we', Context: 'jobs' }, { 'X-Nomad-Token': token });
   t.same(fz.json.Matches.jobs, [{ ID: 'web', Scope: ['default', 'web'] }]);
 });
+
+t.test('variables are searched by path: prefix, fuzzy with [Namespace, Path] scope, and only paths the token may list', async (t) => {
+  const c = await client({ config: { acl: true } });
+  t.teardown(c.close);
+  const { mgmt, token } = await withToken(t, c, 'namespace "default" { variables { path "app/*" { capabilities = ["list"] } } }');
+  const m = { 'X-Nomad-Token': mgmt };
+  for (const path of ['app/db', 'app/web', 'secret/app']) t.equal((await c.req('PUT', `/v1/var/${path}`, { Items: { k: 'v' } }, m)).status, 200, path);
+  const prefix = await c.req('POST', '/v1/search', { Prefix: 'app/', Context: 'vars' }, m);
+  t.equal(prefix.status, 200);
+  t.same(prefix.json.Matches.vars, ['app/db', 'app/web']);
+  t.equal(index(prefix), c.mock.store.tableIndex('variables'), 'the variables table index');
+  const fuzzy = await c.req('POST', '/v1/search/fuzzy', { Text: 'app', Context: 'vars' }, m);
+  t.same(
+    fuzzy.json.Matches.vars,
+    [
+      { ID: 'app/db', Scope: ['default', 'app/db'] },
+      { ID: 'app/web', Scope: ['default', 'app/web'] },
+      { ID: 'secret/app', Scope: ['default', 'secret/app'] },
+    ],
+  );
+  const limited = await c.req('POST', '/v1/search/fuzzy', { Text: 'app', Context: 'vars' }, { 'X-Nomad-Token': token });
+  t.equal(limited.status, 200);
+  t.same(limited.json.Matches.vars.map((v: Obj) => v.ID), ['app/db', 'app/web'], 'secret/app is not listable with app/*');
+  const none = await c.req('POST', '/v1/search', { Prefix: 'app', Context: 'vars' }, { 'X-Nomad-Token': (await withoutVariables(c, mgmt)) });
+  t.equal(none.status, 403, 'a token without any variables rule cannot search the context by name');
+});
+
+async function withoutVariables(c: Client, mgmt: string): Promise<string> {
+  const h = { 'X-Nomad-Token': mgmt };
+  await c.req('PUT', '/v1/acl/policy/jobs-only', { Name: 'jobs-only', Rules: 'namespace "default" { policy = "read" }' }, h);
+  return (await c.req('PUT', '/v1/acl/token', { Name: 'j', Type: 'client', Policies: ['jobs-only'] }, h)).json.SecretID as string;
+}
