@@ -1,6 +1,6 @@
 // The server factory: one Fastify instance configured to answer like Nomad's HTTP agent, with the
 // store and one plugin per resource.
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Store } from '../state/store.js';
 import { DEFAULTS, nodeSpecs, type Config } from './config.js';
@@ -10,6 +10,7 @@ import {
   INTERNAL_ERROR_TEXT,
   answerAsGoServer,
   clientErrorHandler,
+  dropQueuedHeaders,
   encodeBody,
   flushQueuedHeaders,
   frameworkErrors,
@@ -27,7 +28,7 @@ import { gcSettings } from './sim/gc.js';
 import { randomness } from './random.js';
 import { MockControl } from './control/mock-control.js';
 import { applyFaults, journalRequest, stampRequest } from './control/hooks.js';
-import { Persister } from './control/persist.js';
+import { Persister } from './persist/persister.js';
 import { runScenario, seedFromDir, type HclParser } from './control/seed.js';
 import { Limits } from './limits.js';
 import { installBodyReader } from './request-body.js';
@@ -147,11 +148,10 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   }
   const control = new MockControl(st, clock, sim, rnd.random);
   let persister: Persister | null = null;
-  app.addHook('onClose', (_app, done) => {
-    persister?.close();
+  app.addHook('onClose', async () => {
     sim?.close();
     clock.close();
-    done();
+    await persister?.close();
   });
   const init = async (): Promise<void> => {
     const saved = config.dataDir ? new Persister(st, config.dataDir, guard) : null;
@@ -175,7 +175,18 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   // the way in; Vary, the queued Nomad headers, charset, the journal and compression on the way out.
   // JSON answers take the same steps in sendJson (routes/http/reply.ts) and skip the onSend hook.
   app.decorate('recordResponse', (req: FastifyRequest, status: number) => journalRequest(control, req, status));
+  // With --data-dir, an answer that saw a write leaves once the log holds it on disk: any request
+  // that may have written (not GET/HEAD), and a read during which a write committed.
+  const seenAtStart = new WeakMap<FastifyRequest, number>();
+  const durableAnswer = (req: FastifyRequest): Promise<void> | null => {
+    if (!persister) return null;
+    const seen = st.index;
+    if ((req.method === 'GET' || req.method === 'HEAD') && seenAtStart.get(req) === seen) return null;
+    return persister.whenDurable(seen);
+  };
+  app.decorate('durableAnswer', durableAnswer);
   app.addHook('onRequest', (req, reply, done) => {
+    if (persister) seenAtStart.set(req, st.index);
     if (answerAsGoServer(req, reply)) return;
     // Nomad never reads Content-Type; Fastify would refuse a malformed one (415) before any route.
     const ct = req.headers['content-type'];
@@ -195,7 +206,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     applyFaults(control, req, reply, path, done);
   });
 
-  app.addHook('onSend', (req, reply, payload, done) => {
+  const finishSend = (req: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void => {
     reply.raw.setHeader('Vary', 'Accept-Encoding');
     flushQueuedHeaders(reply);
     if (reply.getHeader('content-type') === JSON_WITH_CHARSET) reply.header('content-type', 'application/json');
@@ -206,6 +217,19 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     reply.header('content-encoding', encoding);
     reply.removeHeader('content-length');
     done(null, body);
+  };
+  app.addHook('onSend', (req, reply, payload, done) => {
+    const wait = durableAnswer(req);
+    if (!wait) return finishSend(req, reply, payload, done);
+    wait.then(
+      () => finishSend(req, reply, payload, done),
+      () => {
+        // Never a 200 for a write that is not on disk (the persister counted the failure).
+        dropQueuedHeaders(reply);
+        reply.code(500).type('text/plain; charset=utf-8');
+        finishSend(req, reply, INTERNAL_ERROR_TEXT, done);
+      },
+    );
   });
 
   app.setNotFoundHandler((req, reply) => {

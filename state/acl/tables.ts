@@ -126,6 +126,7 @@ export function bootstrapAcl(store: Store, bootstrapSecret = ''): { token: Obj; 
     t.bySecret.set(view.SecretID, rec);
     t.bootstrapIndex = tx.index;
     t.tokenIndex = tx.index;
+    tx.touch('acl_token');
     return { token: view, index: tx.index };
   });
 }
@@ -200,6 +201,7 @@ export function upsertToken(store: Store, input: TokenInput): { token: Obj; inde
     t.tokens.set(view.AccessorID, rec);
     t.bySecret.set(view.SecretID, rec);
     t.tokenIndex = tx.index;
+    tx.touch('acl_token');
     return { token: view, index: tx.index };
   });
 }
@@ -213,6 +215,7 @@ export function deleteToken(store: Store, accessor: string): { index: number } {
     t.tokens.delete(accessor);
     t.bySecret.delete(rec.view.SecretID as string);
     t.tokenIndex = tx.index;
+    tx.touch('acl_token');
     return { index: tx.index };
   });
 }
@@ -279,6 +282,7 @@ export function upsertPolicy(store: Store, input: PolicyInput): { index: number 
     };
     t.policies.set(input.Name, { view, parsed: parsed! });
     t.policyIndex = tx.index;
+    tx.touch('acl_policy');
     return { index: tx.index };
   });
 }
@@ -288,6 +292,7 @@ export function deletePolicy(store: Store, name: string): { index: number } {
   return store.write((tx) => {
     t.policies.delete(name);
     t.policyIndex = tx.index;
+    tx.touch('acl_policy');
     return { index: tx.index };
   });
 }
@@ -323,6 +328,7 @@ export function getPolicy(store: Store, name: string): { policy: Obj | null; ind
 
 // ACL tables ride along in snapshots, resets and the data dir like the core tables.
 registerSnapshotPart('acl', {
+  tables: ['acl_token', 'acl_policy'],
   schema: Type.Object({
     Tokens: Type.Array(
       Type.Object({

@@ -34,6 +34,8 @@ export interface SnapshotPart {
   load(store: Store, data: unknown): void;
   /** What `load` accepts; checked with the rest of the document before anything is replaced. */
   schema?: TSchema;
+  /** Tables whose writes change this part (the write-ahead log saves the part when one is touched). */
+  tables?: readonly string[];
 }
 
 const parts = new Map<string, SnapshotPart>();
@@ -43,7 +45,12 @@ export function registerSnapshotPart(name: string, part: SnapshotPart): void {
   parts.set(name, part);
 }
 
-const splitKey = (key: string): [string, string] => {
+/** Every registered part by name (the write-ahead log saves and loads them one by one). */
+export function snapshotParts(): ReadonlyMap<string, SnapshotPart> {
+  return parts;
+}
+
+export const splitKey = (key: string): [string, string] => {
   const i = key.indexOf('\u0000');
   return [key.slice(0, i), key.slice(i + 1)];
 };
