@@ -53,6 +53,8 @@ export interface NomadMock {
    * and createMockNomad call it before listening; tests that need none of it may skip it.
    */
   init(): Promise<void>;
+  /** The write-ahead log under --data-dir once init() ran; null without a data dir. */
+  readonly persistence: Persister | null;
 }
 
 /** With --seed and a manual clock, simulated time starts here unless --clock-start says otherwise. */
@@ -248,5 +250,18 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   });
 
   registerRoutes(app, { store: st, config, clock, sim, control, limits });
-  return { app, store: st, config, clock, guard, sim, control, limits, init };
+  return {
+    app,
+    store: st,
+    config,
+    clock,
+    guard,
+    sim,
+    control,
+    limits,
+    init,
+    get persistence() {
+      return persister;
+    },
+  };
 }

@@ -133,11 +133,11 @@ function replayLog(file: string, img: Image | null): { img: Image | null; bytes:
 
 /**
  * The state the data dir holds. Leftovers of interrupted checkpoints (and of the old whole-file
- * saves) are removed first.
+ * saves) are removed first, unless `clean` is false (a look at a folder a live server writes).
  */
-export function recover(dir: string): Recovered {
+export function recover(dir: string, opts: { clean?: boolean } = {}): Recovered {
   try {
-    for (const f of readdirSync(dir)) if (f.endsWith(TMP_SUFFIX) || f.startsWith(LEGACY_TMP_PREFIX)) rmSync(join(dir, f), { force: true, recursive: true });
+    if (opts.clean !== false) for (const f of readdirSync(dir)) if (f.endsWith(TMP_SUFFIX) || f.startsWith(LEGACY_TMP_PREFIX)) rmSync(join(dir, f), { force: true, recursive: true });
   } catch (err) {
     throw new PersistError(`cannot read data dir ${dir}: ${cause(err)}`);
   }
