@@ -37,11 +37,11 @@ export function frame(value: unknown): Buffer {
 
 /** One framed record of JSON text already rendered (a checkpoint renders its chunks piece by piece). */
 export function frameText(json: string): Buffer {
-  const payload = Buffer.from(json, 'utf8');
-  const out = Buffer.allocUnsafe(HEADER + payload.length);
-  out.writeUInt32LE(payload.length, 0);
-  out.writeUInt32LE(crc32(payload), 4);
-  payload.copy(out, HEADER);
+  const len = Buffer.byteLength(json, 'utf8');
+  const out = Buffer.allocUnsafe(HEADER + len);
+  out.write(json, HEADER, 'utf8');
+  out.writeUInt32LE(len, 0);
+  out.writeUInt32LE(crc32(out.subarray(HEADER)), 4);
   return out;
 }
 

@@ -49,6 +49,11 @@ export interface PersisterOptions {
 
 export class Persister {
   io: PersistIo = { ...nodeIo };
+  /** The longest the log or a checkpoint held the event loop in one go, in ms (the bench reports it). */
+  readonly stats = { longestStepMs: 0, appends: 0 };
+  private readonly noteStep = (ms: number): void => {
+    if (ms > this.stats.longestStepMs) this.stats.longestStepMs = ms;
+  };
   private recovered: Recovered | null = null;
   private generation = 0;
   private fd = -1;
@@ -187,6 +192,7 @@ export class Persister {
 
   private flush(): void {
     if (this.flushing || this.closed || !this.pending()) return;
+    const t0 = performance.now();
     if (this.rotate) {
       try {
         this.openLog();
@@ -213,6 +219,8 @@ export class Persister {
     let settle!: () => void;
     this.flushing = new Promise<void>((r) => (settle = r));
     const fd = this.fd;
+    this.stats.appends++;
+    this.noteStep(performance.now() - t0);
     this.io.write(fd, buf, (err) => {
       if (err) return this.appended(err, label, buf.length, batch, wasFull, settle);
       this.io.sync(fd, (err2) => this.appended(err2, label, buf.length, batch, wasFull, settle));
@@ -282,7 +290,7 @@ export class Persister {
 
   private startCheckpoint(): void {
     this.checkpointWanted = false;
-    const ck = new Checkpoint(this.store, this.dir, this.generation);
+    const ck = new Checkpoint(this.store, this.dir, this.generation, (ms) => this.noteStep(ms));
     this.ckpt = ck;
     ck.done.then(
       () => {
