@@ -42,7 +42,7 @@ export class Checkpoint {
     private readonly dir: string,
     readonly generation: number,
     /** Told how long each stretch of copying held the event loop (the bench reads the longest). */
-    private readonly step: (ms: number) => void = () => undefined,
+    private readonly step: (ms: number, cpu: NodeJS.CpuUsage) => void = () => undefined,
   ) {
     this.done = this.run();
   }
@@ -66,6 +66,7 @@ export class Checkpoint {
         for (let done = false; !done; ) {
           if (this.aborted) throw new Aborted();
           const t0 = performance.now();
+          const cpu0 = process.cpuUsage();
           const parts: string[] = [];
           let size = 0;
           for (;;) {
@@ -80,16 +81,17 @@ export class Checkpoint {
             if (size > CHUNK_BYTES || ((parts.length & 15) === 0 && performance.now() - t0 > CHUNK_BUDGET_MS)) break;
           }
           const buf = parts.length > 0 ? frameText(`{"c":[${parts.join(',')}]}`) : null;
-          this.step(performance.now() - t0);
+          this.step(performance.now() - t0, process.cpuUsage(cpu0));
           if (buf) await this.write(fh, buf);
           else await new Promise((r) => setImmediate(r));
         }
       }
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       const p: Record<string, unknown> = {};
       for (const name of snapshotParts().keys()) p[name] = savePart(this.store, name);
       const parts = frame({ p });
-      this.step(performance.now() - t0);
+      this.step(performance.now() - t0, process.cpuUsage(cpu0));
       await this.write(fh, parts);
       await this.write(fh, frame({ end: true }));
       if (this.aborted) throw new Aborted();

@@ -49,11 +49,16 @@ export interface PersisterOptions {
 
 export class Persister {
   io: PersistIo = { ...nodeIo };
-  /** The longest the log or a checkpoint held the event loop in one go, in ms (the bench reports it). */
-  readonly stats = { longestStepMs: 0, appends: 0 };
-  private readonly noteStep = (ms: number): void => {
+  /**
+   * The longest the log or a checkpoint held the event loop in one go, in ms of wall time and of
+   * process CPU time (which a busy machine does not inflate); the bench reports them.
+   */
+  readonly stats = { longestStepMs: 0, longestStepCpuMs: 0, appends: 0 };
+  private noteStep(ms: number, cpu: NodeJS.CpuUsage): void {
     if (ms > this.stats.longestStepMs) this.stats.longestStepMs = ms;
-  };
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    if (cpuMs > this.stats.longestStepCpuMs) this.stats.longestStepCpuMs = cpuMs;
+  }
   private recovered: Recovered | null = null;
   private generation = 0;
   private fd = -1;
@@ -193,6 +198,7 @@ export class Persister {
   private flush(): void {
     if (this.flushing || this.closed || !this.pending()) return;
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     if (this.rotate) {
       try {
         this.openLog();
@@ -220,7 +226,7 @@ export class Persister {
     this.flushing = new Promise<void>((r) => (settle = r));
     const fd = this.fd;
     this.stats.appends++;
-    this.noteStep(performance.now() - t0);
+    this.noteStep(performance.now() - t0, process.cpuUsage(cpu0));
     this.io.write(fd, buf, (err) => {
       if (err) return this.appended(err, label, buf.length, batch, wasFull, settle);
       this.io.sync(fd, (err2) => this.appended(err2, label, buf.length, batch, wasFull, settle));
@@ -290,7 +296,7 @@ export class Persister {
 
   private startCheckpoint(): void {
     this.checkpointWanted = false;
-    const ck = new Checkpoint(this.store, this.dir, this.generation, (ms) => this.noteStep(ms));
+    const ck = new Checkpoint(this.store, this.dir, this.generation, (ms, cpu) => this.noteStep(ms, cpu));
     this.ckpt = ck;
     ck.done.then(
       () => {
