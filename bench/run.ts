@@ -8,6 +8,7 @@ import http from 'node:http';
 import { requestsPerSecond } from './load.js';
 import { request, start } from './http.js';
 import { simulatorFigures } from './sim.js';
+import { durableFigures } from './durable.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLI = join(here, '..', 'src', 'cli.js');
@@ -141,6 +142,7 @@ async function main(): Promise<void> {
     `start-up to first 200 (median of 5): nomad-mock ${fmt(up.mock)} ms, bare Fastify ${fmt(up.bare)} ms, ratio ${fmt(startup, 2)} (target <= 2 ${startup <= 2 ? 'ok' : 'MISSED'})`,
   );
   await simulatorFigures(CLI, mockPort + 2000);
+  await durableFigures(CLI, mockPort + 2500);
 }
 
 main().catch((err: unknown) => {

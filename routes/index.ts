@@ -65,7 +65,7 @@ export function registerRoutes(app: App, ctx: RouteContext): void {
 // What the server factory needs from the HTTP layer besides the routes: src/ reaches routes/ only here.
 export type { App, RouteContext } from './http/context.js';
 export { HttpError } from './http/errors.js';
-export { flushQueuedHeaders, sendError } from './http/reply.js';
+export { dropQueuedHeaders, flushQueuedHeaders, sendError } from './http/reply.js';
 export { encodeBody } from './http/compress.js';
 export { notFoundHandler } from './http/fallback.js';
 export {

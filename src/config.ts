@@ -31,7 +31,7 @@ export interface Config {
   configFile: string;
   /** Makes every generated ID and simulated choice repeatable. */
   seed: string;
-  /** Persist the state here (atomic saves) and reload it on start. */
+  /** Persist the state here (a write-ahead log synced before each answer) and reload it on start. */
   dataDir: string;
   /** Register every job file (JSON or HCL) of this folder at start-up. */
   jobsDir: string;
@@ -151,7 +151,7 @@ export const FLAGS: { flag: string; env: string; key: keyof Config; help: string
   { flag: '--node-cpu', env: 'NOMAD_MOCK_NODE_CPU', key: 'nodeCpu', help: 'CPU of each node in MHz' },
   { flag: '--node-memory', env: 'NOMAD_MOCK_NODE_MEMORY', key: 'nodeMemory', help: 'memory of each node in MB' },
   { flag: '--seed', env: 'NOMAD_MOCK_SEED', key: 'seed', help: 'make every generated ID and simulated choice repeatable (with --clock manual, bodies are byte-identical across runs)' },
-  { flag: '--data-dir', env: 'NOMAD_MOCK_DATA_DIR', key: 'dataDir', help: 'persist the state in this folder (atomic saves) and reload it on start' },
+  { flag: '--data-dir', env: 'NOMAD_MOCK_DATA_DIR', key: 'dataDir', help: 'persist the state in this folder (every acknowledged write survives a crash) and reload it on start' },
   { flag: '--jobs-dir', env: 'NOMAD_MOCK_JOBS_DIR', key: 'jobsDir', help: 'register every job file (*.json, *.hcl, *.nomad) of this folder at start-up' },
   { flag: '--scenario', env: 'NOMAD_MOCK_SCENARIO', key: 'scenario', help: 'run a named scenario from fixtures/scenarios at start-up (empty, busy)' },
   { flag: '--simulate', env: 'NOMAD_MOCK_SIMULATE', key: 'simulate', help: 'run the lifecycle simulator (false: a bare store with no nodes, where evaluations stay pending)' },

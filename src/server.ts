@@ -1,6 +1,6 @@
 // The server factory: one Fastify instance configured to answer like Nomad's HTTP agent, with the
 // store and one plugin per resource.
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Store } from '../state/store.js';
 import { parseNomadVersion } from '../state/version.js';
@@ -11,6 +11,7 @@ import {
   INTERNAL_ERROR_TEXT,
   answerAsGoServer,
   clientErrorHandler,
+  dropQueuedHeaders,
   encodeBody,
   flushQueuedHeaders,
   frameworkErrors,
@@ -32,7 +33,7 @@ import { NodeControl } from './control/nodes.js';
 import { applyFaults, journalRequest, requestElapsedMs, stampRequest } from './control/hooks.js';
 import { controlGate, exposureWarning } from './control/access.js';
 import { httpMetricName, metricsFor } from './metrics.js';
-import { Persister } from './control/persist.js';
+import { Persister } from './persist/persister.js';
 import { runScenario, seedFromDir, type HclParser } from './control/seed.js';
 import { Limits } from './limits.js';
 import { installBodyReader } from './request-body.js';
@@ -58,6 +59,8 @@ export interface NomadMock {
    * and createMockNomad call it before listening; tests that need none of it may skip it.
    */
   init(): Promise<void>;
+  /** The write-ahead log under --data-dir once init() ran; null without a data dir. */
+  readonly persistence: Persister | null;
 }
 
 /** With --seed and a manual clock, simulated time starts here unless --clock-start says otherwise. */
@@ -159,11 +162,10 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   const control = new MockControl(st, clock, sim, rnd);
   control.nodes = new NodeControl(st, { datacenter: config.datacenters.split(',').map((d) => d.trim()).find(Boolean) ?? 'dc1', nodePool: config.nodePool, cpu: config.nodeCpu, memoryMB: config.nodeMemory });
   let persister: Persister | null = null;
-  app.addHook('onClose', (_app, done) => {
-    persister?.close();
+  app.addHook('onClose', async () => {
     sim?.close();
     clock.close();
-    done();
+    await persister?.close();
   });
   const init = async (): Promise<void> => {
     const saved = config.dataDir ? new Persister(st, config.dataDir, guard) : null;
@@ -199,7 +201,18 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     if (ms !== undefined) telemetry.sample(httpMetricName(req.method, req.routeOptions.url), ms);
   };
   app.decorate('recordResponse', answered);
+  // With --data-dir, an answer that saw a write leaves once the log holds it on disk: any request
+  // that may have written (not GET/HEAD), and a read during which a write committed.
+  const seenAtStart = new WeakMap<FastifyRequest, number>();
+  const durableAnswer = (req: FastifyRequest): Promise<void> | null => {
+    if (!persister) return null;
+    const seen = st.index;
+    if ((req.method === 'GET' || req.method === 'HEAD') && seenAtStart.get(req) === seen) return null;
+    return persister.whenDurable(seen);
+  };
+  app.decorate('durableAnswer', durableAnswer);
   app.addHook('onRequest', (req, reply, done) => {
+    if (persister) seenAtStart.set(req, st.index);
     if (answerAsGoServer(req, reply)) return;
     // Nomad never reads Content-Type; Fastify would refuse a malformed one (415) before any route.
     const ct = req.headers['content-type'];
@@ -220,7 +233,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     applyFaults(control, req, reply, path, done);
   });
 
-  app.addHook('onSend', (req, reply, payload, done) => {
+  const finishSend = (req: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void => {
     reply.raw.setHeader('Vary', 'Accept-Encoding');
     flushQueuedHeaders(reply);
     if (reply.getHeader('content-type') === JSON_WITH_CHARSET) reply.header('content-type', 'application/json');
@@ -231,6 +244,19 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     reply.header('content-encoding', encoding);
     reply.removeHeader('content-length');
     done(null, body);
+  };
+  app.addHook('onSend', (req, reply, payload, done) => {
+    const wait = durableAnswer(req);
+    if (!wait) return finishSend(req, reply, payload, done);
+    wait.then(
+      () => finishSend(req, reply, payload, done),
+      () => {
+        // Never a 200 for a write that is not on disk (the persister counted the failure).
+        dropQueuedHeaders(reply);
+        reply.code(500).type('text/plain; charset=utf-8');
+        finishSend(req, reply, INTERNAL_ERROR_TEXT, done);
+      },
+    );
   });
 
   // Nomad's mux, from its route table: 501 for a Nomad route not emulated, its own answer otherwise.
@@ -246,5 +272,18 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   });
 
   registerRoutes(app, { store: st, config, clock, sim, control, limits, logs });
-  return { app, store: st, config, clock, guard, sim, control, limits, init };
+  return {
+    app,
+    store: st,
+    config,
+    clock,
+    guard,
+    sim,
+    control,
+    limits,
+    init,
+    get persistence() {
+      return persister;
+    },
+  };
 }

@@ -54,6 +54,38 @@ export function jobKey(namespace: string, id: string): string {
   return lastKey.key;
 }
 
+/** Where the tables report changed keys; `note` stays null unless persistence listens. */
+interface ChangeSink {
+  note: ((table: string, key: string) => void) | null;
+}
+
+/**
+ * A table whose writes note the key they changed, so the write-ahead log (src/persist/) can save
+ * exactly the records a write replaced or deleted. Costs one null check while nobody listens.
+ */
+export class TableMap<V> extends Map<string, V> {
+  constructor(
+    private readonly sink: ChangeSink,
+    readonly table: string,
+  ) {
+    super();
+  }
+  override set(key: string, value: V): this {
+    super.set(key, value);
+    if (this.sink.note) this.sink.note(this.table, key);
+    return this;
+  }
+  override delete(key: string): boolean {
+    const had = super.delete(key);
+    if (had && this.sink.note) this.sink.note(this.table, key);
+    return had;
+  }
+  override clear(): void {
+    if (this.sink.note) for (const k of this.keys()) this.sink.note(this.table, k);
+    super.clear();
+  }
+}
+
 /** One object changed by a write, as Nomad's event stream reports it. */
 export interface StoreEvent {
   Topic: 'Job' | 'Evaluation' | 'Allocation' | 'Deployment' | 'Node' | 'Variable' | 'NodePool' | 'Service' | 'ACLToken' | 'ACLPolicy' | 'ACLRole' | 'ACLAuthMethod' | 'ACLBindingRule';
@@ -80,6 +112,7 @@ export class Txn {
 }
 
 export type StoreListener = (index: number, events: readonly StoreEvent[]) => void;
+export type CommitListener = (index: number, touched: ReadonlySet<Table>) => void;
 
 const DEFAULT_EVENT_TYPE: Record<StoreEvent['Topic'], string> = {
   Job: 'JobRegistered',
@@ -108,28 +141,30 @@ export class Store {
   readonly region: string;
   readonly nomad: NomadVersion;
 
-  readonly namespaces = new Map<string, Obj>();
-  readonly nodePools = new Map<string, Obj>();
-  readonly jobs = new Map<string, Job>();
+  private readonly changes: ChangeSink = { note: null };
+  // The tables proper (each named as its field); a stored value is replaced, never changed in place.
+  readonly namespaces = new TableMap<Obj>(this.changes, 'namespaces');
+  readonly nodePools = new TableMap<Obj>(this.changes, 'nodePools');
+  readonly jobs = new TableMap<Job>(this.changes, 'jobs');
   /** Stored versions of each job, newest first. */
-  readonly versions = new Map<string, Job[]>();
-  readonly summaries = new Map<string, Obj>();
+  readonly versions = new TableMap<Job[]>(this.changes, 'versions');
+  readonly summaries = new TableMap<Obj>(this.changes, 'summaries');
   /** Submissions per job, keyed by version. */
-  readonly submissions = new Map<string, Map<number, Obj>>();
-  readonly evals = new Map<string, Evaluation>();
-  readonly allocs = new Map<string, Obj>();
-  readonly deployments = new Map<string, Obj>();
-  readonly scalingEvents = new Map<string, Obj>();
-  readonly periodicLaunches = new Map<string, Obj>();
+  readonly submissions = new TableMap<Map<number, Obj>>(this.changes, 'submissions');
+  readonly evals = new TableMap<Evaluation>(this.changes, 'evals');
+  readonly allocs = new TableMap<Obj>(this.changes, 'allocs');
+  readonly deployments = new TableMap<Obj>(this.changes, 'deployments');
+  readonly scalingEvents = new TableMap<Obj>(this.changes, 'scalingEvents');
+  readonly periodicLaunches = new TableMap<Obj>(this.changes, 'periodicLaunches');
   /** Secondary indexes: job key → IDs, as memdb's `job` indexes. */
   readonly evalsByJob = new Map<string, Set<string>>();
   readonly allocsByJob = new Map<string, Set<string>>();
   readonly deploymentsByJob = new Map<string, Set<string>>();
-  readonly nodes = new Map<string, Obj>();
+  readonly nodes = new TableMap<Obj>(this.changes, 'nodes');
   /** Resources held on each node by allocs that are neither stopped nor finished. */
   readonly nodeUsage = new Map<string, NodeUsage>();
   private readonly listeners = new Set<StoreListener>();
-  private readonly commitListeners = new Set<(index: number) => void>();
+  private readonly commitListeners = new Set<CommitListener>();
   private readonly replaceListeners = new Set<() => void>();
 
   constructor(opts: StoreOptions = {}) {
@@ -185,7 +220,7 @@ export class Store {
       for (const e of tx.events) if (e.Type === '') e.Type = tx.eventType || DEFAULT_EVENT_TYPE[e.Topic];
       for (const l of this.listeners) l(tx.index, tx.events);
     }
-    for (const l of this.commitListeners) l(tx.index);
+    for (const l of this.commitListeners) l(tx.index, tx.touched);
     return result;
   }
 
@@ -199,9 +234,17 @@ export class Store {
    * Subscribes to every committed write, including those that stream no events (GC reaps, namespace
    * and ACL writes); returns the unsubscribe. Persistence uses it.
    */
-  onCommit(listener: (index: number) => void): () => void {
+  onCommit(listener: CommitListener): () => void {
     this.commitListeners.add(listener);
     return () => this.commitListeners.delete(listener);
+  }
+
+  /**
+   * Reports every key set or deleted in the tables (by field name) from now on, or stops with null.
+   * One listener at a time: the write-ahead log.
+   */
+  trackChanges(note: ((table: string, key: string) => void) | null): void {
+    this.changes.note = note;
   }
 
   /**

@@ -4,13 +4,14 @@
 // jobs folder or a named scenario. Connection faults use a real socket; everything else uses inject.
 import t, { type Test } from 'tap';
 import http from 'node:http';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { client, clientFor, simClient, minimalJob, index, type Client, type Res } from './helpers.js';
 import { createServer, type NomadMock } from '../src/server.js';
 import type { Config } from '../src/config.js';
 import type { Obj } from '../state/types.js';
+import { recover } from '../src/persist/recover.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, ms));
 
@@ -857,8 +858,8 @@ t.test('with a data dir the state survives a restart: jobs and index are back', 
   const jobs = await first.c.get('/v1/jobs');
   const storeIndex = first.mock.store.index;
   await first.c.close();
-  t.ok(existsSync(join(dir, 'state.json')), 'close flushed state.json');
-  t.same(readdirSync(dir), ['state.json'], 'no temporary file left behind');
+  t.ok(readdirSync(dir).some((f) => /^wal-\d+\.log$/.test(f)), 'the writes are in the log');
+  t.notOk(readdirSync(dir).some((f) => f.includes('.tmp')), 'no temporary file left behind');
 
   const second = await started({ dataDir: dir });
   t.teardown(second.c.close);
@@ -879,37 +880,25 @@ t.test('with a data dir the state survives a restart: jobs and index are back', 
   t.same((await allocsOf(second.c, 'web')).map((a) => a.ClientStatus), ['running', 'running'], 'restored allocs keep running');
 });
 
-/** Waits (up to 2 s of wall time) until state.json satisfies `pred`; the saves are debounced. */
-async function savedState(dir: string, pred: (s: Obj) => boolean): Promise<Obj | null> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      const s = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as Obj;
-      if (pred(s)) return s;
-    } catch {
-      // not written yet
-    }
-    await sleep(20);
-  }
-  return null;
-}
+/** What a server starting on the folder now would load (the folder of a live server, left as it is). */
+const onDisk = (dir: string): Obj => recover(dir, { clean: false }).snapshot as unknown as Obj;
 
-t.test('with a data dir, writes, reset and restore are saved without waiting for close (a crash keeps them)', async (t) => {
+t.test('with a data dir, writes, reset and restore are on disk when they are answered (a crash keeps them)', async (t) => {
   const dir = tempDir(t);
   const { c } = await started({ dataDir: dir });
   t.teardown(c.close);
   await c.register(serviceJob('web'));
-  const withJob = await savedState(dir, (s) => s.Jobs.length === 1);
-  t.ok(withJob, 'a register is saved after the debounce');
+  t.equal(onDisk(dir).Jobs.length, 1, 'a register is on disk once answered');
   const snap = (await c.get('/_mock/snapshot')).body;
 
   t.equal((await c.post('/_mock/reset')).status, 200);
-  t.ok(await savedState(dir, (s) => s.Jobs.length === 0), 'a reset is saved');
+  t.equal(onDisk(dir).Jobs.length, 0, 'a reset is on disk once answered');
 
   const r = await c.put('/_mock/restore', snap);
   t.equal(r.status, 200);
-  const restored = await savedState(dir, (s) => s.Jobs.length === 1);
-  t.ok(restored, 'a restore is saved');
-  t.equal(restored?.Index, r.json.Index, 'at the index the restore answered');
+  const restored = onDisk(dir);
+  t.equal(restored.Jobs.length, 1, 'a restore is on disk once answered');
+  t.equal(restored.Index, r.json.Index, 'at the index the restore answered');
 
   // "Crash": a second server reads the folder while the first never closed.
   const second = await started({ dataDir: dir });
@@ -917,22 +906,31 @@ t.test('with a data dir, writes, reset and restore are saved without waiting for
   t.equal((await second.c.get('/v1/job/web')).status, 200, 'the restored job is what a restart sees');
 });
 
-t.test('a crash mid-save (truncated tmp next to a good state.json) loads the last good state and removes the tmp', async (t) => {
-  const dir = tempDir(t);
-  const first = await started({ dataDir: dir });
+t.test('a state.json of before the log is loaded as the base, a leftover tmp removed, and superseded by a checkpoint', async (t) => {
+  const first = await started({});
   await first.c.register(serviceJob('web'));
   const jobBody = (await first.c.get('/v1/job/web')).body;
+  const snap = (await first.c.get('/_mock/snapshot')).body;
   await first.c.close();
-  const good = readFileSync(join(dir, 'state.json'), 'utf8');
-  // A later save was cut off half-way: a bigger state, truncated.
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'state.json'), snap);
+  // A later whole-file save of the old format was cut off half-way.
   const tmp = join(dir, 'state.json.tmp-123');
-  writeFileSync(tmp, good.slice(0, Math.floor(good.length / 2)));
+  writeFileSync(tmp, snap.slice(0, Math.floor(snap.length / 2)));
 
   const second = await started({ dataDir: dir });
-  t.teardown(second.c.close);
-  t.equal((await second.c.get('/v1/job/web')).body, jobBody, 'the last good state is loaded');
+  t.equal((await second.c.get('/v1/job/web')).body, jobBody, 'the state.json is loaded');
   t.notOk(existsSync(tmp), 'the leftover tmp file is removed');
-  t.equal(readFileSync(join(dir, 'state.json'), 'utf8'), good, 'state.json is untouched');
+  await second.mock.persistence!.checkpoint();
+  t.notOk(existsSync(join(dir, 'state.json')), 'the first checkpoint replaces state.json');
+  t.ok(readdirSync(dir).some((f) => /^checkpoint-\d+\.ckpt$/.test(f)), 'with a checkpoint');
+  await second.c.register(serviceJob('api'));
+  await second.c.close();
+
+  const third = await started({ dataDir: dir });
+  t.teardown(third.c.close);
+  t.match((await third.c.get('/v1/job/web')).json, { ID: 'web', JobModifyIndex: JSON.parse(jobBody).JobModifyIndex }, 'the migrated job is still there (the simulator has run it since)');
+  t.equal((await third.c.get('/v1/job/api')).status, 200, 'and so is the write after the migration');
 });
 
 t.test('a crash during the first save (truncated tmp, no state.json) starts fresh and removes the tmp', async (t) => {
@@ -948,7 +946,8 @@ t.test('a crash during the first save (truncated tmp, no state.json) starts fres
   t.equal((await c.get('/v1/nodes')).json.length, 1, 'with the simulated nodes');
   await c.register(minimalJob('web'));
   await c.close();
-  t.same(readdirSync(dir), ['state.json'], 'the next save writes state.json');
+  t.same(readdirSync(dir), ['wal-00000001.log'], 'the writes go to the log');
+  t.equal(onDisk(dir).Jobs.length, 1, 'and are there');
 });
 
 // ---------------------------------------------------------------------------------------------

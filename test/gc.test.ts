@@ -2,7 +2,7 @@
 // manual clock: the leader's periodic GC with Nomad's default thresholds, `PUT /v1/system/gc`,
 // `PUT /v1/system/reconcile/summaries`, and thresholds set by flag, env and config file.
 import t from 'tap';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { client, clientFor, simClient, minimalJob, index, type Client } from './helpers.js';
@@ -12,6 +12,7 @@ import { buildNode } from '../state/nodes/table.js';
 import { putEval } from '../state/evaluations/table.js';
 import { refreshJobStatus } from '../state/jobs/status.js';
 import type { Obj } from '../state/types.js';
+import { recover } from '../src/persist/recover.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -342,14 +343,8 @@ t.test('a GC that streams no events is still persisted under --data-dir', async 
   await mock.init();
   await mock.app.ready();
   const c = clientFor(mock);
-  const load = (): Obj => {
-    try {
-      return JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as Obj;
-    } catch {
-      return { Index: -1, Evaluations: [] };
-    }
-  };
-  // The debounced save follows each write by itself (not only the flush at close); 5 s at most.
+  const load = (): Obj => (recover(dir, { clean: false }).snapshot as unknown as Obj | null) ?? { Index: -1, Evaluations: [] };
+  // A write made outside a request is appended on its own (not only at close); 5 s at most.
   const savedUpTo = async (index: number): Promise<Obj> => {
     for (let i = 0; i < 100 && load().Index !== index; i++) await new Promise((r) => setTimeout(r, 50));
     return load();

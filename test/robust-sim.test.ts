@@ -246,18 +246,31 @@ t.test('one eval the scheduler fails on does not hold up the evals queued behind
   t.match((await health(c)).Errors, { Count: 1, Last: { Source: 'scheduler', Message: 'scheduler bug' } });
 });
 
-t.test('a failing persistence save is counted and the server keeps serving', async (t) => {
+t.test('a failing log append answers 500 (never 200 for a write not on disk), is counted, and the server keeps serving', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nomad-mock-guard-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const mock = createServer({ logLevel: 'silent', clock: 'manual', dataDir: join(dir, 'data') }, undefined, { simulate: false });
   await mock.init();
   await mock.app.ready();
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  rmSync(join(dir, 'data'), { recursive: true, force: true });
+  const io = mock.persistence!.io;
+  const healthy = { ...io };
+  io.sync = (_fd, cb) => cb(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
   const reg = await mock.app.inject({ method: 'PUT', url: '/v1/jobs', payload: { Job: mockJob('svc', 'service', {}) } });
-  t.equal(reg.statusCode, 200);
-  for (let i = 0; i < 100 && mock.guard.count === 0; i++) await sleep(20);
-  t.match(mock.guard.last, { Source: 'persistence save', Message: /ENOENT/ });
+  t.equal(reg.statusCode, 500, 'the write is not acknowledged');
+  t.equal(reg.body, 'rpc error: internal error', "with Nomad's internal error text");
+  t.notOk(reg.headers['x-nomad-index'], 'and no index');
+  t.match(mock.guard.last, { Source: 'persistence', Message: /EIO/ });
+  t.equal(mock.guard.count, 1, 'counted once');
   t.equal((await mock.app.inject({ method: 'GET', url: '/v1/jobs' })).statusCode, 200, 'still serving');
+
+  Object.assign(io, healthy);
+  const again = await mock.app.inject({ method: 'PUT', url: '/v1/jobs', payload: { Job: mockJob('api', 'service', {}) } });
+  t.equal(again.statusCode, 200, 'the next write, once the disk works, is acknowledged');
+  // A restart sees it, and the earlier write too: it is rewritten into a new log file.
+  const second = createServer({ logLevel: 'silent', clock: 'manual', dataDir: join(dir, 'data') }, undefined, { simulate: false });
+  await second.init();
+  t.same([...second.store.jobs.values()].map((j) => j.ID).sort(), ['api', 'svc']);
+  await second.app.close();
   await mock.app.close();
 });
 

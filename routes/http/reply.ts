@@ -3,11 +3,17 @@
 // so they are queued here and handed to Node as written).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { encodeBody } from './compress.js';
+import { INTERNAL_ERROR_TEXT } from './client-errors.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Records a request's answer in the journal; set by the server (src/control/hooks.ts). */
     recordResponse?: (req: FastifyRequest, status: number) => void;
+    /**
+     * With --data-dir: null, or a promise the answer waits for (the write it saw is on disk);
+     * rejected when it cannot be made durable. Set by the server.
+     */
+    durableAnswer?: (req: FastifyRequest) => Promise<void> | null;
   }
 }
 
@@ -39,6 +45,11 @@ function queueHeader(reply: FastifyReply, name: string, raw: string): void {
     }
   }
   h.push(name, value);
+}
+
+/** An answer that turned into an internal error carries none of the success's headers. */
+export function dropQueuedHeaders(reply: FastifyReply): void {
+  delete (reply as Queued)[QUEUED];
 }
 
 /** For answers Fastify sends itself (errors, empty bodies): the queued headers go on the raw response. */
@@ -92,6 +103,19 @@ export function sendJson(req: FastifyRequest, reply: FastifyReply, value: unknow
  */
 function writeAnswer(req: FastifyRequest, reply: FastifyReply, status: number, type: string, text: string): FastifyReply {
   reply.hijack();
+  const wait = req.server.durableAnswer?.(req);
+  if (!wait) return emitAnswer(req, reply, status, type, text);
+  wait.then(
+    () => emitAnswer(req, reply, status, type, text),
+    () => {
+      dropQueuedHeaders(reply);
+      emitAnswer(req, reply, 500, 'text/plain; charset=utf-8', INTERNAL_ERROR_TEXT);
+    },
+  );
+  return reply;
+}
+
+function emitAnswer(req: FastifyRequest, reply: FastifyReply, status: number, type: string, text: string): FastifyReply {
   req.server.recordResponse?.(req, status);
   const res = reply.raw;
   if (res.destroyed || res.writableEnded) return reply;

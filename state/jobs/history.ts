@@ -90,7 +90,7 @@ export function setJobStability(store: Store, args: StableArgs): { Index: number
     } else {
       // Nomad would write the old copy over the job row (hashicorp/nomad#20497); the mock only
       // flags the version row so the current job stays intact.
-      versions[versions.indexOf(target)] = { ...target, Stable: args.stable, ModifyIndex: tx.index };
+      store.versions.set(key, versions.map((v) => (v === target ? { ...target, Stable: args.stable, ModifyIndex: tx.index } : v)));
     }
     tx.touch('job_version');
     return { Index: tx.index };

@@ -81,7 +81,7 @@ export function rewriteJobRow(store: Store, tx: Txn, job: Job, patch: Partial<Jo
   const versions = store.versions.get(key);
   if (versions) {
     const i = versions.findIndex((v) => v.Version === updated.Version);
-    if (i >= 0) versions[i] = updated;
+    if (i >= 0) store.versions.set(key, versions.map((v, j) => (j === i ? updated : v)));
   }
   tx.touch('jobs', 'job_version');
   tx.emit('Job', updated.ID, updated.Namespace, null, { Job: updated });

@@ -16,7 +16,7 @@ export interface TagReply {
 
 function replaceVersion(store: Store, tx: Txn, key: string, old: Job, updated: Job): void {
   const versions = store.versions.get(key)!;
-  versions[versions.indexOf(old)] = updated;
+  store.versions.set(key, versions.map((v) => (v === old ? updated : v)));
   const cur = store.jobs.get(key);
   if (cur && cur.Version === old.Version) store.jobs.set(key, { ...updated, ModifyIndex: tx.index });
   tx.touch('job_version');

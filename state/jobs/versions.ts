@@ -48,15 +48,16 @@ export function putSubmission(
   incomingVersion: number,
   storedVersion: number | null,
 ): void {
-  let perVersion = store.submissions.get(key);
+  const stored = store.submissions.get(key);
   let source: Obj | null = null;
   if (submission) {
     source = submission;
   } else if (storedVersion !== null && incomingVersion <= storedVersion) {
-    source = perVersion?.get(incomingVersion) ?? null;
+    source = stored?.get(incomingVersion) ?? null;
   }
   if (!source) return;
-  if (!perVersion) store.submissions.set(key, (perVersion = new Map()));
+  // A copy, stored whole: a committed row is never changed in place (readers, the write-ahead log).
+  const perVersion = new Map(stored ?? []);
   perVersion.set(job.Version, {
     Source: source.Source ?? '',
     Format: source.Format ?? '',
@@ -71,4 +72,5 @@ export function putSubmission(
     const oldest = [...perVersion.values()].sort((a, b) => a.JobModifyIndex - b.JobModifyIndex)[0]!;
     perVersion.delete(oldest.Version);
   }
+  store.submissions.set(key, perVersion);
 }

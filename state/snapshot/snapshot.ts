@@ -55,7 +55,12 @@ export function registerSnapshotPart(name: string, part: SnapshotPart): void {
   parts.set(name, part);
 }
 
-const splitKey = (key: string): [string, string] => {
+/** Every registered part by name (the write-ahead log saves and loads them one by one). */
+export function snapshotParts(): ReadonlyMap<string, SnapshotPart> {
+  return parts;
+}
+
+export const splitKey = (key: string): [string, string] => {
   const i = key.indexOf('\u0000');
   return [key.slice(0, i), key.slice(i + 1)];
 };

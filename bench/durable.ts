@@ -1,0 +1,172 @@
+// Persistence figures for `npm run bench` (also `node dist/bench/durable.js` alone): what the
+// write-ahead log adds to a register's latency, and the longest event-loop pause while the log
+// and a checkpoint run with 10,000 jobs stored. Nothing is asserted (shared machines are noisy).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import autocannon, { type Request } from 'autocannon';
+import { request, start } from './http.js';
+import { createServer, type NomadMock } from '../src/server.js';
+
+const JOBS = Number(process.env.BENCH_DURABLE_JOBS ?? 10_000);
+const SEQUENTIAL = Number(process.env.BENCH_DURABLE_REGISTERS ?? 300);
+const fmt = (n: number, d = 1): string => n.toFixed(d);
+
+function jobBody(id: string): string {
+  return JSON.stringify({
+    Job: {
+      ID: id,
+      Datacenters: ['dc1'],
+      TaskGroups: [{ Name: 'web', Count: 2, Tasks: [{ Name: 'server', Driver: 'docker', Config: { image: 'nginx:1.27', ports: ['http'] }, Resources: { CPU: 200, MemoryMB: 128 } }] }],
+      Meta: { team: 'platform' },
+    },
+  });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** Median latency of one register at a time, over a real socket. */
+async function sequentialMs(port: number, prefix: string, n: number): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const res = await request(port, 'PUT', '/v1/jobs', jobBody(`${prefix}-${i}`));
+    times.push(performance.now() - t0);
+    if (res.status !== 200) throw new Error(`register: ${res.status} ${res.body}`);
+  }
+  return median(times);
+}
+
+/** Mean latency of registers under `connections` concurrent clients (where group commit pays). */
+async function concurrentMs(port: number, prefix: string, connections: number): Promise<number> {
+  let n = 0;
+  const r = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration: 3,
+    requests: [{ method: 'PUT', path: '/v1/jobs', headers: { 'content-type': 'application/json' }, setupRequest: (req: Request): Request => ({ ...req, body: jobBody(`${prefix}-${n++}`) }) }],
+  });
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`register under load: ${r.non2xx} non-2xx, ${r.errors} errors`);
+  return r.latency.average;
+}
+
+export async function registerLatency(cli: string, port: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'nomad-mock-bench-wal-'));
+  const common = ['--log-level', 'silent', '--clock', 'manual'];
+  const plain = await start([cli, ...common, '--port', String(port)], port, '/v1/jobs');
+  const durable = await start([cli, ...common, '--port', String(port + 1), '--data-dir', dir], port + 1, '/v1/jobs');
+  try {
+    // Warm both up, then alternate so machine noise hits both alike.
+    await sequentialMs(port, 'warm', 50);
+    await sequentialMs(port + 1, 'warm', 50);
+    const seq = { plain: [] as number[], durable: [] as number[] };
+    const conc = { plain: [] as number[], durable: [] as number[] };
+    for (let round = 0; round < 3; round++) {
+      seq.plain.push(await sequentialMs(port, `s${round}`, SEQUENTIAL / 3));
+      seq.durable.push(await sequentialMs(port + 1, `s${round}`, SEQUENTIAL / 3));
+      conc.plain.push(await concurrentMs(port, `c${round}`, 32));
+      conc.durable.push(await concurrentMs(port + 1, `c${round}`, 32));
+    }
+    const sp = median(seq.plain);
+    const sd = median(seq.durable);
+    const cp = median(conc.plain);
+    const cd = median(conc.durable);
+    console.log(`register with --data-dir vs without, one at a time (median): ${fmt(sd, 2)} ms vs ${fmt(sp, 2)} ms, ratio ${fmt(sd / sp, 2)} (target <= 2 ${sd / sp <= 2 ? 'ok' : 'MISSED'})`);
+    console.log(`  … 32 connections (mean latency):                        ${fmt(cd, 2)} ms vs ${fmt(cp, 2)} ms, ratio ${fmt(cd / cp, 2)} (target <= 2 ${cd / cp <= 2 ? 'ok' : 'MISSED'})`);
+  } finally {
+    plain.child.kill();
+    durable.child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function inject(m: NomadMock, id: string): Promise<void> {
+  const r = await m.app.inject({ method: 'PUT', url: '/v1/jobs', payload: jobBody(id), headers: { 'content-type': 'application/json' } });
+  if (r.statusCode !== 200) throw new Error(`register ${id}: ${r.statusCode} ${r.body}`);
+}
+
+/** Registers, 8 at a time, while the event loop is watched; `during` runs alongside. */
+async function watchedWrites(m: NomadMock, prefix: string, n: number, during: Promise<unknown>): Promise<{ maxMs: number; p99Ms: number }> {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < n) await inject(m, `${prefix}-${next++}`);
+  };
+  await Promise.all([...Array.from({ length: 8 }, worker), during]);
+  h.disable();
+  return { maxMs: h.max / 1e6, p99Ms: h.percentile(99) / 1e6 };
+}
+
+/**
+ * The longest pause with 10,000 jobs stored: the same registers against the same state with and
+ * without --data-dir, the former also compacting (a whole checkpoint) meanwhile. A pause both show
+ * (a garbage collection of the big heap) is not persistence's; the difference is.
+ */
+export async function pauseFigures(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'nomad-mock-bench-pause-'));
+  const opts = { simulate: false };
+  const plain = createServer({ logLevel: 'silent', clock: 'manual' }, undefined, opts);
+  await plain.init();
+  await plain.app.ready();
+  let next = 0;
+  const fill = async (): Promise<void> => {
+    while (next < JOBS) await inject(plain, `stored-${next++}`);
+  };
+  await Promise.all(Array.from({ length: 8 }, fill));
+  const snap = plain.control.snapshot();
+  const durable = createServer({ logLevel: 'silent', clock: 'manual', dataDir: dir }, undefined, opts);
+  await durable.init();
+  await durable.app.ready();
+  try {
+    durable.control.restore(snap);
+    await durable.persistence!.whenDurable(durable.store.index);
+    for (const m of [plain, durable]) await watchedWrites(m, 'warm', 200, Promise.resolve());
+    durable.persistence!.stats.longestStepMs = 0;
+    durable.persistence!.stats.longestStepCpuMs = 0;
+    const base = await watchedWrites(plain, 'p', 1000, Promise.resolve());
+    const t0 = performance.now();
+    let ckptMs = 0;
+    const ckpt = durable.persistence!.checkpoint().then(() => (ckptMs = performance.now() - t0));
+    const withLog = await watchedWrites(durable, 'p', 1000, ckpt);
+    // The checkpoint alone, nothing else running.
+    const idle = monitorEventLoopDelay({ resolution: 1 });
+    idle.enable();
+    const t1 = performance.now();
+    await durable.persistence!.checkpoint();
+    const alone = performance.now() - t1;
+    idle.disable();
+    const step = durable.persistence!.stats.longestStepMs;
+    const stepCpu = durable.persistence!.stats.longestStepCpuMs;
+    console.log(
+      `longest event-loop pause, ${JOBS} jobs stored, 1,000 registers + a checkpoint: ${fmt(withLog.maxMs)} ms with --data-dir (p99 ${fmt(withLog.p99Ms)}), ${fmt(base.maxMs)} ms without (p99 ${fmt(base.p99Ms)})`,
+    );
+    const fromPersistence = Math.max(0, withLog.maxMs - base.maxMs);
+    console.log(`  … pause from persistence (the excess): ${fmt(fromPersistence)} ms (target <= 20 ${fromPersistence <= 20 ? 'ok' : 'MISSED'})`);
+    console.log(`  … longest single step of the log or a checkpoint (timed in the persister): ${fmt(step)} ms wall, ${fmt(stepCpu)} ms CPU (target <= 20 ${step <= 20 ? 'ok' : stepCpu <= 20 ? 'ok in CPU time; the wall time is the busy machine' : 'MISSED'})`);
+    console.log(`  … a checkpoint alone: ${fmt(alone, 0)} ms wall, longest event-loop pause meanwhile ${fmt(idle.max / 1e6)} ms; under the registers it took ${fmt(ckptMs, 0)} ms`);
+  } finally {
+    await plain.app.close();
+    await durable.app.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function durableFigures(cli: string, port: number): Promise<void> {
+  console.log('');
+  await registerLatency(cli, port);
+  await pauseFigures();
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const cli = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'src', 'cli.js');
+  durableFigures(cli, 26000 + Math.floor(Math.random() * 2000)).catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

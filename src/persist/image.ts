@@ -1,0 +1,147 @@
+// The state as the log sees it: each Store table as key → record (the keys the Store uses), the
+// registered snapshot parts in their save() form, and the indexes. Recovery builds one from a
+// checkpoint (or a legacy state.json), replays log records over it, and turns it into a snapshot
+// document that goes through the same checks and loader as /_mock/restore.
+import type { Evaluation, Job, Obj } from '../../state/types.js';
+import { jobKey, type Store } from '../../state/store.js';
+import { SNAPSHOT_FORMAT, snapshotParts, splitKey, type Snapshot } from '../../state/snapshot/snapshot.js';
+
+/** The Store's tables by field name; secondary indexes are rebuilt on load, never logged. */
+export const LOGGED_TABLES = ['namespaces', 'nodePools', 'nodes', 'jobs', 'versions', 'summaries', 'submissions', 'evals', 'allocs', 'deployments', 'scalingEvents', 'periodicLaunches'] as const;
+export type LoggedTable = (typeof LOGGED_TABLES)[number];
+const LOGGED = new Set<string>(LOGGED_TABLES);
+export const isLoggedTable = (t: string): t is LoggedTable => LOGGED.has(t);
+
+/** One changed record: [table, key, value], or [table, key] for a deletion. */
+export type Change = [string, string, unknown] | [string, string];
+
+/**
+ * A log or checkpoint record. `full` starts from nothing (a whole-state record, a checkpoint's
+ * header); `i` and `ti` are the global and per-table indexes after the write(s) it holds.
+ */
+export interface LogRecord {
+  full?: boolean;
+  i?: number;
+  ti?: Record<string, number>;
+  c?: Change[];
+  p?: Record<string, unknown>;
+  end?: boolean;
+}
+
+export interface Image {
+  index: number;
+  tableIndexes: Map<string, number>;
+  tables: Map<string, Map<string, unknown>>;
+  parts: Map<string, unknown>;
+}
+
+export function emptyImage(): Image {
+  return { index: 0, tableIndexes: new Map(), tables: new Map(LOGGED_TABLES.map((t) => [t, new Map()])), parts: new Map() };
+}
+
+/** The stored value of a table row as it is written to disk (a job's submissions map becomes a list). */
+export function diskValue(table: string, value: unknown): unknown {
+  return table === 'submissions' ? [...(value as Map<number, Obj>).values()] : value;
+}
+
+export function storeTable(store: Store, table: LoggedTable): Map<string, unknown> {
+  return store[table] as Map<string, unknown>;
+}
+
+/** The record a write left in `store` for `key`: [table, key, value], or a deletion. */
+export function changeOf(store: Store, table: LoggedTable, key: string): Change {
+  const map = storeTable(store, table);
+  return map.has(key) ? [table, key, diskValue(table, map.get(key))] : [table, key];
+}
+
+export function savePart(store: Store, name: string): unknown {
+  return snapshotParts().get(name)?.save(store);
+}
+
+/** The whole state as one record (restore, reset, a fresh data dir, a failed append). */
+export function fullRecord(store: Store): LogRecord {
+  const c: Change[] = [];
+  for (const t of LOGGED_TABLES) for (const [k, v] of storeTable(store, t)) c.push([t, k, diskValue(t, v)]);
+  const p: Record<string, unknown> = {};
+  for (const name of snapshotParts().keys()) p[name] = savePart(store, name);
+  return { full: true, i: store.index, ti: Object.fromEntries(store.tableIndexEntries()), c, p };
+}
+
+export class ImageError extends Error {}
+
+/** Applies one record; throws ImageError on a record that is not one the log writes. */
+export function apply(img: Image, rec: unknown): Image {
+  if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) throw new ImageError('a record is not a JSON object');
+  const r = rec as LogRecord;
+  if (r.full) img = emptyImage();
+  if (r.i !== undefined) {
+    if (!Number.isSafeInteger(r.i) || r.i < 0) throw new ImageError(`a record has an invalid index ${JSON.stringify(r.i)}`);
+    img.index = r.i;
+  }
+  for (const [t, v] of Object.entries(r.ti ?? {})) {
+    if (!Number.isSafeInteger(v)) throw new ImageError(`a record has an invalid index for table ${t}`);
+    img.tableIndexes.set(t, v);
+  }
+  for (const c of r.c ?? []) {
+    if (!Array.isArray(c) || typeof c[0] !== 'string' || typeof c[1] !== 'string' || !isLoggedTable(c[0])) throw new ImageError(`a record holds an unknown change ${JSON.stringify(c).slice(0, 80)}`);
+    const m = img.tables.get(c[0])!;
+    if (c.length >= 3) m.set(c[1], c[2]);
+    else m.delete(c[1]);
+  }
+  for (const [name, data] of Object.entries(r.p ?? {})) img.parts.set(name, data);
+  return img;
+}
+
+const values = <T>(img: Image, t: LoggedTable): T[] => [...img.tables.get(t)!.values()] as T[];
+
+/** The image as a snapshot document (not yet checked). */
+export function toSnapshot(img: Image): Snapshot {
+  return {
+    Format: SNAPSHOT_FORMAT,
+    Index: img.index,
+    TableIndexes: Object.fromEntries(img.tableIndexes),
+    Namespaces: values(img, 'namespaces'),
+    NodePools: values(img, 'nodePools'),
+    Nodes: values(img, 'nodes'),
+    Jobs: values<Job>(img, 'jobs'),
+    Versions: values<Job[]>(img, 'versions').flat(),
+    Summaries: values(img, 'summaries'),
+    Submissions: values<Obj[]>(img, 'submissions').flat(),
+    Evaluations: values<Evaluation>(img, 'evals'),
+    Allocations: values(img, 'allocs'),
+    Deployments: values(img, 'deployments'),
+    ScalingEvents: [...img.tables.get('scalingEvents')!.entries()].map(([k, r]) => ({ Namespace: splitKey(k)[0], JobID: splitKey(k)[1], Record: r as Obj })),
+    PeriodicLaunches: values(img, 'periodicLaunches'),
+    Parts: Object.fromEntries(img.parts),
+  };
+}
+
+/** A checked snapshot document (a legacy state.json) as an image, keyed as the Store keys it. */
+export function fromSnapshot(s: Snapshot): Image {
+  const img = emptyImage();
+  img.index = s.Index;
+  for (const [t, v] of Object.entries(s.TableIndexes)) img.tableIndexes.set(t, v);
+  const put = (t: LoggedTable, k: string, v: unknown): void => void img.tables.get(t)!.set(k, v);
+  for (const n of s.Namespaces) put('namespaces', n.Name, n);
+  for (const p of s.NodePools) put('nodePools', p.Name, p);
+  for (const n of s.Nodes) put('nodes', n.ID, n);
+  for (const j of s.Jobs) put('jobs', jobKey(j.Namespace, j.ID), j);
+  const versions = img.tables.get('versions') as Map<string, Job[]>;
+  for (const v of s.Versions) {
+    const k = jobKey(v.Namespace, v.ID);
+    versions.set(k, [...(versions.get(k) ?? []), v].sort((a, b) => b.Version - a.Version));
+  }
+  for (const x of s.Summaries) put('summaries', jobKey(x.Namespace, x.JobID), x);
+  const subs = img.tables.get('submissions') as Map<string, Obj[]>;
+  for (const x of s.Submissions) {
+    const k = jobKey(x.Namespace, x.JobID);
+    subs.set(k, [...(subs.get(k) ?? []), x]);
+  }
+  for (const e of s.Evaluations) put('evals', e.ID, e);
+  for (const a of s.Allocations) put('allocs', a.ID, a);
+  for (const d of s.Deployments) put('deployments', d.ID, d);
+  for (const r of s.ScalingEvents) put('scalingEvents', jobKey(r.Namespace, r.JobID), r.Record);
+  for (const p of s.PeriodicLaunches) put('periodicLaunches', jobKey(p.Namespace, p.ID), p);
+  for (const [name, data] of Object.entries(s.Parts ?? {})) img.parts.set(name, data);
+  return img;
+}

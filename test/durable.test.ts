@@ -1,0 +1,183 @@
+// The write-ahead log under --data-dir: answers wait for the disk, what a restart reads back (a torn
+// last record is forgiven, a damaged record before others is not), the parts registered outside the
+// Store, versions changed after their write, and a checkpoint taken while writes go on.
+// "Crash" here is a second server reading the folder of a first that never closed; the kill test
+// (durable-kill.test.ts) does the same with SIGKILL.
+import t, { type Test } from 'tap';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, type NomadMock } from '../src/server.js';
+import { createMockNomad } from '../src/index.js';
+import type { Config } from '../src/config.js';
+import type { Obj } from '../state/types.js';
+
+function tempDir(t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'nomad-mock-wal-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function server(t: Test, dir: string, config: Partial<Config> = {}): Promise<NomadMock> {
+  const m = createServer({ logLevel: 'silent', clock: 'manual', dataDir: dir, ...config }, undefined, { simulate: false });
+  await m.init();
+  await m.app.ready();
+  t.teardown(() => m.app.close());
+  return m;
+}
+
+const job = (id: string, meta: Record<string, string> = {}): Obj => ({
+  Job: { ID: id, Datacenters: ['dc1'], Meta: meta, TaskGroups: [{ Name: 'g', Count: 1, Tasks: [{ Name: 't', Driver: 'docker', Config: { image: 'x' } }] }] },
+});
+
+async function register(m: NomadMock, id: string, meta: Record<string, string> = {}): Promise<void> {
+  const r = await m.app.inject({ method: 'PUT', url: '/v1/jobs', payload: job(id, meta) });
+  if (r.statusCode !== 200) throw new Error(`register ${id}: ${r.statusCode} ${r.body}`);
+}
+
+const jobIds = (m: NomadMock): string[] => [...m.store.jobs.values()].map((j) => j.ID).sort();
+const wals = (dir: string): string[] => readdirSync(dir).filter((f) => /^wal-\d+\.log$/.test(f)).sort();
+const lastWal = (dir: string): string => join(dir, wals(dir).at(-1)!);
+const ticks = async (n: number): Promise<void> => {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+};
+
+t.test('an answer that wrote leaves only after its sync: on the sendJson path and the onSend path', async (t) => {
+  const m = await server(t, tempDir(t));
+  await m.persistence!.whenDurable(m.store.index); // the fresh state's first record
+  const io = m.persistence!.io;
+  const held: (() => void)[] = [];
+  const sync = io.sync;
+  io.sync = (fd, cb) => held.push(() => sync(fd, cb));
+  const release = async (): Promise<void> => {
+    while (held.length === 0) await ticks(1);
+    held.splice(0).forEach((f) => f());
+  };
+
+  for (const [what, req] of [
+    ['register (sendJson)', { method: 'PUT' as const, url: '/v1/jobs', payload: job('web') }],
+    ['reset (onSend)', { method: 'POST' as const, url: '/_mock/reset' }],
+  ] as const) {
+    let answered = false;
+    const res = m.app.inject(req).then((r) => {
+      answered = true;
+      return r;
+    });
+    while (held.length === 0) await ticks(1);
+    await ticks(20);
+    t.notOk(answered, `${what}: no answer while the sync is outstanding`);
+    await release();
+    t.equal((await res).statusCode, 200, `${what}: 200 once synced`);
+  }
+  io.sync = sync;
+  let answered = false;
+  const read = m.app.inject({ method: 'GET', url: '/v1/jobs' }).then(() => (answered = true));
+  await read;
+  t.ok(answered, 'a read with nothing to sync answers at once');
+});
+
+t.test('a torn last record (a crash mid-append) is dropped; everything before it loads', async (t) => {
+  const dir = tempDir(t);
+  const first = await server(t, dir);
+  await register(first, 'a');
+  await register(first, 'b');
+  // An append cut off: a header promising 100 bytes, and 10 of them.
+  const header = Buffer.alloc(8);
+  header.writeUInt32LE(100, 0);
+  appendFileSync(lastWal(dir), Buffer.concat([header, Buffer.from('{"i":99,"c')]));
+  const second = await server(t, dir);
+  t.same(jobIds(second), ['a', 'b'], 'both acknowledged jobs are back');
+
+  // The same with the newest record itself cut short: only that write is lost.
+  await register(second, 'c');
+  const file = lastWal(dir);
+  truncateSync(file, statSync(file).size - 3);
+  const third = await server(t, dir);
+  t.same(jobIds(third), ['a', 'b'], 'the cut record is dropped, the earlier ones load');
+  await register(third, 'd');
+  const fourth = await server(t, dir);
+  t.same(jobIds(fourth), ['a', 'b', 'd'], 'and writing goes on after it');
+});
+
+t.test('a damaged record followed by others stops start-up, naming the log file', async (t) => {
+  const dir = tempDir(t);
+  const first = await server(t, dir);
+  await register(first, 'a');
+  await register(first, 'b');
+  await first.app.close();
+  const file = lastWal(dir);
+  const buf = readFileSync(file);
+  buf[12] = buf[12]! ^ 0xff; // inside the first record's payload
+  writeFileSync(file, buf);
+  await t.rejects(createMockNomad({ dataDir: dir }), { message: `log file ${file} is corrupt: damaged record at byte 0 (checksum mismatch) followed by ${buf.length - 8 - buf.readUInt32LE(0)} more bytes` });
+});
+
+t.test('a damaged checkpoint stops start-up, naming the file', async (t) => {
+  const dir = tempDir(t);
+  const first = await server(t, dir);
+  await register(first, 'a');
+  await first.persistence!.checkpoint();
+  await first.app.close();
+  const ckpt = readdirSync(dir).find((f) => f.endsWith('.ckpt'))!;
+  const file = join(dir, ckpt);
+  truncateSync(file, statSync(file).size - 4);
+  await t.rejects(createMockNomad({ dataDir: dir }), { message: new RegExp(`^checkpoint file ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is corrupt: it is incomplete`) });
+});
+
+t.test('ACL tokens and policies (a snapshot part) are logged with the writes that touch them', async (t) => {
+  const dir = tempDir(t);
+  const first = await server(t, dir, { acl: true });
+  const boot = await first.app.inject({ method: 'POST', url: '/v1/acl/bootstrap' });
+  t.equal(boot.statusCode, 200);
+  const secret = boot.json().SecretID as string;
+  const pol = await first.app.inject({ method: 'PUT', url: '/v1/acl/policy/readonly', headers: { 'x-nomad-token': secret }, payload: { Name: 'readonly', Rules: 'namespace "default" { policy = "read" }' } });
+  t.equal(pol.statusCode, 200);
+  const second = await server(t, dir, { acl: true });
+  const self = await second.app.inject({ method: 'GET', url: '/v1/acl/token/self', headers: { 'x-nomad-token': secret } });
+  t.equal(self.statusCode, 200, 'the bootstrap token is back');
+  t.equal(self.json().Name, 'Bootstrap Token');
+  const p = await second.app.inject({ method: 'GET', url: '/v1/acl/policy/readonly', headers: { 'x-nomad-token': secret } });
+  t.equal(p.statusCode, 200, 'and the policy');
+  t.equal((await second.app.inject({ method: 'POST', url: '/v1/acl/bootstrap' })).statusCode, 400, 'bootstrap stays done');
+});
+
+t.test('version rows changed after their write (tag, stable flag) are logged', async (t) => {
+  const dir = tempDir(t);
+  const first = await server(t, dir);
+  await register(first, 'web', { v: '0' });
+  await register(first, 'web', { v: '1' });
+  const tag = await first.app.inject({ method: 'PUT', url: '/v1/job/web/versions/golden/tag', payload: { Version: 0 } });
+  t.equal(tag.statusCode, 200);
+  const stable = await first.app.inject({ method: 'PUT', url: '/v1/job/web/stable', payload: { JobID: 'web', JobVersion: 0, Stable: true } });
+  t.equal(stable.statusCode, 200);
+  const before = (await first.app.inject({ method: 'GET', url: '/v1/job/web/versions' })).body;
+  const second = await server(t, dir);
+  const after = await second.app.inject({ method: 'GET', url: '/v1/job/web/versions' });
+  t.equal(after.body, before, 'the versions read the same after a crash');
+  t.match(after.json().Versions[1], { Version: 0, Stable: true, VersionTag: { Name: 'golden' } });
+});
+
+t.test('a checkpoint taken while writes go on loses none of them and replaces the older log', async (t) => {
+  const dir = tempDir(t);
+  const first = await server(t, dir);
+  for (let i = 0; i < 150; i++) await register(first, `j${String(i).padStart(3, '0')}`);
+  const oldLogs = wals(dir);
+  const ckpt = first.persistence!.checkpoint();
+  // Writes while it copies: new jobs, updates, purges.
+  const writes: Promise<unknown>[] = [];
+  for (let i = 0; i < 40; i++) {
+    writes.push(register(first, `n${i}`));
+    writes.push(register(first, `j${String(i).padStart(3, '0')}`, { updated: 'yes' }));
+    writes.push(first.app.inject({ method: 'DELETE', url: `/v1/job/j${String(100 + i).padStart(3, '0')}?purge=true` }));
+  }
+  await Promise.all(writes);
+  await ckpt;
+  const files = readdirSync(dir);
+  t.equal(files.filter((f) => f.endsWith('.ckpt')).length, 1, 'one checkpoint');
+  t.notOk(files.some((f) => oldLogs.includes(f)), 'the log it compacts is gone');
+  const snap = JSON.stringify(first.control.snapshot());
+  const second = await server(t, dir);
+  t.equal(JSON.stringify(second.control.snapshot()), snap, 'a restart loads the same state');
+  t.equal(second.store.jobs.get('default\u0000j005')?.Meta?.updated, 'yes');
+  t.notOk(second.store.jobs.has('default\u0000j120'), 'a purge during the checkpoint stays purged');
+});
