@@ -35,6 +35,8 @@ const nodeIo: PersistIo = { write: writeAll, sync: (fd, cb) => fs.fdatasync(fd, 
 
 interface Waiter {
   index: number;
+  /** The replacement count when it started waiting: a full-state record covers every earlier one. */
+  epoch: number;
   resolve(): void;
   reject(err: Error): void;
 }
@@ -66,6 +68,8 @@ export class Persister {
   private lastCheckpointBytes = 0;
   /** The highest index whose writes are on disk. */
   private durable = 0;
+  /** Counts whole-state replacements (reset, restore): their indexes may go back. */
+  private epoch = 0;
   private dirty = new Map<string, Set<string>>();
   private touched = new Set<string>();
   /** The next record holds the whole state (restore, reset, a fresh data dir). */
@@ -124,7 +128,11 @@ export class Persister {
         this.schedule();
       }),
       this.store.onReplace(() => {
+        // A reset brings the indexes back: what was durable before says nothing about the new
+        // state until its full record is on disk.
         this.full = true;
+        this.durable = -1;
+        this.epoch++;
         this.dirty.clear();
         this.schedule();
       }),
@@ -145,7 +153,8 @@ export class Persister {
    */
   whenDurable(index: number): Promise<void> | null {
     if (index <= this.durable || this.closed) return null;
-    const p = new Promise<void>((resolve, reject) => this.waiters.push({ index, resolve, reject }));
+    const epoch = this.epoch;
+    const p = new Promise<void>((resolve, reject) => this.waiters.push({ index, epoch, resolve, reject }));
     this.schedule();
     return p;
   }
@@ -210,6 +219,7 @@ export class Persister {
       if (this.checkpointWanted && !this.ckpt) this.startCheckpoint();
     }
     const label = this.store.index;
+    const epoch = this.epoch;
     let buf: Buffer;
     const batch = { dirty: this.dirty, touched: this.touched };
     try {
@@ -228,8 +238,8 @@ export class Persister {
     this.stats.appends++;
     this.noteStep(performance.now() - t0, process.cpuUsage(cpu0));
     this.io.write(fd, buf, (err) => {
-      if (err) return this.appended(err, label, buf.length, batch, wasFull, settle);
-      this.io.sync(fd, (err2) => this.appended(err2, label, buf.length, batch, wasFull, settle));
+      if (err) return this.appended(err, label, epoch, buf.length, batch, wasFull, settle);
+      this.io.sync(fd, (err2) => this.appended(err2, label, epoch, buf.length, batch, wasFull, settle));
     });
   }
 
@@ -252,6 +262,7 @@ export class Persister {
   private appended(
     err: Error | null,
     label: number,
+    epoch: number,
     bytes: number,
     batch: { dirty: Map<string, Set<string>>; touched: Set<string> },
     wasFull: boolean,
@@ -272,10 +283,13 @@ export class Persister {
       this.failed(err, 'rotate');
       return;
     }
-    if (label > this.durable) this.durable = label;
+    // A record of an older world (appended while a reset happened) settles nothing of the new one.
+    if (epoch === this.epoch && label > this.durable) this.durable = label;
     this.logBytes += bytes;
     const still: Waiter[] = [];
-    for (const w of this.waiters) (w.index <= this.durable ? w.resolve() : still.push(w));
+    // A full record written after a replacement supersedes every write made before it.
+    const covered = (w: Waiter): boolean => (w.epoch === this.epoch ? w.index <= this.durable : wasFull && w.epoch < epoch);
+    for (const w of this.waiters) (covered(w) ? w.resolve() : still.push(w));
     this.waiters = still;
     if (!this.ckpt && this.logBytes >= Math.max(this.checkpointBytes, this.lastCheckpointBytes)) this.checkpointWanted = this.rotate = true;
     if (this.pending()) this.schedule();
