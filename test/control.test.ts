@@ -192,6 +192,36 @@ t.test('reset of one namespace restores only that namespace; the others are unto
   isError(t, await c.post('/_mock/reset', '{'), 400, /invalid JSON body/, 'bad JSON');
 });
 
+t.test('reset of one namespace also brings back its variables, scaling policies and service registrations; other namespaces keep theirs', async (t) => {
+  const { c } = await started({});
+  t.teardown(c.close);
+  const withParts = (id: string): Obj => {
+    const job = serviceJob(id);
+    const tg = (job.TaskGroups as Obj[])[0]!;
+    tg.Scaling = { Min: 1, Max: 3 };
+    tg.Services = [{ Name: `${id}-svc`, Provider: 'nomad' }];
+    return job;
+  };
+  t.equal((await c.put('/v1/namespace/team', { Name: 'team' })).status, 200);
+  for (const ns of ['default', 'team']) {
+    t.equal((await c.put(`/v1/var/app/conf?namespace=${ns}`, { Items: { k: ns } })).status, 200, `variable in ${ns}`);
+    t.equal((await c.register(withParts(`api-${ns}`), { Namespace: ns })).status, 200, `job in ${ns}`);
+  }
+  for (let i = 0; i < 6; i++) await c.advance(1000);
+  t.equal((await c.get('/v1/services?namespace=team')).json.length, 1, 'team registers its service once running');
+  t.equal((await c.get('/v1/scaling/policies?namespace=team')).json.length, 1);
+  const defaultBefore = await Promise.all(['/v1/var/app/conf', '/v1/scaling/policies', '/v1/services'].map(async (u) => (await c.get(u)).body));
+
+  t.equal((await c.post('/_mock/reset', { Namespace: 'team' })).status, 200);
+  t.equal((await c.get('/v1/namespace/team')).status, 404, 'team did not exist at start-up');
+  t.equal((await c.get('/v1/var/app/conf?namespace=team')).status, 404, "team's variable is gone");
+  t.same((await c.get('/v1/scaling/policies?namespace=team')).json, [], "team's scaling policy is gone with its job");
+  t.same((await c.get('/v1/services?namespace=team')).json, [], "team's registrations are gone with its allocs");
+  t.same((await c.get('/v1/vars?namespace=*')).json.map((v: Obj) => v.Namespace), ['default']);
+  const defaultAfter = await Promise.all(['/v1/var/app/conf', '/v1/scaling/policies', '/v1/services'].map(async (u) => (await c.get(u)).body));
+  t.same(defaultAfter, defaultBefore, 'default keeps its variable, policy and registrations');
+});
+
 // ---------------------------------------------------------------------------------------------
 // Snapshot and restore
 // ---------------------------------------------------------------------------------------------

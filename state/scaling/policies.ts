@@ -210,4 +210,8 @@ registerSnapshotPart('scaling_policies', {
     tables.set(store, t);
     byJob.delete(store);
   },
+  replaceNamespace(_store: Store, current: unknown, initial: unknown, ns: string): unknown {
+    const rows = (d: unknown): Obj[] => (Array.isArray(d) ? (d as Obj[]) : []);
+    return [...rows(current).filter((p) => p.Target?.Namespace !== ns), ...rows(initial).filter((p) => p.Target?.Namespace === ns)];
+  },
 });

@@ -196,4 +196,15 @@ registerSnapshotPart('service_registrations', {
     }
     tables.set(store, t);
   },
+  replaceNamespace(store: Store, current: unknown, initial: unknown, ns: string): unknown {
+    type Saved = { Registrations: Obj[]; Allocs: string[] };
+    const cur = current as Saved;
+    const init = (initial as Saved | undefined) ?? { Registrations: [], Allocs: [] };
+    // The tracked allocs carry no namespace: the store (already back to ns's start-up rows) says.
+    const nsOf = (id: string): string | undefined => store.allocs.get(id)?.Namespace;
+    return {
+      Registrations: [...cur.Registrations.filter((r) => r.Namespace !== ns), ...init.Registrations.filter((r) => r.Namespace === ns)],
+      Allocs: [...cur.Allocs.filter((id) => nsOf(id) !== undefined && nsOf(id) !== ns), ...init.Allocs.filter((id) => nsOf(id) === ns)],
+    };
+  },
 });

@@ -5,7 +5,7 @@ import type { Evaluation, Job, Obj } from '../types.js';
 import { jobKey, type Store, type Txn } from '../store.js';
 import type { Table } from '../watch.js';
 import { trackUsage } from '../nodes/usage.js';
-import type { Snapshot } from './snapshot.js';
+import { snapshotParts, type Snapshot } from './snapshot.js';
 
 /** The tables whose rows belong to a namespace. */
 export const NAMESPACED_TABLES: readonly Table[] = ['namespaces', 'jobs', 'job_version', 'job_summary', 'job_submission', 'evals', 'allocs', 'deployment', 'scaling_event', 'periodic_launch'];
@@ -93,4 +93,10 @@ export function replaceNamespace(store: Store, tx: Txn, ns: string, from: Snapsh
   for (const r of from.ScalingEvents) if (r.Namespace === ns) store.scalingEvents.set(jobKey(r.Namespace, r.JobID), r.Record);
   for (const p of mine(from.PeriodicLaunches)) store.periodicLaunches.set(jobKey(p.Namespace, p.ID), p);
   tx.touch(...NAMESPACED_TABLES);
+  // Parts with namespaced rows (variables, scaling policies, service registrations) follow.
+  for (const [name, part] of snapshotParts()) {
+    if (!part.replaceNamespace) continue;
+    part.load(store, part.replaceNamespace(store, part.save(store), from.Parts[name], ns));
+    tx.touch(...(part.tables ?? []));
+  }
 }

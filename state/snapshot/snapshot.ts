@@ -41,6 +41,12 @@ export interface SnapshotPart {
    * clients; `load` must accept the result and say in its part what it does about what is missing.
    */
   redact?(saved: unknown): unknown;
+  /**
+   * For parts whose rows belong to namespaces: `current` (this part's `save`) with namespace `ns`'s
+   * rows replaced by those of `initial` (a saved form, possibly undefined). Namespace reset calls it
+   * after the core tables of `ns` were replaced, so `store` already holds `ns`'s start-up rows.
+   */
+  replaceNamespace?(store: Store, current: unknown, initial: unknown, ns: string): unknown;
 }
 
 export interface SnapshotOptions {

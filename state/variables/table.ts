@@ -113,4 +113,8 @@ registerSnapshotPart('variables', {
     for (const v of d.Variables ?? []) t.set(variableKey(v.Namespace, v.Path), { ...v, Lock: v.Lock ? { ...v.Lock } : null, Items: { ...v.Items } });
     tables.set(store, t);
   },
+  replaceNamespace(_store: Store, current: unknown, initial: unknown, ns: string): unknown {
+    const rows = (d: unknown): VariableRecord[] => (d as { Variables?: VariableRecord[] } | undefined)?.Variables ?? [];
+    return { Variables: [...rows(current).filter((v) => v.Namespace !== ns), ...rows(initial).filter((v) => v.Namespace === ns)] };
+  },
 });
