@@ -1,7 +1,7 @@
 // The agent area over HTTP: members, servers, join, force-leave, health, host, schedulers, the
 // legacy keyring, pprof without enable_debug, regions; with ACLs off and with no/read/write tokens.
 import t, { type Test } from 'tap';
-import { client, simClient, type Client, type Res } from './helpers.js';
+import { aclSession, client, simClient, type Client, type Res } from './helpers.js';
 
 interface Tokens {
   c: Client;
@@ -15,13 +15,7 @@ interface Tokens {
 async function aclWorld(t: Test): Promise<Tokens> {
   const c = await simClient({ acl: true });
   t.teardown(c.close);
-  const as = (token: string | null, method: string, url: string, body?: unknown): Promise<Res> =>
-    c.req(method, url, body, token === null ? {} : { 'X-Nomad-Token': token });
-  const mgmt = (await c.post('/v1/acl/bootstrap')).json.SecretID as string;
-  const token = async (name: string, rules: string): Promise<string> => {
-    t.equal((await as(mgmt, 'PUT', `/v1/acl/policy/${name}`, { Name: name, Rules: rules })).status, 200);
-    return (await as(mgmt, 'PUT', '/v1/acl/token', { Name: name, Type: 'client', Policies: [name] })).json.SecretID as string;
-  };
+  const { mgmt, as, token } = await aclSession(c);
   return {
     c,
     mgmt,

@@ -3,14 +3,12 @@
 // node writes do to evaluations and allocations (nomad/node_endpoint.go Register, UpdateStatus,
 // Deregister; createNodeEvals) and drivers as placement inputs (scheduler/feasible.go DriverChecker).
 import t from 'tap';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { helpText, loadConfig, nodeCount, type Config } from '../src/config.js';
 import { createMockNomad } from '../src/index.js';
-import { index, minimalJob, simClient, type Client } from './helpers.js';
+import { index, minimalJob, simClient, streamEvents, type Client } from './helpers.js';
 import type { Obj } from '../state/types.js';
 
 const job = (id: string, count: number, extra: Obj = {}): Obj =>
@@ -20,34 +18,7 @@ const allocsOf = async (c: Client, jobId: string): Promise<Obj[]> => (await c.ge
 const evalsOf = async (c: Client, jobId: string): Promise<Obj[]> => (await c.get(`/v1/job/${jobId}/evaluations`)).json as Obj[];
 
 /** The Node events the stream replays from `from` on, read until `count` arrived (or 5 s passed). */
-async function nodeEvents(c: Client, from: number, count: number): Promise<Obj[]> {
-  if (!c.mock.app.server.listening) await c.mock.app.listen({ port: 0, host: '127.0.0.1' });
-  const port = (c.mock.app.server.address() as AddressInfo).port;
-  return new Promise((resolve, reject) => {
-    const got: Obj[] = [];
-    const req = http.get({ host: '127.0.0.1', port, path: `/v1/event/stream?topic=Node&index=${from}`, agent: false }, (res) => {
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        buf += d;
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = JSON.parse(buf.slice(0, nl)) as Obj;
-          buf = buf.slice(nl + 1);
-          got.push(...((line.Events as Obj[] | undefined) ?? []));
-        }
-        if (got.length >= count) finish();
-      });
-    });
-    const timer = setTimeout(finish, 5000);
-    function finish(): void {
-      clearTimeout(timer);
-      req.destroy();
-      resolve(got);
-    }
-    req.on('error', (err) => (got.length > 0 ? undefined : reject(err)));
-  });
-}
+const nodeEvents = (c: Client, from: number, count: number): Promise<Obj[]> => streamEvents(c, `topic=Node&index=${from}`, count);
 
 // ---- start-up shapes ----
 

@@ -1,5 +1,6 @@
 // Test helpers: an in-process server spoken to over HTTP with Fastify's inject, and fixtures.
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -135,4 +136,60 @@ export function rawExchange(port: number, data: string | Buffer): Promise<RawAns
     });
     s.write(data);
   });
+}
+
+/**
+ * Reads `/v1/event/stream?<query>` over a real socket until `count` events arrived (or `waitMs`
+ * passed), then hangs up; `action` runs once the stream answered.
+ */
+export async function streamEvents(c: Client, query: string, count: number, action: () => Promise<unknown> = async () => undefined, waitMs = 5000): Promise<Obj[]> {
+  if (!c.mock.app.server.listening) await c.mock.app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (c.mock.app.server.address() as AddressInfo).port;
+  return new Promise((resolve, reject) => {
+    const got: Obj[] = [];
+    let buf = '';
+    const req = http.get({ host: '127.0.0.1', port, path: `/v1/event/stream?${query}`, agent: false }, (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        buf += d;
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = JSON.parse(buf.slice(0, nl)) as Obj;
+          buf = buf.slice(nl + 1);
+          got.push(...((line.Events as Obj[] | undefined) ?? []));
+        }
+        if (got.length >= count) finish();
+      });
+      action().catch(reject);
+    });
+    const timer = setTimeout(() => finish(), waitMs);
+    const finish = (): void => {
+      clearTimeout(timer);
+      req.destroy();
+      resolve(got);
+    };
+    req.on('error', () => undefined);
+  });
+}
+
+/** An ACL-mode client's bootstrap token, a request helper that sends a token (or none), and a maker of client tokens. */
+export interface AclSession {
+  mgmt: string;
+  as(token: string | null, method: string, url: string, body?: unknown): Promise<Res>;
+  /** A client token whose one policy (named `name`) holds `rules`; throws if the policy is refused. */
+  token(name: string, rules: string): Promise<string>;
+}
+
+/** Bootstraps the ACL system of an `acl: true` client. */
+export async function aclSession(c: Client): Promise<AclSession> {
+  const as = (token: string | null, method: string, url: string, body?: unknown): Promise<Res> => c.req(method, url, body, token === null ? {} : { 'X-Nomad-Token': token });
+  const boot = await c.post('/v1/acl/bootstrap');
+  if (boot.status !== 200) throw new Error(`ACL bootstrap answered ${boot.status}: ${boot.body}`);
+  const mgmt = boot.json.SecretID as string;
+  const token = async (name: string, rules: string): Promise<string> => {
+    const policy = await as(mgmt, 'PUT', `/v1/acl/policy/${name}`, { Name: name, Rules: rules });
+    if (policy.status !== 200) throw new Error(`policy ${name} answered ${policy.status}: ${policy.body}`);
+    return (await as(mgmt, 'PUT', '/v1/acl/token', { Name: name, Type: 'client', Policies: [name] })).json.SecretID as string;
+  };
+  return { mgmt, as, token };
 }

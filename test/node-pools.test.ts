@@ -3,8 +3,7 @@
 // state_store_node_pools.go and node_pool_ce.go, marked "(source)"), `/nodes` and `/jobs`, blocking
 // reads, ACL capabilities, events, and the pools' place in snapshots and resets.
 import t from 'tap';
-import type { AddressInfo } from 'node:net';
-import { client, index, minimalJob, simClient, type Res } from './helpers.js';
+import { aclSession, client, index, minimalJob, simClient, streamEvents } from './helpers.js';
 
 const oneError = (msg: string): string => `1 error occurred:\n\t* ${msg}\n\n`;
 const DAY_NS = 86_400_000_000_000;
@@ -211,13 +210,7 @@ t.test('pools ride along in snapshots and resets', async (t) => {
 t.test('ACL: list filtered by node_pool read; read, write and delete capabilities; /nodes needs node:read', async (t) => {
   const c = await client({ config: { acl: true } });
   t.teardown(c.close);
-  const mgmt = (await c.post('/v1/acl/bootstrap')).json.SecretID as string;
-  const as = (token: string | null, method: string, url: string, body?: unknown): Promise<Res> =>
-    c.req(method, url, body, token === null ? {} : { 'X-Nomad-Token': token });
-  const token = async (name: string, rules: string): Promise<string> => {
-    t.equal((await as(mgmt, 'PUT', `/v1/acl/policy/${name}`, { Name: name, Rules: rules })).status, 200);
-    return (await as(mgmt, 'PUT', '/v1/acl/token', { Name: name, Type: 'client', Policies: [name] })).json.SecretID;
-  };
+  const { mgmt, as, token } = await aclSession(c);
   t.equal((await as(mgmt, 'PUT', '/v1/node/pools', { Name: 'prod-a' })).status, 200);
   t.equal((await as(mgmt, 'PUT', '/v1/node/pools', { Name: 'dev' })).status, 200);
   const reader = await token('np-read', 'node_pool "prod-*" { policy = "read" }');
@@ -246,41 +239,11 @@ t.test('ACL: list filtered by node_pool read; read, write and delete capabilitie
 t.test('NodePool events on the event stream: NodePoolUpserted and NodePoolDeleted', async (t) => {
   const c = await client();
   t.teardown(c.close);
-  await c.mock.app.listen({ port: 0, host: '127.0.0.1' });
-  const port = (c.mock.app.server.address() as AddressInfo).port;
   await c.put('/v1/node/pools', { Name: 'evt' });
   await c.del('/v1/node/pool/evt');
-  const events = await readEvents(port, '/v1/event/stream?topic=NodePool&index=1', 2);
+  const events = await streamEvents(c, 'topic=NodePool&index=1', 2);
   t.same(events.map((e) => [e.Topic, e.Type, e.Key]), [['NodePool', 'NodePoolUpserted', 'evt'], ['NodePool', 'NodePoolDeleted', 'evt']]);
   t.equal((events[0]!.Payload as { NodePool: { Name: string } }).NodePool.Name, 'evt');
 });
 
-/** Reads the stream until `count` events arrived (or 5 s passed). */
-async function readEvents(port: number, path: string, count: number): Promise<Record<string, unknown>[]> {
-  const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(), 5000);
-  const out: Record<string, unknown>[] = [];
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: ac.signal });
-    const reader = res.body!.getReader();
-    let buf = '';
-    while (out.length < count) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buf += Buffer.from(value).toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = JSON.parse(buf.slice(0, nl)) as { Events?: Record<string, unknown>[] };
-        buf = buf.slice(nl + 1);
-        out.push(...(line.Events ?? []));
-      }
-    }
-  } catch {
-    // aborted: return what arrived
-  } finally {
-    clearTimeout(timer);
-    ac.abort();
-  }
-  return out;
-}
 

@@ -6,7 +6,7 @@
 // keyring_endpoint.go) and are marked "(source)".
 import t from 'tap';
 import { gunzipSync } from 'node:zlib';
-import { client, index, minimalJob, simClient, type Client, type Res } from './helpers.js';
+import { aclSession, client, index, minimalJob, simClient, type Client, type Res } from './helpers.js';
 import type { Obj } from '../state/types.js';
 
 const SERVER_ID = '6f3e1b7a-2c4d-4e8f-9a0b-1c2d3e4f5a6b';
@@ -329,13 +329,7 @@ t.test('license and upgrade-check as Nomad CE answers them', async (t) => {
 t.test('ACL: operator read/write policies, management for raft, keyring, snapshot and eval deletes', async (t) => {
   const c = await client({ config: { acl: true } });
   t.teardown(c.close);
-  const mgmt = (await c.post('/v1/acl/bootstrap')).json.SecretID as string;
-  const as = (token: string | null, method: string, url: string, body?: unknown): Promise<Res> =>
-    c.req(method, url, body, token === null ? {} : { 'X-Nomad-Token': token });
-  const token = async (name: string, rules: string): Promise<string> => {
-    t.equal((await as(mgmt, 'PUT', `/v1/acl/policy/${name}`, { Name: name, Rules: rules })).status, 200);
-    return (await as(mgmt, 'PUT', '/v1/acl/token', { Name: name, Type: 'client', Policies: [name] })).json.SecretID;
-  };
+  const { mgmt, as, token } = await aclSession(c);
   const reader = await token('op-read', 'operator { policy = "read" }');
   const writer = await token('op-write', 'operator { policy = "write" }');
   const cases: [string, string, unknown, [number, number, number, number]][] = [

@@ -1,10 +1,8 @@
 // Variables over HTTP: /v1/vars and /v1/var/:path, check-and-set, path rules, namespaces, the
 // `variables` ACL block, locks on the simulated clock, events, and snapshot/restore/reset.
 import t, { type Test } from 'tap';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Value } from '@sinclair/typebox/value';
-import { client, index, type Client } from './helpers.js';
+import { client, index, streamEvents, type Client } from './helpers.js';
 import { VariableMetadata } from '../routes/variables/index.js';
 import { variablePaths } from '../state/variables/table.js';
 import type { Obj } from '../state/types.js';
@@ -414,37 +412,6 @@ t.test('locks are hidden from non-management tokens except their holder', async 
   const upd = await as(tokens.rw!, 'PUT', '/v1/var/x', { Items: { a: 'c' }, Lock: { ID: acq.json.Lock.ID } });
   t.equal(upd.json.Lock.ID, acq.json.Lock.ID, 'the holder sees it on its write');
 });
-
-/** Reads `/v1/event/stream` until `count` events arrived (or `waitMs` passed), then hangs up. */
-async function streamEvents(c: Client, query: string, count: number, action: () => Promise<unknown>, waitMs = 5000): Promise<Obj[]> {
-  if (!c.mock.app.server.listening) await c.mock.app.listen({ port: 0, host: '127.0.0.1' });
-  const port = (c.mock.app.server.address() as AddressInfo).port;
-  return new Promise((resolve, reject) => {
-    const got: Obj[] = [];
-    let buf = '';
-    const req = http.get({ host: '127.0.0.1', port, path: `/v1/event/stream?${query}`, agent: false }, (res) => {
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        buf += d;
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = JSON.parse(buf.slice(0, nl)) as Obj;
-          buf = buf.slice(nl + 1);
-          got.push(...((line.Events as Obj[] | undefined) ?? []));
-        }
-        if (got.length >= count) finish();
-      });
-      action().catch(reject);
-    });
-    const timer = setTimeout(() => finish(), waitMs);
-    const finish = (): void => {
-      clearTimeout(timer);
-      req.destroy();
-      resolve(got);
-    };
-    req.on('error', () => undefined);
-  });
-}
 
 t.test('writes publish Variable events that the stream filters by topic and key', async (t) => {
   const c = await client();
