@@ -135,6 +135,9 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     // Always a real pino logger (silent by default in tests): /v1/agent/monitor may raise its level.
     logger: { level: config.logLevel, stream: logs.stream },
     exposeHeadRoutes: false,
+    // Closing drops every connection, as a stopping agent does; a connection left half-open by a
+    // client must not keep close() (and a test suite's teardown) waiting.
+    forceCloseConnections: true,
     bodyLimit: 64 * 1024 * 1024,
     // Go's request limits, and its plain-text answers to what never reaches a route.
     http: { maxHeaderSize: GO_MAX_HEADER_BYTES, requireHostHeader: false },

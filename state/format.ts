@@ -29,3 +29,29 @@ export function goDuration(ns: number): string {
 function trim(n: number): string {
   return String(Number(n.toFixed(9)));
 }
+
+/** Go's `%v` of a float64 (strconv 'g', shortest): exponent form below 1e-4 and from 1e+06 on. */
+function goFloat(x: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : x > 0 ? '+Inf' : '-Inf';
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  const [mantissa, e] = x.toExponential().split('e') as [string, string];
+  const exp = Number(e);
+  if (exp < -4 || exp >= 6) return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  return String(x);
+}
+
+/**
+ * Go's `%v` of a value decoded from JSON into `interface{}` (nil, bool, float64, string,
+ * []interface{}, map[string]interface{} with sorted keys), for error texts that print one.
+ */
+export function goValue(v: unknown): string {
+  if (v === null || v === undefined) return '<nil>';
+  if (typeof v === 'number') return goFloat(v);
+  if (typeof v === 'string' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return `[${v.map(goValue).join(' ')}]`;
+  if (typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `map[${Object.keys(o).sort().map((k) => `${k}:${goValue(o[k])}`).join(' ')}]`;
+  }
+  return String(v);
+}

@@ -205,6 +205,11 @@ t.test("auth method validation carries Nomad's texts", async (t) => {
   );
   t.same([(await as(mgmt, 'POST', '/v1/acl/auth-method', { ...OIDC, MaxTokenTTL: 'soon' })).body], ['time: invalid duration "soon"']);
   t.same([(await as(mgmt, 'POST', '/v1/acl/auth-method', { ...OIDC, Config: { ExpirationLeeway: true } })).body], ['unexpected ExpirationLeeway type: true']);
+  t.same(
+    [(await as(mgmt, 'POST', '/v1/acl/auth-method', { ...OIDC, Config: { NotBeforeLeeway: { b: [1, 2e6], a: null } } })).body],
+    ['unexpected NotBeforeLeeway type: map[a:<nil> b:[1 2e+06]]'],
+    'Go prints the decoded value with %v, never a JavaScript rendering',
+  );
   t.same([(await as(mgmt, 'POST', '/v1/acl/auth-method', { ...OIDC, Config: { OIDCScopes: 'groups' } })).body], ['json: cannot unmarshal string into Go struct field ACLAuthMethodConfig.OIDCScopes of type []string']);
   t.same([(await as(mgmt, 'POST', '/v1/acl/auth-method', { ...OIDC })).status], [200], 'a good one still goes in');
   t.equal(c.mock.store.index, before + 1, 'only the good one wrote');

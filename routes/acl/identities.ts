@@ -14,6 +14,7 @@ import { decodePath } from '../http/path.js';
 import { RpcError } from '../../state/errors.js';
 import type { Obj } from '../../state/types.js';
 import { parseGoDuration } from '../../state/godur.js';
+import { goValue } from '../../state/format.js';
 import { formatMultiError } from '../../state/jobspec/multierror.js';
 import { AUTH_METHOD_TABLE, BINDING_RULE_TABLE, identityIndex, identityTables, liveRoleLinks, roleByName, ROLE_TABLE } from '../../state/acl/identity-tables.js';
 import { deleteRole, listRoles, upsertRole } from '../../state/acl/roles.js';
@@ -154,7 +155,7 @@ function decodeConfig(body: Obj): Obj | null {
   const S = 'ACLAuthMethodConfig';
   for (const k of CONFIG_DURATIONS) {
     c[k] = durationField(raw, k, true, (v) => {
-      throw new HttpError(400, `unexpected ${k} type: ${String(v)}`);
+      throw new HttpError(400, `unexpected ${k} type: ${goValue(v)}`);
     });
   }
   for (const k of CONFIG_STRINGS) c[k] = typed<string>(raw, S, k, 'string', 'string') ?? '';

@@ -96,6 +96,11 @@ export function formatLine(rec: LogRecord, json: boolean): string {
 
 export function monitorRoutes(app: App, ctx: RouteContext): void {
   const open = new Set<() => void>();
+  // Streams never end on their own: end them before the server waits for its connections to drain.
+  app.addHook('preClose', (done) => {
+    for (const end of [...open]) end();
+    done();
+  });
   app.addHook('onClose', (_app, done) => {
     for (const end of [...open]) end();
     done();

@@ -66,7 +66,7 @@ export const NOMAD_5XX: RegExp[] = [
   /^Failed to parse value of "[^"]*" \([^]*\) as an? (bool|int|uint)/, // parseBool/parseInt in command/agent/http.go
   /^nomad-mock does not implement /,
   // Variable request validation (nomad/variables_endpoint.go) fails the RPC.
-  /^(can not target wildcard \("\*"\)namespace|delete requires a Path|empty variables are invalid|release requires all lock information|variables are limited to 64KiB in total size)$/,
+  /^(can not target wildcard \("\*"\)namespace|delete requires a Path|empty variables are invalid|release requires all lock information|variables are limited to 64KiB in total size|missing lock ID|variable doesn't exist|variable doesn't hold a lock|attempting to modify locked variable|multiple lock operations|CAS can't be used with lock operations)$/,
   /^Enforcing job modify index \d+: /,
   /^job "[^]*" (in namespace "[^]*" at version \d+ |version \d+ )?not found$/,
   /^job not found$/,
