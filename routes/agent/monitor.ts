@@ -101,10 +101,6 @@ export function monitorRoutes(app: App, ctx: RouteContext): void {
     for (const end of [...open]) end();
     done();
   });
-  app.addHook('onClose', (_app, done) => {
-    for (const end of [...open]) end();
-    done();
-  });
 
   // Agent.Monitor wants agent read; the agent's own checks come first.
   const acl: AclDecl = (req) => ({ check: { kind: 'agent-read' }, pre: () => void monitorArgs(req) });
