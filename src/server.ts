@@ -40,7 +40,7 @@ import { installBodyReader } from './request-body.js';
 import { LogTap } from './log-tap.js';
 
 /** Job files in HCL go through the same parser as /v1/jobs/parse. */
-const hclParser = (): HclParser => async (source) => (await import('../state/hcl/index.js')).parseJobspec(source);
+const hclParser = (): HclParser => async (source, file) => (await import('../state/hcl/index.js')).parseJobspec(source, { filename: file });
 
 export interface NomadMock {
   app: FastifyInstance;
