@@ -2,6 +2,7 @@
 // `nomad-mock`: start the server on the configured address and stop cleanly on SIGINT/SIGTERM.
 import { readFileSync } from 'node:fs';
 import { ConfigError, helpText, loadConfig } from './config.js';
+import { banner } from './banner.js';
 
 /** The version of this package, from its package.json (dist/src/cli.js → ../../package.json). */
 export function packageVersion(): string {
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
   } catch (err) {
     fail(listenError(err as NodeJS.ErrnoException, cfg.bind, cfg.port), 2);
   }
-  process.stdout.write(`nomad-mock listening on ${address} (region ${cfg.region})\n`);
+  process.stdout.write(banner(cfg, { version: packageVersion(), address, nodes: mock.store.nodes.size, isTTY: process.stdout.isTTY === true }));
   const exposed = exposureWarning(cfg);
   if (exposed) process.stderr.write(`nomad-mock: warning: ${exposed}\n`);
   const stop = (): void => {

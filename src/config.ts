@@ -13,6 +13,8 @@ export interface Config {
   port: number;
   bind: string;
   logLevel: string;
+  /** `pretty` (one readable line per event), `json` (pino's lines), or `auto`: pretty on a terminal. */
+  logFormat: string;
   region: string;
   /** The Nomad release claimed and whose rules apply: 1.11.x or 2.0.x (state/version.ts). */
   nomadVersion: string;
@@ -64,7 +66,8 @@ export interface Config {
 export const DEFAULTS: Config = {
   port: 4646,
   bind: '127.0.0.1',
-  logLevel: 'warn',
+  logLevel: 'info',
+  logFormat: 'auto',
   region: 'global',
   nomadVersion: DEFAULT_NOMAD_VERSION,
   clock: 'scaled',
@@ -138,11 +141,13 @@ const BOOLEAN: (keyof Config)[] = ['acl', 'simulate', 'control'];
 const BOOLEAN_WORDS = new Map([['true', true], ['false', false], ['1', true], ['0', false], ['yes', true], ['no', false], ['on', true], ['off', false]]);
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const LOG_FORMATS = ['auto', 'pretty', 'json'];
 
 export const FLAGS: { flag: string; env: string; key: keyof Config; help: string }[] = [
   { flag: '--port', env: 'NOMAD_MOCK_PORT', key: 'port', help: 'TCP port to listen on; 0 picks a free one' },
   { flag: '--bind', env: 'NOMAD_MOCK_BIND', key: 'bind', help: 'address to bind' },
   { flag: '--log-level', env: 'NOMAD_MOCK_LOG_LEVEL', key: 'logLevel', help: `one of ${LOG_LEVELS.join(', ')}` },
+  { flag: '--log-format', env: 'NOMAD_MOCK_LOG_FORMAT', key: 'logFormat', help: 'pretty (one readable line per event), json (pino JSON lines) or auto (pretty on a terminal, json otherwise)' },
   { flag: '--region', env: 'NOMAD_MOCK_REGION', key: 'region', help: "the agent's region" },
   { flag: '--nomad-version', env: 'NOMAD_MOCK_NOMAD_VERSION', key: 'nomadVersion', help: `the Nomad release to claim and whose rules to apply: 1.11, 2.0 or a full 1.11.x / 2.0.x` },
   { flag: '--clock', env: 'NOMAD_MOCK_CLOCK', key: 'clock', help: 'scaled (simulated time runs --time-scale times faster) or manual (moves only when told)' },
@@ -215,6 +220,9 @@ function assign(cfg: Config, key: keyof Config, value: string, source: string): 
     const v = parseNomadVersion(value);
     if (typeof v === 'string') throw new ConfigError(`${source}: ${v}`);
     cfg.nomadVersion = v.version;
+  } else if (key === 'logFormat') {
+    if (!LOG_FORMATS.includes(value)) throw new ConfigError(`${source}: log format must be one of ${LOG_FORMATS.join(', ')}`);
+    cfg.logFormat = value;
   } else if (key === 'logLevel') {
     if (!LOG_LEVELS.includes(value)) throw new ConfigError(`${source}: invalid log level ${JSON.stringify(value)}`);
     cfg.logLevel = value;

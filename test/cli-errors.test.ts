@@ -28,8 +28,8 @@ t.test('a corrupt state file in --data-dir is named by its path', async (t) => {
 });
 
 t.test('a port in use suggests another port or --port 0', async (t) => {
-  const base = await start(t, ['--port', '0']);
-  const port = new URL(base).port;
+  const { url } = await start(t, ['--port', '0']);
+  const port = new URL(url).port;
   const r = await run(['--port', port]);
   t.equal(r.code, 2);
   t.equal(r.stderr, `nomad-mock: 127.0.0.1:${port} is already in use (another nomad-mock or a Nomad agent?): pick another port with --port <n>, or --port 0 for any free one\n`);

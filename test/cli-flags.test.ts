@@ -47,7 +47,7 @@ t.test('an unknown flag is one line with a did-you-mean and a pointer to --help,
 });
 
 t.test('boolean flags take a value after a space or an equals sign, in the usual spellings', async (t) => {
-  const [base, acl] = await Promise.all([start(t, ['--port', '0', '--acl', 'false', '--simulate', 'no', '--clock=manual']), start(t, ['--port=0', '--acl=on'])]);
+  const [{ url: base }, { url: acl }] = await Promise.all([start(t, ['--port', '0', '--acl', 'false', '--simulate', 'no', '--clock=manual']), start(t, ['--port=0', '--acl=on'])]);
   const nodes = await getJson(`${base}/v1/nodes`);
   t.equal(nodes.status, 200, '--acl false: no token needed');
   t.same(nodes.body, [], '--simulate no: a bare store without nodes');

@@ -28,28 +28,53 @@ export function run(args: string[]): Promise<{ code: number | null; stdout: stri
 
 export const firstLine = async (args: string[]): Promise<string> => (await run(args)).stderr.split('\n')[0]!;
 
-/** Starts the server, waits for its "listening on" line and hands back its base URL. */
-export async function start(t: Test, args: string[]): Promise<string> {
+export interface Started {
+  url: string;
+  /** Everything the server printed so far, stdout and stderr interleaved. */
+  output(): string;
+  /** Resolves once the output matches (rejects after 30 s). */
+  until(re: RegExp): Promise<RegExpExecArray>;
+}
+
+/** Starts the server and waits for its "listening on" line. */
+export async function start(t: Test, args: string[]): Promise<Started> {
   const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
   t.teardown(() => void child.kill('SIGKILL'));
   let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line; output: ${out}`)), 50_000);
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
+  const waiting = new Set<() => void>();
+  const onData = (d: Buffer): void => {
+    out += d.toString();
+    for (const w of waiting) w();
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const until = (re: RegExp, ms = 30_000): Promise<RegExpExecArray> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        const m = re.exec(out);
+        if (!m) return;
+        done();
+        resolve(m);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`no ${re} in the output: ${out}`));
+      }, ms);
+      const exited = (code: number | null): void => {
+        done();
+        reject(new Error(`exited with ${code}: ${out}`));
+      };
+      const done = (): void => {
         clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code}: ${out}`));
+        waiting.delete(check);
+        child.off('exit', exited);
+      };
+      waiting.add(check);
+      child.once('exit', exited);
+      check();
     });
-  });
+  const m = await until(/listening on (http:\/\/\S+)/, 50_000);
+  return { url: m[1]!, output: () => out, until };
 }
 
 export function getJson(url: string): Promise<{ status: number; body: unknown }> {
