@@ -1,6 +1,8 @@
 // Runtime configuration: embedded defaults, overridden by NOMAD_MOCK_* env vars, overridden by flags.
 
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { closest, distance } from 'fastest-levenshtein';
 import type { NodeSpec } from '../state/nodes/table.js';
 import { CONFIG_KEYS, NodeSpecError, readSpec, type SpecInput } from '../state/nodes/spec.js';
 import { MAX_SCALE, MAX_SIM_MS, MIN_SCALE } from './clock.js';
@@ -11,6 +13,8 @@ export interface Config {
   port: number;
   bind: string;
   logLevel: string;
+  /** `pretty` (one readable line per event), `json` (pino's lines), or `auto`: pretty on a terminal. */
+  logFormat: string;
   region: string;
   /** The Nomad release claimed and whose rules apply: 1.11.x or 2.0.x (state/version.ts). */
   nomadVersion: string;
@@ -62,7 +66,8 @@ export interface Config {
 export const DEFAULTS: Config = {
   port: 4646,
   bind: '127.0.0.1',
-  logLevel: 'warn',
+  logLevel: 'info',
+  logFormat: 'auto',
   region: 'global',
   nomadVersion: DEFAULT_NOMAD_VERSION,
   clock: 'scaled',
@@ -132,15 +137,19 @@ export const CLUSTER_PRESETS: Record<string, number> = { dev: 1, 'server-only': 
 /** The most nodes one server generates: each is a store record and a scheduler candidate. */
 export const MAX_NODES = 10_000;
 const BOOLEAN: (keyof Config)[] = ['acl', 'simulate', 'control'];
+/** The boolean spellings a flag or env var may take (any case); a bare boolean flag means true. */
+const BOOLEAN_WORDS = new Map([['true', true], ['false', false], ['1', true], ['0', false], ['yes', true], ['no', false], ['on', true], ['off', false]]);
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const LOG_FORMATS = ['auto', 'pretty', 'json'];
 
 export const FLAGS: { flag: string; env: string; key: keyof Config; help: string }[] = [
-  { flag: '--port', env: 'NOMAD_MOCK_PORT', key: 'port', help: 'TCP port to listen on (0 picks a free one)' },
+  { flag: '--port', env: 'NOMAD_MOCK_PORT', key: 'port', help: 'TCP port to listen on; 0 picks a free one' },
   { flag: '--bind', env: 'NOMAD_MOCK_BIND', key: 'bind', help: 'address to bind' },
   { flag: '--log-level', env: 'NOMAD_MOCK_LOG_LEVEL', key: 'logLevel', help: `one of ${LOG_LEVELS.join(', ')}` },
+  { flag: '--log-format', env: 'NOMAD_MOCK_LOG_FORMAT', key: 'logFormat', help: 'pretty (one readable line per event), json (pino JSON lines) or auto (pretty on a terminal, json otherwise)' },
   { flag: '--region', env: 'NOMAD_MOCK_REGION', key: 'region', help: "the agent's region" },
-  { flag: '--nomad-version', env: 'NOMAD_MOCK_NOMAD_VERSION', key: 'nomadVersion', help: `the Nomad release to claim and whose rules to apply: 1.11, 2.0 or a full 1.11.x / 2.0.x (default ${DEFAULT_NOMAD_VERSION})` },
+  { flag: '--nomad-version', env: 'NOMAD_MOCK_NOMAD_VERSION', key: 'nomadVersion', help: `the Nomad release to claim and whose rules to apply: 1.11, 2.0 or a full 1.11.x / 2.0.x` },
   { flag: '--clock', env: 'NOMAD_MOCK_CLOCK', key: 'clock', help: 'scaled (simulated time runs --time-scale times faster) or manual (moves only when told)' },
   { flag: '--time-scale', env: 'NOMAD_MOCK_TIME_SCALE', key: 'timeScale', help: 'simulated milliseconds per wall-clock millisecond in scaled mode' },
   { flag: '--clock-start', env: 'NOMAD_MOCK_CLOCK_START', key: 'clockStart', help: 'RFC 3339 time the simulated clock starts at (default: now)' },
@@ -178,8 +187,9 @@ function assign(cfg: Config, key: keyof Config, value: string, source: string): 
     if (!/^\d+$/.test(value) || n > 65535) throw new ConfigError(`${source}: invalid port ${JSON.stringify(value)}`);
     cfg.port = n;
   } else if (BOOLEAN.includes(key)) {
-    if (!['true', 'false', '1', '0'].includes(value)) throw new ConfigError(`${source}: expected true, false, 1 or 0, got ${JSON.stringify(value)}`);
-    (cfg[key] as boolean) = value === 'true' || value === '1';
+    const word = BOOLEAN_WORDS.get(value.toLowerCase());
+    if (word === undefined) throw new ConfigError(`${source}: expected true or false (also 1/0, yes/no, on/off), got ${JSON.stringify(value)}`);
+    (cfg[key] as boolean) = word;
   } else if (NUMERIC.includes(key)) {
     const n = Number(value);
     // Zero nodes is a server with no clients; every other number must be positive.
@@ -210,6 +220,9 @@ function assign(cfg: Config, key: keyof Config, value: string, source: string): 
     const v = parseNomadVersion(value);
     if (typeof v === 'string') throw new ConfigError(`${source}: ${v}`);
     cfg.nomadVersion = v.version;
+  } else if (key === 'logFormat') {
+    if (!LOG_FORMATS.includes(value)) throw new ConfigError(`${source}: log format must be one of ${LOG_FORMATS.join(', ')}`);
+    cfg.logFormat = value;
   } else if (key === 'logLevel') {
     if (!LOG_LEVELS.includes(value)) throw new ConfigError(`${source}: invalid log level ${JSON.stringify(value)}`);
     cfg.logLevel = value;
@@ -312,7 +325,58 @@ function loadConfigFile(cfg: Config, setByEnvOrFlag: Set<keyof Config>): void {
   }
 }
 
-export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'help' {
+/** What a command line asks for besides running the server. */
+export type ConfigAction = 'help' | 'version';
+
+const flagName = (f: { flag: string }): string => f.flag.slice(2);
+
+/** The closest known flag to a mistyped one, when it is close enough to be a likely typo. */
+export function suggestFlag(name: string): string | null {
+  const names = [...FLAGS.map(flagName), 'help', 'version'];
+  const bare = name.replace(/^-+/, '');
+  const best = closest(bare, names);
+  return distance(bare, best) <= Math.max(2, Math.floor(best.length / 3)) ? `--${best}` : null;
+}
+
+function unknownFlag(raw: string): ConfigError {
+  const hint = suggestFlag(raw);
+  return new ConfigError(`unknown flag ${raw}${hint ? ` (did you mean ${hint}?)` : ''}`);
+}
+
+/** Flags as `node:util` parseArgs reads them (`--flag value` and `--flag=value`), then each checked. */
+function parseFlags(argv: string[]): { values: [keyof Config, string, string][]; action: ConfigAction | null } {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } };
+  for (const f of FLAGS) options[flagName(f)] = { type: BOOLEAN.includes(f.key) ? 'boolean' : 'string' };
+  const { tokens } = parseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
+  // --help and --version win over anything else on the line, mistakes included.
+  for (const t of tokens) if (t.kind === 'option' && (t.name === 'help' || t.name === 'version')) return { values: [], action: t.name };
+  const values: [keyof Config, string, string][] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind === 'option-terminator') throw new ConfigError('nomad-mock takes no arguments after --');
+    if (t.kind === 'positional') throw new ConfigError(`unexpected argument ${JSON.stringify(t.value)}`);
+    const f = FLAGS.find((x) => flagName(x) === t.name && x.flag === t.rawName);
+    if (!f) throw unknownFlag(t.rawName);
+    if (BOOLEAN.includes(f.key)) {
+      // `--acl false`: parseArgs leaves the word as a positional; it belongs to the flag.
+      const next = tokens[i + 1];
+      if (t.value !== undefined) values.push([f.key, t.value, t.rawName]);
+      else if (next?.kind === 'positional' && BOOLEAN_WORDS.has(next.value.toLowerCase())) {
+        values.push([f.key, next.value, t.rawName]);
+        i++;
+      } else values.push([f.key, 'true', t.rawName]);
+      continue;
+    }
+    // parseArgs hands a string flag the next argument even when it is another flag.
+    if (t.value === undefined || (!t.inlineValue && t.value.startsWith('--'))) throw new ConfigError(`${t.rawName} needs a value`);
+    values.push([f.key, t.value, t.rawName]);
+  }
+  return { values, action: null };
+}
+
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | ConfigAction {
+  const { values, action } = parseFlags(argv);
+  if (action) return action;
   const cfg: Config = { ...DEFAULTS };
   const set = new Set<keyof Config>();
   for (const f of FLAGS) {
@@ -322,25 +386,32 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'he
       set.add(f.key);
     }
   }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') return 'help';
-    const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const f = FLAGS.find((x) => x.flag === name);
-    if (!f) throw new ConfigError(`unknown flag ${name}`);
-    const bare = BOOLEAN.includes(f.key) && !['true', 'false', '1', '0'].includes(argv[i + 1] ?? '');
-    const value = inline ?? (bare ? 'true' : argv[++i]);
-    if (value === undefined) throw new ConfigError(`${name} needs a value`);
-    assign(cfg, f.key, value, name);
-    set.add(f.key);
+  for (const [key, value, name] of values) {
+    assign(cfg, key, value, name);
+    set.add(key);
   }
   loadConfigFile(cfg, set);
   return cfg;
 }
 
 export function helpText(): string {
-  const width = Math.max(...FLAGS.map((f) => f.flag.length)) + ' <value>'.length;
+  const usage = (f: (typeof FLAGS)[number]): string => (BOOLEAN.includes(f.key) ? `${f.flag} [true|false]` : `${f.flag} <value>`);
+  const width = Math.max(...FLAGS.map((f) => usage(f).length));
   const defaultOf = (key: keyof Config): string => (key === 'nodes' ? "the --cluster preset's count" : String(DEFAULTS[key]));
-  const rows = FLAGS.map((f) => `  ${`${f.flag} <value>`.padEnd(width)} ${f.help} (env ${f.env}, default ${defaultOf(f.key)})`);
-  return ['Usage: nomad-mock [flags]', '', 'A stateful emulator of the Nomad Jobs HTTP API.', '', 'Flags:', ...rows, `  ${'--help'.padEnd(width)} show this help`, ''].join('\n');
+  const rows = FLAGS.map((f) => {
+    const dflt = defaultOf(f.key);
+    return `  ${usage(f).padEnd(width)}  ${f.help} (env ${f.env}${dflt === '' ? '' : `; default ${dflt}`})`;
+  });
+  return [
+    'Usage: nomad-mock [flags]',
+    '',
+    "A stateful emulator of HashiCorp Nomad's HTTP API, for tests, development and CI.",
+    'Flags take --flag value or --flag=value; env vars are overridden by flags.',
+    '',
+    'Flags:',
+    ...rows,
+    `  ${'--version'.padEnd(width)}  print the version of nomad-mock`,
+    `  ${'-h, --help'.padEnd(width)}  show this help`,
+    '',
+  ].join('\n');
 }

@@ -5,6 +5,11 @@
 /** pino's numeric levels by name; `off` (hclog) and `silent` (pino) produce nothing. */
 export const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, off: Infinity, silent: Infinity };
 
+/** Whether a logger at level `current` writes lines of `level`. */
+export function levelEnabled(current: string, level: string): boolean {
+  return (LEVELS[current] ?? Infinity) <= (LEVELS[level] ?? Infinity);
+}
+
 /** One pino line, parsed. */
 export interface LogRecord {
   level: number;

@@ -1,6 +1,6 @@
 // The server factory: one Fastify instance configured to answer like Nomad's HTTP agent, with the
 // store and one plugin per resource.
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Store } from '../state/store.js';
 import { parseNomadVersion } from '../state/version.js';
@@ -38,9 +38,12 @@ import { runScenario, seedFromDir, type HclParser } from './control/seed.js';
 import { Limits } from './limits.js';
 import { installBodyReader } from './request-body.js';
 import { LogTap } from './log-tap.js';
+import { logPrinter } from './log-output.js';
+import { errorTextOf, logRequest } from './request-log.js';
+import { logCluster, logCollected } from './cluster-log.js';
 
 /** Job files in HCL go through the same parser as /v1/jobs/parse. */
-const hclParser = (): HclParser => async (source) => (await import('../state/hcl/index.js')).parseJobspec(source);
+const hclParser = (): HclParser => async (source, file) => (await import('../state/hcl/index.js')).parseJobspec(source, { filename: file });
 
 export interface NomadMock {
   app: FastifyInstance;
@@ -130,10 +133,12 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     startMs: start ? Date.parse(start) : undefined,
   });
   const rnd = randomness(config.seed);
-  const logs = new LogTap(config.logLevel);
+  const logs = new LogTap(config.logLevel, config.logLevel === 'silent' ? undefined : logPrinter(config.logFormat));
   const app = Fastify({
     // Always a real pino logger (silent by default in tests): /v1/agent/monitor may raise its level.
     logger: { level: config.logLevel, stream: logs.stream },
+    // One line per request, written when it is answered (below), instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     exposeHeadRoutes: false,
     // Closing drops every connection, as a stopping agent does; a connection left half-open by a
     // client must not keep close() (and a test suite's teardown) waiting.
@@ -198,10 +203,11 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   // the way in; Vary, the queued Nomad headers, charset, the journal and compression on the way out.
   // JSON answers take the same steps in sendJson (routes/http/reply.ts) and skip the onSend hook.
   const telemetry = metricsFor(st);
-  const answered = (req: FastifyRequest, status: number): void => {
+  const answered = (req: FastifyRequest, status: number, errorText?: string): void => {
     journalRequest(control, req, status);
     const ms = requestElapsedMs(req);
     if (ms !== undefined) telemetry.sample(httpMetricName(req.method, req.routeOptions.url), ms);
+    logRequest(app.log, req, status, ms, errorText);
   };
   app.decorate('recordResponse', answered);
   // With --data-dir, an answer that saw a write leaves once the log holds it on disk: any request
@@ -240,7 +246,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     reply.raw.setHeader('Vary', 'Accept-Encoding');
     flushQueuedHeaders(reply);
     if (reply.getHeader('content-type') === JSON_WITH_CHARSET) reply.header('content-type', 'application/json');
-    answered(req, reply.statusCode);
+    answered(req, reply.statusCode, reply.statusCode >= 500 ? errorTextOf(payload) : undefined);
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload);
     const { body, encoding } = encodeBody(req, payload);
     if (!encoding) return done(null, payload);
@@ -275,6 +281,9 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   });
 
   registerRoutes(app, { store: st, config, clock, sim, control, limits, logs });
+  const stopClusterLog = logCluster(st, app.log);
+  app.addHook('onClose', async () => stopClusterLog());
+  if (sim) sim.onCollected = (r) => logCollected(app.log, r);
   return {
     app,
     store: st,

@@ -452,5 +452,8 @@ t.test('--acl / NOMAD_MOCK_ACL', async (t) => {
   t.match(loadConfig([], { NOMAD_MOCK_ACL: '1' }), { acl: true });
   t.match(loadConfig([], { NOMAD_MOCK_ACL: 'true' }), { acl: true });
   t.match(loadConfig(['--acl=0'], { NOMAD_MOCK_ACL: 'true' }), { acl: false });
-  t.throws(() => loadConfig([], { NOMAD_MOCK_ACL: 'yes' }), /NOMAD_MOCK_ACL: expected true, false, 1 or 0/);
+  t.match(loadConfig([], { NOMAD_MOCK_ACL: 'yes' }), { acl: true }, 'yes/no and on/off are booleans too');
+  t.match(loadConfig(['--acl', 'OFF'], {}), { acl: false });
+  t.throws(() => loadConfig([], { NOMAD_MOCK_ACL: 'maybe' }), /NOMAD_MOCK_ACL: expected true or false \(also 1\/0, yes\/no, on\/off\), got "maybe"/);
+  t.throws(() => loadConfig(['--acl=constructor'], {}), /--acl: expected true or false/, 'an Object.prototype name is not a boolean');
 });

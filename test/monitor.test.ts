@@ -66,14 +66,14 @@ t.test('frames carry hclog-formatted lines of nomad-mock\'s own log at the asked
   t.equal(s.headers['content-type'], 'application/json');
   t.equal(c.mock.app.log.level, 'debug', 'the monitor raised the logger to its level');
   await c.get('/v1/jobs');
-  await s.until((text) => decoded(text.slice(0, text.lastIndexOf('}') + 1)).includes('incoming request'));
+  await s.until((text) => decoded(text.slice(0, text.lastIndexOf('}') + 1)).includes('GET /v1/jobs 200'));
   const complete = s.text().slice(0, s.text().lastIndexOf('}') + 1);
   const withData = frames(complete).filter((f) => f.Data);
   t.ok(withData.length > 0);
   t.ok(withData.every((f) => f.FileEvent === 'log'), 'every data frame is a "log" event');
-  const line = decoded(complete).split('\n').find((l) => l.includes('incoming request'))!;
-  t.match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[INFO\]  nomad-mock: incoming request: /);
-  t.match(line, /url=\/v1\/jobs/);
+  const line = decoded(complete).split('\n').find((l) => l.includes('GET /v1/jobs 200'))!;
+  t.match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[INFO\]  nomad-mock: GET \/v1\/jobs 200 [\d.]+ms: /);
+  t.match(line, /path=\/v1\/jobs/);
   s.close();
   await new Promise((r) => setTimeout(r, 50));
   t.equal(c.mock.app.log.level, 'silent', 'the last monitor gone, the logger is quiet again');
@@ -86,8 +86,8 @@ t.test('plain=true and log_json=true: hclog JSON lines, unframed', async (t) => 
   t.teardown(s.close);
   t.equal(s.headers['content-type'], 'text/plain');
   await c.get('/v1/nodes');
-  await s.until((text) => text.includes('incoming request') && text.endsWith('\n'));
-  const rec = s.text().split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((r) => r['@message'] === 'incoming request');
+  await s.until((text) => text.includes('GET /v1/nodes 200') && text.endsWith('\n'));
+  const rec = s.text().split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((r) => /^GET \/v1\/nodes 200/.test(r['@message']));
   t.match(rec, { '@level': 'info', '@module': 'nomad-mock' });
   t.match(rec['@timestamp'], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
 });
@@ -101,7 +101,7 @@ t.test('log_level=error hears no info lines; the logger stays at the configured 
   await c.get('/v1/jobs');
   c.mock.app.log.error('something broke');
   await s.until((text) => text.includes('something broke'));
-  t.notMatch(s.text(), /incoming request/);
+  t.notMatch(s.text(), /GET \/v1\/jobs 200/);
   t.match(s.text(), /\[ERROR\] nomad-mock: something broke/);
 });
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { client, minimalJob, type Client, type Res } from './helpers.js';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, type Config } from '../src/config.js';
 import { createServer } from '../src/server.js';
 import { exposureWarning } from '../src/control/access.js';
 
@@ -204,7 +204,7 @@ t.test('--control false: /_mock/ paths answer as unknown paths do; the in-proces
 });
 
 t.test('flags, env and the config file set the control API options; flags and env win over the file', async (t) => {
-  const cfg = (argv: string[], env: Record<string, string> = {}) => loadConfig(argv, env) as Exclude<ReturnType<typeof loadConfig>, 'help'>;
+  const cfg = (argv: string[], env: Record<string, string> = {}) => loadConfig(argv, env) as Config;
   t.equal(cfg([]).control, true);
   t.equal(cfg([]).controlToken, '');
   t.equal(cfg(['--control', 'false']).control, false);

@@ -30,6 +30,7 @@ export function requestElapsedMs(req: FastifyRequest): number | undefined {
  */
 export function applyFaults(control: MockControl, req: FastifyRequest, reply: FastifyReply, path: string, done: () => void): void {
   const fault = control.faults.pick(req.method, path);
+  if (fault) req.log.info({ faultID: fault.ID, method: req.method, path }, `fault ${fault.ID} fired on ${req.method} ${path}${fault.Status !== undefined ? `: answering ${fault.Status}` : ''}${fault.Connection ? `: connection ${fault.Connection}` : ''}${fault.LatencyMs ? ` after ${fault.LatencyMs} ms` : ''}`);
   const apply = (): void => {
     if (fault?.Connection) {
       closeConnection(req, reply, fault.Connection);

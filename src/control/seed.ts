@@ -47,7 +47,9 @@ export async function seedFromDir(store: Store, dir: string, parseHcl: HclParser
       try {
         job = await parseHcl(text, path);
       } catch (err) {
-        throw new SeedError(`${path}: ${(err as Error).message}`);
+        // HCL diagnostics name the file themselves (`<path>:<line>,<col>-<col>: …`).
+        const message = (err as Error).message;
+        throw new SeedError(message.startsWith(`${path}:`) ? message : `${path}: ${message}`);
       }
     }
     register(store, job, undefined, path);

@@ -14,6 +14,8 @@ import type { GcResult } from '../../state/gc/gc.js';
 import { onSchedulerConfig, schedulerConfig } from '../../state/operator/config.js';
 
 export class Simulator {
+  /** Told what each GC pass deleted (the server logs it). */
+  onCollected: ((r: GcResult) => void) | null = null;
   readonly scheduler: Scheduler;
   readonly client: ClientSim;
   readonly watcher: DeploymentWatcher;
@@ -96,6 +98,7 @@ export class Simulator {
    * of deleted allocs and the watcher forgets them, as after any other removal.
    */
   private collected(r: GcResult): void {
+    this.onCollected?.(r);
     for (const id of r.allocs) {
       this.client.onAlloc(id);
       this.watcher.onAlloc(id);

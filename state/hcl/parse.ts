@@ -19,6 +19,8 @@ export interface ParseOptions {
   variables?: string;
   /** Apply the API struct's Canonicalize (`Canonicalize` of the request). */
   canonicalize?: boolean;
+  /** The name diagnostics give the jobspec: Nomad's `/v1/jobs/parse` says `input.hcl`, a job file its path. */
+  filename?: string;
 }
 
 const TOP_LEVEL: Record<string, number> = { variables: 0, variable: 1, locals: 0, job: 1 };
@@ -26,7 +28,7 @@ const TOP_LEVEL: Record<string, number> = { variables: 0, variable: 1, locals: 0
 /** Parses a jobspec; HCL errors throw HclError (its message is Nomad's diagnostics text). */
 export async function parseJobspec(src: string, opts: ParseOptions = {}): Promise<Obj> {
   const parser = await loadParser();
-  const body = parseFile(parser, src, FILENAME);
+  const body = parseFile(parser, src, opts.filename ?? FILENAME);
   let varsBody: Body | null = null;
   if (opts.variables) varsBody = parseFile(parser, opts.variables, FILENAME);
 
