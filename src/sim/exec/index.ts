@@ -194,7 +194,7 @@ class LineDiscipline {
         say('\b \b');
       } else if (c === '\x03') {
         this.line = '';
-        say('^C');
+        say('^C\n');
         flushEcho();
         this.job()?.interrupt();
       } else if (c === '\x04') {

@@ -145,7 +145,6 @@ export class Shell implements Job {
     if (this.fg) return this.fg.interrupt();
     if (this.script !== null) return this.finish(130);
     this.pending = '';
-    this.host.out('\n', false);
     this.prompt();
   }
 
