@@ -265,9 +265,23 @@ test('tasks that cannot exec: unknown, missing, not running; an empty command', 
   t.same([missing.code, missing.reason], [1008, 'must provide task name']);
   const empty = await exec(port, alloc, []);
   t.same([empty.code, empty.reason], [1008, 'command is not present']);
-  const stopped = await c.put(`/v1/allocation/${alloc}/stop`);
-  t.equal(stopped.status, 200);
-  for (let i = 0; i < 10; i++) await c.advance(1000);
+  // A session open while its task is stopped: the process dies with the task.
+  let stopping = false;
+  const killed = exec(port, alloc, ['cat'], {
+    send: [stdin('x\n')],
+    onMessage: () => {
+      if (stopping) return;
+      stopping = true;
+      void (async () => {
+        t.equal((await c.put(`/v1/allocation/${alloc}/stop`)).status, 200);
+        for (let i = 0; i < 10; i++) await c.advance(1000);
+      })();
+    },
+  });
+  const k = await killed;
+  t.equal(k.stdout, 'x\n');
+  t.same(k.result, { exit_code: 137 }, 'killed with its task');
+  t.equal(k.code, 1000);
   const dead = await exec(port, alloc, ['ls']);
   t.same([dead.code, dead.reason], [1008, 'task "server" is not running.']);
 });

@@ -28,6 +28,8 @@ const PATH = '/v1/client/allocation/:alloc/exec';
 export const EXEC_IDLE_MS = 5 * 60_000;
 /** Output waiting in a socket beyond this is dropped, as a client that does not read would lose it. */
 const MAX_BUFFERED = 1024 * 1024;
+/** The exit code of a process killed with its task. */
+const KILLED = 137;
 const CLOSE_NORMAL = 1000;
 const CLOSE_GOING_AWAY = 1001;
 const CLOSE_POLICY = 1008; // gorilla's toWsCode for every RPC code but 500
@@ -50,6 +52,8 @@ interface Refusal {
 }
 interface Session {
   drop(): void;
+  /** After a write to the allocations: ends the process if its task stopped running. */
+  check(): void;
 }
 
 /** ClientAllocRequest's path check, then allocExec's own: the command JSON, then tty. */
@@ -183,7 +187,7 @@ function openSession(socket: WebSocket, req: FastifyRequest, ctx: RouteContext, 
   let over = false;
   let awaitingHandshake = false;
   let idle: NodeJS.Timeout | undefined;
-  const session: Session = { drop: () => end(null) };
+  const session: Session = { drop: () => end(null), check: () => undefined };
   sessions.add(session);
 
   /** Ends the session: a close frame with `close`, or the connection dropped without one. */
@@ -225,8 +229,17 @@ function openSession(socket: WebSocket, req: FastifyRequest, ctx: RouteContext, 
     const found = findTarget(ctx, args, token);
     if ('code' in found) return end(found);
     const p = startExec(found.target, args.cmd, args.tty, io, ctx.clock);
-    if (over) p.kill();
-    else proc = p;
+    if (over) return p.kill();
+    proc = p;
+    // The exec'd process dies with its task, killed (SIGKILL: 128 + 9).
+    session.check = () => {
+      const alloc = ctx.store.allocs.get(args.alloc);
+      const state = (alloc?.TaskStates as Record<string, Obj> | null | undefined)?.[args.task];
+      if (state?.State === 'running') return;
+      proc?.kill();
+      proc = null;
+      io.exit(KILLED);
+    };
   };
 
   socket.on('close', () => end(null));
@@ -264,8 +277,13 @@ export function execRoutes(app: App, ctx: RouteContext): void {
   };
   // A reset or restore is a restarted agent to its clients: open sessions are dropped.
   const unsubscribe = ctx.store.onReplace(dropAll);
+  const unwatch = ctx.store.onCommit((_index, touched) => {
+    if (sessions.size === 0 || !touched.has('allocs')) return;
+    for (const s of [...sessions]) ctx.clock.guard.run('alloc exec task check', () => s.check());
+  });
   app.addHook('preClose', (done) => {
     unsubscribe();
+    unwatch();
     dropAll();
     done();
   });
