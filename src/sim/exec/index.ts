@@ -51,7 +51,8 @@ const block = (v: unknown): Obj | null => {
 /** The scripted answer for `cmd`, if the task's config has one, and whether it is `exec_command`'s. */
 export function scriptedAnswer(config: Obj | null | undefined, cmd: readonly string[]): { answer: Obj; shared: boolean } | null {
   const answers = block(config?.exec_responses);
-  const own = answers ? block(answers[cmd.join(' ')]) : null;
+  const line = cmd.join(' ');
+  const own = answers && Object.hasOwn(answers, line) ? block(answers[line]) : null;
   if (own) return { answer: own, shared: false };
   const shared = block(config?.exec_command);
   return shared ? { answer: shared, shared: true } : null;

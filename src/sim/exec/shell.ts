@@ -29,6 +29,8 @@ export interface Job {
 type Done = (status: number) => void;
 interface Step { text: string; op: ';' | '&&' | '||' }
 
+/** Characters of stdin a shell holds while no program reads them. */
+const MAX_PENDING = 1024 * 1024;
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh']);
 const basename = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
 
@@ -123,7 +125,8 @@ export class Shell implements Job {
   input(text: string): boolean {
     if (this.finished) return true;
     if (this.fg?.input(text)) return true;
-    this.pending += text;
+    // Input nobody reads yet waits here, up to a bound (beyond it, it is lost, as on a full pipe).
+    if (this.pending.length < MAX_PENDING) this.pending += text.slice(0, MAX_PENDING - this.pending.length);
     if (!this.fg && this.script === null && this.steps.length === 0) this.readLines();
     return true;
   }
