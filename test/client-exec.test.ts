@@ -366,3 +366,14 @@ test('a client vanishing mid-session, or a reset, leaves the server healthy', as
   t.equal(health.status, 200);
   t.equal(c.mock.guard.count, 0);
 });
+
+test('an idle session is closed', async (t) => {
+  const { c, port, alloc } = await running(webJob());
+  t.teardown(c.close);
+  c.mock.limits.execIdleMs = 300;
+  const idle = await exec(port, alloc, ['cat']);
+  t.same([idle.code, idle.reason], [1001, 'exec session idle']);
+  t.equal(idle.result, null, 'no exit frame: the process did not end');
+  const next = await exec(port, alloc, ['echo', 'ok']);
+  t.equal(next.stdout, 'ok\n');
+});

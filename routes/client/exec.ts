@@ -24,10 +24,6 @@ import { startExec, type ExecIO, type ExecProcess, type ExecTarget } from '../..
 import { decodeHandshake, decodeRequestFrame, unmarshalStringList } from './exec-frames.js';
 
 const PATH = '/v1/client/allocation/:alloc/exec';
-/** A session with no frame either way for this long is closed (Nomad keeps it; a mock must not). */
-export const EXEC_IDLE_MS = 5 * 60_000;
-/** Output waiting in a socket beyond this is dropped, as a client that does not read would lose it. */
-const MAX_BUFFERED = 1024 * 1024;
 /** The exit code of a process killed with its task. */
 const KILLED = 137;
 const CLOSE_NORMAL = 1000;
@@ -204,12 +200,13 @@ function openSession(socket: WebSocket, req: FastifyRequest, ctx: RouteContext, 
   }
   const touch = (): void => {
     clearTimeout(idle);
-    idle = setTimeout(() => ctx.clock.guard.run('alloc exec idle limit', () => end({ code: CLOSE_GOING_AWAY, reason: 'exec session idle' })), EXEC_IDLE_MS);
+    // Nomad keeps an idle session forever; a shared mock must not (src/limits.ts).
+    idle = setTimeout(() => ctx.clock.guard.run('alloc exec idle limit', () => end({ code: CLOSE_GOING_AWAY, reason: 'exec session idle' })), ctx.limits.execIdleMs);
     idle.unref();
   };
   const send = (msg: object, always = false): void => {
     if (over || socket.readyState !== socket.OPEN) return;
-    if (!always && socket.bufferedAmount > MAX_BUFFERED) return;
+    if (!always && socket.bufferedAmount > ctx.limits.execBufferedBytes) return;
     socket.send(JSON.stringify(msg));
     touch();
   };
