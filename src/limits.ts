@@ -19,6 +19,11 @@ export class Limits {
   /** A subscriber whose socket has taken none of its queued bytes for this long is stalled: when the budget runs short, stalled subscribers are disconnected. */
   eventStallMs = 1000;
 
+  /** An alloc exec session with no frame either way for this long is closed (1001). */
+  execIdleMs = 5 * 60_000;
+  /** Exec output waiting in a session's socket beyond this is dropped (a client that does not read loses it). */
+  execBufferedBytes = 1 * MiB;
+
   /** Request body bytes buffered now. */
   bodyBytes = 0;
   /** Request bodies refused for the budget or the size limit, and bodies timed out. */

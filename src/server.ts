@@ -19,6 +19,7 @@ import {
   registerRoutes,
   sendError,
   serveLikeGo,
+  UpgradeGate,
 } from '../routes/index.js';
 import { RpcError } from '../state/errors.js';
 import { registerNodes } from '../state/nodes/table.js';
@@ -144,8 +145,9 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     // client must not keep close() (and a test suite's teardown) waiting.
     forceCloseConnections: true,
     bodyLimit: 64 * 1024 * 1024,
-    // Go's request limits, and its plain-text answers to what never reaches a route.
-    http: { maxHeaderSize: GO_MAX_HEADER_BYTES, requireHostHeader: false },
+    // Go's request limits, and its plain-text answers to what never reaches a route. Only the
+    // websocket routes take upgrades; every other request is plain HTTP, as Go serves it.
+    http: { maxHeaderSize: GO_MAX_HEADER_BYTES, requireHostHeader: false, IncomingMessage: UpgradeGate },
     routerOptions: { querystringParser: firstValueQuery, maxParamLength: GO_MAX_HEADER_BYTES },
     clientErrorHandler,
     frameworkErrors,

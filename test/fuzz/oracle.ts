@@ -65,6 +65,9 @@ export const NOMAD_5XX: RegExp[] = [
   /^failed to (create result paginator|read result page): /, // /v1/jobs/statuses wraps paginator errors as 500s
   /^Failed to parse value of "[^"]*" \([^]*\) as an? (bool|int|uint)/, // parseBool/parseInt in command/agent/http.go
   /^nomad-mock does not implement /,
+  // allocExec's checks before it upgrades (command/agent/alloc_endpoint.go).
+  /^failed to marshal command into json: /,
+  /^tty value is not a boolean: strconv\.ParseBool: /,
   // Variable request validation (nomad/variables_endpoint.go) fails the RPC.
   /^(can not target wildcard \("\*"\)namespace|delete requires a Path|empty variables are invalid|release requires all lock information|variables are limited to 64KiB in total size|missing lock ID|variable doesn't exist|variable doesn't hold a lock|attempting to modify locked variable|multiple lock operations|CAS can't be used with lock operations)$/,
   /^Enforcing job modify index \d+: /,

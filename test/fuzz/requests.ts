@@ -444,6 +444,8 @@ const ROUTES: Route[] = [
   { methods: ['GET'], path: '/v1/agent/host?node_id={node}', read: true, weight: 0.3 },
   { methods: ['GET'], path: '/v1/agent/pprof/{profile}', read: true, weight: 0.3 },
   { methods: ['GET'], path: '/v1/agent/monitor?log_level={loglevel}&log_json={bool}&plain={bool}', stream: true, weight: 0.3 },
+  // Exec as plain HTTP (never upgraded here): the agent's command/tty checks, then its refusal of a non-websocket request.
+  { methods: ['GET', 'POST'], path: '/v1/client/allocation/{alloc}/exec?task=server&command={command}&tty={bool}', weight: 0.3 },
   // Nomad routes nomad-mock does not emulate (501), enterprise-only ones, and subtree roots (301).
   { methods: ['GET', 'PUT', 'DELETE'], path: '/v1/client/fs/ls/{alloc}', weight: 0.2 },
   { methods: ['GET', 'PUT', 'DELETE'], path: '/v1/quota/{ns}', weight: 0.2 },
@@ -540,6 +542,7 @@ function fill(path: string, w: World, n: number[], id: string): string {
     .replace('{keyop}', () => pick(['list', 'install', 'use', 'remove', 'rotate', ''], n[3]!, 'list'))
     .replace('{profile}', () => pick(['heap', 'goroutine', 'cmdline', 'profile', 'trace', ''], n[3]!, 'heap'))
     .replace('{loglevel}', () => pick(['info', 'TRACE', 'off', 'loud', ''], n[2]!, 'info'))
+    .replace('{command}', () => enc(pick(['["ls","/"]', '[]', 'null', 'ls', '', '[1]', '{"a":1}', '["sh","-c","echo hi"] x'], n[2]!, '["ls"]')))
     .replace(/\{bool\}/g, () => pick(['true', 'false', 'x', ''], n[1]!, 'false'));
 }
 
