@@ -17,7 +17,7 @@ export const FS_STREAM = {
   heartbeatMs: 1000,
   /** streamFrameSize. */
   frameBytes: 64 * 1024,
-  /** Bytes a stream may leave queued in its socket before it waits for the socket to drain. */
+  /** Bytes a stream may leave queued in its socket before it waits for the socket to take them. */
   queuedBytes: 256 * 1024,
 };
 
@@ -190,6 +190,8 @@ export interface StreamOptions {
   contentType: string | null;
 }
 
+const HEARTBEAT = Buffer.from('{}');
+
 const encodeFrame = (p: Exclude<Pull, { kind: 'wait' } | { kind: 'end' }>): string => {
   const f: Obj = {};
   if (p.offset !== 0) f.Offset = p.offset;
@@ -212,6 +214,19 @@ export function runStream(app: App, ctx: RouteContext, res: ServerResponse, sour
   let draining = false;
   let timer: TimerHandle | null = null;
   let timerAt: number | null = null;
+
+  /** Bytes written and not yet taken by the socket: over the budget, reading waits for them. */
+  let queued = 0;
+  const send = (bytes: Buffer): void => {
+    queued += bytes.length;
+    res.write(bytes, () => {
+      queued -= bytes.length;
+      if (draining && queued < FS_STREAM.queuedBytes / 2) {
+        draining = false;
+        pump();
+      }
+    });
+  };
 
   const view = (): AllocDir | null => {
     const alloc = ctx.store.allocs.get(opts.allocId);
@@ -252,22 +267,16 @@ export function runStream(app: App, ctx: RouteContext, res: ServerResponse, sour
     if (closed || res.destroyed) return;
     const dir = view();
     while (!closed) {
-      if (res.writableLength >= FS_STREAM.queuedBytes) {
-        if (!draining) {
-          draining = true;
-          res.once('drain', () => {
-            draining = false;
-            pump();
-          });
-        }
+      if (queued >= FS_STREAM.queuedBytes) {
+        draining = true;
         return;
       }
       const p = source.pull(dir, FS_STREAM.frameBytes);
       if (p.kind === 'end') return finish();
       if (p.kind === 'wait') return arm(dir);
       if (opts.plain) {
-        if (p.kind === 'data' && p.data.length > 0) res.write(p.data);
-      } else res.write(encodeFrame(p));
+        if (p.kind === 'data' && p.data.length > 0) send(p.data);
+      } else send(Buffer.from(encodeFrame(p)));
     }
   }
 
@@ -276,7 +285,7 @@ export function runStream(app: App, ctx: RouteContext, res: ServerResponse, sour
   });
   const heartbeat = opts.heartbeats && !opts.plain
     ? setInterval(() => {
-        if (!closed && res.writableLength < FS_STREAM.queuedBytes) res.write('{}');
+        if (!closed && queued < FS_STREAM.queuedBytes) send(HEARTBEAT);
       }, FS_STREAM.heartbeatMs)
     : null;
   heartbeat?.unref();

@@ -98,9 +98,13 @@ export class OutputStream {
   private writesOf(r: Run): number {
     const spec = this.spec;
     if (!spec || r.startNs > this.nowNs) return 0;
-    const until = Math.min(r.endNs ?? this.nowNs, this.nowNs);
-    const more = spec.everyNs > 0 ? Math.min(spec.repeat, Math.floor((until - r.startNs) / spec.everyNs)) : spec.repeat;
-    return 1 + Math.max(0, more);
+    if (spec.everyNs <= 0) return 1 + spec.repeat;
+    const stopped = r.endNs !== null && r.endNs <= this.nowNs;
+    const span = (stopped ? r.endNs! : this.nowNs) - r.startNs;
+    let more = Math.floor(span / spec.everyNs);
+    // A repeat due the instant the task stopped is not written: it stopped first.
+    if (stopped && more > 0 && more * spec.everyNs >= span) more--;
+    return 1 + Math.min(spec.repeat, Math.max(0, more));
   }
 
   /** When the last byte was written (0: never). */
