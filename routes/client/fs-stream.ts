@@ -252,7 +252,8 @@ export function runStream(app: App, ctx: RouteContext, res: ServerResponse, sour
     timer = null;
     timerAt = at;
     if (at === null) return;
-    timer = ctx.clock.after(Math.max(0, (at - ctx.store.nowNs()) / 1e6), () => {
+    // At least a simulated millisecond apart: a nanosecond repeat must not wake the stream every turn.
+    timer = ctx.clock.after(Math.max(1, (at - ctx.store.nowNs()) / 1e6), () => {
       timer = null;
       timerAt = null;
       pump();

@@ -100,10 +100,14 @@ export class OutputStream {
     if (!spec || r.startNs > this.nowNs) return 0;
     if (spec.everyNs <= 0) return 1 + spec.repeat;
     const stopped = r.endNs !== null && r.endNs <= this.nowNs;
-    const span = (stopped ? r.endNs! : this.nowNs) - r.startNs;
-    let more = Math.floor(span / spec.everyNs);
+    const until = stopped ? r.endNs! : this.nowNs;
+    const at = (k: number): number => r.startNs + k * spec.everyNs;
+    let more = Math.floor((until - r.startNs) / spec.everyNs);
+    // Settle float rounding with the same sum nextWriteNs uses, so the next write is always after now.
+    while (more < spec.repeat && at(more + 1) <= until) more++;
+    while (more > 0 && at(more) > until) more--;
     // A repeat due the instant the task stopped is not written: it stopped first.
-    if (stopped && more > 0 && more * spec.everyNs >= span) more--;
+    if (stopped && more > 0 && at(more) >= until) more--;
     return 1 + Math.min(spec.repeat, Math.max(0, more));
   }
 
