@@ -1,8 +1,10 @@
-// The `/v1/client/*` endpoints a Nomad client agent serves for its allocations (Nomad's
-// ClientAllocRequest, FsRequest, …). Each area lives in its own module; this plugin mounts them.
+// `/v1/client/*`: the endpoints Nomad's agent serves for its client (files and logs, allocation
+// stats, signals and restarts, exec, GC). Each area lives in its own module; this plugin mounts them.
 import type { App, RouteContext } from '../http/context.js';
 import { execRoutes } from './exec.js';
+import { fsRoutes } from './fs.js';
 
 export function clientRoutes(app: App, ctx: RouteContext): void {
   execRoutes(app, ctx);
+  fsRoutes(app, ctx);
 }

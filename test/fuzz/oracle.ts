@@ -133,6 +133,12 @@ export const NOMAD_5XX: RegExp[] = [
   /^cannot update volume "[^]*": volume does not exist$/,
   /^validating volume "[^]*" against state failed: /,
   /^could not place volume "[^]*": no node meets constraints: /,
+  // client files and logs (command/agent/fs_endpoint.go, client/allocdir)
+  /^error parsing (offset|limit): strconv\.ParseInt: parsing "[^]*": (invalid syntax|value out of range)$/,
+  /^failed to parse follow field to boolean: strconv\.ParseBool: /,
+  /^Path escapes the alloc directory$/,
+  /^(readdirent|stat|open) \/opt\/nomad\/data\/alloc\/[^]*: not a directory$/,
+  /^can't seek to offset '[^]*': seek [^]*: invalid argument$/,
 ];
 
 export interface OracleState {

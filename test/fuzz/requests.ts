@@ -298,6 +298,23 @@ const bodyText = (doc: fc.Arbitrary<unknown>): fc.Arbitrary<{ text: string | Buf
     return { text: clean(String(seed)), gzip: false };
   });
 
+/** /v1/client/fs parameters: paths inside, outside and across the alloc dir, Go-parsed numbers and bools. */
+const fsParams = fc.record(
+  {
+    path: fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom('/', 'alloc', 'alloc/logs', 'alloc/logs/server.stdout.0', 'alloc/logs/server.stderr.0', 'alloc/logs/t1.stdout.0', 'server/local', '../x', 'alloc/../..', '..x', 'alloc/logs/server.stdout.0/x', '') },
+      { weight: 1, arbitrary: shortString },
+    ),
+    offset: fc.constantFrom('0', '3', '100', '-1', '-99', 'x', '99999999999999999999', ''),
+    limit: fc.constantFrom('1', '10', '0', '-5', 'z', ''),
+    origin: fc.constantFrom('start', 'end', 'end', 'middle', ''),
+    plain: fc.constantFrom('true', 'false', 'x', ''),
+    task: fc.constantFrom('server', 't1', 'web', 'nope', ''),
+    type: fc.constantFrom('stdout', 'stdout', 'stderr', 'stdin', ''),
+  },
+  { requiredKeys: [] },
+);
+
 // ---- routes ----
 
 interface Route {
@@ -447,7 +464,16 @@ const ROUTES: Route[] = [
   // Exec as plain HTTP (never upgraded here): the agent's command/tty checks, then its refusal of a non-websocket request.
   { methods: ['GET', 'POST'], path: '/v1/client/allocation/{alloc}/exec?task=server&command={command}&tty={bool}', weight: 0.3 },
   // Nomad routes nomad-mock does not emulate (501), enterprise-only ones, and subtree roots (301).
-  { methods: ['GET', 'PUT', 'DELETE'], path: '/v1/client/fs/ls/{alloc}', weight: 0.2 },
+  // Client files and logs; the follow forms are streams the transport hangs up on.
+  { methods: ['GET', 'PUT'], path: '/v1/client/fs/ls/{alloc}', params: fsParams, weight: 0.4 },
+  { methods: ['GET'], path: '/v1/client/fs/stat/{alloc}', params: fsParams, weight: 0.4 },
+  { methods: ['GET'], path: '/v1/client/fs/cat/{alloc}', params: fsParams, weight: 0.4 },
+  { methods: ['GET'], path: '/v1/client/fs/readat/{alloc}', params: fsParams, weight: 0.4 },
+  { methods: ['GET'], path: '/v1/client/fs/stream/{alloc}?follow=false', params: fsParams, weight: 0.3 },
+  { methods: ['GET'], path: '/v1/client/fs/logs/{alloc}?follow=false', params: fsParams, weight: 0.5 },
+  { methods: ['GET'], path: '/v1/client/fs/stream/{alloc}?follow=true', params: fsParams, stream: true, weight: 0.1 },
+  { methods: ['GET'], path: '/v1/client/fs/logs/{alloc}?follow=true', params: fsParams, stream: true, weight: 0.2 },
+  { methods: ['GET', 'DELETE'], path: '/v1/client/fs/{alloc}', weight: 0.1 },
   { methods: ['GET', 'PUT', 'DELETE'], path: '/v1/quota/{ns}', weight: 0.2 },
   { methods: ['GET', 'PUT'], path: '/v1/recommendations', weight: 0.1 },
   { methods: ['GET'], path: '/v1/agent/keyring', weight: 0.1 },

@@ -74,6 +74,10 @@ const mockConfig = fc.record(
     start_error: fc.constant('boom'),
     start_block_for: duration,
     kill_after: duration,
+    stdout_string: fc.constantFrom('line\n', '', 'ジョブ\n', '<html>\n', '\u0000\u0001'),
+    stdout_repeat: fc.constantFrom<unknown>(0, 3, 1_000, -1, 'x'),
+    stdout_repeat_duration: fc.constantFrom<unknown>('0s', '1s', '100ms', 'soon', 5e8),
+    stderr_string: fc.constantFrom('err\n', ''),
   },
   { requiredKeys: [] },
 );
