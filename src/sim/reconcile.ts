@@ -21,6 +21,7 @@ export const DesiredText = {
   rescheduled: 'alloc was rescheduled because it failed',
   lost: 'alloc is lost since its node is down',
   migrating: 'alloc is being migrated',
+  nodeTainted: 'alloc not needed as node is tainted',
 } as const;
 
 export interface DesiredUpdates {
@@ -281,12 +282,14 @@ export function reconcile(input: ReconcileInput): Plan {
     // A paused or failed deployment of this version holds back further placements of it.
     const blocked = Boolean((d && (d.Status === 'paused' || d.Status === 'failed')) || versionDep?.Status === 'failed');
 
-    // Allocs marked for migration (alloc stop) move to a fresh placement under the same name.
+    // Allocs marked for migration (alloc stop, node drain) stop and move to a fresh placement under
+    // the same name (computeMigrations); without room the replacement waits in a blocked eval.
     for (const a of [...kept]) {
       if (!a.DesiredTransition?.Migrate) continue;
+      markStop(a, DesiredText.migrating);
+      const stopAt = plan.update.length - 1;
       const placed = tryPlace(tg, a.Name, { PreviousAllocation: a.ID });
-      if (!placed) continue;
-      markStop(a, DesiredText.migrating, { NextAllocation: placed.ID });
+      if (placed) plan.update[stopAt] = { ...plan.update[stopAt]!, NextAllocation: placed.ID };
       kept.splice(kept.indexOf(a), 1);
       du.Migrate++;
     }
@@ -414,7 +417,19 @@ export function reconcile(input: ReconcileInput): Plan {
     const firstOfVersion = !mine.some((a) => (a.Job as Job).Version === job!.Version);
     if (job!.Type === 'system' && (tg.Update?.MaxParallel ?? 0) > 0 && (outdated || firstOfVersion)) ensureDeployment();
     for (const node of nodes) {
-      const here = live.filter((a) => a.NodeID === node.ID);
+      let here = live.filter((a) => a.NodeID === node.ID);
+      // Allocs the drainer marked stop without a replacement (diffSystemAllocsForNode: migrate).
+      for (const a of here) {
+        if (!a.DesiredTransition?.Migrate) continue;
+        markStop(a, DesiredText.nodeTainted);
+        du.Migrate++;
+      }
+      here = here.filter((a) => !a.DesiredTransition?.Migrate);
+      // A draining or ineligible node keeps what runs there and gets nothing new.
+      if (node.Status === 'ready' && (node.DrainStrategy || node.SchedulingEligibility !== 'eligible')) {
+        du.Ignore += here.length;
+        continue;
+      }
       const done = job!.Type === 'sysbatch' && mine.some((a) => a.NodeID === node.ID && a.ClientStatus === 'complete' && (a.Job as Job).Version === job!.Version);
       const { node: fits } = pickNode(nodes, null, job!, tg, node);
       if (!fits) {
