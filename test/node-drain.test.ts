@@ -303,6 +303,8 @@ t.test('bad drain and eligibility requests get Nomad\'s answers and leave the no
     ['POST', `/v1/node/${id}/drain`, { Meta: { a: 1 } }, 400, /cannot unmarshal number into Go struct field .*Meta of type string/],
     ['POST', `/v1/node/${id}/eligibility`, { Eligibility: 'bogus' }, 500, 'invalid scheduling eligibility "bogus"'],
     ['POST', `/v1/node/${id}/eligibility`, {}, 500, 'invalid scheduling eligibility ""'],
+    ['POST', `/v1/node/${id}/eligibility`, 'null', 500, 'invalid scheduling eligibility ""'],
+    ['POST', `/v1/node/${id}/drain`, '7', 400, 'json: cannot unmarshal number into Go value of type api.NodeUpdateDrainRequest'],
     ['POST', `/v1/node/${id}/eligibility`, { Eligibility: 'eligible', NodeEvent: { Message: 'x' } }, 500, 'node event must not be set'],
     ['POST', `/v1/node/${id.slice(0, 8)}/drain`, { DrainSpec: { Deadline: 0 } }, 500, 'node not found'],
     ['POST', `/v1/node/${id.slice(0, 8)}/eligibility`, { Eligibility: 'ineligible' }, 500, 'node not found'],

@@ -41,7 +41,8 @@ function accessorOf(ctx: RouteContext, req: FastifyRequest, body: Obj): string {
 
 export function toggleDrain(ctx: RouteContext, req: FastifyRequest, reply: FastifyReply, nodeId: string): FastifyReply {
   if (!WRITE.has(req.method)) throw invalidMethod();
-  const body = decodeBody(req, 'NodeUpdateDrainRequest') as Obj;
+  // JSON null decodes into the zero request, as Go leaves the struct untouched.
+  const body = (decodeBody(req, 'NodeUpdateDrainRequest') ?? {}) as Obj;
   const spec = body.DrainSpec ? { Deadline: Number(body.DrainSpec.Deadline ?? 0), IgnoreSystemJobs: Boolean(body.DrainSpec.IgnoreSystemJobs) } : null;
   const out = updateNodeDrain(ctx.store, {
     nodeId,
@@ -56,7 +57,7 @@ export function toggleDrain(ctx: RouteContext, req: FastifyRequest, reply: Fasti
 
 export function toggleEligibility(ctx: RouteContext, req: FastifyRequest, reply: FastifyReply, nodeId: string): FastifyReply {
   if (!WRITE.has(req.method)) throw invalidMethod();
-  const body = decodeBody(req, 'NodeUpdateEligibilityRequest') as Obj;
+  const body = (decodeBody(req, 'NodeUpdateEligibilityRequest') ?? {}) as Obj;
   // The body's NodeID, when set, wins over the path's.
   const id = str(body.NodeID) || nodeId;
   const out = updateNodeEligibility(ctx.store, id, str(body.Eligibility), body.NodeEvent != null);
