@@ -1,7 +1,6 @@
-// What one scheduler pass decides for a job, computed from state without writing anything: the
-// allocations to place, stop and update, the deployment to create, cancel or complete, follow-up
-// evals and placement failures (state-semantics §7.4, §8.5, §9). The scheduler applies it; plan
-// dry-runs only report it.
+// What one scheduler pass decides for a job, computed from state without writing anything: the allocations
+// to place, stop and update, the deployment to create, cancel or complete, follow-up evals and placement
+// failures (state-semantics §7.4, §8.5, §9). The scheduler applies it; plan dry-runs only report it.
 import type { Evaluation, Job, Obj } from '../../state/types.js';
 import type { Store } from '../../state/store.js';
 import { allocsOfJob, isClientTerminal } from '../../state/allocations/table.js';
@@ -282,10 +281,8 @@ export function reconcile(input: ReconcileInput): Plan {
     // A paused or failed deployment of this version holds back further placements of it.
     const blocked = Boolean((d && (d.Status === 'paused' || d.Status === 'failed')) || versionDep?.Status === 'failed');
 
-    // Allocs marked for migration (alloc stop, node drain) stop and move to a fresh placement under
-    // the same name (computeMigrations); without room the replacement waits in a blocked eval.
-    for (const a of [...kept]) {
-      if (!a.DesiredTransition?.Migrate) continue;
+    // Migrating allocs (alloc stop, drain) stop, replaced under the same name if there is room.
+    for (const a of kept.filter((x) => x.DesiredTransition?.Migrate)) {
       markStop(a, DesiredText.migrating);
       const stopAt = plan.update.length - 1;
       const placed = tryPlace(tg, a.Name, { PreviousAllocation: a.ID });
@@ -417,15 +414,12 @@ export function reconcile(input: ReconcileInput): Plan {
     const firstOfVersion = !mine.some((a) => (a.Job as Job).Version === job!.Version);
     if (job!.Type === 'system' && (tg.Update?.MaxParallel ?? 0) > 0 && (outdated || firstOfVersion)) ensureDeployment();
     for (const node of nodes) {
-      let here = live.filter((a) => a.NodeID === node.ID);
-      // Allocs the drainer marked stop without a replacement (diffSystemAllocsForNode: migrate).
-      for (const a of here) {
-        if (!a.DesiredTransition?.Migrate) continue;
-        markStop(a, DesiredText.nodeTainted);
-        du.Migrate++;
-      }
-      here = here.filter((a) => !a.DesiredTransition?.Migrate);
-      // A draining or ineligible node keeps what runs there and gets nothing new.
+      const onNode = live.filter((a) => a.NodeID === node.ID);
+      const here = onNode.filter((a) => !a.DesiredTransition?.Migrate);
+      // Allocs the drainer marked go without a replacement (diffSystemAllocsForNode: migrate); a
+      // draining or ineligible node keeps the rest and gets nothing new.
+      for (const a of onNode.filter((x) => !here.includes(x))) markStop(a, DesiredText.nodeTainted);
+      du.Migrate += onNode.length - here.length;
       if (node.Status === 'ready' && (node.DrainStrategy || node.SchedulingEligibility !== 'eligible')) {
         du.Ignore += here.length;
         continue;
