@@ -207,7 +207,7 @@ t.test('wrong methods answer 405 Invalid method', async (t) => {
     if (method !== 'HEAD') t.equal(r.body, 'Invalid method');
   }
   const drain = await c.post(`/v1/node/${id}/drain`, { DrainSpec: null });
-  t.equal(drain.status, 501, 'drain is recognised but not implemented');
+  t.equal(drain.status, 200, 'drain answers (test/node-drain.test.ts covers it)');
 });
 
 t.test('GET /v1/node/:id/allocations after the scheduler placed a job', async (t) => {

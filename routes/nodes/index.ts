@@ -18,6 +18,7 @@ import { REVISION, SERVER_ID, agentNode, localMember } from '../agent/member.js'
 import type { Obj } from '../../state/types.js';
 import { WRITE, readQuery, type AclDecl } from '../acl/rules.js';
 import { nodeSpecs } from '../../src/config.js';
+import { drainRoutes, toggleDrain, toggleEligibility } from './drain.js';
 
 /** Fields of a Node whose values are string-keyed maps (bexpr treats missing keys as absent, not errors). */
 export const NODE_MAP_FIELDS = new Set([
@@ -82,7 +83,7 @@ const schema = {
 };
 
 /** Write sub-paths of `/v1/node/:id` the mock recognises (for Nomad's 405s) but does not implement. */
-const WRITE_SUFFIXES = ['/evaluate', '/drain', '/eligibility', '/purge'];
+const WRITE_SUFFIXES = ['/evaluate', '/purge'];
 
 const byId = (a: Obj, b: Obj): number => (a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0);
 
@@ -129,8 +130,12 @@ export function nodeRoutes(app: App, ctx: RouteContext): void {
     if (['/evaluate', '/drain', '/eligibility', '/purge'].some((s) => rest.endsWith(s))) return WRITE.has(req.method) ? { check: { kind: 'node-write' } } : null;
     return req.method === 'GET' ? { check: { kind: 'node-read' }, pre: readQuery(req, ctx) } : null;
   };
+  drainRoutes(app, ctx);
   app.all('/v1/node/*', { schema, config: { acl: one } }, async (req, reply) => {
     const rest = decodePath(req.raw.url ?? '').slice('/v1/node/'.length);
+    // IDs the `:id` routes cannot take (empty, or with a slash) still end in Nomad's handlers.
+    if (rest.endsWith('/drain')) return toggleDrain(ctx, req, reply, rest.slice(0, -'/drain'.length));
+    if (rest.endsWith('/eligibility')) return toggleEligibility(ctx, req, reply, rest.slice(0, -'/eligibility'.length));
     const write = WRITE_SUFFIXES.find((s) => rest.endsWith(s));
     if (write) {
       if (req.method !== 'PUT' && req.method !== 'POST') throw invalidMethod();

@@ -10,6 +10,7 @@ import { ClientSim } from './client.js';
 import { DeploymentWatcher } from './watcher.js';
 import { PeriodicDispatcher } from './periodic.js';
 import { GarbageCollector, gcSettings, type GcSettings } from './gc.js';
+import { NodeDrainer } from './drainer.js';
 import type { GcResult } from '../../state/gc/gc.js';
 import { onSchedulerConfig, schedulerConfig } from '../../state/operator/config.js';
 
@@ -21,6 +22,7 @@ export class Simulator {
   readonly watcher: DeploymentWatcher;
   readonly periodic: PeriodicDispatcher;
   readonly gc: GarbageCollector;
+  readonly drainer: NodeDrainer;
   private readonly unsubscribe: (() => void)[];
 
   constructor(
@@ -34,6 +36,7 @@ export class Simulator {
     this.watcher = new DeploymentWatcher(store, clock);
     this.periodic = new PeriodicDispatcher(store, clock);
     this.gc = new GarbageCollector(store, clock, gc, (r) => this.collected(r));
+    this.drainer = new NodeDrainer(store, clock);
     this.gc.start();
     // Reactions run synchronously after a commit: a failure must neither reach the HTTP answer of the
     // write that caused it nor skip the reactions to the write's other events.
@@ -45,6 +48,7 @@ export class Simulator {
       onSchedulerConfig(store, (cfg) => clock.guard.run('eval broker state change', () => this.scheduler.setPaused(cfg.PauseEvalBroker))),
     ];
     this.scheduler.setPaused(schedulerConfig(store).PauseEvalBroker);
+    this.drainer.resync();
   }
 
   private react(e: StoreEvent): void {
@@ -64,6 +68,7 @@ export class Simulator {
           this.clock.guard.run('client runner', () => this.client.onAlloc(id));
           this.watcher.onAlloc(id);
         }, 'deployment watcher');
+        this.drainer.onAlloc();
         break;
       }
       case 'Deployment': {
@@ -84,6 +89,7 @@ export class Simulator {
       case 'Node': {
         const node = this.store.nodes.get(e.Key);
         if (!node || node.Status === 'down') this.client.nodeLost(e.Key);
+        this.drainer.onNode(e.Key);
         // A node that joins or changes may take what could not be placed before.
         if (node?.Status === 'ready') this.scheduler.unblockAll();
         break;
@@ -125,6 +131,7 @@ export class Simulator {
       this.clock.after(Date.parse(ev.WaitUntil) - this.clock.nowMs(), () => this.scheduler.enqueue(ev.ID), 'delayed evaluation');
     }
     this.scheduler.adoptAll();
+    this.drainer.resync();
   }
 
   close(): void {
@@ -133,5 +140,6 @@ export class Simulator {
     this.watcher.close();
     this.periodic.close();
     this.gc.close();
+    this.drainer.close();
   }
 }

@@ -1,7 +1,6 @@
-// What one scheduler pass decides for a job, computed from state without writing anything: the
-// allocations to place, stop and update, the deployment to create, cancel or complete, follow-up
-// evals and placement failures (state-semantics §7.4, §8.5, §9). The scheduler applies it; plan
-// dry-runs only report it.
+// What one scheduler pass decides for a job, computed from state without writing anything: the allocations
+// to place, stop and update, the deployment to create, cancel or complete, follow-up evals and placement
+// failures (state-semantics §7.4, §8.5, §9). The scheduler applies it; plan dry-runs only report it.
 import type { Evaluation, Job, Obj } from '../../state/types.js';
 import type { Store } from '../../state/store.js';
 import { allocsOfJob, isClientTerminal } from '../../state/allocations/table.js';
@@ -21,6 +20,7 @@ export const DesiredText = {
   rescheduled: 'alloc was rescheduled because it failed',
   lost: 'alloc is lost since its node is down',
   migrating: 'alloc is being migrated',
+  nodeTainted: 'alloc not needed as node is tainted',
 } as const;
 
 export interface DesiredUpdates {
@@ -281,12 +281,12 @@ export function reconcile(input: ReconcileInput): Plan {
     // A paused or failed deployment of this version holds back further placements of it.
     const blocked = Boolean((d && (d.Status === 'paused' || d.Status === 'failed')) || versionDep?.Status === 'failed');
 
-    // Allocs marked for migration (alloc stop) move to a fresh placement under the same name.
-    for (const a of [...kept]) {
-      if (!a.DesiredTransition?.Migrate) continue;
+    // Migrating allocs (alloc stop, drain) stop, replaced under the same name if there is room.
+    for (const a of kept.filter((x) => x.DesiredTransition?.Migrate)) {
+      markStop(a, DesiredText.migrating);
+      const stopAt = plan.update.length - 1;
       const placed = tryPlace(tg, a.Name, { PreviousAllocation: a.ID });
-      if (!placed) continue;
-      markStop(a, DesiredText.migrating, { NextAllocation: placed.ID });
+      if (placed) plan.update[stopAt] = { ...plan.update[stopAt]!, NextAllocation: placed.ID };
       kept.splice(kept.indexOf(a), 1);
       du.Migrate++;
     }
@@ -414,7 +414,16 @@ export function reconcile(input: ReconcileInput): Plan {
     const firstOfVersion = !mine.some((a) => (a.Job as Job).Version === job!.Version);
     if (job!.Type === 'system' && (tg.Update?.MaxParallel ?? 0) > 0 && (outdated || firstOfVersion)) ensureDeployment();
     for (const node of nodes) {
-      const here = live.filter((a) => a.NodeID === node.ID);
+      const onNode = live.filter((a) => a.NodeID === node.ID);
+      const here = onNode.filter((a) => !a.DesiredTransition?.Migrate);
+      // Allocs the drainer marked go without a replacement (diffSystemAllocsForNode: migrate); a
+      // draining or ineligible node keeps the rest and gets nothing new.
+      for (const a of onNode.filter((x) => !here.includes(x))) markStop(a, DesiredText.nodeTainted);
+      du.Migrate += onNode.length - here.length;
+      if (node.Status === 'ready' && (node.DrainStrategy || node.SchedulingEligibility !== 'eligible')) {
+        du.Ignore += here.length;
+        continue;
+      }
       const done = job!.Type === 'sysbatch' && mine.some((a) => a.NodeID === node.ID && a.ClientStatus === 'complete' && (a.Job as Job).Version === job!.Version);
       const { node: fits } = pickNode(nodes, null, job!, tg, node);
       if (!fits) {

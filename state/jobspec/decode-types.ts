@@ -141,6 +141,16 @@ struct JobStatusesRequest
   Jobs []NamespacedID
   IncludeChildren bool
 
+struct DrainSpec
+  Deadline time.Duration
+  IgnoreSystemJobs bool
+
+struct NodeUpdateDrainRequest
+  NodeID string
+  DrainSpec *DrainSpec
+  MarkEligible bool
+  Meta map[string]string
+
 struct TagVersionRequest
   Version uint64
   Latest bool
@@ -860,6 +870,20 @@ struct NodePoolSchedulerConfiguration
   SchedulerAlgorithm SchedulerAlgorithm
   MemoryOversubscriptionEnabled *bool
 
+struct NodeEvent
+  Message string
+  Subsystem string
+  Details map[string]string
+  Timestamp interface{}
+  CreateIndex uint64
+
+struct NodeUpdateEligibilityRequest
+  NodeID string
+  Eligibility string
+  NodeEvent *NodeEvent
+  UpdatedAt int64
+  WriteRequest
+
 struct EvalDeleteRequest
   EvalIDs []string
   Filter string
@@ -1160,7 +1184,9 @@ export type RequestRoot =
   | 'SearchRequest'
   | 'FuzzySearchRequest'
   | 'CSIVolumeRegisterRequest'
-  | 'HostVolumeCreateRequest';
+  | 'HostVolumeCreateRequest'
+  | 'NodeUpdateDrainRequest'
+  | 'NodeUpdateEligibilityRequest';
 
 /** The Go type each request body is decoded into by Nomad's HTTP handlers. */
 export const ROOT_TYPES: Readonly<Record<RequestRoot, StructDesc>> = {
@@ -1190,4 +1216,7 @@ export const ROOT_TYPES: Readonly<Record<RequestRoot, StructDesc>> = {
   FuzzySearchRequest: serverTypes.FuzzySearchRequest!,
   CSIVolumeRegisterRequest: serverTypes.CSIVolumeRegisterRequest!,
   HostVolumeCreateRequest: serverTypes.HostVolumeCreateRequest!,
+  NodeUpdateDrainRequest: apiTypes.NodeUpdateDrainRequest!,
+  // NodeEvent.Timestamp is a time.Time in Go; any JSON is taken here (the RPC refuses a set event anyway).
+  NodeUpdateEligibilityRequest: serverTypes.NodeUpdateEligibilityRequest!,
 };

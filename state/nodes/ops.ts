@@ -33,8 +33,8 @@ export interface NodeWriteResult {
   Index: number;
 }
 
-export function nodeEvent(store: Store, message: string, index: number): Obj {
-  return { Message: message, Subsystem: 'Cluster', Details: null, Timestamp: new Date(store.nowNs() / 1e6).toISOString(), CreateIndex: index };
+export function nodeEvent(store: Store, message: string, index: number, subsystem = 'Cluster', details: Record<string, string> | null = null): Obj {
+  return { Message: message, Subsystem: subsystem, Details: details, Timestamp: new Date(store.nowNs() / 1e6).toISOString(), CreateIndex: index };
 }
 
 /** appendNodeEvents: the new ones at the end, the oldest dropped beyond the limit. */

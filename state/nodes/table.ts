@@ -156,6 +156,8 @@ export function buildNode(store: Store, spec: NodeSpec, index: number, raftIndex
     LastDrain: null,
     CreateIndex: raftIndex,
     ModifyIndex: raftIndex,
+    // Not a field of structs.Node: the JSON encoder's node extension appends it (DrainStrategy != nil).
+    Drain: false,
   };
 }
 

@@ -75,6 +75,8 @@ export const NOMAD_5XX: RegExp[] = [
   /^job not found$/,
   /^Unknown job "[^]*"$/,
   /^missing (job ID|deployment ID|node ID|parameterized job ID)\b/,
+  // Node drain and eligibility (nomad/node_endpoint.go UpdateDrain, UpdateEligibility).
+  /^(node not found|node event must not be set|invalid scheduling eligibility "[^]*"|can not set node's scheduling eligibility to eligible while it is draining)$/,
   /^deployment not found$/,
   /^can't unblock (running|terminal) deployment$/,
   /^can't (fail|pause|resume|promote|set health of allocations for a) terminal deployment$/,

@@ -247,6 +247,31 @@ const driverList = fc.oneof(
   hostileValue,
 );
 /** A node for /_mock/nodes: names from a small set (so duplicates happen), hostile values for every field. */
+/** api.NodeUpdateDrainRequest: a drain now, later, forever or cancelled, and hostile values. */
+const drainBody = fc.record(
+  {
+    DrainSpec: fc.oneof(
+      fc.constant(null),
+      fc.record({ Deadline: fc.oneof(fc.constantFrom(-1, 0, 1e9, 60e9, 3600e9, 1.5, 2 ** 63), hostileValue), IgnoreSystemJobs: fc.oneof(fc.boolean(), hostileValue) }, { requiredKeys: [] }),
+      hostileValue,
+    ),
+    MarkEligible: fc.oneof(fc.boolean(), hostileValue),
+    Meta: fc.oneof(fc.dictionary(fc.constantFrom('reason', 'ticket', ''), fc.constantFrom('kernel', 'x')), hostileValue),
+    NodeID: fc.oneof(fc.constantFrom(FAKE_UUID, ''), hostileValue),
+  },
+  { requiredKeys: [] },
+);
+
+/** structs.NodeUpdateEligibilityRequest. */
+const eligibilityBody = fc.record(
+  {
+    Eligibility: fc.oneof(fc.constantFrom('eligible', 'ineligible', 'Eligible', ''), hostileValue),
+    NodeID: fc.oneof(fc.constantFrom(FAKE_UUID, ''), hostileValue),
+    NodeEvent: fc.oneof(fc.constant(null), fc.record({ Message: fc.constant('x'), Timestamp: hostileValue }, { requiredKeys: [] })),
+  },
+  { requiredKeys: [] },
+);
+
 const nodeBody = fc.record(
   {
     Name: fc.oneof(fc.constantFrom('fz-node-a', 'fz-node-b', 'mock-node-1', ''), hostileValue),
@@ -536,6 +561,9 @@ const ROUTES: Route[] = [
   { methods: ['GET', 'DELETE'], path: '/_mock/requests', weight: 0.3 },
   { methods: ['GET', 'PUT'], path: '/v1/nodes/{node}/nope', weight: 0.2 },
   { methods: ['GET'], path: '/v1/node/{node}/drain', weight: 0.2 },
+  { methods: W, path: '/v1/node/{node}/drain', body: drainBody, weight: 1 },
+  { methods: W, path: '/v1/node/{node}/eligibility', body: eligibilityBody, weight: 0.8 },
+  { methods: ['GET', 'DELETE'], path: '/v1/node/{node}/eligibility', weight: 0.1 },
   { methods: ['GET'], path: '/', weight: 0.1 },
   { methods: ['GET'], path: '/v1/', weight: 0.1 },
   { methods: ['GET'], path: '/v1/job', weight: 0.1 },
