@@ -878,6 +878,16 @@ struct QueryOptions
   Reverse bool
   InternalRpcInfo
 
+struct AllocSignalRequest
+  AllocID string
+  Task string
+  Signal string
+  QueryOptions
+
+struct AllocRestartBody
+  TaskName string
+  AllTasks bool
+
 struct SearchRequest
   Prefix string
   Context string
@@ -1160,7 +1170,9 @@ export type RequestRoot =
   | 'SearchRequest'
   | 'FuzzySearchRequest'
   | 'CSIVolumeRegisterRequest'
-  | 'HostVolumeCreateRequest';
+  | 'HostVolumeCreateRequest'
+  | 'AllocSignalRequest'
+  | 'AllocRestartBody';
 
 /** The Go type each request body is decoded into by Nomad's HTTP handlers. */
 export const ROOT_TYPES: Readonly<Record<RequestRoot, StructDesc>> = {
@@ -1190,4 +1202,7 @@ export const ROOT_TYPES: Readonly<Record<RequestRoot, StructDesc>> = {
   FuzzySearchRequest: serverTypes.FuzzySearchRequest!,
   CSIVolumeRegisterRequest: serverTypes.CSIVolumeRegisterRequest!,
   HostVolumeCreateRequest: serverTypes.HostVolumeCreateRequest!,
+  AllocSignalRequest: serverTypes.AllocSignalRequest!,
+  // The anonymous `struct { TaskName string; AllTasks bool }` of allocRestart; routes/client names it.
+  AllocRestartBody: serverTypes.AllocRestartBody!,
 };
