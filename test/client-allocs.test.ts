@@ -324,6 +324,11 @@ t.test('checks: the alloc\'s Nomad service checks, pending then passing; none is
   t.same(tcp, { ID: tcp.ID, Mode: 'readiness', Status: 'success', Output: 'nomad: tcp ok', Timestamp: tcp.Timestamp, Group: stub.Name, Task: 'server', Service: 'web-tcp', Check: 'port' });
   t.ok(http.Timestamp <= Math.floor(c.mock.store.nowNs() / 1e9) && http.Timestamp > 0);
 
+  t.same((await c.get(`/v1/allocation/${stub.ID}/checks`)).json, res.json, '/v1/allocation/:id/checks reads the same');
+  const unknown = await c.get('/v1/allocation/nope/checks');
+  t.equal(unknown.status, 404);
+  t.equal(unknown.body, 'Unknown allocation "nope"');
+
   const plain = await running(c, 'plain', [docker('server')]);
   const none = await c.get(`/v1/client/allocation/${plain.ID}/checks`);
   t.equal(none.status, 200);
