@@ -130,7 +130,11 @@ t.test('signal: a Signaling event as a client update; driver refusals and unknow
     for (const e of evs) if (e.Topic === 'Allocation') seen.push({ Type: e.Type, Key: e.Key });
   });
   const before = c.mock.store.tableIndex('allocs');
+  const waiting = c.get(`/v1/allocation/${alloc.ID}?index=${alloc.ModifyIndex}&wait=60s`);
   const ok = await c.post(url, { Signal: 'SIGUSR1', Task: 'server' });
+  const woken = await waiting;
+  t.ok(Number(woken.headers['x-nomad-index']) > alloc.ModifyIndex, 'a blocking read of the alloc wakes on the signal\'s write');
+  t.equal((woken.json.TaskStates.server.Events as Obj[]).at(-1)!.Type, 'Signaling');
   t.equal(ok.status, 200);
   t.same(ok.json, { Index: 0 });
   const after = await allocOf(c, 'web');

@@ -46,7 +46,8 @@ export function clientAlloc(store: Store, sim: Simulator | null, allocId: string
   return alloc;
 }
 
-function groupTasks(alloc: Obj): Obj[] {
+/** The tasks of the alloc's group, from the job version it runs. */
+export function groupTasks(alloc: Obj): Obj[] {
   const tg = ((alloc.Job?.TaskGroups as Obj[] | undefined) ?? []).find((g) => g.Name === alloc.TaskGroup);
   return (tg?.Tasks as Obj[] | undefined) ?? [];
 }

@@ -4,6 +4,7 @@
 // a node's usage is its running tasks' usage plus a little for the host itself, never more than it has.
 import type { Obj } from '../../state/types.js';
 import type { Store } from '../../state/store.js';
+import { groupTasks } from './client-api.js';
 
 /** How often the simulated figures change (Nomad's clients collect every second; this is coarser). */
 const STEP_NS = 10e9;
@@ -73,7 +74,7 @@ interface Usage {
 }
 
 /** A task's usage at `at` (ns); `key` identifies the task (alloc ID and name). */
-function usageAt(key: string, res: Reservation, at: number, startedAt: number): Usage {
+function usageAt(key: string, res: Reservation, at: number, startedAt: number, withPeak: boolean): Usage {
   const k = step(at);
   const mem = res.memoryMB * MIB;
   const share = (j: number): number => MEM_BASE + MEM_SPAN * draw(`${key}/mem/${j}`);
@@ -82,7 +83,8 @@ function usageAt(key: string, res: Reservation, at: number, startedAt: number): 
   // older than that has reached the ceiling (so the peak never falls as time goes on).
   const first = step(startedAt);
   let peak = now;
-  if (k - first >= PEAK_STEPS) peak = MEM_BASE + MEM_SPAN;
+  if (!withPeak) peak = now;
+  else if (k - first >= PEAK_STEPS) peak = MEM_BASE + MEM_SPAN;
   else for (let j = first; j < k; j++) peak = Math.max(peak, share(j));
   const usage = Math.floor(mem * now);
   const rss = Math.floor(usage * 0.85);
@@ -127,15 +129,11 @@ function sampleTime(st: Obj | undefined, now: number): { at: number; startedAt: 
   return { at: Math.max(started, Math.min(ended, now)), startedAt: started };
 }
 
-function taskUsage(store: Store, alloc: Obj, task: Obj, now: number): { usage: Usage; at: number } | null {
+/** `withPeak`: also search the peak (host stats, summing many tasks, need no peak). */
+function taskUsage(alloc: Obj, task: Obj, now: number, withPeak: boolean): { usage: Usage; at: number } | null {
   const sample = sampleTime((alloc.TaskStates as Obj | null)?.[task.Name] as Obj | undefined, now);
   if (!sample) return null;
-  return { usage: usageAt(`${alloc.ID}/${task.Name}`, reservation(alloc, task), sample.at, sample.startedAt), at: sample.at };
-}
-
-function groupTasks(alloc: Obj): Obj[] {
-  const tg = ((alloc.Job?.TaskGroups as Obj[] | undefined) ?? []).find((g) => g.Name === alloc.TaskGroup);
-  return (tg?.Tasks as Obj[] | undefined) ?? [];
+  return { usage: usageAt(`${alloc.ID}/${task.Name}`, reservation(alloc, task), sample.at, sample.startedAt, withPeak), at: sample.at };
 }
 
 /** Go's joinStringSet, in first-seen order. */
@@ -163,7 +161,7 @@ export function allocStats(store: Store, alloc: Obj, taskFilter: string, now: nu
   };
   for (const task of groupTasks(alloc)) {
     if (taskFilter !== '' && task.Name !== taskFilter) continue;
-    const got = taskUsage(store, alloc, task, now);
+    const got = taskUsage(alloc, task, now, true);
     if (!got) continue;
     const m = measured(String(task.Driver));
     const tm = memoryStats(got.usage, m.mem);
@@ -199,7 +197,7 @@ export function hostStats(store: Store, node: Obj, now: number): Obj {
       for (const task of groupTasks(alloc)) {
         const st = (alloc.TaskStates as Obj)[task.Name] as Obj | undefined;
         if (st?.State !== 'running') continue;
-        const got = taskUsage(store, alloc, task, now);
+        const got = taskUsage(alloc, task, now, false);
         if (!got) continue;
         memUsed += got.usage.rss + got.usage.cache;
         ticks += got.usage.ticks;
