@@ -41,7 +41,7 @@ t.test('a Nomad route nomad-mock does not emulate answers 501 naming the method 
   const c = await client();
   t.teardown(c.close);
   for (const [method, path, pattern] of [
-    ['GET', '/v1/client/stats', '/v1/client/stats'],
+    ['GET', '/v1/client/allocation/abc/snapshot', '/v1/client/allocation/'],
     ['GET', '/v1/client/allocations/prometheus-sd?x=1', '/v1/client/allocations/prometheus-sd'],
     ['PUT', '/v1/agent/reload', '/v1/agent/reload'],
     ['GET', '/.well-known/jwks.json', '/.well-known/jwks.json'],

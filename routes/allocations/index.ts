@@ -11,6 +11,8 @@ import { ReadQuery } from '../http/schemas.js';
 import { allocStub } from '../../state/jobs/children.js';
 import { listByCreateIndex } from '../../state/list-queries.js';
 import { stopAlloc } from '../../state/allocations/ops.js';
+import { allocChecks } from '../../src/sim/checks.js';
+import { clientAlloc } from '../../src/sim/client-api.js';
 import { WRITE, listRule, nsCheck, queryNamespace, readRule, str, type AclDecl } from '../acl/rules.js';
 
 const schema = { querystring: ReadQuery };
@@ -61,7 +63,8 @@ export function allocationRoutes(app: App, ctx: RouteContext): void {
       setReadMeta(reply, res.index);
       return sendJson(req, reply, []);
     }
-    if (sub === 'checks') return sendJson(req, reply, {});
+    // The same client RPC as /v1/client/allocation/:id/checks (ClientAllocations.Checks).
+    if (sub === 'checks') return sendJson(req, reply, allocChecks(clientAlloc(ctx.store, ctx.sim, id), ctx.store.nowNs()));
     if (sub !== undefined) throw new HttpError(404, 'resource not found');
     const res = await blockingQuery(ctx.store, reply, opts, ['allocs'], () => {
       const alloc = ctx.store.allocs.get(id);

@@ -2,17 +2,15 @@
 // (state-semantics §8.4–8.5), reports health for deployments, and obeys the server's stop. Task
 // fates follow the mock driver's Config keys; other drivers run forever (service, system) or exit 0
 // after a short run (batch, sysbatch).
-import type { Evaluation, Job, Obj } from '../../state/types.js';
-import { jobKey, type Store } from '../../state/store.js';
+import type { Job, Obj } from '../../state/types.js';
+import type { Store } from '../../state/store.js';
 import { putAlloc } from '../../state/allocations/table.js';
-import { newEval, putEval } from '../../state/evaluations/table.js';
-import { moveHealthCounters, putDeployment } from '../../state/deployments/table.js';
 import { refreshJobStatus } from '../../state/jobs/status.js';
-import { parseGoDuration } from '../../state/godur.js';
 import type { TimerHandle } from '../clock.js';
 import { goDuration, rfc3339 } from '../../state/format.js';
-import { rescheduleDecision } from './reschedule.js';
 import type { ClientSim } from './client.js';
+import { duration, taskEvent } from './task-events.js';
+import { countHealth, hasNomadServices, maybeFailureEval } from './client-update.js';
 
 /** Simulated milliseconds for the client's own steps. */
 export const CLIENT_TIMING = {
@@ -36,23 +34,6 @@ interface TaskRun {
   restartTimes: number[];
   timer: TimerHandle | null;
 }
-
-const EVENT_FIELDS = {
-  FailsTask: false, RestartReason: '', SetupError: '', DriverError: '', ExitCode: 0, Signal: 0,
-  KillTimeout: 0, KillError: '', KillReason: '', StartDelay: 0, DownloadError: '', ValidationError: '',
-  DiskLimit: 0, FailedSibling: '', VaultError: '', TaskSignalReason: '', TaskSignal: '', DriverMessage: '', GenericSource: '',
-};
-
-function taskEvent(type: string, now: number, display: string, details: Record<string, string>, extra: Obj = {}): Obj {
-  return { Type: type, Time: now, Message: extra.Message ?? '', DisplayMessage: display, Details: details, ...EVENT_FIELDS, ...extra };
-}
-
-const duration = (v: unknown): number => {
-  if (typeof v === 'number') return v;
-  if (typeof v !== 'string' || v === '') return 0;
-  return parseGoDuration(v) ?? 0;
-};
-
 
 export class AllocRunner {
   private tasks: TaskRun[] = [];
@@ -372,8 +353,7 @@ export class AllocRunner {
       t.events.push(taskEvent('Killing', now, `Sent interrupt. Waiting ${goDuration(kt)} before force killing`, { kill_timeout: goDuration(kt) }, { KillTimeout: kt }));
     }
     this.commit();
-    const wait = Math.max(...live.map((t) => (t.task.Driver === 'mock_driver' ? duration(t.task.Config?.kill_after) / 1e6 : 0) || CLIENT_TIMING.kill));
-    this.after(wait, () => {
+    this.after(this.killWait(live), () => {
       const at = this.now;
       for (const t of live) {
         if (t.state === 'running') {
@@ -385,6 +365,60 @@ export class AllocRunner {
       }
       this.commit();
     });
+  }
+
+  /** How long the slowest of `tasks` takes to exit once told to (the mock driver's kill_after). */
+  private killWait(tasks: TaskRun[]): number {
+    return Math.max(...tasks.map((t) => (t.task.Driver === 'mock_driver' ? duration(t.task.Config?.kill_after) / 1e6 : 0) || CLIENT_TIMING.kill));
+  }
+
+  /** The client's view of one task (the signal and restart endpoints check it). */
+  taskState(name: string): { state: 'pending' | 'running' | 'dead'; failed: boolean } | undefined {
+    const t = this.tasks.find((x) => x.name === name);
+    if (!t) return undefined;
+    // A task being killed has no handle left to signal or restart.
+    return { state: this.killing && t.state === 'running' ? 'dead' : t.state, failed: t.failed };
+  }
+
+  /** allocRunner.shouldRun: the alloc is neither stopping nor terminal. */
+  get shouldRun(): boolean {
+    return !this.killing && !this.done && this.alloc()?.DesiredStatus === 'run';
+  }
+
+  /** The "Signaling" events of a signal sent through the API; what the driver answers is the caller's. */
+  signaled(names: string[], signal: string): void {
+    const now = this.now;
+    for (const t of this.tasks) if (names.includes(t.name)) t.events.push(taskEvent('Signaling', now, 'Task being sent a signal', { signal }));
+    this.commit();
+  }
+
+  /**
+   * A restart the API asked for (TaskRunner.Restart, ForceRestart for AllTasks): "Restart Signaled"
+   * now; a running task is killed, reports "Terminated" and "Restarting" with no delay (a user restart
+   * is not counted against the restart policy) and starts again; a dead one runs again.
+   */
+  restart(names: string[], reason: string): void {
+    const now = this.now;
+    const targets = this.tasks.filter((t) => names.includes(t.name));
+    for (const t of targets) t.events.push(taskEvent('Restart Signaled', now, reason, { restart_reason: reason }, { RestartReason: reason }));
+    this.commit();
+    for (const t of targets) {
+      t.timer?.cancel();
+      if (t.state !== 'running') {
+        this.scheduleStart(t, this.startDelay(t));
+        continue;
+      }
+      t.timer = this.after(this.killWait([t]), () => {
+        const at = this.now;
+        t.events.push(taskEvent('Terminated', at, 'Exit Code: 0', { exit_code: '0', oom_killed: 'false', signal: '0' }));
+        t.events.push(taskEvent('Restarting', at, 'Task restarting in 0s', { restart_reason: '', start_delay: '0' }));
+        t.restarts++;
+        t.lastRestart = at;
+        t.state = 'pending';
+        this.commit();
+        this.scheduleStart(t, this.startDelay(t));
+      });
+    }
   }
 
   abandon(): void {
@@ -449,33 +483,4 @@ export class AllocRunner {
       this.sim.finished(this.allocId);
     }
   }
-}
-
-/** Feeds a health report into the alloc's deployment (updateDeploymentWithAlloc). */
-function countHealth(store: Store, tx: Parameters<Parameters<Store['write']>[0]>[0], alloc: Obj, prev: boolean | null, healthy: boolean): void {
-  const dep = store.deployments.get(alloc.DeploymentID);
-  if (!dep) return;
-  const st = dep.TaskGroups?.[alloc.TaskGroup] as Obj | undefined;
-  if (!st) return;
-  const s = { ...st };
-  moveHealthCounters(s, prev, healthy);
-  // Each newly healthy alloc pushes the progress deadline out (§9.2).
-  const by = store.nowNs() + Number(s.ProgressDeadline);
-  if (healthy && s.ProgressDeadline > 0 && (!s.RequireProgressBy || Date.parse(s.RequireProgressBy) * 1e6 < by)) s.RequireProgressBy = rfc3339(by);
-  putDeployment(store, tx, { ...dep, TaskGroups: { ...dep.TaskGroups, [alloc.TaskGroup]: s } }, 'DeploymentAllocHealth');
-}
-
-/** A failed alloc that may be rescheduled gets an alloc-failure eval in the same write. */
-function maybeFailureEval(store: Store, tx: Parameters<Parameters<Store['write']>[0]>[0], alloc: Obj): Evaluation | null {
-  if (alloc.DesiredStatus !== 'run' || alloc.FollowupEvalID) return null;
-  const job = store.jobs.get(jobKey(alloc.Namespace, alloc.JobID));
-  if (!job) return null;
-  const tg = job.TaskGroups.find((g) => g.Name === alloc.TaskGroup);
-  if (!tg || !rescheduleDecision(alloc, tg, store.nowNs()).eligible) return null;
-  return putEval(store, tx, newEval(store, job, { triggeredBy: 'alloc-failure', jobModifyIndex: 0 }));
-}
-
-function hasNomadServices(tg: Obj): boolean {
-  const all = [...((tg.Services as Obj[] | null) ?? []), ...((tg.Tasks as Obj[]) ?? []).flatMap((t) => (t.Services as Obj[] | null) ?? [])];
-  return all.some((s) => s.Provider === 'nomad');
 }

@@ -17,6 +17,12 @@ export class ClientSim {
   private readonly runners = new Map<string, AllocRunner>();
   /** Runner alloc IDs by job key, so a purge finds the runners of the allocs it deleted. */
   private readonly byJob = new Map<string, Set<string>>();
+  /**
+   * Terminal allocs whose client destroyed their runner and alloc dir (`/v1/client/allocation/:id/gc`,
+   * `/v1/client/gc`); the servers still hold them. Client-local, like the runners: a restore or reset
+   * starts the clients afresh.
+   */
+  private readonly collectedIds = new Set<string>();
 
   constructor(
     readonly store: Store,
@@ -77,7 +83,22 @@ export class ClientSim {
 
   /** The alloc left the store (purge, GC, reset, restore): its runner and every timer it holds go too. */
   gone(allocId: string): void {
+    this.collectedIds.delete(allocId);
     this.remove(allocId)?.abandon();
+  }
+
+  /** The client GC (AllocGarbageCollector.Collect): only a terminal alloc, and only once. */
+  collect(allocId: string): boolean {
+    const alloc = this.store.allocs.get(allocId);
+    if (!alloc || this.collectedIds.has(allocId) || this.runners.has(allocId)) return false;
+    if (!['complete', 'failed', 'lost'].includes(alloc.ClientStatus) || alloc.TaskStates === null) return false;
+    this.collectedIds.add(allocId);
+    return true;
+  }
+
+  /** Whether the client GC destroyed this alloc's runner and directory. */
+  collected(allocId: string): boolean {
+    return this.collectedIds.has(allocId);
   }
 
   private nodeUp(nodeId: string): boolean {
@@ -97,6 +118,7 @@ export class ClientSim {
   /** After a job's purge: the runners of its allocs that were deleted with it. */
   forgetJob(namespace: string, jobId: string): void {
     for (const id of [...(this.byJob.get(jobKey(namespace, jobId)) ?? [])]) if (!this.store.allocs.has(id)) this.gone(id);
+    for (const id of [...this.collectedIds]) if (!this.store.allocs.has(id)) this.collectedIds.delete(id);
   }
 
   /** Control API: drive an alloc into a state as if its client had reported it. */
@@ -136,6 +158,7 @@ export class ClientSim {
     for (const r of this.runners.values()) r.abandon();
     this.runners.clear();
     this.byJob.clear();
+    this.collectedIds.clear();
   }
 
   /** Live runners (for tests: none may outlive its alloc). */

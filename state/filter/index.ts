@@ -2,6 +2,7 @@
 // stored objects' Go field names. Struct fields must exist (a missing one is an error, as in
 // go-bexpr); missing map keys resolve per operator instead.
 import { compileRegexp, RegexpSyntaxError, type GoRegexp } from '../regexp.js';
+import { goQuote } from '../format.js';
 
 export class FilterParseError extends Error {}
 export class FilterEvalError extends Error {}
@@ -339,22 +340,6 @@ function regexOf(n: Node & { kind: 'match' }): GoRegexp {
   return n.regex;
 }
 
-/** Go's strconv.Quote (the `%q` verb) for valid UTF-8 text. */
-function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"' || ch === '\\') out += '\\' + ch;
-    else if (c === 0x20 || (c > 0x20 && c !== 0x7f && PRINTABLE.test(ch))) out += ch;
-    else if (ESCAPES[ch]) out += ESCAPES[ch];
-    else if (c < 0x80) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else if (c < 0x10000) out += `\\u${c.toString(16).padStart(4, '0')}`;
-    else out += `\\U${c.toString(16).padStart(8, '0')}`;
-  }
-  return out + '"';
-}
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
-const ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' };
 
 export interface CompiledFilter {
   matches(obj: unknown): boolean;

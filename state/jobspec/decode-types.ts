@@ -902,6 +902,16 @@ struct QueryOptions
   Reverse bool
   InternalRpcInfo
 
+struct AllocSignalRequest
+  AllocID string
+  Task string
+  Signal string
+  QueryOptions
+
+struct AllocRestartBody
+  TaskName string
+  AllTasks bool
+
 struct SearchRequest
   Prefix string
   Context string
@@ -1186,7 +1196,9 @@ export type RequestRoot =
   | 'CSIVolumeRegisterRequest'
   | 'HostVolumeCreateRequest'
   | 'NodeUpdateDrainRequest'
-  | 'NodeUpdateEligibilityRequest';
+  | 'NodeUpdateEligibilityRequest'
+  | 'AllocSignalRequest'
+  | 'AllocRestartBody';
 
 /** The Go type each request body is decoded into by Nomad's HTTP handlers. */
 export const ROOT_TYPES: Readonly<Record<RequestRoot, StructDesc>> = {
@@ -1219,4 +1231,7 @@ export const ROOT_TYPES: Readonly<Record<RequestRoot, StructDesc>> = {
   NodeUpdateDrainRequest: apiTypes.NodeUpdateDrainRequest!,
   // NodeEvent.Timestamp is a time.Time in Go; any JSON is taken here (the RPC refuses a set event anyway).
   NodeUpdateEligibilityRequest: serverTypes.NodeUpdateEligibilityRequest!,
+  AllocSignalRequest: serverTypes.AllocSignalRequest!,
+  // The anonymous `struct { TaskName string; AllTasks bool }` of allocRestart; routes/client names it.
+  AllocRestartBody: serverTypes.AllocRestartBody!,
 };

@@ -141,6 +141,16 @@ export const NOMAD_5XX: RegExp[] = [
   /^Path escapes the alloc directory$/,
   /^(readdirent|stat|open) \/opt\/nomad\/data\/alloc\/[^]*: not a directory$/,
   /^can't seek to offset '[^]*': seek [^]*: invalid argument$/,
+  // The client alloc endpoints (nomad/client_alloc_endpoint.go, client/alloc_endpoint.go, allocrunner).
+  /^Unknown node /,
+  /^Task (not found|not running)$/,
+  /^failed to parse signal: invalid signal /,
+  /^Could not find task runner for task: /,
+  /^task name cannot be set when restarting all tasks$/,
+  /^restart of an alloc that should not run$/,
+  /^No such allocation on client, or allocation not eligible for GC$/,
+  // allocRestart returns its body's decoding error as it is.
+  /^(json: cannot unmarshal |invalid character |unexpected EOF$)/,
 ];
 
 export interface OracleState {

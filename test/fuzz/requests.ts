@@ -392,6 +392,18 @@ const evalDeleteBody = fc.record(
   { requiredKeys: [] },
 );
 
+const signalBody = fc.record(
+  {
+    Signal: fc.oneof(fc.constantFrom('SIGHUP', 'SIGUSR1', 'sigterm', 'SIGBOGUS', '', 'KILL'), hostileValue),
+    Task: fc.oneof(fc.constantFrom('server', 'web', 'nope', ''), hostileValue),
+  },
+  { requiredKeys: [] },
+);
+const restartBody = fc.record(
+  { TaskName: fc.oneof(fc.constantFrom('server', 'web', 'nope', ''), hostileValue), AllTasks: fc.oneof(fc.boolean(), hostileValue) },
+  { requiredKeys: [] },
+);
+
 const W = ['PUT', 'POST'];
 const ROUTES: Route[] = [
   { methods: ['GET'], path: '/v1/jobs', read: true, weight: 8 },
@@ -429,6 +441,13 @@ const ROUTES: Route[] = [
   { methods: ['GET'], path: '/v1/allocations', read: true, weight: 2 },
   { methods: ['GET'], path: '/v1/allocation/{alloc}', read: true, weight: 2 },
   { methods: W, path: '/v1/allocation/{alloc}/stop', weight: 1 },
+  { methods: ['GET'], path: '/v1/client/allocation/{alloc}/stats', read: true, weight: 1 },
+  { methods: ['GET'], path: '/v1/client/allocation/{alloc}/checks', read: true, weight: 0.5 },
+  { methods: W, path: '/v1/client/allocation/{alloc}/signal', body: signalBody, weight: 1 },
+  { methods: [...W, 'GET'], path: '/v1/client/allocation/{alloc}/restart', body: restartBody, weight: 1 },
+  { methods: ['GET', ...W], path: '/v1/client/allocation/{alloc}/gc', weight: 0.5 },
+  { methods: ['GET'], path: '/v1/client/stats', read: true, weight: 0.5 },
+  { methods: ['GET', ...W], path: '/v1/client/gc', weight: 0.3 },
   { methods: ['GET'], path: '/v1/deployments', read: true, weight: 1 },
   { methods: ['GET'], path: '/v1/deployment/{deployment}', read: true, weight: 1 },
   { methods: ['GET'], path: '/v1/deployment/allocations/{deployment}', read: true, weight: 1 },

@@ -1,0 +1,37 @@
+// What one client alloc update writes besides the alloc itself (Node.UpdateAlloc on the server):
+// the deployment's health counters, the alloc-failure eval, whether service registrations change.
+import type { Evaluation, Obj } from '../../state/types.js';
+import { jobKey, type Store } from '../../state/store.js';
+import { newEval, putEval } from '../../state/evaluations/table.js';
+import { moveHealthCounters, putDeployment } from '../../state/deployments/table.js';
+import { rfc3339 } from '../../state/format.js';
+import { rescheduleDecision } from './reschedule.js';
+
+/** Feeds a health report into the alloc's deployment (updateDeploymentWithAlloc). */
+export function countHealth(store: Store, tx: Parameters<Parameters<Store['write']>[0]>[0], alloc: Obj, prev: boolean | null, healthy: boolean): void {
+  const dep = store.deployments.get(alloc.DeploymentID);
+  if (!dep) return;
+  const st = dep.TaskGroups?.[alloc.TaskGroup] as Obj | undefined;
+  if (!st) return;
+  const s = { ...st };
+  moveHealthCounters(s, prev, healthy);
+  // Each newly healthy alloc pushes the progress deadline out (§9.2).
+  const by = store.nowNs() + Number(s.ProgressDeadline);
+  if (healthy && s.ProgressDeadline > 0 && (!s.RequireProgressBy || Date.parse(s.RequireProgressBy) * 1e6 < by)) s.RequireProgressBy = rfc3339(by);
+  putDeployment(store, tx, { ...dep, TaskGroups: { ...dep.TaskGroups, [alloc.TaskGroup]: s } }, 'DeploymentAllocHealth');
+}
+
+/** A failed alloc that may be rescheduled gets an alloc-failure eval in the same write. */
+export function maybeFailureEval(store: Store, tx: Parameters<Parameters<Store['write']>[0]>[0], alloc: Obj): Evaluation | null {
+  if (alloc.DesiredStatus !== 'run' || alloc.FollowupEvalID) return null;
+  const job = store.jobs.get(jobKey(alloc.Namespace, alloc.JobID));
+  if (!job) return null;
+  const tg = job.TaskGroups.find((g) => g.Name === alloc.TaskGroup);
+  if (!tg || !rescheduleDecision(alloc, tg, store.nowNs()).eligible) return null;
+  return putEval(store, tx, newEval(store, job, { triggeredBy: 'alloc-failure', jobModifyIndex: 0 }));
+}
+
+export function hasNomadServices(tg: Obj): boolean {
+  const all = [...((tg.Services as Obj[] | null) ?? []), ...((tg.Tasks as Obj[]) ?? []).flatMap((t) => (t.Services as Obj[] | null) ?? [])];
+  return all.some((s) => s.Provider === 'nomad');
+}
