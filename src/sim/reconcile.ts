@@ -291,12 +291,35 @@ export function reconcile(input: ReconcileInput): Plan {
       du.Migrate++;
     }
 
+    // Terminal allocs the reconciler leaves alone count as ignored (reconcile_cluster.go
+    // computeGroup): a batch job's terminal allocs of an older version (filterOldTerminalAllocs),
+    // and, among the untainted ones computeUpdates finds unchanged, completed batch work and failed
+    // allocs that are not rescheduled now (counted below).
+    const unchanged = (a: Obj): boolean => (a.Job as Job).JobModifyIndex === job!.JobModifyIndex;
+    if (job!.Type === 'batch') {
+      for (const a of mine) {
+        const terminal = a.DesiredStatus !== 'run' || isClientTerminal(a);
+        if (!terminal || failed.includes(a)) continue;
+        if ((a.Job as Job).Version < job!.Version) du.Ignore++;
+        else if (a.ClientStatus === 'complete' && a.DesiredStatus === 'run' && unchanged(a)) du.Ignore++;
+      }
+    }
+    const notNow = (a: Obj): void => {
+      if (unchanged(a)) du.Ignore++;
+    };
+
     // Failed allocs: reschedule now, later, or never (state-semantics §8.5).
     for (const a of rescheduling) {
       const inActiveDep = a.DeploymentID && depDraft && a.DeploymentID === depDraft.ID;
-      if (inActiveDep && !a.DesiredTransition?.Reschedule && !a.DesiredTransition?.ForceReschedule) continue;
+      if (inActiveDep && !a.DesiredTransition?.Reschedule && !a.DesiredTransition?.ForceReschedule) {
+        notNow(a);
+        continue;
+      }
       const decision = rescheduleDecision(a, tg, nowNs);
-      if (!decision.eligible && !a.DesiredTransition?.ForceReschedule) continue;
+      if (!decision.eligible && !a.DesiredTransition?.ForceReschedule) {
+        notNow(a);
+        continue;
+      }
       if (decision.at <= nowNs || a.DesiredTransition?.ForceReschedule) {
         const tracker = {
           Events: [...((a.RescheduleTracker?.Events as Obj[]) ?? []).slice(decision.unlimited ? -4 : 0), {
@@ -328,6 +351,9 @@ export function reconcile(input: ReconcileInput): Plan {
         }
         plan.update.push({ ...a, FollowupEvalID: follow.ID });
         du.RescheduleLater++;
+        notNow(a);
+      } else {
+        notNow(a);
       }
     }
     for (const n of lost) {
