@@ -33,3 +33,10 @@ export const defaultNomadVersion = (): NomadVersion => parseNomadVersion(DEFAULT
  * setting jobs as dead while being rescheduled"); 1.11 looks only at allocations and evaluations.
  */
 export const deploymentMakesJobRunning = (v: NomadVersion): boolean => v.major >= 2;
+
+/**
+ * `WorkloadIdentity.ExtraClaims` (a job identity's `extra_claims`) came with 2.0.3 (hashicorp/nomad
+ * #27786, backported to release/2.0.x only): 1.11 and 2.0.0–2.0.2 have no such field.
+ */
+export const identityHasExtraClaims = (v: NomadVersion): boolean =>
+  v.major > 2 || (v.major === 2 && (v.minor > 0 || v.patch >= 3));

@@ -2,7 +2,7 @@
 import type { App, RouteContext } from '../http/context.js';
 import { HttpError, invalidMethod } from '../http/errors.js';
 import { blockingQuery } from '../http/blocking.js';
-import { omitEmpty } from '../http/encode.js';
+import { allocJson } from '../http/encode.js';
 import { compileListFilter } from '../http/filter.js';
 import { sendJson, setReadMeta, setWriteIndex } from '../http/reply.js';
 import { parseBoolParam, parseQueryOptions, type Query } from '../http/query.js';
@@ -72,6 +72,6 @@ export function allocationRoutes(app: App, ctx: RouteContext): void {
     });
     setReadMeta(reply, res.index);
     if (!res.alloc) throw new HttpError(404, 'alloc not found');
-    return sendJson(req, reply, omitEmpty(res.alloc));
+    return sendJson(req, reply, allocJson(res.alloc));
   });
 }

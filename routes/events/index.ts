@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { ServerResponse } from 'node:http';
 import type { App, RouteContext } from '../http/context.js';
 import { HttpError } from '../http/errors.js';
-import { omitEmpty } from '../http/encode.js';
+import { allocJson, omitEmpty } from '../http/encode.js';
 import { ErrorText, Index } from '../http/schemas.js';
 import { DROPPED, ENDED, eventBuffer, type EventBatch } from '../../state/events/buffer.js';
 import type { StoreEvent } from '../../state/store.js';
@@ -206,7 +206,7 @@ function encodeEvent(e: StoreEvent): string {
         ? { ...p, Evaluation: omitEmpty(p.Evaluation) }
         : e.Topic === 'Allocation' && p.Allocation
           ? // Nomad drops the embedded job to keep alloc events small; the store keeps it.
-            { ...p, Allocation: omitEmpty({ ...p.Allocation, Job: null }) }
+            { ...p, Allocation: allocJson({ ...p.Allocation, Job: null }) }
           : p;
     text = JSON.stringify({ Topic: e.Topic, Type: e.Type, Key: e.Key, Namespace: e.Namespace, FilterKeys: e.FilterKeys, Index: e.Index, Payload: payload });
     eventJson.set(e, text);

@@ -21,3 +21,21 @@ export function omitEmpty<T extends object>(obj: T): Partial<T> {
   omitCache.set(obj, out);
   return out as Partial<T>;
 }
+
+const allocCache = new WeakMap<object, object>();
+
+/**
+ * A full Allocation on the wire. Besides its zero fields, omitempty drops `DesiredTransition` when
+ * nothing was asked for: it is a struct (not a pointer) of `*bool` fields, and the codec (codecgen's
+ * encOmitEmptyLine, like the reflection path's isEmptyStruct) compares such a comparable struct with
+ * its zero value. A `false` is a set pointer, so it keeps the struct.
+ */
+export function allocJson<T extends object>(alloc: T): Partial<T> {
+  const hit = allocCache.get(alloc);
+  if (hit) return hit as Partial<T>;
+  const out: Record<string, unknown> = { ...omitEmpty(alloc) };
+  const dt = out.DesiredTransition as Record<string, unknown> | undefined;
+  if (dt && Object.values(dt).every((v) => v === null || v === undefined)) delete out.DesiredTransition;
+  allocCache.set(alloc, out);
+  return out as Partial<T>;
+}

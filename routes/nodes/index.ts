@@ -5,7 +5,7 @@ import { Type } from '@sinclair/typebox';
 import type { App, RouteContext } from '../http/context.js';
 import { HttpError, invalidMethod } from '../http/errors.js';
 import { blockingQuery } from '../http/blocking.js';
-import { omitEmpty } from '../http/encode.js';
+import { allocJson } from '../http/encode.js';
 import { compileListFilter } from '../http/filter.js';
 import { sendJson, setReadMeta } from '../http/reply.js';
 import { parseBoolParam, parseQueryOptions, type Query } from '../http/query.js';
@@ -155,7 +155,7 @@ export function nodeRoutes(app: App, ctx: RouteContext): void {
       });
       setReadMeta(reply, res.index);
       // Node.GetAllocs returns full Allocations (struct-wide omitempty), not stubs.
-      return sendJson(req, reply, res.allocs.map((a) => omitEmpty(a)));
+      return sendJson(req, reply, res.allocs.map((a) => allocJson(a)));
     }
 
     const res = await blockingQuery(store, reply, opts, ['nodes'], () => {

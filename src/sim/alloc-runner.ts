@@ -11,6 +11,7 @@ import { goDuration, rfc3339 } from '../../state/format.js';
 import type { ClientSim } from './client.js';
 import { duration, taskEvent } from './task-events.js';
 import { countHealth, hasNomadServices, maybeFailureEval } from './client-update.js';
+import { networkStatus } from './network-status.js';
 
 /** Simulated milliseconds for the client's own steps. */
 export const CLIENT_TIMING = {
@@ -444,7 +445,6 @@ export class AllocRunner {
         StartedAt: rfc3339(t.startedAt),
         FinishedAt: rfc3339(t.finishedAt),
         Events: [...t.events],
-        TaskHandle: null,
         Paused: '',
       };
     }
@@ -471,6 +471,7 @@ export class AllocRunner {
         ClientDescription: description,
         TaskStates: this.taskStates(),
         DeploymentStatus: deploymentStatus,
+        NetworkStatus: alloc.NetworkStatus ?? networkStatus(alloc.ID, this.group(alloc)),
       }, { client: true });
       if (healthChanged && alloc.DeploymentID) countHealth(store, tx, next, prevHealth, this.health!);
       if ((alloc.ClientStatus === 'running') !== (status === 'running') && hasNomadServices(this.group(alloc))) tx.touch('service_registrations');

@@ -3,10 +3,14 @@
 import type { Evaluation, Job, Obj } from '../../state/types.js';
 import type { Store } from '../../state/store.js';
 import { DeploymentText } from '../../state/deployments/table.js';
+import { portFor } from '../../state/jobs/children.js';
+import { activeRootKeyId } from '../../state/operator/keyring.js';
 
 export function newAllocation(store: Store, job: Job, ev: Evaluation, nowNs: number, tg: Obj, name: string, node: Obj, metric: Obj, extra: Obj = {}, memoryOversubscription = false): Obj {
+  const id = store.newId();
+  const allocated = allocatedResources(tg, memoryOversubscription, id, node);
   return {
-    ID: store.newId(),
+    ID: id,
     Namespace: job.Namespace,
     EvalID: ev.ID,
     Name: name,
@@ -16,13 +20,14 @@ export function newAllocation(store: Store, job: Job, ev: Evaluation, nowNs: num
     Job: job,
     TaskGroup: tg.Name,
     Resources: null,
-    SharedResources: { DiskMB: tg.EphemeralDisk?.SizeMB ?? 300, Networks: tg.Networks ?? null },
-    TaskResources: null,
-    AllocatedResources: allocatedResources(tg, memoryOversubscription),
+    // The deprecated Resources-typed copies the scheduler still fills "for compat reasons".
+    SharedResources: { ...LEGACY_RESOURCES, DiskMB: allocated.Shared.DiskMB, Networks: allocated.Shared.Networks },
+    TaskResources: oldTaskResources(allocated),
+    AllocatedResources: allocated,
     Metrics: { ...metric, AllocationTime: 150000 },
     DesiredStatus: 'run',
     DesiredDescription: '',
-    DesiredTransition: { Migrate: null, Reschedule: null, ForceReschedule: null, NoShutdownDelay: null, MigrateDisablePlacement: null },
+    DesiredTransition: { ...EMPTY_TRANSITION },
     ClientStatus: 'pending',
     ClientDescription: '',
     TaskStates: null,
@@ -36,7 +41,8 @@ export function newAllocation(store: Store, job: Job, ev: Evaluation, nowNs: num
     FollowupEvalID: '',
     PreemptedAllocations: null,
     PreemptedByAllocation: '',
-    SigningKeyID: '',
+    // The plan applier signs every task's workload identity with the active root key.
+    SigningKeyID: activeRootKeyId(store),
     CreateIndex: 0,
     ModifyIndex: 0,
     AllocModifyIndex: 0,
@@ -85,8 +91,63 @@ export function newDeployment(store: Store, job: Job, ev: Evaluation, nowNs: num
   };
 }
 
+/** DesiredTransition with nothing asked for (every field a nil *bool). */
+export const EMPTY_TRANSITION = Object.freeze({ Migrate: null, Reschedule: null, ForceReschedule: null, NoShutdownDelay: null, MigrateDisablePlacement: null });
+
+/** structs.Resources with every field zero (the struct has no omitempty: all of them are sent). */
+const LEGACY_RESOURCES = Object.freeze({ CPU: 0, Cores: 0, MemoryMB: 0, MemoryMaxMB: 0, DiskMB: 0, IOPS: 0, Networks: null, Devices: null, NUMA: null, SecretsMB: 0 });
+
+/** AllocatedResources.OldTaskResources: per task, CPU, memory and networks as a Resources. */
+function oldTaskResources(allocated: Obj): Obj {
+  const out: Obj = {};
+  for (const [name, r] of Object.entries(allocated.Tasks as Obj)) {
+    out[name] = { ...LEGACY_RESOURCES, CPU: r.Cpu.CpuShares, MemoryMB: r.Memory.MemoryMB, MemoryMaxMB: r.Memory.MemoryMaxMB, Networks: r.Networks };
+  }
+  return out;
+}
+
+/**
+ * The group network as the BinPackIterator offers it (AssignPorts + AllocatedPortsToNetworkResouce):
+ * the ask with the node's host address and each dynamic port's value, plus the port mappings
+ * (reserved ports first, then dynamic; `to = -1` maps to the host port). Port values are the ones
+ * the simulated client and the service registrations use (`portFor`).
+ */
+function groupNetwork(tg: Obj, allocId: string, node: Obj): { networks: Obj[] | null; ports: Obj[] | null } {
+  const ask = ((tg.Networks as Obj[] | null) ?? [])[0];
+  if (!ask) return { networks: null, ports: null };
+  const ip = String(node.Attributes?.['unique.network.ip-address'] ?? '127.0.0.1');
+  const ports: Obj[] = [];
+  for (const p of (ask.ReservedPorts as Obj[] | undefined) ?? []) ports.push(mapping(p.Label, p.Value ?? 0, p.To ?? 0, ip));
+  const dynamic = ((ask.DynamicPorts as Obj[] | undefined) ?? []).map((p) => {
+    const value = portFor(tg, allocId, p.Label);
+    const m = mapping(p.Label, value, p.To === -1 ? value : (p.To ?? 0), ip);
+    ports.push(m);
+    return inOrder({ ...p, Value: value, To: m.To }, PORT_FIELDS);
+  });
+  const net = inOrder({ ...ask, IP: ip, DynamicPorts: dynamic }, NETWORK_FIELDS);
+  return { networks: [net], ports: ports.length > 0 ? ports : null };
+}
+
+// NetworkResource and Port are omitempty structs: fields in declaration order, zero ones left out.
+const NETWORK_FIELDS = ['Mode', 'Device', 'CIDR', 'IP', 'Hostname', 'MBits', 'DNS', 'ReservedPorts', 'DynamicPorts', 'CNI'];
+const PORT_FIELDS = ['Label', 'Value', 'To', 'HostNetwork', 'IgnoreCollision'];
+
+function inOrder(o: Obj, fields: string[]): Obj {
+  const out: Obj = {};
+  for (const k of fields) {
+    const v = o[k];
+    if (v !== undefined && v !== null && v !== '' && v !== 0 && v !== false && !(Array.isArray(v) && v.length === 0)) out[k] = v;
+  }
+  return out;
+}
+
+/** AllocatedPortMapping: an omitempty struct on the wire, so a zero `To` is left out. */
+function mapping(label: string, value: number, to: number, hostIp: string): Obj {
+  return to ? { Label: label, Value: value, To: to, HostIP: hostIp } : { Label: label, Value: value, HostIP: hostIp };
+}
+
 /** The BinPackIterator's task resources: `memory_max` is kept only while oversubscription is enabled. */
-function allocatedResources(tg: Obj, memoryOversubscription: boolean): Obj {
+function allocatedResources(tg: Obj, memoryOversubscription: boolean, allocId: string, node: Obj): Obj {
   const tasks: Obj = {};
   const lifecycles: Obj = {};
   for (const t of (tg.Tasks as Obj[]) ?? []) {
@@ -98,5 +159,6 @@ function allocatedResources(tg: Obj, memoryOversubscription: boolean): Obj {
     };
     lifecycles[t.Name] = t.Lifecycle ?? null;
   }
-  return { Tasks: tasks, TaskLifecycles: lifecycles, Shared: { DiskMB: tg.EphemeralDisk?.SizeMB ?? 300, Networks: tg.Networks ?? null, Ports: null } };
+  const { networks, ports } = groupNetwork(tg, allocId, node);
+  return { Tasks: tasks, TaskLifecycles: lifecycles, Shared: { DiskMB: tg.EphemeralDisk?.SizeMB ?? 300, Networks: networks, Ports: ports } };
 }

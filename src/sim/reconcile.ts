@@ -13,6 +13,9 @@ import { rescheduleDecision } from './reschedule.js';
 import { newAllocation, newDeployment } from './new-records.js';
 import { schedulerConfig } from '../../state/operator/config.js';
 import { stopLost, taintedAsLost } from './lost.js';
+import { ignoredTerminal, isDestructive } from './updates.js';
+
+export { isDestructive };
 
 export const DesiredText = {
   notNeeded: 'alloc not needed due to job update',
@@ -66,24 +69,6 @@ const nameIndex = (name: string): number => {
   const m = /\[(\d+)\]$/.exec(name);
   return m ? Number(m[1]) : 0;
 };
-
-/** The fields whose change forces a destructive update (scheduler/util.go tasksUpdated, abridged). */
-function destructiveSignature(job: Job, tg: Obj): string {
-  const tasks = ((tg.Tasks as Obj[]) ?? []).map((t) => ({
-    n: t.Name, d: t.Driver, u: t.User, c: t.Config, e: t.Env, a: t.Artifacts, v: t.Vault, tm: t.Templates,
-    vm: t.VolumeMounts, id: t.Identities, l: t.LogConfig?.Disabled,
-    r: t.Resources ? [t.Resources.CPU, t.Resources.Cores, t.Resources.MemoryMB, t.Resources.MemoryMaxMB, t.Resources.Devices, t.Resources.Networks] : null,
-    m: { ...job.Meta, ...tg.Meta, ...t.Meta },
-  }));
-  return JSON.stringify([tasks, tg.Networks, tg.EphemeralDisk, tg.Volumes]);
-}
-
-export function isDestructive(oldJob: Job, newJob: Job, tgName: string): boolean {
-  const o = oldJob.TaskGroups.find((g) => g.Name === tgName);
-  const n = newJob.TaskGroups.find((g) => g.Name === tgName);
-  if (!o || !n) return true;
-  return destructiveSignature(oldJob, o) !== destructiveSignature(newJob, n);
-}
 
 export const hasDeployments = (job: Job): boolean =>
   (job.Type === 'service' || job.Type === 'system') && job.TaskGroups.some((tg) => (tg.Update?.MaxParallel ?? 0) > 0);
@@ -291,12 +276,26 @@ export function reconcile(input: ReconcileInput): Plan {
       du.Migrate++;
     }
 
+    // Terminal allocs the reconciler leaves alone count as ignored, and so do failed allocs that
+    // are not rescheduled now (untainted, then unchanged for computeUpdates).
+    const unchanged = (a: Obj): boolean => (a.Job as Job).JobModifyIndex === job!.JobModifyIndex;
+    du.Ignore += ignoredTerminal(job!, mine, failed);
+    const notNow = (a: Obj): void => {
+      if (unchanged(a)) du.Ignore++;
+    };
+
     // Failed allocs: reschedule now, later, or never (state-semantics §8.5).
     for (const a of rescheduling) {
       const inActiveDep = a.DeploymentID && depDraft && a.DeploymentID === depDraft.ID;
-      if (inActiveDep && !a.DesiredTransition?.Reschedule && !a.DesiredTransition?.ForceReschedule) continue;
+      if (inActiveDep && !a.DesiredTransition?.Reschedule && !a.DesiredTransition?.ForceReschedule) {
+        notNow(a);
+        continue;
+      }
       const decision = rescheduleDecision(a, tg, nowNs);
-      if (!decision.eligible && !a.DesiredTransition?.ForceReschedule) continue;
+      if (!decision.eligible && !a.DesiredTransition?.ForceReschedule) {
+        notNow(a);
+        continue;
+      }
       if (decision.at <= nowNs || a.DesiredTransition?.ForceReschedule) {
         const tracker = {
           Events: [...((a.RescheduleTracker?.Events as Obj[]) ?? []).slice(decision.unlimited ? -4 : 0), {
@@ -328,6 +327,9 @@ export function reconcile(input: ReconcileInput): Plan {
         }
         plan.update.push({ ...a, FollowupEvalID: follow.ID });
         du.RescheduleLater++;
+        notNow(a);
+      } else {
+        notNow(a);
       }
     }
     for (const n of lost) {

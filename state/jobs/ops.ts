@@ -17,6 +17,7 @@ import { copyJob } from '../records.js';
 import { formatMultiError, formatWarnings } from '../jobspec/multierror.js';
 import { schedulerConfig } from '../operator/config.js';
 import { poolByName } from '../nodepools/table.js';
+import { identityHasExtraClaims } from '../version.js';
 
 export interface WriteReply {
   EvalID: string;
@@ -75,7 +76,7 @@ export function prepareJob(store: Store, apiJob: Obj): { job: Job; errors: Retur
   // Nomad would dereference these; canonicalising them is meaningless, so they are all there is to say.
   const nulls = nullElementErrors(apiJob);
   if (nulls.length > 0) return { job: apiJob as Job, errors: nulls, warnings: [] };
-  const job = canonicalizeJob(apiJob, { region: store.region });
+  const job = canonicalizeJob(apiJob, { region: store.region, extraClaims: identityHasExtraClaims(store.nomad) });
   const { errors, warnings } = validateJob(job, {
     namespaceExists: (ns) => store.namespaces.has(ns),
     nodePoolExists: (pool) => poolByName(store, pool) !== undefined,

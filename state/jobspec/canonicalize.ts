@@ -181,6 +181,26 @@ function storedJobUpdate(type: string, u: Obj | null): Obj {
 
 export interface CanonicalizeContext {
   region: string;
+  /** Whether the claimed version's WorkloadIdentity has `ExtraClaims` (state/version.ts); default yes. */
+  extraClaims?: boolean;
+}
+
+function withoutExtraClaims(w: Obj | null): Obj | null {
+  if (!w || !('ExtraClaims' in w)) return w;
+  const { ExtraClaims: _drop, ...rest } = w;
+  return rest;
+}
+
+/** Every workload identity of a group (tasks', services') without the field an older Nomad lacks. */
+function groupWithoutExtraClaims(tg: Obj): Obj {
+  const services = (xs: Obj[] | null): Obj[] | null => xs && xs.map((s) => (s?.Identity ? { ...s, Identity: withoutExtraClaims(s.Identity) } : s));
+  const tasks = ((tg.Tasks as Obj[] | null) ?? []).map((t) => ({
+    ...t,
+    Identity: withoutExtraClaims(t.Identity),
+    Identities: t.Identities ? (t.Identities as Obj[]).map((w) => withoutExtraClaims(w)) : t.Identities,
+    Services: services(t.Services ?? null),
+  }));
+  return { ...tg, Services: services(tg.Services ?? null), Tasks: tasks };
 }
 
 export function canonicalizeJob(api: Obj, ctx: CanonicalizeContext): Job {
@@ -247,6 +267,7 @@ export function canonicalizeJob(api: Obj, ctx: CanonicalizeContext): Job {
     UI: api.UI ?? null,
     VersionTag: api.VersionTag ?? null,
   };
+  if (ctx.extraClaims === false) job.TaskGroups = job.TaskGroups.map(groupWithoutExtraClaims);
   return job;
 }
 

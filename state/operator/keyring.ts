@@ -31,6 +31,12 @@ function keys(store: Store): Map<string, RootKeyMeta> {
   return k;
 }
 
+/** The key the plan applier signs workload identities with (an allocation's SigningKeyID). */
+export function activeRootKeyId(store: Store): string {
+  for (const k of keys(store).values()) if (k.State === 'active') return k.KeyID;
+  return '';
+}
+
 /** Keyring.List: every key's metadata, in KeyID order (the table's id index). */
 export function listRootKeys(store: Store): RootKeyMeta[] {
   return [...keys(store).values()].sort((a, b) => (a.KeyID < b.KeyID ? -1 : a.KeyID > b.KeyID ? 1 : 0));
