@@ -20,6 +20,7 @@ import { scalingRoutes } from './scaling/index.js';
 import { volumeRoutes } from './volumes/index.js';
 import { serviceRoutes } from './services/index.js';
 import { metricsRoutes } from './metrics/index.js';
+import { uiRoutes } from './ui/index.js';
 
 const undeclared = new WeakMap<object, string[]>();
 
@@ -60,6 +61,7 @@ export function registerRoutes(app: App, ctx: RouteContext): void {
   volumeRoutes(app, ctx);
   serviceRoutes(app, ctx);
   metricsRoutes(app, ctx);
+  uiRoutes(app, ctx);
 }
 
 // What the server factory needs from the HTTP layer besides the routes: src/ reaches routes/ only here.
@@ -68,6 +70,7 @@ export { HttpError } from './http/errors.js';
 export { dropQueuedHeaders, flushQueuedHeaders, sendError } from './http/reply.js';
 export { encodeBody } from './http/compress.js';
 export { notFoundHandler } from './http/fallback.js';
+export { isUiPath } from './ui/index.js';
 export {
   GO_MAX_HEADER_BYTES,
   INTERNAL_ERROR_TEXT,
