@@ -3,7 +3,6 @@ import { useLive } from '../api';
 import { Badge, ErrorBanner, Loading, Section, Title, shortId, time } from '../components';
 import { BASE, Link, jobHref, nodeHref } from '../router';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
 
 export function AllocView({ id }: { id: string }) {

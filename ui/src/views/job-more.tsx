@@ -4,7 +4,6 @@ import { api, get, useLive } from '../api';
 import { Badge, ConfirmButton, Empty, ErrorBanner, Loading, Note, Section, shortId, time, useAction } from '../components';
 import { jobHref, navigate } from '../router';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
 
 export function Deployments({ base, q }: { base: string; q: string }) {

@@ -5,7 +5,6 @@ import { Badge, ConfirmButton, Empty, ErrorBanner, Loading, Note, Section, Title
 import { BASE, Link, allocHref, jobHref, navigate, nodeHref } from '../router';
 import { Deployments, Dispatch, Versions } from './job-more';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Job = Record<string, any>;
 type Alloc = Record<string, any>;
 

@@ -3,7 +3,6 @@ import { useState } from 'preact/hooks';
 import { api, useLive, usePoll } from '../api';
 import { Badge, Empty, ErrorBanner, Note, Section, shortId, useAction } from '../components';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
 
 export function Faults() {
@@ -59,7 +58,7 @@ export function Faults() {
                 </td>
                 <td>{f.Connection ? `connection ${f.Connection}` : f.Status ? `${f.Status} ${f.Body ?? ''}` : ''}{f.LatencyMs ? ` after ${f.LatencyMs} ms` : ''}</td>
                 <td>{f.Probability ?? 1}</td>
-                <td>{f.Remaining ?? f.Times ?? '∞'}</td>
+                <td>{f.Times ? Math.max(0, f.Times - (f.Hits ?? 0)) : '∞'}</td>
                 <td>
                   <button type="button" aria-label={`Remove fault ${f.ID}`} onClick={() => remove(String(f.ID))}>
                     Remove

@@ -4,7 +4,6 @@ import { Badge, Empty, ErrorBanner, Loading, Section, Title, shortId, time } fro
 import { BASE, Link, nodeHref } from '../router';
 import { AllocTable } from './job';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
 
 function drainText(n: Obj): string {
