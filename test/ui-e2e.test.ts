@@ -147,13 +147,19 @@ async function run(): Promise<void> {
     t.equal((await api('GET', '/v1/jobs')).status, 200, 'the API answers again');
   });
 
-  t.test('stop and purge from the job page', async (t) => {
+  t.test('stop, start and purge from the job page', async (t) => {
     await nav('Jobs');
     await jobRow('web').getByRole('link', { name: 'web' }).click();
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.getByRole('button', { name: 'Yes, stop the job' }).click();
     await page.getByRole('button', { name: 'Start' }).waitFor();
     t.equal(((await api('GET', '/v1/job/web')).json as { Stop: boolean }).Stop, true, 'the job is stopped');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByRole('button', { name: 'Stop' }).waitFor();
+    t.equal(((await api('GET', '/v1/job/web')).json as { Stop: boolean }).Stop, false, 'Start registers it again, running');
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByRole('button', { name: 'Yes, stop the job' }).click();
+    await page.getByRole('button', { name: 'Start' }).waitFor();
     await page.getByRole('button', { name: 'Purge' }).click();
     await page.getByRole('button', { name: 'Yes, purge the job' }).click();
     await page.waitForURL(/\/ui\/jobs$/);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { client, simClient, aclSession, minimalJob } from './helpers.js';
 import { UI_DIR, UI_DISABLED_HTML } from '../routes/ui/index.js';
+import { loadConfig } from '../src/config.js';
 
 /** The compressed budget of everything the UI ships (gzip -9 of each file, added up). */
 const BUDGET_BYTES = 300 * 1024;
@@ -103,6 +104,14 @@ function run(): void {
       t.equal(b.status, a.status, `${path}: status`);
       t.equal(b.body, a.body, `${path}: body`);
     }
+  });
+
+  t.test('--ui and NOMAD_MOCK_UI turn the UI off; it is on by default', async (t) => {
+    t.equal((loadConfig([], {}) as { ui: boolean }).ui, true);
+    t.equal((loadConfig(['--ui', 'false'], {}) as { ui: boolean }).ui, false);
+    t.equal((loadConfig(['--ui=0'], {}) as { ui: boolean }).ui, false);
+    t.equal((loadConfig([], { NOMAD_MOCK_UI: 'false' }) as { ui: boolean }).ui, false);
+    t.equal((loadConfig(['--ui'], { NOMAD_MOCK_UI: 'false' }) as { ui: boolean }).ui, true, 'a bare flag means true and wins over the env');
   });
 
   t.test('the UI\'s files are not journaled and no fault reaches them; its API calls are journaled', async (t) => {
