@@ -1,6 +1,7 @@
 // `/ui/`: the web UI (sources in ui/, built by Vite into dist/ui/). The built files are read once,
-// when the routes are mounted, and kept with their gzip form: they never change while the server
-// runs, and a handful of small files is cheaper to hold than to read per request. Hashed assets
+// at the first UI request (start-up pays nothing), and kept with their gzip form, made at its first
+// use: they never change while the server runs, and a handful of small files is cheaper to hold
+// than to read per request. Hashed assets
 // (dist/ui/assets/) are cached for a year; index.html is revalidated, so a new build is picked up.
 // Any other path under /ui/ is a deep link of the single-page app and gets index.html, as Nomad's
 // own UI handler does. With `--ui false` every /ui/ path answers Nomad's stub page instead.
@@ -41,7 +42,7 @@ const STATIC_EXT = new Set(['.js', '.mjs', '.css', '.map', '.ico', '.png', '.svg
 
 interface UiFile {
   body: Buffer;
-  gzip: Buffer;
+  gzip?: Buffer;
   type: string;
   cache: string;
 }
@@ -66,7 +67,6 @@ function walk(dir: string, prefix: string, out: Map<string, UiFile>): void {
     const hashed = rel.startsWith('assets/');
     out.set(rel, {
       body,
-      gzip: gzipSync(body, { level: 9 }),
       type: TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream',
       cache: hashed ? IMMUTABLE : 'no-cache',
     });
@@ -94,7 +94,10 @@ function send(req: FastifyRequest, reply: FastifyReply, file: UiFile): FastifyRe
   if (file.type.startsWith('text/html')) reply.header('content-security-policy', CSP);
   const accept = req.headers['accept-encoding'];
   // Precompressed once; the server's onSend hook leaves a body with a Content-Encoding alone.
-  if (accept && negotiateEncoding(accept) === 'gzip') return reply.header('content-encoding', 'gzip').send(file.gzip);
+  if (accept && negotiateEncoding(accept) === 'gzip') {
+    file.gzip ??= gzipSync(file.body, { level: 9 });
+    return reply.header('content-encoding', 'gzip').send(file.gzip);
+  }
   return reply.send(file.body);
 }
 
@@ -111,10 +114,10 @@ function relativePath(req: FastifyRequest): string {
 
 export function uiRoutes(app: App, ctx: RouteContext): void {
   const enabled = ctx.config.ui !== false;
-  const files = enabled ? loadUiFiles() : null;
   const handler = (req: FastifyRequest, reply: FastifyReply): FastifyReply => {
     // Nomad's stub handler writes its page for every method, as http.FileServer serves every method.
     if (!enabled) return reply.code(200).type('text/html; charset=utf-8').send(UI_DISABLED_HTML);
+    const files = loadUiFiles();
     if (!files) return reply.code(200).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(NOT_BUILT);
     const rel = relativePath(req);
     const file = rel === 'index.html' ? undefined : files.get(rel);
