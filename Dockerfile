@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Build stage: compile TypeScript with the dev toolchain.
+# Build stage: compile TypeScript and build the web UI (Vite) with the dev toolchain.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -10,7 +10,8 @@ COPY routes ./routes
 COPY state ./state
 COPY test ./test
 COPY bench ./bench
-RUN npx tsc -p tsconfig.json
+COPY ui ./ui
+RUN npx tsc -p tsconfig.json && npx tsc -p ui/tsconfig.json && npx vite build --config ui/vite.config.ts
 
 # Runtime stage: production dependencies and compiled JavaScript only, run as the unprivileged node user.
 FROM node:20-bookworm-slim
@@ -26,6 +27,7 @@ RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist/src ./dist/src
 COPY --from=build /app/dist/routes ./dist/routes
 COPY --from=build /app/dist/state ./dist/state
+COPY --from=build /app/dist/ui ./dist/ui
 COPY fixtures ./fixtures
 USER node
 EXPOSE 4646

@@ -21,6 +21,7 @@ import { volumeRoutes } from './volumes/index.js';
 import { serviceRoutes } from './services/index.js';
 import { metricsRoutes } from './metrics/index.js';
 import { clientRoutes } from './client/index.js';
+import { uiRoutes } from './ui/index.js';
 
 const undeclared = new WeakMap<object, string[]>();
 
@@ -62,6 +63,7 @@ export function registerRoutes(app: App, ctx: RouteContext): void {
   serviceRoutes(app, ctx);
   metricsRoutes(app, ctx);
   clientRoutes(app, ctx);
+  uiRoutes(app, ctx);
 }
 
 // What the server factory needs from the HTTP layer besides the routes: src/ reaches routes/ only here.
@@ -71,6 +73,7 @@ export { dropQueuedHeaders, flushQueuedHeaders, sendError } from './http/reply.j
 export { encodeBody } from './http/compress.js';
 export { notFoundHandler } from './http/fallback.js';
 export { UpgradeGate } from './http/websocket.js';
+export { isUiPath } from './ui/index.js';
 export {
   GO_MAX_HEADER_BYTES,
   INTERNAL_ERROR_TEXT,

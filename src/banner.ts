@@ -20,7 +20,7 @@ export function banner(cfg: Config, facts: BannerFacts): string {
     ['ACL', cfg.acl ? 'enabled (bootstrap with POST /v1/acl/bootstrap)' : 'disabled'],
     ['Data dir', cfg.dataDir || 'none (state lives in memory)'],
     ['Control API', control],
-    ['Web UI', `${facts.address}/ui/`],
+    ['Web UI', cfg.ui ? `${facts.address}/ui/` : 'off (--ui false)'],
     ['Log', `${cfg.logLevel}, ${usePretty(cfg.logFormat, facts.isTTY) ? 'pretty' : 'json'}`],
   ];
   if (cfg.seed) rows.push(['Seed', cfg.seed]);

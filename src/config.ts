@@ -59,6 +59,8 @@ export interface Config {
   control: boolean;
   /** When set, every /_mock/ request but GET /_mock/health must carry it (src/control/access.ts). */
   controlToken: string;
+  /** Serve the web UI under /ui/ (false: Nomad's "UI is disabled" page there; the API is the same). */
+  ui: boolean;
   /** Filled from configFile; not a flag. */
   nodeSpecs?: NodeSpec[];
 }
@@ -84,6 +86,7 @@ export const DEFAULTS: Config = {
   simulate: true,
   control: true,
   controlToken: '',
+  ui: true,
   seed: '',
   dataDir: '',
   jobsDir: '',
@@ -136,7 +139,7 @@ const NUMERIC: (keyof Config)[] = ['timeScale', 'nodes', 'nodeCpu', 'nodeMemory'
 export const CLUSTER_PRESETS: Record<string, number> = { dev: 1, 'server-only': 0 };
 /** The most nodes one server generates: each is a store record and a scheduler candidate. */
 export const MAX_NODES = 10_000;
-const BOOLEAN: (keyof Config)[] = ['acl', 'simulate', 'control'];
+const BOOLEAN: (keyof Config)[] = ['acl', 'simulate', 'control', 'ui'];
 /** The boolean spellings a flag or env var may take (any case); a bare boolean flag means true. */
 const BOOLEAN_WORDS = new Map([['true', true], ['false', false], ['1', true], ['0', false], ['yes', true], ['no', false], ['on', true], ['off', false]]);
 
@@ -167,6 +170,7 @@ export const FLAGS: { flag: string; env: string; key: keyof Config; help: string
   { flag: '--acl', env: 'NOMAD_MOCK_ACL', key: 'acl', help: 'ACL mode (true/false/1/0; a bare --acl means true): POST /v1/acl/bootstrap, tokens via X-Nomad-Token or Authorization: Bearer, 403 Permission denied' },
   { flag: '--control', env: 'NOMAD_MOCK_CONTROL', key: 'control', help: 'serve the control API under /_mock/ (false: those paths answer 404 like any unknown path; the in-process control handle still works)' },
   { flag: '--control-token', env: 'NOMAD_MOCK_CONTROL_TOKEN', key: 'controlToken', help: 'require this secret on every /_mock/ request (X-Nomad-Mock-Token header or Authorization: Bearer) except GET /_mock/health' },
+  { flag: '--ui', env: 'NOMAD_MOCK_UI', key: 'ui', help: 'serve the web UI under /ui/ (false: /ui/ answers Nomad\'s "Nomad UI is disabled" page; API answers are the same either way)' },
   { flag: '--job-gc-threshold', env: 'NOMAD_MOCK_JOB_GC_THRESHOLD', key: 'jobGcThreshold', help: 'simulated age a stopped or dead job must reach before the GC deletes it' },
   { flag: '--job-gc-interval', env: 'NOMAD_MOCK_JOB_GC_INTERVAL', key: 'jobGcInterval', help: 'simulated time between job GC passes (at least 1s)' },
   { flag: '--eval-gc-threshold', env: 'NOMAD_MOCK_EVAL_GC_THRESHOLD', key: 'evalGcThreshold', help: 'simulated age a terminal evaluation (and its allocations) must reach before the GC deletes it' },

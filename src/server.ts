@@ -15,6 +15,7 @@ import {
   encodeBody,
   flushQueuedHeaders,
   frameworkErrors,
+  isUiPath,
   notFoundHandler,
   registerRoutes,
   sendError,
@@ -240,6 +241,8 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
       }
     }
     if (gate(req, reply, path)) return;
+    // The UI's own files are not API traffic: not journaled, timed or faulted (its API calls are).
+    if (config.ui !== false && isUiPath(path)) return done();
     if (!stampRequest(req, path) || control.faults.idle()) return done();
     applyFaults(control, req, reply, path, done);
   });
@@ -250,6 +253,8 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     if (reply.getHeader('content-type') === JSON_WITH_CHARSET) reply.header('content-type', 'application/json');
     answered(req, reply.statusCode, reply.statusCode >= 500 ? errorTextOf(payload) : undefined);
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload);
+    // Already encoded by its route (the UI's precompressed files).
+    if (reply.getHeader('content-encoding') !== undefined) return done(null, payload);
     const { body, encoding } = encodeBody(req, payload);
     if (!encoding) return done(null, payload);
     reply.header('content-encoding', encoding);

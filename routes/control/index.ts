@@ -11,6 +11,7 @@ import { ControlError } from '../../src/control/mock-control.js';
 import { FaultError } from '../../src/control/faults.js';
 import { SnapshotError } from '../../state/snapshot/snapshot.js';
 import { nodeControlRoutes } from './nodes.js';
+import { SeedError, runScenario, scenarioNames } from '../../src/control/seed.js';
 
 const ResetBody = Type.Object({ Namespace: Type.Optional(Type.String()) }, { additionalProperties: false });
 const AdvanceBody = Type.Object(
@@ -42,6 +43,7 @@ const FaultBody = Type.Object(
   },
   { additionalProperties: false },
 );
+const ScenarioBody = Type.Object({ Name: Type.String({ minLength: 1 }) }, { additionalProperties: false });
 const LeaderBody = Type.Object({ Leader: Type.Boolean() }, { additionalProperties: false });
 
 function fail(reply: FastifyReply, status: number, message: string): FastifyReply {
@@ -158,6 +160,20 @@ export function controlRoutes(app: App, ctx: RouteContext): void {
     const { id } = req.params as { id: string };
     if (!control.faults.remove(id)) throw new ControlError(`fault ${JSON.stringify(id)} not found`, 404);
     return json(reply, control.faults.list());
+  });
+
+  // The --scenario steps, run on the current state (jobs it names are registered again as new versions).
+  route(['GET', 'POST'], '/_mock/scenario', async (req, reply) => {
+    if (req.method === 'GET') return json(reply, { Scenarios: scenarioNames() });
+    const { Name } = await body(req, ScenarioBody);
+    if (!scenarioNames().includes(Name)) throw new ControlError(`unknown scenario ${JSON.stringify(Name)} (known: ${scenarioNames().join(', ')})`, 404);
+    try {
+      await runScenario(ctx.store, ctx.clock, Name);
+    } catch (err) {
+      if (err instanceof SeedError) throw new ControlError(err.message);
+      throw err;
+    }
+    return json(reply, { Index: ctx.store.index });
   });
 
   route(['GET', 'PUT'], '/_mock/leader', async (req, reply) => {
