@@ -20,6 +20,7 @@ import { scalingRoutes } from './scaling/index.js';
 import { volumeRoutes } from './volumes/index.js';
 import { serviceRoutes } from './services/index.js';
 import { metricsRoutes } from './metrics/index.js';
+import { clientRoutes } from './client/index.js';
 
 const undeclared = new WeakMap<object, string[]>();
 
@@ -60,6 +61,7 @@ export function registerRoutes(app: App, ctx: RouteContext): void {
   volumeRoutes(app, ctx);
   serviceRoutes(app, ctx);
   metricsRoutes(app, ctx);
+  clientRoutes(app, ctx);
 }
 
 // What the server factory needs from the HTTP layer besides the routes: src/ reaches routes/ only here.

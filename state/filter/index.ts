@@ -340,7 +340,7 @@ function regexOf(n: Node & { kind: 'match' }): GoRegexp {
 }
 
 /** Go's strconv.Quote (the `%q` verb) for valid UTF-8 text. */
-function goQuote(s: string): string {
+export function goQuote(s: string): string {
   let out = '"';
   for (const ch of s) {
     const c = ch.codePointAt(0)!;

@@ -878,6 +878,11 @@ struct QueryOptions
   Reverse bool
   InternalRpcInfo
 
+struct NodeMetaApplyRequest
+  QueryOptions
+  NodeID string
+  Meta map[string]*string
+
 struct SearchRequest
   Prefix string
   Context string
@@ -1160,7 +1165,8 @@ export type RequestRoot =
   | 'SearchRequest'
   | 'FuzzySearchRequest'
   | 'CSIVolumeRegisterRequest'
-  | 'HostVolumeCreateRequest';
+  | 'HostVolumeCreateRequest'
+  | 'NodeMetaApplyRequest';
 
 /** The Go type each request body is decoded into by Nomad's HTTP handlers. */
 export const ROOT_TYPES: Readonly<Record<RequestRoot, StructDesc>> = {
@@ -1190,4 +1196,5 @@ export const ROOT_TYPES: Readonly<Record<RequestRoot, StructDesc>> = {
   FuzzySearchRequest: serverTypes.FuzzySearchRequest!,
   CSIVolumeRegisterRequest: serverTypes.CSIVolumeRegisterRequest!,
   HostVolumeCreateRequest: serverTypes.HostVolumeCreateRequest!,
+  NodeMetaApplyRequest: serverTypes.NodeMetaApplyRequest!,
 };

@@ -36,6 +36,12 @@ export function listRootKeys(store: Store): RootKeyMeta[] {
   return [...keys(store).values()].sort((a, b) => (a.KeyID < b.KeyID ? -1 : a.KeyID > b.KeyID ? 1 : 0));
 }
 
+/** The active key's ID: the key the servers sign with (workload and node identities). */
+export function activeRootKeyId(store: Store): string {
+  for (const k of keys(store).values()) if (k.State === 'active') return k.KeyID;
+  return '';
+}
+
 /** The index Keyring.List reports: the root_keys table, else the newest key's. */
 export function rootKeysIndex(store: Store): number {
   let max = store.tableIndex('root_keys');
