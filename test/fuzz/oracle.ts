@@ -130,6 +130,9 @@ export const NOMAD_5XX: RegExp[] = [
   /^cannot update volume "[^]*": volume does not exist$/,
   /^validating volume "[^]*" against state failed: /,
   /^could not place volume "[^]*": no node meets constraints: /,
+  // Node purge and evaluate (Node.Deregister, Node.Evaluate) and client RPCs to a node the server does not know.
+  /^node not found$/,
+  /^Unknown node [^]*$/,
 ];
 
 export interface OracleState {
