@@ -314,3 +314,22 @@ t.test('no simulator: metadata has no local client and names the empty node', as
   t.equal(r.status, 500);
   t.equal(r.body, 'Unknown node ');
 });
+
+t.test('a snapshot from before 1.11 (legacy Resources on its nodes) restores as 1.11 nodes', async (t) => {
+  const c = await simClient({ nodeCpu: 5000 });
+  t.teardown(c.close);
+  const snap = (await c.get('/_mock/snapshot')).json;
+  const legacy = snap.Nodes[0];
+  const current = (await c.get(`/v1/node/${legacy.ID}`)).json;
+  for (const k of ['CgroupParent', 'IdentitySigningKeyID', 'GCVolumesOnNodeGC', 'NodeMaxAllocs', 'LastMissedHeartbeatIndex', 'LastAllocUpdateIndex']) delete legacy[k];
+  delete legacy.NodeResources.Processors;
+  legacy.NodeResources.Networks[0] = { ...legacy.NodeResources.Networks[0], Hostname: '', DNS: null, ReservedPorts: null, DynamicPorts: null };
+  legacy.Resources = { CPU: 5000, MemoryMB: 1024, DiskMB: 1024 };
+  legacy.Reserved = { CPU: 0, MemoryMB: 0, DiskMB: 0 };
+  t.equal((await c.post('/_mock/restore', snap)).status, 200);
+  const node = (await c.get(`/v1/node/${legacy.ID}`)).json;
+  t.notOk('Resources' in node || 'Reserved' in node);
+  t.same(Object.keys(node), Object.keys(current), 'the 1.11 fields, in order');
+  t.equal(node.NodeResources.Processors.Topology.Cores.length, 2);
+  t.same(Object.keys(node.NodeResources.Networks[0]), ['Mode', 'Device', 'CIDR', 'IP', 'MBits']);
+});

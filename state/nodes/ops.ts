@@ -9,7 +9,8 @@ import { newEval, putEval } from '../evaluations/table.js';
 import { badRequest, notFound } from '../errors.js';
 import { globMatch } from '../glob.js';
 import { ensurePool } from '../nodepools/table.js';
-import { buildNode, computedClass, coreCount, processorResources, driverAttributes, driverInfos, driverStates, sortedMap, type NodeSpec } from './table.js';
+import { coreCount, processorResources } from './resources.js';
+import { buildNode, computedClass, driverAttributes, driverInfos, driverStates, sortedMap, type NodeSpec } from './table.js';
 import type { SpecInput } from './spec.js';
 import { changedMap, changeStaticMeta, dropNodeMeta, putDynamicMeta, validateNodeMeta, type NodeMetaRow } from './meta.js';
 

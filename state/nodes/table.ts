@@ -4,6 +4,7 @@ import type { Obj } from '../types.js';
 import type { Store } from '../store.js';
 import { ensurePool } from '../nodepools/table.js';
 import { activeRootKeyId } from '../operator/keyring.js';
+import { coreCount, processorResources } from './resources.js';
 
 /** A driver as a client fingerprints it; the scheduler places a task only where its driver is both. */
 export interface DriverState {
@@ -118,34 +119,6 @@ function nodeIp(index: number): string {
   const n = 10 + index;
   return `10.${Math.floor(n / 65536) % 256}.${Math.floor(n / 256) % 256}.${n % 256}`;
 }
-
-/**
- * NodeResources.Processors as a 1.7+ client fingerprints it (numalib.Topology): one NUMA node, the
- * node's cores at equal speed, and the legacy `Cpu` block derived from it (NodeResources.Compatibility).
- * `Nodes` and each `Distances` row are `[]uint8`, which Nomad's JSON encoder writes as base64.
- * When the CPU total does not split evenly over the cores it is the configured override.
- */
-export function processorResources(cpu: number): { Cpu: Obj; Processors: Obj } {
-  const cores = coreCount(cpu);
-  const speed = Math.floor(cpu / cores);
-  const ids = Array.from({ length: cores }, (_, i) => i);
-  return {
-    Cpu: { CpuShares: cpu, TotalCpuCores: cores, ReservableCpuCores: ids },
-    Processors: {
-      Topology: {
-        Nodes: 'AA==',
-        Distances: ['Cg=='],
-        Cores: ids.map((id) => ({ SocketID: 0, NodeID: 0, ID: id, Grade: true, Disable: false, BaseSpeed: speed, MaxSpeed: speed, GuessSpeed: 0 })),
-        BusAssociativity: {},
-        OverrideTotalCompute: speed * cores === cpu ? 0 : cpu,
-        OverrideWitholdCompute: 0,
-      },
-    },
-  };
-}
-
-/** Logical cores of a simulated node: one per 2.5 GHz of compute. */
-export const coreCount = (cpu: number): number => Math.max(1, Math.round(cpu / 2500));
 
 /**
  * The node's default network: NetworkResource is encoded with struct-wide omitempty
