@@ -3,7 +3,11 @@
 // command/agent/node_meta_endpoint.go, client/node_meta_endpoint.go) and the Node as Nomad 1.11
 // encodes it (nomad/structs Node, NodeResources, NetworkResource).
 import t from 'tap';
-import { aclSession, client, index, minimalJob, simClient, type Client } from './helpers.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from '../src/server.js';
+import { aclSession, client, clientFor, index, minimalJob, simClient, streamEvents, type Client } from './helpers.js';
 import type { Obj } from '../state/types.js';
 
 const job = (id: string, count: number, extra: Obj = {}): Obj =>
@@ -139,6 +143,8 @@ t.test('client metadata: read, set, unset; Meta is Static with Dynamic merged in
   const after = (await c.get(`/v1/node/${id}`)).json;
   t.same(after.Meta, set.json.Meta, 'the node carries the merged meta');
   t.ok(after.ModifyIndex > node.ModifyIndex, 'the node was written');
+  const [event] = await streamEvents(c, `topic=Node&index=${after.ModifyIndex}`, 1);
+  t.match(event, { Topic: 'Node', Type: 'NodeRegistration', Key: id, Index: after.ModifyIndex, Payload: { Node: { Meta: { rack: 'r1' } } } }, 'the client re-registered');
   t.same((await c.get(`/v1/client/metadata?node_id=${id}`)).json, set.json, 'read back by node ID');
 
   const unset = await c.post('/v1/client/metadata', { NodeID: id, Meta: { rack: null } });
@@ -332,4 +338,24 @@ t.test('a snapshot from before 1.11 (legacy Resources on its nodes) restores as 
   t.same(Object.keys(node), Object.keys(current), 'the 1.11 fields, in order');
   t.equal(node.NodeResources.Processors.Topology.Cores.length, 2);
   t.same(Object.keys(node.NodeResources.Networks[0]), ['Mode', 'Device', 'CIDR', 'IP', 'MBits']);
+});
+
+t.test('dynamic meta is kept by --data-dir across a restart', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nomad-mock-meta-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const open = async (): Promise<Client> => {
+    const m = createServer({ logLevel: 'silent', clock: 'manual', dataDir: dir }, undefined, { simulate: true });
+    await m.init();
+    await m.app.ready();
+    return clientFor(m);
+  };
+  const first = await open();
+  const set = await first.post('/v1/client/metadata', { Meta: { rack: 'r9' } });
+  t.equal(set.status, 200);
+  await first.close();
+  const second = await open();
+  t.teardown(second.close);
+  const read = (await second.get('/v1/client/metadata')).json;
+  t.same(read.Dynamic, { rack: 'r9' });
+  t.equal(read.Meta.rack, 'r9');
 });
