@@ -106,10 +106,10 @@ t.test('adding a node: Nomad\'s Node record, a NodeRegistration event, a woken b
   });
   t.equal(r.status, 200);
   const node = r.json.Node;
+  t.notOk('Resources' in node, 'no legacy Resources in 1.11');
   t.match(node, {
     Name: 'gpu-1', Datacenter: 'dc2', NodePool: 'gpu', NodeClass: 'large', Status: 'ready', SchedulingEligibility: 'eligible',
     NodeResources: { Cpu: { CpuShares: 8000 }, Memory: { MemoryMB: 32768 }, Disk: { DiskMB: 200000 } },
-    Resources: { CPU: 8000, MemoryMB: 32768, DiskMB: 200000 },
     Meta: { rack: 'r7' },
     Events: [{ Message: 'Node registered', Subsystem: 'Cluster' }],
   });

@@ -19,6 +19,7 @@ import type { Obj } from '../../state/types.js';
 import { WRITE, readQuery, type AclDecl } from '../acl/rules.js';
 import { nodeSpecs } from '../../src/config.js';
 import { drainRoutes, toggleDrain, toggleEligibility } from './drain.js';
+import { NODE_LIFECYCLE } from './lifecycle.js';
 
 /** Fields of a Node whose values are string-keyed maps (bexpr treats missing keys as absent, not errors). */
 export const NODE_MAP_FIELDS = new Set([
@@ -139,6 +140,8 @@ export function nodeRoutes(app: App, ctx: RouteContext): void {
     const write = WRITE_SUFFIXES.find((s) => rest.endsWith(s));
     if (write) {
       if (req.method !== 'PUT' && req.method !== 'POST') throw invalidMethod();
+      const lifecycle = NODE_LIFECYCLE[write];
+      if (lifecycle) return lifecycle(ctx, req, reply, rest.slice(0, -write.length));
       throw new HttpError(501, `nomad-mock does not implement /v1/node/:id${write} yet`);
     }
     if (req.method !== 'GET') throw invalidMethod();

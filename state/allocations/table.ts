@@ -38,11 +38,21 @@ export function putAlloc(store: Store, tx: Txn, alloc: Obj, opts: PutAllocOption
   if (!ids) store.allocsByJob.set(key, (ids = new Set()));
   ids.add(stored.ID);
   tx.touch('allocs');
-  if (opts.client) tx.touch('nodes');
+  if (opts.client) noteClientUpdate(store, tx, stored.NodeID);
   countInSummary(store, tx, key, prev, stored);
   syncAllocServices(store, tx, stored);
   tx.emit('Allocation', stored.ID, stored.Namespace, [stored.JobID, stored.DeploymentID ?? ''], { Allocation: stored });
   return stored;
+}
+
+/**
+ * A client's alloc update records its index on the node (UpdateAllocsFromClient →
+ * updateClientAllocUpdateIndex): LastAllocUpdateIndex moves, ModifyIndex does not.
+ */
+function noteClientUpdate(store: Store, tx: Txn, nodeId: string): void {
+  tx.touch('nodes');
+  const node = store.nodes.get(nodeId);
+  if (node && node.LastAllocUpdateIndex !== tx.index) store.nodes.set(nodeId, { ...node, LastAllocUpdateIndex: tx.index });
 }
 
 function countInSummary(store: Store, tx: Txn, key: string, prev: Obj | undefined, next: Obj): void {

@@ -912,6 +912,11 @@ struct AllocRestartBody
   TaskName string
   AllTasks bool
 
+struct NodeMetaApplyRequest
+  QueryOptions
+  NodeID string
+  Meta map[string]*string
+
 struct SearchRequest
   Prefix string
   Context string
@@ -1198,7 +1203,8 @@ export type RequestRoot =
   | 'NodeUpdateDrainRequest'
   | 'NodeUpdateEligibilityRequest'
   | 'AllocSignalRequest'
-  | 'AllocRestartBody';
+  | 'AllocRestartBody'
+  | 'NodeMetaApplyRequest';
 
 /** The Go type each request body is decoded into by Nomad's HTTP handlers. */
 export const ROOT_TYPES: Readonly<Record<RequestRoot, StructDesc>> = {
@@ -1234,4 +1240,5 @@ export const ROOT_TYPES: Readonly<Record<RequestRoot, StructDesc>> = {
   AllocSignalRequest: serverTypes.AllocSignalRequest!,
   // The anonymous `struct { TaskName string; AllTasks bool }` of allocRestart; routes/client names it.
   AllocRestartBody: serverTypes.AllocRestartBody!,
+  NodeMetaApplyRequest: serverTypes.NodeMetaApplyRequest!,
 };

@@ -9,8 +9,10 @@ import { newEval, putEval } from '../evaluations/table.js';
 import { badRequest, notFound } from '../errors.js';
 import { globMatch } from '../glob.js';
 import { ensurePool } from '../nodepools/table.js';
+import { coreCount, processorResources } from './resources.js';
 import { buildNode, computedClass, driverAttributes, driverInfos, driverStates, sortedMap, type NodeSpec } from './table.js';
 import type { SpecInput } from './spec.js';
+import { changedMap, changeStaticMeta, dropNodeMeta, putDynamicMeta, validateNodeMeta, type NodeMetaRow } from './meta.js';
 
 /** Node event messages (nomad/node_endpoint.go, state_store.go). */
 export const NodeEventText = {
@@ -118,20 +120,16 @@ export function changedNode(store: Store, node: Obj, change: SpecInput): Obj {
   if (change.nodeClass !== undefined) next.NodeClass = change.nodeClass;
   next.ComputedClass = computedClass(next.Datacenter, next.NodePool, next.NodeClass);
   if (change.cpu !== undefined) {
-    const cores = Math.max(1, Math.round(change.cpu / 2500));
-    next.NodeResources.Cpu.CpuShares = change.cpu;
-    next.NodeResources.Cpu.TotalCpuCores = cores;
-    next.Resources.CPU = change.cpu;
+    const cores = coreCount(change.cpu);
+    Object.assign(next.NodeResources, processorResources(change.cpu));
     Object.assign(attrs, { 'cpu.numcores': String(cores), 'cpu.reservablecores': String(cores), 'cpu.totalcompute': String(change.cpu), 'cpu.usablecompute': String(change.cpu) });
   }
   if (change.memoryMB !== undefined) {
     next.NodeResources.Memory.MemoryMB = change.memoryMB;
-    next.Resources.MemoryMB = change.memoryMB;
     attrs['memory.totalbytes'] = String(change.memoryMB * 1024 * 1024);
   }
   if (change.diskMB !== undefined) {
     next.NodeResources.Disk.DiskMB = change.diskMB;
-    next.Resources.DiskMB = change.diskMB;
     attrs['unique.storage.bytesfree'] = attrs['unique.storage.bytestotal'] = String(change.diskMB * 1024 * 1024);
   }
   if (change.drivers !== undefined) {
@@ -140,19 +138,8 @@ export function changedNode(store: Store, node: Obj, change: SpecInput): Obj {
     Object.assign(attrs, driverAttributes(states));
     next.Drivers = driverInfos(states, new Date(store.nowNs() / 1e6).toISOString());
   }
-  for (const [k, v] of Object.entries(change.attributes ?? {})) {
-    if (v === null) delete attrs[k];
-    else attrs[k] = v;
-  }
-  next.Attributes = sortedMap(attrs);
-  if (change.meta !== undefined) {
-    const meta: Record<string, string> = { ...next.Meta };
-    for (const [k, v] of Object.entries(change.meta)) {
-      if (v === null) delete meta[k];
-      else meta[k] = v;
-    }
-    next.Meta = meta;
-  }
+  next.Attributes = sortedMap(changedMap(attrs, change.attributes ?? {}));
+  if (change.meta !== undefined) next.Meta = sortedMap(changedMap(next.Meta, change.meta));
   return next;
 }
 
@@ -160,7 +147,7 @@ export function changedNode(store: Store, node: Obj, change: SpecInput): Obj {
  * Node.Register of a known node with changed fields: events, status, eligibility and drain are kept
  * (upsertNodeTxn); evals follow when something the scheduler looks at changed.
  */
-export function updateNode(store: Store, id: string, change: SpecInput): NodeWriteResult {
+export function updateNode(store: Store, id: string, change: SpecInput, also?: (tx: Txn, node: Obj) => void): NodeWriteResult {
   const before = mustGet(store, id);
   const after = changedNode(store, before, change);
   const node = store.write((tx) => {
@@ -169,6 +156,8 @@ export function updateNode(store: Store, id: string, change: SpecInput): NodeWri
     store.nodes.set(n.ID, n);
     tx.touch('nodes');
     tx.emit('Node', n.ID, '', null, { Node: n }, 'NodeRegistration');
+    if (also) also(tx, n);
+    else if (change.meta !== undefined) changeStaticMeta(store, tx, id, change.meta);
     return n;
   });
   const evals = node.Status === 'ready' && schedulingChanged(before, node) ? createNodeEvals(store, node, node.ModifyIndex) : { ids: [], index: 0 };
@@ -190,6 +179,8 @@ export function updateNodeStatus(store: Store, id: string, status: 'ready' | 'do
       Status: status,
       StatusUpdatedAt: Math.floor(store.nowNs() / 1e9),
       Events: appendNodeEvents(before, [nodeEvent(store, message, tx.index)]),
+      // Set when the node stops answering, cleared once it is ready again (updateNodeStatusTxn).
+      LastMissedHeartbeatIndex: status === 'down' ? tx.index : 0,
       ModifyIndex: tx.index,
     };
     store.nodes.set(n.ID, n);
@@ -207,9 +198,26 @@ export function deregisterNode(store: Store, id: string): NodeWriteResult {
   const index = store.write((tx) => {
     tx.eventType = 'NodeDeregistration';
     store.nodes.delete(id);
+    dropNodeMeta(store, tx, id);
     tx.touch('nodes');
     tx.emit('Node', id, '', null, { Node: before });
     return tx.index;
   });
   return result(store, id, index, createNodeEvals(store, before, index, allocs));
+}
+
+/**
+ * NodeMeta.Apply on the node's client, then the client's re-registration with the merged meta
+ * (Node.Register) in the same write: the node gets a new index and its NodeRegistration event, and
+ * evaluations follow as for any change of what the scheduler sees. (A real client batches the
+ * re-registration for up to 10 s; here it is immediate.)
+ */
+export function applyNodeMeta(store: Store, id: string, meta: Record<string, string | null>): NodeWriteResult & { row: NodeMetaRow } {
+  validateNodeMeta(meta);
+  const before = mustGet(store, id);
+  let row: NodeMetaRow | undefined;
+  const res = updateNode(store, id, { meta }, (tx) => {
+    row = putDynamicMeta(store, tx, before, meta);
+  });
+  return { ...res, row: row! };
 }

@@ -3,6 +3,8 @@
 import type { Obj } from '../types.js';
 import type { Store } from '../store.js';
 import { ensurePool } from '../nodepools/table.js';
+import { activeRootKeyId } from '../operator/keyring.js';
+import { coreCount, processorResources } from './resources.js';
 
 /** A driver as a client fingerprints it; the scheduler places a task only where its driver is both. */
 export interface DriverState {
@@ -25,6 +27,14 @@ export interface NodeSpec {
   /** Driver names (detected and healthy), or name → state; default: DEFAULT_DRIVERS, all healthy. */
   drivers?: string[] | Record<string, DriverState>;
 }
+
+/** The Connect defaults a client adds to its node's meta unless configured (client.go setupNode). */
+export const CLIENT_META: Readonly<Record<string, string>> = {
+  'connect.gateway_image': 'docker.io/envoyproxy/envoy:v${NOMAD_envoy_version}',
+  'connect.log_level': 'info',
+  'connect.proxy_concurrency': '1',
+  'connect.sidecar_image': 'docker.io/envoyproxy/envoy:v${NOMAD_envoy_version}',
+};
 
 /** The drivers a `nomad agent -dev` client fingerprints. */
 export const DEFAULT_DRIVERS = ['docker', 'exec', 'java', 'mock_driver', 'qemu', 'raw_exec'];
@@ -58,7 +68,7 @@ export function driverAttributes(drivers: Record<string, Required<DriverState>>)
 }
 
 function nodeAttributes(spec: NodeSpec, index: number, drivers: Record<string, Required<DriverState>>, version: string): Record<string, string> {
-  const cores = Math.max(1, Math.round(spec.cpu / 2500));
+  const cores = coreCount(spec.cpu);
   const attrs: Record<string, string> = {
     'arch': 'x86_64',
     'cpu.arch': 'amd64',
@@ -110,6 +120,15 @@ function nodeIp(index: number): string {
   return `10.${Math.floor(n / 65536) % 256}.${Math.floor(n / 256) % 256}.${n % 256}`;
 }
 
+/**
+ * The node's default network: NetworkResource is encoded with struct-wide omitempty
+ * (`_struct codec:",omitempty"`), so its empty fields (Hostname, DNS, ports, CNI) are left out.
+ */
+function hostNetwork(ip: string): Obj {
+  return { Mode: 'host', Device: 'eth0', CIDR: `${ip}/32`, IP: ip, MBits: 1000 };
+}
+
+/** A Node as Nomad 1.11's structs.Node encodes it, fields in declaration order. */
 export function buildNode(store: Store, spec: NodeSpec, index: number, raftIndex: number, id?: string): Obj {
   const now = store.nowNs();
   const rfc = new Date(now / 1e6).toISOString();
@@ -121,24 +140,24 @@ export function buildNode(store: Store, spec: NodeSpec, index: number, raftIndex
     SecretID: '',
     Datacenter: spec.datacenter,
     Name: spec.name,
+    // The client's default cgroup parent on cgroups v2 (unique.cgroup.version).
+    CgroupParent: 'nomad.slice',
     HTTPAddr: `${ip}:4646`,
     TLSEnabled: false,
     Attributes: nodeAttributes(spec, index, states, store.nomad.version),
     NodeResources: {
-      Cpu: { CpuShares: spec.cpu, TotalCpuCores: Math.max(1, Math.round(spec.cpu / 2500)), ReservableCpuCores: null },
+      ...processorResources(spec.cpu),
       Memory: { MemoryMB: spec.memoryMB },
       Disk: { DiskMB: spec.diskMB },
-      Networks: [{ Mode: 'host', Device: 'eth0', CIDR: `${ip}/32`, IP: ip, Hostname: '', MBits: 1000, DNS: null, ReservedPorts: null, DynamicPorts: null }],
-      NodeNetworks: [{ Mode: 'host', Device: 'eth0', MacAddress: '02:42:ac:11:00:02', Speed: 1000, Addresses: [{ Family: 'ipv4', Alias: 'default', Address: ip, ReservedPorts: '', Gateway: '' }] }],
       Devices: null,
+      NodeNetworks: [{ Mode: 'host', Device: 'eth0', MacAddress: '02:42:ac:11:00:02', Speed: 1000, Addresses: [{ Family: 'ipv4', Alias: 'default', Address: ip, ReservedPorts: '', Gateway: '' }] }],
+      Networks: [hostNetwork(ip)],
       MinDynamicPort: 20000,
       MaxDynamicPort: 32000,
     },
     ReservedResources: { Cpu: { CpuShares: 0, ReservedCpuCores: null }, Memory: { MemoryMB: 0 }, Disk: { DiskMB: 0 }, Networks: { ReservedHostPorts: '' } },
-    Resources: { CPU: spec.cpu, Cores: 0, MemoryMB: spec.memoryMB, MemoryMaxMB: 0, DiskMB: spec.diskMB, IOPS: 0, Networks: null, Devices: null, NUMA: null, SecretsMB: 0 },
-    Reserved: { CPU: 0, Cores: 0, MemoryMB: 0, MemoryMaxMB: 0, DiskMB: 0, IOPS: 0, Networks: null, Devices: null, NUMA: null, SecretsMB: 0 },
     Links: null,
-    Meta: { connect_sidecar_image: 'docker.io/envoyproxy/envoy:v${NOMAD_envoy_version}', connect_log_level: 'info', ...spec.meta },
+    Meta: sortedMap({ ...CLIENT_META, ...spec.meta }),
     NodeClass: spec.nodeClass ?? '',
     NodePool: spec.nodePool,
     ComputedClass: computedClass(spec.datacenter, spec.nodePool, spec.nodeClass ?? ''),
@@ -146,14 +165,20 @@ export function buildNode(store: Store, spec: NodeSpec, index: number, raftIndex
     SchedulingEligibility: 'eligible',
     Status: 'ready',
     StatusDescription: '',
+    // The key the servers signed the node's identity with at registration (Node.Register).
+    IdentitySigningKeyID: activeRootKeyId(store),
     StatusUpdatedAt: Math.floor(now / 1e9),
     Events: [{ Message: 'Node registered', Subsystem: 'Cluster', Details: null, Timestamp: rfc, CreateIndex: raftIndex }],
     Drivers: drivers,
     CSIControllerPlugins: null,
     CSINodePlugins: null,
     HostVolumes: null,
+    GCVolumesOnNodeGC: false,
     HostNetworks: null,
     LastDrain: null,
+    NodeMaxAllocs: 0,
+    LastMissedHeartbeatIndex: 0,
+    LastAllocUpdateIndex: 0,
     CreateIndex: raftIndex,
     ModifyIndex: raftIndex,
     // Not a field of structs.Node: the JSON encoder's node extension appends it (DrainStrategy != nil).

@@ -31,7 +31,7 @@ function keys(store: Store): Map<string, RootKeyMeta> {
   return k;
 }
 
-/** The key the plan applier signs workload identities with (an allocation's SigningKeyID). */
+/** The active key's ID: the key the servers sign with (an allocation's SigningKeyID, a node's IdentitySigningKeyID). */
 export function activeRootKeyId(store: Store): string {
   for (const k of keys(store).values()) if (k.State === 'active') return k.KeyID;
   return '';

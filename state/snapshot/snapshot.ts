@@ -4,6 +4,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { Evaluation, Job, Obj } from '../types.js';
 import { jobKey, type Store } from '../store.js';
 import { trackUsage } from '../nodes/usage.js';
+import { upgradedNode } from '../nodes/upgrade.js';
 import { explain, INDEX_HEADROOM, MAX_INDEX, snapshotChecker } from './schema.js';
 import { emptyGroupSummary } from '../jobs/summary.js';
 
@@ -248,7 +249,7 @@ export function restoreSnapshot(store: Store, snap: Snapshot): void {
   }
   for (const n of snap.Namespaces) store.namespaces.set(n.Name, n);
   for (const p of snap.NodePools) store.nodePools.set(p.Name, p);
-  for (const n of snap.Nodes) store.nodes.set(n.ID, n);
+  for (const n of snap.Nodes) store.nodes.set(n.ID, upgradedNode(n));
   for (const j of snap.Jobs) store.jobs.set(jobKey(j.Namespace, j.ID), j);
   for (const v of snap.Versions) {
     const key = jobKey(v.Namespace, v.ID);

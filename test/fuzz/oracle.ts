@@ -151,6 +151,9 @@ export const NOMAD_5XX: RegExp[] = [
   /^No such allocation on client, or allocation not eligible for GC$/,
   // allocRestart returns its body's decoding error as it is.
   /^(json: cannot unmarshal |invalid character |unexpected EOF$)/,
+  // Node purge and evaluate (Node.Deregister, Node.Evaluate) and client RPCs to a node the server does not know.
+  /^node not found$/,
+  /^Unknown node [^]*$/,
 ];
 
 export interface OracleState {

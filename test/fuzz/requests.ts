@@ -246,6 +246,18 @@ const driverList = fc.oneof(
   fc.dictionary(fc.constantFrom('docker', 'exec', 'x y', ''), fc.record({ Detected: hostileValue, Healthy: fc.boolean() }, { requiredKeys: [] }), { maxKeys: 3 }),
   hostileValue,
 );
+/** POST /v1/client/metadata: valid and invalid keys, null values (unset), hostile shapes. */
+const nodeMetaBody = fc.record(
+  {
+    NodeID: fc.oneof(fc.constantFrom('', FAKE_UUID), hostileValue),
+    Meta: fc.oneof(
+      fc.dictionary(fc.constantFrom('rack', 'a.b', 'x-y', '_u', '__proto__', 'constructor', 'bad.', '.bad', '', 'some/path', 'é'), fc.oneof(fc.constantFrom('r1', ''), fc.constant(null)), { maxKeys: 4 }),
+      hostileValue,
+    ),
+  },
+  { requiredKeys: [] },
+);
+
 /** A node for /_mock/nodes: names from a small set (so duplicates happen), hostile values for every field. */
 /** api.NodeUpdateDrainRequest: a drain now, later, forever or cancelled, and hostile values. */
 const drainBody = fc.record(
@@ -458,6 +470,12 @@ const ROUTES: Route[] = [
   { methods: ['GET'], path: '/v1/nodes', read: true, weight: 1 },
   { methods: ['GET'], path: '/v1/node/{node}', read: true, weight: 1 },
   { methods: ['GET'], path: '/v1/node/{node}/allocations', read: true, weight: 1 },
+  { methods: [...W, 'GET'], path: '/v1/node/{node}/evaluate', weight: 0.5 },
+  { methods: [...W, 'DELETE'], path: '/v1/node/{node}/purge', weight: 0.15 },
+  { methods: ['GET'], path: '/v1/client/metadata', read: true, weight: 0.5 },
+  { methods: ['GET'], path: '/v1/client/metadata?node_id={node}', weight: 0.3 },
+  { methods: ['POST', 'PUT'], path: '/v1/client/metadata', body: nodeMetaBody, weight: 0.5 },
+  { methods: ['POST'], path: '/v1/client/metadata?node_id={node}', body: nodeMetaBody, weight: 0.3 },
   { methods: ['GET'], path: '/v1/event/stream', read: true, stream: true, weight: 1 },
   { methods: ['GET'], path: '/v1/node/pools', read: true, weight: 1 },
   { methods: W, path: '/v1/node/pools', body: nodePoolBody, weight: 1 },
