@@ -30,6 +30,8 @@ const NODE_KEYS = [
   'Status', 'StatusDescription', 'IdentitySigningKeyID', 'StatusUpdatedAt', 'Events', 'Drivers', 'CSIControllerPlugins',
   'CSINodePlugins', 'HostVolumes', 'GCVolumesOnNodeGC', 'HostNetworks', 'LastDrain', 'NodeMaxAllocs',
   'LastMissedHeartbeatIndex', 'LastAllocUpdateIndex', 'CreateIndex', 'ModifyIndex',
+  // Not a structs.Node field: the JSON encoder's node extension appends it.
+  'Drain',
 ];
 
 // ---- purge ----

@@ -280,9 +280,7 @@ export function reconcile(input: ReconcileInput): Plan {
     // are not rescheduled now (untainted, then unchanged for computeUpdates).
     const unchanged = (a: Obj): boolean => (a.Job as Job).JobModifyIndex === job!.JobModifyIndex;
     du.Ignore += ignoredTerminal(job!, mine, failed);
-    const notNow = (a: Obj): void => {
-      if (unchanged(a)) du.Ignore++;
-    };
+    const notNow = (a: Obj): number => (unchanged(a) ? du.Ignore++ : 0);
 
     // Failed allocs: reschedule now, later, or never (state-semantics §8.5).
     for (const a of rescheduling) {
@@ -314,7 +312,9 @@ export function reconcile(input: ReconcileInput): Plan {
         } else {
           plan.update.push({ ...a, RescheduleTracker: { ...(a.RescheduleTracker ?? { Events: null }), LastReschedule: 'no placement' } });
         }
-      } else if (!a.FollowupEvalID) {
+      } else {
+        notNow(a);
+        if (a.FollowupEvalID) continue;
         const at = decision.at;
         let follow = plan.followups.find((f) => f.WaitUntil === rfc3339(at));
         if (!follow) {
@@ -327,9 +327,6 @@ export function reconcile(input: ReconcileInput): Plan {
         }
         plan.update.push({ ...a, FollowupEvalID: follow.ID });
         du.RescheduleLater++;
-        notNow(a);
-      } else {
-        notNow(a);
       }
     }
     for (const n of lost) {
