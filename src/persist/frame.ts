@@ -1,15 +1,14 @@
 // The record framing of the write-ahead log and the checkpoints: a 4-byte length, a 4-byte CRC-32
 // of the payload (both little-endian), then the payload (UTF-8 JSON, which never holds a zero byte).
 // A crash mid-append leaves a last record that is short, or fails its checksum with part of it never
-// written (a torn write: a sector of zeros, as etcd's WAL detects it), or a header of zeros where the
-// next record was to start; the log ends there. The next write may have been started while the sync
-// of the one before ran, so whatever follows a torn record is not looked at. A record that fails its
-// checksum with every sector present is damage, not a crash, and stops the reader.
+// written (a torn write: zeros in its payload, where JSON has none; etcd's WAL looks for a sector of
+// zeros), or a header of zeros where the next record was to start (log files are made ahead, filled
+// with zeros); the log ends there. The next write may have started while the sync of the one before
+// ran, so whatever follows a torn record is not looked at. A record that fails its checksum with no
+// zero in it is damage, not a crash, and stops the reader.
 import zlib from 'node:zlib';
 
 const HEADER = 8;
-/** The unit a disk writes whole (or not at all) on a crash. */
-const SECTOR = 512;
 /** Larger than any record the mock writes (a full-state record of a huge state); guards a garbage length. */
 const MAX_RECORD = 1024 * 1024 * 1024;
 
@@ -91,7 +90,7 @@ export function readFrames(buf: Buffer): ReadResult {
       }
     }
     if (!ok) {
-      if (end === buf.length || allZero(buf, off) || zeroSector(buf, off + HEADER, end)) return { records, goodBytes: off, tornTail: true };
+      if (end === buf.length || allZero(buf, off) || payload.includes(0)) return { records, goodBytes: off, tornTail: true };
       throw new FrameError(`damaged record at byte ${off} (checksum mismatch) followed by ${buf.length - end} more bytes`);
     }
     records.push(value);
@@ -100,18 +99,8 @@ export function readFrames(buf: Buffer): ReadResult {
   return { records, goodBytes: off, tornTail: false };
 }
 
-/** Some sector of the payload [from, to) reads as zeros: that part of the write never reached the disk. */
-function zeroSector(buf: Buffer, from: number, to: number): boolean {
-  for (let s = from; s < to; ) {
-    const next = Math.min(to, (Math.floor(s / SECTOR) + 1) * SECTOR);
-    if (allZero(buf, s, next)) return true;
-    s = next;
-  }
-  return false;
-}
-
 /** A file system may leave zeros after the last write that reached the disk. */
-function allZero(buf: Buffer, from: number, to = buf.length): boolean {
-  for (let i = from; i < to; i++) if (buf[i] !== 0) return false;
+function allZero(buf: Buffer, from: number): boolean {
+  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
   return true;
 }

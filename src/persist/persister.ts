@@ -12,26 +12,49 @@ import { snapshotParts } from '../../state/snapshot/snapshot.js';
 import { Guard } from '../guard.js';
 import { frame } from './frame.js';
 import { changeOf, fullRecord, isLoggedTable, savePart, type Change, type LogRecord } from './image.js';
-import { cause, PersistError, recover, walName, type Recovered } from './recover.js';
+import { cause, PersistError, recover, TMP_SUFFIX, walName, type Recovered } from './recover.js';
 import { Checkpoint } from './checkpoint.js';
 
 export { PersistError } from './recover.js';
 
 /** The two calls an append makes; tests replace them to make the disk fail. */
 export interface PersistIo {
-  write(fd: number, buf: Buffer, cb: (err: Error | null) => void): void;
+  /** Writes all of `buf` at byte `pos` of the file. */
+  write(fd: number, buf: Buffer, pos: number, cb: (err: Error | null) => void): void;
   sync(fd: number, cb: (err: Error | null) => void): void;
 }
 
-function writeAll(fd: number, buf: Buffer, cb: (err: Error | null) => void, off = 0): void {
-  fs.write(fd, buf, off, buf.length - off, null, (err, n) => {
+function writeAll(fd: number, buf: Buffer, pos: number, cb: (err: Error | null) => void, off = 0): void {
+  fs.write(fd, buf, off, buf.length - off, pos + off, (err, n) => {
     if (err) return cb(err);
-    if (off + n < buf.length) return writeAll(fd, buf, cb, off + n);
+    if (off + n < buf.length) return writeAll(fd, buf, pos, cb, off + n);
     cb(null);
   });
 }
 
 const nodeIo: PersistIo = { write: writeAll, sync: (fd, cb) => fs.fdatasync(fd, cb) };
+
+/**
+ * Log files are made ahead of need, filled with zeros and synced (preallocated, as SQLite and etcd
+ * do): a sync of a write into them has no file size or block allocation to commit, only the data,
+ * which makes it cheaper. The log ends at the first header of zeros (frame.ts).
+ */
+const SEGMENT_BYTES = 8 * 1024 * 1024;
+let spareCount = 0;
+const ZEROS = Buffer.alloc(1024 * 1024);
+
+/** The next log file, being filled with zeros in the background, then ready to take the log. */
+interface Spare {
+  /** A name of its own (a temporary file, removed at start-up if a crash leaves it). */
+  path: string;
+  fd: number;
+  size: number;
+  ready: boolean;
+  /** The fill is running (the descriptor is closed only once it is back). */
+  busy: boolean;
+  dropped: boolean;
+  finished: Promise<void>;
+}
 
 /** One record (a group of commits) on its way to the disk. */
 interface Group {
@@ -48,6 +71,9 @@ interface Group {
 
 interface LogFile {
   fd: number;
+  /** Where the next write goes, and the bytes made ahead (0: a file that grows with each write). */
+  pos: number;
+  size: number;
   /** Writes and syncs outstanding on it: it is closed only once they are back (a reused fd number would take them). */
   ops: number;
   /** Syncs outstanding (at most one: a sync covers every write that finished before it started). */
@@ -68,6 +94,8 @@ export class NotDurableError extends Error {}
 export interface PersisterOptions {
   /** Log bytes since the last checkpoint that start the next one (at least; default 16 MiB). */
   checkpointBytes?: number;
+  /** Size of the log files made ahead, filled with zeros (0: none; default 8 MiB). */
+  segmentBytes?: number;
 }
 
 /** How long a group nobody waits for (the simulator's own writes) may sit encoded before it is written anyway. */
@@ -122,6 +150,8 @@ export class Persister {
   private closing = false;
   private closed = false;
   private readonly checkpointBytes: number;
+  private readonly segmentBytes: number;
+  private spare: Spare | null = null;
   /** Which part saves a touched table, for the parts registered outside the Store. */
   private partOfTable = new Map<string, string[]>();
 
@@ -133,6 +163,7 @@ export class Persister {
     opts: PersisterOptions = {},
   ) {
     this.checkpointBytes = opts.checkpointBytes ?? 16 * 1024 * 1024;
+    this.segmentBytes = opts.segmentBytes ?? SEGMENT_BYTES;
     try {
       fs.mkdirSync(dir, { recursive: true });
     } catch (err) {
@@ -183,6 +214,7 @@ export class Persister {
     });
     // What was replayed (or a state.json of before the log) is compacted at once, from the new log on.
     if (r.logBytes > 0 || r.legacy) this.startCheckpoint();
+    this.prepareSpare();
     if (this.full) this.schedule();
   }
 
@@ -267,6 +299,11 @@ export class Persister {
       if (this.checkpointWanted && !this.ckpt) this.startCheckpoint();
     }
     if (!this.file || this.writing) return;
+    // A full file (or the first one, made without zeros) gives way to the spare once it is ready.
+    if (this.spare?.ready && this.file.pos >= this.file.size) {
+      this.rotate = true;
+      return this.pump();
+    }
     const wanted = this.waiters.length > 0 ? this.waiters[this.waiters.length - 1]!.seq : 0;
     const lastQueued = this.queued.length > 0 ? this.queued[this.queued.length - 1]!.seq : this.nextSeq - 1;
     if (wanted > lastQueued || (this.backgroundDue && this.changed())) this.encode();
@@ -315,7 +352,9 @@ export class Persister {
     const buf = groups.length === 1 ? groups[0]!.buf : Buffer.concat(groups.map((g) => g.buf));
     this.stats.appends++;
     file.ops++;
-    this.io.write(file.fd, buf, (err) => {
+    const pos = file.pos;
+    file.pos += buf.length;
+    this.io.write(file.fd, buf, pos, (err) => {
       file.ops--;
       if (this.writing === groups) this.writing = null;
       if (file !== this.file) return this.stale(file);
@@ -377,7 +416,22 @@ export class Persister {
 
   private openLog(): void {
     const file = join(this.dir, walName(this.generation + 1));
-    const fd = fs.openSync(file, 'a');
+    const spare = this.spare?.ready ? this.spare : null;
+    let fd: number;
+    let size = 0;
+    if (spare) {
+      this.spare = null;
+      try {
+        // A link never replaces a file of that name (rename would), then the temporary name goes.
+        fs.linkSync(spare.path, file);
+        fs.rmSync(spare.path, { force: true });
+        fd = spare.fd;
+        size = spare.size;
+      } catch {
+        fs.close(spare.fd, () => undefined);
+        fd = fs.openSync(file, 'wx');
+      }
+    } else fd = fs.openSync(file, 'wx');
     try {
       // The new file's name must survive a crash before anything acknowledged is in it.
       const dfd = fs.openSync(this.dir, 'r');
@@ -390,9 +444,45 @@ export class Persister {
       // Not every file system syncs a directory.
     }
     if (this.file) this.retire(this.file);
-    this.file = { fd, ops: 0, syncing: 0, retired: false };
+    this.file = { fd, pos: 0, size, ops: 0, syncing: 0, retired: false };
     this.generation++;
-    this.logBytes = 0;
+    this.prepareSpare();
+  }
+
+  /** Makes the next log file in the background: zeros, synced, under a temporary name. */
+  private prepareSpare(): void {
+    if (this.spare || this.closing || this.segmentBytes <= 0) return;
+    const path = join(this.dir, `wal-next-${process.pid}-${++spareCount}${TMP_SUFFIX}`);
+    let fd: number;
+    try {
+      fd = fs.openSync(path, 'w');
+    } catch {
+      return; // the log works without one
+    }
+    let finish!: () => void;
+    const finished = new Promise<void>((r) => (finish = r));
+    const spare: Spare = { path, fd, size: this.segmentBytes, ready: false, busy: true, dropped: false, finished };
+    this.spare = spare;
+    const done = (err: Error | null): void => {
+      spare.busy = false;
+      finish();
+      if (err || spare.dropped) {
+        if (this.spare === spare) this.spare = null;
+        fs.close(fd, () => undefined);
+        if (err) fs.rm(path, { force: true }, () => undefined);
+        this.wake();
+        return;
+      }
+      spare.ready = true;
+      this.pump();
+      this.wake();
+    };
+    const fill = (pos: number): void => {
+      if (spare.dropped) return done(null);
+      if (pos >= spare.size) return fs.fsync(fd, done);
+      fs.write(fd, ZEROS, 0, Math.min(ZEROS.length, spare.size - pos), pos, (err) => (err ? done(err) : fill(pos + ZEROS.length)));
+    };
+    fill(0);
   }
 
   /** The file is no longer written; its descriptor closes once nothing is outstanding on it. */
@@ -453,6 +543,7 @@ export class Persister {
 
   private startCheckpoint(): void {
     this.checkpointWanted = false;
+    this.logBytes = 0;
     const ck = new Checkpoint(this.store, this.dir, this.generation, (ms, cpu) => this.noteStep(ms, cpu));
     this.ckpt = ck;
     ck.done.then(
@@ -484,10 +575,11 @@ export class Persister {
       try {
         if (!this.file) this.openLog();
         this.encode();
-        const fd = this.file!.fd;
+        const file = this.file!;
         const buf = Buffer.concat(this.queued.map((g) => g.buf));
-        for (let off = 0; off < buf.length; ) off += fs.writeSync(fd, buf, off, buf.length - off);
-        fs.fdatasyncSync(fd);
+        for (let off = 0; off < buf.length; ) off += fs.writeSync(file.fd, buf, off, buf.length - off, file.pos + off);
+        file.pos += buf.length;
+        fs.fdatasyncSync(file.fd);
         this.durableSeq = this.nextSeq - 1;
       } catch (err) {
         this.guard.caught('persistence', err);
@@ -498,6 +590,14 @@ export class Persister {
     this.waiters = [];
     this.queued = [];
     await this.ckpt?.done.catch(() => undefined);
+    const spare = this.spare;
+    if (spare) {
+      spare.dropped = true;
+      await spare.finished;
+      if (spare.ready) fs.closeSync(spare.fd);
+      fs.rmSync(spare.path, { force: true });
+      this.spare = null;
+    }
     if (this.file) {
       this.file.retired = true;
       if (this.file.fd >= 0) fs.closeSync(this.file.fd);
