@@ -78,6 +78,8 @@ interface LogFile {
   ops: number;
   /** Syncs outstanding (at most one: a sync covers every write that finished before it started). */
   syncing: number;
+  /** The groups the outstanding sync covers. */
+  covering: Group[];
   retired: boolean;
 }
 
@@ -143,6 +145,8 @@ export class Persister {
   private immediate = false;
   private timer: NodeJS.Timeout | null = null;
   private backgroundDue = false;
+  /** The last encoding threw (a bug): no retry until the next commit or answer. */
+  private stuck = false;
   private waiters: Waiter[] = [];
   private idleWaiters: (() => void)[] = [];
   private ckpt: Checkpoint | null = null;
@@ -195,6 +199,7 @@ export class Persister {
     this.unsubscribe = [
       this.store.onCommit((_index, touched) => {
         for (const t of touched) this.touched.add(t);
+        this.stuck = false;
         this.schedule();
       }),
       this.store.onReplace(() => {
@@ -307,14 +312,14 @@ export class Persister {
     const wanted = this.waiters.length > 0 ? this.waiters[this.waiters.length - 1]!.seq : 0;
     const lastQueued = this.queued.length > 0 ? this.queued[this.queued.length - 1]!.seq : this.nextSeq - 1;
     if (wanted > lastQueued || (this.backgroundDue && this.changed())) this.encode();
-    if (this.queued.length === 0) {
+    if (this.queued.length === 0 && !this.changed()) {
       this.backgroundDue = false;
       return;
     }
-    if (wanted >= this.queued[0]!.seq || this.backgroundDue) {
+    if (this.queued.length > 0 && (wanted >= this.queued[0]!.seq || this.backgroundDue)) {
       this.backgroundDue = false;
       this.write(this.file);
-    } else if (!this.timer) {
+    } else if (!this.timer && !this.stuck) {
       this.timer = setTimeout(() => {
         this.timer = null;
         this.backgroundDue = true;
@@ -333,6 +338,7 @@ export class Persister {
     try {
       buf = frame(this.full ? fullRecord(this.store) : this.record(this.dirty, this.touched));
     } catch (err) {
+      this.stuck = true;
       this.failed(err);
       return;
     }
@@ -372,12 +378,14 @@ export class Persister {
     if (file.syncing > 0 || this.written.length === 0) return;
     const covers = this.written;
     this.written = [];
+    file.covering = covers;
     file.syncing++;
     this.stats.syncs++;
     file.ops++;
     this.io.sync(file.fd, (err) => {
       file.ops--;
       file.syncing--;
+      file.covering = [];
       if (file !== this.file) return this.stale(file);
       if (err) return this.appendFailed(err, covers);
       this.synced(covers);
@@ -444,7 +452,7 @@ export class Persister {
       // Not every file system syncs a directory.
     }
     if (this.file) this.retire(this.file);
-    this.file = { fd, pos: 0, size, ops: 0, syncing: 0, retired: false };
+    this.file = { fd, pos: 0, size, ops: 0, syncing: 0, covering: [], retired: false };
     this.generation++;
     this.prepareSpare();
   }
@@ -507,7 +515,8 @@ export class Persister {
    * encoded again into a new file, and every waiting answer becomes a 500.
    */
   private appendFailed(err: Error, failing: Group[]): void {
-    const lost = [...failing, ...this.written, ...(this.writing ?? []), ...this.queued];
+    const covering = this.file && this.file.covering !== failing ? this.file.covering : [];
+    const lost = [...failing, ...covering, ...this.written, ...(this.writing ?? []), ...this.queued];
     this.written = [];
     this.writing = null;
     this.queued = [];
