@@ -100,7 +100,7 @@ export interface PersisterOptions {
   segmentBytes?: number;
 }
 
-/** How long a group nobody waits for (the simulator's own writes) may sit encoded before it is written anyway. */
+/** How long the log must be idle before a group nobody waits for (the simulator's own writes) is written anyway. */
 const BACKGROUND_MS = 5;
 
 export class Persister {
@@ -322,6 +322,9 @@ export class Persister {
     } else if (!this.timer && !this.stuck) {
       this.timer = setTimeout(() => {
         this.timer = null;
+        // Only a log idle that long writes them: a write or sync still out arms the wait again
+        // when it is back, so the next answer does not queue behind them.
+        if (this.writing || (this.file?.syncing ?? 0) > 0) return;
         this.backgroundDue = true;
         this.pump();
       }, BACKGROUND_MS);
