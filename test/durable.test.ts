@@ -35,6 +35,10 @@ async function register(m: NomadMock, id: string, meta: Record<string, string> =
   if (r.statusCode !== 200) throw new Error(`register ${id}: ${r.statusCode} ${r.body}`);
 }
 
+// Some thirty servers start here, each making its next log file (8 MiB of zeros) in the background:
+// more than the default 60 s on a loaded shared machine.
+t.setTimeout(240_000);
+
 const jobIds = (m: NomadMock): string[] => [...m.store.jobs.values()].map((j) => j.ID).sort();
 const wals = (dir: string): string[] => readdirSync(dir).filter((f) => /^wal-\d+\.log$/.test(f)).sort();
 /** The newest log file holding a record (the files after it are made ahead, zeros only). */

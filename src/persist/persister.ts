@@ -53,7 +53,6 @@ interface Spare {
   /** The fill is running (the descriptor is closed only once it is back). */
   busy: boolean;
   dropped: boolean;
-  finished: Promise<void>;
 }
 
 /** One record (a group of commits) on its way to the disk. */
@@ -470,17 +469,14 @@ export class Persister {
     } catch {
       return; // the log works without one
     }
-    let finish!: () => void;
-    const finished = new Promise<void>((r) => (finish = r));
-    const spare: Spare = { path, fd, size: this.segmentBytes, ready: false, busy: true, dropped: false, finished };
+    const spare: Spare = { path, fd, size: this.segmentBytes, ready: false, busy: true, dropped: false };
     this.spare = spare;
     const done = (err: Error | null): void => {
       spare.busy = false;
-      finish();
       if (err || spare.dropped) {
         if (this.spare === spare) this.spare = null;
         fs.close(fd, () => undefined);
-        if (err) fs.rm(path, { force: true }, () => undefined);
+        fs.rm(path, { force: true }, () => undefined);
         this.wake();
         return;
       }
@@ -602,13 +598,15 @@ export class Persister {
     this.waiters = [];
     this.queued = [];
     await this.ckpt?.done.catch(() => undefined);
+    // A spare still being filled stops at its next piece and removes itself; close does not wait.
     const spare = this.spare;
+    this.spare = null;
     if (spare) {
       spare.dropped = true;
-      await spare.finished;
-      if (spare.ready) fs.closeSync(spare.fd);
-      fs.rmSync(spare.path, { force: true });
-      this.spare = null;
+      if (!spare.busy) {
+        fs.closeSync(spare.fd);
+        fs.rmSync(spare.path, { force: true });
+      }
     }
     if (this.file) {
       this.file.retired = true;
