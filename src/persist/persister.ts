@@ -11,76 +11,14 @@ import type { Snapshot } from '../../state/snapshot/snapshot.js';
 import { snapshotParts } from '../../state/snapshot/snapshot.js';
 import { Guard } from '../guard.js';
 import { frame } from './frame.js';
-import { changeOf, fullRecord, isLoggedTable, savePart, type Change, type LogRecord } from './image.js';
-import { cause, PersistError, recover, TMP_SUFFIX, walName, type Recovered } from './recover.js';
+import { changesRecord, fullRecord } from './image.js';
+import { cause, PersistError, recover, walName, type Recovered } from './recover.js';
 import { Checkpoint } from './checkpoint.js';
+import { makeSpare, nodeIo, openLogFile, SEGMENT_BYTES, type Group, type LogFile, type PersistIo, type Spare } from './files.js';
+
+export type { PersistIo } from './files.js';
 
 export { PersistError } from './recover.js';
-
-/** The two calls an append makes; tests replace them to make the disk fail. */
-export interface PersistIo {
-  /** Writes all of `buf` at byte `pos` of the file. */
-  write(fd: number, buf: Buffer, pos: number, cb: (err: Error | null) => void): void;
-  sync(fd: number, cb: (err: Error | null) => void): void;
-}
-
-function writeAll(fd: number, buf: Buffer, pos: number, cb: (err: Error | null) => void, off = 0): void {
-  fs.write(fd, buf, off, buf.length - off, pos + off, (err, n) => {
-    if (err) return cb(err);
-    if (off + n < buf.length) return writeAll(fd, buf, pos, cb, off + n);
-    cb(null);
-  });
-}
-
-const nodeIo: PersistIo = { write: writeAll, sync: (fd, cb) => fs.fdatasync(fd, cb) };
-
-/**
- * Log files are made ahead of need, filled with zeros and synced (preallocated, as SQLite and etcd
- * do): a sync of a write into them has no file size or block allocation to commit, only the data,
- * which makes it cheaper. The log ends at the first header of zeros (frame.ts).
- */
-const SEGMENT_BYTES = 8 * 1024 * 1024;
-let spareCount = 0;
-const ZEROS = Buffer.alloc(1024 * 1024);
-
-/** The next log file, being filled with zeros in the background, then ready to take the log. */
-interface Spare {
-  /** A name of its own (a temporary file, removed at start-up if a crash leaves it). */
-  path: string;
-  fd: number;
-  size: number;
-  ready: boolean;
-  /** The fill is running (the descriptor is closed only once it is back). */
-  busy: boolean;
-  dropped: boolean;
-}
-
-/** One record (a group of commits) on its way to the disk. */
-interface Group {
-  seq: number;
-  buf: Buffer;
-  /** The store's index when it was encoded: what it makes durable. */
-  label: number;
-  epoch: number;
-  full: boolean;
-  /** What it holds, to encode again into a new file should its append fail. */
-  dirty: Map<string, Set<string>>;
-  touched: Set<string>;
-}
-
-interface LogFile {
-  fd: number;
-  /** Where the next write goes, and the bytes made ahead (0: a file that grows with each write). */
-  pos: number;
-  size: number;
-  /** Writes and syncs outstanding on it: it is closed only once they are back (a reused fd number would take them). */
-  ops: number;
-  /** Syncs outstanding (at most one: a sync covers every write that finished before it started). */
-  syncing: number;
-  /** The groups the outstanding sync covers. */
-  covering: Group[];
-  retired: boolean;
-}
 
 interface Waiter {
   /** The group whose sync answers it. */
@@ -338,7 +276,7 @@ export class Persister {
     const cpu0 = process.cpuUsage();
     let buf: Buffer;
     try {
-      buf = frame(this.full ? fullRecord(this.store) : this.record(this.dirty, this.touched));
+      buf = frame(this.full ? fullRecord(this.store) : changesRecord(this.store, this.dirty, this.touched, this.partOfTable));
     } catch (err) {
       this.stuck = true;
       this.failed(err);
@@ -408,88 +346,24 @@ export class Persister {
     if (!this.ckpt && this.logBytes >= Math.max(this.checkpointBytes, this.lastCheckpointBytes)) this.checkpointWanted = this.rotate = true;
   }
 
-  /** The records the writes since the last append left, whole, with the indexes they moved. */
-  private record(dirty: Map<string, Set<string>>, touched: Set<string>): LogRecord {
-    const c: Change[] = [];
-    for (const [table, keys] of dirty) {
-      if (!isLoggedTable(table)) continue;
-      for (const k of keys) c.push(changeOf(this.store, table, k));
-    }
-    const ti: Record<string, number> = {};
-    let p: Record<string, unknown> | undefined;
-    for (const t of touched) {
-      ti[t] = this.store.tableIndex(t);
-      for (const name of this.partOfTable.get(t) ?? []) (p ??= {})[name] = savePart(this.store, name);
-    }
-    return { i: this.store.index, ti, c, ...(p ? { p } : {}) };
-  }
-
   private openLog(): void {
-    const file = join(this.dir, walName(this.generation + 1));
     const spare = this.spare?.ready ? this.spare : null;
-    let fd: number;
-    let size = 0;
-    if (spare) {
-      this.spare = null;
-      try {
-        // A link never replaces a file of that name (rename would), then the temporary name goes.
-        fs.linkSync(spare.path, file);
-        fs.rmSync(spare.path, { force: true });
-        fd = spare.fd;
-        size = spare.size;
-      } catch {
-        fs.close(spare.fd, () => undefined);
-        fd = fs.openSync(file, 'wx');
-      }
-    } else fd = fs.openSync(file, 'wx');
-    try {
-      // The new file's name must survive a crash before anything acknowledged is in it.
-      const dfd = fs.openSync(this.dir, 'r');
-      try {
-        fs.fsyncSync(dfd);
-      } finally {
-        fs.closeSync(dfd);
-      }
-    } catch {
-      // Not every file system syncs a directory.
-    }
+    if (spare) this.spare = null;
+    const { fd, size } = openLogFile(this.dir, walName(this.generation + 1), spare);
     if (this.file) this.retire(this.file);
     this.file = { fd, pos: 0, size, ops: 0, syncing: 0, covering: [], retired: false };
     this.generation++;
     this.prepareSpare();
   }
 
-  /** Makes the next log file in the background: zeros, synced, under a temporary name. */
+  /** Makes the next log file in the background (files.ts). */
   private prepareSpare(): void {
     if (this.spare || this.closing || this.segmentBytes <= 0) return;
-    const path = join(this.dir, `wal-next-${process.pid}-${++spareCount}${TMP_SUFFIX}`);
-    let fd: number;
-    try {
-      fd = fs.openSync(path, 'w');
-    } catch {
-      return; // the log works without one
-    }
-    const spare: Spare = { path, fd, size: this.segmentBytes, ready: false, busy: true, dropped: false };
-    this.spare = spare;
-    const done = (err: Error | null): void => {
-      spare.busy = false;
-      if (err || spare.dropped) {
-        if (this.spare === spare) this.spare = null;
-        fs.close(fd, () => undefined);
-        fs.rm(path, { force: true }, () => undefined);
-        this.wake();
-        return;
-      }
-      spare.ready = true;
-      this.pump();
+    this.spare = makeSpare(this.dir, this.segmentBytes, (spare) => {
+      if (!spare.ready && this.spare === spare) this.spare = null;
+      if (spare.ready) this.pump();
       this.wake();
-    };
-    const fill = (pos: number): void => {
-      if (spare.dropped) return done(null);
-      if (pos >= spare.size) return fs.fsync(fd, done);
-      fs.write(fd, ZEROS, 0, Math.min(ZEROS.length, spare.size - pos), pos, (err) => (err ? done(err) : fill(pos + ZEROS.length)));
-    };
-    fill(0);
+    });
   }
 
   /** The file is no longer written; its descriptor closes once nothing is outstanding on it. */
@@ -603,10 +477,9 @@ export class Persister {
     this.spare = null;
     if (spare) {
       spare.dropped = true;
-      if (!spare.busy) {
-        fs.closeSync(spare.fd);
-        fs.rmSync(spare.path, { force: true });
-      }
+      // Its name goes now (a fill still running ends on the unlinked file).
+      fs.rmSync(spare.path, { force: true });
+      if (!spare.busy) fs.closeSync(spare.fd);
     }
     if (this.file) {
       this.file.retired = true;
