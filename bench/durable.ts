@@ -1,7 +1,7 @@
 // Persistence figures for `npm run bench` (also `node dist/bench/durable.js` alone): what the
 // write-ahead log adds to a register's latency, and the longest event-loop pause while the log
 // and a checkpoint run with 10,000 jobs stored. Nothing is asserted (shared machines are noisy).
-import { mkdtempSync, rmSync } from 'node:fs';
+import fs, { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -157,8 +157,43 @@ export async function pauseFigures(): Promise<void> {
   }
 }
 
+/**
+ * The disk's floor under the one-at-a-time ratio: a 9 KB write and its fdatasync at the end of a
+ * growing file, and in place in a file filled with zeros ahead (what the log does), in alternating
+ * blocks so the machine's noise hits both alike.
+ */
+export async function syncFloor(n = 200): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'nomad-mock-bench-sync-'));
+  const rec = Buffer.alloc(9 * 1024, 0x61);
+  const p = (f: (cb: (err: Error | null) => void) => void): Promise<void> => new Promise((res, rej) => f((e) => (e ? rej(e) : res())));
+  try {
+    const grow = fs.openSync(join(dir, 'grow'), 'w');
+    const ahead = fs.openSync(join(dir, 'ahead'), 'w');
+    fs.writeSync(ahead, Buffer.alloc(n * rec.length));
+    fs.fsyncSync(ahead);
+    const times = { grow: [] as number[], ahead: [] as number[] };
+    for (let i = 0; i < n; i += 20) {
+      for (const [name, fd] of [['grow', grow], ['ahead', ahead]] as const) {
+        for (let j = i; j < i + 20; j++) {
+          await new Promise((r) => setTimeout(r, 1));
+          const t0 = performance.now();
+          await p((cb) => fs.write(fd, rec, 0, rec.length, j * rec.length, (e) => cb(e)));
+          await p((cb) => fs.fdatasync(fd, cb));
+          times[name].push(performance.now() - t0);
+        }
+      }
+    }
+    fs.closeSync(grow);
+    fs.closeSync(ahead);
+    console.log(`disk: a 9 KB write + fdatasync (median): ${fmt(median(times.grow), 2)} ms at the end of a growing file, ${fmt(median(times.ahead), 2)} ms in place in a file made ahead`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function durableFigures(cli: string, port: number): Promise<void> {
   console.log('');
+  await syncFloor();
   await registerLatency(cli, port);
   await pauseFigures();
 }

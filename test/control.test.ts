@@ -976,7 +976,8 @@ t.test('a crash during the first save (truncated tmp, no state.json) starts fres
   t.equal((await c.get('/v1/nodes')).json.length, 1, 'with the simulated nodes');
   await c.register(minimalJob('web'));
   await c.close();
-  t.same(readdirSync(dir), ['wal-00000001.log'], 'the writes go to the log');
+  const files = readdirSync(dir);
+  t.ok(files.length > 0 && files.every((f) => /^wal-\d{8}\.log$/.test(f)), `the writes go to the log (and nothing else is left): ${files.join(', ')}`);
   t.equal(onDisk(dir).Jobs.length, 1, 'and are there');
 });
 

@@ -4,7 +4,7 @@
 // "Crash" here is a second server reading the folder of a first that never closed; the kill test
 // (durable-kill.test.ts) does the same with SIGKILL.
 import t, { type Test } from 'tap';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type NomadMock } from '../src/server.js';
@@ -35,9 +35,40 @@ async function register(m: NomadMock, id: string, meta: Record<string, string> =
   if (r.statusCode !== 200) throw new Error(`register ${id}: ${r.statusCode} ${r.body}`);
 }
 
+// Some thirty servers start here, each making its next log file (8 MiB of zeros) in the background:
+// more than the default 60 s on a loaded shared machine.
+t.setTimeout(240_000);
+
 const jobIds = (m: NomadMock): string[] => [...m.store.jobs.values()].map((j) => j.ID).sort();
 const wals = (dir: string): string[] => readdirSync(dir).filter((f) => /^wal-\d+\.log$/.test(f)).sort();
-const lastWal = (dir: string): string => join(dir, wals(dir).at(-1)!);
+/** The newest log file holding a record (the files after it are made ahead, zeros only). */
+const lastWal = (dir: string): string => {
+  for (const f of wals(dir).reverse()) {
+    const buf = readFileSync(join(dir, f));
+    if (buf.length >= 8 && buf.readUInt32LE(0) !== 0) return join(dir, f);
+  }
+  throw new Error(`no log with a record in ${dir}`);
+};
+/** Byte offsets of the records of a log file, up to the first header of zeros. */
+function recordOffsets(file: string): number[] {
+  const buf = readFileSync(file);
+  const out: number[] = [];
+  for (let off = 0; off + 8 <= buf.length && buf.readUInt32LE(off) !== 0; off += 8 + buf.readUInt32LE(off)) out.push(off);
+  return out;
+}
+/** Where the next record of a log file would go. */
+function endOfRecords(file: string): number {
+  const last = recordOffsets(file).at(-1);
+  return last === undefined ? 0 : last + 8 + readFileSync(file).readUInt32LE(last);
+}
+/**
+ * Until the server's log has moved into a file made ahead of need (it does once one is ready): the
+ * records after this go into one file, with no move in between.
+ */
+async function preallocated(m: NomadMock): Promise<void> {
+  const p = m.persistence as unknown as { file: { size: number } | null };
+  while (!p.file || p.file.size === 0) await new Promise((r) => setTimeout(r, 5));
+}
 const ticks = async (n: number): Promise<void> => {
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
 };
@@ -76,27 +107,145 @@ t.test('an answer that wrote leaves only after its sync: on the sendJson path an
   t.ok(answered, 'a read with nothing to sync answers at once');
 });
 
+t.test('the next write goes out while a sync runs; each answer waits for the sync that covers its record', async (t) => {
+  const dir = tempDir(t);
+  const m = await server(t, dir);
+  await m.persistence!.whenDurable(m.store.index);
+  await preallocated(m);
+  const io = m.persistence!.io;
+  const { write, sync } = io;
+  let writes = 0;
+  const held: ((err?: Error) => void)[] = [];
+  io.write = (fd, buf, pos, cb) => {
+    writes++;
+    write(fd, buf, pos, cb);
+  };
+  io.sync = (fd, cb) => held.push((err) => (err ? cb(err) : sync(fd, cb)));
+  const answered: string[] = [];
+  const reg = (id: string): Promise<number> =>
+    m.app.inject({ method: 'PUT', url: '/v1/jobs', payload: job(id) }).then((r) => {
+      answered.push(id);
+      return r.statusCode;
+    });
+  const a = reg('a');
+  while (held.length === 0) await ticks(1);
+  const b = reg('b');
+  while (writes < 2) await ticks(1);
+  await ticks(20);
+  t.equal(held.length, 1, "b's record is written while a's sync runs, and its sync waits for that one");
+  t.same(answered, [], 'neither is answered before a sync');
+  held.shift()!();
+  t.equal(await a, 200, "a is answered once its sync is back");
+  await ticks(20);
+  t.same(answered, ['a'], 'b is not: that sync did not cover its record');
+  while (held.length === 0) await ticks(1);
+  held.shift()!();
+  t.equal(await b, 200, 'b is answered after the next sync');
+
+  // A failed sync fails every answer waiting behind it, also those whose record was written after
+  // it started: after a failed fsync, a later one may succeed with the pages gone.
+  const c = reg('c');
+  while (held.length === 0) await ticks(1);
+  const d = reg('d');
+  while (writes < 4) await ticks(1);
+  held.shift()!(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+  t.equal(await c, 500, 'the write whose sync failed is not acknowledged');
+  t.equal(await d, 500, 'nor the one written after it');
+  t.match(m.guard.last, { Source: 'persistence', Message: /EIO/ });
+  m.guard.count = 0;
+  io.write = write;
+  io.sync = sync;
+  for (const f of held.splice(0)) f();
+  t.equal(await reg('e'), 200, 'once the disk works the next write is acknowledged');
+  const second = await server(t, dir);
+  t.same(jobIds(second), ['a', 'b', 'c', 'd', 'e'], 'and the failed ones were written again into a new log');
+});
+
 t.test('a torn last record (a crash mid-append) is dropped; everything before it loads', async (t) => {
   const dir = tempDir(t);
   const first = await server(t, dir);
+  await preallocated(first);
   await register(first, 'a');
   await register(first, 'b');
-  // An append cut off: a header promising 100 bytes, and 10 of them.
+  // An append cut off: a header promising 100 bytes, and 10 of them, where the next record goes
+  // (the end of the file, or the zeros of a file made ahead).
   const header = Buffer.alloc(8);
   header.writeUInt32LE(100, 0);
-  appendFileSync(lastWal(dir), Buffer.concat([header, Buffer.from('{"i":99,"c')]));
+  const torn = Buffer.concat([header, Buffer.from('{"i":99,"c')]);
+  const log = lastWal(dir);
+  const at = endOfRecords(log);
+  const fd = openSync(log, 'r+');
+  writeSync(fd, torn, 0, torn.length, at);
+  closeSync(fd);
   const second = await server(t, dir);
   t.same(jobIds(second), ['a', 'b'], 'both acknowledged jobs are back');
+  await preallocated(second);
 
-  // The same with the newest record itself cut short: only that write is lost.
+  // The same with the newest record itself cut short (its last sector never written): only that
+  // write is lost.
   await register(second, 'c');
   const file = lastWal(dir);
-  truncateSync(file, statSync(file).size - 3);
+  const last = recordOffsets(file).at(-1)!;
+  const end = endOfRecords(file);
+  const cut = readFileSync(file);
+  cut.fill(0, Math.max(last + 8, Math.floor((end - 1) / 512) * 512), end);
+  writeFileSync(file, cut);
   const third = await server(t, dir);
   t.same(jobIds(third), ['a', 'b'], 'the cut record is dropped, the earlier ones load');
   await register(third, 'd');
   const fourth = await server(t, dir);
   t.same(jobIds(fourth), ['a', 'b', 'd'], 'and writing goes on after it');
+});
+
+
+t.test('a log that runs on in zeros after its last record (a file longer than what was written) loads every record', async (t) => {
+  const dir = tempDir(t);
+  const first = await server(t, dir);
+  await register(first, 'a');
+  await register(first, 'b');
+  const file = lastWal(dir);
+  appendFileSync(file, Buffer.alloc(64 * 1024));
+  const second = await server(t, dir);
+  t.same(jobIds(second), ['a', 'b'], 'both jobs are back');
+  await register(second, 'c');
+  const third = await server(t, dir);
+  t.same(jobIds(third), ['a', 'b', 'c'], 'and the next log goes on after it');
+});
+
+t.test('a record torn by a crash (part of it never written: zeros) ends the log, even with a later write after it', async (t) => {
+  // The next append may start while the sync of the one before runs: a crash can leave the later
+  // record whole and the earlier one with a sector of zeros. The log ends at the torn record.
+  const dir = tempDir(t);
+  const first = await server(t, dir);
+  await preallocated(first);
+  await register(first, 'a');
+  await register(first, 'b');
+  await register(first, 'c');
+  const file = lastWal(dir);
+  const offs = recordOffsets(file);
+  const buf = readFileSync(file);
+  const bRecord = offs[offs.length - 2]!;
+  const sector = Math.ceil((bRecord + 8) / 512) * 512;
+  t.ok(sector + 512 <= offs[offs.length - 1]!, 'the record of b spans a whole sector');
+  buf.fill(0, sector, sector + 512);
+  writeFileSync(file, buf);
+  const second = await server(t, dir);
+  t.same(jobIds(second), ['a'], 'the torn write and the one after it are dropped; a is back');
+
+  // A header of zeros (the sector holding it never written) with the rest of the records after it.
+  const dir2 = tempDir(t);
+  const other = await server(t, dir2);
+  await preallocated(other);
+  await register(other, 'a');
+  await register(other, 'b');
+  await register(other, 'c');
+  const file2 = lastWal(dir2);
+  const offs2 = recordOffsets(file2);
+  const buf2 = readFileSync(file2);
+  buf2.fill(0, offs2[offs2.length - 2]!, offs2[offs2.length - 2]! + 8);
+  writeFileSync(file2, buf2);
+  const again = await server(t, dir2);
+  t.same(jobIds(again), ['a'], 'the log ends at the header of zeros');
 });
 
 t.test('a damaged record followed by others stops start-up, naming the log file', async (t) => {

@@ -1,6 +1,11 @@
 // The record framing of the write-ahead log and the checkpoints: a 4-byte length, a 4-byte CRC-32
-// of the payload (both little-endian), then the payload (UTF-8 JSON). A crash mid-append leaves a
-// last record that is short or fails its checksum; that is the only damage a reader forgives.
+// of the payload (both little-endian), then the payload (UTF-8 JSON, which never holds a zero byte).
+// A crash mid-append leaves a last record that is short, or fails its checksum with part of it never
+// written (a torn write: zeros in its payload, where JSON has none; etcd's WAL looks for a sector of
+// zeros), or a header of zeros where the next record was to start (log files are made ahead, filled
+// with zeros); the log ends there. The next write may have started while the sync of the one before
+// ran, so whatever follows a torn record is not looked at. A record that fails its checksum with no
+// zero in it is damage, not a crash, and stops the reader.
 import zlib from 'node:zlib';
 
 const HEADER = 8;
@@ -67,6 +72,8 @@ export function readFrames(buf: Buffer): ReadResult {
     if (rest < HEADER) return { records, goodBytes: off, tornTail: true };
     const len = buf.readUInt32LE(off);
     const sum = buf.readUInt32LE(off + 4);
+    // Zeros where a header should be: the log ends (a file left longer than what was written).
+    if (len === 0 && sum === 0) return { records, goodBytes: off, tornTail: !allZero(buf, off) };
     const end = off + HEADER + len;
     if (len > MAX_RECORD || end > buf.length) {
       // Runs past the end of the file: the append that wrote it never finished.
@@ -83,7 +90,7 @@ export function readFrames(buf: Buffer): ReadResult {
       }
     }
     if (!ok) {
-      if (end === buf.length || allZero(buf, off)) return { records, goodBytes: off, tornTail: true };
+      if (end === buf.length || allZero(buf, off) || payload.includes(0)) return { records, goodBytes: off, tornTail: true };
       throw new FrameError(`damaged record at byte ${off} (checksum mismatch) followed by ${buf.length - end} more bytes`);
     }
     records.push(value);

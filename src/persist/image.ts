@@ -58,6 +58,22 @@ export function savePart(store: Store, name: string): unknown {
   return snapshotParts().get(name)?.save(store);
 }
 
+/** The records the writes since the last append left, whole, with the indexes they moved. */
+export function changesRecord(store: Store, dirty: Map<string, Set<string>>, touched: Set<string>, partOfTable: Map<string, string[]>): LogRecord {
+  const c: Change[] = [];
+  for (const [table, keys] of dirty) {
+    if (!isLoggedTable(table)) continue;
+    for (const k of keys) c.push(changeOf(store, table, k));
+  }
+  const ti: Record<string, number> = {};
+  let p: Record<string, unknown> | undefined;
+  for (const t of touched) {
+    ti[t] = store.tableIndex(t);
+    for (const name of partOfTable.get(t) ?? []) (p ??= {})[name] = savePart(store, name);
+  }
+  return { i: store.index, ti, c, ...(p ? { p } : {}) };
+}
+
 /** The whole state as one record (restore, reset, a fresh data dir, a failed append). */
 export function fullRecord(store: Store): LogRecord {
   const c: Change[] = [];

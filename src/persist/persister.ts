@@ -11,32 +11,18 @@ import type { Snapshot } from '../../state/snapshot/snapshot.js';
 import { snapshotParts } from '../../state/snapshot/snapshot.js';
 import { Guard } from '../guard.js';
 import { frame } from './frame.js';
-import { changeOf, fullRecord, isLoggedTable, savePart, type Change, type LogRecord } from './image.js';
+import { changesRecord, fullRecord } from './image.js';
 import { cause, PersistError, recover, walName, type Recovered } from './recover.js';
 import { Checkpoint } from './checkpoint.js';
+import { makeSpare, nodeIo, openLogFile, SEGMENT_BYTES, type Group, type LogFile, type PersistIo, type Spare } from './files.js';
+
+export type { PersistIo } from './files.js';
 
 export { PersistError } from './recover.js';
 
-/** The two calls an append makes; tests replace them to make the disk fail. */
-export interface PersistIo {
-  write(fd: number, buf: Buffer, cb: (err: Error | null) => void): void;
-  sync(fd: number, cb: (err: Error | null) => void): void;
-}
-
-function writeAll(fd: number, buf: Buffer, cb: (err: Error | null) => void, off = 0): void {
-  fs.write(fd, buf, off, buf.length - off, null, (err, n) => {
-    if (err) return cb(err);
-    if (off + n < buf.length) return writeAll(fd, buf, cb, off + n);
-    cb(null);
-  });
-}
-
-const nodeIo: PersistIo = { write: writeAll, sync: (fd, cb) => fs.fdatasync(fd, cb) };
-
 interface Waiter {
-  index: number;
-  /** The replacement count when it started waiting: a full-state record covers every earlier one. */
-  epoch: number;
+  /** The group whose sync answers it. */
+  seq: number;
   resolve(): void;
   reject(err: Error): void;
 }
@@ -47,7 +33,12 @@ export class NotDurableError extends Error {}
 export interface PersisterOptions {
   /** Log bytes since the last checkpoint that start the next one (at least; default 16 MiB). */
   checkpointBytes?: number;
+  /** Size of the log files made ahead, filled with zeros (0: none; default 8 MiB). */
+  segmentBytes?: number;
 }
+
+/** How long the log must be idle before a group nobody waits for (the simulator's own writes) is written anyway. */
+const BACKGROUND_MS = 5;
 
 export class Persister {
   io: PersistIo = { ...nodeIo };
@@ -55,7 +46,7 @@ export class Persister {
    * The longest the log or a checkpoint held the event loop in one go, in ms of wall time and of
    * process CPU time (which a busy machine does not inflate); the bench reports them.
    */
-  readonly stats = { longestStepMs: 0, longestStepCpuMs: 0, appends: 0 };
+  readonly stats = { longestStepMs: 0, longestStepCpuMs: 0, appends: 0, syncs: 0 };
   private noteStep(ms: number, cpu: NodeJS.CpuUsage): void {
     if (ms > this.stats.longestStepMs) this.stats.longestStepMs = ms;
     const cpuMs = (cpu.user + cpu.system) / 1000;
@@ -63,27 +54,45 @@ export class Persister {
   }
   private recovered: Recovered | null = null;
   private generation = 0;
-  private fd = -1;
+  private file: LogFile | null = null;
   private logBytes = 0;
   private lastCheckpointBytes = 0;
-  /** The highest index whose writes are on disk. */
+  /** The highest index of the current epoch whose writes are on disk (-1: none since a replacement). */
   private durable = 0;
   /** Counts whole-state replacements (reset, restore): their indexes may go back. */
   private epoch = 0;
+  // What the writes since the last encoded group changed.
   private dirty = new Map<string, Set<string>>();
   private touched = new Set<string>();
-  /** The next record holds the whole state (restore, reset, a fresh data dir). */
+  /** The next group holds the whole state (restore, reset, a fresh data dir). */
   private full = false;
-  /** The next record goes into a new log file (compaction, or after a failed append). */
+  private lastLabel = 0;
+  private lastEpoch = 0;
+  private nextSeq = 1;
+  /** Every group up to this one is on disk. */
+  private durableSeq = 0;
+  // The pipeline: groups encoded and not yet written; the ones being written (one write at a time,
+  // in order); written ones no completed sync covers yet. The next write goes out while a sync runs.
+  private queued: Group[] = [];
+  private writing: Group[] | null = null;
+  private written: Group[] = [];
+  /** The next group goes into a new log file (compaction, or after a failed append). */
   private rotate = false;
   private checkpointWanted = false;
-  private flushing: Promise<void> | null = null;
-  private scheduled = false;
+  private immediate = false;
+  private timer: NodeJS.Timeout | null = null;
+  private backgroundDue = false;
+  /** The last encoding threw (a bug): no retry until the next commit or answer. */
+  private stuck = false;
   private waiters: Waiter[] = [];
+  private idleWaiters: (() => void)[] = [];
   private ckpt: Checkpoint | null = null;
   private unsubscribe: (() => void)[] = [];
+  private closing = false;
   private closed = false;
   private readonly checkpointBytes: number;
+  private readonly segmentBytes: number;
+  private spare: Spare | null = null;
   /** Which part saves a touched table, for the parts registered outside the Store. */
   private partOfTable = new Map<string, string[]>();
 
@@ -95,6 +104,7 @@ export class Persister {
     opts: PersisterOptions = {},
   ) {
     this.checkpointBytes = opts.checkpointBytes ?? 16 * 1024 * 1024;
+    this.segmentBytes = opts.segmentBytes ?? SEGMENT_BYTES;
     try {
       fs.mkdirSync(dir, { recursive: true });
     } catch (err) {
@@ -120,11 +130,13 @@ export class Persister {
     }
     this.generation = r.generation;
     this.openLog();
+    this.lastLabel = this.store.index;
     if (r.snapshot && r.snapshot.Index === this.store.index) this.durable = this.store.index;
     else this.full = true; // a fresh dir (seeded or not), or writes made while loading
     this.unsubscribe = [
       this.store.onCommit((_index, touched) => {
         for (const t of touched) this.touched.add(t);
+        this.stuck = false;
         this.schedule();
       }),
       this.store.onReplace(() => {
@@ -144,18 +156,22 @@ export class Persister {
     });
     // What was replayed (or a state.json of before the log) is compacted at once, from the new log on.
     if (r.logBytes > 0 || r.legacy) this.startCheckpoint();
+    this.prepareSpare();
     if (this.full) this.schedule();
   }
 
   /**
    * Null when everything up to `index` is on disk; otherwise a promise that settles once it is
-   * (rejected with NotDurableError when the append failed).
+   * (rejected with NotDurableError when the append failed). The group that holds it goes out at
+   * once when the log is free: an answer waits for one write and one sync, not for a turn of the
+   * event loop (and the work the simulator does in it).
    */
   whenDurable(index: number): Promise<void> | null {
     if (index <= this.durable || this.closed) return null;
-    const epoch = this.epoch;
-    const p = new Promise<void>((resolve, reject) => this.waiters.push({ index, epoch, resolve, reject }));
-    this.schedule();
+    const seq = this.changed() ? this.nextSeq : this.nextSeq - 1;
+    if (seq <= this.durableSeq) return null;
+    const p = new Promise<void>((resolve, reject) => this.waiters.push({ seq, resolve, reject }));
+    this.pump();
     return p;
   }
 
@@ -163,153 +179,253 @@ export class Persister {
   async checkpoint(): Promise<void> {
     if (!this.ckpt) {
       this.checkpointWanted = this.rotate = true;
-      this.schedule();
+      this.pump();
       // Until the log has moved to a new file (or that failed: nothing is left to run).
-      while (this.checkpointWanted && (this.scheduled || this.flushing)) await new Promise((r) => setTimeout(r, 1));
+      while (this.checkpointWanted && !this.closed && this.busy()) await this.idle();
     }
     await this.ckpt?.done;
   }
 
+  /** Resolves at the next completed write or sync (or at once when none is outstanding). */
+  private idle(): Promise<void> {
+    if (!this.busy()) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private busy(): boolean {
+    return this.writing !== null || (this.file?.syncing ?? 0) > 0 || this.immediate;
+  }
+
+  private wake(): void {
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const r of w) r();
+  }
+
+  /** Writes committed since the last encoded group. */
+  private changed(): boolean {
+    return this.full || this.dirty.size > 0 || this.touched.size > 0 || this.store.index !== this.lastLabel || this.epoch !== this.lastEpoch;
+  }
+
   private schedule(): void {
-    if (this.scheduled || this.flushing || this.closed) return;
-    this.scheduled = true;
-    // Everything committed before the next turn of the event loop goes into the same record.
+    if (this.immediate || this.closing) return;
+    this.immediate = true;
+    // Everything committed in this turn of the event loop is encoded as one group while the disk
+    // works on the previous one; it is written when an answer waits for it (or a little later).
     setImmediate(() => {
-      this.scheduled = false;
-      this.flush();
+      this.immediate = false;
+      if (!this.rotate && !this.closing) this.encode();
+      this.pump();
+      this.wake();
     });
   }
 
-  private pending(): boolean {
-    return this.full || this.rotate || this.dirty.size > 0 || this.store.index > this.durable || this.waiters.length > 0;
-  }
-
-  private openLog(): void {
-    const file = join(this.dir, walName(this.generation + 1));
-    const fd = fs.openSync(file, 'a');
-    try {
-      // The new file's name must survive a crash before anything acknowledged is in it.
-      const dfd = fs.openSync(this.dir, 'r');
-      try {
-        fs.fsyncSync(dfd);
-      } finally {
-        fs.closeSync(dfd);
-      }
-    } catch {
-      // Not every file system syncs a directory.
-    }
-    if (this.fd >= 0) fs.close(this.fd, () => undefined);
-    this.fd = fd;
-    this.generation++;
-    this.logBytes = 0;
-  }
-
-  private flush(): void {
-    if (this.flushing || this.closed || !this.pending()) return;
-    const t0 = performance.now();
-    const cpu0 = process.cpuUsage();
+  /** The waiters' groups go out; the background ones after BACKGROUND_MS. */
+  private pump(): void {
+    if (this.closing) return;
+    const file = this.file;
     if (this.rotate) {
+      // Everything encoded so far belongs to the current file (a checkpoint starts where the new
+      // file starts): it is written and synced first. After a failed append, nothing is left.
+      if (this.writing || this.written.length > 0 || (file?.syncing ?? 0) > 0 || this.queued.length > 0) {
+        if (file && !this.writing && this.queued.length > 0) this.write(file);
+        return;
+      }
       try {
         this.openLog();
         this.rotate = false;
       } catch (err) {
-        this.failed(err, null);
+        this.failed(err);
         return;
       }
       if (this.checkpointWanted && !this.ckpt) this.startCheckpoint();
     }
-    const label = this.store.index;
-    const epoch = this.epoch;
-    let buf: Buffer;
-    const batch = { dirty: this.dirty, touched: this.touched };
-    try {
-      buf = frame(this.full ? fullRecord(this.store) : this.record(batch.dirty, batch.touched));
-    } catch (err) {
-      this.failed(err, null);
+    if (!this.file || this.writing) return;
+    // A full file (or the first one, made without zeros) gives way to the spare once it is ready.
+    if (this.spare?.ready && this.file.pos >= this.file.size) {
+      this.rotate = true;
+      return this.pump();
+    }
+    const wanted = this.waiters.length > 0 ? this.waiters[this.waiters.length - 1]!.seq : 0;
+    const lastQueued = this.queued.length > 0 ? this.queued[this.queued.length - 1]!.seq : this.nextSeq - 1;
+    if (wanted > lastQueued || (this.backgroundDue && this.changed())) this.encode();
+    if (this.queued.length === 0 && !this.changed()) {
+      this.backgroundDue = false;
       return;
     }
-    const wasFull = this.full;
+    if (this.queued.length > 0 && (wanted >= this.queued[0]!.seq || this.backgroundDue)) {
+      this.backgroundDue = false;
+      this.write(this.file);
+    } else if (!this.timer && !this.stuck) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        // Only a log idle that long writes them: a write or sync still out arms the wait again
+        // when it is back, so the next answer does not queue behind them.
+        if (this.writing || (this.file?.syncing ?? 0) > 0) return;
+        this.backgroundDue = true;
+        this.pump();
+      }, BACKGROUND_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** The writes since the last group, as the next group. */
+  private encode(): void {
+    if (!this.changed()) return;
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    let buf: Buffer;
+    try {
+      buf = frame(this.full ? fullRecord(this.store) : changesRecord(this.store, this.dirty, this.touched, this.partOfTable));
+    } catch (err) {
+      this.stuck = true;
+      this.failed(err);
+      return;
+    }
+    this.queued.push({ seq: this.nextSeq++, buf, label: this.store.index, epoch: this.epoch, full: this.full, dirty: this.dirty, touched: this.touched });
+    this.lastLabel = this.store.index;
+    this.lastEpoch = this.epoch;
     this.full = false;
     this.dirty = new Map();
     this.touched = new Set();
-    let settle!: () => void;
-    this.flushing = new Promise<void>((r) => (settle = r));
-    const fd = this.fd;
-    this.stats.appends++;
     this.noteStep(performance.now() - t0, process.cpuUsage(cpu0));
-    this.io.write(fd, buf, (err) => {
-      if (err) return this.appended(err, label, epoch, buf.length, batch, wasFull, settle);
-      this.io.sync(fd, (err2) => this.appended(err2, label, epoch, buf.length, batch, wasFull, settle));
+  }
+
+  private write(file: LogFile): void {
+    const groups = this.queued;
+    this.queued = [];
+    this.writing = groups;
+    const buf = groups.length === 1 ? groups[0]!.buf : Buffer.concat(groups.map((g) => g.buf));
+    this.stats.appends++;
+    file.ops++;
+    const pos = file.pos;
+    file.pos += buf.length;
+    this.io.write(file.fd, buf, pos, (err) => {
+      file.ops--;
+      if (this.writing === groups) this.writing = null;
+      if (file !== this.file) return this.stale(file);
+      if (err) return this.appendFailed(err, groups);
+      this.logBytes += buf.length;
+      this.written.push(...groups);
+      this.sync(file);
+      this.pump();
+      this.wake();
     });
   }
 
-  /** The records the writes since the last append left, whole, with the indexes they moved. */
-  private record(dirty: Map<string, Set<string>>, touched: Set<string>): LogRecord {
-    const c: Change[] = [];
-    for (const [table, keys] of dirty) {
-      if (!isLoggedTable(table)) continue;
-      for (const k of keys) c.push(changeOf(this.store, table, k));
-    }
-    const ti: Record<string, number> = {};
-    let p: Record<string, unknown> | undefined;
-    for (const t of touched) {
-      ti[t] = this.store.tableIndex(t);
-      for (const name of this.partOfTable.get(t) ?? []) (p ??= {})[name] = savePart(this.store, name);
-    }
-    return { i: this.store.index, ti, c, ...(p ? { p } : {}) };
+  /** One sync at a time; it covers every group written before it started. */
+  private sync(file: LogFile): void {
+    if (file.syncing > 0 || this.written.length === 0) return;
+    const covers = this.written;
+    this.written = [];
+    file.covering = covers;
+    file.syncing++;
+    this.stats.syncs++;
+    file.ops++;
+    this.io.sync(file.fd, (err) => {
+      file.ops--;
+      file.syncing--;
+      file.covering = [];
+      if (file !== this.file) return this.stale(file);
+      if (err) return this.appendFailed(err, covers);
+      this.synced(covers);
+      this.sync(file);
+      this.pump();
+      this.wake();
+    });
   }
 
-  private appended(
-    err: Error | null,
-    label: number,
-    epoch: number,
-    bytes: number,
-    batch: { dirty: Map<string, Set<string>>; touched: Set<string> },
-    wasFull: boolean,
-    settle: () => void,
-  ): void {
-    this.flushing = null;
-    settle();
-    if (err) {
-      // What the failed record held goes again, into a new file: after a failed sync the old
-      // file's pages may be gone whatever a retry says.
-      if (wasFull) this.full = true;
-      for (const [t, keys] of batch.dirty) {
+  private synced(groups: Group[]): void {
+    const last = groups[groups.length - 1]!;
+    this.durableSeq = last.seq;
+    for (const g of groups) if (g.epoch === this.epoch && g.label > this.durable) this.durable = g.label;
+    let n = 0;
+    while (n < this.waiters.length && this.waiters[n]!.seq <= this.durableSeq) n++;
+    const done = this.waiters.splice(0, n);
+    for (const w of done) w.resolve();
+    if (!this.ckpt && this.logBytes >= Math.max(this.checkpointBytes, this.lastCheckpointBytes)) this.checkpointWanted = this.rotate = true;
+  }
+
+  private openLog(): void {
+    const spare = this.spare?.ready ? this.spare : null;
+    if (spare) this.spare = null;
+    const { fd, size } = openLogFile(this.dir, walName(this.generation + 1), spare);
+    if (this.file) this.retire(this.file);
+    this.file = { fd, pos: 0, size, ops: 0, syncing: 0, covering: [], retired: false };
+    this.generation++;
+    this.prepareSpare();
+  }
+
+  /** Makes the next log file in the background (files.ts). */
+  private prepareSpare(): void {
+    if (this.spare || this.closing || this.segmentBytes <= 0) return;
+    this.spare = makeSpare(this.dir, this.segmentBytes, (spare) => {
+      if (!spare.ready && this.spare === spare) this.spare = null;
+      if (spare.ready) this.pump();
+      this.wake();
+    });
+  }
+
+  /** The file is no longer written; its descriptor closes once nothing is outstanding on it. */
+  private retire(file: LogFile): void {
+    file.retired = true;
+    if (file.ops === 0 && file.fd >= 0) {
+      fs.close(file.fd, () => undefined);
+      file.fd = -1;
+    }
+    this.wake();
+  }
+
+  /** A write or sync on a file given up after a failure came back: it counts for nothing. */
+  private stale(file: LogFile): void {
+    this.retire(file);
+    this.pump();
+  }
+
+  /**
+   * A write or sync failed. After a failed sync the file's pages may be gone whatever a later sync
+   * says, so every group not yet known durable (written, being written, or encoded for it) is
+   * encoded again into a new file, and every waiting answer becomes a 500.
+   */
+  private appendFailed(err: Error, failing: Group[]): void {
+    const covering = this.file && this.file.covering !== failing ? this.file.covering : [];
+    const lost = [...failing, ...covering, ...this.written, ...(this.writing ?? []), ...this.queued];
+    this.written = [];
+    this.writing = null;
+    this.queued = [];
+    for (const g of lost) {
+      if (g.full) this.full = true;
+      for (const [t, keys] of g.dirty) {
         let mine = this.dirty.get(t);
         if (!mine) this.dirty.set(t, (mine = new Set()));
         for (const k of keys) mine.add(k);
       }
-      for (const t of batch.touched) this.touched.add(t);
-      this.failed(err, 'rotate');
-      return;
+      for (const t of g.touched) this.touched.add(t);
     }
-    // A record of an older world (appended while a reset happened) settles nothing of the new one.
-    if (epoch === this.epoch && label > this.durable) this.durable = label;
-    this.logBytes += bytes;
-    const still: Waiter[] = [];
-    // A full record written after a replacement supersedes every write made before it.
-    const covered = (w: Waiter): boolean => (w.epoch === this.epoch ? w.index <= this.durable : wasFull && w.epoch < epoch);
-    for (const w of this.waiters) (covered(w) ? w.resolve() : still.push(w));
-    this.waiters = still;
-    if (!this.ckpt && this.logBytes >= Math.max(this.checkpointBytes, this.lastCheckpointBytes)) this.checkpointWanted = this.rotate = true;
-    if (this.pending()) this.schedule();
+    // Later completions on the old file are ignored from here on.
+    if (this.file) this.retire(this.file);
+    this.file = null;
+    this.rotate = true;
+    this.failed(err);
   }
 
   /**
    * An append (or opening the next log) failed: counted, and every waiting answer becomes a 500.
    * The next commit or answer tries again.
    */
-  private failed(err: unknown, then: 'rotate' | null): void {
+  private failed(err: unknown): void {
     this.guard.caught('persistence', err);
-    if (then === 'rotate') this.rotate = true;
+    if (!this.file) this.rotate = true;
     const waiters = this.waiters;
     this.waiters = [];
     const e = new NotDurableError(`write not durable: ${err instanceof Error ? err.message : String(err)}`);
     for (const w of waiters) w.reject(e);
+    this.wake();
   }
 
   private startCheckpoint(): void {
     this.checkpointWanted = false;
+    this.logBytes = 0;
     const ck = new Checkpoint(this.store, this.dir, this.generation, (ms, cpu) => this.noteStep(ms, cpu));
     this.ckpt = ck;
     ck.done.then(
@@ -324,33 +440,51 @@ export class Persister {
     );
   }
 
-  /** Waits for the append in flight, appends what is left, and stops (a running checkpoint is dropped). */
+  /** Waits for the writes in flight, appends what is left, and stops (a running checkpoint is dropped). */
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.closing) return;
     for (const u of this.unsubscribe) u();
     this.unsubscribe = [];
     this.store.trackChanges(null);
     this.ckpt?.abort();
-    while (this.flushing) await this.flushing;
-    // The last record goes out synchronously: nothing may commit in between.
-    this.scheduled = false;
-    if (this.fd >= 0 && this.pending()) {
+    this.closing = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    while (this.busy()) await this.idle();
+    // The rest goes out synchronously: nothing may commit in between.
+    const lastSeq = this.nextSeq - 1;
+    if (this.changed() || this.queued.length > 0 || this.written.length > 0) {
       try {
-        if (this.rotate) this.openLog();
-        const label = this.store.index;
-        const buf = frame(this.full ? fullRecord(this.store) : this.record(this.dirty, this.touched));
-        for (let off = 0; off < buf.length; ) off += fs.writeSync(this.fd, buf, off, buf.length - off);
-        fs.fdatasyncSync(this.fd);
-        this.durable = label;
+        if (!this.file) this.openLog();
+        this.encode();
+        const file = this.file!;
+        const buf = Buffer.concat(this.queued.map((g) => g.buf));
+        for (let off = 0; off < buf.length; ) off += fs.writeSync(file.fd, buf, off, buf.length - off, file.pos + off);
+        file.pos += buf.length;
+        fs.fdatasyncSync(file.fd);
+        this.durableSeq = this.nextSeq - 1;
       } catch (err) {
         this.guard.caught('persistence', err);
       }
-    }
+    } else this.durableSeq = Math.max(this.durableSeq, lastSeq);
     this.closed = true;
-    for (const w of this.waiters) (w.index <= this.durable ? w.resolve() : w.reject(new NotDurableError('persistence closed')));
+    for (const w of this.waiters) (w.seq <= this.durableSeq ? w.resolve() : w.reject(new NotDurableError('persistence closed')));
     this.waiters = [];
+    this.queued = [];
     await this.ckpt?.done.catch(() => undefined);
-    if (this.fd >= 0) fs.closeSync(this.fd);
-    this.fd = -1;
+    // A spare still being filled stops at its next piece and removes itself; close does not wait.
+    const spare = this.spare;
+    this.spare = null;
+    if (spare) {
+      spare.dropped = true;
+      // Its name goes now (a fill still running ends on the unlinked file).
+      fs.rmSync(spare.path, { force: true });
+      if (!spare.busy) fs.closeSync(spare.fd);
+    }
+    if (this.file) {
+      this.file.retired = true;
+      if (this.file.fd >= 0) fs.closeSync(this.file.fd);
+      this.file.fd = -1;
+    }
   }
 }
