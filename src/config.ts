@@ -339,7 +339,9 @@ export function suggestFlag(name: string): string | null {
   const names = [...FLAGS.map(flagName), 'help', 'version'];
   const bare = name.replace(/^-+/, '');
   const best = closest(bare, names);
-  return distance(bare, best) <= Math.max(2, Math.floor(best.length / 3)) ? `--${best}` : null;
+  const d = distance(bare, best);
+  // Close to the flag, and not a rewrite of most of what was typed (`-x` is not a typo of `--ui`).
+  return d <= Math.max(2, Math.floor(best.length / 3)) && d < bare.length - 1 ? `--${best}` : null;
 }
 
 function unknownFlag(raw: string): ConfigError {

@@ -43,7 +43,9 @@ t.test('an unknown flag is one line with a did-you-mean and a pointer to --help,
   t.equal(message(['--simulate', 'maybe']), 'unexpected argument "maybe"');
   t.equal(message(['--simulate=maybe']), '--simulate: expected true or false (also 1/0, yes/no, on/off), got "maybe"');
   t.equal(message(['--', 'x']), 'nomad-mock takes no arguments after --');
-  t.equal(message(['-x']), 'unknown flag -x');
+  t.equal(message(['-x']), 'unknown flag -x', 'one letter is no typo of a short flag name');
+  t.equal(message(['--acll']), 'unknown flag --acll (did you mean --acl?)');
+  t.equal(message(['--node']), 'unknown flag --node (did you mean --nodes?)');
 });
 
 t.test('boolean flags take a value after a space or an equals sign, in the usual spellings', async (t) => {

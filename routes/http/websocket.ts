@@ -23,13 +23,17 @@ export const WS_MAX_MESSAGE_BYTES = 1024 * 1024;
 
 const WANTS = Symbol('nomad-mock.wants-upgrade');
 
-/** The server's request class: only a GET on a websocket path can be an upgrade. */
+/**
+ * The server's request class: only a GET on a websocket path can be an upgrade. CONNECT keeps the
+ * parser's flag: Node hands it to the server's `connect` listener (routes/http/client-errors.ts).
+ */
 export class UpgradeGate extends IncomingMessage {
   declare [WANTS]: boolean;
 }
 Object.defineProperty(UpgradeGate.prototype, 'upgrade', {
   configurable: true,
   get(this: UpgradeGate): boolean {
+    if (this.method === 'CONNECT') return this[WANTS] === true;
     return this[WANTS] === true && this.method === 'GET' && WEBSOCKET_PATH.test(this.url ?? '');
   },
   set(this: UpgradeGate, v: boolean) {
