@@ -47,10 +47,26 @@ export interface Answer<T> {
   index: number;
 }
 
-export async function api<T = unknown>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Answer<T>> {
+function authHeaders(path: string): Record<string, string> {
   const headers: Record<string, string> = {};
   if (token.get()) headers['X-Nomad-Token'] = token.get();
   if (path.startsWith('/_mock/') && controlToken.get()) headers['X-Nomad-Mock-Token'] = controlToken.get();
+  return headers;
+}
+
+/** Nomad's error text: plain text, or the `Error` of a JSON body. */
+function errorText(text: string): string {
+  try {
+    const doc = JSON.parse(text) as { Error?: string };
+    if (typeof doc.Error === 'string') return doc.Error.trim();
+  } catch {
+    // Nomad's errors are plain text.
+  }
+  return text.trim();
+}
+
+export async function api<T = unknown>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Answer<T>> {
+  const headers = authHeaders(path);
   let payload: BodyInit | undefined;
   if (typeof body === 'string' || body instanceof Blob) payload = body;
   else if (body !== undefined) {
@@ -59,19 +75,49 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   }
   const res = await fetch(path, { method, headers, body: payload, signal, cache: 'no-store' });
   const text = await res.text();
-  if (!res.ok) {
-    let message = text;
-    try {
-      const doc = JSON.parse(text) as { Error?: string };
-      if (typeof doc.Error === 'string') message = doc.Error;
-    } catch {
-      // Nomad's errors are plain text.
-    }
-    throw new ApiError(res.status, message.trim());
-  }
+  if (!res.ok) throw new ApiError(res.status, errorText(text));
   let data: unknown = text;
   if ((res.headers.get('content-type') ?? '').includes('json') && text !== '') data = JSON.parse(text);
   return { data: data as T, index: Number(res.headers.get('X-Nomad-Index') ?? 0) || 0 };
+}
+
+/**
+ * A GET whose answer may be long (a task's log): its first `limit` bytes as text, and whether
+ * there was more (the rest is not read: the request is aborted).
+ */
+export async function getText(path: string, limit: number, signal?: AbortSignal): Promise<{ text: string; truncated: boolean }> {
+  const ctl = new AbortController();
+  const stop = () => ctl.abort();
+  signal?.addEventListener('abort', stop);
+  try {
+    const res = await fetch(path, { headers: authHeaders(path), signal: ctl.signal, cache: 'no-store' });
+    if (!res.ok) throw new ApiError(res.status, errorText(await res.text()));
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    let truncated = false;
+    const reader = res.body!.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+      if (size > limit) {
+        truncated = true;
+        break;
+      }
+    }
+    if (truncated) ctl.abort();
+    const bytes = new Uint8Array(Math.min(size, limit));
+    let at = 0;
+    for (const c of chunks) {
+      const part = c.subarray(0, bytes.length - at);
+      bytes.set(part, at);
+      at += part.length;
+    }
+    return { text: new TextDecoder().decode(bytes), truncated };
+  } finally {
+    signal?.removeEventListener('abort', stop);
+  }
 }
 
 export const get = <T>(path: string): Promise<T> => api<T>('GET', path).then((a) => a.data);
