@@ -168,7 +168,7 @@ async function run(): Promise<void> {
     t.equal((await api('GET', '/v1/job/web')).status, 404, 'and the API has purged it');
   });
 
-  t.test("a task's logs show on its allocation page: stdout, stderr, refresh, not started yet", async (t) => {
+  t.test("a task's logs show on its allocation page: stdout, stderr, refresh, follow, not started yet", async (t) => {
     const talker = {
       ID: 'talker',
       Type: 'service',
@@ -207,11 +207,20 @@ async function run(): Promise<void> {
     t.equal(await logs.getByRole('button', { name: 'stderr', exact: true }).getAttribute('aria-pressed'), 'true');
     await logs.getByRole('button', { name: 'stdout', exact: true }).click();
     await stdout.waitFor();
+    const lines = (n: number) =>
+      page.waitForFunction((n) => (document.querySelector('pre[aria-label="stdout of task app"]')?.textContent ?? '').split('hello from the task').length === n + 1, n);
     // A minute later the task has written its line once more; Refresh reads it.
     t.equal((await api('POST', '/_mock/clock/advance', { Duration: '1m' })).status, 200);
     await logs.getByRole('button', { name: 'Refresh' }).click();
-    await page.waitForFunction(() => (document.querySelector('pre[aria-label="stdout of task app"]')?.textContent ?? '').split('hello from the task').length === 3);
+    await lines(2);
     t.pass('Refresh shows the second line');
+    // Follow: the framed stream brings the third line as the task writes it (no Refresh, no alloc change).
+    await logs.getByLabel('Follow').check();
+    await lines(2);
+    t.equal((await api('POST', '/_mock/clock/advance', { Duration: '1m' })).status, 200);
+    await lines(3);
+    t.pass('the followed stream shows the line written after it opened');
+    await logs.getByLabel('Follow').uncheck();
     const late = page.getByRole('region', { name: 'Logs of task late' });
     await late.getByText('task "late" not started yet. No logs available').waitFor();
     t.equal(await late.getByRole('alert').count(), 0, "Nomad's 404 is a quiet message, not an error");

@@ -120,6 +120,64 @@ export async function getText(path: string, limit: number, signal?: AbortSignal)
   }
 }
 
+/** One frame of Nomad's file and log streams; `{}` is a heartbeat. */
+export interface StreamFrame {
+  Offset?: number;
+  /** Base64 of the bytes. */
+  Data?: string;
+  File?: string;
+  FileEvent?: string;
+}
+
+/**
+ * Cuts a stream of JSON objects written back to back (no separator, as Nomad's stream framer
+ * writes them) into whole objects, whatever the chunk boundaries.
+ */
+export class FrameSplitter {
+  private buf = '';
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private scanned = 0;
+
+  push(text: string): string[] {
+    this.buf += text;
+    const out: string[] = [];
+    let start = 0;
+    for (let i = this.scanned; i < this.buf.length; i++) {
+      const c = this.buf[i];
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (c === '\\') this.escaped = true;
+        else if (c === '"') this.inString = false;
+      } else if (c === '"') this.inString = true;
+      else if (c === '{') this.depth++;
+      else if (c === '}' && --this.depth === 0) {
+        out.push(this.buf.slice(start, i + 1).trim());
+        start = i + 1;
+      }
+    }
+    this.buf = this.buf.slice(start);
+    this.scanned = this.buf.length;
+    return out;
+  }
+}
+
+/** Follows a framed stream (`/v1/client/fs/logs?follow=true`), frame by frame, until it ends or `signal` aborts. */
+export async function followFrames(path: string, signal: AbortSignal, onOpen: () => void, onFrame: (f: StreamFrame) => void): Promise<void> {
+  const res = await fetch(path, { headers: authHeaders(path), signal, cache: 'no-store' });
+  if (!res.ok) throw new ApiError(res.status, errorText(await res.text()));
+  onOpen();
+  const reader = res.body!.getReader();
+  const text = new TextDecoder();
+  const splitter = new FrameSplitter();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    for (const raw of splitter.push(text.decode(value, { stream: true }))) onFrame(JSON.parse(raw) as StreamFrame);
+  }
+}
+
 export const get = <T>(path: string): Promise<T> => api<T>('GET', path).then((a) => a.data);
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
