@@ -168,6 +168,98 @@ async function run(): Promise<void> {
     t.equal((await api('GET', '/v1/job/web')).status, 404, 'and the API has purged it');
   });
 
+  t.test("a task's logs show on its allocation page: stdout, stderr, refresh, follow, not started yet", async (t) => {
+    const talker = {
+      ID: 'talker',
+      Type: 'service',
+      TaskGroups: [
+        {
+          Name: 'g',
+          Count: 1,
+          Tasks: [
+            {
+              Name: 'app',
+              Driver: 'mock_driver',
+              Config: { run_for: '1h', stdout_string: 'hello from the task\n', stdout_repeat: 5, stdout_repeat_duration: '1m', stderr_string: 'a warning\n' },
+            },
+            // Blocked in its start for 10 minutes: a task state without StartedAt, so Nomad has no logs for it.
+            { Name: 'late', Driver: 'mock_driver', Lifecycle: { Hook: 'poststart' }, Config: { start_block_for: '10m', run_for: '1h' } },
+          ],
+        },
+      ],
+    };
+    t.equal((await api('PUT', '/v1/jobs', { Job: talker })).status, 200);
+    await nav('Jobs');
+    await jobRow('talker').getByRole('link', { name: 'talker' }).click();
+    await page.locator('table[aria-label="Allocations"] tbody tr').first().getByRole('link').first().click();
+    await page.waitForURL(/\/ui\/allocations\//);
+    await page.getByText('No task has started yet.').waitFor();
+    // The task starts while the page is open: its logs appear with the allocation's change, no reload.
+    t.equal((await api('POST', '/_mock/clock/advance', { Duration: '30s' })).status, 200);
+    const logs = page.getByRole('region', { name: 'Logs of task app' });
+    const stdout = logs.getByLabel('stdout of task app');
+    await stdout.waitFor();
+    t.match(await stdout.innerText(), /^hello from the task\s*$/, 'stdout holds the line the task wrote');
+    await logs.getByRole('button', { name: 'stderr', exact: true }).click();
+    const stderr = logs.getByLabel('stderr of task app');
+    await stderr.waitFor();
+    t.match(await stderr.innerText(), /^a warning\s*$/, 'stderr after the switch');
+    t.equal(await logs.getByRole('button', { name: 'stderr', exact: true }).getAttribute('aria-pressed'), 'true');
+    await logs.getByRole('button', { name: 'stdout', exact: true }).click();
+    await stdout.waitFor();
+    const lines = (n: number) =>
+      page.waitForFunction((n) => (document.querySelector('pre[aria-label="stdout of task app"]')?.textContent ?? '').split('hello from the task').length === n + 1, n);
+    // A minute later the task has written its line once more; Refresh reads it.
+    t.equal((await api('POST', '/_mock/clock/advance', { Duration: '1m' })).status, 200);
+    await logs.getByRole('button', { name: 'Refresh' }).click();
+    await lines(2);
+    t.pass('Refresh shows the second line');
+    // Follow: the framed stream brings the third line as the task writes it (no Refresh, no alloc change).
+    await logs.getByLabel('Follow').check();
+    await lines(2);
+    t.equal((await api('POST', '/_mock/clock/advance', { Duration: '1m' })).status, 200);
+    await lines(3);
+    t.pass('the followed stream shows the line written after it opened');
+    await logs.getByLabel('Follow').uncheck();
+    const late = page.getByRole('region', { name: 'Logs of task late' });
+    await late.getByText('task "late" not started yet. No logs available').waitFor();
+    t.equal(await late.getByRole('alert').count(), 0, "Nomad's 404 is a quiet message, not an error");
+    await shot('allocation-logs');
+  });
+
+  t.test('a client is drained from its page, refused eligibility while draining, and the drain cancelled', async (t) => {
+    await page.locator('dl.facts dt:text-is("Client") + dd a').click();
+    await page.waitForURL(/\/ui\/clients\//);
+    const nodeId = decodeURIComponent(page.url().split('/').pop()!);
+    const panel = page.getByRole('region', { name: 'Drain and eligibility' });
+    const deadline = panel.getByLabel('Drain deadline');
+    t.equal(await deadline.inputValue(), '1h', 'the deadline defaults to an hour');
+    await deadline.fill('2h');
+    await deadline.press('Enter');
+    await panel.getByRole('button', { name: 'Cancel drain' }).waitFor();
+    // The manual clock has not moved: the task still runs there, so the drain goes on.
+    await page.locator('dl.facts dd', { hasText: /^draining until 2025-/ }).waitFor();
+    const node = (await api('GET', `/v1/node/${nodeId}`)).json as { Drain: boolean; SchedulingEligibility: string; DrainStrategy: { Deadline: number } | null };
+    t.equal(node.Drain, true, 'the API has the node draining');
+    t.equal(node.DrainStrategy?.Deadline, 2 * 3600e9, 'with the deadline typed, in nanoseconds');
+    t.equal(node.SchedulingEligibility, 'ineligible');
+    await panel.getByRole('button', { name: 'Make eligible' }).click();
+    await panel.getByRole('alert').waitFor();
+    t.match(await panel.getByRole('alert').innerText(), /Error 500: can not set node's scheduling eligibility to eligible while it is draining/, "Nomad's refusal is shown");
+    await shot('client-draining');
+    await panel.getByRole('button', { name: 'Cancel drain' }).click();
+    await panel.getByRole('button', { name: 'Drain', exact: true }).waitFor();
+    await panel.getByRole('button', { name: 'Make ineligible' }).waitFor();
+    const after = (await api('GET', `/v1/node/${nodeId}`)).json as { Drain: boolean; SchedulingEligibility: string; DrainStrategy: unknown };
+    t.same([after.Drain, after.DrainStrategy, after.SchedulingEligibility], [false, null, 'eligible'], 'cancelled, and eligible again');
+    await panel.getByRole('button', { name: 'Make ineligible' }).click();
+    await panel.getByRole('button', { name: 'Make eligible' }).waitFor();
+    t.equal(((await api('GET', `/v1/node/${nodeId}`)).json as { SchedulingEligibility: string }).SchedulingEligibility, 'ineligible');
+    await panel.getByRole('button', { name: 'Make eligible' }).click();
+    await panel.getByRole('button', { name: 'Make ineligible' }).waitFor();
+    t.equal(((await api('GET', `/v1/node/${nodeId}`)).json as { SchedulingEligibility: string }).SchedulingEligibility, 'eligible');
+  });
+
   t.test('every other view renders, keyboard first', async (t) => {
     t.equal((await api('PUT', '/v1/var/app/config', { Items: { color: 'blue' } })).status, 200);
     await page.goto(`${nomad.url}/ui/clients`);

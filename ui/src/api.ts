@@ -47,10 +47,26 @@ export interface Answer<T> {
   index: number;
 }
 
-export async function api<T = unknown>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Answer<T>> {
+function authHeaders(path: string): Record<string, string> {
   const headers: Record<string, string> = {};
   if (token.get()) headers['X-Nomad-Token'] = token.get();
   if (path.startsWith('/_mock/') && controlToken.get()) headers['X-Nomad-Mock-Token'] = controlToken.get();
+  return headers;
+}
+
+/** Nomad's error text: plain text, or the `Error` of a JSON body. */
+function errorText(text: string): string {
+  try {
+    const doc = JSON.parse(text) as { Error?: string };
+    if (typeof doc.Error === 'string') return doc.Error.trim();
+  } catch {
+    // Nomad's errors are plain text.
+  }
+  return text.trim();
+}
+
+export async function api<T = unknown>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Answer<T>> {
+  const headers = authHeaders(path);
   let payload: BodyInit | undefined;
   if (typeof body === 'string' || body instanceof Blob) payload = body;
   else if (body !== undefined) {
@@ -59,19 +75,107 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   }
   const res = await fetch(path, { method, headers, body: payload, signal, cache: 'no-store' });
   const text = await res.text();
-  if (!res.ok) {
-    let message = text;
-    try {
-      const doc = JSON.parse(text) as { Error?: string };
-      if (typeof doc.Error === 'string') message = doc.Error;
-    } catch {
-      // Nomad's errors are plain text.
-    }
-    throw new ApiError(res.status, message.trim());
-  }
+  if (!res.ok) throw new ApiError(res.status, errorText(text));
   let data: unknown = text;
   if ((res.headers.get('content-type') ?? '').includes('json') && text !== '') data = JSON.parse(text);
   return { data: data as T, index: Number(res.headers.get('X-Nomad-Index') ?? 0) || 0 };
+}
+
+/**
+ * A GET whose answer may be long (a task's log): its first `limit` bytes as text, and whether
+ * there was more (the rest is not read: the request is aborted).
+ */
+export async function getText(path: string, limit: number, signal?: AbortSignal): Promise<{ text: string; truncated: boolean }> {
+  const ctl = new AbortController();
+  const stop = () => ctl.abort();
+  signal?.addEventListener('abort', stop);
+  try {
+    const res = await fetch(path, { headers: authHeaders(path), signal: ctl.signal, cache: 'no-store' });
+    if (!res.ok) throw new ApiError(res.status, errorText(await res.text()));
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    let truncated = false;
+    const reader = res.body!.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+      if (size > limit) {
+        truncated = true;
+        break;
+      }
+    }
+    if (truncated) ctl.abort();
+    const bytes = new Uint8Array(Math.min(size, limit));
+    let at = 0;
+    for (const c of chunks) {
+      const part = c.subarray(0, bytes.length - at);
+      bytes.set(part, at);
+      at += part.length;
+    }
+    return { text: new TextDecoder().decode(bytes), truncated };
+  } finally {
+    signal?.removeEventListener('abort', stop);
+  }
+}
+
+/** One frame of Nomad's file and log streams; `{}` is a heartbeat. */
+export interface StreamFrame {
+  Offset?: number;
+  /** Base64 of the bytes. */
+  Data?: string;
+  File?: string;
+  FileEvent?: string;
+}
+
+/**
+ * Cuts a stream of JSON objects written back to back (no separator, as Nomad's stream framer
+ * writes them) into whole objects, whatever the chunk boundaries.
+ */
+export class FrameSplitter {
+  private buf = '';
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private scanned = 0;
+
+  push(text: string): string[] {
+    this.buf += text;
+    const out: string[] = [];
+    let start = 0;
+    for (let i = this.scanned; i < this.buf.length; i++) {
+      const c = this.buf[i];
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (c === '\\') this.escaped = true;
+        else if (c === '"') this.inString = false;
+      } else if (c === '"') this.inString = true;
+      else if (c === '{') this.depth++;
+      else if (c === '}' && --this.depth === 0) {
+        out.push(this.buf.slice(start, i + 1).trim());
+        start = i + 1;
+      }
+    }
+    this.buf = this.buf.slice(start);
+    this.scanned = this.buf.length;
+    return out;
+  }
+}
+
+/** Follows a framed stream (`/v1/client/fs/logs?follow=true`), frame by frame, until it ends or `signal` aborts. */
+export async function followFrames(path: string, signal: AbortSignal, onOpen: () => void, onFrame: (f: StreamFrame) => void): Promise<void> {
+  const res = await fetch(path, { headers: authHeaders(path), signal, cache: 'no-store' });
+  if (!res.ok) throw new ApiError(res.status, errorText(await res.text()));
+  onOpen();
+  const reader = res.body!.getReader();
+  const text = new TextDecoder();
+  const splitter = new FrameSplitter();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    for (const raw of splitter.push(text.decode(value, { stream: true }))) onFrame(JSON.parse(raw) as StreamFrame);
+  }
 }
 
 export const get = <T>(path: string): Promise<T> => api<T>('GET', path).then((a) => a.data);

@@ -1,6 +1,6 @@
 // The app shell: Nomad-style navigation on the left, the view for the address on the right.
 import { render } from 'preact';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { BASE, Link, location, navigate, splitAt } from './router';
 import { token } from './api';
 import { JobsView } from './views/jobs';
@@ -76,10 +76,13 @@ function App() {
   useEffect(() => {
     if (path === BASE || path === `${BASE}/`) navigate(`${BASE}/jobs`, true);
   }, [path]);
+  const loaded = useRef(false);
   useEffect(() => {
     document.title = `${NAV.find((n) => n.match === section)?.label ?? 'nomad-mock'} · nomad-mock`;
-    // After a navigation, focus moves to the new page's heading (screen readers announce it).
-    document.querySelector<HTMLElement>('main h1')?.focus();
+    // After a navigation, focus moves to the new page's heading (screen readers announce it). Not
+    // on the page's load: there the first Tab must reach the skip link, whenever the user presses it.
+    if (loaded.current) document.querySelector<HTMLElement>('main h1')?.focus();
+    loaded.current = true;
   }, [path]);
   return (
     <div class="shell">

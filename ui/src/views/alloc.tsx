@@ -1,7 +1,8 @@
-// One allocation: where it runs, its client status, and each task's state and events.
+// One allocation: where it runs, its client status, and each task's state, events and logs.
 import { useLive } from '../api';
 import { Badge, ErrorBanner, Loading, Section, Title, shortId, time } from '../components';
 import { BASE, Link, jobHref, nodeHref } from '../router';
+import { TaskLogs } from './logs';
 
 type Obj = Record<string, any>;
 
@@ -86,6 +87,7 @@ export function AllocView({ id }: { id: string }) {
                   ))}
                 </tbody>
               </table>
+              <TaskLogs allocId={a.ID} task={name} version={Number(a.ModifyIndex) || 0} />
             </Section>
           ))}
           {!a.TaskStates || Object.keys(a.TaskStates).length === 0 ? <p class="muted">No task has started yet.</p> : null}

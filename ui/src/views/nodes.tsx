@@ -1,6 +1,8 @@
-// Clients (nodes): status and scheduling eligibility, and drain fields where the server has them.
-import { useLive } from '../api';
-import { Badge, Empty, ErrorBanner, Loading, Section, Title, shortId, time } from '../components';
+// Clients (nodes): status and scheduling eligibility, and drain fields where the server has them;
+// one client's page drains it (with a deadline), cancels the drain and toggles its eligibility.
+import { useState } from 'preact/hooks';
+import { api, useLive } from '../api';
+import { Badge, Empty, ErrorBanner, Loading, Note, Section, Title, shortId, time, useAction } from '../components';
 import { BASE, Link, nodeHref } from '../router';
 import { AllocTable } from './job';
 
@@ -9,7 +11,7 @@ type Obj = Record<string, any>;
 function drainText(n: Obj): string {
   if (n.DrainStrategy) {
     const deadline = n.DrainStrategy.ForceDeadline;
-    return `draining${deadline && !String(deadline).startsWith('0001') ? ` until ${deadline}` : ''}`;
+    return `draining${deadline && !String(deadline).startsWith('0001') ? ` until ${time(deadline)}` : ''}`;
   }
   return n.Drain ? 'draining' : 'no';
 }
@@ -109,10 +111,81 @@ export function NodeView({ id }: { id: string }) {
           </dd>
         </dl>
       ) : null}
+      {n ? <NodeActions node={n} /> : null}
       <Section title="Allocations">
         <ErrorBanner error={allocs.error} />
         <AllocTable allocs={allocs.data} showJob />
       </Section>
     </>
+  );
+}
+
+const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+/** A Go duration (`1h30m`, `90s`, `0`) in nanoseconds, or null when it is not one. */
+export function parseDuration(text: string): number | null {
+  const s = text.trim();
+  if (s === '0') return 0;
+  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(s)) return null;
+  let ns = 0;
+  for (const m of s.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) ns += Number(m[1]) * UNIT_NS[m[2]!]!;
+  return Math.round(ns);
+}
+
+/** Drain (with a deadline), cancel the drain, and eligibility: Nomad's own answers shown as they come. */
+function NodeActions({ node }: { node: Obj }) {
+  const [deadline, setDeadline] = useState('1h');
+  const action = useAction();
+  const id = encodeURIComponent(node.ID);
+  const draining = Boolean(node.DrainStrategy);
+  const eligible = node.SchedulingEligibility === 'eligible';
+  const deadlineNs = parseDuration(deadline);
+  const drain = (body: unknown, done: string) => action.run(() => api('POST', `/v1/node/${id}/drain`, body), done);
+  const eligibility = (to: 'eligible' | 'ineligible') =>
+    action.run(() => api('POST', `/v1/node/${id}/eligibility`, { Eligibility: to }), `Marked ${to}.`);
+  return (
+    <Section title="Drain and eligibility">
+      <div class="toolbar">
+        {draining ? (
+          <button type="button" onClick={() => drain({ DrainSpec: null, MarkEligible: true }, 'Drain cancelled; the client is eligible again.')}>
+            Cancel drain
+          </button>
+        ) : (
+          <form
+            class="row"
+            aria-label="Drain the client"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (deadlineNs === null) return;
+              void drain({ DrainSpec: { Deadline: deadlineNs, IgnoreSystemJobs: false }, MarkEligible: false }, 'Drain started.');
+            }}
+          >
+            <label>
+              Drain deadline
+              <input
+                value={deadline}
+                size={8}
+                aria-invalid={deadlineNs === null}
+                aria-describedby="drain-deadline-help"
+                onInput={(e) => setDeadline((e.target as HTMLInputElement).value)}
+              />
+            </label>
+            <button type="submit" class="danger" disabled={deadlineNs === null}>
+              Drain
+            </button>
+          </form>
+        )}
+        <button type="button" onClick={() => eligibility(eligible ? 'ineligible' : 'eligible')}>
+          {eligible ? 'Make ineligible' : 'Make eligible'}
+        </button>
+      </div>
+      {!draining ? (
+        <p id="drain-deadline-help" class="muted">
+          A Go duration (<code>1h</code>, <code>30m</code>); allocations still running then are stopped. <code>0</code>: no deadline.
+        </p>
+      ) : null}
+      <ErrorBanner error={action.error} />
+      <Note text={action.note} />
+    </Section>
   );
 }
