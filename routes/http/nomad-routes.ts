@@ -182,7 +182,8 @@ export function matchNomadRoute(path: string): MuxMatch {
   // No exact pattern: a registered subtree root one slash away wins with a redirect (Go's
   // matchOrRedirect), even over a shorter subtree (`/v1/node/pool` → `/v1/node/pool/`).
   if (!path.endsWith('/') && SUBTREES.some((r) => r.pattern === `${path}/`)) return { kind: 'redirect', location: `${path}/` };
-  return { kind: 'route', route: SUBTREES.find((r) => path.startsWith(r.pattern))! };
+  // A target that is not a path (an authority or absolute form) matches only the root's fallthrough.
+  return { kind: 'route', route: SUBTREES.find((r) => path.startsWith(r.pattern)) ?? SUBTREES.find((r) => r.pattern === '/')! };
 }
 
 /** The path a table entry is reached by (a subtree gets one segment below it), for tests and fuzzing. */
