@@ -4,7 +4,7 @@
 // jobs folder or a named scenario. Connection faults use a real socket; everything else uses inject.
 import t, { type Test } from 'tap';
 import http from 'node:http';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { client, clientFor, simClient, minimalJob, index, type Client, type Res } from './helpers.js';
@@ -930,8 +930,11 @@ t.test('with a data dir, writes, reset and restore are on disk when they are ans
   t.equal(restored.Jobs.length, 1, 'a restore is on disk once answered');
   t.equal(restored.Index, r.json.Index, 'at the index the restore answered');
 
-  // "Crash": a second server reads the folder while the first never closed.
-  const second = await started({ dataDir: dir });
+  // "Crash": a second server starts on the folder as the first left it, never closed. It gets a copy:
+  // two live servers on one folder would both go on writing its next log file.
+  const copy = tempDir(t);
+  cpSync(dir, copy, { recursive: true });
+  const second = await started({ dataDir: copy });
   t.teardown(second.c.close);
   t.equal((await second.c.get('/v1/job/web')).status, 200, 'the restored job is what a restart sees');
 });
