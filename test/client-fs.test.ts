@@ -4,9 +4,8 @@
 // passes, the end once the task is dead, nothing left behind by a client that hangs up or a reset),
 // Nomad's errors and its read-fs / read-logs checks.
 import t from 'tap';
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { aclSession, client, type Client } from './helpers.js';
+import { aclSession, client, openStream, type Client, type OpenStream } from './helpers.js';
 import { openFsStreams } from '../routes/client/fs-stream.js';
 import type { Obj } from '../state/types.js';
 
@@ -163,46 +162,7 @@ async function listeningSim(): Promise<{ c: Client; port: number }> {
   return { c, port: (c.mock.app.server.address() as AddressInfo).port };
 }
 
-interface Follow {
-  status: number;
-  text(): string;
-  ended: Promise<void>;
-  until(pred: (text: string) => boolean): Promise<string>;
-  close(): void;
-}
-
-function follow(port: number, path: string): Promise<Follow> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      let buf = '';
-      const waiters: (() => void)[] = [];
-      res.setEncoding('utf8');
-      const ended = new Promise<void>((ok) => res.on('end', ok));
-      res.on('data', (d: string) => {
-        buf += d;
-        for (const w of waiters.splice(0)) w();
-      });
-      resolve({
-        status: res.statusCode ?? 0,
-        text: () => buf,
-        ended,
-        until: (pred) =>
-          new Promise((ok, fail) => {
-            const timer = setTimeout(() => fail(new Error(`timed out; got ${buf.slice(0, 300)}`)), 20_000);
-            const check = (): void => {
-              if (pred(buf)) {
-                clearTimeout(timer);
-                ok(buf);
-              } else waiters.push(check);
-            };
-            check();
-          }),
-        close: () => req.destroy(),
-      });
-    });
-    req.on('error', reject);
-  });
-}
+const follow = (port: number, path: string): Promise<OpenStream> => openStream(port, path);
 
 t.test('logs with follow receive the lines written later, and end once the task is dead', async (t) => {
   const { c, port } = await listeningSim();

@@ -193,3 +193,53 @@ export async function aclSession(c: Client): Promise<AclSession> {
   };
   return { mgmt, as, token };
 }
+
+/** A streaming GET over a real socket, read as it arrives (event stream, monitor, fs follow). */
+export interface OpenStream {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text(): string;
+  /** Resolves when the server ends the answer. */
+  ended: Promise<void>;
+  /** Resolves once the text so far satisfies `pred` (fails after 20 s). */
+  until(pred: (text: string) => boolean): Promise<string>;
+  pause(): void;
+  resume(): void;
+  close(): void;
+}
+
+export function openStream(port: number, path: string, headers: Record<string, string> = {}): Promise<OpenStream> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
+      let buf = '';
+      const waiters: (() => void)[] = [];
+      res.setEncoding('utf8');
+      const ended = new Promise<void>((ok) => res.on('end', ok));
+      res.on('data', (d: string) => {
+        buf += d;
+        for (const w of waiters.splice(0)) w();
+      });
+      resolve({
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        text: () => buf,
+        ended,
+        until: (pred) =>
+          new Promise((ok, fail) => {
+            const timer = setTimeout(() => fail(new Error(`timed out; got ${buf.slice(0, 500)}`)), 20_000);
+            const check = (): void => {
+              if (pred(buf)) {
+                clearTimeout(timer);
+                ok(buf);
+              } else waiters.push(check);
+            };
+            check();
+          }),
+        pause: () => res.pause(),
+        resume: () => res.resume(),
+        close: () => req.destroy(),
+      });
+    });
+    req.on('error', reject);
+  });
+}

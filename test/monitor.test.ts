@@ -2,52 +2,9 @@
 // log_level, as hclog text or JSON, framed or plain; bad parameters get Nomad's 400s; a client that
 // does not read loses lines rather than growing the server's memory.
 import t from 'tap';
-import http from 'node:http';
-import { client, listening, simClient } from './helpers.js';
+import { client, listening, openStream, simClient } from './helpers.js';
 
-interface Stream {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  text(): string;
-  until(pred: (text: string) => boolean): Promise<string>;
-  pause(): void;
-  resume(): void;
-  close(): void;
-}
-
-function open(port: number, path: string, headers: Record<string, string> = {}): Promise<Stream> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path, headers }, (res) => {
-      let buf = '';
-      const waiters: (() => void)[] = [];
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        buf += d;
-        for (const w of waiters.splice(0)) w();
-      });
-      resolve({
-        status: res.statusCode ?? 0,
-        headers: res.headers,
-        text: () => buf,
-        until: (pred) =>
-          new Promise((ok, fail) => {
-            const timer = setTimeout(() => fail(new Error(`timed out; got ${buf.slice(0, 500)}`)), 20_000);
-            const check = (): void => {
-              if (pred(buf)) {
-                clearTimeout(timer);
-                ok(buf);
-              } else waiters.push(check);
-            };
-            check();
-          }),
-        pause: () => res.pause(),
-        resume: () => res.resume(),
-        close: () => req.destroy(),
-      });
-    });
-    req.on('error', reject);
-  });
-}
+const open = openStream;
 
 /** The frames of a framed monitor stream: concatenated JSON objects. */
 function frames(text: string): { Data?: string; FileEvent?: string }[] {
