@@ -11,7 +11,8 @@ import { simulatorFigures } from './sim.js';
 import { durableFigures } from './durable.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CLI = join(here, '..', 'src', 'cli.js');
+// The command as installed (the package's bin): the bundled server (scripts/bundle.mjs).
+const CLI = join(here, '..', 'bundle', 'cli.js');
 const BARE = join(here, 'bare-server.js');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);

@@ -4,7 +4,13 @@
 // backtracks (`^(a+)+$` on 30 `a`s and a `!` blocks the event loop for minutes), so this wraps
 // re2js, a port of RE2/Go's regexp that parses the same syntax and rejects what Go rejects with
 // Go's error text ("error parsing regexp: invalid or unsupported Perl syntax: `(?=`").
-import { RE2JS, RE2JSSyntaxException, type Matcher } from 're2js';
+import { createRequire } from 'node:module';
+import type { Matcher, RE2JS } from 're2js';
+
+// re2js is a quarter of a megabyte of JavaScript that most runs use late or never: it is loaded at
+// the first pattern (its CommonJS build, so compileRegexp stays synchronous), not at start.
+let re2js: typeof import('re2js') | null = null;
+const engine = (): typeof import('re2js') => (re2js ??= createRequire(import.meta.url)('re2js') as typeof import('re2js'));
 
 /** A pattern Go's regexp.Compile rejects; the message is Go's `err.Error()`. */
 export class RegexpSyntaxError extends Error {}
@@ -38,6 +44,7 @@ export function compileRegexp(pattern: string): GoRegexp {
     return hit.re;
   }
   let result: Compiled | RegexpSyntaxError;
+  const { RE2JS, RE2JSSyntaxException } = engine();
   try {
     result = new Compiled(pattern, RE2JS.compile(pattern));
   } catch (err) {

@@ -7,8 +7,10 @@ import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = join(root, 'dist', 'src', 'cli.js');
-export const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
+/** The command as installed: the package's `bin`, the bundled server (dist/bundle/cli.js). */
+const cli = join(root, pkg.bin['nomad-mock']!);
+export const version = pkg.version;
 
 /** Runs the command to its end (it must end on its own: errors, --help, --version). */
 export function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -7,6 +7,7 @@
 import { METHODS, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ownMethod } from './method-routing.js';
 
 /** Go's DefaultMaxHeaderBytes (1 MB) plus the 4 KB slack its connection reader allows. */
 export const GO_MAX_HEADER_BYTES = (1 << 20) + 4096;
@@ -277,6 +278,7 @@ export function answerAsGoServer(req: FastifyRequest, reply: FastifyReply): bool
  * bounds them) and Fastify's is set beyond it, so only the bad URL is expected here.
  */
 export function frameworkErrors(err: Error & { code?: string }, req: FastifyRequest, reply: FastifyReply): void {
+  ownMethod(req.raw); // the router failed: no onRequest hook has run
   if (err.code === 'FST_ERR_BAD_URL') {
     const socket = req.raw.socket;
     if (socket instanceof Socket) {

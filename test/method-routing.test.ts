@@ -1,0 +1,80 @@
+// The 25 methods Node parses beyond Fastify's nine are looked up in PATCH's router tree
+// (routes/http/method-routing.ts) instead of 25 trees of their own: every answer, the journal and
+// the request log must be what a router with one tree per method gives.
+import t, { type Test } from 'tap';
+import type { AddressInfo } from 'node:net';
+import { createServer, type NomadMock } from '../src/server.js';
+import { NOMAD_ROUTES, samplePath } from '../routes/http/nomad-routes.js';
+import { ROUTED_AS_PATCH } from '../routes/http/method-routing.js';
+import { rawExchange } from './helpers.js';
+
+// Nomad's monitor and event stream stream for any method: an answer that never ends is not compared.
+const STREAMS = new Set(['/v1/agent/monitor', '/v1/event/stream']);
+const CONTROL = ['/_mock/health', '/_mock/reset', '/_mock/nodes', '/_mock/node/example', '/_mock/clock', '/_mock/faults', '/_mock/snapshot', '/_mock/scenario'];
+const paths = [...new Set([...NOMAD_ROUTES.map((r) => samplePath(r)), ...CONTROL, '/', '/ui/', '/ui/jobs', '/nope', '/v1/jobs?prefix=a&prefix=b', '/v1/%zz'])].filter((p) => !STREAMS.has(p));
+
+async function pair(t: Test): Promise<[NomadMock, NomadMock]> {
+  // The same seed and a manual clock: both servers see the same requests and give the same answers.
+  const config = { logLevel: 'silent' as const, clock: 'manual' as const, seed: 'method-routing' };
+  const routed = createServer(config, undefined, { simulate: true });
+  const ownTrees = createServer(config, undefined, { simulate: true, treePerMethod: true });
+  t.teardown(() => Promise.all([routed.app.close(), ownTrees.app.close()]));
+  await Promise.all([routed.app.ready(), ownTrees.app.ready()]);
+  return [routed, ownTrees];
+}
+
+t.test('every path answers each extra method as a router with a tree per method does', async (t) => {
+  const [routed, ownTrees] = await pair(t);
+  t.equal(ROUTED_AS_PATCH.size, 25, "the methods Node's parser accepts beyond Fastify's nine, but CONNECT");
+  let compared = 0;
+  const differ: string[] = [];
+  for (const path of paths) {
+    for (const method of [...ROUTED_AS_PATCH, 'PATCH', 'GET', 'DELETE']) {
+      const headers = { 'content-type': 'application/json' };
+      const [a, b] = await Promise.all([routed.app.inject({ method: method as 'GET', url: path, headers }), ownTrees.app.inject({ method: method as 'GET', url: path, headers })]);
+      compared++;
+      // The metrics hold the measured durations of the requests so far.
+      if (method === 'GET' && path === '/v1/metrics') {
+        if (a.statusCode !== b.statusCode) differ.push(`${method} ${path}: ${a.statusCode} / ${b.statusCode}`);
+        continue;
+      }
+      const strip = (h: Record<string, unknown>): Record<string, unknown> => ({ ...h, date: undefined });
+      if (a.statusCode !== b.statusCode || a.body !== b.body || JSON.stringify(strip(a.headers)) !== JSON.stringify(strip(b.headers))) differ.push(`${method} ${path}: ${a.statusCode} ${a.body.slice(0, 80)} / ${b.statusCode} ${b.body.slice(0, 80)}`);
+    }
+  }
+  t.ok(compared === paths.length * 28 && paths.length > 100, `${compared} requests compared`);
+  t.same(differ, [], 'the same status, headers and body');
+  // The journal records each request under its own method, in the same order.
+  const journal = async (m: NomadMock): Promise<string[]> =>
+    (JSON.parse((await m.app.inject({ url: '/_mock/requests' })).body) as { Method: string; Path: string; Status: number }[]).map((e) => `${e.Method} ${e.Path} ${e.Status}`);
+  const [ja, jb] = await Promise.all([journal(routed), journal(ownTrees)]);
+  t.ok(ja.some((e) => e.startsWith('PROPFIND /v1/jobs ')), 'an extra method is journaled as itself');
+  t.same(ja, jb);
+});
+
+t.test('over a socket an extra method reaches its route as itself, and a bad path is refused alike', async (t) => {
+  const [routed, ownTrees] = await pair(t);
+  const ports = await Promise.all(
+    [routed, ownTrees].map(async (m) => {
+      await m.app.listen({ port: 0, host: '127.0.0.1' });
+      return (m.app.server.address() as AddressInfo).port;
+    }),
+  );
+  for (const request of ['PROPFIND /v1/jobs HTTP/1.1', 'UNSUBSCRIBE /v1/job/example HTTP/1.1', 'M-SEARCH /v1/nope HTTP/1.1', 'MKCOL /v1/%zz HTTP/1.1', 'PURGE /v1/agent/self HTTP/1.1']) {
+    const data = `${request}\r\nHost: x\r\nConnection: close\r\n\r\n`;
+    const [a, b] = await Promise.all(ports.map((p) => rawExchange(p, data)));
+    const noDate = (s: string): string => s.replace(/^Date: .*\r\n/im, '');
+    t.equal(noDate(a.text), noDate(b.text), request);
+    t.match(a.text, /^HTTP\/1\.1 \d{3} /, `${request}: answered`);
+  }
+  const log = (JSON.parse((await routed.app.inject({ url: '/_mock/requests' })).body) as { Method: string }[]).map((e) => e.Method);
+  t.ok(log.includes('PROPFIND') && log.includes('UNSUBSCRIBE') && !log.includes('PATCH'), `journaled as themselves: ${log.join(', ')}`);
+});
+
+t.test('a route answering PATCH or an extra method but not all of them cannot be mounted', async (t) => {
+  const m = createServer({ logLevel: 'silent' }, undefined, { simulate: false });
+  t.teardown(() => m.app.close());
+  t.throws(() => m.app.patch('/v1/only-patch', async () => 'x'), /must answer them all/);
+  t.throws(() => m.app.route({ method: ['GET', 'PROPFIND'], url: '/v1/one-extra', handler: async () => 'x' }), /must answer them all/);
+  t.doesNotThrow(() => m.app.put('/v1/only-put', async () => 'x'), 'methods with their own tree mount as before');
+});
