@@ -77,16 +77,28 @@ export class Watch {
   }
 
   notify(tables: Iterable<Table>): void {
-    const first = this.released.length === 0;
+    const released = this.released;
+    const first = released.length;
     for (const t of tables) {
       const set = this.byTable.get(t);
       if (!set) continue;
       for (const p of set) {
-        this.unpark(p);
-        this.released.push(p);
+        this.leaveSets(p);
+        // Marked, and taken out of the heap below: all at once when many leave together.
+        p.slot = -2 - p.slot;
+        released.push(p);
       }
     }
-    if (first && this.released.length > 0) queueMicrotask(this.wakeReleased);
+    const n = released.length - first;
+    if (n === 0) return;
+    if (n * 8 < this.heap.length) {
+      for (let i = first; i < released.length; i++) {
+        const p = released[i]!;
+        p.slot = -2 - p.slot;
+        this.heapRemove(p);
+      }
+    } else this.heapRebuild();
+    if (first === 0) queueMicrotask(this.wakeReleased);
   }
 
   /** Releases every parked reader, whatever it reads (the whole state was replaced). */
@@ -100,11 +112,30 @@ export class Watch {
   }
 
   private unpark(p: Parked): void {
+    this.leaveSets(p);
+    this.heapRemove(p);
+  }
+
+  private leaveSets(p: Parked): void {
     for (const t of p.tables) {
       const set = this.byTable.get(t);
       if (set && set.delete(p) && set.size === 0) this.byTable.delete(t);
     }
-    this.heapRemove(p);
+  }
+
+  /** Drops the readers marked as leaving (slot < -1) and restores the heap order in O(n). */
+  private heapRebuild(): void {
+    const h = this.heap;
+    let w = 0;
+    for (let i = 0; i < h.length; i++) {
+      const p = h[i]!;
+      if (p.slot < -1) p.slot = -1;
+      else h[w++] = p;
+    }
+    h.length = w;
+    for (let i = 0; i < w; i++) h[i]!.slot = i;
+    for (let i = (w >> 1) - 1; i >= 0; i--) this.siftDown(i);
+    if (w === 0) this.disarm();
   }
 
   private arm(at: number): void {
