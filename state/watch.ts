@@ -11,6 +11,9 @@
 
 export type Table = string;
 
+/** Readers woken per turn; fewer than this (every test, most clients) all wake in the write's turn. */
+const WAKE_CHUNK = 256;
+
 /** One parked reader, as `park` takes it. */
 export interface Parked {
   /** The tables whose writes release it. */
@@ -29,12 +32,24 @@ export class Watch {
   private readonly heap: Parked[] = [];
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
-  /** Released by writes, woken together in one microtask. */
+  /** Released by writes and not woken yet; `woken` of them are. */
   private released: Parked[] = [];
+  private woken = 0;
+  /**
+   * Wakes released readers, a bounded number per turn: each answer is written before the next
+   * chunk is built, so thousands of answers are not all held in memory at once (and GC'd at once).
+   */
   private readonly wakeReleased = (): void => {
     const batch = this.released;
-    this.released = [];
-    for (const p of batch) wakeOne(p, true);
+    const end = Math.min(batch.length, this.woken + WAKE_CHUNK);
+    for (let i = this.woken; i < end; i++) wakeOne(batch[i]!, true);
+    if (end < batch.length) {
+      this.woken = end;
+      setImmediate(this.wakeReleased);
+    } else {
+      this.released = [];
+      this.woken = 0;
+    }
   };
 
   /** Parks `p` until a write touches one of its tables or its deadline passes. */

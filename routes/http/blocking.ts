@@ -45,6 +45,7 @@ export function blockingQuery<R extends Indexed>(
  */
 class HeldQuery<R extends Indexed> implements Parked {
   slot = -1;
+  private settled = false;
   private readonly world: number;
   private readonly onClose = (): void => {
     this.store.watch.cancel(this);
@@ -68,9 +69,12 @@ class HeldQuery<R extends Indexed> implements Parked {
   }
 
   wake(changed: boolean): void {
+    // Released by a write, then hung up before its turn to wake came.
+    if (this.settled) return;
     try {
       this.result = this.run();
     } catch (err) {
+      this.settled = true;
       this.res.off('close', this.onClose);
       this.reject(err);
       return;
@@ -84,6 +88,8 @@ class HeldQuery<R extends Indexed> implements Parked {
   }
 
   private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
     this.res.off('close', this.onClose);
     this.resolve(this.result);
   }
