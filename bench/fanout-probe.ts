@@ -96,6 +96,7 @@ class Server {
   static async start(): Promise<Server> {
     const child = fork(fileURLToPath(import.meta.url), ['serve'], { execArgv: ['--expose-gc'] });
     const s = new Server(child);
+    process.on('exit', () => child.kill());
     s.port = await new Promise<number>((resolve) => s.pending.set(0, resolve));
     return s;
   }
@@ -141,8 +142,13 @@ async function readers(n: number, profileDir: string | null, heapDir: string | n
       const before = await s.call<NodeJS.MemoryUsage>('mem');
       if (round === 'measured' && heapDir) console.log('heap snapshot:', await s.call('heap-snapshot', { dir: heapDir, name: `idle-${n}` }));
       let connected = 0;
-      const conns = Array.from({ length: n }, () => rawGet(s.port, `/v1/job/web?index=${idx}&wait=120s`, () => connected++));
-      while (connected < n) await sleep(20);
+      // Connected a thousand at a time: a loaded machine drops SYNs past the listen backlog.
+      const conns: ReturnType<typeof rawGet>[] = [];
+      while (conns.length < n) {
+        const batch = Math.min(1000, n - conns.length);
+        for (let i = 0; i < batch; i++) conns.push(rawGet(s.port, `/v1/job/web?index=${idx}&wait=120s`, () => connected++));
+        while (connected < conns.length) await sleep(20);
+      }
       while ((await s.call<number>('waiting')) < n) await sleep(50);
       await sleep(500);
       const parked = await s.call<NodeJS.MemoryUsage>('mem');
