@@ -105,9 +105,10 @@ t.test('a client that disconnects while blocked leaves no waiter behind', async 
   const idx = c.mock.store.index;
   const req = http.get(`http://127.0.0.1:${port}/v1/jobs?index=${idx}&wait=60s`);
   req.on('error', () => {});
-  await new Promise((res) => setTimeout(res, 100));
+  // On a loaded machine the request may take a while to arrive: wait for it to park.
+  for (let i = 0; i < 250 && c.mock.store.watch.waiting() < 1; i++) await new Promise((res) => setTimeout(res, 20));
   t.equal(c.mock.store.watch.waiting(), 1);
   req.destroy();
-  await new Promise((res) => setTimeout(res, 100));
+  for (let i = 0; i < 250 && c.mock.store.watch.waiting() > 0; i++) await new Promise((res) => setTimeout(res, 20));
   t.equal(c.mock.store.watch.waiting(), 0, 'the waiter was removed on disconnect');
 });

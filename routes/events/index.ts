@@ -246,9 +246,16 @@ interface Sink {
   /** When its socket last took bytes (or it last had none queued): stalled when long ago. */
   lastProgress: number;
   pump(): void;
+  /** Hands what `pump` wrote to the socket now. */
+  flush(): void;
+  /** Batches committed that it has not been sent yet. */
+  behind(): number;
   /** Disconnects at once, releasing its queued bytes (the budget's last resort). */
   evict(): void;
 }
+
+/** Longest run of deliveries before the loop may take new requests (a write never waits for more). */
+const DELIVERY_SLICE_MS = 2;
 
 export function eventRoutes(app: App, ctx: RouteContext): void {
   // Created now, so the buffer holds every write from server start.
@@ -257,6 +264,40 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
   const open = new Set<() => void>();
   const sinks = new Set<Sink>();
   let recheck: NodeJS.Timeout | null = null;
+
+  /**
+   * Streams with batches to send. Delivery runs after the write that committed them, never inside
+   * it: the writer's own answer goes first, batches committed meanwhile (the simulator's follow-up
+   * writes) go out with it in one socket write per subscriber, and with many subscribers the work is
+   * sliced so requests are taken between slices.
+   */
+  const due = new Set<Sink>();
+  let delivery: NodeJS.Timeout | null = null;
+  let nextSlice: NodeJS.Immediate | null = null;
+  const deliver = (): void => {
+    delivery = null;
+    nextSlice = null;
+    const start = performance.now();
+    for (const sink of due) {
+      due.delete(sink);
+      sink.pump();
+      // Node's response corks its socket until the next tick; the slice must include the write itself.
+      sink.flush();
+      if (due.size > 0 && performance.now() - start >= DELIVERY_SLICE_MS) {
+        // Writers may go on only while nobody who keeps reading is near falling out of the buffer:
+        // the longest-waiting stream is first in `due`.
+        const next = due.values().next().value as Sink;
+        if (next.behind() * 2 >= buffer.size) continue;
+        nextSlice = setImmediate(deliver);
+        return;
+      }
+    }
+  };
+  const schedule = (sink: Sink): void => {
+    due.add(sink);
+    // A timer rather than an immediate: the simulator's writes for this one run as immediates first.
+    if (!delivery && !nextSlice) delivery = setTimeout(deliver, 0);
+  };
 
   /**
    * Keeps the bytes queued for subscribers that stopped reading within the budget: over it, streams
@@ -289,6 +330,9 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
   app.addHook('onClose', async () => {
     for (const end of [...open]) end();
     if (recheck) clearTimeout(recheck);
+    if (delivery) clearTimeout(delivery);
+    if (nextSlice) clearImmediate(nextSlice);
+    due.clear();
     buffer.release();
   });
 
@@ -371,6 +415,11 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
       queued: 0,
       lastProgress: 0,
       pump,
+      flush: () => {
+        const socket = res.socket;
+        if (socket && socket.writableCorked > 0) socket.uncork();
+      },
+      behind: () => cursor.behind(),
       evict: () => {
         limits.eventSubscribersDropped++;
         finish();
@@ -384,13 +433,14 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
       pump();
     }, EVENT_STREAM.heartbeatMs);
     heartbeat.unref();
-    const cursor = buffer.subscribe(index, pump);
+    const cursor = buffer.subscribe(index, () => schedule(sink));
 
     function finish(): void {
       if (closed) return;
       closed = true;
       clearInterval(heartbeat);
       cursor.unsubscribe();
+      due.delete(sink);
       open.delete(finish);
       if (!res.destroyed && !res.writableEnded) res.end();
     }

@@ -2,8 +2,9 @@
 // not passed yet, park on the tables the query reads until a write touches them or the deadline
 // passes, re-running on every wake-up. A timeout is not an error: the last result is returned.
 import type { FastifyReply } from 'fastify';
+import type { ServerResponse } from 'node:http';
 import type { Store } from '../../state/store.js';
-import type { Table } from '../../state/watch.js';
+import type { Parked, Table } from '../../state/watch.js';
 
 export const MAX_BLOCK_MS = 300_000;
 const JITTER_FRACTION = 16;
@@ -17,33 +18,79 @@ export function blockTimeMs(waitMs: number): number {
   return base + Math.random() * (base / JITTER_FRACTION);
 }
 
-export async function blockingQuery<R extends Indexed>(
+export function blockingQuery<R extends Indexed>(
   store: Store,
   reply: FastifyReply,
   opts: { minIndex: number; waitMs: number },
   tables: readonly Table[],
   run: () => R,
 ): Promise<R> {
-  let result = run();
-  if (opts.minIndex === 0 || result.index > opts.minIndex) return result;
-
-  const deadline = Date.now() + blockTimeMs(opts.waitMs);
-  const world = store.replacements;
-  const abort = new AbortController();
-  const onClose = (): void => abort.abort();
-  reply.raw.once('close', onClose);
+  let result: R;
   try {
-    while (result.index <= opts.minIndex) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0 || abort.signal.aborted) break;
-      const changed = await store.watch.wait(tables, remaining, abort.signal);
-      if (abort.signal.aborted) break;
-      result = run();
-      // After a restore or reset the index the caller holds belongs to the old state: answer now.
-      if (!changed || store.replacements !== world) break;
-    }
-  } finally {
-    reply.raw.off('close', onClose);
+    result = run();
+  } catch (err) {
+    return Promise.reject(err);
   }
-  return result;
+  if (opts.minIndex === 0 || result.index > opts.minIndex) return Promise.resolve(result);
+  // A client already gone is answered (into the void) now rather than held to its deadline.
+  if (reply.raw.destroyed) return Promise.resolve(result);
+  return new Promise<R>((resolve, reject) => {
+    new HeldQuery(store, reply.raw, opts.minIndex, performance.now() + blockTimeMs(opts.waitMs), tables, run, result, resolve, reject);
+  });
+}
+
+/**
+ * One parked reader: a single object (no timer, abort signal or closures of its own beyond the
+ * socket's close listener), since thousands may wait at once.
+ */
+class HeldQuery<R extends Indexed> implements Parked {
+  slot = -1;
+  private settled = false;
+  private readonly world: number;
+  private readonly onClose = (): void => {
+    this.store.watch.cancel(this);
+    this.settle();
+  };
+
+  constructor(
+    private readonly store: Store,
+    private readonly res: ServerResponse,
+    private readonly minIndex: number,
+    readonly deadline: number,
+    readonly tables: readonly Table[],
+    private readonly run: () => R,
+    private result: R,
+    private readonly resolve: (r: R) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    this.world = store.replacements;
+    res.on('close', this.onClose);
+    store.watch.park(this);
+  }
+
+  wake(changed: boolean): void {
+    // Released by a write, then hung up before its turn to wake came.
+    if (this.settled) return;
+    try {
+      this.result = this.run();
+    } catch (err) {
+      this.settled = true;
+      this.res.off('close', this.onClose);
+      this.reject(err);
+      return;
+    }
+    // After a restore or reset the index the caller holds belongs to the old state: answer now.
+    if (changed && this.result.index <= this.minIndex && this.store.replacements === this.world && this.deadline > performance.now()) {
+      this.store.watch.park(this);
+      return;
+    }
+    this.settle();
+  }
+
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.res.off('close', this.onClose);
+    this.resolve(this.result);
+  }
 }

@@ -35,6 +35,8 @@ export interface EventCursor {
   peek(): EventBatch | null | typeof DROPPED | typeof ENDED;
   /** Moves past the batch `peek` returned. */
   advance(): void;
+  /** Batches committed that this cursor has not passed yet (it is dropped past `size`). */
+  behind(): number;
   unsubscribe(): void;
 }
 
@@ -158,6 +160,7 @@ export class EventBuffer {
         seq++;
         passed = true;
       },
+      behind: () => (done || generation !== this.generation ? 0 : Math.max(0, this.end - seq)),
       unsubscribe: () => {
         if (done) return;
         done = true;
