@@ -62,7 +62,7 @@ export async function sliced(spec: Omit<LoadSpec, 'seconds'> & { amount: number;
     }
   };
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const opts = { url: `http://127.0.0.1:${spec.port}`, connections: spec.connections, amount: spec.amount, timeout: 60, requests: requests(spec) };
+    const opts = { url: `http://127.0.0.1:${spec.port}`, connections: Math.min(spec.connections, spec.amount), amount: spec.amount, timeout: 60, requests: requests(spec) };
     autocannon(opts, (err, res) => (err ? reject(err) : resolve(res))).on('response', onResponse);
   });
   const totalMs = performance.now() - t0;

@@ -5,8 +5,10 @@
 //   npm run bench -- --quick          a subset with fewer rounds and smaller sizes (about a minute)
 //   npm run bench -- --only a,b       only these groups (names below); --list prints them
 //   npm run bench -- --scale 0.1      the big sizes (100,000 jobs, 10,000 readers…) times 0.1
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { binPath } from './http.js';
+import { binPath, ROOT } from './http.js';
 import { printTable, type Context, type Figure, type Group } from './report.js';
 import { startup } from './startup.js';
 import { throughput } from './throughput.js';
@@ -37,6 +39,13 @@ async function main(): Promise<void> {
   let next = 20000 + Math.floor(Math.random() * 8000);
   const ctx: Context = { quick: values.quick, scale: Number(values.scale), port: () => next++ };
   if (!(ctx.scale > 0)) throw new Error(`--scale must be a positive number, not ${values.scale}`);
+  const bin = binPath();
+  if (!existsSync(bin)) throw new Error(`the package's bin ${bin} does not exist: build it first (npm run build)`);
+  const compiled = join(ROOT, 'dist', 'src', 'server.js');
+  // A bin built by another step (a bundle) may lag behind a fresh tsc: the bench would time old code.
+  if (bin !== join(ROOT, 'dist', 'src', 'cli.js') && existsSync(compiled) && statSync(bin).mtimeMs < statSync(compiled).mtimeMs) {
+    console.log(`WARNING: ${bin} is older than dist/src/server.js: rebuild it, or these figures are of older code\n`);
+  }
   console.log(`nomad-mock benchmark${ctx.quick ? ' (--quick: fewer rounds, smaller sizes; only a full run counts)' : ''}${ctx.scale !== 1 ? `, sizes ×${ctx.scale}` : ''}`);
   console.log(`server: node ${binPath()} (the package's bin); node ${process.version}; ${new Date().toISOString()}\n`);
   const rows: Figure[] = [];

@@ -48,7 +48,7 @@ async function toRunning(ctx: Context): Promise<Figure[]> {
     const t0 = performance.now();
     const rate = await register(server.port, jobs, (i) => smallJob(`run-${i}`, 3));
     const registerMs = performance.now() - t0;
-    await untilAllRunning(server.port, 'app', 3, 120_000, 20);
+    await untilAllRunning(server.port, 120_000, 20);
     const runningMs = performance.now() - t0;
     note(`${fmt(jobs)} jobs × 3 allocs registered at ${fmt(rate)}/s`);
     return [
@@ -72,7 +72,7 @@ async function rss10k(ctx: Context): Promise<Figure[]> {
     await untilIdle(server.child.pid!);
     const idle = rssMb(server.child.pid!);
     await register(server.port, jobs, (i) => smallJob(`rss-${i}`, 3));
-    await untilAllRunning(server.port, 'app', 3, 600_000);
+    await untilAllRunning(server.port, 600_000);
     await untilIdle(server.child.pid!);
     const rss = rssMb(server.child.pid!);
     return [{ figure: `${fmt(jobs)} jobs × 3 running allocs, 20 nodes: server RSS`, value: `${fmt(rss)} MB`, baseline: `${fmt(idle)} MB idle`, target: '', ok: null }];
