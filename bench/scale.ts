@@ -67,31 +67,39 @@ export const storeScale: Group = {
       ]);
       const listMb = Buffer.byteLength(full.body) / 1e6;
       bare = await startBare(file, ctx.port(), '/v1/job/x');
-      const runs = { prefix: [] as number[], read: [] as number[], list: [] as number[], barePrefix: [] as number[], bareRead: [] as number[], bareList: [] as number[] };
+      const runs = { prefix: [] as number[], prefixSame: [] as number[], read: [] as number[], list: [] as number[], barePrefix: [] as number[], bareRead: [] as number[], bareList: [] as number[] };
       // Alternating halves, so machine noise hits both alike.
       for (let half = 0; half < 2; half++) {
+        runs.prefixSame.push(...(await latencies(mock.port, () => prefix(1), samples / 2)));
         runs.prefix.push(...(await latencies(mock.port, (i) => prefix(i + half * samples), samples / 2)));
         runs.barePrefix.push(...(await latencies(bare.port, () => prefix(1), samples / 2)));
         runs.read.push(...(await latencies(mock.port, (i) => read(i + half * samples), samples / 2)));
         runs.bareRead.push(...(await latencies(bare.port, () => read(1), samples / 2)));
       }
+      const listAgain: number[] = [];
       for (let i = 0; i < lists; i++) {
+        // After a write, as a client listing a changing state sees it; then the same list again.
+        await ok(mock.port, 'PUT', '/v1/jobs', webJob(`extra-${i}`));
         runs.list.push(...(await latencies(mock.port, () => '/v1/jobs', 1)));
+        listAgain.push(...(await latencies(mock.port, () => '/v1/jobs', 1)));
         runs.bareList.push(...(await latencies(bare.port, () => '/v1/jobs', 1)));
       }
-      note(`loaded ${fmt(jobs)} jobs at ${fmt(rate)} registers/s; full list ms, nomad-mock: ${runs.list.map((x) => fmt(x)).join(' ')}; bare Fastify: ${runs.bareList.map((x) => fmt(x)).join(' ')}`);
+      note(`loaded ${fmt(jobs)} jobs at ${fmt(rate)} registers/s; full list ms after a write: ${runs.list.map((x) => fmt(x)).join(' ')}, again: ${listAgain.map((x) => fmt(x)).join(' ')}; bare Fastify: ${runs.bareList.map((x) => fmt(x)).join(' ')}`);
       const size_ = `${fmt(jobs)} jobs, store only`;
       return [
         { figure: `${size_}: server RSS`, value: `${fmt(rss)} MB`, baseline: '', target: 'keep ~402 MB (<= 440)', ok: rss <= 440 },
-        { figure: `${size_}: prefix list (10 jobs) p50`, value: `${fmt(median(runs.prefix), 2)} ms`, baseline: `${fmt(median(runs.barePrefix), 2)} ms`, target: 'keep ~0.25 ms (<= 0.28)', ok: median(runs.prefix) <= 0.28 },
+        // The same prefix again and again (as a poller asks; what the issue's 0.25 ms was), and a new prefix each time.
+        { figure: `${size_}: prefix list (10 jobs) p50, same prefix`, value: `${fmt(median(runs.prefixSame), 2)} ms`, baseline: `${fmt(median(runs.barePrefix), 2)} ms`, target: 'keep ~0.25 ms (<= 0.28)', ok: median(runs.prefixSame) <= 0.28 },
+        { figure: '  … a different prefix each time', value: `${fmt(median(runs.prefix), 2)} ms`, baseline: `${fmt(median(runs.barePrefix), 2)} ms`, target: '', ok: null },
         { figure: `${size_}: GET /v1/job/:id p50`, value: `${fmt(median(runs.read), 2)} ms`, baseline: `${fmt(median(runs.bareRead), 2)} ms`, target: 'keep ~0.19 ms (<= 0.21)', ok: median(runs.read) <= 0.21 },
         {
-          figure: `${size_}: full GET /v1/jobs (${fmt(listMb)} MB, median of ${lists})`,
+          figure: `${size_}: full GET /v1/jobs after a write (${fmt(listMb)} MB, median of ${lists})`,
           value: `${fmt(median(runs.list))} ms`,
           baseline: `${fmt(median(runs.bareList))} ms`,
           target: '<= 250 ms',
           ok: median(runs.list) <= 250,
         },
+        { figure: '  … the same list again, nothing written', value: `${fmt(median(listAgain))} ms`, baseline: `${fmt(median(runs.bareList))} ms`, target: '', ok: null },
       ];
     } finally {
       await bare?.stop();
