@@ -8,7 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Request } from 'autocannon';
 import { request, startMock } from './http.js';
-import { median, note, printTable, size, count, type Context, type Figure, type Group } from './report.js';
+import { fmt as fmtN, median, note, printTable, size, count, type Context, type Figure, type Group } from './report.js';
 import { createServer, type NomadMock } from '../src/server.js';
 
 const fmt = (n: number, d = 1): string => n.toFixed(d);
@@ -142,12 +142,12 @@ export async function pauseFigures(ctx: Context): Promise<Figure[]> {
     idle.disable();
     const step = durable.persistence!.stats.longestStepMs;
     const stepCpu = durable.persistence!.stats.longestStepCpuMs;
-    note(`longest event-loop pause, ${JOBS} jobs stored, 1,000 registers + a checkpoint: ${fmt(withLog.maxMs)} ms with --data-dir (p99 ${fmt(withLog.p99Ms)}), ${fmt(base.maxMs)} ms without (p99 ${fmt(base.p99Ms)})`);
+    note(`longest event-loop pause, ${fmtN(JOBS)} jobs stored, 1,000 registers + a checkpoint: ${fmt(withLog.maxMs)} ms with --data-dir (p99 ${fmt(withLog.p99Ms)}), ${fmt(base.maxMs)} ms without (p99 ${fmt(base.p99Ms)})`);
     note(`a checkpoint alone: ${fmt(alone, 0)} ms wall, longest event-loop pause meanwhile ${fmt(idle.max / 1e6)} ms; under the registers it took ${fmt(ckptMs, 0)} ms`);
     const fromPersistence = Math.max(0, withLog.maxMs - base.maxMs);
     return [
       {
-        figure: `--data-dir, ${fmt(JOBS, 0)} jobs stored: event-loop pause from persistence (excess)`,
+        figure: `--data-dir, ${fmtN(JOBS)} jobs stored: event-loop pause from persistence (excess)`,
         value: `${fmt(fromPersistence)} ms`,
         baseline: `${fmt(base.maxMs)} ms longest without`,
         target: '<= 20 ms',

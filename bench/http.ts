@@ -39,6 +39,23 @@ export async function ok(port: number, method: string, path: string, body?: stri
   return res;
 }
 
+/**
+ * Milliseconds from sending a GET to its answer's last byte; the body is drained, not kept, so
+ * a 60 MB list costs the client no copies. Anything but 200 stops the bench.
+ */
+export function timedGet(port: number, path: string, agent: http.Agent | false = false): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    http
+      .get({ host: '127.0.0.1', port, path, agent }, (res) => {
+        if (res.statusCode !== 200) reject(new Error(`GET ${path}: ${res.statusCode}`));
+        res.on('data', () => undefined);
+        res.on('end', () => resolve(performance.now() - t0));
+      })
+      .on('error', reject);
+  });
+}
+
 /** One keep-alive connection: what a client library holds, so a latency is the server's and not a TCP handshake's. */
 export const keepAlive = (): http.Agent => new http.Agent({ keepAlive: true, maxSockets: 1 });
 

@@ -5,7 +5,7 @@
 // keep-alive connections (the path users take, so memory is laid out as theirs), not by restoring
 // a snapshot.
 import { recordFile, startBare } from './baseline.js';
-import { keepAlive, ok, rssMb, startMock, untilIdle, sleep, type Started } from './http.js';
+import { keepAlive, ok, rssMb, timedGet, startMock, untilIdle, sleep, type Started } from './http.js';
 import { bigNodes, smallJob, webJob } from './jobs.js';
 import { register } from './load.js';
 import { count, fmt, median, note, size, type Context, type Figure, type Group } from './report.js';
@@ -15,11 +15,7 @@ async function latencies(port: number, path: (i: number) => string, n: number): 
   const agent = keepAlive();
   const out: number[] = [];
   try {
-    for (let i = 0; i < n; i++) {
-      const t0 = performance.now();
-      await ok(port, 'GET', path(i), undefined, agent);
-      out.push(performance.now() - t0);
-    }
+    for (let i = 0; i < n; i++) out.push(await timedGet(port, path(i), agent));
   } finally {
     agent.destroy();
   }
