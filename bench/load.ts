@@ -30,9 +30,14 @@ function check(what: string, result: autocannon.Result): void {
 }
 
 export async function requestsPerSecond(spec: LoadSpec): Promise<number> {
+  return (await measured(spec)).rps;
+}
+
+/** Requests per second, and how many were answered in all. */
+export async function measured(spec: LoadSpec): Promise<{ rps: number; total: number }> {
   const result = await autocannon({ url: `http://127.0.0.1:${spec.port}`, connections: spec.connections, duration: spec.seconds, requests: requests(spec) });
   check(`${spec.method} ${spec.path}`, result);
-  return result.requests.average;
+  return { rps: result.requests.average, total: result.requests.total };
 }
 
 export interface Sliced {

@@ -3,7 +3,7 @@
 // Fastify server answering the recorded bytes first: its rate is the client's ceiling, so a
 // nomad-mock rate well under it is the server's.
 import { recordFile, startBare } from './baseline.js';
-import { ok, startMock } from './http.js';
+import { cpuMs, ok, startMock } from './http.js';
 import { bigNodes, smallJob } from './jobs.js';
 import { sliced } from './load.js';
 import { count, fmt, median, note, size, type Context, type Figure, type Group } from './report.js';
@@ -25,16 +25,22 @@ export const registerRate: Group = {
       bare = await startBare(recordFile([{ method: 'PUT', url: '/v1/jobs', body: recorded }, { method: 'GET', url: '/v1/jobs', body: '[]' }]), ctx.port(), '/v1/jobs');
       let n = 0;
       const spec = { method: 'PUT' as const, path: '/v1/jobs', connections, body: () => smallJob(`job-${n++}`) };
+      const bareCpu0 = cpuMs(bare.child.pid!);
       const ceiling = await sliced({ ...spec, port: bare.port, amount: Math.min(jobs, 20_000), slice: Math.min(jobs, 20_000) });
+      const usBare = ((cpuMs(bare.child.pid!) - bareCpu0) * 1000) / Math.min(jobs, 20_000);
       await bare.stop();
       bare = undefined;
       // Warm-up: the JIT's first thousand, not counted.
       await sliced({ ...spec, port: mock.port, amount: 1000, slice: 1000 });
+      const cpu0 = cpuMs(mock.child.pid!);
       const run = await sliced({ ...spec, port: mock.port, amount: jobs, slice });
+      // Includes the simulator's work in the background (placing, starting allocs) during the run.
+      const usMock = ((cpuMs(mock.child.pid!) - cpu0) * 1000) / jobs;
       const rate = (jobs * 1000) / run.totalMs;
       const first = run.rates[0]!;
       const last = run.rates[run.rates.length - 1]!;
       note(`${connections} keep-alive connections, one request in flight each; per ${fmt(slice)} jobs: ${run.rates.map((r) => fmt(r)).join(' ')} /s`);
+      note(`server CPU per register ${fmt(usMock)} µs (${fmt(1e6 / usMock)}/s if it had a core to itself); bare Fastify ${fmt(usBare)} µs`);
       note(`client: ${fmt(run.clientCore * 100)}% of a core against nomad-mock; ${fmt(ceiling.rates[0]!)} /s against bare Fastify (${fmt(ceiling.clientCore * 100)}% of a core)`);
       return [
         {

@@ -1,9 +1,9 @@
 // Figure 2: requests per second of nomad-mock against bare Fastify (and node:http) serving the bytes
 // nomad-mock sent, in alternating rounds; the figure is the median of the per-round ratios.
 import { recordFile, startBare } from './baseline.js';
-import { ok, startMock, type Started } from './http.js';
+import { cpuMs, ok, startMock, type Started } from './http.js';
 import { webJob } from './jobs.js';
-import { requestsPerSecond } from './load.js';
+import { measured } from './load.js';
 import { count, fmt, median, note, type Context, type Figure, type Group } from './report.js';
 
 interface Scenario {
@@ -53,11 +53,25 @@ export const throughput: Group = {
       for (const s of scenarios) {
         const spec = { method: s.method, path: s.path, body: s.body, seconds, connections };
         const runs = { mock: [] as number[], bare: [] as number[], http: [] as number[] };
+        // The servers' own CPU time per request: steadier than req/s on a machine busy with other work.
+        const cpu = { mock: { ms: 0, n: 0 }, bare: { ms: 0, n: 0 } };
+        const timed = async (server: Started, into: number[], c?: { ms: number; n: number }): Promise<void> => {
+          const before = cpuMs(server.child.pid!);
+          const m = await measured({ ...spec, port: server.port });
+          into.push(m.rps);
+          if (c) {
+            c.ms += cpuMs(server.child.pid!) - before;
+            c.n += m.total;
+          }
+        };
         for (let r = 0; r < rounds; r++) {
-          runs.bare.push(await requestsPerSecond({ ...spec, port: bare.port }));
-          runs.mock.push(await requestsPerSecond({ ...spec, port: s.server === 'sim' ? sim.port : plain.port }));
-          if (nodeHttp) runs.http.push(await requestsPerSecond({ ...spec, port: nodeHttp.port }));
+          await timed(bare, runs.bare, cpu.bare);
+          await timed(s.server === 'sim' ? sim : plain, runs.mock, cpu.mock);
+          if (nodeHttp) await timed(nodeHttp, runs.http);
         }
+        const usMock = (cpu.mock.ms * 1000) / cpu.mock.n;
+        const usBare = (cpu.bare.ms * 1000) / cpu.bare.n;
+        note(`${s.name}: server CPU per request ${fmt(usMock)} µs, bare Fastify ${fmt(usBare)} µs (bare ÷ nomad-mock ${fmt(usBare / usMock, 2)})`);
         const ratio = median(runs.mock.map((m, i) => m / runs.bare[i]!));
         note(`${s.name}: nomad-mock ${runs.mock.map((x) => fmt(x)).join(' ')} req/s; bare Fastify ${runs.bare.map((x) => fmt(x)).join(' ')}${nodeHttp ? `; node:http ${runs.http.map((x) => fmt(x)).join(' ')}` : ''}`);
         figures.push({
