@@ -50,9 +50,6 @@ export function count(env: string, full: number, quick: number, ctx: Context): n
   return fromEnv !== undefined && fromEnv !== '' ? Number(fromEnv) : ctx.quick ? quick : full;
 }
 
-export const atMost = (value: number, limit: number): boolean => value <= limit;
-export const atLeast = (value: number, limit: number): boolean => value >= limit;
-
 /** Logs one progress line of a group (the table at the end repeats the figures). */
 export function note(line: string): void {
   console.log(`  ${line}`);
@@ -62,7 +59,7 @@ export function printTable(rows: Figure[]): void {
   const head = ['figure', 'value', 'baseline', 'target', ''];
   const cells = rows.map((r) => [r.figure, r.value, r.baseline, r.target, r.ok === null ? '' : r.ok ? 'ok' : 'MISSED']);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]): string => c.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (c: string[]): string => c.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd();
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const c of cells) console.log(line(c));
