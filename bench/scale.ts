@@ -24,9 +24,10 @@ async function latencies(port: number, path: (i: number) => string, n: number): 
 
 /**
  * Waits until every evaluation is complete (every alloc placed; a blocked eval would show) and no
- * alloc is other than running, polling filtered one-item lists (never a whole list of 100,000).
+ * alloc is other than running, polling filtered one-item lists (never a whole list of 100,000; each
+ * poll still sorts every eval and alloc in the server, hence once a second by default).
  */
-export async function untilAllRunning(port: number, limitMs: number, everyMs = 250): Promise<number> {
+export async function untilAllRunning(port: number, limitMs: number, everyMs = 1000): Promise<number> {
   const t0 = performance.now();
   const none = async (path: string, filter: string): Promise<boolean> =>
     (JSON.parse((await ok(port, 'GET', `${path}?filter=${encodeURIComponent(filter)}&per_page=1`)).body) as unknown[]).length === 0;
