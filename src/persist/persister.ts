@@ -14,6 +14,7 @@ import { frame } from './frame.js';
 import { changesRecord, fullRecord } from './image.js';
 import { cause, PersistError, recover, walName, type Recovered } from './recover.js';
 import { Checkpoint } from './checkpoint.js';
+import { RefWriter } from './refs.js';
 import { makeSpare, nodeIo, openLogFile, SEGMENT_BYTES, type Group, type LogFile, type PersistIo, type Spare } from './files.js';
 
 export type { PersistIo } from './files.js';
@@ -46,15 +47,23 @@ export class Persister {
    * The longest the log or a checkpoint held the event loop in one go, in ms of wall time and of
    * process CPU time (which a busy machine does not inflate); the bench reports them.
    */
-  readonly stats = { longestStepMs: 0, longestStepCpuMs: 0, appends: 0, syncs: 0 };
-  private noteStep(ms: number, cpu: NodeJS.CpuUsage): void {
+  readonly stats = { longestStepMs: 0, longestStepCpuMs: 0, appends: 0, syncs: 0, records: 0, recordBytes: 0 };
+  /**
+   * Times each record's encoding in CPU too (the bench turns it on): process.cpuUsage() is a
+   * getrusage() over every thread, which costs more than the rest of a small record's encoding
+   * when the thread pool is busy with the log's writes and syncs.
+   */
+  timeCpu = false;
+  private noteStep(ms: number, cpu: NodeJS.CpuUsage | null): void {
     if (ms > this.stats.longestStepMs) this.stats.longestStepMs = ms;
-    const cpuMs = (cpu.user + cpu.system) / 1000;
+    const cpuMs = cpu ? (cpu.user + cpu.system) / 1000 : 0;
     if (cpuMs > this.stats.longestStepCpuMs) this.stats.longestStepCpuMs = cpuMs;
   }
   private recovered: Recovered | null = null;
   private generation = 0;
   private file: LogFile | null = null;
+  /** The objects the current log file holds already (a record refers to them rather than repeating them). */
+  private refs = new RefWriter();
   private logBytes = 0;
   private lastCheckpointBytes = 0;
   /** The highest index of the current epoch whose writes are on disk (-1: none since a replacement). */
@@ -273,11 +282,13 @@ export class Persister {
   private encode(): void {
     if (!this.changed()) return;
     const t0 = performance.now();
-    const cpu0 = process.cpuUsage();
+    const cpu0 = this.timeCpu ? process.cpuUsage() : null;
     let buf: Buffer;
     try {
-      buf = frame(this.full ? fullRecord(this.store) : changesRecord(this.store, this.dirty, this.touched, this.partOfTable));
+      buf = frame(this.full ? fullRecord(this.store, this.refs) : changesRecord(this.store, this.dirty, this.touched, this.partOfTable, this.refs));
     } catch (err) {
+      // What this record numbered never reaches the file: nothing later may refer to it.
+      this.refs.forget();
       this.stuck = true;
       this.failed(err);
       return;
@@ -288,7 +299,9 @@ export class Persister {
     this.full = false;
     this.dirty = new Map();
     this.touched = new Set();
-    this.noteStep(performance.now() - t0, process.cpuUsage(cpu0));
+    this.stats.records++;
+    this.stats.recordBytes += buf.length;
+    this.noteStep(performance.now() - t0, cpu0 ? process.cpuUsage(cpu0) : null);
   }
 
   private write(file: LogFile): void {
@@ -352,6 +365,8 @@ export class Persister {
     const { fd, size } = openLogFile(this.dir, walName(this.generation + 1), spare);
     if (this.file) this.retire(this.file);
     this.file = { fd, pos: 0, size, ops: 0, syncing: 0, covering: [], retired: false };
+    // References never cross files: each replays on its own.
+    this.refs = new RefWriter();
     this.generation++;
     this.prepareSpare();
   }
