@@ -60,7 +60,7 @@ export class Checkpoint {
     let closed = false;
     try {
       // Rows copied later may refer to objects copied before them (a version list to its job row).
-      const refs = new RefWriter();
+      const refs = new RefWriter(false);
       const header: LogRecord = { v: LOG_FORMAT, full: true, i: this.store.index, ti: Object.fromEntries(this.store.tableIndexEntries()) };
       await this.write(fh, frame(header));
       for (const table of LOGGED_TABLES) {

@@ -61,7 +61,9 @@ export function storeTable(store: Store, table: LoggedTable): Map<string, unknow
 export function changeOf(store: Store, table: LoggedTable, key: string, refs: RefWriter): Change {
   const map = storeTable(store, table);
   const v = map.get(key);
-  return v !== undefined || map.has(key) ? refs.change(table, key, diskValue(table, v)) : [table, key];
+  if (v !== undefined || map.has(key)) return refs.change(table, key, diskValue(table, v));
+  refs.deleted(table, key);
+  return [table, key];
 }
 
 /** `v` on the first record of a file. */
@@ -93,6 +95,7 @@ export function changesRecord(store: Store, dirty: Map<string, Set<string>>, tou
 
 /** The whole state as one record (restore, reset, a fresh data dir, a failed append). */
 export function fullRecord(store: Store, refs: RefWriter): LogRecord {
+  refs.startFull();
   const c: Change[] = [];
   for (const t of LOGGED_TABLES) for (const [k, v] of storeTable(store, t)) c.push(refs.change(t, k, diskValue(t, v)));
   const p: Record<string, unknown> = {};
@@ -123,9 +126,9 @@ export function apply(img: Image, rec: unknown, refs: RefReader): Image {
     if (!Array.isArray(c) || typeof c[0] !== 'string' || typeof c[1] !== 'string' || !isLoggedTable(c[0])) throw new ImageError(`a record holds an unknown change ${JSON.stringify(c).slice(0, 80)}`);
     const m = img.tables.get(c[0])!;
     if (c.length === 3) m.set(c[1], c[2]);
-    else if (c.length === 4) {
+    else if (c.length === 4 || c.length === 5) {
       try {
-        m.set(c[1], refs.value(c[2], c[3]));
+        m.set(c[1], c.length === 5 ? refs.value(c[2], c[3], m.get(c[1]) ?? null, c[4]) : refs.value(c[2], c[3]));
       } catch (err) {
         if (err instanceof RefError) throw new ImageError(err.message);
         throw err;
