@@ -32,11 +32,14 @@ interface Waiter {
 export class NotDurableError extends Error {}
 
 export interface PersisterOptions {
-  /** Log bytes since the last checkpoint that start the next one (at least; default 16 MiB). */
+  /** Log bytes since the last checkpoint that start the next one (at least; default 16 MiB, else twice the last checkpoint). */
   checkpointBytes?: number;
   /** Size of the log files made ahead, filled with zeros (0: none; default 8 MiB). */
   segmentBytes?: number;
 }
+
+/** Log bytes per byte of the last checkpoint that start the next one. */
+const CHECKPOINT_LOG_RATIO = 2;
 
 /** How long the log must be idle before a group nobody waits for (the simulator's own writes) is written anyway. */
 const BACKGROUND_MS = 5;
@@ -356,7 +359,9 @@ export class Persister {
     while (n < this.waiters.length && this.waiters[n]!.seq <= this.durableSeq) n++;
     const done = this.waiters.splice(0, n);
     for (const w of done) w.resolve();
-    if (!this.ckpt && this.logBytes >= Math.max(this.checkpointBytes, this.lastCheckpointBytes)) this.checkpointWanted = this.rotate = true;
+    // A checkpoint copies the whole state: waiting for twice its size of log keeps its work at most
+    // half the log's, at the price of a start-up that replays up to twice the state.
+    if (!this.ckpt && this.logBytes >= Math.max(this.checkpointBytes, CHECKPOINT_LOG_RATIO * this.lastCheckpointBytes)) this.checkpointWanted = this.rotate = true;
   }
 
   private openLog(): void {
