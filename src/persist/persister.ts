@@ -15,18 +15,11 @@ import { changesRecord, fullRecord } from './image.js';
 import { cause, PersistError, recover, walName, type Recovered } from './recover.js';
 import { Checkpoint } from './checkpoint.js';
 import { RefWriter } from './refs.js';
-import { makeSpare, nodeIo, openLogFile, SEGMENT_BYTES, type Group, type LogFile, type PersistIo, type Spare } from './files.js';
+import { makeSpare, nodeIo, openLogFile, SEGMENT_BYTES, type Group, type LogFile, type PersistIo, type Spare, type Waiter } from './files.js';
 
 export type { PersistIo } from './files.js';
 
 export { PersistError } from './recover.js';
-
-interface Waiter {
-  /** The group whose sync answers it. */
-  seq: number;
-  resolve(): void;
-  reject(err: Error): void;
-}
 
 /** The answer to a request whose write could not be made durable. */
 export class NotDurableError extends Error {}
@@ -38,7 +31,10 @@ export interface PersisterOptions {
   segmentBytes?: number;
 }
 
-/** Log bytes per byte of the last checkpoint that start the next one. */
+/**
+ * Log bytes per byte of the last checkpoint that start the next one: a checkpoint copies the whole
+ * state, so its work stays at most half the log's (a start replays up to twice the state).
+ */
 const CHECKPOINT_LOG_RATIO = 2;
 
 /** How long the log must be idle before a group nobody waits for (the simulator's own writes) is written anyway. */
@@ -46,16 +42,9 @@ const BACKGROUND_MS = 5;
 
 export class Persister {
   io: PersistIo = { ...nodeIo };
-  /**
-   * The longest the log or a checkpoint held the event loop in one go, in ms of wall time and of
-   * process CPU time (which a busy machine does not inflate); the bench reports them.
-   */
+  /** The longest the log or a checkpoint held the event loop in one go, in ms of wall and process CPU time (the bench). */
   readonly stats = { longestStepMs: 0, longestStepCpuMs: 0, appends: 0, syncs: 0, records: 0, recordBytes: 0 };
-  /**
-   * Times each record's encoding in CPU too (the bench turns it on): process.cpuUsage() is a
-   * getrusage() over every thread, which costs more than the rest of a small record's encoding
-   * when the thread pool is busy with the log's writes and syncs.
-   */
+  /** Times each record in CPU too (the bench): process.cpuUsage() (getrusage over every thread) costs more than a small record. */
   timeCpu = false;
   private noteStep(ms: number, cpu: NodeJS.CpuUsage | null): void {
     if (ms > this.stats.longestStepMs) this.stats.longestStepMs = ms;
@@ -359,8 +348,6 @@ export class Persister {
     while (n < this.waiters.length && this.waiters[n]!.seq <= this.durableSeq) n++;
     const done = this.waiters.splice(0, n);
     for (const w of done) w.resolve();
-    // A checkpoint copies the whole state: waiting for twice its size of log keeps its work at most
-    // half the log's, at the price of a start-up that replays up to twice the state.
     if (!this.ckpt && this.logBytes >= Math.max(this.checkpointBytes, CHECKPOINT_LOG_RATIO * this.lastCheckpointBytes)) this.checkpointWanted = this.rotate = true;
   }
 
