@@ -1,4 +1,4 @@
-// Start-up figures (issue 16), also `node dist/bench/startup.js [rounds]` alone: the bundled command,
+// Start-up figures (issue 16), also `node dist/bench/startup-probe.js [rounds]` alone: the bundled command,
 // tsc's output and a bare Fastify server started in turn, each timed from spawn to its first 200 on
 // GET /v1/jobs, with the CPU time the process used until then (utime+stime from /proc, which a
 // loaded machine inflates far less than wall time); then an in-process createMockNomad() to its

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { Store } from '../../state/store.js';
 import { snapshotParts } from '../../state/snapshot/snapshot.js';
 import { frame, frameText } from './frame.js';
-import { diskValue, LOGGED_TABLES, savePart, storeTable, type LogRecord } from './image.js';
+import { diskValue, LOG_FORMAT, LOGGED_TABLES, savePart, storeTable, type LogRecord } from './image.js';
+import { RefWriter } from './refs.js';
 import { checkpointName, listDataDir, STATE_FILE, TMP_SUFFIX, walName } from './recover.js';
 
 /** Longest stretch of copying before the checkpoint lets other work run. */
@@ -58,7 +59,9 @@ export class Checkpoint {
     const fh = await fsp.open(tmp, 'w');
     let closed = false;
     try {
-      const header: LogRecord = { full: true, i: this.store.index, ti: Object.fromEntries(this.store.tableIndexEntries()) };
+      // Rows copied later may refer to objects copied before them (a version list to its job row).
+      const refs = new RefWriter(false);
+      const header: LogRecord = { v: LOG_FORMAT, full: true, i: this.store.index, ti: Object.fromEntries(this.store.tableIndexEntries()) };
       await this.write(fh, frame(header));
       for (const table of LOGGED_TABLES) {
         // A Map iterator stays valid while the map changes between chunks (new keys are visited too).
@@ -75,7 +78,7 @@ export class Checkpoint {
               done = true;
               break;
             }
-            const text = JSON.stringify([table, r.value[0], diskValue(table, r.value[1])]);
+            const text = JSON.stringify(refs.change(table, r.value[0], diskValue(table, r.value[1])));
             parts.push(text);
             size += text.length;
             if (size > CHUNK_BYTES || ((parts.length & 15) === 0 && performance.now() - t0 > CHUNK_BUDGET_MS)) break;

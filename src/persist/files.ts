@@ -41,6 +41,13 @@ export interface Spare {
   dropped: boolean;
 }
 
+/** An answer waiting for `seq`, the group whose sync answers it. */
+export interface Waiter {
+  seq: number;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
 /** One record (a group of commits) on its way to the disk. */
 export interface Group {
   seq: number;

@@ -5,6 +5,16 @@
 import type { Evaluation, Job, Obj } from '../../state/types.js';
 import { jobKey, type Store } from '../../state/store.js';
 import { SNAPSHOT_FORMAT, snapshotParts, splitKey, type Snapshot } from '../../state/snapshot/snapshot.js';
+import { RefError, type Change, type RefReader, type RefWriter } from './refs.js';
+
+export type { Change } from './refs.js';
+
+/**
+ * The format of log and checkpoint records, carried by the first record of each file as `v`.
+ * 1 (no `v`): every change holds its row whole. 2: changes may refer to objects written earlier in
+ * the same file (refs.ts). A reader of format 2 reads both; a newer format stops start-up.
+ */
+export const LOG_FORMAT = 2;
 
 /** The Store's tables by field name; secondary indexes are rebuilt on load, never logged. */
 export const LOGGED_TABLES = ['namespaces', 'nodePools', 'nodes', 'jobs', 'versions', 'summaries', 'submissions', 'evals', 'allocs', 'deployments', 'scalingEvents', 'periodicLaunches'] as const;
@@ -12,14 +22,13 @@ export type LoggedTable = (typeof LOGGED_TABLES)[number];
 const LOGGED = new Set<string>(LOGGED_TABLES);
 export const isLoggedTable = (t: string): t is LoggedTable => LOGGED.has(t);
 
-/** One changed record: [table, key, value], or [table, key] for a deletion. */
-export type Change = [string, string, unknown] | [string, string];
-
 /**
  * A log or checkpoint record. `full` starts from nothing (a whole-state record, a checkpoint's
  * header); `i` and `ti` are the global and per-table indexes after the write(s) it holds.
  */
 export interface LogRecord {
+  /** The format (first record of a file; absent: 1). */
+  v?: number;
   full?: boolean;
   i?: number;
   ti?: Record<string, number>;
@@ -48,10 +57,20 @@ export function storeTable(store: Store, table: LoggedTable): Map<string, unknow
   return store[table] as Map<string, unknown>;
 }
 
-/** The record a write left in `store` for `key`: [table, key, value], or a deletion. */
-export function changeOf(store: Store, table: LoggedTable, key: string): Change {
+/** The record a write left in `store` for `key`: its value (objects the file holds by reference), or a deletion. */
+export function changeOf(store: Store, table: LoggedTable, key: string, refs: RefWriter): Change {
   const map = storeTable(store, table);
-  return map.has(key) ? [table, key, diskValue(table, map.get(key))] : [table, key];
+  const v = map.get(key);
+  if (v !== undefined || map.has(key)) return refs.change(table, key, diskValue(table, v));
+  refs.deleted(table, key);
+  return [table, key];
+}
+
+/** `v` on the first record of a file. */
+function format(refs: RefWriter): { v?: number } {
+  if (!refs.fresh) return {};
+  refs.fresh = false;
+  return { v: LOG_FORMAT };
 }
 
 export function savePart(store: Store, name: string): unknown {
@@ -59,11 +78,11 @@ export function savePart(store: Store, name: string): unknown {
 }
 
 /** The records the writes since the last append left, whole, with the indexes they moved. */
-export function changesRecord(store: Store, dirty: Map<string, Set<string>>, touched: Set<string>, partOfTable: Map<string, string[]>): LogRecord {
+export function changesRecord(store: Store, dirty: Map<string, Set<string>>, touched: Set<string>, partOfTable: Map<string, string[]>, refs: RefWriter): LogRecord {
   const c: Change[] = [];
   for (const [table, keys] of dirty) {
     if (!isLoggedTable(table)) continue;
-    for (const k of keys) c.push(changeOf(store, table, k));
+    for (const k of keys) c.push(changeOf(store, table, k, refs));
   }
   const ti: Record<string, number> = {};
   let p: Record<string, unknown> | undefined;
@@ -71,24 +90,29 @@ export function changesRecord(store: Store, dirty: Map<string, Set<string>>, tou
     ti[t] = store.tableIndex(t);
     for (const name of partOfTable.get(t) ?? []) (p ??= {})[name] = savePart(store, name);
   }
-  return { i: store.index, ti, c, ...(p ? { p } : {}) };
+  return { ...format(refs), i: store.index, ti, c, ...(p ? { p } : {}) };
 }
 
 /** The whole state as one record (restore, reset, a fresh data dir, a failed append). */
-export function fullRecord(store: Store): LogRecord {
+export function fullRecord(store: Store, refs: RefWriter): LogRecord {
+  refs.startFull();
   const c: Change[] = [];
-  for (const t of LOGGED_TABLES) for (const [k, v] of storeTable(store, t)) c.push([t, k, diskValue(t, v)]);
+  for (const t of LOGGED_TABLES) for (const [k, v] of storeTable(store, t)) c.push(refs.change(t, k, diskValue(t, v)));
   const p: Record<string, unknown> = {};
   for (const name of snapshotParts().keys()) p[name] = savePart(store, name);
-  return { full: true, i: store.index, ti: Object.fromEntries(store.tableIndexEntries()), c, p };
+  return { ...format(refs), full: true, i: store.index, ti: Object.fromEntries(store.tableIndexEntries()), c, p };
 }
 
 export class ImageError extends Error {}
 
-/** Applies one record; throws ImageError on a record that is not one the log writes. */
-export function apply(img: Image, rec: unknown): Image {
+/**
+ * Applies one record of a file; `refs` holds the objects that file numbered so far. Throws
+ * ImageError on a record that is not one the log writes.
+ */
+export function apply(img: Image, rec: unknown, refs: RefReader): Image {
   if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) throw new ImageError('a record is not a JSON object');
   const r = rec as LogRecord;
+  if (r.v !== undefined && r.v !== 1 && r.v !== LOG_FORMAT) throw new ImageError(`it is in record format ${JSON.stringify(r.v)}, which this version does not read (it reads formats 1 and ${LOG_FORMAT}): it was written by a newer nomad-mock`);
   if (r.full) img = emptyImage();
   if (r.i !== undefined) {
     if (!Number.isSafeInteger(r.i) || r.i < 0) throw new ImageError(`a record has an invalid index ${JSON.stringify(r.i)}`);
@@ -101,8 +125,16 @@ export function apply(img: Image, rec: unknown): Image {
   for (const c of r.c ?? []) {
     if (!Array.isArray(c) || typeof c[0] !== 'string' || typeof c[1] !== 'string' || !isLoggedTable(c[0])) throw new ImageError(`a record holds an unknown change ${JSON.stringify(c).slice(0, 80)}`);
     const m = img.tables.get(c[0])!;
-    if (c.length >= 3) m.set(c[1], c[2]);
-    else m.delete(c[1]);
+    if (c.length === 3) m.set(c[1], c[2]);
+    else if (c.length === 4 || c.length === 5) {
+      try {
+        m.set(c[1], c.length === 5 ? refs.value(c[2], c[3], m.get(c[1]) ?? null, c[4]) : refs.value(c[2], c[3]));
+      } catch (err) {
+        if (err instanceof RefError) throw new ImageError(err.message);
+        throw err;
+      }
+    } else if (c.length === 2) m.delete(c[1]);
+    else throw new ImageError(`a record holds a change of ${(c as unknown[]).length} fields`);
   }
   for (const [name, data] of Object.entries(r.p ?? {})) img.parts.set(name, data);
   return img;

@@ -14,47 +14,48 @@ import { frame } from './frame.js';
 import { changesRecord, fullRecord } from './image.js';
 import { cause, PersistError, recover, walName, type Recovered } from './recover.js';
 import { Checkpoint } from './checkpoint.js';
-import { makeSpare, nodeIo, openLogFile, SEGMENT_BYTES, type Group, type LogFile, type PersistIo, type Spare } from './files.js';
+import { RefWriter } from './refs.js';
+import { makeSpare, nodeIo, openLogFile, SEGMENT_BYTES, type Group, type LogFile, type PersistIo, type Spare, type Waiter } from './files.js';
 
 export type { PersistIo } from './files.js';
 
 export { PersistError } from './recover.js';
 
-interface Waiter {
-  /** The group whose sync answers it. */
-  seq: number;
-  resolve(): void;
-  reject(err: Error): void;
-}
-
 /** The answer to a request whose write could not be made durable. */
 export class NotDurableError extends Error {}
 
 export interface PersisterOptions {
-  /** Log bytes since the last checkpoint that start the next one (at least; default 16 MiB). */
+  /** Log bytes since the last checkpoint that start the next one (at least; default 16 MiB, else twice the last checkpoint). */
   checkpointBytes?: number;
   /** Size of the log files made ahead, filled with zeros (0: none; default 8 MiB). */
   segmentBytes?: number;
 }
+
+/**
+ * Log bytes per byte of the last checkpoint that start the next one: a checkpoint copies the whole
+ * state, so its work stays at most half the log's (a start replays up to twice the state).
+ */
+const CHECKPOINT_LOG_RATIO = 2;
 
 /** How long the log must be idle before a group nobody waits for (the simulator's own writes) is written anyway. */
 const BACKGROUND_MS = 5;
 
 export class Persister {
   io: PersistIo = { ...nodeIo };
-  /**
-   * The longest the log or a checkpoint held the event loop in one go, in ms of wall time and of
-   * process CPU time (which a busy machine does not inflate); the bench reports them.
-   */
-  readonly stats = { longestStepMs: 0, longestStepCpuMs: 0, appends: 0, syncs: 0 };
-  private noteStep(ms: number, cpu: NodeJS.CpuUsage): void {
+  /** The longest the log or a checkpoint held the event loop in one go, in ms of wall and process CPU time (the bench). */
+  readonly stats = { longestStepMs: 0, longestStepCpuMs: 0, appends: 0, syncs: 0, records: 0, recordBytes: 0 };
+  /** Times each record in CPU too (the bench): process.cpuUsage() (getrusage over every thread) costs more than a small record. */
+  timeCpu = false;
+  private noteStep(ms: number, cpu: NodeJS.CpuUsage | null): void {
     if (ms > this.stats.longestStepMs) this.stats.longestStepMs = ms;
-    const cpuMs = (cpu.user + cpu.system) / 1000;
+    const cpuMs = cpu ? (cpu.user + cpu.system) / 1000 : 0;
     if (cpuMs > this.stats.longestStepCpuMs) this.stats.longestStepCpuMs = cpuMs;
   }
   private recovered: Recovered | null = null;
   private generation = 0;
   private file: LogFile | null = null;
+  /** The objects the current log file holds already (a record refers to them rather than repeating them). */
+  private refs = new RefWriter();
   private logBytes = 0;
   private lastCheckpointBytes = 0;
   /** The highest index of the current epoch whose writes are on disk (-1: none since a replacement). */
@@ -273,11 +274,13 @@ export class Persister {
   private encode(): void {
     if (!this.changed()) return;
     const t0 = performance.now();
-    const cpu0 = process.cpuUsage();
+    const cpu0 = this.timeCpu ? process.cpuUsage() : null;
     let buf: Buffer;
     try {
-      buf = frame(this.full ? fullRecord(this.store) : changesRecord(this.store, this.dirty, this.touched, this.partOfTable));
+      buf = frame(this.full ? fullRecord(this.store, this.refs) : changesRecord(this.store, this.dirty, this.touched, this.partOfTable, this.refs));
     } catch (err) {
+      // What this record numbered never reaches the file: nothing later may refer to it.
+      this.refs.forget();
       this.stuck = true;
       this.failed(err);
       return;
@@ -288,7 +291,9 @@ export class Persister {
     this.full = false;
     this.dirty = new Map();
     this.touched = new Set();
-    this.noteStep(performance.now() - t0, process.cpuUsage(cpu0));
+    this.stats.records++;
+    this.stats.recordBytes += buf.length;
+    this.noteStep(performance.now() - t0, cpu0 ? process.cpuUsage(cpu0) : null);
   }
 
   private write(file: LogFile): void {
@@ -343,7 +348,7 @@ export class Persister {
     while (n < this.waiters.length && this.waiters[n]!.seq <= this.durableSeq) n++;
     const done = this.waiters.splice(0, n);
     for (const w of done) w.resolve();
-    if (!this.ckpt && this.logBytes >= Math.max(this.checkpointBytes, this.lastCheckpointBytes)) this.checkpointWanted = this.rotate = true;
+    if (!this.ckpt && this.logBytes >= Math.max(this.checkpointBytes, CHECKPOINT_LOG_RATIO * this.lastCheckpointBytes)) this.checkpointWanted = this.rotate = true;
   }
 
   private openLog(): void {
@@ -352,6 +357,8 @@ export class Persister {
     const { fd, size } = openLogFile(this.dir, walName(this.generation + 1), spare);
     if (this.file) this.retire(this.file);
     this.file = { fd, pos: 0, size, ops: 0, syncing: 0, covering: [], retired: false };
+    // References never cross files: each replays on its own.
+    this.refs = new RefWriter();
     this.generation++;
     this.prepareSpare();
   }

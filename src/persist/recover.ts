@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { validateSnapshot, type Snapshot } from '../../state/snapshot/snapshot.js';
 import { readFrames, FrameError } from './frame.js';
 import { apply, fromSnapshot, toSnapshot, ImageError, type Image, type LogRecord } from './image.js';
+import { RefReader } from './refs.js';
 
 /** The snapshot format of before the log: still read at start (and then superseded by a checkpoint). */
 export const STATE_FILE = 'state.json';
@@ -106,7 +107,8 @@ function loadCheckpoint(file: string): Image {
     const last = records[records.length - 1] as LogRecord | undefined;
     if (tornTail || !last?.end) throw new ImageError('it is incomplete (no end record)');
     if (!(records[0] as LogRecord).full) throw new ImageError('it does not start with a header record');
-    for (const r of records) img = apply(img!, r);
+    const refs = new RefReader();
+    for (const r of records) img = apply(img!, r, refs);
   } catch (err) {
     if (err instanceof FrameError || err instanceof ImageError) throw new PersistError(`checkpoint file ${file} is corrupt: ${err.message}`);
     throw err;
@@ -120,9 +122,10 @@ function replayLog(file: string, img: Image | null): { img: Image | null; bytes:
   if (!buf) return { img, bytes: 0 };
   try {
     const { records, goodBytes } = readFrames(buf);
+    const refs = new RefReader();
     for (const r of records) {
       if (!img && !(r as LogRecord).full) throw new ImageError('its first record needs a base state, and there is no checkpoint or state.json');
-      img = apply(img!, r);
+      img = apply(img!, r, refs);
     }
     return { img, bytes: goodBytes };
   } catch (err) {
