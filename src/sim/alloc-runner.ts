@@ -28,9 +28,11 @@ interface TaskRun {
   state: 'pending' | 'running' | 'dead';
   failed: boolean;
   restarts: number;
-  lastRestart: number;
-  startedAt: number;
-  finishedAt: number;
+  // As the task state shows them (RFC 3339, null for never): formatted once, shared by every
+  // TaskStates the runner writes, and exact when a parked runner is revived from them.
+  lastRestart: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
   events: Obj[];
   restartTimes: number[];
   timer: TimerHandle | null;
@@ -86,7 +88,10 @@ export class AllocRunner {
         this.timers.delete(handle);
         if (this.done) return;
         if (!this.alloc()) this.sim.gone(this.allocId);
-        else fn();
+        else {
+          fn();
+          this.settle();
+        }
       },
       'client runner',
     );
@@ -99,8 +104,8 @@ export class AllocRunner {
     this.jobModifyIndex = (alloc.Job as Job).JobModifyIndex;
     const tg = this.group(alloc);
     this.tasks = ((tg.Tasks as Obj[]) ?? []).map((task) => ({
-      name: task.Name, task, state: 'pending', failed: false, restarts: 0, lastRestart: 0,
-      startedAt: 0, finishedAt: 0, events: [], restartTimes: [], timer: null,
+      name: task.Name, task, state: 'pending', failed: false, restarts: 0, lastRestart: null,
+      startedAt: null, finishedAt: null, events: [], restartTimes: [], timer: null,
     }));
     this.after(CLIENT_TIMING.pickup, () => {
       const now = this.now;
@@ -115,6 +120,48 @@ export class AllocRunner {
       this.commit();
       for (const t of this.tasks) this.scheduleStart(t, this.startDelay(t));
       this.armHealthDeadline();
+    });
+  }
+
+  /**
+   * With no timer pending, the runner has nothing to do until the server or the API turns to it
+   * again; the client may then park it (ClientSim.idle), keeping only the alloc record it wrote last.
+   */
+  settle(): void {
+    if (!this.done && this.timers.size === 0) this.sim.idle(this);
+  }
+
+  /**
+   * Whether `alloc` (the stored record) holds all of this runner's state, so `revive(alloc)` gives
+   * the same runner back: nothing pending or stopping, no restart window to remember, the task
+   * objects those of the alloc's job, and the last commit's task states and health.
+   */
+  parkable(alloc: Obj): boolean {
+    if (this.killing || this.done || this.timers.size > 0 || alloc.DesiredStatus !== 'run') return false;
+    if (alloc.ClientStatus !== 'running' && alloc.ClientStatus !== 'pending') return false;
+    if ((alloc.Job as Job).JobModifyIndex !== this.jobModifyIndex || (alloc.DeploymentStatus?.Healthy ?? null) !== this.health) return false;
+    const tasks = (this.group(alloc).Tasks as Obj[] | null) ?? [];
+    const states = alloc.TaskStates as Obj | null;
+    if (states === null || tasks.length !== this.tasks.length) return false;
+    return this.tasks.every((t, i) => {
+      const st = states[t.name] as Obj | undefined;
+      const events = st?.Events as Obj[] | undefined;
+      return st !== undefined && tasks[i] === t.task && t.restartTimes.length === 0 && st.State === t.state && st.Failed === t.failed &&
+        st.Restarts === t.restarts && st.LastRestart === t.lastRestart && st.StartedAt === t.startedAt && st.FinishedAt === t.finishedAt &&
+        events !== undefined && events.length === t.events.length && events[events.length - 1] === t.events[t.events.length - 1];
+    });
+  }
+
+  /** The runner a parked alloc had: `parked` is the record it was parked with (see `parkable`). */
+  revive(parked: Obj): void {
+    this.jobModifyIndex = (parked.Job as Job).JobModifyIndex;
+    this.health = parked.DeploymentStatus?.Healthy ?? null;
+    this.tasks = ((this.group(parked).Tasks as Obj[]) ?? []).map((task) => {
+      const st = (parked.TaskStates as Obj)[task.Name] as Obj;
+      return {
+        name: task.Name, task, state: st.State, failed: st.Failed, restarts: st.Restarts, lastRestart: st.LastRestart,
+        startedAt: st.StartedAt, finishedAt: st.FinishedAt, events: [...(st.Events as Obj[])], restartTimes: [], timer: null,
+      } as TaskRun;
     });
   }
 
@@ -133,7 +180,7 @@ export class AllocRunner {
       const st = (alloc.TaskStates as Obj)[task.Name] ?? {};
       return {
         name: task.Name, task, state: st.State ?? 'pending', failed: Boolean(st.Failed), restarts: st.Restarts ?? 0,
-        lastRestart: parse(st.LastRestart), startedAt: parse(st.StartedAt), finishedAt: parse(st.FinishedAt),
+        lastRestart: rfc3339(parse(st.LastRestart)), startedAt: rfc3339(parse(st.StartedAt)), finishedAt: rfc3339(parse(st.FinishedAt)),
         events: [...((st.Events as Obj[]) ?? [])], restartTimes: [], timer: null,
       } as TaskRun;
     });
@@ -172,7 +219,7 @@ export class AllocRunner {
         return;
       }
       t.state = 'dead';
-      t.finishedAt = now;
+      t.finishedAt = rfc3339(now);
     }
     this.commit();
   }
@@ -198,7 +245,7 @@ export class AllocRunner {
       return;
     }
     t.state = 'running';
-    t.startedAt = now;
+    t.startedAt = rfc3339(now);
     t.events.push(taskEvent('Started', now, 'Task started by client', {}));
     this.commit();
     this.maybeArmHealth();
@@ -233,7 +280,7 @@ export class AllocRunner {
       t.events.push(taskEvent('Terminated', now, `Exit Code: ${code}${signal ? `, Signal: ${signal}` : ''}${msg}`, details, { ExitCode: code, Signal: signal }));
       if (code === 0 && batch) {
         t.state = 'dead';
-        t.finishedAt = now;
+        t.finishedAt = rfc3339(now);
         this.commit();
         return;
       }
@@ -257,7 +304,7 @@ export class AllocRunner {
     }
     t.restartTimes.push(now);
     t.restarts++;
-    t.lastRestart = now;
+    t.lastRestart = rfc3339(now);
     t.state = 'pending';
     const display = reason === 'Restart within policy' ? `Task restarting in ${goDuration(delay)}` : `${reason} - Task restarting in ${goDuration(delay)}`;
     t.events.push(taskEvent('Restarting', now, display, { restart_reason: reason, start_delay: String(delay) }, { RestartReason: reason, StartDelay: delay }));
@@ -270,7 +317,7 @@ export class AllocRunner {
     t.events.push(taskEvent('Not Restarting', now, reason, { restart_reason: reason, fails_task: 'true' }, { RestartReason: reason, FailsTask: true }));
     t.state = 'dead';
     t.failed = true;
-    t.finishedAt = now;
+    t.finishedAt = rfc3339(now);
     // Siblings are killed when a task fails.
     for (const o of this.tasks) {
       if (o === t || o.state === 'dead') continue;
@@ -278,7 +325,7 @@ export class AllocRunner {
       o.events.push(taskEvent('Sibling Task Failed', now, `Task's sibling "${t.name}" failed`, { failed_sibling: t.name }, { FailedSibling: t.name }));
       o.events.push(taskEvent('Killed', now, 'Task successfully killed', {}));
       o.state = 'dead';
-      o.finishedAt = now;
+      o.finishedAt = rfc3339(now);
     }
     if (this.health === null && this.tracksHealth()) this.health = false;
     this.commit();
@@ -362,7 +409,7 @@ export class AllocRunner {
         }
         t.events.push(taskEvent('Killed', at, 'Task successfully killed', {}));
         t.state = 'dead';
-        t.finishedAt = at;
+        t.finishedAt = rfc3339(at);
       }
       this.commit();
     });
@@ -391,6 +438,7 @@ export class AllocRunner {
     const now = this.now;
     for (const t of this.tasks) if (names.includes(t.name)) t.events.push(taskEvent('Signaling', now, 'Task being sent a signal', { signal }));
     this.commit();
+    this.settle();
   }
 
   /**
@@ -414,7 +462,7 @@ export class AllocRunner {
         t.events.push(taskEvent('Terminated', at, 'Exit Code: 0', { exit_code: '0', oom_killed: 'false', signal: '0' }));
         t.events.push(taskEvent('Restarting', at, 'Task restarting in 0s', { restart_reason: '', start_delay: '0' }));
         t.restarts++;
-        t.lastRestart = at;
+        t.lastRestart = rfc3339(at);
         t.state = 'pending';
         this.commit();
         this.scheduleStart(t, this.startDelay(t));
@@ -441,9 +489,9 @@ export class AllocRunner {
         State: t.state,
         Failed: t.failed,
         Restarts: t.restarts,
-        LastRestart: rfc3339(t.lastRestart),
-        StartedAt: rfc3339(t.startedAt),
-        FinishedAt: rfc3339(t.finishedAt),
+        LastRestart: t.lastRestart,
+        StartedAt: t.startedAt,
+        FinishedAt: t.finishedAt,
         Events: [...t.events],
         Paused: '',
       };
