@@ -132,9 +132,9 @@ export class AllocRunner {
   }
 
   /**
-   * Whether `alloc` (the stored record) holds all of this runner's state, so `revive(alloc)` gives
-   * the same runner back: nothing pending or stopping, no restart window to remember, the task
-   * objects those of the alloc's job, and the last commit's task states and health.
+   * Whether `alloc` (the stored record) holds all of this runner's state, so `revive(alloc, tasks)`
+   * gives the same runner back: nothing pending or stopping, no restart window to remember, and the
+   * last commit's task states and health. The task objects are `ownTasks`.
    */
   parkable(alloc: Obj): boolean {
     if (this.killing || this.done || this.timers.size > 0 || alloc.DesiredStatus !== 'run') return false;
@@ -146,17 +146,26 @@ export class AllocRunner {
     return this.tasks.every((t, i) => {
       const st = states[t.name] as Obj | undefined;
       const events = st?.Events as Obj[] | undefined;
-      return st !== undefined && tasks[i] === t.task && t.restartTimes.length === 0 && st.State === t.state && st.Failed === t.failed &&
+      return st !== undefined && tasks[i]?.Name === t.name && t.restartTimes.length === 0 && st.State === t.state && st.Failed === t.failed &&
         st.Restarts === t.restarts && st.LastRestart === t.lastRestart && st.StartedAt === t.startedAt && st.FinishedAt === t.finishedAt &&
         events !== undefined && events.length === t.events.length && events[events.length - 1] === t.events[t.events.length - 1];
     });
   }
 
-  /** The runner a parked alloc had: `parked` is the record it was parked with (see `parkable`). */
-  revive(parked: Obj): void {
+  /**
+   * The task objects this runner works from, when they are not those of `alloc`'s job: after an
+   * in-place update a runner keeps the tasks it started with. Null when they are the job's own.
+   */
+  ownTasks(alloc: Obj): Obj[] | null {
+    const tasks = (this.group(alloc).Tasks as Obj[] | null) ?? [];
+    return this.tasks.every((t, i) => tasks[i] === t.task) ? null : this.tasks.map((t) => t.task);
+  }
+
+  /** The runner a parked alloc had: `parked` is the record it was parked with, `tasks` its `ownTasks`. */
+  revive(parked: Obj, tasks: Obj[] | null): void {
     this.jobModifyIndex = (parked.Job as Job).JobModifyIndex;
     this.health = parked.DeploymentStatus?.Healthy ?? null;
-    this.tasks = ((this.group(parked).Tasks as Obj[]) ?? []).map((task) => {
+    this.tasks = (tasks ?? (this.group(parked).Tasks as Obj[]) ?? []).map((task) => {
       const st = (parked.TaskStates as Obj)[task.Name] as Obj;
       return {
         name: task.Name, task, state: st.State, failed: st.Failed, restarts: st.Restarts, lastRestart: st.LastRestart,

@@ -21,6 +21,10 @@ export class ClientSim {
   private readonly runners = new Map<string, AllocRunner>();
   /** Parked runners: alloc ID → the alloc record that holds the runner's whole state (AllocRunner.parkable). */
   private readonly parked = new Map<string, Obj>();
+  /** The task objects of parked runners that do not work from their alloc's job (AllocRunner.ownTasks). */
+  private readonly parkedTasks = new Map<string, Obj[]>();
+  /** Off only in tests, which compare a run with parking to one without (answers must not differ). */
+  parking = true;
   /** Runner alloc IDs by job key, so a purge finds the runners of the allocs it deleted. */
   private readonly byJob = new Map<string, Set<string>>();
   /**
@@ -68,20 +72,24 @@ export class ClientSim {
     if (runner) return runner;
     const parked = this.parked.get(allocId);
     if (!parked) return undefined;
+    const tasks = this.parkedTasks.get(allocId) ?? null;
     this.parked.delete(allocId);
+    this.parkedTasks.delete(allocId);
     const r = new AllocRunner(this, allocId, jobKey(parked.Namespace, parked.JobID));
-    r.revive(parked);
+    r.revive(parked, tasks);
     this.runners.set(allocId, r);
     return r;
   }
 
   /** A runner with no timer pending: parked when its alloc record holds all its state. */
   idle(r: AllocRunner): void {
-    if (this.runners.get(r.allocId) !== r) return;
+    if (!this.parking || this.runners.get(r.allocId) !== r) return;
     const alloc = this.store.allocs.get(r.allocId);
     if (!alloc || !r.parkable(alloc)) return;
+    const tasks = r.ownTasks(alloc);
     this.runners.delete(r.allocId);
     this.parked.set(r.allocId, alloc);
+    if (tasks) this.parkedTasks.set(r.allocId, tasks);
   }
 
   /** After a restore: a runner for every alloc a client would still be running or stopping. */
@@ -114,6 +122,7 @@ export class ClientSim {
     if (!r && !parked) return undefined;
     this.runners.delete(allocId);
     this.parked.delete(allocId);
+    this.parkedTasks.delete(allocId);
     const key = r ? r.jobKey : jobKey(parked!.Namespace, parked!.JobID);
     const ids = this.byJob.get(key);
     ids?.delete(allocId);
@@ -199,8 +208,14 @@ export class ClientSim {
     for (const r of this.runners.values()) r.abandon();
     this.runners.clear();
     this.parked.clear();
+    this.parkedTasks.clear();
     this.byJob.clear();
     this.collectedIds.clear();
+  }
+
+  /** Parked runners (for tests). */
+  get parkedCount(): number {
+    return this.parked.size;
   }
 
   /** Runners, parked ones included (for tests: none may outlive its alloc). */
