@@ -21,6 +21,7 @@ const { values } = parseArgs({
     reset: { type: 'boolean', default: false },
     snapshot: { type: 'string' },
     connections: { type: 'string', default: '64' },
+    bare: { type: 'boolean', default: false },
   },
 });
 
@@ -167,7 +168,21 @@ async function timeResets(mock: Mock, agent: http.Agent, label: string): Promise
     if (i < 4) await refill(mock, agent, label);
   }
   times.sort((a, b) => a - b);
-  console.log(`reset (${label}): median ${times[2]!.toFixed(2)} ms, min ${times[0]!.toFixed(2)}, max ${times[4]!.toFixed(2)} (wall, loaded machine, incl. HTTP)`);
+  console.log(`reset (${label}) over HTTP: median ${times[2]!.toFixed(2)} ms, min ${times[0]!.toFixed(2)}, max ${times[4]!.toFixed(2)} (wall, loaded machine)`);
+  // The same in-process, without HTTP: wall and this process's CPU time for reset() alone.
+  const inProc: [number, number][] = [];
+  for (let i = 0; i < 5; i++) {
+    await refill(mock, agent, label);
+    gc!();
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    mock.control.reset();
+    const wall = Number(process.hrtime.bigint() - t0) / 1e6;
+    const cpu = process.cpuUsage(c0);
+    inProc.push([wall, (cpu.user + cpu.system) / 1000]);
+  }
+  inProc.sort((a, b) => a[0] - b[0]);
+  console.log(`reset (${label}) in process: median ${inProc[2]![0].toFixed(2)} ms wall, ${inProc[2]![1].toFixed(2)} ms CPU; min ${inProc[0]![0].toFixed(2)}, max ${inProc[4]![0].toFixed(2)}`);
 }
 
 async function refill(mock: Mock, agent: http.Agent, label: string): Promise<void> {
@@ -195,19 +210,22 @@ async function main(): Promise<void> {
     agent.destroy();
     return;
   }
-  const mock = await createMockNomad({ nodes, nodeCpu: 10_000_000, nodeMemory: 10_000_000, timeScale: 1000, logLevel: 'silent' });
+  // --bare: the store-only figure (no simulator: jobs, versions, summaries and pending evals).
+  const mock = values.bare
+    ? await createMockNomad({ simulate: false, logLevel: 'silent' })
+    : await createMockNomad({ nodes, nodeCpu: 10_000_000, nodeMemory: 10_000_000, timeScale: 1000, logLevel: 'silent' });
   const idleHeap = heapAfterGc();
   const idleRss = process.memoryUsage().rss;
   const t0 = Date.now();
   const cpu0 = process.cpuUsage();
   await registerAll(agent, mock.port, 'mem', n, conns);
-  await settled(mock, n);
+  if (!values.bare) await settled(mock, n);
   const cpu = process.cpuUsage(cpu0);
   agent.destroy();
   await new Promise((r) => setTimeout(r, 500));
   const heap = heapAfterGc();
   const rss = process.memoryUsage().rss;
-  console.log(`${n} jobs × 1 running alloc on ${nodes} nodes, settled in ${((Date.now() - t0) / 1000).toFixed(1)} s wall (loaded machine), CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s`);
+  console.log(`${n} jobs${values.bare ? ', store only,' : ` × 1 running alloc on ${nodes} nodes,`} settled in ${((Date.now() - t0) / 1000).toFixed(1)} s wall (loaded machine), CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s`);
   console.log(`heapUsed ${mb(heap)} (idle ${mb(idleHeap)}): ${((heap - idleHeap) / n).toFixed(0)} B per job+alloc; RSS ${mb(rss)} (idle ${mb(idleRss)}): ${((rss - idleRss) / n).toFixed(0)} B per job+alloc`);
   if (values.snapshot) {
     v8.writeHeapSnapshot(values.snapshot);

@@ -23,7 +23,7 @@ export function newAllocation(store: Store, job: Job, ev: Evaluation, nowNs: num
     SharedResources: res.shared,
     TaskResources: res.tasks,
     AllocatedResources: res.allocated,
-    Metrics: { ...metric, AllocationTime: 150000 },
+    Metrics: sharedMetrics({ ...metric, AllocationTime: 150000 }),
     DesiredStatus: 'run',
     DesiredDescription: '',
     // Shared by every alloc: a stored record is never changed in place (a transition is a new copy).
@@ -129,6 +129,21 @@ function allocResources(tg: Obj, memoryOversubscription: boolean, allocId: strin
   if (pool.size >= POOL_LIMIT) pool.clear();
   pool.set(key, res);
   return res;
+}
+
+/**
+ * Placements on the same cluster mostly report the same AllocMetric (no per-node scores are kept):
+ * equal ones share one object, pooled by their JSON as `pool` is.
+ */
+const metricsPool = new Map<string, Obj>();
+
+function sharedMetrics(m: Obj): Obj {
+  const key = JSON.stringify(m);
+  const hit = metricsPool.get(key);
+  if (hit) return hit;
+  if (metricsPool.size >= POOL_LIMIT) metricsPool.clear();
+  metricsPool.set(key, m);
+  return m;
 }
 
 /** Everything allocatedResources reads of a group without a network, as one string. */
