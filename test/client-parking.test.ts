@@ -45,6 +45,7 @@ interface Run {
   steps: [string, string[]][];
   parkedAfterStart: number;
   parkedAfterUpdate: number;
+  parkedAfterSignal: number;
 }
 
 async function script(parking: boolean): Promise<Run> {
@@ -64,6 +65,7 @@ async function script(parking: boolean): Promise<Run> {
     if (signal.status !== 200) throw new Error(`signal: ${signal.status} ${signal.body}`);
     await settle(c, 2);
     await step('signal');
+    const parkedAfterSignal = c.mock.sim!.client.parkedCount;
 
     const restart = await c.post(`/v1/client/allocation/${b}/restart`, { TaskName: 'side' });
     if (restart.status !== 200) throw new Error(`restart: ${restart.status} ${restart.body}`);
@@ -101,7 +103,7 @@ async function script(parking: boolean): Promise<Run> {
     if ((await c.del('/v1/job/web')).status !== 200) throw new Error('deregister');
     await settle(c);
     await step('deregister');
-    return { steps, parkedAfterStart, parkedAfterUpdate };
+    return { steps, parkedAfterStart, parkedAfterUpdate, parkedAfterSignal };
   } finally {
     await c.close();
   }
@@ -111,6 +113,7 @@ t.test('a script over parked runners answers byte for byte as one whose runners 
   const parked = await script(true);
   const awake = await script(false);
   t.equal(parked.parkedAfterStart, 2, 'both running allocs were parked once healthy');
+  t.equal(parked.parkedAfterSignal, 2, 'a signal wakes a runner, which parks again once it is done');
   t.ok(parked.parkedAfterUpdate >= 2, 'runners park again after the in-place update settled');
   t.equal(awake.parkedAfterStart, 0, 'the comparison run never parks');
   t.equal(parked.steps.length, awake.steps.length);

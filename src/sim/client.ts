@@ -78,6 +78,9 @@ export class ClientSim {
     const r = new AllocRunner(this, allocId, jobKey(parked.Namespace, parked.JobID));
     r.revive(parked, tasks);
     this.runners.set(allocId, r);
+    // A caller that only looked (a task's state for the API) leaves it idle: it parks again once
+    // the caller's synchronous work is done; one that armed a timer keeps it awake.
+    queueMicrotask(() => this.clock.guard.run('client runner', () => r.settle()));
     return r;
   }
 
