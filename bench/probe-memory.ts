@@ -60,7 +60,8 @@ async function registerAll(agent: http.Agent, port: number, prefix: string, n: n
   const worker = async (): Promise<void> => {
     while (next < n) {
       const i = next++;
-      const status = await put(agent, port, '/v1/jobs', jobBody(`${prefix}-${i}`));
+      // A keep-alive socket the server closed just as it was reused (a long GC pause) is retried.
+      const status = await put(agent, port, '/v1/jobs', jobBody(`${prefix}-${i}`)).catch(() => put(agent, port, '/v1/jobs', jobBody(`${prefix}-${i}`)));
       if (status !== 200) throw new Error(`register ${i}: ${status}`);
     }
   };
