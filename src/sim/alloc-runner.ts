@@ -12,6 +12,7 @@ import type { ClientSim } from './client.js';
 import { duration, taskEvent } from './task-events.js';
 import { countHealth, hasNomadServices, maybeFailureEval } from './client-update.js';
 import { networkStatus } from './network-status.js';
+import { clientStatus, recordedIn, runsFrom, taskStates, type TaskRun } from './task-runs.js';
 
 /** Simulated milliseconds for the client's own steps. */
 export const CLIENT_TIMING = {
@@ -21,22 +22,6 @@ export const CLIENT_TIMING = {
   kill: 50,
   batchRun: 1000,
 };
-
-interface TaskRun {
-  name: string;
-  task: Obj;
-  state: 'pending' | 'running' | 'dead';
-  failed: boolean;
-  restarts: number;
-  // As the task state shows them (RFC 3339, null for never): formatted once, shared by every
-  // TaskStates the runner writes, and exact when a parked runner is revived from them.
-  lastRestart: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  events: Obj[];
-  restartTimes: number[];
-  timer: TimerHandle | null;
-}
 
 export class AllocRunner {
   private tasks: TaskRun[] = [];
@@ -141,15 +126,7 @@ export class AllocRunner {
     if (alloc.ClientStatus !== 'running' && alloc.ClientStatus !== 'pending') return false;
     if ((alloc.Job as Job).JobModifyIndex !== this.jobModifyIndex || (alloc.DeploymentStatus?.Healthy ?? null) !== this.health) return false;
     const tasks = (this.group(alloc).Tasks as Obj[] | null) ?? [];
-    const states = alloc.TaskStates as Obj | null;
-    if (states === null || tasks.length !== this.tasks.length) return false;
-    return this.tasks.every((t, i) => {
-      const st = states[t.name] as Obj | undefined;
-      const events = st?.Events as Obj[] | undefined;
-      return st !== undefined && tasks[i]?.Name === t.name && t.restartTimes.length === 0 && st.State === t.state && st.Failed === t.failed &&
-        st.Restarts === t.restarts && st.LastRestart === t.lastRestart && st.StartedAt === t.startedAt && st.FinishedAt === t.finishedAt &&
-        events !== undefined && events.length === t.events.length && events[events.length - 1] === t.events[t.events.length - 1];
-    });
+    return recordedIn(this.tasks, alloc.TaskStates as Obj | null, tasks);
   }
 
   /**
@@ -165,13 +142,7 @@ export class AllocRunner {
   revive(parked: Obj, tasks: Obj[] | null): void {
     this.jobModifyIndex = (parked.Job as Job).JobModifyIndex;
     this.health = parked.DeploymentStatus?.Healthy ?? null;
-    this.tasks = (tasks ?? (this.group(parked).Tasks as Obj[]) ?? []).map((task) => {
-      const st = (parked.TaskStates as Obj)[task.Name] as Obj;
-      return {
-        name: task.Name, task, state: st.State, failed: st.Failed, restarts: st.Restarts, lastRestart: st.LastRestart,
-        startedAt: st.StartedAt, finishedAt: st.FinishedAt, events: [...(st.Events as Obj[])], restartTimes: [], timer: null,
-      } as TaskRun;
-    });
+    this.tasks = runsFrom(tasks ?? (this.group(parked).Tasks as Obj[]) ?? [], parked.TaskStates as Obj);
   }
 
   /** Picks up an alloc from its stored client state (after a restore), as a restarted client would. */
@@ -484,36 +455,12 @@ export class AllocRunner {
     for (const h of [...this.timers]) h.cancel();
   }
 
-  private clientStatus(): [string, string] {
-    if (this.tasks.some((t) => t.state === 'dead' && t.failed)) return ['failed', 'Failed tasks'];
-    if (this.tasks.some((t) => t.state === 'running')) return ['running', 'Tasks are running'];
-    if (this.tasks.some((t) => t.state === 'pending')) return ['pending', 'No tasks have started'];
-    return ['complete', 'All tasks have completed'];
-  }
-
-  private taskStates(): Obj {
-    const out: Obj = {};
-    for (const t of this.tasks) {
-      out[t.name] = {
-        State: t.state,
-        Failed: t.failed,
-        Restarts: t.restarts,
-        LastRestart: t.lastRestart,
-        StartedAt: t.startedAt,
-        FinishedAt: t.finishedAt,
-        Events: [...t.events],
-        Paused: '',
-      };
-    }
-    return out;
-  }
-
   /** One client update (AllocClientUpdate): alloc, deployment health counters, failure eval, job status. */
   private commit(): void {
     const store = this.store;
     const alloc = this.alloc();
     if (!alloc || this.done) return;
-    const [status, description] = this.clientStatus();
+    const [status, description] = clientStatus(this.tasks);
     const terminal = status === 'complete' || status === 'failed';
     store.write((tx) => {
       tx.eventType = 'AllocationUpdated';
@@ -526,7 +473,7 @@ export class AllocRunner {
         ...alloc,
         ClientStatus: status,
         ClientDescription: description,
-        TaskStates: this.taskStates(),
+        TaskStates: taskStates(this.tasks),
         DeploymentStatus: deploymentStatus,
         NetworkStatus: alloc.NetworkStatus ?? networkStatus(alloc.ID, this.group(alloc)),
       }, { client: true });
