@@ -12,6 +12,7 @@ import type { ClientSim } from './client.js';
 import { duration, taskEvent } from './task-events.js';
 import { countHealth, hasNomadServices, maybeFailureEval } from './client-update.js';
 import { networkStatus } from './network-status.js';
+import { clientStatus, recordedIn, runsFrom, taskStates, type TaskRun } from './task-runs.js';
 
 /** Simulated milliseconds for the client's own steps. */
 export const CLIENT_TIMING = {
@@ -21,20 +22,6 @@ export const CLIENT_TIMING = {
   kill: 50,
   batchRun: 1000,
 };
-
-interface TaskRun {
-  name: string;
-  task: Obj;
-  state: 'pending' | 'running' | 'dead';
-  failed: boolean;
-  restarts: number;
-  lastRestart: number;
-  startedAt: number;
-  finishedAt: number;
-  events: Obj[];
-  restartTimes: number[];
-  timer: TimerHandle | null;
-}
 
 export class AllocRunner {
   private tasks: TaskRun[] = [];
@@ -86,7 +73,10 @@ export class AllocRunner {
         this.timers.delete(handle);
         if (this.done) return;
         if (!this.alloc()) this.sim.gone(this.allocId);
-        else fn();
+        else {
+          fn();
+          this.settle();
+        }
       },
       'client runner',
     );
@@ -99,8 +89,8 @@ export class AllocRunner {
     this.jobModifyIndex = (alloc.Job as Job).JobModifyIndex;
     const tg = this.group(alloc);
     this.tasks = ((tg.Tasks as Obj[]) ?? []).map((task) => ({
-      name: task.Name, task, state: 'pending', failed: false, restarts: 0, lastRestart: 0,
-      startedAt: 0, finishedAt: 0, events: [], restartTimes: [], timer: null,
+      name: task.Name, task, state: 'pending', failed: false, restarts: 0, lastRestart: null,
+      startedAt: null, finishedAt: null, events: [], restartTimes: [], timer: null,
     }));
     this.after(CLIENT_TIMING.pickup, () => {
       const now = this.now;
@@ -118,6 +108,43 @@ export class AllocRunner {
     });
   }
 
+  /**
+   * With no timer pending, the runner has nothing to do until the server or the API turns to it
+   * again; the client may then park it (ClientSim.idle), keeping only the alloc record it wrote last.
+   */
+  settle(): void {
+    if (!this.done && this.timers.size === 0) this.sim.idle(this);
+  }
+
+  /**
+   * Whether `alloc` (the stored record) holds all of this runner's state, so `revive(alloc, tasks)`
+   * gives the same runner back: nothing pending or stopping, no restart window to remember, and the
+   * last commit's task states and health. The task objects are `ownTasks`.
+   */
+  parkable(alloc: Obj): boolean {
+    if (this.killing || this.done || this.timers.size > 0 || alloc.DesiredStatus !== 'run') return false;
+    if (alloc.ClientStatus !== 'running' && alloc.ClientStatus !== 'pending') return false;
+    if ((alloc.Job as Job).JobModifyIndex !== this.jobModifyIndex || (alloc.DeploymentStatus?.Healthy ?? null) !== this.health) return false;
+    const tasks = (this.group(alloc).Tasks as Obj[] | null) ?? [];
+    return recordedIn(this.tasks, alloc.TaskStates as Obj | null, tasks);
+  }
+
+  /**
+   * The task objects this runner works from, when they are not those of `alloc`'s job: after an
+   * in-place update a runner keeps the tasks it started with. Null when they are the job's own.
+   */
+  ownTasks(alloc: Obj): Obj[] | null {
+    const tasks = (this.group(alloc).Tasks as Obj[] | null) ?? [];
+    return this.tasks.every((t, i) => tasks[i] === t.task) ? null : this.tasks.map((t) => t.task);
+  }
+
+  /** The runner a parked alloc had: `parked` is the record it was parked with, `tasks` its `ownTasks`. */
+  revive(parked: Obj, tasks: Obj[] | null): void {
+    this.jobModifyIndex = (parked.Job as Job).JobModifyIndex;
+    this.health = parked.DeploymentStatus?.Healthy ?? null;
+    this.tasks = runsFrom(tasks ?? (this.group(parked).Tasks as Obj[]) ?? [], parked.TaskStates as Obj);
+  }
+
   /** Picks up an alloc from its stored client state (after a restore), as a restarted client would. */
   adopt(): void {
     const alloc = this.alloc()!;
@@ -133,7 +160,7 @@ export class AllocRunner {
       const st = (alloc.TaskStates as Obj)[task.Name] ?? {};
       return {
         name: task.Name, task, state: st.State ?? 'pending', failed: Boolean(st.Failed), restarts: st.Restarts ?? 0,
-        lastRestart: parse(st.LastRestart), startedAt: parse(st.StartedAt), finishedAt: parse(st.FinishedAt),
+        lastRestart: rfc3339(parse(st.LastRestart)), startedAt: rfc3339(parse(st.StartedAt)), finishedAt: rfc3339(parse(st.FinishedAt)),
         events: [...((st.Events as Obj[]) ?? [])], restartTimes: [], timer: null,
       } as TaskRun;
     });
@@ -172,7 +199,7 @@ export class AllocRunner {
         return;
       }
       t.state = 'dead';
-      t.finishedAt = now;
+      t.finishedAt = rfc3339(now);
     }
     this.commit();
   }
@@ -198,7 +225,7 @@ export class AllocRunner {
       return;
     }
     t.state = 'running';
-    t.startedAt = now;
+    t.startedAt = rfc3339(now);
     t.events.push(taskEvent('Started', now, 'Task started by client', {}));
     this.commit();
     this.maybeArmHealth();
@@ -233,7 +260,7 @@ export class AllocRunner {
       t.events.push(taskEvent('Terminated', now, `Exit Code: ${code}${signal ? `, Signal: ${signal}` : ''}${msg}`, details, { ExitCode: code, Signal: signal }));
       if (code === 0 && batch) {
         t.state = 'dead';
-        t.finishedAt = now;
+        t.finishedAt = rfc3339(now);
         this.commit();
         return;
       }
@@ -257,7 +284,7 @@ export class AllocRunner {
     }
     t.restartTimes.push(now);
     t.restarts++;
-    t.lastRestart = now;
+    t.lastRestart = rfc3339(now);
     t.state = 'pending';
     const display = reason === 'Restart within policy' ? `Task restarting in ${goDuration(delay)}` : `${reason} - Task restarting in ${goDuration(delay)}`;
     t.events.push(taskEvent('Restarting', now, display, { restart_reason: reason, start_delay: String(delay) }, { RestartReason: reason, StartDelay: delay }));
@@ -270,7 +297,7 @@ export class AllocRunner {
     t.events.push(taskEvent('Not Restarting', now, reason, { restart_reason: reason, fails_task: 'true' }, { RestartReason: reason, FailsTask: true }));
     t.state = 'dead';
     t.failed = true;
-    t.finishedAt = now;
+    t.finishedAt = rfc3339(now);
     // Siblings are killed when a task fails.
     for (const o of this.tasks) {
       if (o === t || o.state === 'dead') continue;
@@ -278,7 +305,7 @@ export class AllocRunner {
       o.events.push(taskEvent('Sibling Task Failed', now, `Task's sibling "${t.name}" failed`, { failed_sibling: t.name }, { FailedSibling: t.name }));
       o.events.push(taskEvent('Killed', now, 'Task successfully killed', {}));
       o.state = 'dead';
-      o.finishedAt = now;
+      o.finishedAt = rfc3339(now);
     }
     if (this.health === null && this.tracksHealth()) this.health = false;
     this.commit();
@@ -362,7 +389,7 @@ export class AllocRunner {
         }
         t.events.push(taskEvent('Killed', at, 'Task successfully killed', {}));
         t.state = 'dead';
-        t.finishedAt = at;
+        t.finishedAt = rfc3339(at);
       }
       this.commit();
     });
@@ -391,6 +418,7 @@ export class AllocRunner {
     const now = this.now;
     for (const t of this.tasks) if (names.includes(t.name)) t.events.push(taskEvent('Signaling', now, 'Task being sent a signal', { signal }));
     this.commit();
+    this.settle();
   }
 
   /**
@@ -414,7 +442,7 @@ export class AllocRunner {
         t.events.push(taskEvent('Terminated', at, 'Exit Code: 0', { exit_code: '0', oom_killed: 'false', signal: '0' }));
         t.events.push(taskEvent('Restarting', at, 'Task restarting in 0s', { restart_reason: '', start_delay: '0' }));
         t.restarts++;
-        t.lastRestart = at;
+        t.lastRestart = rfc3339(at);
         t.state = 'pending';
         this.commit();
         this.scheduleStart(t, this.startDelay(t));
@@ -427,36 +455,12 @@ export class AllocRunner {
     for (const h of [...this.timers]) h.cancel();
   }
 
-  private clientStatus(): [string, string] {
-    if (this.tasks.some((t) => t.state === 'dead' && t.failed)) return ['failed', 'Failed tasks'];
-    if (this.tasks.some((t) => t.state === 'running')) return ['running', 'Tasks are running'];
-    if (this.tasks.some((t) => t.state === 'pending')) return ['pending', 'No tasks have started'];
-    return ['complete', 'All tasks have completed'];
-  }
-
-  private taskStates(): Obj {
-    const out: Obj = {};
-    for (const t of this.tasks) {
-      out[t.name] = {
-        State: t.state,
-        Failed: t.failed,
-        Restarts: t.restarts,
-        LastRestart: rfc3339(t.lastRestart),
-        StartedAt: rfc3339(t.startedAt),
-        FinishedAt: rfc3339(t.finishedAt),
-        Events: [...t.events],
-        Paused: '',
-      };
-    }
-    return out;
-  }
-
   /** One client update (AllocClientUpdate): alloc, deployment health counters, failure eval, job status. */
   private commit(): void {
     const store = this.store;
     const alloc = this.alloc();
     if (!alloc || this.done) return;
-    const [status, description] = this.clientStatus();
+    const [status, description] = clientStatus(this.tasks);
     const terminal = status === 'complete' || status === 'failed';
     store.write((tx) => {
       tx.eventType = 'AllocationUpdated';
@@ -469,7 +473,7 @@ export class AllocRunner {
         ...alloc,
         ClientStatus: status,
         ClientDescription: description,
-        TaskStates: this.taskStates(),
+        TaskStates: taskStates(this.tasks),
         DeploymentStatus: deploymentStatus,
         NetworkStatus: alloc.NetworkStatus ?? networkStatus(alloc.ID, this.group(alloc)),
       }, { client: true });

@@ -1,5 +1,8 @@
 // The client side of every simulated node: one runner per allocation (alloc-runner.ts), found by
 // alloc and by job, so the server's stops, purges and restores reach the runners they concern.
+// A runner with nothing pending (a task that just runs) is parked: only the alloc record it wrote
+// last is kept, and the runner is rebuilt from it when the server or the API next turns to it. A big
+// cluster's steady allocs thus cost the client nothing beyond the server's own records.
 import type { Obj } from '../../state/types.js';
 import { jobKey, type Store } from '../../state/store.js';
 import { putAlloc } from '../../state/allocations/table.js';
@@ -7,6 +10,7 @@ import { newEval, putEval } from '../../state/evaluations/table.js';
 import { refreshJobStatus } from '../../state/jobs/status.js';
 import type { Clock } from '../clock.js';
 import { AllocRunner } from './alloc-runner.js';
+import { IdSet } from '../../state/id-set.js';
 
 export interface ClientHooks {
   /** A terminal client status frees capacity: blocked evals get another go. */
@@ -15,6 +19,12 @@ export interface ClientHooks {
 
 export class ClientSim {
   private readonly runners = new Map<string, AllocRunner>();
+  /** Parked runners: alloc ID → the alloc record that holds the runner's whole state (AllocRunner.parkable). */
+  private readonly parked = new Map<string, Obj>();
+  /** The task objects of parked runners that do not work from their alloc's job (AllocRunner.ownTasks). */
+  private readonly parkedTasks = new Map<string, Obj[]>();
+  /** Off only in tests, which compare a run with parking to one without (answers must not differ). */
+  parking = true;
   /** Runner alloc IDs by job key, so a purge finds the runners of the allocs it deleted. */
   private readonly byJob = new Map<string, Set<string>>();
   /**
@@ -33,11 +43,13 @@ export class ClientSim {
   /** Called after every committed write that touched this alloc. */
   onAlloc(allocId: string): void {
     const alloc = this.store.allocs.get(allocId);
-    const runner = this.runners.get(allocId);
     if (!alloc) {
       this.gone(allocId);
       return;
     }
+    // Unchanged since parked: the runner would find nothing to do.
+    if (this.parked.get(allocId) === alloc) return;
+    const runner = this.live(allocId);
     if (!runner) {
       // Only a client that is up picks up its new allocs.
       if (alloc.DesiredStatus === 'run' && alloc.ClientStatus === 'pending' && alloc.TaskStates === null && this.nodeUp(alloc.NodeID)) this.add(alloc).start();
@@ -48,7 +60,39 @@ export class ClientSim {
       return;
     }
     if (alloc.DesiredStatus !== 'run') runner.kill();
-    else runner.maybeUpdated(alloc);
+    else {
+      runner.maybeUpdated(alloc);
+      runner.settle();
+    }
+  }
+
+  /** The runner of an alloc, revived if it was parked. */
+  private live(allocId: string): AllocRunner | undefined {
+    const runner = this.runners.get(allocId);
+    if (runner) return runner;
+    const parked = this.parked.get(allocId);
+    if (!parked) return undefined;
+    const tasks = this.parkedTasks.get(allocId) ?? null;
+    this.parked.delete(allocId);
+    this.parkedTasks.delete(allocId);
+    const r = new AllocRunner(this, allocId, jobKey(parked.Namespace, parked.JobID));
+    r.revive(parked, tasks);
+    this.runners.set(allocId, r);
+    // A caller that only looked (a task's state for the API) leaves it idle: it parks again once
+    // the caller's synchronous work is done; one that armed a timer keeps it awake.
+    queueMicrotask(() => this.clock.guard.run('client runner', () => r.settle()));
+    return r;
+  }
+
+  /** A runner with no timer pending: parked when its alloc record holds all its state. */
+  idle(r: AllocRunner): void {
+    if (!this.parking || this.runners.get(r.allocId) !== r) return;
+    const alloc = this.store.allocs.get(r.allocId);
+    if (!alloc || !r.parkable(alloc)) return;
+    const tasks = r.ownTasks(alloc);
+    this.runners.delete(r.allocId);
+    this.parked.set(r.allocId, alloc);
+    if (tasks) this.parkedTasks.set(r.allocId, tasks);
   }
 
   /** After a restore: a runner for every alloc a client would still be running or stopping. */
@@ -57,7 +101,11 @@ export class ClientSim {
     for (const alloc of this.store.allocs.values()) {
       if (alloc.ClientStatus !== 'pending' && alloc.ClientStatus !== 'running') continue;
       if (!this.nodeUp(alloc.NodeID)) continue;
-      this.clock.guard.run('client runner', () => this.add(alloc).adopt());
+      this.clock.guard.run('client runner', () => {
+        const r = this.add(alloc);
+        r.adopt();
+        r.settle();
+      });
     }
   }
 
@@ -66,18 +114,22 @@ export class ClientSim {
     const r = new AllocRunner(this, alloc.ID, key);
     this.runners.set(alloc.ID, r);
     let ids = this.byJob.get(key);
-    if (!ids) this.byJob.set(key, (ids = new Set()));
+    if (!ids) this.byJob.set(key, (ids = new IdSet()));
     ids.add(alloc.ID);
     return r;
   }
 
   private remove(allocId: string): AllocRunner | undefined {
     const r = this.runners.get(allocId);
-    if (!r) return undefined;
+    const parked = this.parked.get(allocId);
+    if (!r && !parked) return undefined;
     this.runners.delete(allocId);
-    const ids = this.byJob.get(r.jobKey);
+    this.parked.delete(allocId);
+    this.parkedTasks.delete(allocId);
+    const key = r ? r.jobKey : jobKey(parked!.Namespace, parked!.JobID);
+    const ids = this.byJob.get(key);
     ids?.delete(allocId);
-    if (ids?.size === 0) this.byJob.delete(r.jobKey);
+    if (ids?.size === 0) this.byJob.delete(key);
     return r;
   }
 
@@ -90,7 +142,7 @@ export class ClientSim {
   /** The client GC (AllocGarbageCollector.Collect): only a terminal alloc, and only once. */
   collect(allocId: string): boolean {
     const alloc = this.store.allocs.get(allocId);
-    if (!alloc || this.collectedIds.has(allocId) || this.runners.has(allocId)) return false;
+    if (!alloc || this.collectedIds.has(allocId) || this.runners.has(allocId) || this.parked.has(allocId)) return false;
     if (!['complete', 'failed', 'lost'].includes(alloc.ClientStatus) || alloc.TaskStates === null) return false;
     this.collectedIds.add(allocId);
     return true;
@@ -110,7 +162,7 @@ export class ClientSim {
    * go silently; the server marks the allocs lost when it schedules the node's evals.
    */
   nodeLost(nodeId: string): void {
-    for (const id of [...this.runners.keys()]) {
+    for (const id of [...this.runners.keys(), ...this.parked.keys()]) {
       if (this.store.allocs.get(id)?.NodeID === nodeId) this.gone(id);
     }
   }
@@ -125,7 +177,7 @@ export class ClientSim {
   force(allocId: string, state: 'running' | 'failed' | 'complete' | 'lost', opts: { exitCode?: number; task?: string }): void {
     const alloc = this.store.allocs.get(allocId);
     if (!alloc) return;
-    let runner = this.runners.get(allocId);
+    let runner = this.live(allocId);
     if (state === 'lost') {
       this.gone(allocId);
       this.store.write((tx) => {
@@ -142,6 +194,7 @@ export class ClientSim {
       runner.adopt();
     }
     runner.force(state, opts);
+    runner.settle();
   }
 
   /** Forgets a runner whose alloc is terminal on the client. */
@@ -151,18 +204,25 @@ export class ClientSim {
   }
 
   runner(allocId: string): AllocRunner | undefined {
-    return this.runners.get(allocId);
+    return this.live(allocId);
   }
 
   close(): void {
     for (const r of this.runners.values()) r.abandon();
     this.runners.clear();
+    this.parked.clear();
+    this.parkedTasks.clear();
     this.byJob.clear();
     this.collectedIds.clear();
   }
 
-  /** Live runners (for tests: none may outlive its alloc). */
+  /** Parked runners (for tests). */
+  get parkedCount(): number {
+    return this.parked.size;
+  }
+
+  /** Runners, parked ones included (for tests: none may outlive its alloc). */
   get size(): number {
-    return this.runners.size;
+    return this.runners.size + this.parked.size;
   }
 }

@@ -18,10 +18,14 @@ function bridgeAddress(allocId: string): string {
   return [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join('.');
 }
 
+/** What every alloc outside a CNI network without DNS reports: one object for all (records are immutable). */
+const EMPTY: Obj = Object.freeze({ InterfaceName: '', Address: '', AddressIPv6: '', DNS: null });
+
 export function networkStatus(allocId: string, tg: Obj | undefined): Obj {
   const net = ((tg?.Networks as Obj[] | null | undefined) ?? [])[0];
   const mode = String(net?.Mode ?? '');
   const cni = mode === 'bridge' || mode.startsWith('cni/');
+  if (!cni && !net?.DNS) return EMPTY;
   return {
     InterfaceName: cni ? 'eth0' : '',
     Address: cni ? bridgeAddress(allocId) : '',

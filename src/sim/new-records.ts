@@ -8,7 +8,7 @@ import { activeRootKeyId } from '../../state/operator/keyring.js';
 
 export function newAllocation(store: Store, job: Job, ev: Evaluation, nowNs: number, tg: Obj, name: string, node: Obj, metric: Obj, extra: Obj = {}, memoryOversubscription = false): Obj {
   const id = store.newId();
-  const allocated = allocatedResources(tg, memoryOversubscription, id, node);
+  const res = allocResources(tg, memoryOversubscription, id, node);
   return {
     ID: id,
     Namespace: job.Namespace,
@@ -20,14 +20,14 @@ export function newAllocation(store: Store, job: Job, ev: Evaluation, nowNs: num
     Job: job,
     TaskGroup: tg.Name,
     Resources: null,
-    // The deprecated Resources-typed copies the scheduler still fills "for compat reasons".
-    SharedResources: { ...LEGACY_RESOURCES, DiskMB: allocated.Shared.DiskMB, Networks: allocated.Shared.Networks },
-    TaskResources: oldTaskResources(allocated),
-    AllocatedResources: allocated,
-    Metrics: { ...metric, AllocationTime: 150000 },
+    SharedResources: res.shared,
+    TaskResources: res.tasks,
+    AllocatedResources: res.allocated,
+    Metrics: sharedMetrics({ ...metric, AllocationTime: 150000 }),
     DesiredStatus: 'run',
     DesiredDescription: '',
-    DesiredTransition: { ...EMPTY_TRANSITION },
+    // Shared by every alloc: a stored record is never changed in place (a transition is a new copy).
+    DesiredTransition: EMPTY_TRANSITION,
     ClientStatus: 'pending',
     ClientDescription: '',
     TaskStates: null,
@@ -96,6 +96,65 @@ export const EMPTY_TRANSITION = Object.freeze({ Migrate: null, Reschedule: null,
 
 /** structs.Resources with every field zero (the struct has no omitempty: all of them are sent). */
 const LEGACY_RESOURCES = Object.freeze({ CPU: 0, Cores: 0, MemoryMB: 0, MemoryMaxMB: 0, DiskMB: 0, IOPS: 0, Networks: null, Devices: null, NUMA: null, SecretsMB: 0 });
+
+interface AllocResources {
+  allocated: Obj;
+  /** The deprecated Resources-typed copies the scheduler still fills "for compat reasons". */
+  shared: Obj;
+  tasks: Obj;
+}
+
+/**
+ * Identical resource sets, shared between allocs. Most allocs of a cluster ask for the same few
+ * shapes, and these three sub-objects are a third of an alloc record; stored records are immutable,
+ * so one copy serves them all. Only groups without a network are shared (their ports and
+ * addresses are the alloc's own). The pool is content-addressed (the same inputs give the same
+ * object's JSON), so it carries no state a reset must clear; it is emptied when it grows too big.
+ */
+const pool = new Map<string, AllocResources>();
+const POOL_LIMIT = 4096;
+
+function allocResources(tg: Obj, memoryOversubscription: boolean, allocId: string, node: Obj): AllocResources {
+  const shareable = !(tg.Networks as Obj[] | null)?.length;
+  const key = shareable ? resourceKey(tg, memoryOversubscription) : null;
+  const hit = key === null ? undefined : pool.get(key);
+  if (hit) return hit;
+  const allocated = allocatedResources(tg, memoryOversubscription, allocId, node);
+  const res: AllocResources = {
+    allocated,
+    shared: { ...LEGACY_RESOURCES, DiskMB: allocated.Shared.DiskMB, Networks: allocated.Shared.Networks },
+    tasks: oldTaskResources(allocated),
+  };
+  if (key === null) return res;
+  if (pool.size >= POOL_LIMIT) pool.clear();
+  pool.set(key, res);
+  return res;
+}
+
+/**
+ * Placements on the same cluster mostly report the same AllocMetric (no per-node scores are kept):
+ * equal ones share one object, pooled by their JSON as `pool` is.
+ */
+const metricsPool = new Map<string, Obj>();
+
+function sharedMetrics(m: Obj): Obj {
+  const key = JSON.stringify(m);
+  const hit = metricsPool.get(key);
+  if (hit) return hit;
+  if (metricsPool.size >= POOL_LIMIT) metricsPool.clear();
+  metricsPool.set(key, m);
+  return m;
+}
+
+/** Everything allocatedResources reads of a group without a network, as one string. */
+function resourceKey(tg: Obj, memoryOversubscription: boolean): string {
+  let key = `${memoryOversubscription ? 1 : 0}|${JSON.stringify(tg.EphemeralDisk?.SizeMB ?? 300)}`;
+  for (const t of (tg.Tasks as Obj[]) ?? []) {
+    const r = t.Resources;
+    key += `|${JSON.stringify([t.Name, r?.CPU ?? 100, r?.MemoryMB ?? 300, memoryOversubscription ? (r?.MemoryMaxMB ?? 0) : 0, t.Lifecycle ?? null])}`;
+  }
+  return key;
+}
 
 /** AllocatedResources.OldTaskResources: per task, CPU, memory and networks as a Resources. */
 function oldTaskResources(allocated: Obj): Obj {

@@ -5,6 +5,7 @@ import { jobKey, type Store, type Txn } from '../store.js';
 import { touchSummary, emptyGroupSummary } from '../jobs/summary.js';
 import { trackUsage } from '../nodes/usage.js';
 import { syncAllocServices } from '../services/registrations.js';
+import { IdSet } from '../id-set.js';
 
 const BIN: Record<string, string> = {
   running: 'Running',
@@ -35,7 +36,7 @@ export function putAlloc(store: Store, tx: Txn, alloc: Obj, opts: PutAllocOption
   trackUsage(store.nodeUsage, prev, stored);
   const key = jobKey(stored.Namespace, stored.JobID);
   let ids = store.allocsByJob.get(key);
-  if (!ids) store.allocsByJob.set(key, (ids = new Set()));
+  if (!ids) store.allocsByJob.set(key, (ids = new IdSet()));
   ids.add(stored.ID);
   tx.touch('allocs');
   if (opts.client) noteClientUpdate(store, tx, stored.NodeID);

@@ -1,6 +1,7 @@
 // Deployment rows (state-semantics §9): inserts and updates at the write's index.
 import type { Obj } from '../types.js';
 import { jobKey, type Store, type Txn } from '../store.js';
+import { IdSet } from '../id-set.js';
 
 export const ACTIVE_DEPLOYMENT = new Set(['running', 'paused', 'pending', 'initializing', 'blocked', 'unblocking']);
 
@@ -28,7 +29,7 @@ export function putDeployment(store: Store, tx: Txn, dep: Obj, type = ''): Obj {
   store.deployments.set(stored.ID, stored);
   const key = jobKey(stored.Namespace, stored.JobID);
   let ids = store.deploymentsByJob.get(key);
-  if (!ids) store.deploymentsByJob.set(key, (ids = new Set()));
+  if (!ids) store.deploymentsByJob.set(key, (ids = new IdSet()));
   ids.add(stored.ID);
   tx.touch('deployment');
   tx.emit('Deployment', stored.ID, stored.Namespace, [stored.JobID], { Deployment: stored }, type);

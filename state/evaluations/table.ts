@@ -2,6 +2,7 @@
 import type { Evaluation, Job } from '../types.js';
 import { jobKey, type Store, type Txn } from '../store.js';
 import { copyEval } from '../records.js';
+import { IdSet } from '../id-set.js';
 
 export interface NewEvalOptions {
   triggeredBy: string;
@@ -67,7 +68,7 @@ export function putEval(store: Store, tx: Txn, ev: Evaluation, patch?: Partial<E
   if (isNew) {
     const key = jobKey(stored.Namespace, stored.JobID);
     let ids = store.evalsByJob.get(key);
-    if (!ids) store.evalsByJob.set(key, (ids = new Set()));
+    if (!ids) store.evalsByJob.set(key, (ids = new IdSet()));
     ids.add(stored.ID);
   }
   tx.touch('evals');

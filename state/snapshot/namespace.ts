@@ -6,6 +6,7 @@ import { jobKey, type Store, type Txn } from '../store.js';
 import type { Table } from '../watch.js';
 import { trackUsage } from '../nodes/usage.js';
 import { snapshotParts, type Snapshot } from './snapshot.js';
+import { IdSet } from '../id-set.js';
 
 /** The tables whose rows belong to a namespace. */
 export const NAMESPACED_TABLES: readonly Table[] = ['namespaces', 'jobs', 'job_version', 'job_summary', 'job_submission', 'evals', 'allocs', 'deployment', 'scaling_event', 'periodic_launch'];
@@ -21,7 +22,7 @@ function indexByJob(map: Map<string, Set<string>>, o: Obj, add: boolean): void {
   const ids = map.get(key);
   if (add) {
     if (ids) ids.add(o.ID);
-    else map.set(key, new Set([o.ID]));
+    else map.set(key, new IdSet([o.ID]));
   } else if (ids) {
     ids.delete(o.ID);
     if (ids.size === 0) map.delete(key);

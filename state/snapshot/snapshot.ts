@@ -7,6 +7,7 @@ import { trackUsage } from '../nodes/usage.js';
 import { upgradedNode } from '../nodes/upgrade.js';
 import { explain, INDEX_HEADROOM, MAX_INDEX, snapshotChecker } from './schema.js';
 import { emptyGroupSummary } from '../jobs/summary.js';
+import { IdSet } from '../id-set.js';
 
 export const SNAPSHOT_FORMAT = 'nomad-mock/v1';
 
@@ -235,7 +236,7 @@ function deriveSummary(s: Snapshot, job: Job): Obj {
 function index<T extends Obj>(map: Map<string, Set<string>>, o: T): void {
   const key = jobKey(o.Namespace, o.JobID);
   let ids = map.get(key);
-  if (!ids) map.set(key, (ids = new Set()));
+  if (!ids) map.set(key, (ids = new IdSet()));
   ids.add(o.ID);
 }
 
