@@ -73,6 +73,35 @@ const nameIndex = (name: string): number => {
 export const hasDeployments = (job: Job): boolean =>
   (job.Type === 'service' || job.Type === 'system') && job.TaskGroups.some((tg) => (tg.Update?.MaxParallel ?? 0) > 0);
 
+/**
+ * A working copy of a deployment for one pass: the pass edits the deployment's own fields and its
+ * groups' fields (arrays in them are replaced, never changed), so the groups are copied and the rest shared.
+ */
+function draftOf(dep: Obj): Obj {
+  const groups: Obj = {};
+  for (const [name, st] of Object.entries(dep.TaskGroups as Obj)) groups[name] = { ...(st as Obj) };
+  return { ...dep, TaskGroups: groups };
+}
+
+/** Whether two JSON-shaped values would serialize the same (same keys in the same order, same values). */
+function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameData(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    if (ka[i] !== kb[i] || !sameData((a as Obj)[ka[i]!], (b as Obj)[kb[i]!])) return false;
+  }
+  return true;
+}
+
 export interface ReconcileInput {
   store: Store;
   /** The job to schedule (undefined once purged). */
@@ -119,7 +148,7 @@ export function reconcile(input: ReconcileInput): Plan {
   if (job.Type === 'service' || job.Type === 'system') plan.deploymentId = latestDep?.ID ?? '';
 
   // Deployment objects are edited through this working copy and written once.
-  let depDraft: Obj | null = dep && isActiveDeployment(dep) ? structuredClone(dep) : null;
+  let depDraft: Obj | null = dep && isActiveDeployment(dep) ? draftOf(dep) : null;
   const ensureDeployment = (): Obj | null => {
     if (!wantsDeployment) return null;
     if (depDraft) return depDraft;
@@ -139,7 +168,7 @@ export function reconcile(input: ReconcileInput): Plan {
   // Per-pool scheduler settings are Enterprise-only, so the cluster-wide configuration decides.
   const sched = schedulerConfig(store);
   const algorithm = sched.SchedulerAlgorithm || 'binpack';
-  const usage = new PlanUsage(store.nodeUsage);
+  const usage = new PlanUsage(store.nodeUsage, store);
 
   const newAlloc = (tg: Obj, name: string, node: Obj, metric: Obj, extra: Obj = {}): Obj =>
     newAllocation(store, job, ev, nowNs, tg, name, node, metric, extra, sched.MemoryOversubscriptionEnabled);
@@ -493,7 +522,7 @@ export function reconcile(input: ReconcileInput): Plan {
       plan.markStable = true;
     }
     const orig = plan.createdDeployment === d ? undefined : store.deployments.get(d.ID);
-    if (!orig || JSON.stringify(orig) !== JSON.stringify(d)) plan.deployments.push(d);
+    if (!orig || !sameData(orig, d)) plan.deployments.push(d);
   }
   return plan;
 }

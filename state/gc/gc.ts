@@ -57,17 +57,38 @@ export function allocGCEligible(a: Obj, job: Job | undefined, nowNs: number, cut
   return nowNs - Number(events[events.length - 1]!.RescheduleTime) > Number(policy.Interval ?? 0);
 }
 
-/** memdb's allocs `eval` and `deployment` indexes, built once per pass. */
+/**
+ * memdb's allocs `eval` and `deployment` indexes, served from the job index (`allocsByJob`): an
+ * eval's or deployment's allocs are allocs of its job. Only the node index needs a scan, built on
+ * first use; a pass that finds no candidate never walks every alloc.
+ */
 class AllocIndex {
-  readonly byEval = new Map<string, Obj[]>();
-  readonly byDeployment = new Map<string, Obj[]>();
-  readonly byNode = new Map<string, Obj[]>();
-  constructor(store: Store) {
-    for (const a of store.allocs.values()) {
-      push(this.byEval, a.EvalID, a);
-      if (a.DeploymentID) push(this.byDeployment, a.DeploymentID, a);
-      push(this.byNode, a.NodeID, a);
+  private nodes: Map<string, Obj[]> | null = null;
+  constructor(private readonly store: Store) {}
+
+  private ofJob(namespace: string, jobId: string, match: (a: Obj) => boolean): Obj[] {
+    const out: Obj[] = [];
+    for (const id of this.store.allocsByJob.get(jobKey(namespace, jobId)) ?? []) {
+      const a = this.store.allocs.get(id);
+      if (a && match(a)) out.push(a);
     }
+    return out;
+  }
+
+  ofEval(ev: Evaluation): Obj[] {
+    return this.ofJob(ev.Namespace, ev.JobID, (a) => a.EvalID === ev.ID);
+  }
+
+  ofDeployment(dep: Obj): Obj[] {
+    return this.ofJob(dep.Namespace, dep.JobID, (a) => a.DeploymentID === dep.ID);
+  }
+
+  get byNode(): Map<string, Obj[]> {
+    if (!this.nodes) {
+      this.nodes = new Map();
+      for (const a of this.store.allocs.values()) push(this.nodes, a.NodeID, a);
+    }
+    return this.nodes;
   }
 }
 
@@ -81,7 +102,7 @@ function push<T>(m: Map<string, T[]>, k: string, v: T): void {
 function gcEval(store: Store, ev: Evaluation, cutoff: number, allowBatch: boolean, index: AllocIndex): { gc: boolean; allocs: string[] } {
   if (!isTerminalEval(ev) || ev.ModifyTime > cutoff) return { gc: false, allocs: [] };
   const job = store.jobs.get(jobKey(ev.Namespace, ev.JobID));
-  const allocs = index.byEval.get(ev.ID) ?? [];
+  const allocs = index.ofEval(ev);
   if (ev.Type === 'batch') {
     // A live batch job keeps its latest allocs: GC'ing them would make the scheduler run them again.
     const collect = !job || (job.Status === 'dead' && (job.Stop || allowBatch));
@@ -151,7 +172,7 @@ export function deploymentGC(store: Store, cutoff: number): GcResult {
   const ids: string[] = [];
   for (const dep of store.deployments.values()) {
     if (isActiveDeployment(dep) || dep.ModifyTime > cutoff) continue;
-    if ((index.byDeployment.get(dep.ID) ?? []).some((a) => !isTerminalAlloc(a))) continue;
+    if (index.ofDeployment(dep).some((a) => !isTerminalAlloc(a))) continue;
     ids.push(dep.ID);
   }
   return reapDeployments(store, ids);
@@ -166,7 +187,7 @@ export function nodeGC(store: Store, cutoff: number): GcResult {
     if ((index.byNode.get(node.ID) ?? []).some((a) => !isTerminalAlloc(a))) continue;
     ids.push(node.ID);
   }
-  return reapNodes(store, ids, index.byNode);
+  return reapNodes(store, ids, ids.length > 0 ? index.byNode : new Map());
 }
 
 /** `nomad system gc`: every collector with every threshold at zero; nodes last, once allocs are gone. */
