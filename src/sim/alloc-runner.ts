@@ -34,6 +34,17 @@ interface TaskRun {
   events: Obj[];
   restartTimes: number[];
   timer: TimerHandle | null;
+  /** The last RFC 3339 renderings of the task's times: most commits change none of them. */
+  shown?: { ns: number[]; text: (string | null)[] };
+}
+
+/** `rfc3339` of the task's three times, re-rendering only the ones that moved since the last commit. */
+function shownTimes(t: TaskRun): (string | null)[] {
+  const ns = [t.lastRestart, t.startedAt, t.finishedAt];
+  const prev = t.shown;
+  const text = ns.map((v, i) => (prev && prev.ns[i] === v ? prev.text[i]! : rfc3339(v)));
+  t.shown = { ns, text };
+  return text;
 }
 
 export class AllocRunner {
@@ -437,13 +448,14 @@ export class AllocRunner {
   private taskStates(): Obj {
     const out: Obj = {};
     for (const t of this.tasks) {
+      const [lastRestart, startedAt, finishedAt] = shownTimes(t);
       out[t.name] = {
         State: t.state,
         Failed: t.failed,
         Restarts: t.restarts,
-        LastRestart: rfc3339(t.lastRestart),
-        StartedAt: rfc3339(t.startedAt),
-        FinishedAt: rfc3339(t.finishedAt),
+        LastRestart: lastRestart,
+        StartedAt: startedAt,
+        FinishedAt: finishedAt,
         Events: [...t.events],
         Paused: '',
       };

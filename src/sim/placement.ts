@@ -253,17 +253,29 @@ function groupFactsOf(job: Job, tg: Obj, cache: boolean): GroupFacts {
   };
 }
 
+function firstFailing(constraints: Obj[], node: Obj): Obj | undefined {
+  for (const c of constraints) if (!constraintHolds(c, node)) return c;
+  return undefined;
+}
+
 /** Why the node cannot run the group at all (constraints, drivers), or null when it can. */
 function infeasibleReason(g: GroupFacts, node: Obj): string | null {
   const cached = g.feasible?.get(node);
   if (cached !== undefined) return cached;
   let reason: string | null = null;
-  const failedJob = g.jobConstraints.find((c) => !constraintHolds(c, node));
+  const failedJob = firstFailing(g.jobConstraints, node);
   if (failedJob) reason = constraintString(failedJob);
-  else if (!g.drivers.every((d) => hasDriver(node, d))) reason = FILTER_MISSING_DRIVERS;
   else {
-    const failedGroup = g.groupConstraints.find((c) => !constraintHolds(c, node));
-    if (failedGroup) reason = constraintString(failedGroup);
+    for (const d of g.drivers) {
+      if (!hasDriver(node, d)) {
+        reason = FILTER_MISSING_DRIVERS;
+        break;
+      }
+    }
+    if (reason === null) {
+      const failedGroup = firstFailing(g.groupConstraints, node);
+      if (failedGroup) reason = constraintString(failedGroup);
+    }
   }
   g.feasible?.set(node, reason);
   return reason;

@@ -164,7 +164,9 @@ export function reconcile(input: ReconcileInput): Plan {
   };
 
   const stopping = new Set<string>();
-  const nodes = [...store.nodes.values()];
+  // Read once per pass, and only by a pass that places something (most passes of a running job do not).
+  let nodeList: Obj[] | null = null;
+  const nodes = (): Obj[] => (nodeList ??= [...store.nodes.values()]);
   // Per-pool scheduler settings are Enterprise-only, so the cluster-wide configuration decides.
   const sched = schedulerConfig(store);
   const algorithm = sched.SchedulerAlgorithm || 'binpack';
@@ -186,7 +188,7 @@ export function reconcile(input: ReconcileInput): Plan {
       earlier.CoalescedFailures++;
       return failed();
     }
-    const { node, metric } = pickNode(nodes, usage, job, tg, onlyNode, algorithm);
+    const { node, metric } = pickNode(nodes(), usage, job, tg, onlyNode, algorithm);
     if (!node) {
       if (earlier) earlier.CoalescedFailures++;
       else plan.failed[tg.Name] = metric;
@@ -441,7 +443,7 @@ export function reconcile(input: ReconcileInput): Plan {
     const outdated = live.some((a) => (a.Job as Job).JobModifyIndex !== job!.JobModifyIndex);
     const firstOfVersion = !mine.some((a) => (a.Job as Job).Version === job!.Version);
     if (job!.Type === 'system' && (tg.Update?.MaxParallel ?? 0) > 0 && (outdated || firstOfVersion)) ensureDeployment();
-    for (const node of nodes) {
+    for (const node of nodes()) {
       const onNode = live.filter((a) => a.NodeID === node.ID);
       const here = onNode.filter((a) => !a.DesiredTransition?.Migrate);
       // Allocs the drainer marked go without a replacement (diffSystemAllocsForNode: migrate); a
@@ -453,7 +455,7 @@ export function reconcile(input: ReconcileInput): Plan {
         continue;
       }
       const done = job!.Type === 'sysbatch' && mine.some((a) => a.NodeID === node.ID && a.ClientStatus === 'complete' && (a.Job as Job).Version === job!.Version);
-      const { node: fits } = pickNode(nodes, null, job!, tg, node);
+      const { node: fits } = pickNode(nodes(), null, job!, tg, node);
       if (!fits) {
         // No longer eligible: stop what runs there; never a placement failure for system jobs.
         for (const a of here) {

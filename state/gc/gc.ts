@@ -58,37 +58,36 @@ export function allocGCEligible(a: Obj, job: Job | undefined, nowNs: number, cut
 }
 
 /**
- * memdb's allocs `eval` and `deployment` indexes, served from the job index (`allocsByJob`): an
- * eval's or deployment's allocs are allocs of its job. Only the node index needs a scan, built on
- * first use; a pass that finds no candidate never walks every alloc.
+ * memdb's allocs `eval`, `deployment` and `node` indexes, built by one scan of the allocs on first
+ * use: a pass that finds no candidate (the common case between thresholds) never walks every alloc.
  */
 class AllocIndex {
-  private nodes: Map<string, Obj[]> | null = null;
+  private built: { byEval: Map<string, Obj[]>; byDeployment: Map<string, Obj[]>; byNode: Map<string, Obj[]> } | null = null;
   constructor(private readonly store: Store) {}
 
-  private ofJob(namespace: string, jobId: string, match: (a: Obj) => boolean): Obj[] {
-    const out: Obj[] = [];
-    for (const id of this.store.allocsByJob.get(jobKey(namespace, jobId)) ?? []) {
-      const a = this.store.allocs.get(id);
-      if (a && match(a)) out.push(a);
+  private get maps(): NonNullable<AllocIndex['built']> {
+    if (!this.built) {
+      const m = { byEval: new Map<string, Obj[]>(), byDeployment: new Map<string, Obj[]>(), byNode: new Map<string, Obj[]>() };
+      for (const a of this.store.allocs.values()) {
+        push(m.byEval, a.EvalID, a);
+        if (a.DeploymentID) push(m.byDeployment, a.DeploymentID, a);
+        push(m.byNode, a.NodeID, a);
+      }
+      this.built = m;
     }
-    return out;
+    return this.built;
   }
 
   ofEval(ev: Evaluation): Obj[] {
-    return this.ofJob(ev.Namespace, ev.JobID, (a) => a.EvalID === ev.ID);
+    return this.maps.byEval.get(ev.ID) ?? [];
   }
 
   ofDeployment(dep: Obj): Obj[] {
-    return this.ofJob(dep.Namespace, dep.JobID, (a) => a.DeploymentID === dep.ID);
+    return this.maps.byDeployment.get(dep.ID) ?? [];
   }
 
   get byNode(): Map<string, Obj[]> {
-    if (!this.nodes) {
-      this.nodes = new Map();
-      for (const a of this.store.allocs.values()) push(this.nodes, a.NodeID, a);
-    }
-    return this.nodes;
+    return this.maps.byNode;
   }
 }
 
