@@ -194,6 +194,47 @@ function fitness(algorithm: string, cpuFree: number, cpuTotal: number, memFree: 
   return Math.min(18, Math.max(0, raw)) / 18;
 }
 
+/**
+ * The last fitness computed for each node, with its inputs: between two placements most nodes' free
+ * resources do not move, and the two powers of ten are the costliest part of scoring a node. A pure
+ * memo (the same inputs give the same score), so it needs no invalidation; bounded for node churn.
+ */
+interface FitMemo {
+  algorithm: string;
+  cpuFree: number;
+  cpuTotal: number;
+  memFree: number;
+  memTotal: number;
+  askCpu: number;
+  askMem: number;
+  fit: number;
+}
+const fitMemo = new Map<string, FitMemo>();
+const FIT_MEMO_MAX = 10_000;
+
+function memoFitness(nodeId: string, algorithm: string, cpuFree: number, cpuTotal: number, memFree: number, memTotal: number, ask: { cpu: number; memoryMB: number }): number {
+  const m = fitMemo.get(nodeId);
+  if (
+    m && m.cpuFree === cpuFree && m.memFree === memFree && m.askCpu === ask.cpu && m.askMem === ask.memoryMB &&
+    m.cpuTotal === cpuTotal && m.memTotal === memTotal && m.algorithm === algorithm
+  ) return m.fit;
+  const fit = fitness(algorithm, cpuFree, cpuTotal, memFree, memTotal, ask);
+  if (m) {
+    m.algorithm = algorithm;
+    m.cpuFree = cpuFree;
+    m.cpuTotal = cpuTotal;
+    m.memFree = memFree;
+    m.memTotal = memTotal;
+    m.askCpu = ask.cpu;
+    m.askMem = ask.memoryMB;
+    m.fit = fit;
+  } else {
+    if (fitMemo.size >= FIT_MEMO_MAX) fitMemo.clear();
+    fitMemo.set(nodeId, { algorithm, cpuFree, cpuTotal, memFree, memTotal, askCpu: ask.cpu, askMem: ask.memoryMB, fit });
+  }
+  return fit;
+}
+
 /** scheduler/feasible.go FilterConstraintDrivers. */
 export const FILTER_MISSING_DRIVERS = 'missing drivers';
 
@@ -346,7 +387,7 @@ export function pickNode(nodes: Obj[], usage: PlanUsage | null, job: Job, tg: Ob
       }
       continue;
     }
-    const fit = fitness(algorithm, cpuFree, cpuTotal, memFree, memTotal, ask);
+    const fit = memoFitness(node.ID, algorithm, cpuFree, cpuTotal, memFree, memTotal, ask);
     const score = held > 0 ? (fit - (held + 1) / desired) / 2 : fit;
     if (score > bestScore) {
       best = node;
