@@ -14,7 +14,7 @@ import { newAllocation, newDeployment } from './new-records.js';
 import { schedulerConfig } from '../../state/operator/config.js';
 import { stopLost, taintedAsLost } from './lost.js';
 import { ignoredTerminal, isDestructive } from './updates.js';
-
+import { draftOf, sameData } from './deployment-draft.js';
 export { isDestructive };
 
 export const DesiredText = {
@@ -72,35 +72,6 @@ const nameIndex = (name: string): number => {
 
 export const hasDeployments = (job: Job): boolean =>
   (job.Type === 'service' || job.Type === 'system') && job.TaskGroups.some((tg) => (tg.Update?.MaxParallel ?? 0) > 0);
-
-/**
- * A working copy of a deployment for one pass: the pass edits the deployment's own fields and its
- * groups' fields (arrays in them are replaced, never changed), so the groups are copied and the rest shared.
- */
-function draftOf(dep: Obj): Obj {
-  const groups: Obj = {};
-  for (const [name, st] of Object.entries(dep.TaskGroups as Obj)) groups[name] = { ...(st as Obj) };
-  return { ...dep, TaskGroups: groups };
-}
-
-/** Whether two JSON-shaped values would serialize the same (same keys in the same order, same values). */
-function sameData(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameData(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  for (let i = 0; i < ka.length; i++) {
-    if (ka[i] !== kb[i] || !sameData((a as Obj)[ka[i]!], (b as Obj)[kb[i]!])) return false;
-  }
-  return true;
-}
 
 export interface ReconcileInput {
   store: Store;
@@ -164,8 +135,7 @@ export function reconcile(input: ReconcileInput): Plan {
   };
 
   const stopping = new Set<string>();
-  // Read once per pass, and only by a pass that places something (most passes of a running job do not).
-  let nodeList: Obj[] | null = null;
+  let nodeList: Obj[] | null = null; // read only by passes that place (most passes of a running job do not)
   const nodes = (): Obj[] => (nodeList ??= [...store.nodes.values()]);
   // Per-pool scheduler settings are Enterprise-only, so the cluster-wide configuration decides.
   const sched = schedulerConfig(store);
