@@ -641,3 +641,41 @@ t.test('purge with running allocs: allocs deleted, job 404, pending evals comple
   t.equal(after.index, P, 'no further alloc writes');
   t.equal((await c.get('/v1/job/web')).status, 404);
 });
+
+// ---------------------------------------------------------------------------------------------
+// 7. What a placement reads afresh at every eval (issue 16: per-plan caches must not go stale)
+// ---------------------------------------------------------------------------------------------
+
+t.test('distinct_hosts counts the group\'s allocs at every eval, and a node changed between evals is checked again', async (t) => {
+  const c = await simClient({ nodes: 3 });
+  t.teardown(c.close);
+  const job = (count: number, id = 'dh'): Obj =>
+    sized(id, count, 64, {}, { Constraints: [{ Operand: 'distinct_hosts', LTarget: '', RTarget: 'true' }] });
+  await c.register(job(2));
+  await c.advance(0);
+  const two = (await allocsOf(c, 'dh')).filter((a) => a.DesiredStatus === 'run');
+  t.equal(new Set(two.map((a) => a.NodeID)).size, 2, 'two allocs on two nodes');
+
+  await c.register(job(3));
+  await c.advance(0);
+  const three = (await allocsOf(c, 'dh')).filter((a) => a.DesiredStatus === 'run');
+  t.equal(three.length, 3);
+  t.equal(new Set(three.map((a) => a.NodeID)).size, 3, 'the third lands on the one node without an alloc of the group');
+
+  const four = await c.register(job(4));
+  await c.advance(0);
+  t.equal((await allocsOf(c, 'dh')).filter((a) => a.DesiredStatus === 'run').length, 3, 'no fourth node to place on');
+  const ev = await evalById(c, four.json.EvalID);
+  t.match(ev.FailedTGAllocs.g, { NodesEvaluated: 3, NodesFiltered: 3, ConstraintFiltered: { distinct_hosts: 3 } });
+
+  // A node whose docker driver turns unhealthy is filtered at the next eval, not judged by an earlier one.
+  const nodes = (await c.get('/v1/nodes')).json as Obj[];
+  const changed = await c.put(`/_mock/node/${nodes[0]!.ID}`, { Drivers: { docker: { Healthy: false } } });
+  t.equal(changed.status, 200);
+  const other = await c.register(job(3, 'dh2'));
+  await c.advance(0);
+  const placed = (await allocsOf(c, 'dh2')).filter((a) => a.DesiredStatus === 'run');
+  t.equal(placed.length, 2, 'two of the three nodes still run docker');
+  t.notOk(placed.some((a) => a.NodeID === nodes[0]!.ID), 'nothing on the node without a healthy docker driver');
+  t.match((await evalById(c, other.json.EvalID)).FailedTGAllocs.g, { ConstraintFiltered: { 'missing drivers': 1, distinct_hosts: 2 } });
+});

@@ -1,7 +1,8 @@
 // Node selection for one placement: feasibility (datacenter, node pool, constraints, driver) and
 // capacity (CPU, memory), with the AllocMetric Nomad reports for failed placements.
 import type { Job, Obj } from '../../state/types.js';
-import { addToUsage, groupAsk, usageKey, type NodeUsage } from '../../state/nodes/usage.js';
+import { addToUsage, groupAsk, holdsResources, usageKey, type NodeUsage } from '../../state/nodes/usage.js';
+import { jobKey, type Store } from '../../state/store.js';
 import { globMatch } from '../../state/glob.js';
 import { compileRegexp, RegexpSyntaxError } from '../../state/regexp.js';
 
@@ -11,7 +12,17 @@ import { compileRegexp, RegexpSyntaxError } from '../../state/regexp.js';
  */
 export class PlanUsage {
   private readonly delta = new Map<string, NodeUsage>();
-  constructor(private readonly base: ReadonlyMap<string, NodeUsage>) {}
+  /**
+   * Allocs of a group per node, from the job's own allocs (the store's `allocsByJob`), counted once
+   * per plan and group: asking every node's usage map for the group costs a lookup per node in maps
+   * that hold every job's groups. Counts what `nodeUsage` counts (allocs that hold resources).
+   */
+  private readonly groupCounts = new Map<string, Map<string, number>>();
+  private readonly groups = new Map<Obj, GroupFacts>();
+  constructor(
+    private readonly base: ReadonlyMap<string, NodeUsage>,
+    private readonly store?: Store,
+  ) {}
 
   cpu(nodeId: string): number {
     return (this.base.get(nodeId)?.cpu ?? 0) + (this.delta.get(nodeId)?.cpu ?? 0);
@@ -23,6 +34,38 @@ export class PlanUsage {
 
   count(nodeId: string, key: string): number {
     return (this.base.get(nodeId)?.groups.get(key) ?? 0) + (this.delta.get(nodeId)?.groups.get(key) ?? 0);
+  }
+
+  /** The group's committed allocs per node (the plan's own excluded), counted from the job's allocs. */
+  private committed(job: Job, group: string, key: string): Map<string, number> {
+    let counts = this.groupCounts.get(key);
+    if (counts) return counts;
+    counts = new Map();
+    this.groupCounts.set(key, counts);
+    const store = this.store!;
+    for (const id of store.allocsByJob.get(jobKey(job.Namespace, job.ID)) ?? []) {
+      const a = store.allocs.get(id);
+      if (!a || a.TaskGroup !== group || a.Namespace !== job.Namespace || !holdsResources(a)) continue;
+      counts.set(a.NodeID, (counts.get(a.NodeID) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  /** `count` for a whole placement: one lookup per node instead of two map walks. */
+  counter(job: Job, group: string): (nodeId: string) => number {
+    const key = usageKey(job.Namespace, job.ID, group);
+    if (!this.store) return (nodeId) => this.count(nodeId, key);
+    const committed = this.committed(job, group, key);
+    const delta = this.delta;
+    if (committed.size === 0 && delta.size === 0) return () => 0;
+    return (nodeId) => (committed.get(nodeId) ?? 0) + (delta.get(nodeId)?.groups.get(key) ?? 0);
+  }
+
+  /** The group's placement facts for this plan (its job is the plan's job). */
+  facts(job: Job, tg: Obj): GroupFacts {
+    let f = this.groups.get(tg);
+    if (!f) this.groups.set(tg, (f = groupFactsOf(job, tg, true)));
+    return f;
   }
 
   add(nodeId: string, job: Job, tg: Obj, sign = 1): void {
@@ -151,6 +194,47 @@ function fitness(algorithm: string, cpuFree: number, cpuTotal: number, memFree: 
   return Math.min(18, Math.max(0, raw)) / 18;
 }
 
+/**
+ * The last fitness computed for each node, with its inputs: between two placements most nodes' free
+ * resources do not move, and the two powers of ten are the costliest part of scoring a node. A pure
+ * memo (the same inputs give the same score), so it needs no invalidation; bounded for node churn.
+ */
+interface FitMemo {
+  algorithm: string;
+  cpuFree: number;
+  cpuTotal: number;
+  memFree: number;
+  memTotal: number;
+  askCpu: number;
+  askMem: number;
+  fit: number;
+}
+const fitMemo = new Map<string, FitMemo>();
+const FIT_MEMO_MAX = 10_000;
+
+function memoFitness(nodeId: string, algorithm: string, cpuFree: number, cpuTotal: number, memFree: number, memTotal: number, ask: { cpu: number; memoryMB: number }): number {
+  const m = fitMemo.get(nodeId);
+  if (
+    m && m.cpuFree === cpuFree && m.memFree === memFree && m.askCpu === ask.cpu && m.askMem === ask.memoryMB &&
+    m.cpuTotal === cpuTotal && m.memTotal === memTotal && m.algorithm === algorithm
+  ) return m.fit;
+  const fit = fitness(algorithm, cpuFree, cpuTotal, memFree, memTotal, ask);
+  if (m) {
+    m.algorithm = algorithm;
+    m.cpuFree = cpuFree;
+    m.cpuTotal = cpuTotal;
+    m.memFree = memFree;
+    m.memTotal = memTotal;
+    m.askCpu = ask.cpu;
+    m.askMem = ask.memoryMB;
+    m.fit = fit;
+  } else {
+    if (fitMemo.size >= FIT_MEMO_MAX) fitMemo.clear();
+    fitMemo.set(nodeId, { algorithm, cpuFree, cpuTotal, memFree, memTotal, askCpu: ask.cpu, askMem: ask.memoryMB, fit });
+  }
+  return fit;
+}
+
 /** scheduler/feasible.go FilterConstraintDrivers. */
 export const FILTER_MISSING_DRIVERS = 'missing drivers';
 
@@ -181,6 +265,63 @@ export interface PickResult {
   metric: Obj;
 }
 
+/** What a placement needs from a group of the job; kept for one plan (see PlanUsage.facts). */
+interface GroupFacts {
+  jobConstraints: Obj[];
+  groupConstraints: Obj[];
+  drivers: string[];
+  distinct: boolean;
+  ask: { cpu: number; memoryMB: number };
+  /**
+   * Feasibility per node (the reason it was filtered, or null), kept for one eval as Nomad's
+   * EvalEligibility keeps it per computed class: later placements of the plan skip the checks.
+   */
+  feasible: Map<Obj, string | null> | null;
+}
+
+function groupFactsOf(job: Job, tg: Obj, cache: boolean): GroupFacts {
+  // The generic stack's order: job constraints, then the group's drivers, then group and task constraints.
+  const jobConstraints: Obj[] = (job.Constraints as Obj[]) ?? [];
+  const groupConstraints: Obj[] = [...((tg.Constraints as Obj[]) ?? [])];
+  for (const t of (tg.Tasks as Obj[]) ?? []) groupConstraints.push(...((t.Constraints as Obj[]) ?? []));
+  return {
+    jobConstraints,
+    groupConstraints,
+    drivers: [...new Set(((tg.Tasks as Obj[]) ?? []).map((t) => String(t.Driver ?? '')))],
+    distinct: [...jobConstraints, ...groupConstraints].some((c) => c.Operand === 'distinct_hosts'),
+    ask: groupAsk(tg),
+    feasible: cache ? new Map() : null,
+  };
+}
+
+function firstFailing(constraints: Obj[], node: Obj): Obj | undefined {
+  for (const c of constraints) if (!constraintHolds(c, node)) return c;
+  return undefined;
+}
+
+/** Why the node cannot run the group at all (constraints, drivers), or null when it can. */
+function infeasibleReason(g: GroupFacts, node: Obj): string | null {
+  const cached = g.feasible?.get(node);
+  if (cached !== undefined) return cached;
+  let reason: string | null = null;
+  const failedJob = firstFailing(g.jobConstraints, node);
+  if (failedJob) reason = constraintString(failedJob);
+  else {
+    for (const d of g.drivers) {
+      if (!hasDriver(node, d)) {
+        reason = FILTER_MISSING_DRIVERS;
+        break;
+      }
+    }
+    if (reason === null) {
+      const failedGroup = firstFailing(g.groupConstraints, node);
+      if (failedGroup) reason = constraintString(failedGroup);
+    }
+  }
+  g.feasible?.set(node, reason);
+  return reason;
+}
+
 /**
  * Picks a node for one alloc of `tg` the way Nomad's rank iterators score them: the fitness of the
  * scheduler algorithm (binpack or spread), averaged with the job anti-affinity penalty on nodes that
@@ -190,45 +331,51 @@ export interface PickResult {
 export function pickNode(nodes: Obj[], usage: PlanUsage | null, job: Job, tg: Obj, only?: Obj, algorithm = 'binpack'): PickResult {
   const metric = emptyMetric();
   metric.NodePool = job.NodePool;
-  const pool = nodes.filter((n) => job.NodePool === 'all' || n.NodePool === job.NodePool);
-  metric.NodesInPool = pool.length;
+  // Datacenter globs are matched once per distinct datacenter, not once per node.
+  const dcMatch = new Map<string, boolean>();
+  const inDatacenters = (dc: string): boolean => {
+    let ok = dcMatch.get(dc);
+    if (ok === undefined) dcMatch.set(dc, (ok = job.Datacenters.some((p) => globMatch(p, dc))));
+    return ok;
+  };
+  const anyPool = job.NodePool === 'all';
+  const pool: Obj[] = [];
   const avail: Record<string, number> = {};
-  for (const n of pool) if (job.Datacenters.some((dc) => globMatch(dc, n.Datacenter))) avail[n.Datacenter] = (avail[n.Datacenter] ?? 0) + 1;
+  let onlyInPool = false;
+  for (const n of nodes) {
+    if (!anyPool && n.NodePool !== job.NodePool) continue;
+    pool.push(n);
+    if (n === only) onlyInPool = true;
+    if (inDatacenters(n.Datacenter)) avail[n.Datacenter] = (avail[n.Datacenter] ?? 0) + 1;
+  }
+  metric.NodesInPool = pool.length;
   metric.NodesAvailable = avail;
-  // The generic stack's order: job constraints, then the group's drivers, then group and task constraints.
-  const jobConstraints: Obj[] = (job.Constraints as Obj[]) ?? [];
-  const groupConstraints: Obj[] = [...((tg.Constraints as Obj[]) ?? [])];
-  for (const t of (tg.Tasks as Obj[]) ?? []) groupConstraints.push(...((t.Constraints as Obj[]) ?? []));
-  const constraints = [...jobConstraints, ...groupConstraints];
-  const drivers = [...new Set(((tg.Tasks as Obj[]) ?? []).map((t) => String(t.Driver ?? '')))];
-  const distinct = constraints.some((c) => c.Operand === 'distinct_hosts');
-  const ask = groupAsk(tg);
-  const key = usageKey(job.Namespace, job.ID, tg.Name);
+  const g = usage ? usage.facts(job, tg) : groupFactsOf(job, tg, false);
+  const ask = g.ask;
+  const count = usage ? usage.counter(job, tg.Name) : (): number => 0;
   let best: Obj | null = null;
   let bestScore = -Infinity;
   const desired = Math.max(1, Number(tg.Count) || 1);
   // A system job's per-node pass still only considers nodes of the job's pool.
-  for (const node of only ? (pool.includes(only) ? [only] : []) : pool) {
-    if (!job.Datacenters.some((dc) => globMatch(dc, node.Datacenter))) continue;
+  const candidates = only ? (onlyInPool ? [only] : []) : pool;
+  for (const node of candidates) {
+    if (!inDatacenters(node.Datacenter)) continue;
     if (node.Status !== 'ready' || node.SchedulingEligibility !== 'eligible') continue;
     metric.NodesEvaluated++;
-    const failedJob = jobConstraints.find((c) => !constraintHolds(c, node));
-    const reason = failedJob
-      ? constraintString(failedJob)
-      : !drivers.every((d) => hasDriver(node, d))
-        ? FILTER_MISSING_DRIVERS
-        : groupConstraints.find((c) => !constraintHolds(c, node));
-    if (reason !== undefined) {
-      filterNode(metric, node, typeof reason === 'string' ? reason : constraintString(reason));
+    const reason = infeasibleReason(g, node);
+    if (reason !== null) {
+      filterNode(metric, node, reason);
       continue;
     }
-    const count = usage ? usage.count(node.ID, key) : 0;
-    if (distinct && count > 0) {
+    const held = count(node.ID);
+    if (g.distinct && held > 0) {
       filterNode(metric, node, 'distinct_hosts');
       continue;
     }
-    const cpuFree = node.NodeResources.Cpu.CpuShares - node.ReservedResources.Cpu.CpuShares - (usage ? usage.cpu(node.ID) : 0);
-    const memFree = node.NodeResources.Memory.MemoryMB - node.ReservedResources.Memory.MemoryMB - (usage ? usage.memoryMB(node.ID) : 0);
+    const cpuTotal = node.NodeResources.Cpu.CpuShares - node.ReservedResources.Cpu.CpuShares;
+    const memTotal = node.NodeResources.Memory.MemoryMB - node.ReservedResources.Memory.MemoryMB;
+    const cpuFree = cpuTotal - (usage ? usage.cpu(node.ID) : 0);
+    const memFree = memTotal - (usage ? usage.memoryMB(node.ID) : 0);
     const dim = ask.cpu > cpuFree ? 'cpu' : ask.memoryMB > memFree ? 'memory' : null;
     if (dim) {
       metric.NodesExhausted++;
@@ -240,10 +387,8 @@ export function pickNode(nodes: Obj[], usage: PlanUsage | null, job: Job, tg: Ob
       }
       continue;
     }
-    const cpuTotal = node.NodeResources.Cpu.CpuShares - node.ReservedResources.Cpu.CpuShares;
-    const memTotal = node.NodeResources.Memory.MemoryMB - node.ReservedResources.Memory.MemoryMB;
-    const fit = fitness(algorithm, cpuFree, cpuTotal, memFree, memTotal, ask);
-    const score = count > 0 ? (fit - (count + 1) / desired) / 2 : fit;
+    const fit = memoFitness(node.ID, algorithm, cpuFree, cpuTotal, memFree, memTotal, ask);
+    const score = held > 0 ? (fit - (held + 1) / desired) / 2 : fit;
     if (score > bestScore) {
       best = node;
       bestScore = score;

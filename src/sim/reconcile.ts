@@ -14,7 +14,7 @@ import { newAllocation, newDeployment } from './new-records.js';
 import { schedulerConfig } from '../../state/operator/config.js';
 import { stopLost, taintedAsLost } from './lost.js';
 import { ignoredTerminal, isDestructive } from './updates.js';
-
+import { draftOf, sameData } from './deployment-draft.js';
 export { isDestructive };
 
 export const DesiredText = {
@@ -119,7 +119,7 @@ export function reconcile(input: ReconcileInput): Plan {
   if (job.Type === 'service' || job.Type === 'system') plan.deploymentId = latestDep?.ID ?? '';
 
   // Deployment objects are edited through this working copy and written once.
-  let depDraft: Obj | null = dep && isActiveDeployment(dep) ? structuredClone(dep) : null;
+  let depDraft: Obj | null = dep && isActiveDeployment(dep) ? draftOf(dep) : null;
   const ensureDeployment = (): Obj | null => {
     if (!wantsDeployment) return null;
     if (depDraft) return depDraft;
@@ -135,11 +135,12 @@ export function reconcile(input: ReconcileInput): Plan {
   };
 
   const stopping = new Set<string>();
-  const nodes = [...store.nodes.values()];
+  let nodeList: Obj[] | null = null; // read only by passes that place (most passes of a running job do not)
+  const nodes = (): Obj[] => (nodeList ??= [...store.nodes.values()]);
   // Per-pool scheduler settings are Enterprise-only, so the cluster-wide configuration decides.
   const sched = schedulerConfig(store);
   const algorithm = sched.SchedulerAlgorithm || 'binpack';
-  const usage = new PlanUsage(store.nodeUsage);
+  const usage = new PlanUsage(store.nodeUsage, store);
 
   const newAlloc = (tg: Obj, name: string, node: Obj, metric: Obj, extra: Obj = {}): Obj =>
     newAllocation(store, job, ev, nowNs, tg, name, node, metric, extra, sched.MemoryOversubscriptionEnabled);
@@ -157,7 +158,7 @@ export function reconcile(input: ReconcileInput): Plan {
       earlier.CoalescedFailures++;
       return failed();
     }
-    const { node, metric } = pickNode(nodes, usage, job, tg, onlyNode, algorithm);
+    const { node, metric } = pickNode(nodes(), usage, job, tg, onlyNode, algorithm);
     if (!node) {
       if (earlier) earlier.CoalescedFailures++;
       else plan.failed[tg.Name] = metric;
@@ -412,7 +413,7 @@ export function reconcile(input: ReconcileInput): Plan {
     const outdated = live.some((a) => (a.Job as Job).JobModifyIndex !== job!.JobModifyIndex);
     const firstOfVersion = !mine.some((a) => (a.Job as Job).Version === job!.Version);
     if (job!.Type === 'system' && (tg.Update?.MaxParallel ?? 0) > 0 && (outdated || firstOfVersion)) ensureDeployment();
-    for (const node of nodes) {
+    for (const node of nodes()) {
       const onNode = live.filter((a) => a.NodeID === node.ID);
       const here = onNode.filter((a) => !a.DesiredTransition?.Migrate);
       // Allocs the drainer marked go without a replacement (diffSystemAllocsForNode: migrate); a
@@ -424,7 +425,7 @@ export function reconcile(input: ReconcileInput): Plan {
         continue;
       }
       const done = job!.Type === 'sysbatch' && mine.some((a) => a.NodeID === node.ID && a.ClientStatus === 'complete' && (a.Job as Job).Version === job!.Version);
-      const { node: fits } = pickNode(nodes, null, job!, tg, node);
+      const { node: fits } = pickNode(nodes(), null, job!, tg, node);
       if (!fits) {
         // No longer eligible: stop what runs there; never a placement failure for system jobs.
         for (const a of here) {
@@ -493,7 +494,7 @@ export function reconcile(input: ReconcileInput): Plan {
       plan.markStable = true;
     }
     const orig = plan.createdDeployment === d ? undefined : store.deployments.get(d.ID);
-    if (!orig || JSON.stringify(orig) !== JSON.stringify(d)) plan.deployments.push(d);
+    if (!orig || !sameData(orig, d)) plan.deployments.push(d);
   }
   return plan;
 }

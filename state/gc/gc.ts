@@ -57,17 +57,37 @@ export function allocGCEligible(a: Obj, job: Job | undefined, nowNs: number, cut
   return nowNs - Number(events[events.length - 1]!.RescheduleTime) > Number(policy.Interval ?? 0);
 }
 
-/** memdb's allocs `eval` and `deployment` indexes, built once per pass. */
+/**
+ * memdb's allocs `eval`, `deployment` and `node` indexes, built by one scan of the allocs on first
+ * use: a pass that finds no candidate (the common case between thresholds) never walks every alloc.
+ */
 class AllocIndex {
-  readonly byEval = new Map<string, Obj[]>();
-  readonly byDeployment = new Map<string, Obj[]>();
-  readonly byNode = new Map<string, Obj[]>();
-  constructor(store: Store) {
-    for (const a of store.allocs.values()) {
-      push(this.byEval, a.EvalID, a);
-      if (a.DeploymentID) push(this.byDeployment, a.DeploymentID, a);
-      push(this.byNode, a.NodeID, a);
+  private built: { byEval: Map<string, Obj[]>; byDeployment: Map<string, Obj[]>; byNode: Map<string, Obj[]> } | null = null;
+  constructor(private readonly store: Store) {}
+
+  private get maps(): NonNullable<AllocIndex['built']> {
+    if (!this.built) {
+      const m = { byEval: new Map<string, Obj[]>(), byDeployment: new Map<string, Obj[]>(), byNode: new Map<string, Obj[]>() };
+      for (const a of this.store.allocs.values()) {
+        push(m.byEval, a.EvalID, a);
+        if (a.DeploymentID) push(m.byDeployment, a.DeploymentID, a);
+        push(m.byNode, a.NodeID, a);
+      }
+      this.built = m;
     }
+    return this.built;
+  }
+
+  ofEval(ev: Evaluation): Obj[] {
+    return this.maps.byEval.get(ev.ID) ?? [];
+  }
+
+  ofDeployment(dep: Obj): Obj[] {
+    return this.maps.byDeployment.get(dep.ID) ?? [];
+  }
+
+  get byNode(): Map<string, Obj[]> {
+    return this.maps.byNode;
   }
 }
 
@@ -81,7 +101,7 @@ function push<T>(m: Map<string, T[]>, k: string, v: T): void {
 function gcEval(store: Store, ev: Evaluation, cutoff: number, allowBatch: boolean, index: AllocIndex): { gc: boolean; allocs: string[] } {
   if (!isTerminalEval(ev) || ev.ModifyTime > cutoff) return { gc: false, allocs: [] };
   const job = store.jobs.get(jobKey(ev.Namespace, ev.JobID));
-  const allocs = index.byEval.get(ev.ID) ?? [];
+  const allocs = index.ofEval(ev);
   if (ev.Type === 'batch') {
     // A live batch job keeps its latest allocs: GC'ing them would make the scheduler run them again.
     const collect = !job || (job.Status === 'dead' && (job.Stop || allowBatch));
@@ -151,7 +171,7 @@ export function deploymentGC(store: Store, cutoff: number): GcResult {
   const ids: string[] = [];
   for (const dep of store.deployments.values()) {
     if (isActiveDeployment(dep) || dep.ModifyTime > cutoff) continue;
-    if ((index.byDeployment.get(dep.ID) ?? []).some((a) => !isTerminalAlloc(a))) continue;
+    if (index.ofDeployment(dep).some((a) => !isTerminalAlloc(a))) continue;
     ids.push(dep.ID);
   }
   return reapDeployments(store, ids);
@@ -166,7 +186,7 @@ export function nodeGC(store: Store, cutoff: number): GcResult {
     if ((index.byNode.get(node.ID) ?? []).some((a) => !isTerminalAlloc(a))) continue;
     ids.push(node.ID);
   }
-  return reapNodes(store, ids, index.byNode);
+  return reapNodes(store, ids, ids.length > 0 ? index.byNode : new Map());
 }
 
 /** `nomad system gc`: every collector with every threshold at zero; nodes last, once allocs are gone. */
