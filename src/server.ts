@@ -207,9 +207,11 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   // JSON answers take the same steps in sendJson (routes/http/reply.ts) and skip the onSend hook.
   const telemetry = metricsFor(st);
   const answered = (req: FastifyRequest, status: number, errorText?: string): void => {
-    journalRequest(control, req, status);
     const ms = requestElapsedMs(req);
-    if (ms !== undefined) telemetry.sample(httpMetricName(req.method, req.routeOptions.url), ms);
+    if (ms !== undefined) {
+      journalRequest(control, req, status, ms);
+      telemetry.sample(httpMetricName(req.method, req.routeOptions.url), ms);
+    }
     logRequest(app.log, req, status, ms, errorText);
   };
   app.decorate('recordResponse', answered);

@@ -6,14 +6,14 @@ import type { Store } from '../../state/store.js';
 
 const MAX_ENTRIES = 256;
 
-export class RenderCache {
+export class RenderCache<V = { body: unknown; text: string; nextToken: string; index: number }> {
   private index = -1;
   private world = -1;
-  private readonly entries = new Map<string, { body: unknown; text: string; nextToken: string; index: number }>();
+  private readonly entries = new Map<string, V>();
 
   constructor(private readonly store: Store) {}
 
-  get(key: string): { body: unknown; text: string; nextToken: string; index: number } | undefined {
+  get(key: string): V | undefined {
     if (this.stale()) return undefined;
     return this.entries.get(key);
   }
@@ -27,7 +27,7 @@ export class RenderCache {
     return true;
   }
 
-  set(key: string, value: { body: unknown; text: string; nextToken: string; index: number }): void {
+  set(key: string, value: V): void {
     this.stale();
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
     this.entries.set(key, value);

@@ -158,7 +158,11 @@ export class Journal {
     const body = kept && redactBody(kept);
     const headers = redactHeaders(e.headers);
     const bytes = ENTRY_OVERHEAD + (body?.length ?? 0) + e.url.length + headerBytes(headers);
-    this.stored.push({ id: this.nextId++, raw: { ...e, headers, body: undefined }, body, bodySize: size, truncated: kept !== null && kept.length < size, bytes });
+    // The entry is the caller's own (src/control/hooks.ts builds one per request): kept as it is,
+    // without the body it was handed (the copy above is what is kept of that).
+    e.headers = headers;
+    e.body = undefined;
+    this.stored.push({ id: this.nextId++, raw: e, body, bodySize: size, truncated: kept !== null && kept.length < size, bytes });
     this.held += bytes;
     while (this.length > this.limits.maxEntries || (this.held > this.limits.maxBytes && this.length > 1)) this.dropOldest();
   }
