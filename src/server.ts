@@ -225,12 +225,17 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     return persister.whenDurable(seen);
   };
   app.decorate('durableAnswer', durableAnswer);
+  // A client sends the same Content-Type again and again: the last one that passed needs no regexp.
+  let lastMediaType = '';
   app.addHook('onRequest', (req, reply, done) => {
     if (persister) seenAtStart.set(req, st.index);
     if (answerAsGoServer(req, reply)) return;
     // Nomad never reads Content-Type; Fastify would refuse a malformed one (415) before any route.
-    const ct = req.headers['content-type'];
-    if (ct !== undefined && !MEDIA_TYPE.test(ct)) delete req.raw.headers['content-type'];
+    const ct = req.raw.headers['content-type'];
+    if (ct !== undefined && ct !== lastMediaType) {
+      if (MEDIA_TYPE.test(ct)) lastMediaType = ct;
+      else delete req.raw.headers['content-type'];
+    }
     const url = req.raw.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);

@@ -77,9 +77,15 @@ export function isPretty(req: FastifyRequest): boolean {
 
 /** Query meta of a read: the index plus the leader headers a single-server dev agent reports. */
 export function setReadMeta(reply: FastifyReply, index: number, nextToken = '', knownLeader = true): void {
-  queueHeader(reply, 'X-Nomad-Index', String(index));
-  queueHeader(reply, 'X-Nomad-Knownleader', knownLeader ? 'true' : 'false');
-  queueHeader(reply, 'X-Nomad-Lastcontact', '0');
+  const r = reply as Queued;
+  if (r[QUEUED] === undefined) {
+    // The common case, a read's first headers: digits and constants need none of goHeaderValue's care.
+    r[QUEUED] = ['X-Nomad-Index', String(index), 'X-Nomad-Knownleader', knownLeader ? 'true' : 'false', 'X-Nomad-Lastcontact', '0'];
+  } else {
+    queueHeader(reply, 'X-Nomad-Index', String(index));
+    queueHeader(reply, 'X-Nomad-Knownleader', knownLeader ? 'true' : 'false');
+    queueHeader(reply, 'X-Nomad-Lastcontact', '0');
+  }
   if (nextToken !== '') queueHeader(reply, 'X-Nomad-Nexttoken', nextToken);
 }
 

@@ -156,8 +156,21 @@ export class Journal {
     // A copy, so the journal never pins the request's own buffer (or the socket slab it is cut from).
     const kept = full && size > 0 ? Buffer.from(full.subarray(0, Math.min(size, this.limits.maxBodyBytes))) : null;
     const body = kept && redactBody(kept);
-    const headers = redactHeaders(e.headers);
-    const bytes = ENTRY_OVERHEAD + (body?.length ?? 0) + e.url.length + headerBytes(headers);
+    // One pass over the headers as sent; only a request carrying a secret gets a redacted copy.
+    let headers = e.headers;
+    let sizeOfHeaders = 0;
+    let secret = false;
+    for (const k in headers) {
+      const v = headers[k];
+      if (v === undefined) continue;
+      if (SECRET_HEADERS.has(k)) secret = true;
+      sizeOfHeaders += k.length + (typeof v === 'string' ? v.length : v.reduce((a, x) => a + x.length, 0));
+    }
+    if (secret) {
+      headers = redactHeaders(headers);
+      sizeOfHeaders = headerBytes(headers);
+    }
+    const bytes = ENTRY_OVERHEAD + (body?.length ?? 0) + e.url.length + sizeOfHeaders;
     // The entry is the caller's own (src/control/hooks.ts builds one per request): kept as it is,
     // without the body it was handed (the copy above is what is kept of that).
     e.headers = headers;
