@@ -148,3 +148,18 @@ t.test('cached answers are still journaled, timed and counted', async (t) => {
   t.match(metrics.body, /nomad_http_GET_v1_jobs_count 3\n/, 'the list timings are sampled');
   t.match(metrics.body, /nomad_http_GET_v1_job___count 3\n/, 'the read timings are sampled');
 });
+
+t.test('a list with text beyond ASCII goes out whole, its length counted in bytes', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  const note = 'café ☕ 😀 \u2028 "quoted" \\ done';
+  await c.register(minimalJob('a', { Meta: { note } }));
+  await c.register(minimalJob('b'));
+  for (const url of ['/v1/jobs?meta=true', '/v1/jobs?meta=true', '/v1/jobs']) {
+    const res = await c.get(url);
+    t.equal(res.headers['content-length'], String(Buffer.byteLength(res.body)), `${url}: Content-Length in bytes`);
+    t.equal(res.body, JSON.stringify(res.json), `${url}: the compact JSON, whole`);
+  }
+  const list = (await c.get('/v1/jobs?meta=true')).json as Stub[];
+  t.same(list.map((j) => j.Meta?.note ?? null), [note, null]);
+});
