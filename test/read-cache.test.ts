@@ -3,6 +3,7 @@
 // answer must still be the newest one: after each write, after a reset, per query and per ACL token.
 import t from 'tap';
 import { aclSession, client, index, minimalJob, simClient } from './helpers.js';
+import { RenderCache } from '../routes/http/memo.js';
 
 interface Stub {
   ID: string;
@@ -162,4 +163,26 @@ t.test('a list with text beyond ASCII goes out whole, its length counted in byte
   }
   const list = (await c.get('/v1/jobs?meta=true')).json as Stub[];
   t.same(list.map((j) => j.Meta?.note ?? null), [note, null]);
+});
+
+t.test('the render cache holds at most its byte budget and forgets everything at the next write', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  const cache = new RenderCache<string>(c.mock.store, (v) => v.length, 10);
+  cache.set('a', 'aaaaaa');
+  t.equal(cache.get('a'), 'aaaaaa');
+  cache.set('b', 'bbbbbb');
+  t.equal(cache.get('a'), undefined, 'an entry past the budget empties the cache first');
+  t.equal(cache.get('b'), 'bbbbbb');
+  cache.set('big', 'x'.repeat(11));
+  t.equal(cache.get('big'), undefined, 'a body larger than the budget is never kept');
+  t.equal(cache.get('b'), 'bbbbbb', 'and leaves the others');
+  cache.set('b', 'bbbb');
+  cache.set('c', 'cccccc');
+  t.same([cache.get('b'), cache.get('c')], ['bbbb', 'cccccc'], 'a replaced entry counts once');
+  await c.register(minimalJob('web'));
+  t.equal(cache.get('c'), undefined, 'a write makes every entry stale');
+  cache.set('d', 'dd');
+  t.equal((await c.post('/_mock/reset')).status, 200);
+  t.equal(cache.get('d'), undefined, 'and so does a reset');
 });

@@ -16,7 +16,7 @@ import { parseRoutes } from './parse.js';
 import { WRITE, listRule, registerRule, type AclDecl } from '../acl/rules.js';
 
 export function jobsRoutes(app: App, ctx: RouteContext): void {
-  const rendered = new RenderCache<{ jobs: Job[]; bytes: Buffer; nextToken: string; index: number }>(ctx.store);
+  const rendered = new RenderCache<{ jobs: Job[]; bytes: Buffer; nextToken: string; index: number }>(ctx.store, (v) => v.bytes.length + 8 * v.jobs.length);
   const acl: AclDecl = (req) => {
     if (req.method === 'GET') return listRule(req, ctx, 'list-jobs');
     if (WRITE.has(req.method)) return registerRule(req, 'JobRegisterRequest', () => void registerRequest(req, null));
