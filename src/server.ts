@@ -226,7 +226,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   };
   app.decorate('durableAnswer', durableAnswer);
   // A client sends the same Content-Type again and again: the last one that passed needs no regexp.
-  let lastMediaType = '';
+  let lastMediaType: string | null = null;
   app.addHook('onRequest', (req, reply, done) => {
     if (persister) seenAtStart.set(req, st.index);
     if (answerAsGoServer(req, reply)) return;
