@@ -104,6 +104,12 @@ export class MetricsSink {
 }
 
 export function seriesKey(name: string, labels: Record<string, string>): string {
+  // Request timings carry no labels: their key needs no sorting.
+  for (const _ in labels) return labeledKey(name, labels);
+  return `${name}\u0000`;
+}
+
+function labeledKey(name: string, labels: Record<string, string>): string {
   return `${name}\u0000${Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join('\u0000')}`;
 }
 
@@ -123,6 +129,21 @@ const METHODS = new Set(['GET', 'PUT', 'POST', 'DELETE', 'HEAD', 'OPTIONS', 'PAT
  * (never the raw path, so names stay bounded), `*` written `_`; unmatched paths share one name.
  */
 export function httpMetricName(method: string, routeUrl: string | undefined): string {
+  // Bounded like the names themselves: one per method and route pattern.
+  const byRoute = metricNames.get(method);
+  const hit = byRoute?.get(routeUrl);
+  if (hit !== undefined) return hit;
+  const name = metricName(method, routeUrl);
+  if (METHODS.has(method)) {
+    if (byRoute) byRoute.set(routeUrl, name);
+    else metricNames.set(method, new Map([[routeUrl, name]]));
+  }
+  return name;
+}
+
+const metricNames = new Map<string, Map<string | undefined, string>>();
+
+function metricName(method: string, routeUrl: string | undefined): string {
   const m = METHODS.has(method) ? method : 'OTHER';
   if (!routeUrl) return `nomad.http.${m}.unmatched`;
   const parts = routeUrl.split('/').filter((p) => p !== '').map((p) => (p === '*' ? '_' : p.replace(/[^A-Za-z0-9_-]/g, '_')));

@@ -218,9 +218,11 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   // JSON answers take the same steps in sendJson (routes/http/reply.ts) and skip the onSend hook.
   const telemetry = metricsFor(st);
   const answered = (req: FastifyRequest, status: number, errorText?: string): void => {
-    journalRequest(control, req, status);
     const ms = requestElapsedMs(req);
-    if (ms !== undefined) telemetry.sample(httpMetricName(req.method, req.routeOptions.url), ms);
+    if (ms !== undefined) {
+      journalRequest(control, req, status, ms);
+      telemetry.sample(httpMetricName(req.method, req.routeOptions.url), ms);
+    }
     logRequest(app.log, req, status, ms, errorText);
   };
   app.decorate('recordResponse', answered);
@@ -234,14 +236,19 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     return persister.whenDurable(seen);
   };
   app.decorate('durableAnswer', durableAnswer);
+  // A client sends the same Content-Type again and again: the last one that passed needs no regexp.
+  let lastMediaType: string | null = null;
   app.addHook('onRequest', (req, reply, done) => {
     // First of all: the method the request was looked up by is not necessarily its own.
     ownMethod(req.raw);
     if (persister) seenAtStart.set(req, st.index);
     if (answerAsGoServer(req, reply)) return;
     // Nomad never reads Content-Type; Fastify would refuse a malformed one (415) before any route.
-    const ct = req.headers['content-type'];
-    if (ct !== undefined && !MEDIA_TYPE.test(ct)) delete req.raw.headers['content-type'];
+    const ct = req.raw.headers['content-type'];
+    if (ct !== undefined && ct !== lastMediaType) {
+      if (MEDIA_TYPE.test(ct)) lastMediaType = ct;
+      else delete req.raw.headers['content-type'];
+    }
     const url = req.raw.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);

@@ -128,12 +128,17 @@ function parseGoRequest(raw: Buffer): GoRequest | Refusal {
 }
 
 const VALID_HOST = /^[0-9A-Za-z!$%&'()*+,\-.:;=[\]_~]*$/;
+let lastValidHost: string | null = null;
 
 /** Go's Host header rules of an HTTP/1.1 request: the detail of its 400, or null when it is fine. */
 export function goHostCheck(http11: boolean, hosts: string[]): string | null {
   if (http11 && hosts.length === 0) return 'missing required Host header';
   if (hosts.length > 1) return 'too many Host headers';
-  if (hosts.length === 1 && !VALID_HOST.test(hosts[0]!)) return 'malformed Host header';
+  if (hosts.length === 1 && hosts[0] !== lastValidHost) {
+    if (!VALID_HOST.test(hosts[0]!)) return 'malformed Host header';
+    // Every request of a client names the same host: the last one that passed needs no regexp.
+    lastValidHost = hosts[0]!;
+  }
   return null;
 }
 

@@ -5,15 +5,23 @@
 import type { Store } from '../../state/store.js';
 
 const MAX_ENTRIES = 256;
+/** Bodies held at once: with 100,000 jobs one full list is 60 MB, and each query has its own. */
+export const MAX_RENDERED_BYTES = 256 * 1024 * 1024;
 
-export class RenderCache {
+export class RenderCache<V = { body: unknown; text: string; nextToken: string; index: number }> {
   private index = -1;
   private world = -1;
-  private readonly entries = new Map<string, { body: unknown; text: string; nextToken: string; index: number }>();
+  private held = 0;
+  private readonly entries = new Map<string, V>();
 
-  constructor(private readonly store: Store) {}
+  /** `sizeOf` tells what an entry holds, in bytes; the cache empties itself before passing `maxBytes`. */
+  constructor(
+    private readonly store: Store,
+    private readonly sizeOf: (value: V) => number = () => 0,
+    private readonly maxBytes = MAX_RENDERED_BYTES,
+  ) {}
 
-  get(key: string): { body: unknown; text: string; nextToken: string; index: number } | undefined {
+  get(key: string): V | undefined {
     if (this.stale()) return undefined;
     return this.entries.get(key);
   }
@@ -22,14 +30,26 @@ export class RenderCache {
   private stale(): boolean {
     if (this.index === this.store.index && this.world === this.store.replacements) return false;
     this.entries.clear();
+    this.held = 0;
     this.index = this.store.index;
     this.world = this.store.replacements;
     return true;
   }
 
-  set(key: string, value: { body: unknown; text: string; nextToken: string; index: number }): void {
+  set(key: string, value: V): void {
     this.stale();
-    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
+    const size = this.sizeOf(value);
+    const before = this.entries.get(key);
+    if (before !== undefined) {
+      this.entries.delete(key);
+      this.held -= this.sizeOf(before);
+    }
+    if (size > this.maxBytes) return; // answered, never kept
+    if (this.entries.size >= MAX_ENTRIES || this.held + size > this.maxBytes) {
+      this.entries.clear();
+      this.held = 0;
+    }
     this.entries.set(key, value);
+    this.held += size;
   }
 }

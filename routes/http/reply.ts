@@ -77,9 +77,15 @@ export function isPretty(req: FastifyRequest): boolean {
 
 /** Query meta of a read: the index plus the leader headers a single-server dev agent reports. */
 export function setReadMeta(reply: FastifyReply, index: number, nextToken = '', knownLeader = true): void {
-  queueHeader(reply, 'X-Nomad-Index', String(index));
-  queueHeader(reply, 'X-Nomad-Knownleader', knownLeader ? 'true' : 'false');
-  queueHeader(reply, 'X-Nomad-Lastcontact', '0');
+  const r = reply as Queued;
+  if (r[QUEUED] === undefined) {
+    // The common case, a read's first headers: digits and constants need none of goHeaderValue's care.
+    r[QUEUED] = ['X-Nomad-Index', String(index), 'X-Nomad-Knownleader', knownLeader ? 'true' : 'false', 'X-Nomad-Lastcontact', '0'];
+  } else {
+    queueHeader(reply, 'X-Nomad-Index', String(index));
+    queueHeader(reply, 'X-Nomad-Knownleader', knownLeader ? 'true' : 'false');
+    queueHeader(reply, 'X-Nomad-Lastcontact', '0');
+  }
   if (nextToken !== '') queueHeader(reply, 'X-Nomad-Nexttoken', nextToken);
 }
 
@@ -88,10 +94,10 @@ export function setWriteIndex(reply: FastifyReply, index: number): void {
 }
 
 /**
- * Sends a JSON body. `compact` may be a pre-rendered compact text (from cachedJson) that is reused
- * unless the client asked for ?pretty.
+ * Sends a JSON body. `compact` may be a pre-rendered compact text or its UTF-8 bytes (from
+ * cachedJson, or a route's own cache) that is reused unless the client asked for ?pretty.
  */
-export function sendJson(req: FastifyRequest, reply: FastifyReply, value: unknown, compact?: string, status = 200): FastifyReply {
+export function sendJson(req: FastifyRequest, reply: FastifyReply, value: unknown, compact?: string | Buffer, status = 200): FastifyReply {
   const text = isPretty(req) ? `${JSON.stringify(value, null, 4)}\n` : (compact ?? JSON.stringify(value));
   return writeAnswer(req, reply, status, 'application/json', text);
 }
@@ -101,7 +107,7 @@ export function sendJson(req: FastifyRequest, reply: FastifyReply, value: unknow
  * headers, bare `application/json` (Fastify would add a charset), compression, then one write of
  * headers and body. Fastify's own send path does the same through the server's onSend hook.
  */
-function writeAnswer(req: FastifyRequest, reply: FastifyReply, status: number, type: string, text: string): FastifyReply {
+function writeAnswer(req: FastifyRequest, reply: FastifyReply, status: number, type: string, text: string | Buffer): FastifyReply {
   reply.hijack();
   const wait = req.server.durableAnswer?.(req);
   if (!wait) return emitAnswer(req, reply, status, type, text);
@@ -115,7 +121,7 @@ function writeAnswer(req: FastifyRequest, reply: FastifyReply, status: number, t
   return reply;
 }
 
-function emitAnswer(req: FastifyRequest, reply: FastifyReply, status: number, type: string, text: string): FastifyReply {
+function emitAnswer(req: FastifyRequest, reply: FastifyReply, status: number, type: string, text: string | Buffer): FastifyReply {
   req.server.recordResponse?.(req, status);
   const res = reply.raw;
   if (res.destroyed || res.writableEnded) return reply;

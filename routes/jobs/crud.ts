@@ -68,7 +68,9 @@ export function handleRegister(ctx: RouteContext, req: FastifyRequest, reply: Fa
 
 export async function handleJobRead(ctx: RouteContext, req: FastifyRequest, reply: FastifyReply, jobId: string): Promise<FastifyReply> {
   const opts = parseQueryOptions(req.query as Query, ctx.config.region);
-  const res = await blockingQuery(ctx.store, reply, opts, ['jobs'], () => getJob(ctx.store, opts.namespace, jobId));
+  const read = (): ReturnType<typeof getJob> => getJob(ctx.store, opts.namespace, jobId);
+  // A read that does not block answers at once, without the blocking machinery's promise.
+  const res = opts.minIndex === 0 ? read() : await blockingQuery(ctx.store, reply, opts, ['jobs'], read);
   setReadMeta(reply, res.index);
   if (!res.job) throw new HttpError(404, 'job not found');
   return sendJson(req, reply, res.job, cachedJson(res.job));

@@ -2,11 +2,13 @@
 import type { App, RouteContext } from '../http/context.js';
 import { invalidMethod } from '../http/errors.js';
 import { blockingQuery } from '../http/blocking.js';
-import { cachedJson, sendJson, setReadMeta } from '../http/reply.js';
+import { isPretty, sendJson, setReadMeta } from '../http/reply.js';
 import { parseBoolParam, parseQueryOptions, type Query } from '../http/query.js';
 import { handleRegister, registerRequest } from './crud.js';
 import { jobsListSchema } from './schemas.js';
 import { jobStub, listJobs } from '../../state/jobs/queries.js';
+import type { Job } from '../../state/types.js';
+import { stubListJson } from './list-body.js';
 import { compileJobFilter } from '../http/filter.js';
 import { RenderCache } from '../http/memo.js';
 import { statusesRoutes } from './statuses.js';
@@ -14,7 +16,7 @@ import { parseRoutes } from './parse.js';
 import { WRITE, listRule, registerRule, type AclDecl } from '../acl/rules.js';
 
 export function jobsRoutes(app: App, ctx: RouteContext): void {
-  const rendered = new RenderCache(ctx.store);
+  const rendered = new RenderCache<{ jobs: Job[]; bytes: Buffer; nextToken: string; index: number }>(ctx.store, (v) => v.bytes.length + 8 * v.jobs.length);
   const acl: AclDecl = (req) => {
     if (req.method === 'GET') return listRule(req, ctx, 'list-jobs');
     if (WRITE.has(req.method)) return registerRule(req, 'JobRegisterRequest', () => void registerRequest(req, null));
@@ -28,17 +30,19 @@ export function jobsRoutes(app: App, ctx: RouteContext): void {
     const meta = parseBoolParam(q, 'meta');
     const accept = compileJobFilter(opts.filter);
     const key = [opts.namespace, opts.prefix, opts.reverse, opts.perPage, opts.nextToken, opts.filter, meta].join('\u0000');
-    const res = await blockingQuery(ctx.store, reply, opts, ['jobs', 'job_summary'], () => {
+    const run = (): { jobs: Job[]; bytes: Buffer; nextToken: string; index: number } => {
       const hit = rendered.get(key);
       if (hit) return hit;
       const page = listJobs(ctx.store, { ...opts, accept });
-      const stubs = page.jobs.map((j) => jobStub(ctx.store, j, meta));
-      const out = { body: stubs, text: `[${stubs.map((s) => cachedJson(s)).join(',')}]`, nextToken: page.nextToken, index: page.index };
+      const out = { jobs: page.jobs, bytes: stubListJson(ctx.store, page.jobs, meta), nextToken: page.nextToken, index: page.index };
       rendered.set(key, out);
       return out;
-    });
+    };
+    // A read that does not block answers at once, without the blocking machinery's promise.
+    const res = opts.minIndex === 0 ? run() : await blockingQuery(ctx.store, reply, opts, ['jobs', 'job_summary'], run);
     setReadMeta(reply, res.index, res.nextToken);
-    return sendJson(req, reply, res.body, res.text);
+    if (isPretty(req)) return sendJson(req, reply, res.jobs.map((j) => jobStub(ctx.store, j, meta)));
+    return sendJson(req, reply, undefined, res.bytes);
   });
 
   statusesRoutes(app, ctx);

@@ -39,7 +39,18 @@ export interface JobPath {
 
 const PREFIX = '/v1/job/';
 
+// Clients poll the same URL over and over (and in ACL mode the rule and the handler both parse it):
+// the last answer of this pure function is kept, frozen so no caller can change it for the next.
+let last: { url: string; path: JobPath } | null = null;
+
 export function parseJobPath(rawUrl: string): JobPath {
+  if (last !== null && last.url === rawUrl) return last.path;
+  const path = Object.freeze(parseUncached(rawUrl));
+  last = { url: rawUrl, path };
+  return path;
+}
+
+function parseUncached(rawUrl: string): JobPath {
   const rest = decodePath(rawUrl).slice(PREFIX.length);
   for (const [suffix, resource] of SUFFIXES) {
     if (rest.endsWith(suffix)) return { resource, jobId: rest.slice(0, rest.length - suffix.length) };

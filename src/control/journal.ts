@@ -57,9 +57,20 @@ export interface RawEntry {
   durationMs: number;
 }
 
+/**
+ * One recorded request, one object: every request of a busy server lives in the journal for
+ * thousands of requests, so each object kept per entry is garbage the collector copies and promotes.
+ */
 interface Stored {
   id: number;
-  raw: RawEntry;
+  time: number;
+  method: string;
+  url: string;
+  /** Null for a request without query parameters. */
+  query: Record<string, string> | null;
+  headers: Record<string, string | string[] | undefined>;
+  status: number;
+  durationMs: number;
   body: Buffer | null;
   bodySize: number;
   truncated: boolean;
@@ -122,7 +133,7 @@ function headerBytes(h: Record<string, string | string[] | undefined>): number {
 }
 
 function format(s: Stored): JournalEntry {
-  const r = s.raw;
+  const r = s;
   const q = r.url.indexOf('?');
   return {
     ID: s.id,
@@ -156,9 +167,40 @@ export class Journal {
     // A copy, so the journal never pins the request's own buffer (or the socket slab it is cut from).
     const kept = full && size > 0 ? Buffer.from(full.subarray(0, Math.min(size, this.limits.maxBodyBytes))) : null;
     const body = kept && redactBody(kept);
-    const headers = redactHeaders(e.headers);
-    const bytes = ENTRY_OVERHEAD + (body?.length ?? 0) + e.url.length + headerBytes(headers);
-    this.stored.push({ id: this.nextId++, raw: { ...e, headers, body: undefined }, body, bodySize: size, truncated: kept !== null && kept.length < size, bytes });
+    // One pass over the headers as sent; only a request carrying a secret gets a redacted copy.
+    let headers = e.headers;
+    let sizeOfHeaders = 0;
+    let secret = false;
+    for (const k in headers) {
+      const v = headers[k];
+      if (v === undefined) continue;
+      if (SECRET_HEADERS.has(k)) secret = true;
+      sizeOfHeaders += k.length + (typeof v === 'string' ? v.length : v.reduce((a, x) => a + x.length, 0));
+    }
+    if (secret) {
+      headers = redactHeaders(headers);
+      sizeOfHeaders = headerBytes(headers);
+    }
+    const bytes = ENTRY_OVERHEAD + (body?.length ?? 0) + e.url.length + sizeOfHeaders;
+    let query: Record<string, string> | null = null;
+    for (const _ in e.query) {
+      query = e.query;
+      break;
+    }
+    this.stored.push({
+      id: this.nextId++,
+      time: e.time,
+      method: e.method,
+      url: e.url,
+      query,
+      headers,
+      status: e.status,
+      durationMs: e.durationMs,
+      body,
+      bodySize: size,
+      truncated: kept !== null && kept.length < size,
+      bytes,
+    });
     this.held += bytes;
     while (this.length > this.limits.maxEntries || (this.held > this.limits.maxBytes && this.length > 1)) this.dropOldest();
   }
@@ -188,9 +230,9 @@ export class Journal {
     const out: Stored[] = [];
     for (let i = this.head; i < this.stored.length; i++) {
       const s = this.stored[i]!;
-      if (method && s.raw.method !== method) continue;
+      if (method && s.method !== method) continue;
       if (q.path) {
-        const u = s.raw.url;
+        const u = s.url;
         const qm = u.indexOf('?');
         const path = qm < 0 ? u : u.slice(0, qm);
         if (prefix !== null ? !path.startsWith(prefix) : path !== q.path) continue;

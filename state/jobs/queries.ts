@@ -5,20 +5,41 @@ import { paginate } from '../paginate.js';
 import { RpcError } from '../errors.js';
 import { diffJobs } from './diff.js';
 
-let sortCache: { store: Store; index: number; keys: Job[] } | null = null;
+// Per store; the table index alone is not enough: a reset or restore may take it back to a value
+// that named other contents, so the count of replacements is part of the key.
+const sortCache = new WeakMap<Store, { index: number; world: number; jobs: Job[] }>();
 
 /** All jobs ordered by namespace then ID (memdb's id index), cached until the jobs table moves. */
 export function jobsInOrder(store: Store): Job[] {
   const index = store.tableIndex('jobs');
-  if (sortCache && sortCache.store === store && sortCache.index === index) return sortCache.keys;
+  const hit = sortCache.get(store);
+  if (hit && hit.index === index && hit.world === store.replacements) return hit.jobs;
   const jobs = [...store.jobs.values()].sort((a, b) =>
     a.Namespace === b.Namespace ? cmp(a.ID, b.ID) : cmp(a.Namespace, b.Namespace),
   );
-  sortCache = { store, index, keys: jobs };
+  sortCache.set(store, { index, world: store.replacements, jobs });
   return jobs;
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The jobs of one namespace whose ID starts with `prefix`: a contiguous run of the sorted list,
+ * found by binary search rather than a scan of every job.
+ */
+function namespaceRange(sorted: Job[], namespace: string, prefix: string): Job[] {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const j = sorted[mid]!;
+    if (j.Namespace < namespace || (j.Namespace === namespace && j.ID < prefix)) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < sorted.length && sorted[end]!.Namespace === namespace && sorted[end]!.ID.startsWith(prefix)) end++;
+  return sorted.slice(lo, end);
+}
 
 export interface JobListOptions {
   namespace: string;
@@ -30,9 +51,10 @@ export interface JobListOptions {
 }
 
 export function listJobs(store: Store, opts: JobListOptions): { jobs: Job[]; nextToken: string; index: number } {
-  let jobs = jobsInOrder(store).filter(
-    (j) => (opts.namespace === '*' || j.Namespace === opts.namespace) && (opts.prefix === '' || j.ID.startsWith(opts.prefix)),
-  );
+  let jobs =
+    opts.namespace === '*'
+      ? jobsInOrder(store).filter((j) => opts.prefix === '' || j.ID.startsWith(opts.prefix))
+      : namespaceRange(jobsInOrder(store), opts.namespace, opts.prefix);
   // Nomad ignores `reverse` for the scan order of namespace=* with a prefix (http-semantics §8.2).
   if (opts.reverse && !(opts.namespace === '*' && opts.prefix !== '')) jobs = jobs.reverse();
   const { page, nextToken } = paginate(jobs, {
@@ -52,7 +74,14 @@ export function jobStub(store: Store, job: Job, withMeta: boolean): Obj {
   const summary = store.summaries.get(jobKey(job.Namespace, job.ID));
   const hit = stubCache.get(job);
   if (hit && hit.summary === summary && hit.withMeta === withMeta) return hit.stub;
-  const stub = {
+  const stub = buildJobStub(job, summary, withMeta);
+  stubCache.set(job, { summary, withMeta, stub });
+  return stub;
+}
+
+/** JobListStub of a job and its summary, uncached (callers that cache its rendering need no copy kept). */
+export function buildJobStub(job: Job, summary: Obj | undefined, withMeta: boolean): Obj {
+  return {
     ID: job.ID,
     ParentID: job.ParentID,
     Name: job.Name,
@@ -74,8 +103,6 @@ export function jobStub(store: Store, job: Job, withMeta: boolean): Obj {
     SubmitTime: job.SubmitTime,
     Meta: withMeta ? job.Meta : null,
   };
-  stubCache.set(job, { summary, withMeta, stub });
-  return stub;
 }
 
 export function getJob(store: Store, namespace: string, id: string): { job: Job | undefined; index: number } {

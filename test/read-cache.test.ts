@@ -1,0 +1,188 @@
+// The read path's caches (routes/jobs/list-body.ts, routes/http/memo.ts, state/jobs/queries.ts):
+// GET /v1/jobs and GET /v1/job/:id answer from rendered bytes kept between requests, so every
+// answer must still be the newest one: after each write, after a reset, per query and per ACL token.
+import t from 'tap';
+import { aclSession, client, index, minimalJob, simClient } from './helpers.js';
+import { RenderCache } from '../routes/http/memo.js';
+
+interface Stub {
+  ID: string;
+  Namespace: string;
+  Meta: Record<string, string> | null;
+  JobSummary: { Summary: Record<string, Record<string, number>> };
+  [k: string]: unknown;
+}
+
+const ids = (body: unknown): string[] => (body as Stub[]).map((j) => `${j.Namespace}.${j.ID}`);
+
+t.test('the list answers the newest state after every write, the same list twice byte for byte', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  await c.register(minimalJob('a'));
+  const first = await c.get('/v1/jobs');
+  const again = await c.get('/v1/jobs');
+  t.equal(again.body, first.body, 'an unchanged state answers the same bytes');
+  t.same(again.headers, first.headers, 'and the same headers');
+  t.equal(first.body, JSON.stringify(first.json), 'compact JSON');
+  await c.register(minimalJob('b'));
+  const second = await c.get('/v1/jobs');
+  t.same(ids(second.json), ['default.a', 'default.b'], 'a new job is listed');
+  t.ok(index(second) > index(first), 'at the new index');
+  await c.register(minimalJob('a', { Meta: { v: '2' } }));
+  const meta = await c.get('/v1/jobs?meta=true');
+  t.same((meta.json as Stub[]).find((j) => j.ID === 'a')!.Meta, { v: '2' }, 'a changed job is listed as changed');
+  await c.del('/v1/job/b?purge=true');
+  t.same(ids((await c.get('/v1/jobs')).json), ['default.a'], 'a purged job is gone');
+});
+
+t.test('the list follows the summary the simulator writes, as the summary endpoint reports it', async (t) => {
+  const c = await simClient();
+  t.teardown(c.close);
+  await c.register(minimalJob('web'));
+  const before = await c.get('/v1/jobs');
+  await c.advance(60_000);
+  const after = await c.get('/v1/jobs');
+  const summary = await c.get('/v1/job/web/summary');
+  t.notSame((after.json as Stub[])[0]!.JobSummary, (before.json as Stub[])[0]!.JobSummary, 'the summary moved on');
+  t.same((after.json as Stub[])[0]!.JobSummary, summary.json, 'the stub carries the current summary');
+  t.equal((after.json as Stub[])[0]!.JobSummary.Summary.web!.Running, 1, 'the allocation runs');
+});
+
+t.test('after a reset the list and reads answer the start-up state, even where an index recurs', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  const a = await c.register(minimalJob('a'));
+  const listA = await c.get('/v1/jobs');
+  t.same(ids(listA.json), ['default.a']);
+  t.equal((await c.get('/v1/job/a')).status, 200);
+  t.equal((await c.post('/_mock/reset')).status, 200);
+  t.equal((await c.get('/v1/jobs')).body, '[]', 'no job after the reset');
+  t.equal((await c.get('/v1/job/a')).status, 404, 'the job is not found');
+  const b = await c.register(minimalJob('b'));
+  t.equal(b.json.Index, a.json.Index, 'the write after the reset takes the index the first one had');
+  const listB = await c.get('/v1/jobs');
+  t.equal(index(listB), index(listA), 'so the list reports the same index');
+  t.same(ids(listB.json), ['default.b'], 'yet lists the new world');
+  t.same(ids((await c.get('/v1/jobs?prefix=a')).json), [], 'and so does a prefix list');
+});
+
+t.test('each query gets its own answer: prefix, namespace, meta, reverse, pages, pretty', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  t.equal((await c.put('/v1/namespace/other', { Name: 'other' })).status, 200);
+  for (const id of ['api', 'app', 'web']) await c.register(minimalJob(id, { Meta: { id } }));
+  await c.req('PUT', '/v1/jobs?namespace=other', { Job: minimalJob('api2') });
+  t.same(ids((await c.get('/v1/jobs?prefix=a')).json), ['default.api', 'default.app']);
+  t.same(ids((await c.get('/v1/jobs?prefix=app')).json), ['default.app']);
+  t.same(ids((await c.get('/v1/jobs?prefix=x')).json), []);
+  t.same(ids((await c.get('/v1/jobs?prefix=')).json), ['default.api', 'default.app', 'default.web']);
+  t.same(ids((await c.get('/v1/jobs?namespace=other')).json), ['other.api2']);
+  t.same(ids((await c.get('/v1/jobs?namespace=other&prefix=app')).json), []);
+  t.same(ids((await c.get('/v1/jobs?namespace=*&prefix=api')).json), ['default.api', 'other.api2']);
+  t.same(ids((await c.get('/v1/jobs?reverse=true')).json), ['default.web', 'default.app', 'default.api']);
+  t.same(ids((await c.get('/v1/jobs?prefix=a&reverse=true')).json), ['default.app', 'default.api']);
+  const page = await c.get('/v1/jobs?per_page=2');
+  t.same(ids(page.json), ['default.api', 'default.app']);
+  t.equal(page.headers['x-nomad-nexttoken'], 'default.web');
+  t.equal((await c.get('/v1/jobs')).headers['x-nomad-nexttoken'], undefined, 'the unpaged list has no next token');
+  t.same((await c.get('/v1/jobs?prefix=web')).json, [{ ...((await c.get('/v1/jobs?prefix=web&meta=true')).json as Stub[])[0], Meta: null }], 'meta=false: Meta null');
+  t.same(((await c.get('/v1/jobs?prefix=web&meta=true')).json as Stub[])[0]!.Meta, { id: 'web' }, 'meta=true: Meta');
+  const compact = await c.get('/v1/jobs');
+  const pretty = await c.get('/v1/jobs?pretty');
+  t.equal(pretty.body, `${JSON.stringify(compact.json, null, 4)}\n`, '?pretty renders the same list indented');
+  t.equal((await c.get('/v1/jobs')).body, compact.body, 'and the compact list after it is unchanged');
+  const job = await c.get('/v1/job/web');
+  t.equal((await c.get('/v1/job/web?pretty')).body, `${JSON.stringify(job.json, null, 4)}\n`, 'a pretty job read too');
+  t.equal((await c.get('/v1/job/web?namespace=other')).status, 404, 'a read is per namespace');
+});
+
+t.test('an ACL token sees its own namespace=* list, and a policy change takes effect at once', async (t) => {
+  const c = await client({ config: { acl: true } });
+  t.teardown(c.close);
+  const w = await aclSession(c);
+  t.equal((await w.as(w.mgmt, 'PUT', '/v1/namespace/blue', { Name: 'blue' })).status, 200);
+  t.equal((await w.as(w.mgmt, 'PUT', '/v1/jobs', { Job: minimalJob('red-job') })).status, 200);
+  t.equal((await w.as(w.mgmt, 'PUT', '/v1/jobs?namespace=blue', { Job: minimalJob('blue-job') })).status, 200);
+  const def = await w.token('def', 'namespace "default" { policy = "read" }');
+  const blue = await w.token('blue', 'namespace "blue" { policy = "read" }');
+  for (let i = 0; i < 2; i++) {
+    t.same(ids((await w.as(w.mgmt, 'GET', '/v1/jobs?namespace=*')).json), ['blue.blue-job', 'default.red-job'], `management sees both (${i})`);
+    t.same(ids((await w.as(def, 'GET', '/v1/jobs?namespace=*')).json), ['default.red-job'], `a default reader sees its own (${i})`);
+    t.same(ids((await w.as(blue, 'GET', '/v1/jobs?namespace=*')).json), ['blue.blue-job'], `a blue reader sees its own (${i})`);
+  }
+  t.equal((await w.as(blue, 'GET', '/v1/jobs')).status, 403, 'the default namespace is refused to the blue reader');
+  t.equal((await w.as(blue, 'GET', '/v1/job/red-job')).status, 403, 'and so is a read of its job');
+  t.equal((await w.as(def, 'GET', '/v1/job/red-job')).status, 200, 'which the default reader gets');
+  const policy = await w.as(w.mgmt, 'PUT', '/v1/acl/policy/def', { Name: 'def', Rules: 'namespace "*" { policy = "read" }' });
+  t.equal(policy.status, 200);
+  t.same(ids((await w.as(def, 'GET', '/v1/jobs?namespace=*')).json), ['blue.blue-job', 'default.red-job'], 'a widened policy lists both at once');
+});
+
+t.test('a read answers the newest job record after each write', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  await c.register(minimalJob('web', { Meta: { v: '1' } }));
+  const one = await c.get('/v1/job/web');
+  t.same((one.json as Stub).Meta, { v: '1' });
+  t.equal((await c.get('/v1/job/web')).body, one.body, 'the same record answers the same bytes');
+  await c.register(minimalJob('web', { Meta: { v: '2' } }));
+  const two = await c.get('/v1/job/web');
+  t.same((two.json as Stub).Meta, { v: '2' }, 'a new version is read');
+  t.ok(index(two) > index(one));
+  await c.del('/v1/job/web?purge=true');
+  t.equal((await c.get('/v1/job/web')).status, 404, 'a purged job is not found');
+});
+
+t.test('cached answers are still journaled, timed and counted', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  await c.register(minimalJob('web'));
+  for (let i = 0; i < 3; i++) {
+    await c.get('/v1/jobs');
+    await c.get('/v1/job/web');
+  }
+  const journal = c.mock.control.journal.list({ method: 'GET' });
+  t.equal(journal.filter((e) => e.Path === '/v1/jobs').length, 3, 'every list is journaled');
+  t.equal(journal.filter((e) => e.Path === '/v1/job/web').length, 3, 'every read is journaled');
+  t.ok(journal.every((e) => e.Status === 200 && e.DurationMs >= 0), 'with status and duration');
+  const metrics = await c.get('/v1/metrics?format=prometheus');
+  t.match(metrics.body, /nomad_http_GET_v1_jobs_count 3\n/, 'the list timings are sampled');
+  t.match(metrics.body, /nomad_http_GET_v1_job___count 3\n/, 'the read timings are sampled');
+});
+
+t.test('a list with text beyond ASCII goes out whole, its length counted in bytes', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  const note = 'café ☕ 😀 \u2028 "quoted" \\ done';
+  await c.register(minimalJob('a', { Meta: { note } }));
+  await c.register(minimalJob('b'));
+  for (const url of ['/v1/jobs?meta=true', '/v1/jobs?meta=true', '/v1/jobs']) {
+    const res = await c.get(url);
+    t.equal(res.headers['content-length'], String(Buffer.byteLength(res.body)), `${url}: Content-Length in bytes`);
+    t.equal(res.body, JSON.stringify(res.json), `${url}: the compact JSON, whole`);
+  }
+  const list = (await c.get('/v1/jobs?meta=true')).json as Stub[];
+  t.same(list.map((j) => j.Meta?.note ?? null), [note, null]);
+});
+
+t.test('the render cache holds at most its byte budget and forgets everything at the next write', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  const cache = new RenderCache<string>(c.mock.store, (v) => v.length, 10);
+  cache.set('a', 'aaaaaa');
+  t.equal(cache.get('a'), 'aaaaaa');
+  cache.set('b', 'bbbbbb');
+  t.equal(cache.get('a'), undefined, 'an entry past the budget empties the cache first');
+  t.equal(cache.get('b'), 'bbbbbb');
+  cache.set('big', 'x'.repeat(11));
+  t.equal(cache.get('big'), undefined, 'a body larger than the budget is never kept');
+  t.equal(cache.get('b'), 'bbbbbb', 'and leaves the others');
+  cache.set('b', 'bbbb');
+  cache.set('c', 'cccccc');
+  t.same([cache.get('b'), cache.get('c')], ['bbbb', 'cccccc'], 'a replaced entry counts once');
+  await c.register(minimalJob('web'));
+  t.equal(cache.get('c'), undefined, 'a write makes every entry stale');
+  cache.set('d', 'dd');
+  t.equal((await c.post('/_mock/reset')).status, 200);
+  t.equal(cache.get('d'), undefined, 'and so does a reset');
+});
