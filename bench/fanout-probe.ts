@@ -14,25 +14,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Session } from 'node:inspector';
 import { request } from './http.js';
+import { webJob as jobBody } from './jobs.js';
 
 type Msg = { cmd: string; id: number; dir?: string; name?: string };
-
-function jobBody(id: string, team = 'platform'): string {
-  return JSON.stringify({
-    Job: {
-      ID: id,
-      Datacenters: ['dc1'],
-      TaskGroups: [
-        {
-          Name: 'web',
-          Count: 2,
-          Tasks: [{ Name: 'server', Driver: 'docker', Config: { image: 'nginx:1.27', ports: ['http'] }, Resources: { CPU: 200, MemoryMB: 128 } }],
-        },
-      ],
-      Meta: { team },
-    },
-  });
-}
 
 // ---- the server child -------------------------------------------------------------------------
 
