@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prng } from './fuzz/json.js';
 
 // Twenty-odd server processes start here, about 1 s of CPU each (mostly loading the modules): some
 // 20 s on an idle 2-core machine. The margin is for shared machines (over 3 minutes at a load of 25,
@@ -19,16 +20,6 @@ const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'durable-child.js');
 const ROUNDS = Number(process.env.KILL_ROUNDS ?? 20);
 const WORKERS = 6;
 const SPARES = 2;
-
-/** mulberry32: the kill moments are the same on every run. */
-function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Child {
   proc: ChildProcess;
@@ -105,7 +96,7 @@ async function actual(agent: http.Agent, port: number): Promise<Map<string, Stat
 t.test('every acknowledged write survives SIGKILL at seeded random moments, and so do reset and restore', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nomad-mock-kill-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const random = seeded(20261205);
+  const random = prng(20261205);
   const jobs = new Map<string, Tracked>();
   const unexpected: string[] = [];
   let acked = 0;

@@ -13,6 +13,7 @@ import type { Config } from '../src/config.js';
 import { frame, readFrames } from '../src/persist/frame.js';
 import { RefReader, RefWriter, type Change } from '../src/persist/refs.js';
 import { apply, emptyImage, type LogRecord } from '../src/persist/image.js';
+import { prng } from './fuzz/json.js';
 
 t.setTimeout(240_000);
 
@@ -99,18 +100,8 @@ t.test('a reset and a restore (whole-state records) in the middle of a file repl
   t.equal(JSON.stringify(second.control.snapshot()), snap, 'a restart loads the same state');
 });
 
-/** mulberry32: the same rows on every run. */
-function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 t.test('random rows sharing objects, updated, reordered and deleted, replay to what was written', async (t) => {
-  const rnd = seeded(12);
+  const rnd = prng(12);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const wideObj = (n: number): Record<string, unknown> => Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`F${i}`, i === 0 ? n : { n, i }]));
   const pool: object[] = Array.from({ length: 8 }, (_, i) => wideObj(i));
