@@ -73,7 +73,7 @@ export { dropQueuedHeaders, flushQueuedHeaders, sendError } from './http/reply.j
 export { encodeBody } from './http/compress.js';
 export { notFoundHandler } from './http/fallback.js';
 export { UpgradeGate } from './http/websocket.js';
-export { lookUpExtraMethodsAsPatch, methodForLookup, ownMethod } from './http/method-routing.js';
+export { lookUpEveryMethodAsGet, methodForLookup, ownMethod } from './http/method-routing.js';
 export { isUiPath } from './ui/index.js';
 export {
   GO_MAX_HEADER_BYTES,

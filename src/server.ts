@@ -16,7 +16,7 @@ import {
   flushQueuedHeaders,
   frameworkErrors,
   isUiPath,
-  lookUpExtraMethodsAsPatch,
+  lookUpEveryMethodAsGet,
   methodForLookup,
   notFoundHandler,
   ownMethod,
@@ -78,9 +78,8 @@ export interface ServerOptions {
   /** Run the lifecycle simulator and register the simulated nodes (default true). */
   simulate?: boolean;
   /**
-   * Give each of the 34 methods its own router tree instead of looking the 25 beyond Fastify's
-   * nine up as PATCH (routes/http/method-routing.ts): slower to create, answers alike (a test
-   * compares the two).
+   * Give each of the 34 methods its own router tree instead of looking every method up in GET's
+   * (routes/http/method-routing.ts): slower to create, answers alike (a test compares the two).
    */
   treePerMethod?: boolean;
 }
@@ -169,7 +168,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   guard.logger = app.log;
   logs.logger = app.log;
   serveLikeGo(app);
-  if (!opts.treePerMethod) lookUpExtraMethodsAsPatch(app);
+  if (!opts.treePerMethod) lookUpEveryMethodAsGet(app);
 
   const nomadVersion = parseNomadVersion(config.nomadVersion);
   if (typeof nomadVersion === 'string') throw new Error(nomadVersion);
