@@ -46,6 +46,7 @@ import { LogTap } from './log-tap.js';
 import { logPrinter } from './log-output.js';
 import { errorTextOf, logRequest } from './request-log.js';
 import { logCluster, logCollected } from './cluster-log.js';
+import { withJoinedBootSteps } from './boot-steps.js';
 
 /** Job files in HCL go through the same parser as /v1/jobs/parse. */
 const hclParser = (): HclParser => async (source, file) => (await import('../state/hcl/index.js')).parseJobspec(source, { filename: file });
@@ -306,7 +307,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     return sendError(reply, 500, INTERNAL_ERROR_TEXT);
   });
 
-  registerRoutes(app, { store: st, config, clock, sim, control, limits, logs });
+  withJoinedBootSteps(app, () => registerRoutes(app, { store: st, config, clock, sim, control, limits, logs }));
   const stopClusterLog = logCluster(st, app.log);
   app.addHook('onClose', async () => stopClusterLog());
   if (sim) sim.onCollected = (r) => logCollected(app.log, r);

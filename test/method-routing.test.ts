@@ -13,11 +13,13 @@ const STREAMS = new Set(['/v1/agent/monitor', '/v1/event/stream']);
 const CONTROL = ['/_mock/health', '/_mock/reset', '/_mock/nodes', '/_mock/node/example', '/_mock/clock', '/_mock/faults', '/_mock/snapshot', '/_mock/scenario'];
 const paths = [...new Set([...NOMAD_ROUTES.map((r) => samplePath(r)), ...CONTROL, '/', '/ui/', '/ui/jobs', '/nope', '/v1/jobs?prefix=a&prefix=b', '/v1/%zz'])].filter((p) => !STREAMS.has(p));
 
-async function pair(t: Test): Promise<[NomadMock, NomadMock]> {
+async function pair(t: Test, add?: (app: NomadMock['app']) => void): Promise<[NomadMock, NomadMock]> {
   // The same seed and a manual clock: both servers see the same requests and give the same answers.
   const config = { logLevel: 'silent' as const, clock: 'manual' as const, seed: 'method-routing' };
   const routed = createServer(config, undefined, { simulate: true });
   const ownTrees = createServer(config, undefined, { simulate: true, treePerMethod: true });
+  add?.(routed.app);
+  add?.(ownTrees.app);
   t.teardown(() => Promise.all([routed.app.close(), ownTrees.app.close()]));
   await Promise.all([routed.app.ready(), ownTrees.app.ready()]);
   return [routed, ownTrees];
@@ -71,11 +73,47 @@ t.test('over a socket a method reaches its route as itself, and a bad path is re
   t.ok(log.includes('PROPFIND') && log.includes('UNSUBSCRIBE') && !log.includes('PATCH'), `journaled as themselves: ${log.join(', ')}`);
 });
 
-t.test('a route answering some methods but not all of them cannot be mounted', async (t) => {
-  const m = createServer({ logLevel: 'silent' }, undefined, { simulate: false });
-  t.teardown(() => m.app.close());
-  t.throws(() => m.app.patch('/v1/only-patch', async () => 'x'), /must answer every method/);
-  t.throws(() => m.app.put('/v1/only-put', async () => 'x'), /must answer every method/);
-  t.throws(() => m.app.route({ method: ['GET', 'PROPFIND'], url: '/v1/one-extra', handler: async () => 'x' }), /must answer every method/);
-  t.doesNotThrow(() => m.app.all('/v1/every-method', async () => 'x'), 'a route for every method mounts');
+
+t.test('routes added for some methods only answer as in a router with a tree per method', async (t) => {
+  const [routed, ownTrees] = await pair(t, (app) => {
+    const say = (what: string) => async (): Promise<string> => what;
+    app.get('/v1/only-get', { config: { acl: 'none' } }, say('get'));
+    app.route({ method: ['PUT', 'POST'], url: '/v1/put-or-post/:id', config: { acl: 'none' }, handler: say('put-or-post') });
+    app.delete('/v1/put-or-post/:id', { config: { acl: 'none' } }, say('delete'));
+    // Beside and below Nomad's own routes: the more specific route wins for its methods only.
+    app.route({ method: ['POST', 'PROPFIND'], url: '/v1/job/:id/custom', config: { acl: 'none' }, handler: say('custom') });
+    app.patch('/v1/*', { config: { acl: 'none' } }, say('any-v1-patch'));
+    app.get('/_mock/extra/*', { config: { acl: 'none' } }, say('extra'));
+  });
+  const extra = ['/v1/only-get', '/v1/put-or-post/7', '/v1/job/example/custom', '/v1/jobs', '/v1/nowhere', '/v1/job/example', '/_mock/extra/a', '/_mock/health'];
+  const differ: string[] = [];
+  let compared = 0;
+  for (const path of extra) {
+    for (const method of ROUTED_METHODS) {
+      const [a, b] = await Promise.all([routed.app.inject({ method: method as 'GET', url: path }), ownTrees.app.inject({ method: method as 'GET', url: path })]);
+      compared++;
+      const strip = (h: Record<string, unknown>): Record<string, unknown> => ({ ...h, date: undefined });
+      if (a.statusCode !== b.statusCode || a.body !== b.body || JSON.stringify(strip(a.headers)) !== JSON.stringify(strip(b.headers))) differ.push(`${method} ${path}: ${a.statusCode} ${a.body.slice(0, 60)} / ${b.statusCode} ${b.body.slice(0, 60)}`);
+    }
+  }
+  t.equal(compared, extra.length * 34);
+  t.same(differ, [], 'the same status, headers and body');
+  const answer = async (method: string, url: string): Promise<string> => (await routed.app.inject({ method: method as 'GET', url })).body;
+  t.equal(await answer('GET', '/v1/only-get'), 'get');
+  t.equal(await answer('POST', '/v1/put-or-post/7'), 'put-or-post');
+  t.equal(await answer('DELETE', '/v1/put-or-post/7'), 'delete');
+  t.equal(await answer('PROPFIND', '/v1/job/example/custom'), 'custom');
+  t.equal(await answer('PATCH', '/v1/nowhere'), 'any-v1-patch');
+  t.not(await answer('PATCH', '/v1/jobs'), 'any-v1-patch', "Nomad's own static route is more specific");
+});
+
+t.test('a method mounted twice on a path is refused, as with a tree per method', async (t) => {
+  for (const treePerMethod of [false, true]) {
+    const m = createServer({ logLevel: 'silent' }, undefined, { simulate: false, treePerMethod });
+    t.teardown(() => m.app.close());
+    m.app.put('/v1/twice', async () => 'x');
+    t.throws(() => m.app.put('/v1/twice', async () => 'x'), { code: 'FST_ERR_DUPLICATED_ROUTE' });
+    t.throws(() => m.app.all('/v1/jobs', async () => 'x'), { code: 'FST_ERR_DUPLICATED_ROUTE' });
+    t.doesNotThrow(() => m.app.post('/v1/twice', async () => 'x'), 'another method on the same path mounts');
+  }
 });

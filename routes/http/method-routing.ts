@@ -1,12 +1,16 @@
 // Which router tree a request is looked up in. Go hands every method to Nomad's handlers, so every
-// route here is mounted for all 33 methods Node parses but CONNECT (serveLikeGo adds the 24 beyond
-// Fastify's nine). Fastify's router keeps one tree per method and inserts a route into each of its
-// methods' trees, compiling matcher functions for every node of every tree: filling 34 trees
-// with ~110 routes, and still nine at the last stop, was most of the cost of creating a server.
-// No route treats a method apart in its path, so all of them are looked up in GET's tree, and the
-// request carries its own method again before any hook, handler or log line sees it.
+// route here is mounted for all 34 methods Node parses but CONNECT (serveLikeGo adds the 25 beyond
+// Fastify's nine). Fastify's router keeps one tree per method and inserts a route into the tree of
+// each of its methods, compiling matcher functions for the nodes of every tree: filling 34 trees
+// with ~120 routes (nine trees at the last stop) was most of the cost of creating a server. No
+// route treats a method apart in its path, so every request is looked up in GET's tree, and
+// carries its own method again before any hook, handler or log line sees it.
+//
+// A route mounted for only some methods (a test's or an embedder's `app.get(...)`) goes into the
+// same tree, constrained to its methods with the router's own constraint machinery: where it does
+// not match, the lookup goes on to the next candidate, as it would in a tree per method.
 import { METHODS, type IncomingMessage } from 'node:http';
-import type { FastifyInstance, RouteOptions } from 'fastify';
+import { errorCodes, type FastifyInstance, type RouteOptions } from 'fastify';
 
 /** The one tree every route is mounted in, and every request looked up in. */
 export const ROUTED_AS = 'GET';
@@ -39,19 +43,60 @@ export function ownMethod(req: IncomingMessage): void {
   (req as Routed)[own] = undefined;
 }
 
+/** The router constraint of a route mounted for some methods only: the methods, comma-separated. */
+const METHODS_CONSTRAINT = 'nomadMockMethods';
+
 /**
- * Mounts each route in ROUTED_AS's tree only. A route must answer every method (routes are
- * mounted with app.all): otherwise the lookup would differ from the route's own methods, and
- * mounting it throws. Call before any route is added, with the server's rewriteUrl set to
- * methodForLookup and ownMethod run first after routing.
+ * find-my-way's constraint strategy for those routes: a request matches a route whose methods
+ * include its own. Only in use once such a route is mounted (the router derives nothing before).
+ */
+const methodsStrategy = {
+  name: METHODS_CONSTRAINT,
+  // Called with a route's value ("PUT,POST") while the router builds a node's store, and with a
+  // request's method when it looks one up: either way, the handlers that take that method.
+  storage() {
+    const byValue = new Map<string, number>();
+    const byMethod = new Map<string, number>();
+    return {
+      get: (value: string): number | null => (value.includes(',') ? byValue.get(value) : byMethod.get(value)) ?? null,
+      set: (value: string, handlers: number): void => {
+        byValue.set(value, handlers);
+        for (const m of value.split(',')) byMethod.set(m, (byMethod.get(m) ?? 0) | handlers);
+      },
+    };
+  },
+  deriveConstraint: (req: IncomingMessage): string => (req as Routed)[own] ?? req.method ?? '',
+  mustMatchWhenDerived: false,
+};
+
+/** The methods each route was declared with, before it was mounted in ROUTED_AS's tree. */
+const declared = new WeakMap<RouteOptions, string[]>();
+
+/** The methods a route was declared with (Fastify's `route.method` names only the tree). */
+export function declaredMethods(route: RouteOptions): string[] {
+  return declared.get(route) ?? (Array.isArray(route.method) ? route.method : [route.method]);
+}
+
+/**
+ * Mounts each route in ROUTED_AS's tree only, a route for some methods with a constraint to them.
+ * Call before any route is added, with the server's rewriteUrl set to methodForLookup and
+ * ownMethod run first after routing.
  */
 export function lookUpEveryMethodAsGet(app: FastifyInstance): void {
   (app as FastifyInstance & { [oneTree]?: boolean })[oneTree] = true;
+  app.addConstraintStrategy(methodsStrategy as unknown as Parameters<FastifyInstance['addConstraintStrategy']>[0]);
+  // Per URL, the methods mounted so far: a method mounted twice is refused as Fastify refuses it.
+  const mounted = new Map<string, Set<string>>();
   app.addHook('onRoute', (route: RouteOptions) => {
-    const methods = new Set(Array.isArray(route.method) ? route.method : [route.method]);
-    if (methods.size !== ROUTED_METHODS.size || ![...ROUTED_METHODS].every((m) => methods.has(m))) {
-      throw new Error(`${route.url}: every route must answer every method (mount it with app.all)`);
-    }
+    const methods = [...new Set(Array.isArray(route.method) ? route.method : [route.method])];
+    declared.set(route, methods);
+    const taken = mounted.get(route.url) ?? new Set<string>();
+    const again = methods.find((m) => taken.has(m));
+    if (again !== undefined && !route.constraints) throw new errorCodes.FST_ERR_DUPLICATED_ROUTE(again, route.url);
+    for (const m of methods) taken.add(m);
+    mounted.set(route.url, taken);
+    const every = methods.length === ROUTED_METHODS.size && methods.every((m) => ROUTED_METHODS.has(m));
+    if (!every) route.constraints = { ...route.constraints, [METHODS_CONSTRAINT]: methods.sort().join(',') };
     route.method = ROUTED_AS;
   });
 }
