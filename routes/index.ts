@@ -22,6 +22,7 @@ import { serviceRoutes } from './services/index.js';
 import { metricsRoutes } from './metrics/index.js';
 import { clientRoutes } from './client/index.js';
 import { uiRoutes } from './ui/index.js';
+import { declaredMethods } from './http/method-routing.js';
 
 const undeclared = new WeakMap<object, string[]>();
 
@@ -39,7 +40,7 @@ export function registerRoutes(app: App, ctx: RouteContext): void {
   undeclared.set(app, missing);
   app.addHook('onRoute', (route) => {
     if (route.config?.acl !== undefined) return;
-    missing.push(`${Array.isArray(route.method) ? route.method.join(',') : route.method} ${route.url}`);
+    missing.push(`${declaredMethods(route).join(',')} ${route.url}`);
   });
   jobsRoutes(app, ctx);
   jobRoutes(app, ctx);
@@ -73,7 +74,7 @@ export { dropQueuedHeaders, flushQueuedHeaders, sendError } from './http/reply.j
 export { encodeBody } from './http/compress.js';
 export { notFoundHandler } from './http/fallback.js';
 export { UpgradeGate } from './http/websocket.js';
-export { lookUpExtraMethodsAsPatch, methodForLookup, ownMethod } from './http/method-routing.js';
+export { lookUpEveryMethodAsGet, methodForLookup, ownMethod } from './http/method-routing.js';
 export { isUiPath } from './ui/index.js';
 export {
   GO_MAX_HEADER_BYTES,

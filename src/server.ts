@@ -16,7 +16,7 @@ import {
   flushQueuedHeaders,
   frameworkErrors,
   isUiPath,
-  lookUpExtraMethodsAsPatch,
+  lookUpEveryMethodAsGet,
   methodForLookup,
   notFoundHandler,
   ownMethod,
@@ -46,6 +46,7 @@ import { LogTap } from './log-tap.js';
 import { logPrinter } from './log-output.js';
 import { errorTextOf, logRequest } from './request-log.js';
 import { logCluster, logCollected } from './cluster-log.js';
+import { withJoinedBootSteps } from './boot-steps.js';
 
 /** Job files in HCL go through the same parser as /v1/jobs/parse. */
 const hclParser = (): HclParser => async (source, file) => (await import('../state/hcl/index.js')).parseJobspec(source, { filename: file });
@@ -78,9 +79,8 @@ export interface ServerOptions {
   /** Run the lifecycle simulator and register the simulated nodes (default true). */
   simulate?: boolean;
   /**
-   * Give each of the 34 methods its own router tree instead of looking the 25 beyond Fastify's
-   * nine up as PATCH (routes/http/method-routing.ts): slower to create, answers alike (a test
-   * compares the two).
+   * Give each of the 34 methods its own router tree instead of looking every method up in GET's
+   * (routes/http/method-routing.ts): slower to create, answers alike (a test compares the two).
    */
   treePerMethod?: boolean;
 }
@@ -169,7 +169,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   guard.logger = app.log;
   logs.logger = app.log;
   serveLikeGo(app);
-  if (!opts.treePerMethod) lookUpExtraMethodsAsPatch(app);
+  if (!opts.treePerMethod) lookUpEveryMethodAsGet(app);
 
   const nomadVersion = parseNomadVersion(config.nomadVersion);
   if (typeof nomadVersion === 'string') throw new Error(nomadVersion);
@@ -307,7 +307,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     return sendError(reply, 500, INTERNAL_ERROR_TEXT);
   });
 
-  registerRoutes(app, { store: st, config, clock, sim, control, limits, logs });
+  withJoinedBootSteps(app, () => registerRoutes(app, { store: st, config, clock, sim, control, limits, logs }));
   const stopClusterLog = logCluster(st, app.log);
   app.addHook('onClose', async () => stopClusterLog());
   if (sim) sim.onCollected = (r) => logCollected(app.log, r);

@@ -1,11 +1,11 @@
-// The 25 methods Node parses beyond Fastify's nine are looked up in PATCH's router tree
-// (routes/http/method-routing.ts) instead of 25 trees of their own: every answer, the journal and
-// the request log must be what a router with one tree per method gives.
+// Every method Node parses is looked up in GET's router tree (routes/http/method-routing.ts)
+// instead of a tree of its own: every answer, the journal and the request log must be what a router
+// with one tree per method gives.
 import t, { type Test } from 'tap';
 import type { AddressInfo } from 'node:net';
 import { createServer, type NomadMock } from '../src/server.js';
 import { NOMAD_ROUTES, samplePath } from '../routes/http/nomad-routes.js';
-import { ROUTED_AS_PATCH } from '../routes/http/method-routing.js';
+import { ROUTED_METHODS } from '../routes/http/method-routing.js';
 import { rawExchange } from './helpers.js';
 
 // Nomad's monitor and event stream stream for any method: an answer that never ends is not compared.
@@ -13,23 +13,25 @@ const STREAMS = new Set(['/v1/agent/monitor', '/v1/event/stream']);
 const CONTROL = ['/_mock/health', '/_mock/reset', '/_mock/nodes', '/_mock/node/example', '/_mock/clock', '/_mock/faults', '/_mock/snapshot', '/_mock/scenario'];
 const paths = [...new Set([...NOMAD_ROUTES.map((r) => samplePath(r)), ...CONTROL, '/', '/ui/', '/ui/jobs', '/nope', '/v1/jobs?prefix=a&prefix=b', '/v1/%zz'])].filter((p) => !STREAMS.has(p));
 
-async function pair(t: Test): Promise<[NomadMock, NomadMock]> {
+async function pair(t: Test, add?: (app: NomadMock['app']) => void): Promise<[NomadMock, NomadMock]> {
   // The same seed and a manual clock: both servers see the same requests and give the same answers.
   const config = { logLevel: 'silent' as const, clock: 'manual' as const, seed: 'method-routing' };
   const routed = createServer(config, undefined, { simulate: true });
   const ownTrees = createServer(config, undefined, { simulate: true, treePerMethod: true });
+  add?.(routed.app);
+  add?.(ownTrees.app);
   t.teardown(() => Promise.all([routed.app.close(), ownTrees.app.close()]));
   await Promise.all([routed.app.ready(), ownTrees.app.ready()]);
   return [routed, ownTrees];
 }
 
-t.test('every path answers each extra method as a router with a tree per method does', async (t) => {
+t.test('every path answers each method as a router with a tree per method does', async (t) => {
   const [routed, ownTrees] = await pair(t);
-  t.equal(ROUTED_AS_PATCH.size, 25, "the methods Node's parser accepts beyond Fastify's nine, but CONNECT");
+  t.equal(ROUTED_METHODS.size, 34, "the methods Node's parser accepts, but CONNECT");
   let compared = 0;
   const differ: string[] = [];
   for (const path of paths) {
-    for (const method of [...ROUTED_AS_PATCH, 'PATCH', 'GET', 'DELETE']) {
+    for (const method of ROUTED_METHODS) {
       const headers = { 'content-type': 'application/json' };
       const [a, b] = await Promise.all([routed.app.inject({ method: method as 'GET', url: path, headers }), ownTrees.app.inject({ method: method as 'GET', url: path, headers })]);
       compared++;
@@ -42,7 +44,7 @@ t.test('every path answers each extra method as a router with a tree per method 
       if (a.statusCode !== b.statusCode || a.body !== b.body || JSON.stringify(strip(a.headers)) !== JSON.stringify(strip(b.headers))) differ.push(`${method} ${path}: ${a.statusCode} ${a.body.slice(0, 80)} / ${b.statusCode} ${b.body.slice(0, 80)}`);
     }
   }
-  t.ok(compared === paths.length * 28 && paths.length > 100, `${compared} requests compared`);
+  t.ok(compared === paths.length * 34 && paths.length > 100, `${compared} requests compared`);
   t.same(differ, [], 'the same status, headers and body');
   // The journal records each request under its own method, in the same order.
   const journal = async (m: NomadMock): Promise<string[]> =>
@@ -52,7 +54,7 @@ t.test('every path answers each extra method as a router with a tree per method 
   t.same(ja, jb);
 });
 
-t.test('over a socket an extra method reaches its route as itself, and a bad path is refused alike', async (t) => {
+t.test('over a socket a method reaches its route as itself, and a bad path is refused alike', async (t) => {
   const [routed, ownTrees] = await pair(t);
   const ports = await Promise.all(
     [routed, ownTrees].map(async (m) => {
@@ -60,7 +62,7 @@ t.test('over a socket an extra method reaches its route as itself, and a bad pat
       return (m.app.server.address() as AddressInfo).port;
     }),
   );
-  for (const request of ['PROPFIND /v1/jobs HTTP/1.1', 'UNSUBSCRIBE /v1/job/example HTTP/1.1', 'M-SEARCH /v1/nope HTTP/1.1', 'MKCOL /v1/%zz HTTP/1.1', 'PURGE /v1/agent/self HTTP/1.1']) {
+  for (const request of ['PROPFIND /v1/jobs HTTP/1.1', 'UNSUBSCRIBE /v1/job/example HTTP/1.1', 'M-SEARCH /v1/nope HTTP/1.1', 'MKCOL /v1/%zz HTTP/1.1', 'PURGE /v1/agent/self HTTP/1.1', 'HEAD /v1/jobs HTTP/1.1', 'DELETE /v1/job/example HTTP/1.1', 'OPTIONS * HTTP/1.1', 'POST /v1/%zz HTTP/1.1', 'TRACE /v1/nope HTTP/1.1', 'QUERY /v1/regions HTTP/1.1']) {
     const data = `${request}\r\nHost: x\r\nConnection: close\r\n\r\n`;
     const [a, b] = await Promise.all(ports.map((p) => rawExchange(p, data)));
     const noDate = (s: string): string => s.replace(/^Date: .*\r\n/im, '');
@@ -71,10 +73,47 @@ t.test('over a socket an extra method reaches its route as itself, and a bad pat
   t.ok(log.includes('PROPFIND') && log.includes('UNSUBSCRIBE') && !log.includes('PATCH'), `journaled as themselves: ${log.join(', ')}`);
 });
 
-t.test('a route answering PATCH or an extra method but not all of them cannot be mounted', async (t) => {
-  const m = createServer({ logLevel: 'silent' }, undefined, { simulate: false });
-  t.teardown(() => m.app.close());
-  t.throws(() => m.app.patch('/v1/only-patch', async () => 'x'), /must answer them all/);
-  t.throws(() => m.app.route({ method: ['GET', 'PROPFIND'], url: '/v1/one-extra', handler: async () => 'x' }), /must answer them all/);
-  t.doesNotThrow(() => m.app.put('/v1/only-put', async () => 'x'), 'methods with their own tree mount as before');
+
+t.test('routes added for some methods only answer as in a router with a tree per method', async (t) => {
+  const [routed, ownTrees] = await pair(t, (app) => {
+    const say = (what: string) => async (): Promise<string> => what;
+    app.get('/v1/only-get', { config: { acl: 'none' } }, say('get'));
+    app.route({ method: ['PUT', 'POST'], url: '/v1/put-or-post/:id', config: { acl: 'none' }, handler: say('put-or-post') });
+    app.delete('/v1/put-or-post/:id', { config: { acl: 'none' } }, say('delete'));
+    // Beside and below Nomad's own routes: the more specific route wins for its methods only.
+    app.route({ method: ['POST', 'PROPFIND'], url: '/v1/job/:id/custom', config: { acl: 'none' }, handler: say('custom') });
+    app.patch('/v1/*', { config: { acl: 'none' } }, say('any-v1-patch'));
+    app.get('/_mock/extra/*', { config: { acl: 'none' } }, say('extra'));
+  });
+  const extra = ['/v1/only-get', '/v1/put-or-post/7', '/v1/job/example/custom', '/v1/jobs', '/v1/nowhere', '/v1/job/example', '/_mock/extra/a', '/_mock/health'];
+  const differ: string[] = [];
+  let compared = 0;
+  for (const path of extra) {
+    for (const method of ROUTED_METHODS) {
+      const [a, b] = await Promise.all([routed.app.inject({ method: method as 'GET', url: path }), ownTrees.app.inject({ method: method as 'GET', url: path })]);
+      compared++;
+      const strip = (h: Record<string, unknown>): Record<string, unknown> => ({ ...h, date: undefined });
+      if (a.statusCode !== b.statusCode || a.body !== b.body || JSON.stringify(strip(a.headers)) !== JSON.stringify(strip(b.headers))) differ.push(`${method} ${path}: ${a.statusCode} ${a.body.slice(0, 60)} / ${b.statusCode} ${b.body.slice(0, 60)}`);
+    }
+  }
+  t.equal(compared, extra.length * 34);
+  t.same(differ, [], 'the same status, headers and body');
+  const answer = async (method: string, url: string): Promise<string> => (await routed.app.inject({ method: method as 'GET', url })).body;
+  t.equal(await answer('GET', '/v1/only-get'), 'get');
+  t.equal(await answer('POST', '/v1/put-or-post/7'), 'put-or-post');
+  t.equal(await answer('DELETE', '/v1/put-or-post/7'), 'delete');
+  t.equal(await answer('PROPFIND', '/v1/job/example/custom'), 'custom');
+  t.equal(await answer('PATCH', '/v1/nowhere'), 'any-v1-patch');
+  t.not(await answer('PATCH', '/v1/jobs'), 'any-v1-patch', "Nomad's own static route is more specific");
+});
+
+t.test('a method mounted twice on a path is refused, as with a tree per method', async (t) => {
+  for (const treePerMethod of [false, true]) {
+    const m = createServer({ logLevel: 'silent' }, undefined, { simulate: false, treePerMethod });
+    t.teardown(() => m.app.close());
+    m.app.put('/v1/twice', async () => 'x');
+    t.throws(() => m.app.put('/v1/twice', async () => 'x'), { code: 'FST_ERR_DUPLICATED_ROUTE' });
+    t.throws(() => m.app.all('/v1/jobs', async () => 'x'), { code: 'FST_ERR_DUPLICATED_ROUTE' });
+    t.doesNotThrow(() => m.app.post('/v1/twice', async () => 'x'), 'another method on the same path mounts');
+  }
 });

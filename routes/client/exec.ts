@@ -14,6 +14,7 @@ import type { App, RouteContext } from '../http/context.js';
 import { HttpError } from '../http/errors.js';
 import { parseQueryOptions, type Query } from '../http/query.js';
 import { websocketScope } from '../http/websocket.js';
+import { everyMethodInOneTree } from '../http/method-routing.js';
 import { headerToken } from '../acl/authorize.js';
 import type { AclDecl } from '../acl/rules.js';
 import { resolveSecret } from '../../state/acl/resolve.js';
@@ -294,12 +295,11 @@ export function execRoutes(app: App, ctx: RouteContext): void {
     return refuse(reply, refusal.status, refusal.reason, before);
   };
   websocketScope(app, (scope) => {
-    scope.route({
-      method: 'GET',
+    const route = {
       url: PATH,
       config: { acl },
       // An upgrade is answered in HTTP only when it is refused; the agent's checks come first.
-      preHandler: async (req, reply) => {
+      preHandler: async (req: FastifyRequest, reply: FastifyReply) => {
         if (!req.ws) return;
         execArgs(req);
         const before = queryProblem(req, ctx);
@@ -308,8 +308,14 @@ export function execRoutes(app: App, ctx: RouteContext): void {
         if (refusal) return refuse(reply, refusal.status, refusal.reason, null);
       },
       handler: plain,
-      wsHandler: (socket, req) => openSession(socket, req, ctx, sessions),
-    });
-    scope.route({ method: scope.supportedMethods.filter((m) => m !== 'GET'), url: PATH, config: { acl }, handler: plain });
+      wsHandler: (socket: WebSocket, req: FastifyRequest) => openSession(socket, req, ctx, sessions),
+    };
+    // Only a GET can be an upgrade (UpgradeGate); the other methods get the plain answer.
+    if (everyMethodInOneTree(scope)) {
+      scope.route({ ...route, method: scope.supportedMethods });
+    } else {
+      scope.route({ ...route, method: 'GET' });
+      scope.route({ method: scope.supportedMethods.filter((m) => m !== 'GET'), url: PATH, config: { acl }, handler: plain });
+    }
   });
 }

@@ -1,31 +1,34 @@
 // Which router tree a request is looked up in. Go hands every method to Nomad's handlers, so every
-// route here is mounted for all 34 methods Node parses (serveLikeGo adds the 25 beyond Fastify's
-// nine). Fastify's router keeps one tree per method, and filling 34 trees with ~110 routes was most
-// of the cost of creating a server. No route treats those 25 methods (ACL, BIND, …, UNSUBSCRIBE)
-// apart from PATCH, which no Nomad endpoint serves either: they are looked up in PATCH's tree, and
-// the request carries its own method again before any hook, handler or log line sees it.
+// route here is mounted for all 34 methods Node parses but CONNECT (serveLikeGo adds the 25 beyond
+// Fastify's nine). Fastify's router keeps one tree per method and inserts a route into the tree of
+// each of its methods, compiling matcher functions for the nodes of every tree: filling 34 trees
+// with ~120 routes (nine trees at the last stop) was most of the cost of creating a server. No
+// route treats a method apart in its path, so every request is looked up in GET's tree, and
+// carries its own method again before any hook, handler or log line sees it.
+//
+// A route mounted for only some methods (a test's or an embedder's `app.get(...)`) goes into the
+// same tree, constrained to its methods with the router's own constraint machinery: where it does
+// not match, the lookup goes on to the next candidate, as it would in a tree per method.
 import { METHODS, type IncomingMessage } from 'node:http';
-import type { FastifyInstance, RouteOptions } from 'fastify';
+import { errorCodes, type FastifyInstance, type RouteOptions } from 'fastify';
 
-/** Fastify's own methods: each keeps its tree. */
-const OWN_TREE = new Set(['GET', 'HEAD', 'TRACE', 'DELETE', 'OPTIONS', 'PATCH', 'PUT', 'POST', 'QUERY']);
+/** The one tree every route is mounted in, and every request looked up in. */
+export const ROUTED_AS = 'GET';
 
-/** The tree the other methods are looked up in. */
-export const ROUTED_AS = 'PATCH';
-
-/** The methods Node's parser accepts that are looked up as ROUTED_AS (CONNECT is answered apart). */
-export const ROUTED_AS_PATCH: ReadonlySet<string> = new Set(METHODS.filter((m) => m !== 'CONNECT' && !OWN_TREE.has(m)));
+/** The methods Node's parser accepts (CONNECT is answered apart, before any routing). */
+export const ROUTED_METHODS: ReadonlySet<string> = new Set(METHODS.filter((m) => m !== 'CONNECT'));
 
 const own = Symbol('nomad-mock.method');
+const oneTree = Symbol('nomad-mock.one-tree');
 type Routed = IncomingMessage & { [own]?: string };
 
 /**
- * Fastify's `rewriteUrl`, which runs just before the router: a method of ROUTED_AS_PATCH is looked
- * up as PATCH. The URL is left as it is.
+ * Fastify's `rewriteUrl`, which runs just before the router: the request is looked up as
+ * ROUTED_AS. The URL is left as it is.
  */
 export function methodForLookup(req: IncomingMessage): string {
   const method = req.method;
-  if (method !== undefined && ROUTED_AS_PATCH.has(method)) {
+  if (method !== ROUTED_AS && method !== undefined) {
     (req as Routed)[own] = method;
     req.method = ROUTED_AS;
   }
@@ -40,21 +43,68 @@ export function ownMethod(req: IncomingMessage): void {
   (req as Routed)[own] = undefined;
 }
 
+/** The router constraint of a route mounted for some methods only: the methods, comma-separated. */
+const METHODS_CONSTRAINT = 'nomadMockMethods';
+
 /**
- * Mounts each route in ROUTED_AS's tree for the methods of ROUTED_AS_PATCH. A route must answer
- * all of them or none (routes are mounted with app.all): otherwise the lookup would differ from
- * the route's own methods, and mounting it throws. Call before any route is added, with the
- * server's rewriteUrl set to methodForLookup and ownMethod run first after routing.
+ * find-my-way's constraint strategy for those routes: a request matches a route whose methods
+ * include its own. Only in use once such a route is mounted (the router derives nothing before).
  */
-export function lookUpExtraMethodsAsPatch(app: FastifyInstance): void {
+const methodsStrategy = {
+  name: METHODS_CONSTRAINT,
+  // Called with a route's value ("PUT,POST") while the router builds a node's store, and with a
+  // request's method when it looks one up: either way, the handlers that take that method.
+  storage() {
+    const byValue = new Map<string, number>();
+    const byMethod = new Map<string, number>();
+    return {
+      get: (value: string): number | null => (value.includes(',') ? byValue.get(value) : byMethod.get(value)) ?? null,
+      set: (value: string, handlers: number): void => {
+        byValue.set(value, handlers);
+        for (const m of value.split(',')) byMethod.set(m, (byMethod.get(m) ?? 0) | handlers);
+      },
+    };
+  },
+  deriveConstraint: (req: IncomingMessage): string => (req as Routed)[own] ?? req.method ?? '',
+  mustMatchWhenDerived: false,
+};
+
+/** The methods each route was declared with, before it was mounted in ROUTED_AS's tree. */
+const declared = new WeakMap<RouteOptions, string[]>();
+
+/** The methods a route was declared with (Fastify's `route.method` names only the tree). */
+export function declaredMethods(route: RouteOptions): string[] {
+  return declared.get(route) ?? (Array.isArray(route.method) ? route.method : [route.method]);
+}
+
+/**
+ * Mounts each route in ROUTED_AS's tree only, a route for some methods with a constraint to them.
+ * Call before any route is added, with the server's rewriteUrl set to methodForLookup and
+ * ownMethod run first after routing.
+ */
+export function lookUpEveryMethodAsGet(app: FastifyInstance): void {
+  (app as FastifyInstance & { [oneTree]?: boolean })[oneTree] = true;
+  app.addConstraintStrategy(methodsStrategy as unknown as Parameters<FastifyInstance['addConstraintStrategy']>[0]);
+  // Per URL, the methods mounted so far: a method mounted twice is refused as Fastify refuses it.
+  const mounted = new Map<string, Set<string>>();
   app.addHook('onRoute', (route: RouteOptions) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const routed = methods.filter((m) => ROUTED_AS_PATCH.has(m));
-    const patch = methods.includes(ROUTED_AS);
-    if (routed.length === 0 && !patch) return;
-    if (!patch || routed.length !== ROUTED_AS_PATCH.size) {
-      throw new Error(`${route.url}: a route answering any of ${ROUTED_AS}, ${[...ROUTED_AS_PATCH].join(', ')} must answer them all (mount it with app.all)`);
-    }
-    route.method = methods.filter((m) => !ROUTED_AS_PATCH.has(m));
+    const methods = [...new Set(Array.isArray(route.method) ? route.method : [route.method])];
+    declared.set(route, methods);
+    const taken = mounted.get(route.url) ?? new Set<string>();
+    const again = methods.find((m) => taken.has(m));
+    if (again !== undefined && !route.constraints) throw new errorCodes.FST_ERR_DUPLICATED_ROUTE(again, route.url);
+    for (const m of methods) taken.add(m);
+    mounted.set(route.url, taken);
+    const every = methods.length === ROUTED_METHODS.size && methods.every((m) => ROUTED_METHODS.has(m));
+    if (!every) route.constraints = { ...route.constraints, [METHODS_CONSTRAINT]: methods.sort().join(',') };
+    route.method = ROUTED_AS;
   });
+}
+
+/**
+ * Whether `app` (or the server it is a scope of) mounts every route in one tree: a route that
+ * treats GET apart (the websocket one) is then mounted once, for every method.
+ */
+export function everyMethodInOneTree(app: FastifyInstance): boolean {
+  return (app as FastifyInstance & { [oneTree]?: boolean })[oneTree] === true;
 }
