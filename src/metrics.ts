@@ -40,6 +40,9 @@ interface Total {
 
 const MAX_VALUES = 1024;
 
+/** Shared by every unlabeled series; never written to. */
+const NO_LABELS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 export class MetricsSink {
   private intervals: Interval[] = [];
   readonly counterTotals = new Map<string, Total>();
@@ -59,8 +62,17 @@ export class MetricsSink {
     return iv;
   }
 
-  private add(kind: 'counters' | 'samples', name: string, labels: Record<string, string>, value: number): void {
-    const key = seriesKey(name, labels);
+  /** Keys of unlabeled series by name (request timings): no key text built per sample. */
+  private readonly plainKeys = new Map<string, string>();
+
+  private add(kind: 'counters' | 'samples', name: string, labels: Record<string, string> | undefined, value: number): void {
+    let key: string;
+    if (labels === undefined) {
+      let k = this.plainKeys.get(name);
+      if (k === undefined) this.plainKeys.set(name, (k = seriesKey(name, NO_LABELS)));
+      key = k;
+      labels = NO_LABELS;
+    } else key = seriesKey(name, labels);
     const iv = this.current()[kind];
     let s = iv.get(key);
     if (!s) iv.set(key, (s = { name, labels, agg: { Count: 0, Rate: 0, Sum: 0, SumSq: 0, Min: value, Max: value }, values: [] }));
@@ -79,12 +91,12 @@ export class MetricsSink {
     tot.sum += value;
   }
 
-  incr(name: string, value = 1, labels: Record<string, string> = {}): void {
+  incr(name: string, value = 1, labels?: Record<string, string>): void {
     this.add('counters', name, labels, value);
   }
 
   /** A timing in milliseconds (MeasureSince). */
-  sample(name: string, ms: number, labels: Record<string, string> = {}): void {
+  sample(name: string, ms: number, labels?: Record<string, string>): void {
     this.add('samples', name, labels, ms);
   }
 

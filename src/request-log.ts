@@ -21,3 +21,93 @@ export function logRequest(log: FastifyBaseLogger, req: FastifyRequest, status: 
   if (level === 'error') log.error({ ...fields, error: errorText }, `${req.method} ${path} ${status}${took}${errorText ? `: ${errorText}` : ''}`);
   else log.info(fields, `${req.method} ${path} ${status}${took}`);
 }
+
+type LogArgs = Parameters<FastifyBaseLogger['info']>;
+type Bindings = Parameters<FastifyBaseLogger['child']>[0];
+type ChildLoggerOptions = NonNullable<Parameters<FastifyBaseLogger['child']>[1]>;
+
+/**
+ * A request's logger (`req.log`), made only when something logs through it. Fastify gives every
+ * request a pino child carrying its reqId, and building one (formatters, bindings text) is a good
+ * part of a plain read's cost; almost no request ever logs through it (the request line is written
+ * by the server's own logger). The child made on first use is the one Fastify would have made: a
+ * pino child takes its level from its parent at the time it logs either way.
+ */
+class RequestLogger {
+  #real: FastifyBaseLogger | null = null;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindingsGiven: Bindings,
+    private readonly opts: ChildLoggerOptions,
+  ) {}
+
+  private get real(): FastifyBaseLogger {
+    return (this.#real ??= this.parent.child(this.bindingsGiven, this.opts));
+  }
+
+  get level(): string {
+    return (this.#real ?? this.parent).level;
+  }
+
+  set level(level: string) {
+    this.real.level = level;
+  }
+
+  get msgPrefix(): string | undefined {
+    return (this.real as unknown as { msgPrefix?: string }).msgPrefix;
+  }
+
+  fatal(...args: LogArgs): void {
+    this.real.fatal(...args);
+  }
+
+  error(...args: LogArgs): void {
+    this.real.error(...args);
+  }
+
+  warn(...args: LogArgs): void {
+    this.real.warn(...args);
+  }
+
+  info(...args: LogArgs): void {
+    this.real.info(...args);
+  }
+
+  debug(...args: LogArgs): void {
+    this.real.debug(...args);
+  }
+
+  trace(...args: LogArgs): void {
+    this.real.trace(...args);
+  }
+
+  silent(...args: LogArgs): void {
+    this.real.silent(...args);
+  }
+
+  child(bindings: Bindings, opts?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.real.child(bindings, opts);
+  }
+
+  isLevelEnabled(level: string): boolean {
+    return (this.real as unknown as { isLevelEnabled(l: string): boolean }).isLevelEnabled(level);
+  }
+
+  bindings(): Bindings {
+    return (this.real as unknown as { bindings(): Bindings }).bindings();
+  }
+
+  setBindings(bindings: Bindings): void {
+    (this.real as unknown as { setBindings(b: Bindings): void }).setBindings(bindings);
+  }
+
+  flush(cb?: (err?: Error) => void): void {
+    (this.real as unknown as { flush(cb?: (err?: Error) => void): void }).flush(cb);
+  }
+}
+
+/** Fastify's `childLoggerFactory`: each request's logger, made on first use (RequestLogger). */
+export function requestLogger(parent: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions): FastifyBaseLogger {
+  return new RequestLogger(parent, bindings, opts) as unknown as FastifyBaseLogger;
+}

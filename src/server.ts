@@ -44,7 +44,7 @@ import { Limits } from './limits.js';
 import { installBodyReader } from './request-body.js';
 import { LogTap } from './log-tap.js';
 import { logPrinter } from './log-output.js';
-import { errorTextOf, logRequest } from './request-log.js';
+import { errorTextOf, logRequest, requestLogger } from './request-log.js';
 import { logCluster, logCollected } from './cluster-log.js';
 import { withJoinedBootSteps } from './boot-steps.js';
 
@@ -150,6 +150,8 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     logger: { level: config.logLevel, stream: logs.stream },
     // One line per request, written when it is answered (below), instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    // Each request's pino child is made only if something logs through it (src/request-log.ts).
+    childLoggerFactory: requestLogger,
     exposeHeadRoutes: false,
     // Closing drops every connection, as a stopping agent does; a connection left half-open by a
     // client must not keep close() (and a test suite's teardown) waiting.

@@ -55,6 +55,7 @@ t.test('a blocked placement says why; a 5xx logs its message; a fault says it fi
   await s.until(/GET \/v1\/nodes 503/);
   const recs = records(s.output());
   t.match(recs.find((r) => String(r.msg).startsWith('fault ')), { level: 30, msg: /^fault \d+ fired on GET \/v1\/nodes: answering 503$/ });
+  t.match(recs.find((r) => String(r.msg).startsWith('fault ')), { reqId: /^req-[0-9a-z]+$/ }, "logged through the request's own logger, with its reqId");
   t.match(recs.find((r) => String(r.msg).startsWith('GET /v1/nodes 503')), { level: 50, status: 503, error: 'upstream down', msg: /: upstream down$/ });
 });
 

@@ -133,6 +133,46 @@ t.test('a read answers the newest job record after each write', async (t) => {
   t.equal((await c.get('/v1/job/web')).status, 404, 'a purged job is not found');
 });
 
+t.test('a job read from its cached bytes: counted in bytes, per query and token, the new record after a write or a reset', async (t) => {
+  const c = await client({ config: { acl: true } });
+  t.teardown(c.close);
+  const w = await aclSession(c);
+  const note = 'café ☕ 😀 \u2028 "quoted"';
+  t.equal((await w.as(w.mgmt, 'PUT', '/v1/jobs', { Job: minimalJob('web', { Meta: { note } }) })).status, 200);
+  const reader = await w.token('reader', 'namespace "default" { policy = "read" }');
+  const stranger = await w.token('stranger', 'namespace "blue" { policy = "read" }');
+  for (let i = 0; i < 2; i++) {
+    const res = await w.as(reader, 'GET', '/v1/job/web');
+    t.equal(res.status, 200);
+    t.equal(res.headers['content-length'], String(Buffer.byteLength(res.body)), `Content-Length in bytes (${i})`);
+    t.equal(res.body, JSON.stringify(res.json), `the compact JSON, whole (${i})`);
+    t.equal((res.json as Stub).Meta?.note, note);
+    t.equal((await w.as(stranger, 'GET', '/v1/job/web')).status, 403, `another namespace's reader is refused (${i})`);
+    t.equal((await w.as(null, 'GET', '/v1/job/web')).status, 403, `and so is anonymous (${i})`);
+    const pretty = await w.as(reader, 'GET', '/v1/job/web?pretty');
+    t.equal(pretty.body, `${JSON.stringify(res.json, null, 4)}\n`, `?pretty is indented (${i})`);
+    t.equal((await w.as(reader, 'GET', '/v1/job/web?namespace=blue')).status, 403, `another namespace is another answer (${i})`);
+  }
+  const before = await w.as(reader, 'GET', '/v1/job/web');
+  t.equal((await w.as(w.mgmt, 'PUT', '/v1/jobs', { Job: minimalJob('web', { Meta: { note: 'second' } }) })).status, 200);
+  const after = await w.as(reader, 'GET', '/v1/job/web');
+  t.equal((after.json as Stub).Meta?.note, 'second', 'the new version after a write');
+  t.ok(index(after) > index(before));
+
+  // After a reset the same ID at the same index is another record, and answers its own bytes.
+  const plain = await client();
+  t.teardown(plain.close);
+  const first = await plain.register(minimalJob('web', { Meta: { v: 'before reset' } }));
+  t.equal(((await plain.get('/v1/job/web')).json as Stub).Meta?.v, 'before reset');
+  t.equal((await plain.post('/_mock/reset')).status, 200);
+  t.equal((await plain.get('/v1/job/web')).status, 404, 'gone after the reset');
+  const again = await plain.register(minimalJob('web', { Meta: { v: 'after reset' } }));
+  t.equal(again.json.Index, first.json.Index, 'the same index as before the reset');
+  const read = await plain.get('/v1/job/web');
+  t.equal((read.json as Stub).Meta?.v, 'after reset', 'the record written after the reset');
+  t.equal(read.headers['content-length'], String(Buffer.byteLength(read.body)));
+});
+
 t.test('cached answers are still journaled, timed and counted', async (t) => {
   const c = await client();
   t.teardown(c.close);

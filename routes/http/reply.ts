@@ -58,16 +58,23 @@ export function flushQueuedHeaders(reply: FastifyReply): void {
   if (h) for (let i = 0; i < h.length; i += 2) reply.raw.setHeader(h[i]!, h[i + 1]!);
 }
 
-const jsonCache = new WeakMap<object, string>();
+const jsonCache = new WeakMap<object, Buffer>();
 
-/** Compact JSON of a stored object; stored objects are immutable, so the text is cached by identity. */
-export function cachedJson(value: object): string {
-  let text = jsonCache.get(value);
-  if (text === undefined) {
-    text = JSON.stringify(value);
-    jsonCache.set(value, text);
+/**
+ * Compact JSON of a stored object as UTF-8 bytes; stored objects are immutable, so the bytes are
+ * cached by identity. Bytes rather than text: an answer needs no byte count and no copy into the
+ * socket's write (a string is measured, joined to the headers and encoded on every answer).
+ */
+export function cachedJson(value: object): Buffer {
+  let bytes = jsonCache.get(value);
+  if (bytes === undefined) {
+    const text = JSON.stringify(value);
+    // Its own memory, not a slice of Buffer's shared pool that would keep a whole slab alive.
+    bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+    bytes.write(text);
+    jsonCache.set(value, bytes);
   }
-  return text;
+  return bytes;
 }
 
 export function isPretty(req: FastifyRequest): boolean {

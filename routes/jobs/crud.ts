@@ -66,11 +66,20 @@ export function handleRegister(ctx: RouteContext, req: FastifyRequest, reply: Fa
   return sendJson(req, reply, out);
 }
 
-export async function handleJobRead(ctx: RouteContext, req: FastifyRequest, reply: FastifyReply, jobId: string): Promise<FastifyReply> {
+/**
+ * GET /v1/job/:id. A read that does not block answers at once and returns nothing (no promise for
+ * Fastify to wait on: the answer is written); a blocking one returns the promise of its answer.
+ */
+export function handleJobRead(ctx: RouteContext, req: FastifyRequest, reply: FastifyReply, jobId: string): Promise<FastifyReply> | undefined {
   const opts = parseQueryOptions(req.query as Query, ctx.config.region);
-  const read = (): ReturnType<typeof getJob> => getJob(ctx.store, opts.namespace, jobId);
-  // A read that does not block answers at once, without the blocking machinery's promise.
-  const res = opts.minIndex === 0 ? read() : await blockingQuery(ctx.store, reply, opts, ['jobs'], read);
+  if (opts.minIndex === 0) {
+    answerJob(req, reply, getJob(ctx.store, opts.namespace, jobId));
+    return undefined;
+  }
+  return blockingQuery(ctx.store, reply, opts, ['jobs'], () => getJob(ctx.store, opts.namespace, jobId)).then((res) => answerJob(req, reply, res));
+}
+
+function answerJob(req: FastifyRequest, reply: FastifyReply, res: ReturnType<typeof getJob>): FastifyReply {
   setReadMeta(reply, res.index);
   if (!res.job) throw new HttpError(404, 'job not found');
   return sendJson(req, reply, res.job, cachedJson(res.job));

@@ -155,8 +155,6 @@ function ruleOf(req: FastifyRequest, ctx: RouteContext): Rule | null {
 
 function handleJob(ctx: RouteContext, req: FastifyRequest, reply: FastifyReply, jobId: string): Promise<FastifyReply> | FastifyReply {
   switch (req.method) {
-    case 'GET':
-      return handleJobRead(ctx, req, reply, jobId);
     case 'PUT':
     case 'POST':
       return handleRegister(ctx, req, reply, jobId);
@@ -169,15 +167,20 @@ function handleJob(ctx: RouteContext, req: FastifyRequest, reply: FastifyReply, 
 
 export function jobRoutes(app: App, ctx: RouteContext): void {
   const acl: AclDecl = (req) => ruleOf(req, ctx);
-  app.all('/v1/job/*', { schema: jobPathSchema, config: { acl } }, async (req, reply) => {
+  app.all('/v1/job/*', { schema: jobPathSchema, config: { acl } }, (req, reply) => {
     const path = parseJobPath(req.raw.url ?? '');
-    if (path.resource === 'job') return handleJob(ctx, req, reply, path.jobId);
-    const entry = TABLE[path.resource];
-    if (!entry) {
-      throw new HttpError(501, `nomad-mock does not implement /v1/job/:id/${path.resource.replace('-', '/')} yet`);
-    }
-    if (entry.methods && !entry.methods.includes(req.method)) throw invalidMethod();
-    return entry.handler(ctx, req, reply, path.jobId, path.tagName);
+    // The busiest read answers without a promise when it does not block (handleJobRead).
+    if (path.resource === 'job' && req.method === 'GET') return handleJobRead(ctx, req, reply, path.jobId);
+    return jobRoute(ctx, req, reply, path);
   });
+}
 
+async function jobRoute(ctx: RouteContext, req: FastifyRequest, reply: FastifyReply, path: JobPath): Promise<FastifyReply> {
+  if (path.resource === 'job') return handleJob(ctx, req, reply, path.jobId);
+  const entry = TABLE[path.resource];
+  if (!entry) {
+    throw new HttpError(501, `nomad-mock does not implement /v1/job/:id/${path.resource.replace('-', '/')} yet`);
+  }
+  if (entry.methods && !entry.methods.includes(req.method)) throw invalidMethod();
+  return entry.handler(ctx, req, reply, path.jobId, path.tagName);
 }
