@@ -97,17 +97,33 @@ class Server {
   }
 }
 
-/** One raw connection sending `path`; resolves with the whole answer (the server closes it). */
+/**
+ * One raw keep-alive connection sending `path` (as the bench's readers do); resolves with the whole
+ * answer once its Content-Length bytes are in. The socket stays open: no teardown is timed.
+ */
 function rawGet(port: number, path: string, onConnect: () => void): { done: Promise<{ at: number; text: string }>; socket: net.Socket } {
   const socket = net.connect({ host: '127.0.0.1', port });
   const chunks: Buffer[] = [];
+  let got = 0;
+  let want = -1;
   const done = new Promise<{ at: number; text: string }>((resolve, reject) => {
     socket.once('connect', () => {
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
       onConnect();
     });
-    socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('end', () => resolve({ at: performance.now(), text: Buffer.concat(chunks).toString() }));
+    socket.on('data', (c: Buffer) => {
+      chunks.push(c);
+      got += c.length;
+      if (want < 0) {
+        const all = Buffer.concat(chunks);
+        const end = all.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const m = /content-length:\s*(\d+)/i.exec(all.subarray(0, end).toString('latin1'));
+        if (!m) return reject(new Error(`an answer without Content-Length: ${all.subarray(0, end).toString('latin1')}`));
+        want = end + 4 + Number(m[1]);
+      }
+      if (got >= want) resolve({ at: performance.now(), text: Buffer.concat(chunks).toString() });
+    });
     socket.on('error', reject);
   });
   return { done, socket };

@@ -3,6 +3,7 @@
 // writes of one turn with their own filters.
 import t from 'tap';
 import http from 'node:http';
+import net from 'node:net';
 import { aclSession, client, index, listening, minimalJob, openStream } from './helpers.js';
 import { registerJob } from '../state/jobs/ops.js';
 
@@ -143,4 +144,68 @@ t.test('event subscribers get the writes of one turn in order, each through its 
   t.equal(webOnly.text().split('\n').filter((l) => l.includes('"Events"')).length, 1, 'nothing of the other job');
   const webLine = webOnly.text().split('\n').find((l) => l.includes('"Events"'));
   t.equal(webLine, jobs.text().split('\n').find((l) => l.includes('"Events"')), 'the same bytes for the same events');
+});
+
+/** Everything the server sends on one connection until it closes it (at most 10 s). */
+function exchange(port: number, requests: string): { sent: Promise<void>; bytes: Promise<Buffer> } {
+  const s = net.connect(port, '127.0.0.1');
+  const chunks: Buffer[] = [];
+  const sent = new Promise<void>((resolve) => s.once('connect', () => s.write(requests, () => resolve())));
+  const bytes = new Promise<Buffer>((resolve) => {
+    const timer = setTimeout(() => s.destroy(), 10_000);
+    s.on('data', (d) => chunks.push(d));
+    s.on('error', () => {});
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks));
+    });
+  });
+  return { sent, bytes };
+}
+
+const withoutDate = (b: Buffer): string => b.toString('latin1').replace(/\r\nDate: [^\r]*/g, '');
+
+t.test('released readers get the bytes an unblocked read gets, whatever their connection, encoding or method', async (t) => {
+  const { c, port } = await listening();
+  t.teardown(c.close);
+  await c.register(minimalJob('web'));
+  await c.register(minimalJob('api'));
+  const idx = index(await c.get('/v1/job/web'));
+  const listIdx = index(await c.get('/v1/jobs'));
+  // Each reader's first request blocks; keep-alive ones then ask again on the same connection.
+  const then = 'GET /v1/job/api HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
+  const shapes = (q: string): string[] => [
+    `GET /v1/job/web${q} HTTP/1.1\r\nHost: x\r\n\r\n${then}`,
+    `GET /v1/jobs${q.replace(`index=${idx}`, `index=${listIdx}`)} HTTP/1.1\r\nHost: x\r\n\r\n${then}`,
+    `GET /v1/job/web${q} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+    `GET /v1/job/web${q} HTTP/1.0\r\n\r\n`,
+    `GET /v1/job/web${q} HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n${then}`,
+    `GET /v1/job/web${q} HTTP/1.1\r\nHost: x\r\nAccept-Encoding: deflate\r\nConnection: close\r\n\r\n`,
+    `GET /v1/job/web${q}&pretty=true HTTP/1.1\r\nHost: x\r\n\r\n${then}`,
+    // Not a method Nomad serves: answered at once, the connection kept.
+    `HEAD /v1/job/web${q} HTTP/1.1\r\nHost: x\r\n\r\n${then}`,
+  ];
+  const blocked = shapes(`?index=${idx}&wait=20s`);
+  // Two of each, so every shape is answered from shared bytes at least once.
+  const readers = [...blocked, ...blocked].map((r) => exchange(port, r));
+  await Promise.all(readers.map((r) => r.sent));
+  const gets = readers.length - 2;
+  await parked(() => c.mock.store.watch.waiting(), gets);
+  t.equal(c.mock.store.watch.waiting(), gets, 'every GET is parked');
+  // One write: web changes, and with it the job list.
+  await c.register(minimalJob('web', { Meta: { v: '2' } }));
+  const released = await Promise.all(readers.map((r) => r.bytes));
+  // The same requests now, answered at once: the same state, so the same answers.
+  const direct = await Promise.all(shapes('?stale=').map((r) => exchange(port, r).bytes));
+  for (let i = 0; i < released.length; i++) {
+    const want = direct[i % direct.length]!;
+    t.ok(want.length > 0);
+    t.equal(withoutDate(released[i]!), withoutDate(want), `reader ${i}: ${blocked[i % blocked.length]!.split('\r\n')[0]}`);
+  }
+  t.match(released[0]!.toString(), /"v":"2"/, 'the answer after the write');
+  const journal = (await c.get('/_mock/requests')).json as { Method: string; Query: { index?: string }; Status: number }[];
+  const entries = journal.filter((e) => e.Method === 'GET' && e.Query.index !== undefined);
+  t.equal(entries.length, gets, 'a journal entry for each released reader');
+  t.ok(entries.every((e) => e.Status === 200));
+  t.equal(c.mock.store.watch.waiting(), 0);
 });

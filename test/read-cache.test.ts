@@ -4,6 +4,9 @@
 import t from 'tap';
 import { aclSession, client, index, minimalJob, simClient } from './helpers.js';
 import { RenderCache } from '../routes/http/memo.js';
+import { registerJob } from '../state/jobs/ops.js';
+import { touchSummary } from '../state/jobs/summary.js';
+import { jobKey } from '../state/store.js';
 
 interface Stub {
   ID: string;
@@ -225,4 +228,52 @@ t.test('the render cache holds at most its byte budget and forgets everything at
   cache.set('d', 'dd');
   t.equal((await c.post('/_mock/reset')).status, 200);
   t.equal(cache.get('d'), undefined, 'and so does a reset');
+});
+
+t.test('a big list patched from the one before a write answers what a list written whole answers', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  // Enough jobs that the list keeps its base (routes/jobs/list-body.ts), in two namespaces.
+  t.equal((await c.put('/v1/namespace/dev', { Name: 'dev' })).status, 200);
+  for (let i = 0; i < 300; i += 2) {
+    registerJob(c.mock.store, { job: minimalJob(`job-${String(i).padStart(4, '0')}`) });
+    registerJob(c.mock.store, { job: minimalJob(`job-${String(i).padStart(4, '0')}`, { Namespace: 'dev' }) });
+  }
+  const queries = ['', '?meta=true', '?reverse=true', '?namespace=*', '?namespace=*&reverse=true', '?per_page=280', '?prefix=job-01', '?filter=Status%20%3D%3D%20%22pending%22'];
+  // The answer of a list written whole: the same stubs through the ?pretty path, compacted.
+  const check = async (what: string): Promise<void> => {
+    for (const q of queries) {
+      const compact = await c.get(`/v1/jobs${q}`);
+      const pretty = await c.get(`/v1/jobs${q}${q ? '&' : '?'}pretty=true`);
+      t.equal(compact.body, JSON.stringify(JSON.parse(pretty.body)), `${what}: /v1/jobs${q}`);
+    }
+  };
+  await check('written whole');
+  await c.register(minimalJob('job-0101'));
+  await check('a new job in the middle');
+  await c.register(minimalJob('job-0000', { Meta: { v: 'ü' } }));
+  await check('the first job changed, with text beyond ASCII');
+  await c.register(minimalJob('job-0298', { Namespace: 'dev', Meta: { v: '2' } }));
+  await check('the last job changed');
+  await c.del('/v1/job/job-0150?purge=true');
+  await c.del('/v1/job/job-0000?purge=true');
+  await check('two jobs purged');
+  await c.del('/v1/job/job-0002');
+  await check('a job stopped (its record and summary change)');
+  // A summary written alone (as the simulator's client updates do): the job record stays the same.
+  const store = c.mock.store;
+  const key = jobKey('default', 'job-0004');
+  const job = store.jobs.get(key);
+  store.write((tx) => {
+    touchSummary(store, tx, key, { ...store.summaries.get(key)!, Summary: { g: { Queued: 0, Complete: 0, Failed: 0, Running: 7, Starting: 0, Lost: 0, Unknown: 0 } } });
+    tx.touch('job_summary');
+  });
+  t.equal(store.jobs.get(key), job, 'the job record is the same object');
+  await check('a summary changed alone');
+  for (let i = 1; i < 40; i += 2) registerJob(c.mock.store, { job: minimalJob(`job-${String(i).padStart(4, '0')}`) });
+  await check('a run of new jobs');
+  t.equal((await c.post('/_mock/reset')).status, 200);
+  t.equal((await c.get('/v1/jobs')).body, '[]', 'nothing after a reset');
+  registerJob(c.mock.store, { job: minimalJob('job-0000') });
+  await check('after the reset');
 });

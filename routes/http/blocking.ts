@@ -5,6 +5,7 @@ import type { FastifyReply } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { Store } from '../../state/store.js';
 import type { Parked, Table } from '../../state/watch.js';
+import { markReleased } from './shared-answer.js';
 
 export const MAX_BLOCK_MS = 300_000;
 const JITTER_FRACTION = 16;
@@ -91,6 +92,8 @@ class HeldQuery<R extends Indexed> implements Parked {
     if (this.settled) return;
     this.settled = true;
     this.res.off('close', this.onClose);
+    // Readers released together mostly get the same bytes (routes/http/shared-answer.ts).
+    if (!this.res.destroyed) markReleased(this.res);
     this.resolve(this.result);
   }
 }

@@ -4,6 +4,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { encodeBody } from './compress.js';
 import { INTERNAL_ERROR_TEXT } from './client-errors.js';
+import { sendShared } from './shared-answer.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -136,6 +137,7 @@ function emitAnswer(req: FastifyRequest, reply: FastifyReply, status: number, ty
   const queued = (reply as Queued)[QUEUED];
   if (queued) head.push(...queued);
   head.push('Content-Type', type);
+  if (sendShared(req, res, status, head, text)) return reply;
   const { body, encoding } = encodeBody(req, text);
   if (encoding) head.push('Content-Encoding', encoding);
   head.push('Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.length));

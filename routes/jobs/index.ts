@@ -8,7 +8,7 @@ import { handleRegister, registerRequest } from './crud.js';
 import { jobsListSchema } from './schemas.js';
 import { jobStub, listJobs } from '../../state/jobs/queries.js';
 import type { Job } from '../../state/types.js';
-import { stubListJson } from './list-body.js';
+import { ListBodies } from './list-body.js';
 import { compileJobFilter } from '../http/filter.js';
 import { RenderCache } from '../http/memo.js';
 import { statusesRoutes } from './statuses.js';
@@ -17,6 +17,7 @@ import { WRITE, listRule, registerRule, type AclDecl } from '../acl/rules.js';
 
 export function jobsRoutes(app: App, ctx: RouteContext): void {
   const rendered = new RenderCache<{ jobs: Job[]; bytes: Buffer; nextToken: string; index: number }>(ctx.store, (v) => v.bytes.length + 8 * v.jobs.length);
+  const bodies = new ListBodies(ctx.store);
   const acl: AclDecl = (req) => {
     if (req.method === 'GET') return listRule(req, ctx, 'list-jobs');
     if (WRITE.has(req.method)) return registerRule(req, 'JobRegisterRequest', () => void registerRequest(req, null));
@@ -34,7 +35,7 @@ export function jobsRoutes(app: App, ctx: RouteContext): void {
       const hit = rendered.get(key);
       if (hit) return hit;
       const page = listJobs(ctx.store, { ...opts, accept });
-      const out = { jobs: page.jobs, bytes: stubListJson(ctx.store, page.jobs, meta), nextToken: page.nextToken, index: page.index };
+      const out = { jobs: page.jobs, bytes: bodies.render(key, page.jobs, meta), nextToken: page.nextToken, index: page.index };
       rendered.set(key, out);
       return out;
     };
