@@ -4,8 +4,9 @@
 // (nomad/node_endpoint.go batchUpdateInterval) and applies them in one Raft write
 // (state_store.go UpdateAllocsFromClient), so the allocs of a batch share one index.
 //
-// Deterministic: every simulated client ticks on the multiples of 200 ms of simulated time. An
-// update made at simulated time t is sent at the first multiple of 200 ms strictly after t (T) and
+// Deterministic: every simulated client ticks every 200 ms of simulated time counted from the
+// simulator's start (the clock's start, or the last reset or restore). An update made at simulated
+// time t is sent at the first tick strictly after t (T) and
 // lands in the state at T + 50 ms, together with every other update sent at T, in the order the
 // allocs were first queued. A client whose node is not ready at T is refused, as Node.UpdateAlloc
 // refuses a down or disconnected node.
@@ -51,20 +52,24 @@ export class AllocSync {
   private taken = new Map<string, ClientUpdate>();
   private tick: TimerHandle | null = null;
   private batch: TimerHandle | null = null;
+  /** Simulated ms the clients' ticks count from. */
+  private origin: number;
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     /** After a batch write in which an alloc became terminal (capacity freed). */
     private readonly onTerminal: () => void,
-  ) {}
+  ) {
+    this.origin = clock.nowMs();
+  }
 
   /** A client update, sent with the client's next tick. */
   queue(u: ClientUpdate): void {
     this.queued.set(u.ID, u);
     if (this.tick) return;
     const now = this.clock.nowMs();
-    const next = (Math.floor(now / SYNC_TIMING.client) + 1) * SYNC_TIMING.client;
+    const next = this.origin + (Math.floor((now - this.origin) / SYNC_TIMING.client) + 1) * SYNC_TIMING.client;
     this.tick = this.clock.after(next - now, () => this.send(), 'client alloc sync');
   }
 
@@ -169,5 +174,6 @@ export class AllocSync {
     this.batch = null;
     this.queued.clear();
     this.taken.clear();
+    this.origin = this.clock.nowMs();
   }
 }
