@@ -160,7 +160,10 @@ export class AllocSync {
       for (const alloc of failedJobs) {
         const key = jobKey(alloc.Namespace, alloc.JobID);
         if (evaluated.has(key)) continue;
-        if (maybeFailureEval(store, tx, alloc)) evaluated.add(key);
+        if (!maybeFailureEval(store, tx, alloc)) continue;
+        evaluated.add(key);
+        // nestedUpsertEval sets the job's status too: a failed alloc awaiting its eval leaves it pending.
+        refreshJobStatus(store, tx, alloc.Namespace, alloc.JobID);
       }
     });
     if (terminal) this.onTerminal();
