@@ -11,6 +11,12 @@ async function settle(c: Client, ms = 1000, times = 6): Promise<void> {
   for (let i = 0; i < times; i++) await c.advance(ms);
 }
 
+/**
+ * A client's update reaches the server at the client's next sync tick (client.go allocSync, every
+ * 200 ms) plus the server's 50 ms batch (node_endpoint.go batchUpdateInterval): 250 ms from a tick.
+ */
+const SYNC_MS = 250;
+
 async function allocOf(c: Client, job: string): Promise<Obj> {
   const stubs = (await c.get(`/v1/job/${job}/allocations`)).json as Obj[];
   return (await c.get(`/v1/allocation/${stubs[0]!.ID}`)).json as Obj;
@@ -132,6 +138,7 @@ t.test('signal: a Signaling event as a client update; driver refusals and unknow
   const before = c.mock.store.tableIndex('allocs');
   const waiting = c.get(`/v1/allocation/${alloc.ID}?index=${alloc.ModifyIndex}&wait=60s`);
   const ok = await c.post(url, { Signal: 'SIGUSR1', Task: 'server' });
+  await c.advance(SYNC_MS);
   const woken = await waiting;
   t.ok(Number(woken.headers['x-nomad-index']) > alloc.ModifyIndex, 'a blocking read of the alloc wakes on the signal\'s write');
   t.equal((woken.json.TaskStates.server.Events as Obj[]).at(-1)!.Type, 'Signaling');
@@ -147,6 +154,7 @@ t.test('signal: a Signaling event as a client update; driver refusals and unknow
   const bad = await c.put(url, { Signal: 'SIGBOGUS', Task: 'server' });
   t.equal(bad.status, 500);
   t.match(bad.body, /^failed to parse signal: invalid signal %!q\(<nil>\) - valid signals are \["SIGABRT" "SIGALRM" .* "SIGXFSZ"\]$/);
+  await c.advance(SYNC_MS);
   t.equal(events(await allocOf(c, 'web'), 'server').filter((e) => e === 'Signaling').length, 2, 'the event precedes the driver\'s refusal');
 
   const mockErr = await c.post(url, { Signal: 'SIGHUP', Task: 'side' });
@@ -185,9 +193,12 @@ t.test('restart one task: Nomad\'s events in order, Restarts and LastRestart; th
   const res = await c.post(url, { TaskName: 'server' });
   t.equal(res.status, 200);
   t.same(res.json, { Index: 0 });
+  // By the time the client's update reaches the server the kill (50 ms) is done as well: the client
+  // sends only its newest state of the alloc (allocSync keeps one update per alloc).
+  await c.advance(SYNC_MS);
   const signaled = await allocOf(c, 'web');
-  t.same(events(signaled, 'server').slice(-2), ['Started', 'Restart Signaled']);
-  t.match((signaled.TaskStates.server.Events as Obj[]).at(-1), { DisplayMessage: 'User requested task to restart', RestartReason: 'User requested task to restart', Details: { restart_reason: 'User requested task to restart' } });
+  t.same(events(signaled, 'server').slice(-4), ['Started', 'Restart Signaled', 'Terminated', 'Restarting']);
+  t.match((signaled.TaskStates.server.Events as Obj[]).at(-3), { DisplayMessage: 'User requested task to restart', RestartReason: 'User requested task to restart', Details: { restart_reason: 'User requested task to restart' } });
   await settle(c, 100, 10);
   const done = await allocOf(c, 'web');
   t.same(events(done, 'server').slice(-4), ['Restart Signaled', 'Terminated', 'Restarting', 'Started']);

@@ -106,13 +106,16 @@ t.test('destructive update (image change) rolls one alloc at a time through a ne
   t.match(list.find((a) => a.ID === old.ID), { ClientStatus: 'complete', DesiredStatus: 'stop' });
   t.match(list.find((a) => a.ID === fresh.ID), { ClientStatus: 'running', DeploymentStatus: null });
 
-  // Healthy at 10.25 s, watcher eval 1 s later.
+  // Healthy on the client at 10.25 s; its sync tick (10.4 s) and the server's 50 ms batch write it at
+  // 10.45 s (client.go allocSync, node_endpoint.go batchUpdate); the watcher eval 1 s later.
   await c.advance(1_000);
   list = await allocs(c);
   t.equal(list.length, 3, 'healthy but the watcher batch has not fired yet');
   t.match(list.find((a) => a.ID === fresh.ID)!.DeploymentStatus, { Healthy: true, Canary: false });
   t.equal((await deployment(c, d2.ID)).TaskGroups.web.HealthyAllocs, 1);
-  await c.advance(300);
+  await c.advance(449);
+  t.equal((await allocs(c)).length, 3, 'the watcher batch has not fired yet');
+  await c.advance(1);
   list = await allocs(c);
   t.equal(list.length, 4, 'the watcher eval replaced the second alloc');
   const second = list.filter((a) => a.JobVersion === 1 && a.ID !== fresh.ID)[0]!;
@@ -233,8 +236,11 @@ t.test('canary: first registration places none; a destructive update places one 
   t.equal(early.body, PROMOTE_ERR(0, 1));
   t.equal((await deployment(c, d2.ID)).ModifyIndex, d2.ModifyIndex, 'failed promotion writes nothing');
 
-  // The canary becomes healthy; without promotion nothing else is replaced.
-  await c.advance(10_300);
+  // The canary becomes healthy (10.25 s on the client, written by the 10.45 s batch: the client's
+  // 200 ms sync tick and the server's 50 ms batch); without promotion nothing else is replaced.
+  await c.advance(10_449);
+  t.equal((await allocs(c)).find((a) => a.ID === canaryId)!.DeploymentStatus.Healthy, null, 'not before the batch');
+  await c.advance(1);
   t.match((await allocs(c)).find((a) => a.ID === canaryId)!.DeploymentStatus, { Healthy: true, Canary: true });
   await c.advance(5_000);
   list = await allocs(c);
@@ -291,7 +297,10 @@ t.test('canary with auto_promote: "pending automatic promotion", promoted withou
   const d2 = (await deployments(c))[1]!;
   t.match(d2, { Status: 'running', StatusDescription: 'Deployment is running pending automatic promotion' });
   t.match(d2.TaskGroups.web, { AutoPromote: true, DesiredCanaries: 1, Promoted: false });
-  await c.advance(10_300);
+  // Healthy on the client at 10.25 s; written by the batch at 10.45 s (200 ms sync tick + 50 ms batch).
+  await c.advance(10_449);
+  t.match((await deployment(c, d2.ID)).TaskGroups.web, { Promoted: false, HealthyAllocs: 0 });
+  await c.advance(1);
   const promoted = await deployment(c, d2.ID);
   t.match(promoted, { Status: 'running', StatusDescription: 'Deployment is running' });
   t.match(promoted.TaskGroups.web, { Promoted: true, HealthyAllocs: 1 });
@@ -323,8 +332,11 @@ t.test('auto-revert: v1 allocs fail → deployment failed "rolling back to job v
   t.match(d2.TaskGroups.web, { AutoRevert: true, ProgressDeadline: 0 });
   t.equal(up.json.Index > 0, true);
 
-  // The mock task starts after 100 ms and exits 1 after 1 s; no restarts → failed → unhealthy.
-  await c.advance(1_200);
+  // The mock task starts after 100 ms and exits 1 after 1 s; no restarts → failed → unhealthy. The
+  // client's sync tick at 1.2 s sends it; the server's batch writes it at 1.25 s.
+  await c.advance(1_249);
+  t.match((await allocs(c)).find((a) => a.JobVersion === 1), { ClientStatus: 'running' }, 'not before the batch');
+  await c.advance(1);
   const failedAlloc = (await allocs(c)).find((a) => a.JobVersion === 1)!;
   t.match(failedAlloc, { ClientStatus: 'failed', DeploymentStatus: { Healthy: false } });
   const failed = await deployment(c, d2.ID);
@@ -394,7 +406,10 @@ t.test('auto-revert without a stable version: "no stable job version to auto rev
   await c.register(webJob({ count: 1, update: { AutoRevert: true, ProgressDeadline: 0 }, task: failingTask(), group: noRestarts }));
   await c.advance(0);
   const [d1] = await deployments(c);
-  await c.advance(1_200);
+  // Failed on the client at 1.1 s, sent at its 1.2 s tick, written by the server's batch at 1.25 s.
+  await c.advance(1_249);
+  t.match(await deployment(c, d1!.ID), { Status: 'running' });
+  await c.advance(1);
   t.match(await deployment(c, d1!.ID), { Status: 'failed', StatusDescription: 'Failed due to unhealthy allocations - no stable job version to auto revert to' });
   t.match(await job(c), { Version: 0, Stable: false });
   t.equal(((await c.get('/v1/job/web/versions')).json.Versions as Obj[]).length, 1);

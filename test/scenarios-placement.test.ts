@@ -150,7 +150,10 @@ t.test('capacity freed by stopping another job: the blocked eval re-runs, places
   t.match(await evalById(c, blocked.ID), { Status: 'blocked', ModifyIndex: N + 1 }, 'not re-run while the hog alloc still runs');
   t.same(await allocsOf(c, 'big'), []);
 
-  await c.advance(100);
+  // Killed at 50 ms; the client's next sync tick (200 ms) sends it and the server's 50 ms batch writes it.
+  await c.advance(249);
+  t.match((await allocsOf(c, 'hog'))[0], { ClientStatus: 'running' }, 'not before the batch');
+  await c.advance(1);
   const hogDone = (await allocsOf(c, 'hog'))[0]!;
   t.equal(hogDone.ClientStatus, 'complete');
   const placed = await allocsOf(c, 'big');
@@ -287,7 +290,8 @@ t.test('scale up and down via PUT /scale: three writes, job-scaling eval, new ve
   }
   t.match((await evalById(c, down.json.EvalID)).PlanAnnotations.DesiredTGUpdates.web, { Stop: 2, InPlaceUpdate: 1, Place: 0 });
 
-  await c.advance(100);
+  // Killed at 50 ms; the client's 200 ms sync tick and the server's 50 ms batch write it at 250 ms.
+  await c.advance(250);
   scale = await read(c, '/v1/job/web/scale');
   t.match(scale.body.TaskGroups.web, { Desired: 1, Placed: 1, Running: 1 }, 'stopped allocs are not counted');
   const events = scale.body.TaskGroups.web.Events as Obj[];
@@ -356,11 +360,12 @@ t.test('service task exits 1 with no restarts allowed: failed alloc, alloc-failu
   }));
   t.equal(reg.status, 200);
   await c.advance(0);
-  await c.advance(200);
+  // Started at 100 ms; the client's sync tick at 200 ms sends it, the server's batch writes it at 250 ms.
+  await c.advance(250);
   let [a] = await allocsOf(c, 'flaky');
   t.match(a, { ClientStatus: 'running', ClientDescription: 'Tasks are running' });
 
-  // The task exits after run_for.
+  // The task exits after run_for (1.1 s); written by the batch at 1.25 s.
   await c.advance(1000);
   [a] = await allocsOf(c, 'flaky');
   const failedAt = a!.ModifyIndex as number;
@@ -419,8 +424,10 @@ t.test('batch task exits 1: three restarts 15 s apart, failure, one reschedule a
   await c.advance(0);
   const first = (await allocsOf(c, 'rep'))[0]!;
 
-  // First exit and a restart.
-  await c.advance(1200);
+  // First exit and a restart at 1.1 s; the client's sync tick (1.2 s) and the server's 50 ms batch write it at 1.25 s.
+  await c.advance(1249);
+  t.match(await allocById(c, first.ID), { ClientStatus: 'running' }, 'not before the batch');
+  await c.advance(1);
   let a = await allocById(c, first.ID);
   let events = a.TaskStates.t.Events as Obj[];
   t.same(events.map((e) => e.Type), ['Received', 'Task Setup', 'Started', 'Terminated', 'Restarting']);
@@ -514,8 +521,13 @@ t.test('system job on 3 nodes: one alloc per node, all named <job>.<group>[0], r
   t.match((await summaryOf(c, 'sys')).Summary.web, { Starting: 3 });
   t.equal((await c.get('/v1/job/sys')).json.ModifyIndex, N, 'status never changed');
 
-  await c.advance(300);
-  t.same((await allocsOf(c, 'sys')).map((a) => a.ClientStatus), ['running', 'running', 'running']);
+  // Started at 250 ms (docker); sent at the clients' 400 ms tick, written in one batch at 450 ms.
+  await c.advance(449);
+  t.same((await allocsOf(c, 'sys')).map((a) => a.ClientStatus), ['pending', 'pending', 'pending']);
+  await c.advance(1);
+  const started = await allocsOf(c, 'sys');
+  t.same(started.map((a) => a.ClientStatus), ['running', 'running', 'running']);
+  t.equal(new Set(started.map((a) => a.ModifyIndex)).size, 1, 'the three clients\' updates share one index');
 
   // Stop: dead at the deregister write itself.
   const stop = await c.del('/v1/job/sys');
@@ -572,8 +584,12 @@ t.test('POST /v1/allocation/:id/stop: AllocStopResponse, alloc-stop eval, old al
   t.match(old, { DesiredStatus: 'stop', DesiredDescription: 'alloc is being migrated', NextAllocation: repl.ID, AllocModifyIndex: repl.CreateIndex });
   t.match(await allocById(c, keep.ID), { DesiredStatus: 'run', ModifyIndex: keep.ModifyIndex }, 'the other alloc is untouched');
 
-  await c.advance(300);
+  // Killed at 50 ms, replacement started at 250 ms (docker): the clients' ticks at 200 and 400 ms
+  // send them, the server's 50 ms batches write them at 250 and 450 ms.
+  await c.advance(250);
   t.match(await allocById(c, victim.ID), { ClientStatus: 'complete', DesiredStatus: 'stop' });
+  t.match(await allocById(c, repl.ID), { ClientStatus: 'pending' });
+  await c.advance(200);
   t.match(await allocById(c, repl.ID), { ClientStatus: 'running' });
   t.match((await summaryOf(c, 'web')).Summary.web, { Running: 2, Complete: 1 });
   t.equal((await c.get('/v1/job/web')).json.Status, 'running');
@@ -587,7 +603,8 @@ t.test('purge with running allocs: allocs deleted, job 404, pending evals comple
   const c = await simClient();
   t.teardown(c.close);
   const reg = await c.register(webJob(2));
-  await c.advance(300);
+  // Started at 250 ms (docker), written by the server's batch after the clients' 400 ms tick.
+  await c.advance(450);
   const allocs = await allocsOf(c, 'web');
   t.same(allocs.map((a) => a.ClientStatus), ['running', 'running']);
   const e1 = await evalById(c, reg.json.EvalID);

@@ -49,11 +49,20 @@ t.test('service job count 2: register, place, run, become healthy, deployment su
   const full = (await read(c, `/v1/allocation/${list[0]!.ID}`)).body;
   t.match(full, { DeploymentID: d1.ID, AllocModifyIndex: N + 1, NodeName: 'mock-node-1', TaskGroup: 'web' });
   t.equal(full.Job.ID, 'web', 'full alloc embeds the job');
+  const t0 = c.mock.clock.nowMs();
   let summary = (await read(c, '/v1/job/web/summary')).body;
   t.match(summary.Summary.web, { Starting: 2, Running: 0, Queued: 0 });
 
-  // Client picks the allocs up: pending with Received, Task Setup, Driver.
+  // The clients pick the allocs up at 50 ms, but a client sends its alloc updates only on its sync
+  // tick (client.go allocSync, every 200 ms) and the server applies them in 50 ms batches
+  // (node_endpoint.go batchUpdateInterval): nothing has reached the state yet.
   await c.advance(50);
+  allocs = await read(c, '/v1/job/web/allocations');
+  t.equal(allocs.index, N + 1, 'no client write before the sync tick');
+  t.ok((allocs.body as unknown as Obj[]).every((a) => a.TaskStates === null));
+
+  // Tick at 200 ms, batch applied at 250 ms: both allocs' first updates in one write (UpdateAllocsFromClient).
+  await c.advance(200);
   list = byName((await read(c, '/v1/job/web/allocations')).body as unknown as Obj[]);
   for (const a of list) {
     t.equal(a.ClientStatus, 'pending');
@@ -61,31 +70,37 @@ t.test('service job count 2: register, place, run, become healthy, deployment su
     t.same(a.TaskStates.server.Events.map((e: Obj) => e.Type), ['Received', 'Task Setup', 'Driver']);
     t.equal(a.TaskStates.server.Events[2].DisplayMessage, 'Downloading image');
     t.equal(a.TaskStates.server.State, 'pending');
+    t.equal(a.ModifyIndex, N + 3, 'one index for the batch');
   }
   summary = (await read(c, '/v1/job/web/summary')).body;
   t.match(summary.Summary.web, { Starting: 2, Running: 0 }, 'pending → pending leaves the summary alone');
 
-  // Tasks start.
-  await c.advance(200);
+  // Tasks start at 250 ms (docker: 200 ms after pickup); the next tick (400 ms) sends it, applied at 450 ms.
+  await c.advance(199);
+  t.equal((await read(c, '/v1/job/web/allocations')).index, N + 3, 'not before the next batch');
+  await c.advance(1);
   list = byName((await read(c, '/v1/job/web/allocations')).body as unknown as Obj[]);
   for (const a of list) {
-    t.match(a, { ClientStatus: 'running', ClientDescription: 'Tasks are running', DeploymentStatus: null });
+    t.match(a, { ClientStatus: 'running', ClientDescription: 'Tasks are running', DeploymentStatus: null, ModifyIndex: N + 4 });
     t.equal(a.TaskStates.server.State, 'running');
     t.equal(a.TaskStates.server.Events.at(-1).Type, 'Started');
-    t.type(a.TaskStates.server.StartedAt, 'string');
+    t.equal(Date.parse(a.TaskStates.server.StartedAt), t0 + 250, 'the client\'s start time, not the batch\'s');
   }
   summary = (await read(c, '/v1/job/web/summary')).body;
   t.match(summary.Summary.web, { Starting: 0, Running: 2 });
   const runningIndex = Math.max(...list.map((a) => a.ModifyIndex as number));
 
-  // min_healthy_time (10 s) later both allocs report healthy; the deployment counts them.
+  // min_healthy_time (10 s) after the start (10.25 s) both allocs are healthy on the client; the
+  // tick at 10.4 s sends it and the batch at 10.45 s writes it, with the deployment's counters.
   await c.advance(9_999);
-  t.equal((await read(c, '/v1/job/web/deployment')).body.TaskGroups.web.HealthyAllocs, 0, 'not healthy before min_healthy_time');
+  t.equal((await read(c, '/v1/job/web/deployment')).body.TaskGroups.web.HealthyAllocs, 0, 'not healthy before the batch that carries it');
   await c.advance(1);
   list = byName((await read(c, '/v1/job/web/allocations')).body as unknown as Obj[]);
   for (const a of list) {
     t.match(a.DeploymentStatus, { Healthy: true, Canary: false });
+    t.equal(Date.parse(a.DeploymentStatus.Timestamp), t0 + 10_250, 'when the client found it healthy');
     t.equal(a.DeploymentStatus.ModifyIndex, a.ModifyIndex, 'health index = the client write');
+    t.equal(a.ModifyIndex, runningIndex + 1, 'both in one batch');
   }
   let dep = (await read(c, '/v1/job/web/deployment')).body;
   t.match(dep, { Status: 'running', TaskGroups: { web: { HealthyAllocs: 2 } } });
@@ -128,8 +143,14 @@ t.test('stop a running service job: desired stop, pending, dead, then clients co
   t.equal(ev.PlanAnnotations.DesiredTGUpdates.web.Stop, 2);
   let allocs = (await c.get('/v1/job/web/allocations')).json as Obj[];
   for (const a of allocs) t.match(a, { DesiredStatus: 'stop', DesiredDescription: 'alloc not needed due to job update', ClientStatus: 'running' });
-  await c.advance(100);
+  // Killing at 12 s, killed at 12.05 s: the client's tick at 12.2 s sends only the newest state of
+  // each alloc (allocSync keeps one update per alloc), applied at 12.25 s.
+  await c.advance(249);
   allocs = (await c.get('/v1/job/web/allocations')).json as Obj[];
+  for (const a of allocs) t.match(a, { DesiredStatus: 'stop', ClientStatus: 'running' });
+  await c.advance(1);
+  allocs = (await c.get('/v1/job/web/allocations')).json as Obj[];
+  t.equal(new Set(allocs.map((a) => a.ModifyIndex)).size, 1, 'one write for both allocs');
   for (const a of allocs) {
     t.match(a, { DesiredStatus: 'stop', ClientStatus: 'complete', ClientDescription: 'All tasks have completed' });
     const events = a.TaskStates.server.Events as Obj[];
@@ -160,7 +181,11 @@ t.test('batch job: placed without a deployment, runs, completes, job dead (§12.
   t.match(job, { Status: 'running', ModifyIndex: N + 1 });
   t.match((await c.get('/v1/job/report/summary')).json.Summary.g, { Starting: 1 });
 
+  // Docker starts 250 ms after placement; the client's tick at 400 ms sends it, applied at 450 ms.
   await c.advance(250);
+  alloc = ((await c.get('/v1/job/report/allocations')).json as Obj[])[0]!;
+  t.equal(alloc.ClientStatus, 'pending');
+  await c.advance(200);
   alloc = ((await c.get('/v1/job/report/allocations')).json as Obj[])[0]!;
   t.equal(alloc.ClientStatus, 'running');
   t.match((await c.get('/v1/job/report/summary')).json.Summary.g, { Starting: 0, Running: 1 });
@@ -200,7 +225,8 @@ t.test('a blocking read of a job\'s allocations wakes when an alloc changes stat
   void pending.then(() => (settled = true));
   await new Promise((r) => setTimeout(r, 20));
   t.equal(settled, false, 'still blocked while nothing changes');
-  await c.advance(50);
+  // Picked up at 50 ms, sent at the client's 200 ms tick, written by the server's batch at 250 ms.
+  await c.advance(250);
   const woke = await pending;
   t.ok(index(woke) > idx, 'woken with a newer index');
   t.ok((woke.json as Obj[]).every((a) => a.TaskStates !== null), 'sees the client update');

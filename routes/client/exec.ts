@@ -139,7 +139,9 @@ function findTarget(ctx: RouteContext, args: ExecArgs, token: string): Refusal |
   const task = ((group?.Tasks ?? []) as Obj[]).find((t) => t.Name === args.task);
   if (!task) return { code: CLOSE_INTERNAL, reason: 'task not found' };
   if (acl && NO_FS_ISOLATION.has(String(task.Driver)) && !acl.allowNs(ns, 'alloc-node-exec')) return denied;
-  const state = (alloc.TaskStates as Record<string, Obj> | null | undefined)?.[args.task];
+  // The client checks its own task state, which may be ahead of the server's.
+  const seen = ctx.sim ? ctx.sim.client.view(alloc) : alloc;
+  const state = (seen.TaskStates as Record<string, Obj> | null | undefined)?.[args.task];
   const quoted = JSON.stringify(args.task);
   if (!state) return { code: CLOSE_POLICY, reason: `unknown task name ${quoted}` };
   if (!started(state.StartedAt)) return { code: CLOSE_POLICY, reason: `task ${quoted} not started yet.` };
@@ -232,7 +234,8 @@ function openSession(socket: WebSocket, req: FastifyRequest, ctx: RouteContext, 
     // The exec'd process dies with its task, killed (SIGKILL: 128 + 9).
     session.check = () => {
       const alloc = ctx.store.allocs.get(args.alloc);
-      const state = (alloc?.TaskStates as Record<string, Obj> | null | undefined)?.[args.task];
+      const seen = alloc && ctx.sim ? ctx.sim.client.view(alloc) : alloc;
+      const state = (seen?.TaskStates as Record<string, Obj> | null | undefined)?.[args.task];
       if (state?.State === 'running') return;
       proc?.kill();
       proc = null;

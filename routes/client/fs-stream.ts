@@ -230,7 +230,7 @@ export function runStream(app: App, ctx: RouteContext, res: ServerResponse, sour
 
   const view = (): AllocDir | null => {
     const alloc = ctx.store.allocs.get(opts.allocId);
-    return alloc ? new AllocDir(alloc, ctx.store.nowNs()) : null;
+    return alloc ? new AllocDir(ctx.sim ? ctx.sim.client.view(alloc) : alloc, ctx.store.nowNs()) : null;
   };
 
   const finish = (): void => {

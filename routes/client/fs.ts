@@ -152,8 +152,9 @@ function clientAlloc(ctx: RouteContext, id: string): Obj {
   const node = ctx.store.nodes.get(String(alloc.NodeID));
   if (!node || node.Status === 'down' || node.Status === 'disconnected') throw new HttpError(404, 'No path to node');
   // The client has no runner for an allocation it has not picked up yet.
-  if (!alloc.TaskStates) throw new HttpError(404, `Unknown allocation ${goQuote(id)}`);
-  return alloc;
+  const seen = ctx.sim ? ctx.sim.client.view(alloc) : alloc;
+  if (!seen.TaskStates) throw new HttpError(404, `Unknown allocation ${goQuote(id)}`);
+  return seen;
 }
 
 /** Go's %q of an int64 offset: a rune literal, U+FFFD for values that are no rune. */

@@ -4,13 +4,10 @@
 // after a short run (batch, sysbatch).
 import type { Job, Obj } from '../../state/types.js';
 import type { Store } from '../../state/store.js';
-import { putAlloc } from '../../state/allocations/table.js';
-import { refreshJobStatus } from '../../state/jobs/status.js';
 import type { TimerHandle } from '../clock.js';
 import { goDuration, rfc3339 } from '../../state/format.js';
 import type { ClientSim } from './client.js';
 import { duration, taskEvent } from './task-events.js';
-import { countHealth, hasNomadServices, maybeFailureEval } from './client-update.js';
 import { networkStatus } from './network-status.js';
 import { clientStatus, recordedIn, runsFrom, taskStates, type TaskRun } from './task-runs.js';
 
@@ -23,11 +20,17 @@ export const CLIENT_TIMING = {
   batchRun: 1000,
 };
 
+function parseTime(t: string | null | undefined): number | null {
+  return t ? Date.parse(t) * 1e6 : null;
+}
+
 export class AllocRunner {
   private tasks: TaskRun[] = [];
   private killing = false;
   private done = false;
   private health: boolean | null = null;
+  /** When the client set `health`, in ns (the DeploymentStatus Timestamp it reports). */
+  private healthAt: number | null = null;
   private healthTimer: TimerHandle | null = null;
   private deadlineTimer: TimerHandle | null = null;
   /** Every pending timer of this runner: they belong to the alloc and die with it. */
@@ -142,6 +145,7 @@ export class AllocRunner {
   revive(parked: Obj, tasks: Obj[] | null): void {
     this.jobModifyIndex = (parked.Job as Job).JobModifyIndex;
     this.health = parked.DeploymentStatus?.Healthy ?? null;
+    this.healthAt = parseTime(parked.DeploymentStatus?.Timestamp);
     this.tasks = runsFrom(tasks ?? (this.group(parked).Tasks as Obj[]) ?? [], parked.TaskStates as Obj);
   }
 
@@ -154,6 +158,7 @@ export class AllocRunner {
     }
     this.jobModifyIndex = (alloc.Job as Job).JobModifyIndex;
     this.health = alloc.DeploymentStatus?.Healthy ?? null;
+    this.healthAt = parseTime(alloc.DeploymentStatus?.Timestamp);
     const tg = this.group(alloc);
     const parse = (v: string | null): number => (v ? Date.parse(v) * 1e6 : 0);
     this.tasks = ((tg.Tasks as Obj[]) ?? []).map((task) => {
@@ -307,8 +312,13 @@ export class AllocRunner {
       o.state = 'dead';
       o.finishedAt = rfc3339(now);
     }
-    if (this.health === null && this.tracksHealth()) this.health = false;
+    if (this.health === null && this.tracksHealth()) this.setHealth(false);
     this.commit();
+  }
+
+  private setHealth(healthy: boolean | null): void {
+    this.health = healthy;
+    this.healthAt = healthy === null ? null : this.now;
   }
 
   private tracksHealth(): boolean {
@@ -337,7 +347,7 @@ export class AllocRunner {
       this.healthTimer = null;
       if (this.health !== null || this.killing) return;
       if (!this.tasks.every((t) => t.state === 'running')) return;
-      this.health = true;
+      this.setHealth(true);
       this.deadlineTimer?.cancel();
       this.commit();
     });
@@ -347,7 +357,7 @@ export class AllocRunner {
     if (!this.tracksHealth()) return;
     this.deadlineTimer = this.after(this.healthSettings().deadline, () => {
       if (this.health !== null || this.killing) return;
-      this.health = false;
+      this.setHealth(false);
       this.commit();
     });
   }
@@ -358,7 +368,7 @@ export class AllocRunner {
     if (jmi === this.jobModifyIndex) return;
     this.jobModifyIndex = jmi;
     if (alloc.DeploymentStatus === null && this.health !== null) {
-      this.health = null;
+      this.setHealth(null);
       this.healthTimer?.cancel();
       this.healthTimer = null;
       this.deadlineTimer?.cancel();
@@ -455,34 +465,28 @@ export class AllocRunner {
     for (const h of [...this.timers]) h.cancel();
   }
 
-  /** One client update (AllocClientUpdate): alloc, deployment health counters, failure eval, job status. */
+  /**
+   * One client update (Client.AllocStateUpdated): queued for the client's next sync (alloc-sync.ts),
+   * which the server applies with the deployment health counters, failure eval and job status.
+   */
   private commit(): void {
-    const store = this.store;
     const alloc = this.alloc();
     if (!alloc || this.done) return;
     const [status, description] = clientStatus(this.tasks);
-    const terminal = status === 'complete' || status === 'failed';
-    store.write((tx) => {
-      tx.eventType = 'AllocationUpdated';
-      const prevHealth = alloc.DeploymentStatus?.Healthy ?? null;
-      const healthChanged = this.health !== null && prevHealth !== this.health;
-      const deploymentStatus = healthChanged
-        ? { Healthy: this.health, Timestamp: rfc3339(this.now), Canary: Boolean(alloc.DeploymentStatus?.Canary), ModifyIndex: tx.index }
-        : alloc.DeploymentStatus;
-      const next = putAlloc(store, tx, {
-        ...alloc,
-        ClientStatus: status,
-        ClientDescription: description,
-        TaskStates: taskStates(this.tasks),
-        DeploymentStatus: deploymentStatus,
-        NetworkStatus: alloc.NetworkStatus ?? networkStatus(alloc.ID, this.group(alloc)),
-      }, { client: true });
-      if (healthChanged && alloc.DeploymentID) countHealth(store, tx, next, prevHealth, this.health!);
-      if ((alloc.ClientStatus === 'running') !== (status === 'running') && hasNomadServices(this.group(alloc))) tx.touch('service_registrations');
-      if (status === 'failed' && alloc.ClientStatus !== 'failed') maybeFailureEval(store, tx, next);
-      refreshJobStatus(store, tx, alloc.Namespace, alloc.JobID);
+    this.sim.sync.queue({
+      ID: alloc.ID,
+      NodeID: alloc.NodeID,
+      ClientStatus: status,
+      ClientDescription: description,
+      TaskStates: taskStates(this.tasks),
+      NetworkStatus: alloc.NetworkStatus ?? networkStatus(alloc.ID, this.group(alloc)),
+      Healthy: this.health,
+      HealthAt: this.healthAt,
+      JobModifyIndex: this.jobModifyIndex,
+      madeAt: this.sim.clock.nowMs(),
+      modifyTime: 0,
     });
-    if (terminal) {
+    if (status === 'complete' || status === 'failed') {
       // Nothing is left to do on the client: its pending timers (a health deadline) go now.
       this.abandon();
       this.sim.finished(this.allocId);

@@ -42,8 +42,10 @@ export function reachNode(store: Store, sim: Simulator | null, nodeId: string): 
 export function clientAlloc(store: Store, sim: Simulator | null, allocId: string): Obj {
   const alloc = allocForRpc(store, allocId);
   reachNode(store, sim, alloc.NodeID);
-  if (alloc.TaskStates === null || alloc.TaskStates === undefined) throw unknownAllocation(allocId);
-  return alloc;
+  // The client's own view: its newest update may not have reached the server yet (alloc-sync.ts).
+  const seen = sim ? sim.client.view(alloc) : alloc;
+  if (seen.TaskStates === null || seen.TaskStates === undefined) throw unknownAllocation(allocId);
+  return seen;
 }
 
 /** The tasks of the alloc's group, from the job version it runs. */

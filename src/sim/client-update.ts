@@ -1,4 +1,4 @@
-// What one client alloc update writes besides the alloc itself (Node.UpdateAlloc on the server):
+// What a client alloc update writes besides the alloc itself (Node.UpdateAlloc on the server; alloc-sync.ts batches them):
 // the deployment's health counters, the alloc-failure eval, whether service registrations change.
 import type { Evaluation, Obj } from '../../state/types.js';
 import { jobKey, type Store } from '../../state/store.js';
@@ -7,16 +7,19 @@ import { moveHealthCounters, putDeployment } from '../../state/deployments/table
 import { rfc3339 } from '../../state/format.js';
 import { rescheduleDecision } from './reschedule.js';
 
-/** Feeds a health report into the alloc's deployment (updateDeploymentWithAlloc). */
-export function countHealth(store: Store, tx: Parameters<Parameters<Store['write']>[0]>[0], alloc: Obj, prev: boolean | null, healthy: boolean): void {
+/**
+ * Feeds a health report into the alloc's deployment (updateDeploymentWithAlloc); `at` (ns) is when
+ * the client found the alloc healthy, which the batch may apply later.
+ */
+export function countHealth(store: Store, tx: Parameters<Parameters<Store['write']>[0]>[0], alloc: Obj, prev: boolean | null, healthy: boolean, at: number): void {
   const dep = store.deployments.get(alloc.DeploymentID);
   if (!dep) return;
   const st = dep.TaskGroups?.[alloc.TaskGroup] as Obj | undefined;
   if (!st) return;
   const s = { ...st };
   moveHealthCounters(s, prev, healthy);
-  // Each newly healthy alloc pushes the progress deadline out (§9.2).
-  const by = store.nowNs() + Number(s.ProgressDeadline);
+  // Each newly healthy alloc pushes the progress deadline out from its health time (§9.2).
+  const by = at + Number(s.ProgressDeadline);
   if (healthy && s.ProgressDeadline > 0 && (!s.RequireProgressBy || Date.parse(s.RequireProgressBy) * 1e6 < by)) s.RequireProgressBy = rfc3339(by);
   putDeployment(store, tx, { ...dep, TaskGroups: { ...dep.TaskGroups, [alloc.TaskGroup]: s } }, 'DeploymentAllocHealth');
 }

@@ -11,6 +11,7 @@ import { refreshJobStatus } from '../../state/jobs/status.js';
 import type { Clock } from '../clock.js';
 import { AllocRunner } from './alloc-runner.js';
 import { IdSet } from '../../state/id-set.js';
+import { AllocSync } from './alloc-sync.js';
 
 export interface ClientHooks {
   /** A terminal client status frees capacity: blocked evals get another go. */
@@ -33,12 +34,16 @@ export class ClientSim {
    * starts the clients afresh.
    */
   private readonly collectedIds = new Set<string>();
+  /** The clients' alloc updates on their way to the state (batched as Nomad's allocSync and Node.UpdateAlloc). */
+  readonly sync: AllocSync;
 
   constructor(
     readonly store: Store,
     readonly clock: Clock,
     readonly hooks: ClientHooks,
-  ) {}
+  ) {
+    this.sync = new AllocSync(store, clock, () => hooks.capacityFreed());
+  }
 
   /** Called after every committed write that touched this alloc. */
   onAlloc(allocId: string): void {
@@ -52,7 +57,10 @@ export class ClientSim {
     const runner = this.live(allocId);
     if (!runner) {
       // Only a client that is up picks up its new allocs.
-      if (alloc.DesiredStatus === 'run' && alloc.ClientStatus === 'pending' && alloc.TaskStates === null && this.nodeUp(alloc.NodeID)) this.add(alloc).start();
+      // An alloc whose first update is on its way already has (or had) a runner.
+      if (alloc.DesiredStatus === 'run' && alloc.ClientStatus === 'pending' && alloc.TaskStates === null && this.nodeUp(alloc.NodeID) && !this.sync.pending(allocId)) {
+        this.add(alloc).start();
+      }
       return;
     }
     if (alloc.ClientStatus === 'lost') {
@@ -64,6 +72,15 @@ export class ClientSim {
       runner.maybeUpdated(alloc);
       runner.settle();
     }
+  }
+
+  /**
+   * An alloc as its client sees it (the alloc dir, logs): the server's record with the client's
+   * update that has not reached the state yet.
+   */
+  view(alloc: Obj): Obj {
+    const u = this.sync.latest(alloc.ID);
+    return u ? { ...alloc, ClientStatus: u.ClientStatus, ClientDescription: u.ClientDescription, TaskStates: u.TaskStates } : alloc;
   }
 
   /** The runner of an alloc, revived if it was parked. */
@@ -86,7 +103,8 @@ export class ClientSim {
 
   /** A runner with no timer pending: parked when its alloc record holds all its state. */
   idle(r: AllocRunner): void {
-    if (!this.parking || this.runners.get(r.allocId) !== r) return;
+    // Until its last update reaches the state, the alloc record does not hold the runner's state.
+    if (!this.parking || this.runners.get(r.allocId) !== r || this.sync.pending(r.allocId)) return;
     const alloc = this.store.allocs.get(r.allocId);
     if (!alloc || !r.parkable(alloc)) return;
     const tasks = r.ownTasks(alloc);
@@ -195,12 +213,13 @@ export class ClientSim {
     }
     runner.force(state, opts);
     runner.settle();
+    // The control API answers with the forced state: this update does not wait for the clients' tick.
+    this.sync.flush(allocId);
   }
 
-  /** Forgets a runner whose alloc is terminal on the client. */
+  /** Forgets a runner whose alloc is terminal on the client (capacity frees once the server has the update). */
   finished(allocId: string): void {
     this.remove(allocId);
-    this.hooks.capacityFreed();
   }
 
   runner(allocId: string): AllocRunner | undefined {
@@ -208,6 +227,7 @@ export class ClientSim {
   }
 
   close(): void {
+    this.sync.clear();
     for (const r of this.runners.values()) r.abandon();
     this.runners.clear();
     this.parked.clear();

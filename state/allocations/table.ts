@@ -21,6 +21,8 @@ const DECREMENTED = new Set(['running', 'pending', 'lost', 'unknown']);
 export interface PutAllocOptions {
   /** Client updates move ModifyIndex only; scheduler writes also move AllocModifyIndex. */
   client?: boolean;
+  /** A client update's ModifyTime: when the server took it (Node.UpdateAlloc), not when it was applied. */
+  modifyTime?: number;
 }
 
 export function putAlloc(store: Store, tx: Txn, alloc: Obj, opts: PutAllocOptions = {}): Obj {
@@ -30,7 +32,7 @@ export function putAlloc(store: Store, tx: Txn, alloc: Obj, opts: PutAllocOption
     CreateIndex: prev ? prev.CreateIndex : tx.index,
     ModifyIndex: tx.index,
     AllocModifyIndex: opts.client && prev ? prev.AllocModifyIndex : tx.index,
-    ModifyTime: store.nowNs(),
+    ModifyTime: opts.modifyTime ?? store.nowNs(),
   };
   store.allocs.set(stored.ID, stored);
   trackUsage(store.nodeUsage, prev, stored);
