@@ -1,8 +1,7 @@
 // Durable persistence under --data-dir, as Raft makes a commit durable before Nomad answers: every
 // committed write goes into an append-only log, and an answer that saw a write leaves only once the
-// log holds it on disk: a write through O_DSYNC, one call on the threadpool (write + fdatasync where
-// there is no O_DSYNC). Writes are committed as a group: everything committed since the last append
-// (one event-loop turn, or the time one append took) goes out as one write. The
+// log holds it on disk (one O_DSYNC write, files.ts). Writes are committed as a group: everything
+// committed since the last append (one event-loop turn, or one append's time) is one write. The
 // log is compacted into checkpoints copied in small pieces between other work (checkpoint.ts), and
 // start-up replays the log over the newest checkpoint (recover.ts).
 import fs from 'node:fs';
@@ -74,8 +73,7 @@ export class Persister {
   /** Every group up to this one is on disk. */
   private durableSeq = 0;
   // The pipeline: groups encoded and not yet written; the ones being written (one write at a time,
-  // in order); written ones no completed sync covers yet (without O_DSYNC: the next write goes out
-  // while a sync runs).
+  // in order); written ones no completed sync covers yet (no O_DSYNC: a write goes out while a sync runs).
   private queued: Group[] = [];
   private writing: Group[] | null = null;
   private written: Group[] = [];
@@ -315,17 +313,15 @@ export class Persister {
       this.logBytes += buf.length;
       // Through O_DSYNC the write returned with its data on disk: its answers go now.
       if (file.dsync) this.synced(groups);
-      else {
-        this.written.push(...groups);
-        this.sync(file);
-      }
+      else this.sync(file, groups);
       this.pump();
       this.wake();
     });
   }
 
   /** One sync at a time; it covers every group written before it started. */
-  private sync(file: LogFile): void {
+  private sync(file: LogFile, written: Group[] = []): void {
+    this.written.push(...written);
     if (file.syncing > 0 || this.written.length === 0) return;
     const covers = this.written;
     this.written = [];
