@@ -177,34 +177,51 @@ export async function pauseFigures(ctx: Context): Promise<Figure[]> {
 }
 
 /**
- * The disk's floor under the one-at-a-time ratio: a 9 KB write and its fdatasync at the end of a
- * growing file, and in place in a file filled with zeros ahead (what the log does), in alternating
- * blocks so the machine's noise hits both alike.
+ * The disk's floor under the one-at-a-time ratio, in a file made ahead (filled with zeros, as the
+ * log's are), for a 6 KB record (what one register's append holds, one at a time, with the
+ * simulator's writes after it): a write + fdatasync (two calls on the threadpool, the log before
+ * O_DSYNC), a bare fdatasync of a write already made, and one write through O_DSYNC (what the log
+ * does now), interleaved so the machine's noise hits each alike.
  */
 export async function syncFloor(n = 200): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'nomad-mock-bench-sync-'));
-  const rec = Buffer.alloc(9 * 1024, 0x61);
+  const rec = Buffer.alloc(6 * 1024, 0x61);
   const p = (f: (cb: (err: Error | null) => void) => void): Promise<void> => new Promise((res, rej) => f((e) => (e ? rej(e) : res())));
+  const made = (name: string, flags: number): number => {
+    const path = join(dir, name);
+    fs.writeFileSync(path, Buffer.alloc(n * rec.length));
+    const fd = fs.openSync(path, 'r+');
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    return fs.openSync(path, flags);
+  };
+  const { O_RDWR, O_DSYNC } = fs.constants as { O_RDWR: number; O_DSYNC?: number };
   try {
-    const grow = fs.openSync(join(dir, 'grow'), 'w');
-    const ahead = fs.openSync(join(dir, 'ahead'), 'w');
-    fs.writeSync(ahead, Buffer.alloc(n * rec.length));
-    fs.fsyncSync(ahead);
-    const times = { grow: [] as number[], ahead: [] as number[] };
-    for (let i = 0; i < n; i += 20) {
-      for (const [name, fd] of [['grow', grow], ['ahead', ahead]] as const) {
-        for (let j = i; j < i + 20; j++) {
-          await new Promise((r) => setTimeout(r, 1));
-          const t0 = performance.now();
-          await p((cb) => fs.write(fd, rec, 0, rec.length, j * rec.length, (e) => cb(e)));
-          await p((cb) => fs.fdatasync(fd, cb));
-          times[name].push(performance.now() - t0);
-        }
-      }
+    const plain = made('plain', O_RDWR);
+    const bare = made('bare', O_RDWR);
+    const dsync = O_DSYNC === undefined ? -1 : made('dsync', O_RDWR | O_DSYNC);
+    const times = { both: [] as number[], bare: [] as number[], dsync: [] as number[] };
+    for (let i = 0; i < n; i++) {
+      const at = i * rec.length;
+      await new Promise((r) => setTimeout(r, 1));
+      let t0 = performance.now();
+      await p((cb) => fs.write(plain, rec, 0, rec.length, at, (e) => cb(e)));
+      await p((cb) => fs.fdatasync(plain, cb));
+      times.both.push(performance.now() - t0);
+      fs.writeSync(bare, rec, 0, rec.length, at);
+      await new Promise((r) => setTimeout(r, 1));
+      t0 = performance.now();
+      await p((cb) => fs.fdatasync(bare, cb));
+      times.bare.push(performance.now() - t0);
+      if (dsync < 0) continue;
+      await new Promise((r) => setTimeout(r, 1));
+      t0 = performance.now();
+      await p((cb) => fs.write(dsync, rec, 0, rec.length, at, (e) => cb(e)));
+      times.dsync.push(performance.now() - t0);
     }
-    fs.closeSync(grow);
-    fs.closeSync(ahead);
-    note(`disk: a 9 KB write + fdatasync (median): ${fmt(median(times.grow), 2)} ms at the end of a growing file, ${fmt(median(times.ahead), 2)} ms in place in a file made ahead`);
+    for (const fd of [plain, bare, dsync]) if (fd >= 0) fs.closeSync(fd);
+    const dsyncText = times.dsync.length > 0 ? `, one O_DSYNC write (the log's append) ${fmt(median(times.dsync), 2)} ms` : ', no O_DSYNC on this platform';
+    note(`disk, 6 KB record in a file made ahead, from Node (median of ${n}): write + fdatasync ${fmt(median(times.both), 2)} ms, bare fdatasync ${fmt(median(times.bare), 2)} ms${dsyncText}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

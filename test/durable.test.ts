@@ -73,9 +73,110 @@ const ticks = async (n: number): Promise<void> => {
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
 };
 
-t.test('an answer that wrote leaves only after its sync: on the sendJson path and the onSend path', async (t) => {
+type LogState = { file: { size: number; dsync: boolean } | null };
+/**
+ * The log from here on in files opened without O_DSYNC, as on a platform that has none: each write
+ * is followed by an fdatasync. (A checkpoint moves the log into a new file, opened so.)
+ */
+async function fdatasyncLog(t: Test, m: NomadMock): Promise<void> {
+  m.persistence!.io.dsync = false;
+  await m.persistence!.checkpoint();
+  await preallocated(m);
+  t.equal((m.persistence as unknown as LogState).file!.dsync, false, 'the log file is written without O_DSYNC');
+}
+
+t.test('through O_DSYNC, an answer that wrote leaves only once its write is back, with no separate sync: on the sendJson path and the onSend path', async (t) => {
+  const m = await server(t, tempDir(t));
+  await m.persistence!.whenDurable(m.store.index);
+  await preallocated(m);
+  t.equal((m.persistence as unknown as LogState).file!.dsync, process.platform !== 'win32', 'the log file is opened with O_DSYNC where the platform has it');
+  if (process.platform === 'win32') return;
+  const io = m.persistence!.io;
+  const held: (() => void)[] = [];
+  const { write, sync } = io;
+  let syncs = 0;
+  io.write = (fd, buf, pos, cb) => held.push(() => write(fd, buf, pos, cb));
+  io.sync = (fd, cb) => {
+    syncs++;
+    sync(fd, cb);
+  };
+  for (const [what, req] of [
+    ['register (sendJson)', { method: 'PUT' as const, url: '/v1/jobs', payload: job('web') }],
+    ['reset (onSend)', { method: 'POST' as const, url: '/_mock/reset' }],
+  ] as const) {
+    let answered = false;
+    const res = m.app.inject(req).then((r) => {
+      answered = true;
+      return r;
+    });
+    while (held.length === 0) await ticks(1);
+    await ticks(20);
+    t.notOk(answered, `${what}: no answer while its write is out`);
+    held.splice(0).forEach((f) => f());
+    t.equal((await res).statusCode, 200, `${what}: 200 once the write is back`);
+  }
+  t.equal(syncs, 0, 'no fdatasync was called: the writes were durable on return');
+  io.write = write;
+  io.sync = sync;
+});
+
+t.test('through O_DSYNC, writes committed while an append is out go out together as the next one; a failed append fails every answer behind it', async (t) => {
+  if (process.platform === 'win32') return t.end();
+  const dir = tempDir(t);
+  const m = await server(t, dir);
+  await m.persistence!.whenDurable(m.store.index);
+  await preallocated(m);
+  const io = m.persistence!.io;
+  const { write } = io;
+  const held: ((err?: Error) => void)[] = [];
+  const sizes: number[] = [];
+  io.write = (fd, buf, pos, cb) => {
+    sizes.push(buf.length);
+    held.push((err) => (err ? cb(err) : write(fd, buf, pos, cb)));
+  };
+  const answered: string[] = [];
+  const reg = (id: string): Promise<number> =>
+    m.app.inject({ method: 'PUT', url: '/v1/jobs', payload: job(id) }).then((r) => {
+      answered.push(id);
+      return r.statusCode;
+    });
+  const a = reg('a');
+  while (held.length === 0) await ticks(1);
+  const rest = ['b', 'c', 'd'].map((id) => reg(id));
+  await ticks(30);
+  t.equal(held.length, 1, 'one append is out at a time');
+  t.same(answered, [], 'nothing is answered before its write is back');
+  held.shift()!();
+  t.equal(await a, 200, 'a is answered once its write is back');
+  while (held.length === 0) await ticks(1);
+  await ticks(20);
+  t.same(answered, ['a'], 'b, c and d wait for the append that holds them');
+  t.equal(held.length, 1, 'b, c and d go out in one append');
+  t.ok(sizes[1]! > 2 * sizes[0]!, 'which holds all three records');
+  held.shift()!();
+  t.same(await Promise.all(rest), [200, 200, 200], 'all three are answered once it is back');
+  t.equal(sizes.length, 2, 'two appends for four writes');
+
+  const c = reg('e');
+  while (held.length === 0) await ticks(1);
+  const d = reg('f');
+  await ticks(20);
+  held.shift()!(Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }));
+  t.equal(await c, 500, 'the write whose append failed is not acknowledged');
+  t.equal(await d, 500, 'nor the one waiting behind it');
+  t.match(m.guard.last, { Source: 'persistence', Message: /EIO/ });
+  m.guard.count = 0;
+  io.write = write;
+  for (const f of held.splice(0)) f();
+  t.equal(await reg('g'), 200, 'once the disk works the next write is acknowledged');
+  const second = await server(t, dir);
+  t.same(jobIds(second), ['a', 'b', 'c', 'd', 'e', 'f', 'g'], 'and the failed ones were written again into a new log');
+});
+
+t.test('without O_DSYNC, an answer that wrote leaves only after its sync: on the sendJson path and the onSend path', async (t) => {
   const m = await server(t, tempDir(t));
   await m.persistence!.whenDurable(m.store.index); // the fresh state's first record
+  await fdatasyncLog(t, m);
   const io = m.persistence!.io;
   const held: (() => void)[] = [];
   const sync = io.sync;
@@ -107,11 +208,11 @@ t.test('an answer that wrote leaves only after its sync: on the sendJson path an
   t.ok(answered, 'a read with nothing to sync answers at once');
 });
 
-t.test('the next write goes out while a sync runs; each answer waits for the sync that covers its record', async (t) => {
+t.test('without O_DSYNC, the next write goes out while a sync runs; each answer waits for the sync that covers its record', async (t) => {
   const dir = tempDir(t);
   const m = await server(t, dir);
   await m.persistence!.whenDurable(m.store.index);
-  await preallocated(m);
+  await fdatasyncLog(t, m);
   const io = m.persistence!.io;
   const { write, sync } = io;
   let writes = 0;

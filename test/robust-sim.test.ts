@@ -254,6 +254,8 @@ t.test('a failing log append answers 500 (never 200 for a write not on disk), is
   await mock.app.ready();
   const io = mock.persistence!.io;
   const healthy = { ...io };
+  // A disk whose writes (through O_DSYNC, they are the sync) and syncs fail.
+  io.write = (_fd, _buf, _pos, cb) => cb(Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }));
   io.sync = (_fd, cb) => cb(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
   const reg = await mock.app.inject({ method: 'PUT', url: '/v1/jobs', payload: { Job: mockJob('svc', 'service', {}) } });
   t.equal(reg.statusCode, 500, 'the write is not acknowledged');

@@ -3,12 +3,23 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import { TMP_SUFFIX } from './recover.js';
 
-/** The two calls an append makes; tests replace them to make the disk fail. */
+/**
+ * The calls an append makes; tests replace them to make the disk fail or hold it. With `dsync` the
+ * log files are opened with O_DSYNC, so a write returns only once its data is on disk, as
+ * fdatasync after it would: one call to the threadpool per append instead of two, with no turn of
+ * the event loop between the write and its sync. Without it (a platform with no O_DSYNC), each
+ * write is followed by `sync` (fdatasync).
+ */
 export interface PersistIo {
+  /** Open the next log file with O_DSYNC (read when a log file is opened). */
+  dsync: boolean;
   /** Writes all of `buf` at byte `pos` of the file. */
   write(fd: number, buf: Buffer, pos: number, cb: (err: Error | null) => void): void;
   sync(fd: number, cb: (err: Error | null) => void): void;
 }
+
+/** O_DSYNC where the platform has it (Linux, macOS; not Windows). */
+const O_DSYNC: number | undefined = (fs.constants as { O_DSYNC?: number }).O_DSYNC;
 
 function writeAll(fd: number, buf: Buffer, pos: number, cb: (err: Error | null) => void, off = 0): void {
   fs.write(fd, buf, off, buf.length - off, pos + off, (err, n) => {
@@ -18,7 +29,7 @@ function writeAll(fd: number, buf: Buffer, pos: number, cb: (err: Error | null) 
   });
 }
 
-export const nodeIo: PersistIo = { write: writeAll, sync: (fd, cb) => fs.fdatasync(fd, cb) };
+export const nodeIo: PersistIo = { dsync: O_DSYNC !== undefined, write: writeAll, sync: (fd, cb) => fs.fdatasync(fd, cb) };
 
 /**
  * Log files are made ahead of need, filled with zeros and synced (preallocated, as SQLite and etcd
@@ -63,6 +74,8 @@ export interface Group {
 
 export interface LogFile {
   fd: number;
+  /** Opened with O_DSYNC: a completed write is on disk (no sync follows it). */
+  dsync: boolean;
   /** Where the next write goes, and the bytes made ahead (0: a file that grows with each write). */
   pos: number;
   size: number;
@@ -102,9 +115,14 @@ export function makeSpare(dir: string, size: number, done: (spare: Spare) => voi
   return spare;
 }
 
-/** Opens the next log file by its name: the spare if one is ready (filled ahead), else a new empty file. */
-export function openLogFile(dir: string, name: string, spare: Spare | null): { fd: number; size: number } {
+/**
+ * Opens the next log file by its name: the spare if one is ready (filled ahead), else a new empty
+ * file; with `dsync`, for writes that return once on disk (O_DSYNC).
+ */
+export function openLogFile(dir: string, name: string, spare: Spare | null, dsync: boolean): { fd: number; size: number; dsync: boolean } {
   const file = join(dir, name);
+  const sync = dsync && O_DSYNC !== undefined ? O_DSYNC : 0;
+  const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
   let fd: number;
   let size = 0;
   if (spare) {
@@ -112,13 +130,18 @@ export function openLogFile(dir: string, name: string, spare: Spare | null): { f
       // A link never replaces a file of that name (rename would), then the temporary name goes.
       fs.linkSync(spare.path, file);
       fs.rmSync(spare.path, { force: true });
-      fd = spare.fd;
       size = spare.size;
+      if (sync) {
+        // The spare was filled through a descriptor without O_DSYNC; the log writes through its own.
+        fd = fs.openSync(file, O_WRONLY | sync);
+        fs.close(spare.fd, () => undefined);
+      } else fd = spare.fd;
     } catch {
       fs.close(spare.fd, () => undefined);
-      fd = fs.openSync(file, 'wx');
+      size = 0;
+      fd = fs.openSync(file, O_WRONLY | O_CREAT | O_EXCL | sync);
     }
-  } else fd = fs.openSync(file, 'wx');
+  } else fd = fs.openSync(file, O_WRONLY | O_CREAT | O_EXCL | sync);
   try {
     // The new file's name must survive a crash before anything acknowledged is in it.
     const dfd = fs.openSync(dir, 'r');
@@ -130,5 +153,5 @@ export function openLogFile(dir: string, name: string, spare: Spare | null): { f
   } catch {
     // Not every file system syncs a directory.
   }
-  return { fd, size };
+  return { fd, size, dsync: sync !== 0 };
 }

@@ -1,7 +1,7 @@
 // Durable persistence under --data-dir, as Raft makes a commit durable before Nomad answers: every
 // committed write goes into an append-only log, and an answer that saw a write leaves only once the
-// log holds it on disk (fdatasync). Writes are committed as a group: everything committed since the
-// last append (one event-loop turn, or the time one append took) is one record, with one sync. The
+// log holds it on disk (one O_DSYNC write, files.ts). Writes are committed as a group: everything
+// committed since the last append (one event-loop turn, or one append's time) is one write. The
 // log is compacted into checkpoints copied in small pieces between other work (checkpoint.ts), and
 // start-up replays the log over the newest checkpoint (recover.ts).
 import fs from 'node:fs';
@@ -73,7 +73,7 @@ export class Persister {
   /** Every group up to this one is on disk. */
   private durableSeq = 0;
   // The pipeline: groups encoded and not yet written; the ones being written (one write at a time,
-  // in order); written ones no completed sync covers yet. The next write goes out while a sync runs.
+  // in order); written ones no completed sync covers yet (no O_DSYNC: a write goes out while a sync runs).
   private queued: Group[] = [];
   private writing: Group[] | null = null;
   private written: Group[] = [];
@@ -164,7 +164,7 @@ export class Persister {
   /**
    * Null when everything up to `index` is on disk; otherwise a promise that settles once it is
    * (rejected with NotDurableError when the append failed). The group that holds it goes out at
-   * once when the log is free: an answer waits for one write and one sync, not for a turn of the
+   * once when the log is free: an answer waits for one durable write, not for a turn of the
    * event loop (and the work the simulator does in it).
    */
   whenDurable(index: number): Promise<void> | null {
@@ -311,15 +311,17 @@ export class Persister {
       if (file !== this.file) return this.stale(file);
       if (err) return this.appendFailed(err, groups);
       this.logBytes += buf.length;
-      this.written.push(...groups);
-      this.sync(file);
+      // Through O_DSYNC the write returned with its data on disk: its answers go now.
+      if (file.dsync) this.synced(groups);
+      else this.sync(file, groups);
       this.pump();
       this.wake();
     });
   }
 
   /** One sync at a time; it covers every group written before it started. */
-  private sync(file: LogFile): void {
+  private sync(file: LogFile, written: Group[] = []): void {
+    this.written.push(...written);
     if (file.syncing > 0 || this.written.length === 0) return;
     const covers = this.written;
     this.written = [];
@@ -354,9 +356,9 @@ export class Persister {
   private openLog(): void {
     const spare = this.spare?.ready ? this.spare : null;
     if (spare) this.spare = null;
-    const { fd, size } = openLogFile(this.dir, walName(this.generation + 1), spare);
+    const { fd, size, dsync } = openLogFile(this.dir, walName(this.generation + 1), spare, this.io.dsync);
     if (this.file) this.retire(this.file);
-    this.file = { fd, pos: 0, size, ops: 0, syncing: 0, covering: [], retired: false };
+    this.file = { fd, dsync, pos: 0, size, ops: 0, syncing: 0, covering: [], retired: false };
     // References never cross files: each replays on its own.
     this.refs = new RefWriter();
     this.generation++;

@@ -1,0 +1,195 @@
+// Persistence probe (issue 12): what the write-ahead log costs a register, by where the time goes.
+// Two servers run in child processes, one with --data-dir and one without; each reports its main
+// thread's CPU time (/proc/self/task/<pid>/stat: the event loop alone, not the threadpool that
+// waits on the disk), the whole process's, and the persister's counters over IPC, and can take a
+// CPU profile. Registers go one at a time, then on 32 connections; the disk's floor (a record's
+// write + fdatasync, and one O_DSYNC write) is timed in the same run.
+//
+//   node dist/bench/durable-probe.js [N=1000] [--profile DIR]
+//
+// Wall figures on a shared machine are noise; CPU per 1,000 registers and the counters are not.
+import { fork, type ChildProcess } from 'node:child_process';
+import fs, { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Session } from 'node:inspector';
+import autocannon, { type Request } from 'autocannon';
+import { keepAlive, request } from './http.js';
+import { webJob as jobBody } from './jobs.js';
+
+type Msg = { cmd: string; id: number; dir?: string; name?: string };
+
+/** CPU ms of one thread of this process (10 ms resolution). */
+function threadCpuMs(tid: number): number {
+  const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+async function serve(dataDir: string): Promise<void> {
+  const { createMockNomad } = await import('../src/index.js');
+  const mock = await createMockNomad({ port: 0, clock: 'manual', logLevel: 'silent', ...(dataDir ? { dataDir } : {}) });
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object): Promise<any> =>
+    new Promise((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+  process.on('message', async (m: Msg) => {
+    let out: unknown = null;
+    if (m.cmd === 'cpu') {
+      const u = process.cpuUsage();
+      out = { main: threadCpuMs(process.pid), all: (u.user + u.system) / 1000, stats: { ...(mock.server.persistence?.stats ?? {}) } };
+    } else if (m.cmd === 'profile-start') {
+      await post('Profiler.enable');
+      await post('Profiler.setSamplingInterval', { interval: 100 });
+      await post('Profiler.start');
+    } else if (m.cmd === 'profile-stop') {
+      const { profile } = await post('Profiler.stop');
+      mkdirSync(m.dir!, { recursive: true });
+      const file = join(m.dir!, `${m.name}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      out = file;
+    }
+    process.send!({ id: m.id, out });
+  });
+  process.send!({ id: 0, out: mock.port });
+}
+
+interface Cpu {
+  main: number;
+  all: number;
+  stats: Record<string, number>;
+}
+
+class Server {
+  private next = 1;
+  private readonly pending = new Map<number, (v: any) => void>();
+  port = 0;
+  constructor(readonly child: ChildProcess) {
+    child.on('message', (m: { id: number; out: unknown }) => {
+      this.pending.get(m.id)?.(m.out);
+      this.pending.delete(m.id);
+    });
+  }
+  static async start(dataDir: string): Promise<Server> {
+    const child = fork(fileURLToPath(import.meta.url), ['serve', dataDir]);
+    const s = new Server(child);
+    process.on('exit', () => child.kill());
+    s.port = await new Promise<number>((resolve) => s.pending.set(0, resolve));
+    return s;
+  }
+  call<T = any>(cmd: string, extra: Partial<Msg> = {}): Promise<T> {
+    const id = this.next++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.child.send({ cmd, id, ...extra });
+    });
+  }
+}
+
+const median = (a: number[]): number => [...a].sort((x, y) => x - y)[a.length >> 1]!;
+
+async function sequential(port: number, prefix: string, n: number): Promise<number> {
+  const agent = keepAlive();
+  const lat: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const r = await request(port, 'PUT', '/v1/jobs', jobBody(`${prefix}-${i}`), agent);
+    lat.push(performance.now() - t);
+    if (r.status !== 200) throw new Error(`register: ${r.status} ${r.body}`);
+  }
+  agent.destroy();
+  return median(lat);
+}
+
+async function concurrent(port: number, prefix: string, n: number): Promise<number> {
+  let k = 0;
+  const r = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: 32,
+    amount: n,
+    requests: [{ method: 'PUT', path: '/v1/jobs', headers: { 'content-type': 'application/json' }, setupRequest: (req: Request): Request => ({ ...req, body: jobBody(`${prefix}-${k++}`) }) }],
+  });
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`register under load: ${r.non2xx} non-2xx, ${r.errors} errors`);
+  return r.latency.average;
+}
+
+/** The disk's floor for a record of `size` bytes, in a file made ahead (as the log's): write + fdatasync, and one O_DSYNC write. */
+async function floor(size: number, n = 200): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'nomad-mock-probe-sync-'));
+  const rec = Buffer.alloc(size, 0x61);
+  const made = (name: string, flags: number): number => {
+    const p = join(dir, name);
+    fs.writeFileSync(p, Buffer.alloc(n * size));
+    const fd = fs.openSync(p, 'r+');
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    return fs.openSync(p, flags);
+  };
+  const a = made('a', fs.constants.O_RDWR);
+  const d = made('d', fs.constants.O_RDWR | fs.constants.O_DSYNC);
+  const p = (f: (cb: (err: Error | null) => void) => void): Promise<void> => new Promise((res, rej) => f((e) => (e ? rej(e) : res())));
+  const t = { 'write + fdatasync (2 threadpool calls)': [] as number[], 'O_DSYNC write (1 threadpool call)': [] as number[], 'O_DSYNC writeSync (on the loop)': [] as number[], 'fstat (a threadpool round trip)': [] as number[] };
+  const keys = Object.keys(t) as (keyof typeof t)[];
+  for (let i = 0; i < n; i++) {
+    for (const k of keys) {
+      await new Promise((r) => setTimeout(r, 1));
+      const t0 = performance.now();
+      if (k === keys[0]) {
+        await p((cb) => fs.write(a, rec, 0, size, i * size, (e) => cb(e)));
+        await p((cb) => fs.fdatasync(a, cb));
+      } else if (k === keys[1]) await p((cb) => fs.write(d, rec, 0, size, i * size, (e) => cb(e)));
+      else if (k === keys[2]) fs.writeSync(d, rec, 0, size, ((i + n / 2) % n) * size);
+      else await p((cb) => fs.fstat(a, (e) => cb(e)));
+      t[k].push(performance.now() - t0);
+    }
+  }
+  fs.closeSync(a);
+  fs.closeSync(d);
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`disk floor, ${size}-byte record in a file made ahead (median of ${n}): ` + keys.map((k) => `${k} ${median(t[k]).toFixed(3)} ms`).join('; '));
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const pi = args.indexOf('--profile');
+  const profileDir = pi >= 0 ? args[pi + 1]! : null;
+  const n = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--profile') ?? 1000);
+  const dir = mkdtempSync(join(tmpdir(), 'nomad-mock-probe-wal-'));
+  const plain = await Server.start('');
+  const durable = await Server.start(dir);
+  const servers = [['without', plain], ['with --data-dir', durable]] as const;
+  try {
+    for (const [, s] of servers) await sequential(s.port, 'warm', 200);
+    for (const [mode, runs] of [
+      ['one at a time', (s: Server, p: string) => sequential(s.port, p, n)],
+      ['32 connections', (s: Server, p: string) => concurrent(s.port, p, n)],
+    ] as const) {
+      for (const [label, s] of servers) {
+        const name = `${mode.replace(/ /g, '-')}-${label.replace(/[ -]+/g, '')}`;
+        if (profileDir) await s.call('profile-start');
+        const c0 = await s.call<Cpu>('cpu');
+        const ms = await runs(s, `${name}`);
+        const c1 = await s.call<Cpu>('cpu');
+        if (profileDir) console.log('profile:', await s.call('profile-stop', { dir: profileDir, name }));
+        const per = (x: number): string => ((x * 1000) / n).toFixed(0);
+        const st = Object.fromEntries(Object.keys(c1.stats).map((k) => [k, c1.stats[k]! - (c0.stats[k] ?? 0)]));
+        const log = c1.stats.records !== undefined ? `; ${st.records} records (${((st.recordBytes ?? 0) / (st.records || 1)).toFixed(0)} B each), ${st.appends} writes, ${st.syncs} syncs` : '';
+        console.log(`${mode}, ${label}: ${mode === 'one at a time' ? 'median' : 'mean'} latency ${ms.toFixed(2)} ms (wall, loaded machine); main thread ${per(c1.main - c0.main)} µs, process ${per(c1.all - c0.all)} µs CPU per register${log}`);
+      }
+    }
+    const st = (await durable.call<Cpu>('cpu')).stats;
+    await floor(Math.max(512, Math.round((st.recordBytes ?? 0) / (st.records || 1))));
+  } finally {
+    // The children are killed, not closed: a close waits for the clients' keep-alive sockets.
+    for (const [, s] of servers) s.child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === 'serve') void serve(process.argv[3] ?? '');
+else
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
