@@ -2,10 +2,13 @@
 // and the Go durations the mock driver's config keys carry.
 import type { Obj } from '../../state/types.js';
 import { parseGoDuration } from '../../state/godur.js';
+import { SharePool } from '../../state/share.js';
 
 /** An event's `Details` when it has none: one object for all (stored records are never changed). */
 const NO_DETAILS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 const NO_EXTRA: Obj = Object.freeze({});
+/** Equal Details (the same image downloaded, the same setup message) are one object for all events. */
+const detailsPool = new SharePool();
 
 /**
  * One literal with every field in Nomad's order: each event then sits on a single hidden class with
@@ -18,7 +21,7 @@ export function taskEvent(type: string, now: number, display: string, details: R
     break;
   }
   const ev: Obj = {
-    Type: type, Time: now, Message: extra.Message ?? '', DisplayMessage: display, Details: empty ? NO_DETAILS : details,
+    Type: type, Time: now, Message: extra.Message ?? '', DisplayMessage: display, Details: empty ? NO_DETAILS : detailsPool.share(details),
     FailsTask: false, RestartReason: '', SetupError: '', DriverError: '', ExitCode: 0, Signal: 0,
     KillTimeout: 0, KillError: '', KillReason: '', StartDelay: 0, DownloadError: '', ValidationError: '',
     DiskLimit: 0, FailedSibling: '', VaultError: '', TaskSignalReason: '', TaskSignal: '', DriverMessage: '', GenericSource: '',
