@@ -95,6 +95,8 @@ const evalParts = new SharePool();
  * task still shares the rest.
  */
 export function shareJobParts(j: Job): void {
+  // A frozen row is never written (a restore of live rows, as a failed restore's backup holds).
+  if (Object.isFrozen(j)) return;
   const o = j as Record<string, unknown>;
   for (const k in o) {
     const v = o[k];
@@ -104,6 +106,7 @@ export function shareJobParts(j: Job): void {
 
 /** An eval's plan annotations, queued counts and failure metrics, shared with equal ones of other evals. */
 export function shareEvalParts(e: Evaluation): void {
+  if (Object.isFrozen(e)) return;
   if (e.PlanAnnotations) e.PlanAnnotations = evalParts.share(e.PlanAnnotations, 2);
   if (e.QueuedAllocations) e.QueuedAllocations = evalParts.share(e.QueuedAllocations);
   if (e.FailedTGAllocs) e.FailedTGAllocs = evalParts.share(e.FailedTGAllocs, 2);
@@ -115,6 +118,7 @@ const summaryParts = new SharePool();
 
 /** A summary's counters, shared with equal ones of other summaries. */
 export function shareSummaryParts(s: Obj): void {
+  if (Object.isFrozen(s)) return;
   if (s.Summary) s.Summary = summaryParts.share(s.Summary, 1);
   if (s.Children) s.Children = summaryParts.share(s.Children);
 }
@@ -126,6 +130,7 @@ export function shareSummaryParts(s: Obj): void {
  * until this runs on them, before they are stored.
  */
 export function shareAllocParts(a: Obj): void {
+  if (Object.isFrozen(a)) return;
   if (a.Job && typeof a.Job === 'object') shareJobParts(a.Job as Job);
   for (const k of ['AllocatedResources', 'SharedResources', 'TaskResources', 'Metrics', 'DesiredTransition', 'NetworkStatus']) {
     if (a[k] && typeof a[k] === 'object') a[k] = allocParts.share(a[k], 2);
@@ -133,7 +138,9 @@ export function shareAllocParts(a: Obj): void {
   const states = a.TaskStates as Obj | null;
   if (states && typeof states === 'object') {
     for (const st of Object.values(states)) {
-      for (const ev of (st?.Events as Obj[] | null) ?? []) if (ev && ev.Details && typeof ev.Details === 'object') ev.Details = allocParts.share(ev.Details);
+      for (const ev of (st?.Events as Obj[] | null) ?? []) {
+        if (ev && typeof ev.Details === 'object' && ev.Details !== null && !Object.isFrozen(ev)) ev.Details = allocParts.share(ev.Details);
+      }
     }
   }
 }

@@ -49,6 +49,7 @@ async function capture(c: Client): Promise<string[]> {
 interface Run {
   steps: [string, string[]][];
   groupsShared: boolean;
+  eventsShared: boolean;
   restoredAllocJobShared: boolean;
   partsFrozen: boolean;
 }
@@ -66,6 +67,9 @@ async function script(sharing: boolean): Promise<Run> {
     await step('three jobs from one spec, running');
     const groupsShared = stored('a').TaskGroups === stored('b').TaskGroups && stored('b').TaskGroups === stored('c').TaskGroups;
     const sharedBefore = JSON.stringify(stored('a').TaskGroups);
+    // Placed in one instant on the manual clock: the same events at the same time, one object.
+    const received = (id: string): unknown => [...c.mock.store.allocs.values()].find((a) => a.JobID === id && a.TaskGroup === 'cache')!.TaskStates.redis.Events[0];
+    const eventsShared = received('a') === received('b') && Object.isFrozen(received('a'));
 
     // A different count for one job: its changed group is its own, the rest still shared.
     if ((await c.register(job('b', 3))).status !== 200) throw new Error('scale b');
@@ -99,7 +103,7 @@ async function script(sharing: boolean): Promise<Run> {
     await step('deregister');
 
     const partsFrozen = Object.isFrozen(stored('a').TaskGroups[0].Tasks[0].Resources) && isShared(stored('a').TaskGroups) && JSON.stringify(stored('a').TaskGroups) === sharedBefore;
-    return { steps, groupsShared, restoredAllocJobShared, partsFrozen };
+    return { steps, groupsShared, eventsShared, restoredAllocJobShared, partsFrozen };
   } finally {
     SharePool.enabled = true;
     await c.close();
@@ -110,6 +114,8 @@ t.test('a script over shared record parts answers byte for byte as one whose rec
   const shared = await script(true);
   const own = await script(false);
   t.ok(shared.groupsShared, 'jobs registered from one spec hold one task group array');
+  t.ok(shared.eventsShared, 'equal task events of allocs placed together are one frozen object');
+  t.notOk(own.eventsShared, 'the comparison run shares no events');
   t.ok(shared.restoredAllocJobShared, "a restored alloc's job shares its groups with the restored job");
   t.ok(shared.partsFrozen, 'shared parts are frozen and unchanged by the script');
   t.notOk(own.groupsShared, 'the comparison run shares nothing');
