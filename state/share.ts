@@ -10,8 +10,6 @@
 /** Objects some pool handed out (frozen, with frozen parts): sharing them again costs nothing. */
 const pooled = new WeakSet<object>();
 
-const FAIL = Symbol('unpoolable');
-
 const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null;
 
 /**
@@ -71,8 +69,8 @@ export class SharePool {
     if (key === undefined) return v;
     const hit = this.byJson.get(key);
     if (hit !== undefined) return (sameTree(hit, v) ? hit : v) as T;
-    const copy = depth > 0 ? this.copyWithSharedParts(v, depth - 1) : (JSON.parse(key) as object);
-    if (copy === null || !sameTree(copy, v)) return v;
+    const copy = depth > 0 ? this.copyWithSharedParts(key, depth - 1) : (JSON.parse(key) as object);
+    if (!sameTree(copy, v)) return v;
     deepFreeze(copy);
     if (this.byJson.size >= this.limit || this.chars + key.length > this.charLimit) {
       this.byJson.clear();
@@ -84,23 +82,18 @@ export class SharePool {
     return copy as T;
   }
 
-  /** A copy of `v` made of pooled parts, or null when a part cannot be pooled (it stays the caller's). */
-  private copyWithSharedParts(v: object, depth: number): object | null {
-    const part = (c: unknown): unknown => {
-      const s = this.share(c, depth);
-      return isObject(s) && !pooled.has(s) ? FAIL : s;
-    };
-    if (Array.isArray(v)) {
-      const out = v.map(part);
-      return out.includes(FAIL) ? null : out;
+  /**
+   * A copy of `v` (its JSON parsed back: objects built key by key with computed keys fall into
+   * dictionary mode, slower to read and to serialize) whose parts are the pooled ones.
+   */
+  private copyWithSharedParts(key: string, depth: number): object {
+    const copy = JSON.parse(key) as Record<string, unknown>;
+    if (Array.isArray(copy)) {
+      for (let i = 0; i < copy.length; i++) copy[i] = this.share(copy[i], depth);
+    } else {
+      for (const k of Object.keys(copy)) copy[k] = this.share(copy[k], depth);
     }
-    const out: Record<string, unknown> = {};
-    for (const [k, c] of Object.entries(v)) {
-      const s = part(c);
-      if (s === FAIL) return null;
-      out[k] = s;
-    }
-    return out;
+    return copy;
   }
 
   get size(): number {
