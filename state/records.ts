@@ -2,7 +2,8 @@
 // mutated, so each change is a fresh copy; spelling the fields out keeps every copy on one hidden
 // class, where `{ ...x, Field: v }` goes megamorphic across call sites and costs several times as
 // much time and memory on the register path. Field order is Nomad's (and canonicalizeJob's/newEval's).
-import type { Evaluation, Job } from './types.js';
+import type { Evaluation, Job, Obj } from './types.js';
+import { SharePool } from './share.js';
 
 export function copyJob(j: Job, patch?: Partial<Job>): Job {
   const out: Job = {
@@ -82,4 +83,64 @@ export function copyEval(e: Evaluation, patch?: Partial<Evaluation>): Evaluation
     ModifyTime: e.ModifyTime,
   };
   return patch ? Object.assign(out, patch) : out;
+}
+
+const jobParts = new SharePool();
+const evalParts = new SharePool();
+
+/**
+ * Shares a job's object-valued fields with equal ones of other jobs (jobs registered from one spec
+ * have equal task groups, datacenters, update blocks): on the row while it is still private to
+ * its write. Groups are shared down to each task's parts, so a job that differs in one group or
+ * task still shares the rest.
+ */
+export function shareJobParts(j: Job): void {
+  // A frozen row is never written (a restore of live rows, as a failed restore's backup holds).
+  if (Object.isFrozen(j)) return;
+  const o = j as Record<string, unknown>;
+  for (const k in o) {
+    const v = o[k];
+    if (typeof v === 'object' && v !== null) o[k] = jobParts.share(v, k === 'TaskGroups' ? 4 : 1);
+  }
+}
+
+/** An eval's plan annotations, queued counts and failure metrics, shared with equal ones of other evals. */
+export function shareEvalParts(e: Evaluation): void {
+  if (Object.isFrozen(e)) return;
+  if (e.PlanAnnotations) e.PlanAnnotations = evalParts.share(e.PlanAnnotations, 2);
+  if (e.QueuedAllocations) e.QueuedAllocations = evalParts.share(e.QueuedAllocations);
+  if (e.FailedTGAllocs) e.FailedTGAllocs = evalParts.share(e.FailedTGAllocs, 2);
+  if (e.ClassEligibility) e.ClassEligibility = evalParts.share(e.ClassEligibility);
+}
+
+const allocParts = new SharePool();
+const summaryParts = new SharePool();
+
+/** A summary's counters, shared with equal ones of other summaries. */
+export function shareSummaryParts(s: Obj): void {
+  if (Object.isFrozen(s)) return;
+  if (s.Summary) s.Summary = summaryParts.share(s.Summary, 1);
+  if (s.Children) s.Children = summaryParts.share(s.Children);
+}
+
+/**
+ * What a restored alloc (snapshot, data dir) holds that other allocs hold too: its job's parts,
+ * resources, metrics, the transition, task event details. Rows the scheduler writes share these
+ * as they are made (src/sim/new-records.ts, task-events.ts); rows read back from JSON share nothing
+ * until this runs on them, before they are stored.
+ */
+export function shareAllocParts(a: Obj): void {
+  if (Object.isFrozen(a)) return;
+  if (a.Job && typeof a.Job === 'object') shareJobParts(a.Job as Job);
+  for (const k of ['AllocatedResources', 'SharedResources', 'TaskResources', 'Metrics', 'DesiredTransition', 'NetworkStatus']) {
+    if (a[k] && typeof a[k] === 'object') a[k] = allocParts.share(a[k], 2);
+  }
+  const states = a.TaskStates as Obj | null;
+  if (states && typeof states === 'object') {
+    for (const st of Object.values(states)) {
+      for (const ev of (st?.Events as Obj[] | null) ?? []) {
+        if (ev && typeof ev.Details === 'object' && ev.Details !== null && !Object.isFrozen(ev)) ev.Details = allocParts.share(ev.Details);
+      }
+    }
+  }
 }

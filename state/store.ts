@@ -50,7 +50,8 @@ let lastKey = { namespace: '', id: '', key: '\u0000' };
  */
 export function jobKey(namespace: string, id: string): string {
   if (lastKey.id === id && lastKey.namespace === namespace) return lastKey.key;
-  lastKey = { namespace, id, key: `${namespace}\u0000${id}` };
+  // join() gives a flat string; a template gives a rope that maps keep alive beside its flat copy.
+  lastKey = { namespace, id, key: [namespace, id].join('\u0000') };
   return lastKey.key;
 }
 

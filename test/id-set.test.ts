@@ -43,3 +43,25 @@ t.test('one member and none: iteration, spread, forEach, entries and clear', asy
   for (const id of ids) ids.delete(id);
   t.equal(ids.size, 0, 'deleting while iterating visits and removes every member');
 });
+
+t.test('a GC that leaves a job one eval or alloc holds its index row inline again', async (t) => {
+  const { simClient, minimalJob } = await import('./helpers.js');
+  const { reapEvals } = await import('../state/gc/reap.js');
+  const { jobKey } = await import('../state/store.js');
+  const c = await simClient({ nodes: 1 });
+  t.teardown(c.close);
+  t.equal((await c.register(minimalJob('one'))).status, 200);
+  t.equal((await c.register(minimalJob('one', { Priority: 60 }))).status, 200);
+  for (let i = 0; i < 15; i++) await c.advance(1000);
+  const store = c.mock.store;
+  const key = jobKey('default', 'one');
+  const before = [...store.evalsByJob.get(key)!];
+  t.ok(before.length >= 2, 'two registers gave two evals');
+  const grown = store.evalsByJob.get(key) as unknown as { many?: Set<string> };
+  t.ok(grown.many, 'the row grew a Set');
+  reapEvals(store, before.slice(0, -1), []);
+  const row = store.evalsByJob.get(key) as unknown as Iterable<string> & { many?: Set<string> };
+  t.same([...row], before.slice(-1), 'the newest eval is left');
+  t.equal(row.many, undefined, 'held inline, not in a Set');
+  t.same(((await c.get('/v1/job/one/evaluations')).json as { ID: string }[]).map((e) => e.ID), before.slice(-1), 'the job answers its one eval');
+});

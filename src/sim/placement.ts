@@ -61,10 +61,13 @@ export class PlanUsage {
     return (nodeId) => (committed.get(nodeId) ?? 0) + (delta.get(nodeId)?.groups.get(key) ?? 0);
   }
 
-  /** The group's placement facts for this plan (its job is the plan's job). */
+  /**
+   * The group's placement facts for this plan. Keyed by the group object and checked against the
+   * job: equal groups of different jobs (or versions) are one shared object (state/share.ts).
+   */
   facts(job: Job, tg: Obj): GroupFacts {
     let f = this.groups.get(tg);
-    if (!f) this.groups.set(tg, (f = groupFactsOf(job, tg, true)));
+    if (!f || f.job !== job) this.groups.set(tg, (f = groupFactsOf(job, tg, true)));
     return f;
   }
 
@@ -267,6 +270,7 @@ export interface PickResult {
 
 /** What a placement needs from a group of the job; kept for one plan (see PlanUsage.facts). */
 interface GroupFacts {
+  job: Job;
   jobConstraints: Obj[];
   groupConstraints: Obj[];
   drivers: string[];
@@ -285,6 +289,7 @@ function groupFactsOf(job: Job, tg: Obj, cache: boolean): GroupFacts {
   const groupConstraints: Obj[] = [...((tg.Constraints as Obj[]) ?? [])];
   for (const t of (tg.Tasks as Obj[]) ?? []) groupConstraints.push(...((t.Constraints as Obj[]) ?? []));
   return {
+    job,
     jobConstraints,
     groupConstraints,
     drivers: [...new Set(((tg.Tasks as Obj[]) ?? []).map((t) => String(t.Driver ?? '')))],

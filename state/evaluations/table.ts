@@ -1,7 +1,7 @@
 // Evaluation records and the per-job index over them.
 import type { Evaluation, Job } from '../types.js';
 import { jobKey, type Store, type Txn } from '../store.js';
-import { copyEval } from '../records.js';
+import { copyEval, shareEvalParts } from '../records.js';
 import { IdSet } from '../id-set.js';
 
 export interface NewEvalOptions {
@@ -64,6 +64,7 @@ export function putEval(store: Store, tx: Txn, ev: Evaluation, patch?: Partial<E
   const stored = copyEval(ev, patch);
   stored.CreateIndex = isNew ? tx.index : ev.CreateIndex;
   stored.ModifyIndex = tx.index;
+  shareEvalParts(stored);
   store.evals.set(stored.ID, stored);
   if (isNew) {
     const key = jobKey(stored.Namespace, stored.JobID);

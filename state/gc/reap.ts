@@ -8,6 +8,7 @@ import { refreshJobStatus } from '../jobs/status.js';
 import { purgeJob } from '../jobs/ops.js';
 import { trackUsage } from '../nodes/usage.js';
 import { createNodeEvals } from '../nodes/ops.js';
+import { IdSet } from '../id-set.js';
 
 /** What one GC pass deleted; the simulator forgets its own bookkeeping for these. */
 export interface GcResult {
@@ -57,7 +58,7 @@ export function reapEvals(store: Store, evalIds: string[], allocIds: string[]): 
         const ids = store.evalsByJob.get(key);
         if (ids) {
           ids.delete(id);
-          if (ids.size === 0) store.evalsByJob.delete(key);
+          shrinkRow(store.evalsByJob, key, ids);
         }
         jobs.set(key, { ns: ev.Namespace, id: ev.JobID });
         out.evals.push(id);
@@ -85,8 +86,18 @@ function removeAlloc(store: Store, alloc: Obj): void {
   const ids = store.allocsByJob.get(key);
   if (ids) {
     ids.delete(alloc.ID);
-    if (ids.size === 0) store.allocsByJob.delete(key);
+    shrinkRow(store.allocsByJob, key, ids);
   }
+}
+
+/**
+ * An index row left empty goes; one left with a single ID is replaced by a new row holding it
+ * inline (an IdSet that grew a Set keeps it, 150 bytes, so that a live iteration never changes
+ * representation; a replaced row is no longer changed, so an iteration over it stays valid).
+ */
+function shrinkRow(map: Map<string, Set<string>>, key: string, ids: Set<string>): void {
+  if (ids.size === 0) map.delete(key);
+  else if (ids.size === 1) map.set(key, new IdSet(ids));
 }
 
 /** Job.BatchDeregister with purge: each job goes as a purge does (§5.4), streamed JobBatchDeregistered. */

@@ -13,7 +13,7 @@ import { canonicalizeJob, specChanged } from '../jobspec/canonicalize.js';
 import { validateJob } from '../jobspec/validate.js';
 import { nullElementErrors } from '../jobspec/null-elements.js';
 import { trackUsage } from '../nodes/usage.js';
-import { copyJob } from '../records.js';
+import { copyJob, shareJobParts } from '../records.js';
 import { formatMultiError, formatWarnings } from '../jobspec/multierror.js';
 import { schedulerConfig } from '../operator/config.js';
 import { poolByName } from '../nodepools/table.js';
@@ -169,6 +169,7 @@ export function storeJobVersion(
     JobModifyIndex: tx.index,
   });
   stored.TaskGroups = syncJobPolicies(store, tx, stored, existing);
+  shareJobParts(stored);
   store.jobs.set(key, stored);
   let ev: Evaluation | null = null;
   const evalToAdd = opts.evalFor?.(stored) ?? null;

@@ -1,6 +1,7 @@
 // Job summaries (state-semantics §6): per-group counters plus the Children counters of parents.
 import type { Job, Obj } from '../types.js';
 import type { Store, Txn } from '../store.js';
+import { shareSummaryParts } from '../records.js';
 
 export const emptyGroupSummary = (): Obj => ({
   Queued: 0,
@@ -13,7 +14,10 @@ export const emptyGroupSummary = (): Obj => ({
 });
 
 export function touchSummary(store: Store, tx: Txn, key: string, summary: Obj): void {
-  store.summaries.set(key, { ...summary, ModifyIndex: tx.index });
+  const row: Obj = { ...summary, ModifyIndex: tx.index };
+  // Summaries of jobs from one spec mostly hold equal counters: those are shared (state/share.ts).
+  shareSummaryParts(row);
+  store.summaries.set(key, row);
   tx.touch('job_summary');
 }
 

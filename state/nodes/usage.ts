@@ -19,7 +19,8 @@ export function groupAsk(tg: Obj): { cpu: number; memoryMB: number } {
   return { cpu, memoryMB };
 }
 
-export const usageKey = (namespace: string, jobId: string, group: string): string => `${namespace}\u0000${jobId}\u0000${group}`;
+/** A flat string (join), not a rope: the key is held once per node a group runs on. */
+export const usageKey = (namespace: string, jobId: string, group: string): string => [namespace, jobId, group].join('\u0000');
 
 export const holdsResources = (a: Obj | undefined): boolean =>
   a !== undefined && a.DesiredStatus === 'run' && a.ClientStatus !== 'complete' && a.ClientStatus !== 'failed' && a.ClientStatus !== 'lost';

@@ -8,6 +8,7 @@ import { upgradedNode } from '../nodes/upgrade.js';
 import { explain, INDEX_HEADROOM, MAX_INDEX, snapshotChecker } from './schema.js';
 import { emptyGroupSummary } from '../jobs/summary.js';
 import { IdSet } from '../id-set.js';
+import { shareAllocParts, shareEvalParts, shareJobParts, shareSummaryParts } from '../records.js';
 
 export const SNAPSHOT_FORMAT = 'nomad-mock/v1';
 
@@ -251,15 +252,23 @@ export function restoreSnapshot(store: Store, snap: Snapshot): void {
   for (const n of snap.Namespaces) store.namespaces.set(n.Name, n);
   for (const p of snap.NodePools) store.nodePools.set(p.Name, p);
   for (const n of snap.Nodes) store.nodes.set(n.ID, upgradedNode(n));
-  for (const j of snap.Jobs) store.jobs.set(jobKey(j.Namespace, j.ID), j);
+  // Rows read back from JSON share nothing; equal parts are shared as live writes share them.
+  for (const j of snap.Jobs) {
+    shareJobParts(j);
+    store.jobs.set(jobKey(j.Namespace, j.ID), j);
+  }
   for (const v of snap.Versions) {
+    shareJobParts(v);
     const key = jobKey(v.Namespace, v.ID);
     const list = store.versions.get(key) ?? [];
     list.push(v);
     store.versions.set(key, list);
   }
   for (const list of store.versions.values()) list.sort((a, b) => b.Version - a.Version);
-  for (const s of snap.Summaries) store.summaries.set(jobKey(s.Namespace, s.JobID), s);
+  for (const s of snap.Summaries) {
+    shareSummaryParts(s);
+    store.summaries.set(jobKey(s.Namespace, s.JobID), s);
+  }
   for (const sub of snap.Submissions) {
     const key = jobKey(sub.Namespace, sub.JobID);
     const m = store.submissions.get(key) ?? new Map<number, Obj>();
@@ -267,10 +276,12 @@ export function restoreSnapshot(store: Store, snap: Snapshot): void {
     store.submissions.set(key, m);
   }
   for (const e of snap.Evaluations) {
+    shareEvalParts(e);
     store.evals.set(e.ID, e);
     index(store.evalsByJob, e);
   }
   for (const a of snap.Allocations) {
+    shareAllocParts(a);
     store.allocs.set(a.ID, a);
     index(store.allocsByJob, a);
     trackUsage(store.nodeUsage, undefined, a);

@@ -1,0 +1,102 @@
+// Equal sub-objects of stored records shared by content (issue 16, memory at scale). A cluster holds
+// many records built from the same few specs: the task groups of jobs registered from one spec, the
+// plan annotations and queued counts of their evals, the counters of their summaries. Stored records
+// are immutable (a change is a new copy), so one frozen copy can serve every record that holds an
+// equal part. Freezing makes a stray write to a shared part throw instead of changing other records.
+//
+// A pool is content-addressed (equal inputs give the same JSON), so it holds no state that a reset
+// must clear; it is emptied when it grows past its bounds.
+
+/** Objects some pool handed out (frozen, with frozen parts): sharing them again costs nothing. */
+const pooled = new WeakSet<object>();
+
+const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null;
+
+/**
+ * Same keys in the same order, same values (Object.is), arrays for arrays: what JSON text cannot
+ * tell apart (an undefined field, -0, NaN, a prototype) keeps an object out of a pool.
+ */
+function sameTree(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (!isObject(a) || !isObject(b)) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameTree(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b) || Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i]!;
+    if (k !== kb[i] || !sameTree((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}
+
+function deepFreeze(v: unknown): void {
+  if (!isObject(v) || Object.isFrozen(v)) return;
+  Object.freeze(v);
+  for (const c of Object.values(v)) deepFreeze(c);
+}
+
+/** True when `v` came from a pool: it and all its parts are frozen. */
+export const isShared = (v: unknown): boolean => isObject(v) && pooled.has(v);
+
+export class SharePool {
+  /** Off: every part stays the record's own (the comparison run of test/share-records.test.ts). */
+  static enabled = true;
+
+  private readonly byJson = new Map<string, object>();
+  private chars = 0;
+
+  /** `limit` entries and `charLimit` characters of keys at most (then the pool starts over). */
+  constructor(
+    private readonly limit = 4096,
+    private readonly charLimit = 4 << 20,
+  ) {}
+
+  /**
+   * The pool's copy of `v` when one with equal content is held, else a frozen copy of `v` that the
+   * pool keeps from now on. `depth` > 0: on a miss, the parts `depth` levels down are shared too,
+   * so records that differ in one field still share the rest (a job whose groups differ in Count
+   * shares its tasks). `v` itself is never changed; what cannot be pooled comes back as it was.
+   */
+  share<T>(v: T, depth = 0): T {
+    if (!isObject(v) || pooled.has(v) || !SharePool.enabled) return v;
+    const key = JSON.stringify(v);
+    if (key === undefined) return v;
+    const hit = this.byJson.get(key);
+    if (hit !== undefined) return (sameTree(hit, v) ? hit : v) as T;
+    const copy = depth > 0 ? this.copyWithSharedParts(key, depth - 1) : (JSON.parse(key) as object);
+    if (!sameTree(copy, v)) return v;
+    deepFreeze(copy);
+    if (this.byJson.size >= this.limit || this.chars + key.length > this.charLimit) {
+      this.byJson.clear();
+      this.chars = 0;
+    }
+    this.byJson.set(key, copy);
+    this.chars += key.length;
+    pooled.add(copy);
+    return copy as T;
+  }
+
+  /**
+   * A copy of `v` (its JSON parsed back: objects built key by key with computed keys fall into
+   * dictionary mode, slower to read and to serialize) whose parts are the pooled ones.
+   */
+  private copyWithSharedParts(key: string, depth: number): object {
+    const copy = JSON.parse(key) as Record<string, unknown>;
+    if (Array.isArray(copy)) {
+      for (let i = 0; i < copy.length; i++) copy[i] = this.share(copy[i], depth);
+    } else {
+      for (const k of Object.keys(copy)) copy[k] = this.share(copy[k], depth);
+    }
+    return copy;
+  }
+
+  get size(): number {
+    return this.byJson.size;
+  }
+}
