@@ -423,38 +423,43 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
         heartbeatDue = false;
         if (!bodyless) send(HEARTBEAT_FRAME);
       }
-      // The batches it has not had, up to the cap, as one run of frames.
-      let first: EventBatch | null = null;
-      let last: EventBatch | null = null;
-      const frames: Buffer[] = [];
-      let bytes = 0;
-      let end: typeof ENDED | typeof DROPPED | null = null;
-      while (sink.queued + bytes < cap) {
-        const batch = cursor.peek();
-        if (batch === null) break;
-        if (batch === ENDED || batch === DROPPED) {
-          end = batch;
-          break;
+      // The batches it has not had, as runs of frames up to the cap: one write while the kernel takes
+      // what it is given, and at most the cap waiting in the socket.
+      while (sink.queued < cap) {
+        let first: EventBatch | null = null;
+        let last: EventBatch | null = null;
+        const frames: Buffer[] = [];
+        let bytes = 0;
+        let end: typeof ENDED | typeof DROPPED | null = null;
+        while (sink.queued + bytes < cap) {
+          const batch = cursor.peek();
+          if (batch === null) break;
+          if (batch === ENDED || batch === DROPPED) {
+            end = batch;
+            break;
+          }
+          cursor.advance();
+          first ??= batch;
+          last = batch;
+          if (bodyless) continue;
+          const f = filter.of(batch);
+          if (f !== null) {
+            frames.push(f);
+            bytes += f.length;
+          }
         }
-        cursor.advance();
-        first ??= batch;
-        last = batch;
-        if (bodyless) continue;
-        const f = filter.of(batch);
-        if (f !== null) {
-          frames.push(f);
-          bytes += f.length;
+        if (bytes > 0) send(filter.run(first!, last!, frames, bytes));
+        if (end === ENDED) {
+          // The state was reset or restored: end the stream, as a restarted agent drops it.
+          return finish();
         }
-      }
-      if (bytes > 0) send(filter.run(first!, last!, frames, bytes));
-      if (end === ENDED) {
-        // The state was reset or restored: end the stream, as a restarted agent drops it.
-        finish();
-      } else if (end === DROPPED) {
-        // Nomad's Event.Stream ends with the RPC error, which its HTTP wrapper writes as plain text.
-        limits.eventSubscribersDropped++;
-        res.write(DROPPED_TEXT);
-        finish();
+        if (end === DROPPED) {
+          // Nomad's Event.Stream ends with the RPC error, which its HTTP wrapper writes as plain text.
+          limits.eventSubscribersDropped++;
+          res.write(DROPPED_TEXT);
+          return finish();
+        }
+        if (first === null || closed || socket?.destroyed) return;
       }
     };
 
