@@ -2,7 +2,7 @@
 // none, on the same server in alternating rounds. The subscribers live in a child process
 // (subscribers.ts) that reads and drops every byte, so the timing client only times registers.
 import { fork, type ChildProcess } from 'node:child_process';
-import { benchFile, keepAlive, ok, startMock } from './http.js';
+import { benchFile, cpuMs, keepAlive, ok, startMock, untilIdle } from './http.js';
 import { bigNodes, smallJob } from './jobs.js';
 import { count, fmt, median, note, size, type Context, type Figure, type Group } from './report.js';
 
@@ -47,14 +47,22 @@ export const events: Group = {
     const none: number[] = [];
     const withSubs: number[] = [];
     let bytes = 0;
+    // The server's CPU time (from /proc) per register, until it is idle again (delivery included).
+    const cpu = { none: 0, withSubs: 0 };
+    const timedCpu = async (key: keyof typeof cpu, run: () => Promise<void>): Promise<void> => {
+      const c0 = cpuMs(mock.child.pid!);
+      await run();
+      await untilIdle(mock.child.pid!);
+      cpu[key] += cpuMs(mock.child.pid!) - c0;
+    };
     try {
       await registerLatencies(mock.port, 'warm', 50);
       for (let r = 0; r < rounds; r++) {
-        none.push(...(await registerLatencies(mock.port, `n${r}`, registers)));
+        await timedCpu('none', async () => void none.push(...(await registerLatencies(mock.port, `n${r}`, registers))));
         const child = fork(benchFile('subscribers.js'), [String(mock.port), String(subscribers)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
         try {
           await ask(child, null, 'ready');
-          withSubs.push(...(await registerLatencies(mock.port, `s${r}`, registers)));
+          await timedCpu('withSubs', async () => void withSubs.push(...(await registerLatencies(mock.port, `s${r}`, registers))));
           const got = await ask<{ bytes: number; open: number }>(child, 'bytes', 'bytes');
           if (got.open < subscribers) throw new Error(`only ${got.open} of ${subscribers} subscribers still open`);
           bytes += got.bytes;
@@ -66,7 +74,7 @@ export const events: Group = {
       await mock.stop();
     }
     const ratio = median(withSubs) / median(none);
-    note(`register p50 ${fmt(median(withSubs), 2)} ms with ${fmt(subscribers)} subscribers (p90 ${fmt(withSubs.sort((a, b) => a - b)[Math.floor(withSubs.length * 0.9)]!, 2)}), ${fmt(median(none), 2)} ms without; subscribers received ${fmt(bytes / (registers * rounds) / 1024)} KB per register in all`);
+    note(`register p50 ${fmt(median(withSubs), 2)} ms with ${fmt(subscribers)} subscribers (p90 ${fmt(withSubs.sort((a, b) => a - b)[Math.floor(withSubs.length * 0.9)]!, 2)}), ${fmt(median(none), 2)} ms without; subscribers received ${fmt(bytes / (registers * rounds) / 1024)} KB per register in all; server CPU per register ${fmt(cpu.withSubs / (registers * rounds), 2)} ms with, ${fmt(cpu.none / (registers * rounds), 2)} ms without (until idle, delivery included)`);
     return [
       {
         figure: `register latency p50 with ${fmt(subscribers)} event-stream subscribers vs none`,

@@ -192,16 +192,23 @@ async function events(m: number, k: number, profileDir: string | null): Promise<
   const registers = async (label: string): Promise<void> => {
     const lat: number[] = [];
     const cpu0 = await s.cpuMs();
+    const u0 = await s.call<NodeJS.CpuUsage>('cpu');
     for (let i = 0; i < k; i++) {
       const t = performance.now();
       const r = await request(s.port, 'PUT', '/v1/jobs', jobBody(`ev-${seq++}`));
       lat.push(performance.now() - t);
       if (r.status !== 200) throw new Error(`register: ${r.status} ${r.body}`);
     }
+    // Delivery runs after the answer: wait until the server is idle before reading its CPU time.
+    await sleep(300);
+    const u1 = await s.call<NodeJS.CpuUsage>('cpu');
     const cpu = (await s.cpuMs()) - cpu0;
     lat.sort((a, b) => a - b);
     const p = (q: number): string => lat[Math.floor(q * (lat.length - 1))]!.toFixed(2);
-    console.log(`${label}: register p50 ${p(0.5)} ms, p90 ${p(0.9)} ms wall (loaded machine); server CPU ${((cpu * 1000) / k).toFixed(0)} µs per register`);
+    console.log(
+      `${label}: register p50 ${p(0.5)} ms, p90 ${p(0.9)} ms wall (loaded machine); server CPU ${((cpu * 1000) / k).toFixed(0)} µs per register ` +
+        `(user ${((u1.user - u0.user) / k).toFixed(0)}, system ${((u1.system - u0.system) / k).toFixed(0)})`,
+    );
   };
   // The subscribers read in a process of their own, so their reading does not delay the timed client.
   const subs = fork(fileURLToPath(import.meta.url), ['subscribe', String(m), String(s.port)]);

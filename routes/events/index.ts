@@ -2,13 +2,16 @@
 // line per committed write that has matching events, `{}` heartbeats at the start and every 30 s.
 import { Type } from '@sinclair/typebox';
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { App, RouteContext } from '../http/context.js';
 import { HttpError } from '../http/errors.js';
-import { allocJson, omitEmpty } from '../http/encode.js';
 import { ErrorText, Index } from '../http/schemas.js';
 import { DROPPED, ENDED, eventBuffer, type EventBatch } from '../../state/events/buffer.js';
-import type { StoreEvent } from '../../state/store.js';
 import { nsCheck, type Check, type Rule } from '../acl/rules.js';
+import { FilterFrames, HEARTBEAT_FRAME } from './frames.js';
+import { batchLine, filterShape, parseEventTopics, type Topics } from './lines.js';
+
+export { filterEvents, parseEventTopics, type Topics } from './lines.js';
 
 /** Stream knobs; tests shorten the heartbeat. Read when a stream opens. */
 export const EVENT_STREAM = {
@@ -136,126 +139,28 @@ export function parseEventIndex(raw: string): number {
   return Number(n);
 }
 
-export type Topics = Map<string, string[]>;
-
-/** `parseEventTopics`: no `topic` → `*:*`; bare `Topic` → key `*`; more than one `:` → 400. */
-export function parseEventTopics(raw: string[] | undefined): Topics {
-  const topics: Topics = new Map();
-  if (raw === undefined) {
-    topics.set('*', ['*']);
-    return topics;
-  }
-  for (const t of raw) {
-    const parts = t.split(':');
-    let k: string;
-    let v: string;
-    if (parts.length === 1) {
-      k = t;
-      v = '*';
-    } else if (parts.length !== 2) {
-      throw new HttpError(400, `Invalid topic query: error parsing topics: Invalid key value pair for topic, topic: ${t}`);
-    } else {
-      k = parts[0]!;
-      v = parts[1]!;
-    }
-    const list = topics.get(k);
-    if (list) list.push(v);
-    else topics.set(k, [v]);
-  }
-  return topics;
-}
-
-const matchesKey = (e: StoreEvent, key: string): boolean => e.Key === key || (e.FilterKeys?.includes(key) ?? false);
-
-/**
- * The subscription filter (nomad/stream/subscription.go `filter`), quirks included: a `*` key is a
- * wildcard only when it is the sole key for the event's topic, and an event matching several keys
- * is repeated once per key.
- */
-export function filterEvents(topics: Topics, namespace: string, events: readonly StoreEvent[]): StoreEvent[] {
-  if (events.length === 0) return [];
-  const allTopicKeys = topics.get('*') ?? [];
-  const everything = allTopicKeys.length === 1 && allTopicKeys[0] === '*';
-  if (namespace === '*' && everything) return events.slice();
-  const out: StoreEvent[] = [];
-  for (const e of events) {
-    if (namespace !== '*' && e.Namespace !== '' && e.Namespace !== namespace) continue;
-    if (everything) {
-      out.push(e);
-      continue;
-    }
-    const keys = [...allTopicKeys, ...(topics.get(e.Topic) ?? [])];
-    if (keys.length === 1 && keys[0] === '*') {
-      out.push(e);
-      continue;
-    }
-    for (const k of keys) if (matchesKey(e, k)) out.push(e);
-  }
-  return out;
-}
-
-const eventJson = new WeakMap<StoreEvent, string>();
-
-/** One event on the wire; Evaluation and Allocation payloads use their structs' omitempty encoding. */
-function encodeEvent(e: StoreEvent): string {
-  let text = eventJson.get(e);
-  if (text === undefined) {
-    const p = e.Payload;
-    const payload =
-      e.Topic === 'Evaluation' && p.Evaluation
-        ? { ...p, Evaluation: omitEmpty(p.Evaluation) }
-        : e.Topic === 'Allocation' && p.Allocation
-          ? // Nomad drops the embedded job to keep alloc events small; the store keeps it.
-            { ...p, Allocation: allocJson({ ...p.Allocation, Job: null }) }
-          : p;
-    text = JSON.stringify({ Topic: e.Topic, Type: e.Type, Key: e.Key, Namespace: e.Namespace, FilterKeys: e.FilterKeys, Index: e.Index, Payload: payload });
-    eventJson.set(e, text);
-  }
-  return text;
-}
-
-/**
- * The ndjson line of a batch for one filter shape, built once and shared (the same bytes go to every
- * socket with that filter). The cache lives as long as the batch, which the buffer drops in time.
- */
-const lineCache = new WeakMap<EventBatch, Map<string, Buffer | null>>();
-
-function batchLine(batch: EventBatch, shape: string, topics: Topics, namespace: string): Buffer | null {
-  let byShape = lineCache.get(batch);
-  if (!byShape) lineCache.set(batch, (byShape = new Map()));
-  let line = byShape.get(shape);
-  if (line === undefined) {
-    const events = filterEvents(topics, namespace, batch.Events);
-    line = events.length === 0 ? null : Buffer.from(`{"Index":${batch.Index},"Events":[${events.map(encodeEvent).join(',')}]}\n`);
-    byShape.set(shape, line);
-  }
-  return line;
-}
-
-const filterShape = (topics: Topics, namespace: string): string =>
-  JSON.stringify([namespace, [...topics.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))]);
-
-const HEARTBEAT = Buffer.from('{}\n');
 /** What Nomad writes after the last line when a subscriber fell out of the buffer (then the stream ends). */
 export const DROPPED_TEXT = 'event dropped from buffer';
 
-/** One open stream, as the budget sees it. */
+/** One open stream, as the budget and the delivery see it. */
 interface Sink {
   /** Bytes written to the socket and not yet taken by the kernel. */
   queued: number;
   /** When its socket last took bytes (or it last had none queued): stalled when long ago. */
   lastProgress: number;
+  /** Writes what the subscriber may have now, in one socket write. */
   pump(): void;
-  /** Hands what `pump` wrote to the socket now. */
-  flush(): void;
   /** Batches committed that it has not been sent yet. */
   behind(): number;
   /** Disconnects at once, releasing its queued bytes (the budget's last resort). */
   evict(): void;
 }
 
-/** Longest run of deliveries before the loop may take new requests (a write never waits for more). */
-const DELIVERY_SLICE_MS = 2;
+/**
+ * Longest run of deliveries before the loop takes new requests. Short, so a request that arrives
+ * during a delivery waits little; streams that wait meanwhile get more lines in their next write.
+ */
+const DELIVERY_SLICE_MS = 0.5;
 
 export function eventRoutes(app: App, ctx: RouteContext): void {
   // Created now, so the buffer holds every write from server start.
@@ -265,11 +170,23 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
   const sinks = new Set<Sink>();
   let recheck: NodeJS.Timeout | null = null;
 
+  /** The frames of each filter shape with open streams, shared by those streams. */
+  const filters = new Map<string, FilterFrames>();
+  const filterFor = (shape: string, topics: Topics, namespace: string): FilterFrames => {
+    let f = filters.get(shape);
+    if (!f) filters.set(shape, (f = new FilterFrames((batch) => batchLine(batch, topics, namespace))));
+    f.users++;
+    return f;
+  };
+  const dropFilter = (shape: string, f: FilterFrames): void => {
+    if (--f.users === 0 && filters.get(shape) === f) filters.delete(shape);
+  };
+
   /**
    * Streams with batches to send. Delivery runs after the write that committed them, never inside
-   * it: the writer's own answer goes first, batches committed meanwhile (the simulator's follow-up
-   * writes) go out with it in one socket write per subscriber, and with many subscribers the work is
-   * sliced so requests are taken between slices.
+   * it: the writer's own answer goes first, and with many subscribers the work is sliced so
+   * requests are taken between slices. A stream gets everything committed since its last write in
+   * one socket write, so the busier the server, the fewer (and larger) the writes.
    */
   const due = new Set<Sink>();
   let delivery: NodeJS.Timeout | null = null;
@@ -281,8 +198,6 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
     for (const sink of due) {
       due.delete(sink);
       sink.pump();
-      // Node's response corks its socket until the next tick; the slice must include the write itself.
-      sink.flush();
       if (due.size > 0 && performance.now() - start >= DELIVERY_SLICE_MS) {
         // Writers may go on only while nobody who keeps reading is near falling out of the buffer:
         // the longest-waiting stream is first in `due`.
@@ -348,6 +263,27 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
     const res: ServerResponse = reply.raw;
     res.on('error', () => {});
     res.writeHead(200, { Vary: 'Accept-Encoding', 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' });
+    const filter = filterFor(shape, topics, namespace);
+
+    /**
+     * The body goes straight to the socket, already chunk-framed (frames.ts), in one write per
+     * delivery; node:http only sends the head and, at the end, the last chunk. A HEAD answer has no
+     * body: node:http drops its writes and sends the head at the end, so nothing is written here.
+     */
+    const bodyless = req.raw.method === 'HEAD';
+    let socket: Socket | null = null;
+    if (!bodyless) {
+      res.flushHeaders();
+      if (res.socket) socket = res.socket;
+      else {
+        // A pipelined request: node:http holds this answer (its head included) until the ones
+        // before it on the connection are done, then hands it the socket and sends the head.
+        res.once('socket', (s: Socket) => {
+          socket = s;
+          schedule(sink);
+        });
+      }
+    }
 
     let closed = false;
     /**
@@ -357,6 +293,15 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
     let counting = true;
     let heartbeatDue = true; // the initial heartbeat goes before any event (stream.NewJsonStream)
 
+    /** Takes the socket's unsent bytes into this stream's and the global count. */
+    const account = (): void => {
+      if (!counting) return;
+      const q = socket ? socket.writableLength : 0;
+      limits.eventQueuedBytes += q - sink.queued;
+      sink.queued = q;
+      if (limits.eventQueuedBytes > limits.eventQueuedPeakBytes) limits.eventQueuedPeakBytes = limits.eventQueuedBytes;
+    };
+
     const release = (): void => {
       if (!counting) return;
       counting = false;
@@ -365,49 +310,70 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
       sinks.delete(sink);
     };
 
-    const write = (bytes: Buffer): void => {
-      const n = bytes.length;
+    /** One callback for every write of this stream: the kernel took bytes. */
+    const written = (): void => {
+      if (!counting) return;
+      sink.lastProgress = performance.now();
+      account();
+      if (!closed && (heartbeatDue || cursor.behind() > 0)) schedule(sink);
+    };
+
+    const send = (bytes: Buffer): void => {
       if (sink.queued === 0) sink.lastProgress = performance.now();
-      sink.queued += n;
-      limits.eventQueuedBytes += n;
-      if (limits.eventQueuedBytes > limits.eventQueuedPeakBytes) limits.eventQueuedPeakBytes = limits.eventQueuedBytes;
-      res.write(bytes, () => {
-        if (!counting) return;
-        sink.lastProgress = performance.now();
-        sink.queued -= n;
-        limits.eventQueuedBytes -= n;
-        if (!closed) pump();
-      });
+      socket!.write(bytes, written);
+      account();
       enforceBudget();
     };
 
     /** Sends what the subscriber may have now: up to its small cap, within the shared budget. */
     const pump = (): void => {
+      if (closed) return;
       // Ends at once even when the socket is full: the rest queued before the end still goes out.
-      if (!closed && cursor.peek() === ENDED) return finish();
-      while (!closed && !res.destroyed && sink.queued < limits.eventSubscriberBytes) {
-        if (heartbeatDue) {
-          heartbeatDue = false;
-          write(HEARTBEAT);
-          continue;
+      if (cursor.peek() === ENDED) return finish();
+      if (!bodyless && (socket === null || socket.destroyed || res.destroyed)) return;
+      const cap = limits.eventSubscriberBytes;
+      if (sink.queued >= cap) return;
+      if (heartbeatDue) {
+        heartbeatDue = false;
+        if (!bodyless) send(HEARTBEAT_FRAME);
+      }
+      // The batches it has not had, as runs of frames up to the cap: one write while the kernel takes
+      // what it is given, and at most the cap waiting in the socket.
+      while (sink.queued < cap) {
+        let first: EventBatch | null = null;
+        let last: EventBatch | null = null;
+        const frames: Buffer[] = [];
+        let bytes = 0;
+        let end: typeof ENDED | typeof DROPPED | null = null;
+        while (sink.queued + bytes < cap) {
+          const batch = cursor.peek();
+          if (batch === null) break;
+          if (batch === ENDED || batch === DROPPED) {
+            end = batch;
+            break;
+          }
+          cursor.advance();
+          first ??= batch;
+          last = batch;
+          if (bodyless) continue;
+          const f = filter.of(batch);
+          if (f !== null) {
+            frames.push(f);
+            bytes += f.length;
+          }
         }
-        const batch = cursor.peek();
-        if (batch === null) return;
-        if (batch === ENDED) {
+        if (bytes > 0) send(filter.run(first!, last!, frames, bytes));
+        if (end === ENDED) {
           // The state was reset or restored: end the stream, as a restarted agent drops it.
-          finish();
-          return;
+          return finish();
         }
-        if (batch === DROPPED) {
+        if (end === DROPPED) {
           // Nomad's Event.Stream ends with the RPC error, which its HTTP wrapper writes as plain text.
           limits.eventSubscribersDropped++;
           res.write(DROPPED_TEXT);
-          finish();
-          return;
+          return finish();
         }
-        const line = batchLine(batch, shape, topics, namespace);
-        cursor.advance();
-        if (line !== null) write(line);
+        if (first === null || closed || socket?.destroyed) return;
       }
     };
 
@@ -415,10 +381,6 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
       queued: 0,
       lastProgress: 0,
       pump,
-      flush: () => {
-        const socket = res.socket;
-        if (socket && socket.writableCorked > 0) socket.uncork();
-      },
       behind: () => cursor.behind(),
       evict: () => {
         limits.eventSubscribersDropped++;
@@ -442,6 +404,7 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
       cursor.unsubscribe();
       due.delete(sink);
       open.delete(finish);
+      dropFilter(shape, filter);
       if (!res.destroyed && !res.writableEnded) res.end();
     }
     open.add(finish);
