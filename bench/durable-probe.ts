@@ -8,13 +8,13 @@
 //   node dist/bench/durable-probe.js [N=1000] [--profile DIR]
 //
 // Wall figures on a shared machine are noise; CPU per 1,000 registers and the counters are not.
-import { fork, type ChildProcess } from 'node:child_process';
 import fs, { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Session } from 'node:inspector';
 import autocannon, { type Request } from 'autocannon';
+import { ChildServer } from './child-server.js';
 import { keepAlive, request } from './http.js';
 import { webJob as jobBody } from './jobs.js';
 
@@ -61,31 +61,7 @@ interface Cpu {
   stats: Record<string, number>;
 }
 
-class Server {
-  private next = 1;
-  private readonly pending = new Map<number, (v: any) => void>();
-  port = 0;
-  constructor(readonly child: ChildProcess) {
-    child.on('message', (m: { id: number; out: unknown }) => {
-      this.pending.get(m.id)?.(m.out);
-      this.pending.delete(m.id);
-    });
-  }
-  static async start(dataDir: string): Promise<Server> {
-    const child = fork(fileURLToPath(import.meta.url), ['serve', dataDir]);
-    const s = new Server(child);
-    process.on('exit', () => child.kill());
-    s.port = await new Promise<number>((resolve) => s.pending.set(0, resolve));
-    return s;
-  }
-  call<T = any>(cmd: string, extra: Partial<Msg> = {}): Promise<T> {
-    const id = this.next++;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      this.child.send({ cmd, id, ...extra });
-    });
-  }
-}
+const startServer = (dataDir: string): Promise<ChildServer> => ChildServer.start(fileURLToPath(import.meta.url), ['serve', dataDir]);
 
 const median = (a: number[]): number => [...a].sort((x, y) => x - y)[a.length >> 1]!;
 
@@ -156,14 +132,14 @@ async function main(): Promise<void> {
   const profileDir = pi >= 0 ? args[pi + 1]! : null;
   const n = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--profile') ?? 1000);
   const dir = mkdtempSync(join(tmpdir(), 'nomad-mock-probe-wal-'));
-  const plain = await Server.start('');
-  const durable = await Server.start(dir);
+  const plain = await startServer('');
+  const durable = await startServer(dir);
   const servers = [['without', plain], ['with --data-dir', durable]] as const;
   try {
     for (const [, s] of servers) await sequential(s.port, 'warm', 200);
     for (const [mode, runs] of [
-      ['one at a time', (s: Server, p: string) => sequential(s.port, p, n)],
-      ['32 connections', (s: Server, p: string) => concurrent(s.port, p, n)],
+      ['one at a time', (s: ChildServer, p: string) => sequential(s.port, p, n)],
+      ['32 connections', (s: ChildServer, p: string) => concurrent(s.port, p, n)],
     ] as const) {
       for (const [label, s] of servers) {
         const name = `${mode.replace(/ /g, '-')}-${label.replace(/[ -]+/g, '')}`;

@@ -7,7 +7,8 @@
 //   node dist/bench/fanout-probe.js events [M=1000] [K=300] [--profile DIR]
 //
 // Wall figures on a shared machine are noise; the server's CPU time and bytes per reader are not.
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
+import { ChildServer } from './child-server.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -67,34 +68,12 @@ async function serve(): Promise<void> {
 
 // ---- the driver -------------------------------------------------------------------------------
 
-class Server {
-  private next = 1;
-  private readonly pending = new Map<number, (v: any) => void>();
-  port = 0;
-  constructor(readonly child: ChildProcess) {
-    child.on('message', (m: { id: number; out: unknown }) => {
-      this.pending.get(m.id)?.(m.out);
-      this.pending.delete(m.id);
-    });
-  }
-  static async start(): Promise<Server> {
-    const child = fork(fileURLToPath(import.meta.url), ['serve'], { execArgv: ['--expose-gc'] });
-    const s = new Server(child);
-    process.on('exit', () => child.kill());
-    s.port = await new Promise<number>((resolve) => s.pending.set(0, resolve));
-    return s;
-  }
-  call<T = any>(cmd: string, extra: Partial<Msg> = {}): Promise<T> {
-    const id = this.next++;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      this.child.send({ cmd, id, ...extra });
-    });
-  }
-  async cpuMs(): Promise<number> {
-    const u = await this.call<NodeJS.CpuUsage>('cpu');
-    return (u.user + u.system) / 1000;
-  }
+type Server = ChildServer;
+const startServer = (): Promise<Server> => ChildServer.start(fileURLToPath(import.meta.url), ['serve'], ['--expose-gc']);
+
+async function cpuMs(s: Server): Promise<number> {
+  const u = await s.call<NodeJS.CpuUsage>('cpu');
+  return (u.user + u.system) / 1000;
 }
 
 /**
@@ -133,7 +112,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const mb = (n: number): string => (n / 1048576).toFixed(1);
 
 async function readers(n: number, profileDir: string | null, heapDir: string | null): Promise<void> {
-  const s = await Server.start();
+  const s = await startServer();
   try {
     await request(s.port, 'PUT', '/v1/jobs', jobBody('web'));
     // Warm-up round, uncounted: Node keeps the pools it grows for many sockets.
@@ -154,12 +133,12 @@ async function readers(n: number, profileDir: string | null, heapDir: string | n
       const parked = await s.call<NodeJS.MemoryUsage>('mem');
       if (round === 'measured' && heapDir) console.log('heap snapshot:', await s.call('heap-snapshot', { dir: heapDir, name: `parked-${n}` }));
       if (profileDir && round === 'measured') await s.call('profile-start');
-      const cpu0 = await s.cpuMs();
+      const cpu0 = await cpuMs(s);
       const t0 = performance.now();
       const w = await request(s.port, 'PUT', '/v1/jobs', jobBody('web', `${round}-${Date.now()}`));
       const ends = await Promise.all(conns.map((c) => c.done));
       const wall = Math.max(...ends.map((e) => e.at)) - t0;
-      const cpu = (await s.cpuMs()) - cpu0;
+      const cpu = (await cpuMs(s)) - cpu0;
       if (profileDir && round === 'measured') console.log('profile:', await s.call('profile-stop', { dir: profileDir, name: `release-${n}` }));
       // Every reader has the same answer: 200, the write's index, one body.
       const bodies = new Set<string>();
@@ -187,11 +166,11 @@ async function readers(n: number, profileDir: string | null, heapDir: string | n
 }
 
 async function events(m: number, k: number, profileDir: string | null): Promise<void> {
-  const s = await Server.start();
+  const s = await startServer();
   let seq = 0;
   const registers = async (label: string): Promise<void> => {
     const lat: number[] = [];
-    const cpu0 = await s.cpuMs();
+    const cpu0 = await cpuMs(s);
     const u0 = await s.call<NodeJS.CpuUsage>('cpu');
     for (let i = 0; i < k; i++) {
       const t = performance.now();
@@ -202,7 +181,7 @@ async function events(m: number, k: number, profileDir: string | null): Promise<
     // Delivery runs after the answer: wait until the server is idle before reading its CPU time.
     await sleep(300);
     const u1 = await s.call<NodeJS.CpuUsage>('cpu');
-    const cpu = (await s.cpuMs()) - cpu0;
+    const cpu = (await cpuMs(s)) - cpu0;
     lat.sort((a, b) => a - b);
     const p = (q: number): string => lat[Math.floor(q * (lat.length - 1))]!.toFixed(2);
     console.log(

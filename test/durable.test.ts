@@ -85,6 +85,28 @@ async function fdatasyncLog(t: Test, m: NomadMock): Promise<void> {
   t.equal((m.persistence as unknown as LogState).file!.dsync, false, 'the log file is written without O_DSYNC');
 }
 
+/**
+ * A register (answered through sendJson) and a reset (through the onSend hook) each stay unanswered
+ * while `held` holds their disk call, and answer 200 once `release` lets it finish.
+ */
+async function answersWaitFor(t: Test, m: NomadMock, held: (() => void)[], while_: string, once: string, release: () => Promise<void>): Promise<void> {
+  for (const [what, req] of [
+    ['register (sendJson)', { method: 'PUT' as const, url: '/v1/jobs', payload: job('web') }],
+    ['reset (onSend)', { method: 'POST' as const, url: '/_mock/reset' }],
+  ] as const) {
+    let answered = false;
+    const res = m.app.inject(req).then((r) => {
+      answered = true;
+      return r;
+    });
+    while (held.length === 0) await ticks(1);
+    await ticks(20);
+    t.notOk(answered, `${what}: no answer while ${while_}`);
+    await release();
+    t.equal((await res).statusCode, 200, `${what}: 200 once ${once}`);
+  }
+}
+
 t.test('through O_DSYNC, an answer that wrote leaves only once its write is back, with no separate sync: on the sendJson path and the onSend path', async (t) => {
   const m = await server(t, tempDir(t));
   await m.persistence!.whenDurable(m.store.index);
@@ -100,21 +122,7 @@ t.test('through O_DSYNC, an answer that wrote leaves only once its write is back
     syncs++;
     sync(fd, cb);
   };
-  for (const [what, req] of [
-    ['register (sendJson)', { method: 'PUT' as const, url: '/v1/jobs', payload: job('web') }],
-    ['reset (onSend)', { method: 'POST' as const, url: '/_mock/reset' }],
-  ] as const) {
-    let answered = false;
-    const res = m.app.inject(req).then((r) => {
-      answered = true;
-      return r;
-    });
-    while (held.length === 0) await ticks(1);
-    await ticks(20);
-    t.notOk(answered, `${what}: no answer while its write is out`);
-    held.splice(0).forEach((f) => f());
-    t.equal((await res).statusCode, 200, `${what}: 200 once the write is back`);
-  }
+  await answersWaitFor(t, m, held, 'its write is out', 'the write is back', async () => held.splice(0).forEach((f) => f()));
   t.equal(syncs, 0, 'no fdatasync was called: the writes were durable on return');
   io.write = write;
   io.sync = sync;
@@ -186,21 +194,7 @@ t.test('without O_DSYNC, an answer that wrote leaves only after its sync: on the
     held.splice(0).forEach((f) => f());
   };
 
-  for (const [what, req] of [
-    ['register (sendJson)', { method: 'PUT' as const, url: '/v1/jobs', payload: job('web') }],
-    ['reset (onSend)', { method: 'POST' as const, url: '/_mock/reset' }],
-  ] as const) {
-    let answered = false;
-    const res = m.app.inject(req).then((r) => {
-      answered = true;
-      return r;
-    });
-    while (held.length === 0) await ticks(1);
-    await ticks(20);
-    t.notOk(answered, `${what}: no answer while the sync is outstanding`);
-    await release();
-    t.equal((await res).statusCode, 200, `${what}: 200 once synced`);
-  }
+  await answersWaitFor(t, m, held, 'the sync is outstanding', 'synced', release);
   io.sync = sync;
   let answered = false;
   const read = m.app.inject({ method: 'GET', url: '/v1/jobs' }).then(() => (answered = true));
