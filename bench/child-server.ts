@@ -2,6 +2,9 @@
 // message with `{id, out}` and first sends `{id: 0, out: port}` once it listens. Keeping the server
 // out of the probe's process means its CPU time, heap and profiles are its own.
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { join } from 'node:path';
 
 export class ChildServer {
   private next = 1;
@@ -27,5 +30,36 @@ export class ChildServer {
       this.pending.set(id, resolve);
       this.child.send({ cmd, id, ...extra });
     });
+  }
+}
+
+/**
+ * The child's side: an inspector session on its own process, answering the driver's
+ * `profile-start` and `profile-stop` (a CPU profile written to `<dir>/<name>.cpuprofile`).
+ */
+export class ChildProfiler {
+  readonly session = new Session();
+  constructor() {
+    this.session.connect();
+  }
+  post(method: string, params?: object): Promise<any> {
+    return new Promise((resolve, reject) => this.session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+  }
+  /** Runs a profile command and gives its answer, or undefined when `m` is not one. */
+  async command(m: { cmd: string; dir?: string; name?: string }): Promise<unknown> {
+    if (m.cmd === 'profile-start') {
+      await this.post('Profiler.enable');
+      await this.post('Profiler.setSamplingInterval', { interval: 100 });
+      await this.post('Profiler.start');
+      return null;
+    }
+    if (m.cmd === 'profile-stop') {
+      const { profile } = await this.post('Profiler.stop');
+      mkdirSync(m.dir!, { recursive: true });
+      const file = join(m.dir!, `${m.name}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      return file;
+    }
+    return undefined;
   }
 }

@@ -8,13 +8,12 @@
 //   node dist/bench/durable-probe.js [N=1000] [--profile DIR]
 //
 // Wall figures on a shared machine are noise; CPU per 1,000 registers and the counters are not.
-import fs, { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Session } from 'node:inspector';
 import autocannon, { type Request } from 'autocannon';
-import { ChildServer } from './child-server.js';
+import { ChildProfiler, ChildServer } from './child-server.js';
 import { keepAlive, request } from './http.js';
 import { webJob as jobBody } from './jobs.js';
 
@@ -30,26 +29,13 @@ function threadCpuMs(tid: number): number {
 async function serve(dataDir: string): Promise<void> {
   const { createMockNomad } = await import('../src/index.js');
   const mock = await createMockNomad({ port: 0, clock: 'manual', logLevel: 'silent', ...(dataDir ? { dataDir } : {}) });
-  const session = new Session();
-  session.connect();
-  const post = (method: string, params?: object): Promise<any> =>
-    new Promise((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+  const profiler = new ChildProfiler();
   process.on('message', async (m: Msg) => {
     let out: unknown = null;
     if (m.cmd === 'cpu') {
       const u = process.cpuUsage();
       out = { main: threadCpuMs(process.pid), all: (u.user + u.system) / 1000, stats: { ...(mock.server.persistence?.stats ?? {}) } };
-    } else if (m.cmd === 'profile-start') {
-      await post('Profiler.enable');
-      await post('Profiler.setSamplingInterval', { interval: 100 });
-      await post('Profiler.start');
-    } else if (m.cmd === 'profile-stop') {
-      const { profile } = await post('Profiler.stop');
-      mkdirSync(m.dir!, { recursive: true });
-      const file = join(m.dir!, `${m.name}.cpuprofile`);
-      writeFileSync(file, JSON.stringify(profile));
-      out = file;
-    }
+    } else out = (await profiler.command(m)) ?? null;
     process.send!({ id: m.id, out });
   });
   process.send!({ id: 0, out: mock.port });

@@ -8,12 +8,11 @@
 //
 // Wall figures on a shared machine are noise; the server's CPU time and bytes per reader are not.
 import { fork } from 'node:child_process';
-import { ChildServer } from './child-server.js';
+import { ChildProfiler, ChildServer } from './child-server.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Session } from 'node:inspector';
 import { request } from './http.js';
 import { webJob as jobBody } from './jobs.js';
 
@@ -24,10 +23,8 @@ type Msg = { cmd: string; id: number; dir?: string; name?: string };
 async function serve(): Promise<void> {
   const { createMockNomad } = await import('../src/index.js');
   const mock = await createMockNomad({ port: 0, clock: 'manual', logLevel: 'silent' });
-  const session = new Session();
-  session.connect();
-  const post = (method: string, params?: object): Promise<any> =>
-    new Promise((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+  const profiler = new ChildProfiler();
+  const { session } = profiler;
   const gc = (globalThis as { gc?: () => void }).gc;
   process.on('message', async (m: Msg) => {
     let out: unknown = null;
@@ -37,23 +34,14 @@ async function serve(): Promise<void> {
     } else if (m.cmd === 'cpu') out = process.cpuUsage();
     else if (m.cmd === 'waiting') out = mock.server.store.watch.waiting();
     else if (m.cmd === 'index') out = mock.server.store.index;
-    else if (m.cmd === 'profile-start') {
-      await post('Profiler.enable');
-      await post('Profiler.setSamplingInterval', { interval: 100 });
-      await post('Profiler.start');
-    } else if (m.cmd === 'profile-stop') {
-      const { profile } = await post('Profiler.stop');
-      mkdirSync(m.dir!, { recursive: true });
-      const file = join(m.dir!, `${m.name}.cpuprofile`);
-      writeFileSync(file, JSON.stringify(profile));
-      out = file;
-    } else if (m.cmd === 'heap-snapshot') {
+    else if (m.cmd === 'profile-start' || m.cmd === 'profile-stop') out = await profiler.command(m);
+    else if (m.cmd === 'heap-snapshot') {
       mkdirSync(m.dir!, { recursive: true });
       const file = join(m.dir!, `${m.name}.heapsnapshot`);
       const chunks: string[] = [];
       const onChunk = (c: { params: { chunk: string } }): number => chunks.push(c.params.chunk);
       session.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
-      await post('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+      await profiler.post('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
       session.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
       writeFileSync(file, chunks.join(''));
       out = file;

@@ -85,6 +85,15 @@ async function fdatasyncLog(t: Test, m: NomadMock): Promise<void> {
   t.equal((m.persistence as unknown as LogState).file!.dsync, false, 'the log file is written without O_DSYNC');
 }
 
+/** Registers job `id` and gives the answer's status, noting in `answered` the order answers came in. */
+function registrar(m: NomadMock, answered: string[]): (id: string) => Promise<number> {
+  return (id) =>
+    m.app.inject({ method: 'PUT', url: '/v1/jobs', payload: job(id) }).then((r) => {
+      answered.push(id);
+      return r.statusCode;
+    });
+}
+
 /**
  * A register (answered through sendJson) and a reset (through the onSend hook) each stay unanswered
  * while `held` holds their disk call, and answer 200 once `release` lets it finish.
@@ -143,11 +152,7 @@ t.test('through O_DSYNC, writes committed while an append is out go out together
     held.push((err) => (err ? cb(err) : write(fd, buf, pos, cb)));
   };
   const answered: string[] = [];
-  const reg = (id: string): Promise<number> =>
-    m.app.inject({ method: 'PUT', url: '/v1/jobs', payload: job(id) }).then((r) => {
-      answered.push(id);
-      return r.statusCode;
-    });
+  const reg = registrar(m, answered);
   const a = reg('a');
   while (held.length === 0) await ticks(1);
   const rest = ['b', 'c', 'd'].map((id) => reg(id));
@@ -217,11 +222,7 @@ t.test('without O_DSYNC, the next write goes out while a sync runs; each answer 
   };
   io.sync = (fd, cb) => held.push((err) => (err ? cb(err) : sync(fd, cb)));
   const answered: string[] = [];
-  const reg = (id: string): Promise<number> =>
-    m.app.inject({ method: 'PUT', url: '/v1/jobs', payload: job(id) }).then((r) => {
-      answered.push(id);
-      return r.statusCode;
-    });
+  const reg = registrar(m, answered);
   const a = reg('a');
   while (held.length === 0) await ticks(1);
   const b = reg('b');
