@@ -3,8 +3,20 @@
 /** time.Time in RFC 3339 with nanoseconds, trailing zeros trimmed (Go's RFC3339Nano); zero → null. */
 export function rfc3339(ns: number | null | undefined): string | null {
   if (!ns) return null;
-  const ms = Math.floor(ns / 1e6);
-  const frac = String(Math.round(ns - ms * 1e6) + (ms % 1000) * 1e6).padStart(9, '0').replace(/0+$/, '');
+  // Past 2^53 a float64 holds a time in ns only to a few hundred ns (today's times are ~1.8e18), so
+  // the digits below the microsecond are the rounding of the ms → ns product, not time: a start at
+  // .338 s would read .337999872. Such times are rendered to the microsecond, as the clock made them.
+  let ms: number;
+  let subMs: number;
+  if (ns > Number.MAX_SAFE_INTEGER) {
+    const us = Math.round(ns / 1e3);
+    ms = Math.floor(us / 1e3);
+    subMs = (us - ms * 1e3) * 1e3;
+  } else {
+    ms = Math.floor(ns / 1e6);
+    subMs = Math.round(ns - ms * 1e6);
+  }
+  const frac = String(subMs + (ms % 1000) * 1e6).padStart(9, '0').replace(/0+$/, '');
   const iso = new Date(ms).toISOString().slice(0, 19);
   // join() makes one flat string; a template would keep a rope of its parts (and the whole ISO
   // string behind the slice) alive in every record that stores the time.
