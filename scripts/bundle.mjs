@@ -53,6 +53,71 @@ const ownUrl = {
   },
 };
 
+/**
+ * Fastify's router (find-my-way) compiles functions with `new Function` as routes are added: a
+ * prefix matcher per static node (again when a node is split), a params-object builder per route
+ * and a constraint matcher per route even when no route is constrained. For ~100 routes that was
+ * about a tenth of a server's creation, and a code cache cannot hold them. Here each is compiled
+ * the first time it is called instead, from the same state the eager compile would have read, and
+ * then replaces itself: a lookup goes the same way, and a node or route never looked up compiles
+ * nothing. (The router's own tests are not run on this; test/method-routing.test.ts sends its
+ * requests to the bundle too.)
+ */
+const routerEdits = {
+  'lib/node.js': [
+    [
+      'function compilePrefixMatch (prefix) {',
+      `function compilePrefixMatch (prefix) {
+  return prefix.length > 1 && prefix.length < LONG_PREFIX_MIN_LENGTH ? lazyPrefixMatch : compilePrefixMatchNow(prefix)
+}
+
+function lazyPrefixMatch (path, i) {
+  const match = compilePrefixMatchNow(this.prefix)
+  this.matchPrefix = match
+  return match(path, i)
+}
+
+function compilePrefixMatchNow (prefix) {`,
+    ],
+  ],
+  'lib/handler-storage.js': [
+    ['_createParamsObject: this._compileCreateParamsObject(params)', '_createParamsObject: lazyCreateParamsObject'],
+    [
+      'this._compileGetHandlerMatchingConstraints(constrainer, constraints)',
+      'this._constrainer = constrainer\n      this._getHandlerMatchingConstraints = lazyGetHandlerMatchingConstraints',
+    ],
+    [
+      'module.exports = HandlerStorage',
+      `function lazyCreateParamsObject (param0, param1, param2, param3, extraParams) {
+  const create = HandlerStorage.prototype._compileCreateParamsObject(this.params)
+  this._createParamsObject = create
+  return create(param0, param1, param2, param3, extraParams)
+}
+
+function lazyGetHandlerMatchingConstraints (derivedConstraints) {
+  this._compileGetHandlerMatchingConstraints(this._constrainer)
+  return this._getHandlerMatchingConstraints(derivedConstraints)
+}
+
+module.exports = HandlerStorage`,
+    ],
+  ],
+};
+const lazyRouter = {
+  name: 'lazy-router-functions',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]find-my-way[\\/]lib[\\/](node|handler-storage)\.js$/ }, async (args) => {
+      let source = await readFile(args.path, 'utf8');
+      const edits = routerEdits[`lib/${args.path.split(/[\\/]/).pop()}`];
+      for (const [from, to] of edits) {
+        if (source.split(from).length !== 2) throw new Error(`find-my-way changed: ${args.path} does not hold ${JSON.stringify(from)} once`);
+        source = source.replace(from, to);
+      }
+      return { contents: source, loader: 'js' };
+    });
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: { 'cli-core': join(dist, 'src', 'cli.js'), 'index-core': join(dist, 'src', 'index.js') },
@@ -63,7 +128,7 @@ await build({
   platform: 'node',
   target: 'node20',
   external,
-  plugins: [ownUrl],
+  plugins: [ownUrl, lazyRouter],
   // Less source to read and parse at start; names are kept, so stack traces still say where.
   minifyWhitespace: true,
   minifySyntax: true,
