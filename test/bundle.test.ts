@@ -19,6 +19,10 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   exports: { '.': { default: string } };
 };
 
+// Each test starts processes that load the whole bundle: on a shared, loaded machine the default 60 s per
+// file is too tight.
+t.setTimeout(180_000);
+
 t.test('the command, the entry point and npm start are the bundle', async (t) => {
   t.equal(pkg.bin['nomad-mock'], 'dist/bundle/cli.js');
   t.equal(pkg.main, 'dist/bundle/index.js');

@@ -14,6 +14,9 @@ const STREAMS = new Set(['/v1/agent/monitor', '/v1/event/stream']);
 const CONTROL = ['/_mock/health', '/_mock/reset', '/_mock/nodes', '/_mock/node/example', '/_mock/clock', '/_mock/faults', '/_mock/snapshot', '/_mock/scenario'];
 const paths = [...new Set([...NOMAD_ROUTES.map((r) => samplePath(r)), ...CONTROL, '/', '/ui/', '/ui/jobs', '/nope', '/v1/jobs?prefix=a&prefix=b', '/v1/%zz'])].filter((p) => !STREAMS.has(p));
 
+// Three servers answer ~4,500 requests each: on a shared, loaded machine the default 60 s per file is too tight.
+t.setTimeout(180_000);
+
 const bundled = (await import(new URL('../bundle/index.js', import.meta.url).href)) as typeof import('../src/index.js');
 
 async function pair(t: Test, add?: (app: NomadMock['app']) => void): Promise<[NomadMock, NomadMock, NomadMock]> {
