@@ -1,14 +1,24 @@
 // Bundles the compiled server (dist/src, dist/routes, dist/state) and its pure-JS dependencies into
-// dist/bundle/: the `nomad-mock` command (cli.js), the package entry (index.js) and the chunks they
-// share. Loading a few files instead of about 650 modules (ESM resolution, file reads and
-// compilation one by one) is most of what start-up costs. esbuild, because it bundles the ESM
-// output of tsc and the CommonJS of Fastify alike in well under a second, with no configuration
-// file and no plugin beyond the one below. tsc's output stays as it is: the tests import it, and
-// the package's types are its .d.ts files.
+// dist/bundle/: the `nomad-mock` command (cli.js) and the package entry (index.js), each a small
+// loader of one bundled script (cli-core.cjs, index-core.cjs) and of V8's code cache for it
+// (*.code-cache). Loading a few files instead of about 650 modules (ESM resolution, file reads and
+// compilation one by one) is most of what start-up costs; most of what is left of a server's
+// first start, once loaded, is V8 compiling each function the first time it runs (the routes,
+// Fastify, pino, the first request): about 40% of createMockNomad()'s CPU. The code cache holds
+// those functions compiled, so a start deserializes them instead. esbuild, because it bundles the
+// ESM output of tsc and the CommonJS of Fastify alike in well under a second, with no
+// configuration file and no plugin beyond the one below. tsc's output stays as it is: the tests
+// import it, and the package's types are its .d.ts files.
+//
+// Why a script and not an ES module: Node 20 gives a code cache to vm.Script only (not to ES
+// modules, nor to require()). The script is run in strict mode, as the ES module bundle was.
 import { build } from 'esbuild';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -38,25 +48,150 @@ const ownUrl = {
       const source = await readFile(args.path, 'utf8');
       if (!source.includes('import.meta.url')) return undefined;
       const rel = relative(outdir, args.path).split(sep).join('/');
-      return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'js' };
+      return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, __nomadMockUrl).href`), loader: 'js' };
     });
   },
 };
 
+/**
+ * Fastify's router (find-my-way) compiles functions with `new Function` as routes are added: a
+ * prefix matcher per static node (again when a node is split), a params-object builder per route
+ * and a constraint matcher per route even when no route is constrained. For ~100 routes that was
+ * about a tenth of a server's creation, and a code cache cannot hold them. Here each is compiled
+ * the first time it is called instead, from the same state the eager compile would have read, and
+ * then replaces itself: a lookup goes the same way, and a node or route never looked up compiles
+ * nothing. (The router's own tests are not run on this; test/method-routing.test.ts sends its
+ * requests to the bundle too.)
+ */
+const routerEdits = {
+  'lib/node.js': [
+    [
+      'function compilePrefixMatch (prefix) {',
+      `function compilePrefixMatch (prefix) {
+  return prefix.length > 1 && prefix.length < LONG_PREFIX_MIN_LENGTH ? lazyPrefixMatch : compilePrefixMatchNow(prefix)
+}
+
+function lazyPrefixMatch (path, i) {
+  const match = compilePrefixMatchNow(this.prefix)
+  this.matchPrefix = match
+  return match(path, i)
+}
+
+function compilePrefixMatchNow (prefix) {`,
+    ],
+  ],
+  'lib/handler-storage.js': [
+    ['_createParamsObject: this._compileCreateParamsObject(params)', '_createParamsObject: lazyCreateParamsObject'],
+    [
+      'this._compileGetHandlerMatchingConstraints(constrainer, constraints)',
+      'this._constrainer = constrainer\n      this._getHandlerMatchingConstraints = lazyGetHandlerMatchingConstraints',
+    ],
+    [
+      'module.exports = HandlerStorage',
+      `function lazyCreateParamsObject (param0, param1, param2, param3, extraParams) {
+  const create = HandlerStorage.prototype._compileCreateParamsObject(this.params)
+  this._createParamsObject = create
+  return create(param0, param1, param2, param3, extraParams)
+}
+
+function lazyGetHandlerMatchingConstraints (derivedConstraints) {
+  this._compileGetHandlerMatchingConstraints(this._constrainer)
+  return this._getHandlerMatchingConstraints(derivedConstraints)
+}
+
+module.exports = HandlerStorage`,
+    ],
+  ],
+};
+const lazyRouter = {
+  name: 'lazy-router-functions',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]find-my-way[\\/]lib[\\/](node|handler-storage)\.js$/ }, async (args) => {
+      let source = await readFile(args.path, 'utf8');
+      const edits = routerEdits[`lib/${args.path.split(/[\\/]/).pop()}`];
+      for (const [from, to] of edits) {
+        if (source.split(from).length !== 2) throw new Error(`find-my-way changed: ${args.path} does not hold ${JSON.stringify(from)} once`);
+        source = source.replace(from, to);
+      }
+      return { contents: source, loader: 'js' };
+    });
+  },
+};
+
+rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { cli: join(dist, 'src', 'cli.js'), index: join(dist, 'src', 'index.js') },
+  entryPoints: { 'cli-core': join(dist, 'src', 'cli.js'), 'index-core': join(dist, 'src', 'index.js') },
   outdir,
+  outExtension: { '.js': '.cjs' },
   bundle: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   external,
-  // CommonJS dependencies (Fastify and its own) call require() for Node's built-in modules.
-  banner: { js: "import { createRequire as __nomadMockRequire } from 'node:module';\nconst require = __nomadMockRequire(import.meta.url);" },
-  plugins: [ownUrl],
+  plugins: [ownUrl, lazyRouter],
   // Less source to read and parse at start; names are kept, so stack traces still say where.
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
 });
+
+// A script's import() needs a callback Node 20 only has behind a flag: the loader (an ES module)
+// passes its own import() in, which resolves a package from dist/bundle as the script would.
+const build_id = randomBytes(8).toString('hex');
+for (const name of ['cli-core', 'index-core']) {
+  const file = join(outdir, `${name}.cjs`);
+  // (The command's `#!` line stays with the loader.)
+  let source = readFileSync(file, 'utf8').replace(/^#![^\n]*\n/, '');
+  source = source.replace(/\bimport\(("[^"]+")\)/g, (all, spec) => (external.includes(JSON.parse(spec)) ? `__nomadMockImport(${spec})` : all));
+  const left = /(^|[^\w$.])import\(/.exec(source);
+  if (left) throw new Error(`${name}.cjs: an import() the loader does not serve, at ${left.index}: ${source.slice(left.index, left.index + 80)}`);
+  // The loader takes the cache only for the script it was made from (V8 itself checks the length).
+  writeFileSync(file, `${source}\n//# nomad-mock-build ${build_id}\n`);
+}
+
+/** The loader both entry files share: reads the script and its code cache, runs it, returns its exports. */
+const loader = (core) => `import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Script } from 'node:vm';
+
+// Generated by scripts/bundle.mjs: runs ${core}.cjs (the bundled server) with V8's code cache for
+// it, made at build time by a start that answered a request. NOMAD_MOCK_CODE_CACHE=off compiles
+// without it, =report says on stderr whether V8 took it (a Node version or V8 flags other than the
+// build's make V8 refuse it, and the script is then compiled as any other), =write writes it anew
+// when the process exits.
+function load() {
+  const file = fileURLToPath(new URL('./${core}.cjs', import.meta.url));
+  const cacheFile = fileURLToPath(new URL('./${core}.code-cache', import.meta.url));
+  const mode = process.env.NOMAD_MOCK_CODE_CACHE;
+  const source = readFileSync(file, 'utf8');
+  let cachedData;
+  if (mode !== 'off' && mode !== 'write' && source.endsWith(${JSON.stringify(`//# nomad-mock-build ${build_id}\n`)})) {
+    try {
+      cachedData = readFileSync(cacheFile);
+    } catch {}
+  }
+  const script = new Script('(function (exports, require, module, __filename, __dirname, __nomadMockImport, __nomadMockUrl) {"use strict";' + source + '\\n})', { filename: file, cachedData });
+  if (mode === 'report') process.stderr.write('nomad-mock code cache: ' + (cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'accepted') + '\\n');
+  if (mode === 'write') process.once('exit', () => writeFileSync(cacheFile, script.createCachedData()));
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file), (spec) => import(spec), new URL('./${core}.cjs', import.meta.url).href);
+  return module.exports;
+}
+`;
+
+// The package entry's names, from tsc's module (its types are tsc's too).
+const { metafile } = await build({ entryPoints: [join(dist, 'src', 'index.js')], bundle: false, write: false, metafile: true, format: 'esm', outdir, logLevel: 'silent' });
+const api = Object.values(metafile.outputs).flatMap((o) => o.exports);
+writeFileSync(join(outdir, 'index.js'), `${loader('index-core')}\nexport const { ${api.join(', ')} } = load();\n`);
+writeFileSync(join(outdir, 'cli.js'), `#!/usr/bin/env node\n${loader('cli-core')}\nload();\n`, { mode: 0o755 });
+
+// The code caches: each entry started as a user starts it, answering one request, then stopped.
+const env = { ...process.env, NOMAD_MOCK_CODE_CACHE: 'write' };
+delete env.NODE_OPTIONS;
+execFileSync(process.execPath, [join(root, 'scripts', 'train-code-cache.mjs'), outdir], { env, stdio: 'inherit', timeout: 120_000 });
+const check = (args) => spawnSync(process.execPath, args, { env: { ...env, NOMAD_MOCK_CODE_CACHE: 'report' }, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] }).stderr;
+const reports = [check([join(outdir, 'cli.js'), '--version']), check(['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(join(outdir, 'index.js')).href)})`])];
+for (const r of reports) if (r.trim() !== 'nomad-mock code cache: accepted') throw new Error(`the code cache just made is not taken: ${r}`);

@@ -1,9 +1,9 @@
 // The bundled server (dist/bundle, built by scripts/bundle.mjs): the package's command and entry
-// point are the bundle, it is one file that loads no module of dist/src, dist/routes or dist/state,
-// and what those modules find beside themselves (package.json, fixtures, dist/ui, the HCL grammar,
+// point are the bundle, a loader that runs one bundled script (with V8's code cache for it) and loads
+// no module of dist/src, dist/routes or dist/state, and what those modules find beside themselves (package.json, fixtures, dist/ui, the HCL grammar,
 // pino-pretty) is still found from it. The CLI tests (cli-helpers.ts) run the bundle throughout.
 import t from 'tap';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,6 +18,10 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   main: string;
   exports: { '.': { default: string } };
 };
+
+// Each test starts processes that load the whole bundle: on a shared, loaded machine the default 60 s per
+// file is too tight.
+t.setTimeout(180_000);
 
 t.test('the command, the entry point and npm start are the bundle', async (t) => {
   t.equal(pkg.bin['nomad-mock'], 'dist/bundle/cli.js');
@@ -71,6 +75,7 @@ t.test('the bundled command loads one file of the package to serve: no module of
   t.equal((await fetch(`${url}/v1/jobs`)).status, 200);
   const loaded = readFileSync(list, 'utf8').split('\n').filter(Boolean);
   const files = loaded.filter((u) => !u.startsWith(pathToFileURL(dir).href));
+  // (The loader reads its bundled script and runs it as a script: no module loader sees it.)
   t.same(files, [pathToFileURL(cli).href], 'the bundle itself only');
 });
 
@@ -117,4 +122,41 @@ t.test('the package entry (the bundle) starts an in-process server that answers'
   t.equal(res.status, 200);
   t.equal(await res.text(), '[]');
   t.equal(nomad.server.store.nodes.size, 1, 'its server handle is there');
+});
+
+// scripts/bundle.mjs makes V8's code cache of each bundled script by starting it once; the loader
+// takes it only for the script of the same build, and V8 refuses it for another Node or other flags.
+const cacheReport = (args: string[], cwd?: string): { status: number | null; stdout: string; stderr: string } => {
+  const r = spawnSync(process.execPath, args, { cwd, env: { PATH: process.env.PATH, NOMAD_MOCK_CODE_CACHE: 'report' }, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+// Loads the package entry (each spawn loads the whole bundle: kept light for a loaded machine).
+const loads = (entry: string): string[] => ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(entry).href)}); console.log(typeof m.createMockNomad, typeof m.createServer);`];
+
+t.test('the command and the package entry run with the code cache made when the bundle was built', async (t) => {
+  const cli = cacheReport([join(root, pkg.bin['nomad-mock']!), '--version']);
+  t.equal(cli.stdout, `nomad-mock ${pkg.version}\n`);
+  t.equal(cli.stderr, 'nomad-mock code cache: accepted\n');
+  const entry = cacheReport(loads(join(root, pkg.main)));
+  t.equal(entry.stdout, 'function function\n');
+  t.equal(entry.stderr, 'nomad-mock code cache: accepted\n');
+});
+
+t.test('a code cache of another build is not taken, and one V8 refuses only costs the compile', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nomad-mock-cache-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const bundle = join(root, 'dist', 'bundle');
+  for (const f of ['index.js', 'index-core.cjs', 'index-core.code-cache']) writeFileSync(join(dir, f), readFileSync(join(bundle, f)));
+  // The same script with another build's mark (same length): the cache is not even read.
+  const core = readFileSync(join(bundle, 'index-core.cjs'), 'utf8');
+  writeFileSync(join(dir, 'index-core.cjs'), core.replace(/nomad-mock-build ([0-9a-f]+)\n$/, (_all, id: string) => `nomad-mock-build ${[...id].reverse().join('')}\n`));
+  const other = cacheReport(loads(join(dir, 'index.js')));
+  t.equal(other.stderr, 'nomad-mock code cache: absent\n');
+  t.equal(other.stdout, 'function function\n');
+  writeFileSync(join(dir, 'index-core.cjs'), core);
+  const cache = readFileSync(join(bundle, 'index-core.code-cache'));
+  writeFileSync(join(dir, 'index-core.code-cache'), Buffer.concat([cache.subarray(0, 16), Buffer.alloc(cache.length - 16, 7)]));
+  const refused = cacheReport(loads(join(dir, 'index.js')));
+  t.equal(refused.stderr, 'nomad-mock code cache: rejected\n');
+  t.equal(refused.stdout, 'function function\n');
 });

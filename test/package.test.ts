@@ -18,7 +18,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
 t.test('the tarball holds the license, the changelog, the README and the built server, and no tests', async (t) => {
   const { stdout } = await promisify(execFile)('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
   const files = new Set(((JSON.parse(stdout) as { files: { path: string }[] }[])[0]!.files).map((f) => f.path));
-  for (const f of ['LICENSE', 'CHANGELOG.md', 'README.md', 'package.json', 'dist/bundle/cli.js', 'dist/bundle/index.js', 'dist/src/cli.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/ui/index.html', 'fixtures/jobs/batch-report.json']) {
+  for (const f of ['LICENSE', 'CHANGELOG.md', 'README.md', 'package.json', 'dist/bundle/cli.js', 'dist/bundle/index.js', 'dist/bundle/cli-core.cjs', 'dist/bundle/index-core.cjs', 'dist/bundle/cli-core.code-cache', 'dist/bundle/index-core.code-cache', 'dist/src/cli.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/ui/index.html', 'fixtures/jobs/batch-report.json']) {
     t.ok(files.has(f), `${f} is packed`);
   }
   const stray = [...files].filter((f) => /^(dist\/(test|bench)\/|src\/|test\/|\.ci\/|node_modules\/)/.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts'));

@@ -20,6 +20,8 @@ export const ROUTED_METHODS: ReadonlySet<string> = new Set(METHODS.filter((m) =>
 
 const own = Symbol('nomad-mock.method');
 const oneTree = Symbol('nomad-mock.one-tree');
+/** On the options of a route `app.all` mounts: the methods it stands for. */
+const everyMethod = Symbol('nomad-mock.every-method');
 type Routed = IncomingMessage & { [own]?: string };
 
 /**
@@ -85,21 +87,45 @@ export function declaredMethods(route: RouteOptions): string[] {
 export function lookUpEveryMethodAsGet(app: FastifyInstance): void {
   (app as FastifyInstance & { [oneTree]?: boolean })[oneTree] = true;
   app.addConstraintStrategy(methodsStrategy as unknown as Parameters<FastifyInstance['addConstraintStrategy']>[0]);
-  // Per URL, the methods mounted so far: a method mounted twice is refused as Fastify refuses it.
-  const mounted = new Map<string, Set<string>>();
+  // Nearly every route is mounted with `app.all`, for all 34 methods: Fastify would normalize and
+  // check each method of each route, and the hook below record each, only to mount it in one tree.
+  // Such a route is handed to Fastify as ROUTED_AS's, with the methods it stands for beside it.
+  // Calls of another shape go to Fastify's own `all`, with its own errors.
+  const all = app.all;
+  app.all = function (this: FastifyInstance, url: string, options: unknown, handler?: unknown) {
+    const methods = this.supportedMethods;
+    if (handler === undefined && typeof options === 'function') return this.route({ method: ROUTED_AS, url, handler: options, [everyMethod]: methods } as unknown as RouteOptions);
+    if (typeof handler === 'function' && Object.prototype.toString.call(options) === '[object Object]' && (options as { handler?: unknown }).handler === undefined) {
+      return this.route({ ...(options as object), method: ROUTED_AS, url, handler, [everyMethod]: methods } as unknown as RouteOptions);
+    }
+    return (all as (...a: unknown[]) => FastifyInstance).call(this, url, options, handler);
+  } as FastifyInstance['all'];
+  // Per URL, the methods mounted so far (EVERY once a route for every method is): a method mounted
+  // twice is refused as Fastify refuses it.
+  const mounted = new Map<string, Set<string> | typeof EVERY>();
   app.addHook('onRoute', (route: RouteOptions) => {
-    const methods = [...new Set(Array.isArray(route.method) ? route.method : [route.method])];
+    const every = (route as RouteOptions & { [everyMethod]?: string[] })[everyMethod];
+    const methods = every ?? [...new Set(Array.isArray(route.method) ? route.method : [route.method])];
     declared.set(route, methods);
-    const taken = mounted.get(route.url) ?? new Set<string>();
-    const again = methods.find((m) => taken.has(m));
+    const taken = mounted.get(route.url);
+    const again = taken === undefined ? undefined : taken === EVERY ? methods[0] : methods.find((m) => taken.has(m));
     if (again !== undefined && !route.constraints) throw new errorCodes.FST_ERR_DUPLICATED_ROUTE(again, route.url);
-    for (const m of methods) taken.add(m);
-    mounted.set(route.url, taken);
-    const every = methods.length === ROUTED_METHODS.size && methods.every((m) => ROUTED_METHODS.has(m));
-    if (!every) route.constraints = { ...route.constraints, [METHODS_CONSTRAINT]: methods.sort().join(',') };
+    if (every !== undefined || taken === EVERY) {
+      mounted.set(route.url, EVERY);
+    } else {
+      const set = taken ?? new Set<string>();
+      for (const m of methods) set.add(m);
+      mounted.set(route.url, set);
+    }
+    if (every === undefined && !(methods.length === ROUTED_METHODS.size && methods.every((m) => ROUTED_METHODS.has(m)))) {
+      route.constraints = { ...route.constraints, [METHODS_CONSTRAINT]: methods.sort().join(',') };
+    }
     route.method = ROUTED_AS;
   });
 }
+
+/** What `mounted` holds for a URL once a route for every method is mounted there. */
+const EVERY = 'every' as const;
 
 /**
  * Whether `app` (or the server it is a scope of) mounts every route in one tree: a route that
