@@ -6,9 +6,9 @@ import type { Socket } from 'node:net';
 import type { App, RouteContext } from '../http/context.js';
 import { HttpError } from '../http/errors.js';
 import { ErrorText, Index } from '../http/schemas.js';
-import { DROPPED, ENDED, eventBuffer, type EventBatch } from '../../state/events/buffer.js';
+import { DROPPED, ENDED, eventBuffer } from '../../state/events/buffer.js';
 import { nsCheck, type Check, type Rule } from '../acl/rules.js';
-import { FilterFrames, HEARTBEAT_FRAME } from './frames.js';
+import { FilterFrames, HEARTBEAT_FRAME, Run } from './frames.js';
 import { batchLine, filterShape, parseEventTopics, type Topics } from './lines.js';
 
 export { filterEvents, parseEventTopics, type Topics } from './lines.js';
@@ -325,6 +325,20 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
       enforceBudget();
     };
 
+    /** Pieces of one run as one socket write (writev); the callback goes with the last. */
+    const sendPieces = (pieces: readonly Buffer[]): void => {
+      if (pieces.length === 1) return send(pieces[0]!);
+      if (sink.queued === 0) sink.lastProgress = performance.now();
+      const s = socket!;
+      s.cork();
+      const last = pieces.length - 1;
+      for (let i = 0; i < last; i++) s.write(pieces[i]!);
+      s.write(pieces[last]!, written);
+      s.uncork();
+      account();
+      enforceBudget();
+    };
+
     /** Sends what the subscriber may have now: up to its small cap, within the shared budget. */
     const pump = (): void => {
       if (closed) return;
@@ -340,12 +354,10 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
       // The batches it has not had, as runs of frames up to the cap: one write while the kernel takes
       // what it is given, and at most the cap waiting in the socket.
       while (sink.queued < cap) {
-        let first: EventBatch | null = null;
-        let last: EventBatch | null = null;
-        const frames: Buffer[] = [];
-        let bytes = 0;
+        let any = false;
+        const run = new Run();
         let end: typeof ENDED | typeof DROPPED | null = null;
-        while (sink.queued + bytes < cap) {
+        while (sink.queued + run.bytes < cap) {
           const batch = cursor.peek();
           if (batch === null) break;
           if (batch === ENDED || batch === DROPPED) {
@@ -353,16 +365,12 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
             break;
           }
           cursor.advance();
-          first ??= batch;
-          last = batch;
+          any = true;
           if (bodyless) continue;
           const f = filter.of(batch);
-          if (f !== null) {
-            frames.push(f);
-            bytes += f.length;
-          }
+          if (f !== null) run.add(f);
         }
-        if (bytes > 0) send(filter.run(first!, last!, frames, bytes));
+        if (run.bytes > 0) sendPieces(run.take());
         if (end === ENDED) {
           // The state was reset or restored: end the stream, as a restarted agent drops it.
           return finish();
@@ -373,7 +381,7 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
           res.write(DROPPED_TEXT);
           return finish();
         }
-        if (first === null || closed || socket?.destroyed) return;
+        if (!any || closed || socket?.destroyed) return;
       }
     };
 
