@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import type { App, RouteContext } from '../http/context.js';
 import { HttpError } from '../http/errors.js';
 import { ErrorText, Index } from '../http/schemas.js';
-import { DROPPED, ENDED, eventBuffer } from '../../state/events/buffer.js';
+import { DROPPED, ENDED, eventBuffer, type EventBatch } from '../../state/events/buffer.js';
 import { nsCheck, type Check, type Rule } from '../acl/rules.js';
 import { FilterFrames, HEARTBEAT_FRAME, Run } from './frames.js';
 import { batchLine, filterShape, parseEventTopics, type Topics } from './lines.js';
@@ -174,7 +174,14 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
   const filters = new Map<string, FilterFrames>();
   const filterFor = (shape: string, topics: Topics, namespace: string): FilterFrames => {
     let f = filters.get(shape);
-    if (!f) filters.set(shape, (f = new FilterFrames((batch) => batchLine(batch, topics, namespace))));
+    if (!f) {
+      const line = (batch: EventBatch): string | null => {
+        const text = batchLine(batch, topics, namespace);
+        if (text !== null) buffer.charge(batch, text.length);
+        return text;
+      };
+      filters.set(shape, (f = new FilterFrames(line)));
+    }
     f.users++;
     return f;
   };
