@@ -159,8 +159,10 @@ interface Sink {
 /**
  * Longest run of deliveries before the loop takes new requests. Short, so a request that arrives
  * during a delivery waits little; streams that wait meanwhile get more lines in their next write.
+ * A yield (setImmediate, then the poll phase reads what arrived) costs about 3 µs of CPU, about 1%
+ * of a slice this long.
  */
-const DELIVERY_SLICE_MS = 0.5;
+const DELIVERY_SLICE_MS = 0.25;
 
 export function eventRoutes(app: App, ctx: RouteContext): void {
   // Created now, so the buffer holds every write from server start.
