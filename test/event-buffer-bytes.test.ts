@@ -6,7 +6,7 @@ import t from 'tap';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { client, minimalJob, type Client } from './helpers.js';
-import { DEFAULT_EVENT_BUFFER_BYTES, eventBuffer } from '../state/events/buffer.js';
+import { DEFAULT_EVENT_BUFFER_BYTES, DROPPED, eventBuffer } from '../state/events/buffer.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Line = any;
@@ -96,4 +96,32 @@ t.test('at the default bound the same writes all stay, as Nomad keeps them (coun
   t.ok(buffer.bytes > 12 * 60 * 1024, `${buffer.bytes} bytes weighed`);
   const kept = buffer.backlog(0).flatMap((b) => b.Events.filter((e) => e.Topic === 'Job').map((e) => e.Index));
   t.same(kept, indexes, 'every big write is kept');
+});
+
+t.test('a cursor is near its drop once the batches from it on weigh half of maxBytes, and dropped past it', async (t) => {
+  const c = await client({ simulate: false });
+  t.teardown(() => c.close());
+  const buffer = eventBuffer(c.mock.store);
+  buffer.maxBytes = 1000;
+  for (let i = 0; i < 3; i++) t.equal((await c.register(minimalJob(`old${i}`))).status, 200);
+  const before = buffer.backlog(0).length;
+  const cursor = buffer.subscribe(Number.MAX_SAFE_INTEGER, () => {});
+  t.teardown(() => cursor.unsubscribe());
+  // From the newest batch: far from any drop.
+  t.notOk(cursor.nearDrop());
+  for (let i = 0; i < 3; i++) t.equal((await c.register(minimalJob(`w${i}`))).status, 200);
+  const fresh = buffer.backlog(0).slice(before - 1);
+  t.ok(fresh.length >= 4, `${fresh.length} batches from the cursor on`);
+  // Weigh older batches heavily: what lies behind the cursor does not bring it near.
+  for (const b of buffer.backlog(0).slice(0, before - 1)) buffer.charge(b, 300);
+  t.notOk(cursor.nearDrop(), 'weight behind it does not count');
+  buffer.charge(fresh[0]!, 200);
+  buffer.charge(fresh[1]!, 200);
+  t.notOk(cursor.nearDrop(), '400 of 1000 bytes from it on');
+  buffer.charge(fresh[2]!, 150);
+  t.ok(cursor.nearDrop(), '550 of 1000 bytes from it on');
+  t.equal(cursor.peek(), fresh[0], 'still buffered');
+  buffer.charge(fresh[3]!, 500);
+  t.ok(buffer.bytes <= 1000, `${buffer.bytes} bytes kept`);
+  t.equal(cursor.peek(), DROPPED, 'its next batch left the buffer: dropped');
 });

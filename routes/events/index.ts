@@ -150,8 +150,8 @@ interface Sink {
   lastProgress: number;
   /** Writes what the subscriber may have now, in one socket write. */
   pump(): void;
-  /** Batches committed that it has not been sent yet. */
-  behind(): number;
+  /** Within half the buffer (by count or bytes) of falling out: delivery must not yield for it. */
+  nearDrop(): boolean;
   /** Disconnects at once, releasing its queued bytes (the budget's last resort). */
   evict(): void;
 }
@@ -211,7 +211,7 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
         // Writers may go on only while nobody who keeps reading is near falling out of the buffer:
         // the longest-waiting stream is first in `due`.
         const next = due.values().next().value as Sink;
-        if (next.behind() * 2 >= buffer.size) continue;
+        if (next.nearDrop()) continue;
         nextSlice = setImmediate(deliver);
         return;
       }
@@ -398,7 +398,7 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
       queued: 0,
       lastProgress: 0,
       pump,
-      behind: () => cursor.behind(),
+      nearDrop: () => cursor.nearDrop(),
       evict: () => {
         limits.eventSubscribersDropped++;
         finish();

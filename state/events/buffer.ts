@@ -49,6 +49,8 @@ export interface EventCursor {
   advance(): void;
   /** Batches committed that this cursor has not passed yet (it is dropped past `size`). */
   behind(): number;
+  /** Whether it is within half the buffer (by count or by bytes) of being dropped. */
+  nearDrop(): boolean;
   unsubscribe(): void;
 }
 
@@ -225,6 +227,16 @@ export class EventBuffer {
         passed = true;
       },
       behind: () => (done || generation !== this.generation ? 0 : Math.max(0, this.end - seq)),
+      nearDrop: () => {
+        if (done || generation !== this.generation || seq >= this.end) return false;
+        if ((this.end - seq) * 2 >= this.size) return true;
+        // It leaves once the batches from it on weigh more than maxBytes; only worth adding up
+        // when the whole buffer is past half of that.
+        if (this.weighed * 2 < this.maxBytes) return false;
+        let ahead = 0;
+        for (let s = Math.max(seq, this.first); s < this.end; s++) ahead += this.weights.get(this.batches[s - this.base]!)?.bytes ?? 0;
+        return ahead * 2 >= this.maxBytes;
+      },
       unsubscribe: () => {
         if (done) return;
         done = true;
