@@ -1,5 +1,6 @@
 // Nomad's event broker buffer (nomad/stream/event_buffer.go): the most recent committed writes that
-// carried events, one batch per write, bounded by count. A subscriber holds a cursor into it and
+// carried events, one batch per write, bounded by count as Nomad's is, and also by bytes (see
+// `DEFAULT_EVENT_BUFFER_BYTES`). A subscriber holds a cursor into it and
 // pulls at its own pace; one whose last batch has left the buffer has fallen behind and is told so
 // (Nomad's "event dropped from buffer"). Subscribers never hold batches themselves, so a stalled
 // one pins nothing beyond the buffer.
@@ -17,9 +18,20 @@ export type BatchListener = (batch: EventBatch | null) => void;
 /** Nomad's `event_buffer_size` default (number of batches, not events). */
 export const DEFAULT_EVENT_BUFFER_SIZE = 100;
 
+/**
+ * The most bytes of encoded batches kept (a batch weighs its longest stream line, once a stream has
+ * needed it): each stream filter holds the batches' lines once more, so without it a hundred very
+ * large writes (big job specs, big plans) would pin a hundred times their size per filter. Nomad
+ * bounds by count only; at normal sizes (a register's three batches are about 10 KB) the count
+ * bounds first, so replay is Nomad's. Past it, the oldest batches leave as if the count had moved.
+ */
+export const DEFAULT_EVENT_BUFFER_BYTES = 64 * 1024 * 1024;
+
 export interface EventBufferOptions {
   /** Batches kept for replay. */
   size?: number;
+  /** Bytes of encoded batches kept for replay (the newest batch always stays). */
+  maxBytes?: number;
 }
 
 /** What a cursor returns when the subscriber has fallen more than the buffer behind. */
@@ -37,15 +49,25 @@ export interface EventCursor {
   advance(): void;
   /** Batches committed that this cursor has not passed yet (it is dropped past `size`). */
   behind(): number;
+  /** Whether it is within half the buffer (by count or by bytes) of being dropped. */
+  nearDrop(): boolean;
   unsubscribe(): void;
 }
 
 export class EventBuffer {
   readonly size: number;
+  /** Read when a batch is charged: tests lower it on a running server. */
+  maxBytes: number;
   /** Newest `size` entries are the buffer; older ones are dropped in halves (O(1) per write). */
   private batches: EventBatch[] = [];
   /** Sequence number of batches[0]; every appended batch gets the next one. */
   private base = 0;
+  /** Sequence number before which batches have left for the byte bound. */
+  private byteFloor = 0;
+  /** Each charged batch's sequence number and weight. */
+  private weights = new WeakMap<EventBatch, { seq: number; bytes: number }>();
+  /** Weight of the batches in the buffer. */
+  private weighed = 0;
   private readonly listeners = new Set<BatchListener>();
   /** Bumped when the state is replaced; a cursor opened before then reads ENDED. */
   private generation = 0;
@@ -59,6 +81,7 @@ export class EventBuffer {
     opts: EventBufferOptions = {},
   ) {
     this.size = Math.max(1, Math.floor(opts.size ?? DEFAULT_EVENT_BUFFER_SIZE));
+    this.maxBytes = opts.maxBytes ?? DEFAULT_EVENT_BUFFER_BYTES;
     this.world = store.replacements;
     const off = [
       store.subscribe((index, events) => this.append({ Index: index, Events: events })),
@@ -78,10 +101,50 @@ export class EventBuffer {
 
   /** Sequence number of the oldest batch still in the buffer. */
   private get first(): number {
-    return Math.max(this.base, this.end - this.size);
+    return Math.max(this.base, this.end - this.size, this.byteFloor);
+  }
+
+  /** The weight of the batch at `seq`, which is leaving the buffer. */
+  private unweigh(seq: number): void {
+    const w = this.weights.get(this.batches[seq - this.base]!);
+    if (w !== undefined) this.weighed -= w.bytes;
+  }
+
+  /**
+   * Records that `batch` takes `bytes` as one stream's line; its weight is its longest line. Over
+   * `maxBytes`, the oldest batches leave (never the newest), and streams that had not passed them
+   * are dropped as behind.
+   */
+  charge(batch: EventBatch, bytes: number): void {
+    let w = this.weights.get(batch);
+    if (w === undefined) {
+      // Only a batch still in the buffer is charged: its sequence number is found from the newest.
+      let seq = -1;
+      for (let s = this.end - 1; s >= this.first; s--) {
+        if (this.batches[s - this.base] === batch) {
+          seq = s;
+          break;
+        }
+      }
+      if (seq < 0) return;
+      w = { seq, bytes: 0 };
+      this.weights.set(batch, w);
+    } else if (w.seq < this.first) {
+      return;
+    }
+    if (bytes <= w.bytes) return;
+    this.weighed += bytes - w.bytes;
+    w.bytes = bytes;
+    while (this.weighed > this.maxBytes && this.first < this.end - 1) {
+      const s = this.first;
+      this.unweigh(s);
+      this.byteFloor = s + 1;
+    }
   }
 
   private append(batch: EventBatch): void {
+    // The batch the count pushes out takes its weight with it.
+    if (this.end - this.size >= this.first) this.unweigh(this.end - this.size);
     this.batches.push(batch);
     if (this.batches.length >= 2 * this.size) {
       const drop = this.batches.length - this.size;
@@ -109,6 +172,9 @@ export class EventBuffer {
     this.world = this.store.replacements;
     this.base = this.end;
     this.batches = batches.slice(-this.size);
+    // The start-up batches come back with new sequence numbers, unweighed.
+    this.weights = new WeakMap();
+    this.weighed = 0;
     this.generation++;
     for (const l of [...this.listeners]) {
       try {
@@ -161,6 +227,16 @@ export class EventBuffer {
         passed = true;
       },
       behind: () => (done || generation !== this.generation ? 0 : Math.max(0, this.end - seq)),
+      nearDrop: () => {
+        if (done || generation !== this.generation || seq >= this.end) return false;
+        if ((this.end - seq) * 2 >= this.size) return true;
+        // It leaves once the batches from it on weigh more than maxBytes; only worth adding up
+        // when the whole buffer is past half of that.
+        if (this.weighed * 2 < this.maxBytes) return false;
+        let ahead = 0;
+        for (let s = Math.max(seq, this.first); s < this.end; s++) ahead += this.weights.get(this.batches[s - this.base]!)?.bytes ?? 0;
+        return ahead * 2 >= this.maxBytes;
+      },
       unsubscribe: () => {
         if (done) return;
         done = true;
@@ -177,6 +253,11 @@ export class EventBuffer {
   /** Batches currently buffered. */
   get length(): number {
     return this.end - this.first;
+  }
+
+  /** Weight of the buffered batches (see `charge`). */
+  get bytes(): number {
+    return this.weighed;
   }
 
   get closed(): boolean {
@@ -199,6 +280,7 @@ export class EventBuffer {
     this.listeners.clear();
     this.base += this.batches.length;
     this.batches = [];
+    this.weighed = 0;
     if (buffers.get(this.store) === this) buffers.delete(this.store);
   }
 }
