@@ -13,19 +13,23 @@ import { TMP_SUFFIX } from './recover.js';
 export interface PersistIo {
   /** Open the next log file with O_DSYNC (read when a log file is opened). */
   dsync: boolean;
-  /** Writes all of `buf` at byte `pos` of the file. */
-  write(fd: number, buf: Buffer, pos: number, cb: (err: Error | null) => void): void;
+  /** Writes all of `bufs`, one after the other, from byte `pos` of the file (one writev: the records are not copied into one buffer first). */
+  write(fd: number, bufs: Buffer[], pos: number, cb: (err: Error | null) => void): void;
   sync(fd: number, cb: (err: Error | null) => void): void;
 }
 
 /** O_DSYNC where the platform has it (Linux, macOS; not Windows). */
 const O_DSYNC: number | undefined = (fs.constants as { O_DSYNC?: number }).O_DSYNC;
 
-function writeAll(fd: number, buf: Buffer, pos: number, cb: (err: Error | null) => void, off = 0): void {
-  fs.write(fd, buf, off, buf.length - off, pos + off, (err, n) => {
+function writeAll(fd: number, bufs: Buffer[], pos: number, cb: (err: Error | null) => void): void {
+  fs.writev(fd, bufs, pos, (err, n) => {
     if (err) return cb(err);
-    if (off + n < buf.length) return writeAll(fd, buf, pos, cb, off + n);
-    cb(null);
+    // A short write (or more buffers than one writev takes): the rest from where it stopped.
+    let i = 0;
+    let skip = n;
+    while (i < bufs.length && skip >= bufs[i]!.length) skip -= bufs[i++]!.length;
+    if (i === bufs.length) return cb(null);
+    writeAll(fd, [bufs[i]!.subarray(skip), ...bufs.slice(i + 1)], pos + n, cb);
   });
 }
 

@@ -1,7 +1,8 @@
 // Durable persistence under --data-dir, as Raft makes a commit durable before Nomad answers: every
 // committed write goes into an append-only log, and an answer that saw a write leaves only once the
 // log holds it on disk (one O_DSYNC write, files.ts). Writes are committed as a group: everything
-// committed since the last append (one event-loop turn, or one append's time) is one write. The
+// committed since the last append (one event-loop turn, or while the appends out take a slot) is
+// one write; two appends may be out at once, answered in the order of their records. The
 // log is compacted into checkpoints copied in small pieces between other work (checkpoint.ts), and
 // start-up replays the log over the newest checkpoint (recover.ts).
 import fs from 'node:fs';
@@ -40,6 +41,20 @@ const CHECKPOINT_LOG_RATIO = 2;
 /** How long the log must be idle before a group nobody waits for (the simulator's own writes) is written anyway. */
 const BACKGROUND_MS = 5;
 
+/**
+ * Appends out at once at most. The next group goes out while the one before is still on its way
+ * (two O_DSYNC writes overlap on the disk), so what committed meanwhile does not wait a whole write
+ * for its turn; answers still go in the order of the records (an append back early waits for the
+ * ones ahead of it).
+ */
+const MAX_APPENDS = 2;
+
+/** An append on its way: the groups it holds, and whether it is back. */
+interface Append {
+  groups: Group[];
+  done: boolean;
+}
+
 export class Persister {
   io: PersistIo = { ...nodeIo };
   /** The longest the log or a checkpoint held the event loop in one go, in ms of wall and process CPU time (the bench). */
@@ -72,10 +87,11 @@ export class Persister {
   private nextSeq = 1;
   /** Every group up to this one is on disk. */
   private durableSeq = 0;
-  // The pipeline: groups encoded and not yet written; the ones being written (one write at a time,
-  // in order); written ones no completed sync covers yet (no O_DSYNC: a write goes out while a sync runs).
+  // The pipeline: groups encoded and not yet written; the appends out (at most MAX_APPENDS, in file
+  // order, each leaving once it and every one before it are back); written ones no completed sync
+  // covers yet (no O_DSYNC: a write goes out while a sync runs).
   private queued: Group[] = [];
-  private writing: Group[] | null = null;
+  private appends: Append[] = [];
   private written: Group[] = [];
   /** The next group goes into a new log file (compaction, or after a failed append). */
   private rotate = false;
@@ -194,7 +210,7 @@ export class Persister {
   }
 
   private busy(): boolean {
-    return this.writing !== null || (this.file?.syncing ?? 0) > 0 || this.immediate;
+    return this.appends.length > 0 || (this.file?.syncing ?? 0) > 0 || this.immediate;
   }
 
   private wake(): void {
@@ -228,8 +244,8 @@ export class Persister {
     if (this.rotate) {
       // Everything encoded so far belongs to the current file (a checkpoint starts where the new
       // file starts): it is written and synced first. After a failed append, nothing is left.
-      if (this.writing || this.written.length > 0 || (file?.syncing ?? 0) > 0 || this.queued.length > 0) {
-        if (file && !this.writing && this.queued.length > 0) this.write(file);
+      if (this.appends.length > 0 || this.written.length > 0 || (file?.syncing ?? 0) > 0 || this.queued.length > 0) {
+        if (file && this.appends.length < MAX_APPENDS && this.queued.length > 0) this.write(file);
         return;
       }
       try {
@@ -241,7 +257,7 @@ export class Persister {
       }
       if (this.checkpointWanted && !this.ckpt) this.startCheckpoint();
     }
-    if (!this.file || this.writing) return;
+    if (!this.file || this.appends.length >= MAX_APPENDS) return;
     // A full file (or the first one, made without zeros) gives way to the spare once it is ready.
     if (this.spare?.ready && this.file.pos >= this.file.size) {
       this.rotate = true;
@@ -249,7 +265,10 @@ export class Persister {
     }
     const wanted = this.waiters.length > 0 ? this.waiters[this.waiters.length - 1]!.seq : 0;
     const lastQueued = this.queued.length > 0 ? this.queued[this.queued.length - 1]!.seq : this.nextSeq - 1;
-    if (wanted > lastQueued || (this.backgroundDue && this.changed())) this.encode();
+    // A waiter's record is encoded at once when nothing is out (its answer waits for one write, not
+    // for a turn of the loop); with an append out, at the end of the turn (schedule()), so that the
+    // next append holds everything the turn committed.
+    if ((wanted > lastQueued && this.appends.length === 0) || (this.backgroundDue && this.changed())) this.encode();
     if (this.queued.length === 0 && !this.changed()) {
       this.backgroundDue = false;
       return;
@@ -262,7 +281,7 @@ export class Persister {
         this.timer = null;
         // Only a log idle that long writes them: a write or sync still out arms the wait again
         // when it is back, so the next answer does not queue behind them.
-        if (this.writing || (this.file?.syncing ?? 0) > 0) return;
+        if (this.appends.length > 0 || (this.file?.syncing ?? 0) > 0) return;
         this.backgroundDue = true;
         this.pump();
       }, BACKGROUND_MS);
@@ -299,21 +318,34 @@ export class Persister {
   private write(file: LogFile): void {
     const groups = this.queued;
     this.queued = [];
-    this.writing = groups;
-    const buf = groups.length === 1 ? groups[0]!.buf : Buffer.concat(groups.map((g) => g.buf));
+    const append: Append = { groups, done: false };
+    this.appends.push(append);
+    const bufs = groups.map((g) => g.buf);
+    let bytes = 0;
+    for (const b of bufs) bytes += b.length;
     this.stats.appends++;
     file.ops++;
     const pos = file.pos;
-    file.pos += buf.length;
-    this.io.write(file.fd, buf, pos, (err) => {
+    file.pos += bytes;
+    this.io.write(file.fd, bufs, pos, (err) => {
       file.ops--;
-      if (this.writing === groups) this.writing = null;
+      // A file given up after a failure: its appends were dropped with it.
       if (file !== this.file) return this.stale(file);
-      if (err) return this.appendFailed(err, groups);
-      this.logBytes += buf.length;
+      if (err) return this.appendFailed(err, []);
+      append.done = true;
+      this.logBytes += bytes;
+      // Records leave in file order: an append back before the one ahead of it waits for it (a
+      // crash could tear that one, and a reader stops at a torn record).
+      let ready: Group[] | null = null;
+      while (this.appends.length > 0 && this.appends[0]!.done) {
+        const first = this.appends.shift()!.groups;
+        ready = ready ? ready.concat(first) : first;
+      }
       // Through O_DSYNC the write returned with its data on disk: its answers go now.
-      if (file.dsync) this.synced(groups);
-      else this.sync(file, groups);
+      if (ready) {
+        if (file.dsync) this.synced(ready);
+        else this.sync(file, ready);
+      }
       this.pump();
       this.wake();
     });
@@ -393,14 +425,14 @@ export class Persister {
 
   /**
    * A write or sync failed. After a failed sync the file's pages may be gone whatever a later sync
-   * says, so every group not yet known durable (written, being written, or encoded for it) is
-   * encoded again into a new file, and every waiting answer becomes a 500.
+   * says, so every group not yet known durable (written, being written or back ahead of a failed
+   * one, or encoded for it) is encoded again into a new file, and every waiting answer becomes a 500.
    */
   private appendFailed(err: Error, failing: Group[]): void {
     const covering = this.file && this.file.covering !== failing ? this.file.covering : [];
-    const lost = [...failing, ...covering, ...this.written, ...(this.writing ?? []), ...this.queued];
+    const lost = [...failing, ...covering, ...this.written, ...this.appends.flatMap((a) => a.groups), ...this.queued];
     this.written = [];
-    this.writing = null;
+    this.appends = [];
     this.queued = [];
     for (const g of lost) {
       if (g.full) this.full = true;
