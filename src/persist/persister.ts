@@ -60,7 +60,7 @@ interface Append {
 export class Persister {
   io: PersistIo = { ...nodeIo };
   /** The longest the log or a checkpoint held the event loop in one go, in ms of wall and process CPU time (the bench). */
-  readonly stats = { longestStepMs: 0, longestStepCpuMs: 0, appends: 0, syncs: 0, records: 0, recordBytes: 0 };
+  readonly stats = { longestStepMs: 0, longestStepCpuMs: 0, appends: 0, syncs: 0, records: 0, recordBytes: 0, checkpoints: 0, checkpointBytes: 0 };
   /** Times each record in CPU too (the bench): process.cpuUsage() (getrusage over every thread) costs more than a small record. */
   timeCpu = false;
   private noteStep(ms: number, cpu: NodeJS.CpuUsage | null): void {
@@ -475,6 +475,8 @@ export class Persister {
       () => {
         if (this.ckpt === ck) this.ckpt = null;
         this.lastCheckpointBytes = ck.bytes;
+        this.stats.checkpoints++;
+        this.stats.checkpointBytes += ck.bytes;
       },
       (err: unknown) => {
         if (this.ckpt === ck) this.ckpt = null;
