@@ -16,7 +16,7 @@ import { changesRecord, fullRecord } from './image.js';
 import { cause, PersistError, recover, walName, type Recovered } from './recover.js';
 import { Checkpoint } from './checkpoint.js';
 import { RefWriter } from './refs.js';
-import { makeSpare, nodeIo, openLogFile, SEGMENT_BYTES, type Group, type LogFile, type PersistIo, type Spare, type Waiter } from './files.js';
+import { appendSync, backInOrder, dropSpare, makeSpare, MAX_APPENDS, nodeIo, openLogFile, requeue, SEGMENT_BYTES, type Append, type Group, type LogFile, type PersistIo, type Spare, type Waiter } from './files.js';
 
 export type { PersistIo } from './files.js';
 
@@ -42,20 +42,6 @@ const CHECKPOINT_LOG_RATIO = 4;
 
 /** How long the log must be idle before a group nobody waits for (the simulator's own writes) is written anyway. */
 const BACKGROUND_MS = 5;
-
-/**
- * Appends out at once at most. The next group goes out while the one before is still on its way
- * (two O_DSYNC writes overlap on the disk), so what committed meanwhile does not wait a whole write
- * for its turn; answers still go in the order of the records (an append back early waits for the
- * ones ahead of it).
- */
-const MAX_APPENDS = 2;
-
-/** An append on its way: the groups it holds, and whether it is back. */
-interface Append {
-  groups: Group[];
-  done: boolean;
-}
 
 export class Persister {
   io: PersistIo = { ...nodeIo };
@@ -336,13 +322,7 @@ export class Persister {
       if (err) return this.appendFailed(err, []);
       append.done = true;
       this.logBytes += bytes;
-      // Records leave in file order: an append back before the one ahead of it waits for it (a
-      // crash could tear that one, and a reader stops at a torn record).
-      let ready: Group[] | null = null;
-      while (this.appends.length > 0 && this.appends[0]!.done) {
-        const first = this.appends.shift()!.groups;
-        ready = ready ? ready.concat(first) : first;
-      }
+      const ready = backInOrder(this.appends);
       // Through O_DSYNC the write returned with its data on disk: its answers go now.
       if (ready) {
         if (file.dsync) this.synced(ready);
@@ -436,15 +416,7 @@ export class Persister {
     this.written = [];
     this.appends = [];
     this.queued = [];
-    for (const g of lost) {
-      if (g.full) this.full = true;
-      for (const [t, keys] of g.dirty) {
-        let mine = this.dirty.get(t);
-        if (!mine) this.dirty.set(t, (mine = new Set()));
-        for (const k of keys) mine.add(k);
-      }
-      for (const t of g.touched) this.touched.add(t);
-    }
+    if (requeue(lost, this.dirty, this.touched)) this.full = true;
     // Later completions on the old file are ignored from here on.
     if (this.file) this.retire(this.file);
     this.file = null;
@@ -502,11 +474,7 @@ export class Persister {
       try {
         if (!this.file) this.openLog();
         this.encode();
-        const file = this.file!;
-        const buf = Buffer.concat(this.queued.map((g) => g.buf));
-        for (let off = 0; off < buf.length; ) off += fs.writeSync(file.fd, buf, off, buf.length - off, file.pos + off);
-        file.pos += buf.length;
-        fs.fdatasyncSync(file.fd);
+        appendSync(this.file!, this.queued.map((g) => g.buf));
         this.durableSeq = this.nextSeq - 1;
       } catch (err) {
         this.guard.caught('persistence', err);
@@ -517,15 +485,8 @@ export class Persister {
     this.waiters = [];
     this.queued = [];
     await this.ckpt?.done.catch(() => undefined);
-    // A spare still being filled stops at its next piece and removes itself; close does not wait.
-    const spare = this.spare;
+    if (this.spare) dropSpare(this.spare);
     this.spare = null;
-    if (spare) {
-      spare.dropped = true;
-      // Its name goes now (a fill still running ends on the unlinked file).
-      fs.rmSync(spare.path, { force: true });
-      if (!spare.busy) fs.closeSync(spare.fd);
-    }
     if (this.file) {
       this.file.retired = true;
       if (this.file.fd >= 0) fs.closeSync(this.file.fd);
