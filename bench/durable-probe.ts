@@ -1,9 +1,10 @@
 // Persistence probe (issue 12): what the write-ahead log costs a register, by where the time goes.
 // Two servers run in child processes, one with --data-dir and one without; each reports its main
-// thread's CPU time (/proc/self/task/<pid>/stat: the event loop alone, not the threadpool that
-// waits on the disk), the whole process's, and the persister's counters over IPC, and can take a
-// CPU profile. Registers go one at a time, then on 32 connections; the disk's floor (a record's
-// write + fdatasync, and one O_DSYNC write) is timed in the same run.
+// thread's CPU time (/proc/self/task/<pid>/schedstat, in ns: the event loop alone, not the
+// threadpool that waits on the disk), the whole process's, and the persister's counters (records,
+// writes, checkpoints) over IPC, and can take a CPU profile. Registers go one at a time, then on
+// 32 connections; the disk's floor (a record's write + fdatasync, one O_DSYNC write, two at once)
+// is timed in the same run.
 //
 //   node dist/bench/durable-probe.js [N=1000] [--profile DIR]
 //
@@ -19,11 +20,9 @@ import { webJob as jobBody } from './jobs.js';
 
 type Msg = { cmd: string; id: number; dir?: string; name?: string };
 
-/** CPU ms of one thread of this process (10 ms resolution). */
+/** CPU ms of one thread of this process (schedstat: nanoseconds on the CPU, not 10 ms ticks). */
 function threadCpuMs(tid: number): number {
-  const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
+  return Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
 }
 
 async function serve(dataDir: string): Promise<void> {
@@ -80,9 +79,9 @@ async function concurrent(port: number, prefix: string, n: number): Promise<numb
 async function floor(size: number, n = 200): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'nomad-mock-probe-sync-'));
   const rec = Buffer.alloc(size, 0x61);
-  const made = (name: string, flags: number): number => {
+  const made = (name: string, flags: number, records = 1): number => {
     const p = join(dir, name);
-    fs.writeFileSync(p, Buffer.alloc(n * size));
+    fs.writeFileSync(p, Buffer.alloc(records * n * size));
     const fd = fs.openSync(p, 'r+');
     fs.fsyncSync(fd);
     fs.closeSync(fd);
@@ -90,8 +89,9 @@ async function floor(size: number, n = 200): Promise<void> {
   };
   const a = made('a', fs.constants.O_RDWR);
   const d = made('d', fs.constants.O_RDWR | fs.constants.O_DSYNC);
+  const d2 = made('d2', fs.constants.O_RDWR | fs.constants.O_DSYNC, 2);
   const p = (f: (cb: (err: Error | null) => void) => void): Promise<void> => new Promise((res, rej) => f((e) => (e ? rej(e) : res())));
-  const t = { 'write + fdatasync (2 threadpool calls)': [] as number[], 'O_DSYNC write (1 threadpool call)': [] as number[], 'O_DSYNC writeSync (on the loop)': [] as number[], 'fstat (a threadpool round trip)': [] as number[] };
+  const t = { 'write + fdatasync (2 threadpool calls)': [] as number[], 'O_DSYNC write (1 threadpool call)': [] as number[], 'O_DSYNC writeSync (on the loop)': [] as number[], 'fstat (a threadpool round trip)': [] as number[], 'two O_DSYNC writes at once (the log with two appends out)': [] as number[] };
   const keys = Object.keys(t) as (keyof typeof t)[];
   for (let i = 0; i < n; i++) {
     for (const k of keys) {
@@ -102,12 +102,14 @@ async function floor(size: number, n = 200): Promise<void> {
         await p((cb) => fs.fdatasync(a, cb));
       } else if (k === keys[1]) await p((cb) => fs.write(d, rec, 0, size, i * size, (e) => cb(e)));
       else if (k === keys[2]) fs.writeSync(d, rec, 0, size, ((i + n / 2) % n) * size);
-      else await p((cb) => fs.fstat(a, (e) => cb(e)));
+      else if (k === keys[3]) await p((cb) => fs.fstat(a, (e) => cb(e)));
+      else await Promise.all([0, 1].map((j) => p((cb) => fs.write(d2, rec, 0, size, (2 * i + j) * size, (e) => cb(e)))));
       t[k].push(performance.now() - t0);
     }
   }
   fs.closeSync(a);
   fs.closeSync(d);
+  fs.closeSync(d2);
   rmSync(dir, { recursive: true, force: true });
   console.log(`disk floor, ${size}-byte record in a file made ahead (median of ${n}): ` + keys.map((k) => `${k} ${median(t[k]).toFixed(3)} ms`).join('; '));
 }
@@ -136,7 +138,10 @@ async function main(): Promise<void> {
         if (profileDir) console.log('profile:', await s.call('profile-stop', { dir: profileDir, name }));
         const per = (x: number): string => ((x * 1000) / n).toFixed(0);
         const st = Object.fromEntries(Object.keys(c1.stats).map((k) => [k, c1.stats[k]! - (c0.stats[k] ?? 0)]));
-        const log = c1.stats.records !== undefined ? `; ${st.records} records (${((st.recordBytes ?? 0) / (st.records || 1)).toFixed(0)} B each), ${st.appends} writes, ${st.syncs} syncs` : '';
+        const log =
+          c1.stats.records !== undefined
+            ? `; ${st.records} records (${((st.recordBytes ?? 0) / (st.records || 1)).toFixed(0)} B each), ${st.appends} writes, ${st.syncs} syncs, ${st.checkpoints} checkpoints (${((st.checkpointBytes ?? 0) / 1e6).toFixed(1)} MB)`
+            : '';
         console.log(`${mode}, ${label}: ${mode === 'one at a time' ? 'median' : 'mean'} latency ${ms.toFixed(2)} ms (wall, loaded machine); main thread ${per(c1.main - c0.main)} µs, process ${per(c1.all - c0.all)} µs CPU per register${log}`);
       }
     }

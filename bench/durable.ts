@@ -180,16 +180,17 @@ export async function pauseFigures(ctx: Context): Promise<Figure[]> {
  * The disk's floor under the one-at-a-time ratio, in a file made ahead (filled with zeros, as the
  * log's are), for a 6 KB record (what one register's append holds, one at a time, with the
  * simulator's writes after it): a write + fdatasync (two calls on the threadpool, the log before
- * O_DSYNC), a bare fdatasync of a write already made, and one write through O_DSYNC (what the log
- * does now), interleaved so the machine's noise hits each alike.
+ * O_DSYNC), a bare fdatasync of a write already made, one write through O_DSYNC (what the log
+ * does now), and two of those at once (the log keeps up to two appends out), interleaved so the
+ * machine's noise hits each alike.
  */
 export async function syncFloor(n = 200): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'nomad-mock-bench-sync-'));
   const rec = Buffer.alloc(6 * 1024, 0x61);
   const p = (f: (cb: (err: Error | null) => void) => void): Promise<void> => new Promise((res, rej) => f((e) => (e ? rej(e) : res())));
-  const made = (name: string, flags: number): number => {
+  const made = (name: string, flags: number, records = 1): number => {
     const path = join(dir, name);
-    fs.writeFileSync(path, Buffer.alloc(n * rec.length));
+    fs.writeFileSync(path, Buffer.alloc(records * n * rec.length));
     const fd = fs.openSync(path, 'r+');
     fs.fsyncSync(fd);
     fs.closeSync(fd);
@@ -200,7 +201,8 @@ export async function syncFloor(n = 200): Promise<void> {
     const plain = made('plain', O_RDWR);
     const bare = made('bare', O_RDWR);
     const dsync = O_DSYNC === undefined ? -1 : made('dsync', O_RDWR | O_DSYNC);
-    const times = { both: [] as number[], bare: [] as number[], dsync: [] as number[] };
+    const dsync2 = O_DSYNC === undefined ? -1 : made('dsync2', O_RDWR | O_DSYNC, 2);
+    const times = { both: [] as number[], bare: [] as number[], dsync: [] as number[], two: [] as number[] };
     for (let i = 0; i < n; i++) {
       const at = i * rec.length;
       await new Promise((r) => setTimeout(r, 1));
@@ -218,9 +220,14 @@ export async function syncFloor(n = 200): Promise<void> {
       t0 = performance.now();
       await p((cb) => fs.write(dsync, rec, 0, rec.length, at, (e) => cb(e)));
       times.dsync.push(performance.now() - t0);
+      // Two appends out at once (the log allows two): both back.
+      await new Promise((r) => setTimeout(r, 1));
+      t0 = performance.now();
+      await Promise.all([0, 1].map((j) => p((cb) => fs.write(dsync2, rec, 0, rec.length, (2 * i + j) * rec.length, (e) => cb(e)))));
+      times.two.push(performance.now() - t0);
     }
-    for (const fd of [plain, bare, dsync]) if (fd >= 0) fs.closeSync(fd);
-    const dsyncText = times.dsync.length > 0 ? `, one O_DSYNC write (the log's append) ${fmt(median(times.dsync), 2)} ms` : ', no O_DSYNC on this platform';
+    for (const fd of [plain, bare, dsync, dsync2]) if (fd >= 0) fs.closeSync(fd);
+    const dsyncText = times.dsync.length > 0 ? `, one O_DSYNC write (the log's append) ${fmt(median(times.dsync), 2)} ms, two at once ${fmt(median(times.two), 2)} ms` : ', no O_DSYNC on this platform';
     note(`disk, 6 KB record in a file made ahead, from Node (median of ${n}): write + fdatasync ${fmt(median(times.both), 2)} ms, bare fdatasync ${fmt(median(times.bare), 2)} ms${dsyncText}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -126,7 +126,7 @@ t.test('through O_DSYNC, an answer that wrote leaves only once its write is back
   const held: (() => void)[] = [];
   const { write, sync } = io;
   let syncs = 0;
-  io.write = (fd, buf, pos, cb) => held.push(() => write(fd, buf, pos, cb));
+  io.write = (fd, bufs, pos, cb) => held.push(() => write(fd, bufs, pos, cb));
   io.sync = (fd, cb) => {
     syncs++;
     sync(fd, cb);
@@ -137,53 +137,116 @@ t.test('through O_DSYNC, an answer that wrote leaves only once its write is back
   io.sync = sync;
 });
 
-t.test('through O_DSYNC, writes committed while an append is out go out together as the next one; a failed append fails every answer behind it', async (t) => {
+/** The log's disk calls held until the test lets each one finish (or fail), with the bytes of each append. */
+function holdWrites(m: NomadMock): { held: ((err?: Error) => void)[]; sizes: number[]; drain: () => Promise<void>; restore: () => void } {
+  const io = m.persistence!.io;
+  const { write } = io;
+  const held: ((err?: Error) => void)[] = [];
+  const sizes: number[] = [];
+  io.write = (fd, bufs, pos, cb) => {
+    sizes.push(bufs.reduce((n, b) => n + b.length, 0));
+    held.push((err) => (err ? cb(err) : write(fd, bufs, pos, cb)));
+  };
+  /** Lets every held call finish, and the ones that follow, until the log holds everything committed. */
+  const drain = async (): Promise<void> => {
+    let over = false;
+    const done = m.persistence!.whenDurable(m.store.index);
+    void done?.finally(() => (over = true));
+    while (done && !over) {
+      for (const f of held.splice(0)) f();
+      await ticks(1);
+    }
+  };
+  return { held, sizes, drain, restore: () => void (io.write = write) };
+}
+
+const eio = (): Error => Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
+
+t.test('through O_DSYNC, writes committed while an append is out go out together as the next one, and answers leave in the order of their records', async (t) => {
   if (process.platform === 'win32') return t.end();
   const dir = tempDir(t);
   const m = await server(t, dir);
   await m.persistence!.whenDurable(m.store.index);
   await preallocated(m);
-  const io = m.persistence!.io;
-  const { write } = io;
-  const held: ((err?: Error) => void)[] = [];
-  const sizes: number[] = [];
-  io.write = (fd, buf, pos, cb) => {
-    sizes.push(buf.length);
-    held.push((err) => (err ? cb(err) : write(fd, buf, pos, cb)));
-  };
+  const { held, sizes, drain, restore } = holdWrites(m);
   const answered: string[] = [];
   const reg = registrar(m, answered);
   const a = reg('a');
   while (held.length === 0) await ticks(1);
   const rest = ['b', 'c', 'd'].map((id) => reg(id));
+  while (held.length < 2) await ticks(1);
   await ticks(30);
-  t.equal(held.length, 1, 'one append is out at a time');
-  t.same(answered, [], 'nothing is answered before its write is back');
-  held.shift()!();
-  t.equal(await a, 200, 'a is answered once its write is back');
-  while (held.length === 0) await ticks(1);
-  await ticks(20);
-  t.same(answered, ['a'], 'b, c and d wait for the append that holds them');
-  t.equal(held.length, 1, 'b, c and d go out in one append');
+  t.equal(held.length, 2, "b, c and d go out in one append while a's is still out");
   t.ok(sizes[1]! > 2 * sizes[0]!, 'which holds all three records');
-  held.shift()!();
-  t.same(await Promise.all(rest), [200, 200, 200], 'all three are answered once it is back');
-  t.equal(sizes.length, 2, 'two appends for four writes');
+  t.same(answered, [], 'nothing is answered before its write is back');
+  held[1]!();
+  await ticks(30);
+  t.same(answered, [], "the second append back first answers nothing: a's record, ahead of it, is not known on disk");
+  const e = reg('e');
+  await ticks(30);
+  t.equal(held.length, 2, 'no third append goes out while two are');
+  held[0]!();
+  t.equal(await a, 200, 'a is answered once its write is back');
+  t.same(await Promise.all(rest), [200, 200, 200], 'and b, c and d with it');
+  t.same(answered.slice(0, 4), ['a', 'b', 'c', 'd'], 'in the order of their records');
+  while (held.length < 3) await ticks(1);
+  t.same(answered, ['a', 'b', 'c', 'd'], 'e waits for its own append, which went out once a slot was free');
+  held[2]!();
+  t.equal(await e, 200, 'e is answered once it is back');
+  t.equal(sizes.length, 3, 'three appends for five writes');
+  held.splice(0, 3);
+  await drain();
+  restore();
+  const second = await server(t, dir);
+  t.same(jobIds(second), ['a', 'b', 'c', 'd', 'e'], 'a restart finds every acknowledged write');
+});
 
-  const c = reg('e');
+t.test('through O_DSYNC, a failed append fails every answer not yet given: behind it, back after it, and ahead of it; all are written again', async (t) => {
+  if (process.platform === 'win32') return t.end();
+  const dir = tempDir(t);
+  const m = await server(t, dir);
+  await m.persistence!.whenDurable(m.store.index);
+  await preallocated(m);
+  const { held, drain, restore } = holdWrites(m);
+  const answered: string[] = [];
+  const reg = registrar(m, answered);
+
+  // The first of two appends fails after the second is back: the second's record follows a torn one.
+  const a = reg('a');
   while (held.length === 0) await ticks(1);
-  const d = reg('f');
+  const b = reg('b');
+  while (held.length < 2) await ticks(1);
+  const c = reg('c');
   await ticks(20);
-  held.shift()!(Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }));
-  t.equal(await c, 500, 'the write whose append failed is not acknowledged');
-  t.equal(await d, 500, 'nor the one waiting behind it');
+  held[1]!();
+  await ticks(20);
+  held[0]!(eio());
+  t.equal(await a, 500, 'the write whose append failed is not acknowledged');
+  t.equal(await b, 500, 'nor the one whose append was back after it');
+  t.equal(await c, 500, 'nor the one waiting for a slot');
   t.match(m.guard.last, { Source: 'persistence', Message: /EIO/ });
   m.guard.count = 0;
-  io.write = write;
-  for (const f of held.splice(0)) f();
-  t.equal(await reg('g'), 200, 'once the disk works the next write is acknowledged');
+  // What was lost goes out again (into a new log file) before the next part.
+  await drain();
+
+  // The second of two appends fails while the first is still out: nothing not yet answered is.
+  const d = reg('d');
+  while (held.length === 0) await ticks(1);
+  const e = reg('e');
+  while (held.length < 2) await ticks(1);
+  held[1]!(eio());
+  t.equal(await e, 500, 'the write whose append failed is not acknowledged');
+  t.equal(await d, 500, 'nor the one ahead of it whose append is still out');
+  held[0]!();
+  await ticks(20);
+  t.same(answered, ['a', 'b', 'c', 'd', 'e'], 'each was answered once');
+  t.match(m.guard.last, { Source: 'persistence', Message: /EIO/ });
+  m.guard.count = 0;
+  await drain();
+  restore();
+  t.equal(await reg('f'), 200, 'once the disk works the next write is acknowledged');
   const second = await server(t, dir);
-  t.same(jobIds(second), ['a', 'b', 'c', 'd', 'e', 'f', 'g'], 'and the failed ones were written again into a new log');
+  t.same(jobIds(second), ['a', 'b', 'c', 'd', 'e', 'f'], 'and the failed ones were written again into a new log');
 });
 
 t.test('without O_DSYNC, an answer that wrote leaves only after its sync: on the sendJson path and the onSend path', async (t) => {
@@ -216,9 +279,9 @@ t.test('without O_DSYNC, the next write goes out while a sync runs; each answer 
   const { write, sync } = io;
   let writes = 0;
   const held: ((err?: Error) => void)[] = [];
-  io.write = (fd, buf, pos, cb) => {
+  io.write = (fd, bufs, pos, cb) => {
     writes++;
-    write(fd, buf, pos, cb);
+    write(fd, bufs, pos, cb);
   };
   io.sync = (fd, cb) => held.push((err) => (err ? cb(err) : sync(fd, cb)));
   const answered: string[] = [];

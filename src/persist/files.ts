@@ -1,4 +1,5 @@
-// The log's files: the two calls an append makes, and the log files made ahead of need.
+// The log's files: the two calls an append makes, the appends on their way, and the log files made
+// ahead of need.
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { TMP_SUFFIX } from './recover.js';
@@ -13,19 +14,23 @@ import { TMP_SUFFIX } from './recover.js';
 export interface PersistIo {
   /** Open the next log file with O_DSYNC (read when a log file is opened). */
   dsync: boolean;
-  /** Writes all of `buf` at byte `pos` of the file. */
-  write(fd: number, buf: Buffer, pos: number, cb: (err: Error | null) => void): void;
+  /** Writes all of `bufs`, one after the other, from byte `pos` of the file (one writev: the records are not copied into one buffer first). */
+  write(fd: number, bufs: Buffer[], pos: number, cb: (err: Error | null) => void): void;
   sync(fd: number, cb: (err: Error | null) => void): void;
 }
 
 /** O_DSYNC where the platform has it (Linux, macOS; not Windows). */
 const O_DSYNC: number | undefined = (fs.constants as { O_DSYNC?: number }).O_DSYNC;
 
-function writeAll(fd: number, buf: Buffer, pos: number, cb: (err: Error | null) => void, off = 0): void {
-  fs.write(fd, buf, off, buf.length - off, pos + off, (err, n) => {
+function writeAll(fd: number, bufs: Buffer[], pos: number, cb: (err: Error | null) => void): void {
+  fs.writev(fd, bufs, pos, (err, n) => {
     if (err) return cb(err);
-    if (off + n < buf.length) return writeAll(fd, buf, pos, cb, off + n);
-    cb(null);
+    // A short write (or more buffers than one writev takes): the rest from where it stopped.
+    let i = 0;
+    let skip = n;
+    while (i < bufs.length && skip >= bufs[i]!.length) skip -= bufs[i++]!.length;
+    if (i === bufs.length) return cb(null);
+    writeAll(fd, [bufs[i]!.subarray(skip), ...bufs.slice(i + 1)], pos + n, cb);
   });
 }
 
@@ -50,6 +55,64 @@ export interface Spare {
   /** The fill is running (the descriptor is closed only once it is back). */
   busy: boolean;
   dropped: boolean;
+}
+
+/**
+ * Appends out at once at most. The next group goes out while the one before is still on its way
+ * (two O_DSYNC writes overlap on the disk), so what committed meanwhile does not wait a whole write
+ * for its turn; answers still go in the order of the records (an append back early waits for the
+ * ones ahead of it).
+ */
+export const MAX_APPENDS = 2;
+
+/** An append on its way: the groups it holds, and whether it is back. */
+export interface Append {
+  groups: Group[];
+  done: boolean;
+}
+
+/**
+ * Takes the appends back at the head of `appends` (in file order) and gives their groups, or null.
+ * One back before the one ahead of it stays: a crash could tear that one, and a reader stops there.
+ */
+export function backInOrder(appends: Append[]): Group[] | null {
+  let ready: Group[] | null = null;
+  while (appends.length > 0 && appends[0]!.done) {
+    const first = appends.shift()!.groups;
+    ready = ready ? ready.concat(first) : first;
+  }
+  return ready;
+}
+
+/** What the groups of a failed append held, added back to what the next group encodes; true if one held the whole state. */
+export function requeue(lost: Group[], dirty: Map<string, Set<string>>, touched: Set<string>): boolean {
+  let full = false;
+  for (const g of lost) {
+    if (g.full) full = true;
+    for (const [t, keys] of g.dirty) {
+      let mine = dirty.get(t);
+      if (!mine) dirty.set(t, (mine = new Set()));
+      for (const k of keys) mine.add(k);
+    }
+    for (const t of g.touched) touched.add(t);
+  }
+  return full;
+}
+
+/** The last append at close, on the loop (nothing may commit in between), then synced. */
+export function appendSync(file: LogFile, bufs: Buffer[]): void {
+  const buf = Buffer.concat(bufs);
+  for (let off = 0; off < buf.length; ) off += fs.writeSync(file.fd, buf, off, buf.length - off, file.pos + off);
+  file.pos += buf.length;
+  fs.fdatasyncSync(file.fd);
+}
+
+/** A spare no longer wanted (close): one still being filled stops at its next piece and removes itself; nobody waits. */
+export function dropSpare(spare: Spare): void {
+  spare.dropped = true;
+  // Its name goes now (a fill still running ends on the unlinked file).
+  fs.rmSync(spare.path, { force: true });
+  if (!spare.busy) fs.closeSync(spare.fd);
 }
 
 /** An answer waiting for `seq`, the group whose sync answers it. */

@@ -1,7 +1,8 @@
 // Durable persistence under --data-dir, as Raft makes a commit durable before Nomad answers: every
 // committed write goes into an append-only log, and an answer that saw a write leaves only once the
 // log holds it on disk (one O_DSYNC write, files.ts). Writes are committed as a group: everything
-// committed since the last append (one event-loop turn, or one append's time) is one write. The
+// committed since the last append (one event-loop turn, or while the appends out take a slot) is
+// one write; two appends may be out at once, answered in the order of their records. The
 // log is compacted into checkpoints copied in small pieces between other work (checkpoint.ts), and
 // start-up replays the log over the newest checkpoint (recover.ts).
 import fs from 'node:fs';
@@ -15,7 +16,7 @@ import { changesRecord, fullRecord } from './image.js';
 import { cause, PersistError, recover, walName, type Recovered } from './recover.js';
 import { Checkpoint } from './checkpoint.js';
 import { RefWriter } from './refs.js';
-import { makeSpare, nodeIo, openLogFile, SEGMENT_BYTES, type Group, type LogFile, type PersistIo, type Spare, type Waiter } from './files.js';
+import { appendSync, backInOrder, dropSpare, makeSpare, MAX_APPENDS, nodeIo, openLogFile, requeue, SEGMENT_BYTES, type Append, type Group, type LogFile, type PersistIo, type Spare, type Waiter } from './files.js';
 
 export type { PersistIo } from './files.js';
 
@@ -25,7 +26,7 @@ export { PersistError } from './recover.js';
 export class NotDurableError extends Error {}
 
 export interface PersisterOptions {
-  /** Log bytes since the last checkpoint that start the next one (at least; default 16 MiB, else twice the last checkpoint). */
+  /** Log bytes since the last checkpoint that start the next one (at least; default 16 MiB, else four times the last checkpoint). */
   checkpointBytes?: number;
   /** Size of the log files made ahead, filled with zeros (0: none; default 8 MiB). */
   segmentBytes?: number;
@@ -33,9 +34,11 @@ export interface PersisterOptions {
 
 /**
  * Log bytes per byte of the last checkpoint that start the next one: a checkpoint copies the whole
- * state, so its work stays at most half the log's (a start replays up to twice the state).
+ * state, so its work stays at most a quarter of the log's (a start replays up to four times the
+ * state). Copying costs the event loop about twice what logging the same bytes does (row by row,
+ * with its references), so at 2 the checkpoints took as much of the loop as the log itself.
  */
-const CHECKPOINT_LOG_RATIO = 2;
+const CHECKPOINT_LOG_RATIO = 4;
 
 /** How long the log must be idle before a group nobody waits for (the simulator's own writes) is written anyway. */
 const BACKGROUND_MS = 5;
@@ -43,7 +46,7 @@ const BACKGROUND_MS = 5;
 export class Persister {
   io: PersistIo = { ...nodeIo };
   /** The longest the log or a checkpoint held the event loop in one go, in ms of wall and process CPU time (the bench). */
-  readonly stats = { longestStepMs: 0, longestStepCpuMs: 0, appends: 0, syncs: 0, records: 0, recordBytes: 0 };
+  readonly stats = { longestStepMs: 0, longestStepCpuMs: 0, appends: 0, syncs: 0, records: 0, recordBytes: 0, checkpoints: 0, checkpointBytes: 0 };
   /** Times each record in CPU too (the bench): process.cpuUsage() (getrusage over every thread) costs more than a small record. */
   timeCpu = false;
   private noteStep(ms: number, cpu: NodeJS.CpuUsage | null): void {
@@ -72,10 +75,11 @@ export class Persister {
   private nextSeq = 1;
   /** Every group up to this one is on disk. */
   private durableSeq = 0;
-  // The pipeline: groups encoded and not yet written; the ones being written (one write at a time,
-  // in order); written ones no completed sync covers yet (no O_DSYNC: a write goes out while a sync runs).
+  // The pipeline: groups encoded and not yet written; the appends out (at most MAX_APPENDS, in file
+  // order, each leaving once it and every one before it are back); written ones no completed sync
+  // covers yet (no O_DSYNC: a write goes out while a sync runs).
   private queued: Group[] = [];
-  private writing: Group[] | null = null;
+  private appends: Append[] = [];
   private written: Group[] = [];
   /** The next group goes into a new log file (compaction, or after a failed append). */
   private rotate = false;
@@ -194,7 +198,7 @@ export class Persister {
   }
 
   private busy(): boolean {
-    return this.writing !== null || (this.file?.syncing ?? 0) > 0 || this.immediate;
+    return this.appends.length > 0 || (this.file?.syncing ?? 0) > 0 || this.immediate;
   }
 
   private wake(): void {
@@ -228,8 +232,8 @@ export class Persister {
     if (this.rotate) {
       // Everything encoded so far belongs to the current file (a checkpoint starts where the new
       // file starts): it is written and synced first. After a failed append, nothing is left.
-      if (this.writing || this.written.length > 0 || (file?.syncing ?? 0) > 0 || this.queued.length > 0) {
-        if (file && !this.writing && this.queued.length > 0) this.write(file);
+      if (this.appends.length > 0 || this.written.length > 0 || (file?.syncing ?? 0) > 0 || this.queued.length > 0) {
+        if (file && this.appends.length < MAX_APPENDS && this.queued.length > 0) this.write(file);
         return;
       }
       try {
@@ -241,7 +245,7 @@ export class Persister {
       }
       if (this.checkpointWanted && !this.ckpt) this.startCheckpoint();
     }
-    if (!this.file || this.writing) return;
+    if (!this.file || this.appends.length >= MAX_APPENDS) return;
     // A full file (or the first one, made without zeros) gives way to the spare once it is ready.
     if (this.spare?.ready && this.file.pos >= this.file.size) {
       this.rotate = true;
@@ -249,7 +253,10 @@ export class Persister {
     }
     const wanted = this.waiters.length > 0 ? this.waiters[this.waiters.length - 1]!.seq : 0;
     const lastQueued = this.queued.length > 0 ? this.queued[this.queued.length - 1]!.seq : this.nextSeq - 1;
-    if (wanted > lastQueued || (this.backgroundDue && this.changed())) this.encode();
+    // A waiter's record is encoded at once when nothing is out (its answer waits for one write, not
+    // for a turn of the loop); with an append out, at the end of the turn (schedule()), so that the
+    // next append holds everything the turn committed.
+    if ((wanted > lastQueued && this.appends.length === 0) || (this.backgroundDue && this.changed())) this.encode();
     if (this.queued.length === 0 && !this.changed()) {
       this.backgroundDue = false;
       return;
@@ -262,7 +269,7 @@ export class Persister {
         this.timer = null;
         // Only a log idle that long writes them: a write or sync still out arms the wait again
         // when it is back, so the next answer does not queue behind them.
-        if (this.writing || (this.file?.syncing ?? 0) > 0) return;
+        if (this.appends.length > 0 || (this.file?.syncing ?? 0) > 0) return;
         this.backgroundDue = true;
         this.pump();
       }, BACKGROUND_MS);
@@ -299,21 +306,28 @@ export class Persister {
   private write(file: LogFile): void {
     const groups = this.queued;
     this.queued = [];
-    this.writing = groups;
-    const buf = groups.length === 1 ? groups[0]!.buf : Buffer.concat(groups.map((g) => g.buf));
+    const append: Append = { groups, done: false };
+    this.appends.push(append);
+    const bufs = groups.map((g) => g.buf);
+    let bytes = 0;
+    for (const b of bufs) bytes += b.length;
     this.stats.appends++;
     file.ops++;
     const pos = file.pos;
-    file.pos += buf.length;
-    this.io.write(file.fd, buf, pos, (err) => {
+    file.pos += bytes;
+    this.io.write(file.fd, bufs, pos, (err) => {
       file.ops--;
-      if (this.writing === groups) this.writing = null;
+      // A file given up after a failure: its appends were dropped with it.
       if (file !== this.file) return this.stale(file);
-      if (err) return this.appendFailed(err, groups);
-      this.logBytes += buf.length;
+      if (err) return this.appendFailed(err, []);
+      append.done = true;
+      this.logBytes += bytes;
+      const ready = backInOrder(this.appends);
       // Through O_DSYNC the write returned with its data on disk: its answers go now.
-      if (file.dsync) this.synced(groups);
-      else this.sync(file, groups);
+      if (ready) {
+        if (file.dsync) this.synced(ready);
+        else this.sync(file, ready);
+      }
       this.pump();
       this.wake();
     });
@@ -393,24 +407,16 @@ export class Persister {
 
   /**
    * A write or sync failed. After a failed sync the file's pages may be gone whatever a later sync
-   * says, so every group not yet known durable (written, being written, or encoded for it) is
-   * encoded again into a new file, and every waiting answer becomes a 500.
+   * says, so every group not yet known durable (written, being written or back ahead of a failed
+   * one, or encoded for it) is encoded again into a new file, and every waiting answer becomes a 500.
    */
   private appendFailed(err: Error, failing: Group[]): void {
     const covering = this.file && this.file.covering !== failing ? this.file.covering : [];
-    const lost = [...failing, ...covering, ...this.written, ...(this.writing ?? []), ...this.queued];
+    const lost = [...failing, ...covering, ...this.written, ...this.appends.flatMap((a) => a.groups), ...this.queued];
     this.written = [];
-    this.writing = null;
+    this.appends = [];
     this.queued = [];
-    for (const g of lost) {
-      if (g.full) this.full = true;
-      for (const [t, keys] of g.dirty) {
-        let mine = this.dirty.get(t);
-        if (!mine) this.dirty.set(t, (mine = new Set()));
-        for (const k of keys) mine.add(k);
-      }
-      for (const t of g.touched) this.touched.add(t);
-    }
+    if (requeue(lost, this.dirty, this.touched)) this.full = true;
     // Later completions on the old file are ignored from here on.
     if (this.file) this.retire(this.file);
     this.file = null;
@@ -441,6 +447,8 @@ export class Persister {
       () => {
         if (this.ckpt === ck) this.ckpt = null;
         this.lastCheckpointBytes = ck.bytes;
+        this.stats.checkpoints++;
+        this.stats.checkpointBytes += ck.bytes;
       },
       (err: unknown) => {
         if (this.ckpt === ck) this.ckpt = null;
@@ -466,11 +474,7 @@ export class Persister {
       try {
         if (!this.file) this.openLog();
         this.encode();
-        const file = this.file!;
-        const buf = Buffer.concat(this.queued.map((g) => g.buf));
-        for (let off = 0; off < buf.length; ) off += fs.writeSync(file.fd, buf, off, buf.length - off, file.pos + off);
-        file.pos += buf.length;
-        fs.fdatasyncSync(file.fd);
+        appendSync(this.file!, this.queued.map((g) => g.buf));
         this.durableSeq = this.nextSeq - 1;
       } catch (err) {
         this.guard.caught('persistence', err);
@@ -481,15 +485,8 @@ export class Persister {
     this.waiters = [];
     this.queued = [];
     await this.ckpt?.done.catch(() => undefined);
-    // A spare still being filled stops at its next piece and removes itself; close does not wait.
-    const spare = this.spare;
+    if (this.spare) dropSpare(this.spare);
     this.spare = null;
-    if (spare) {
-      spare.dropped = true;
-      // Its name goes now (a fill still running ends on the unlinked file).
-      fs.rmSync(spare.path, { force: true });
-      if (!spare.busy) fs.closeSync(spare.fd);
-    }
     if (this.file) {
       this.file.retired = true;
       if (this.file.fd >= 0) fs.closeSync(this.file.fd);
