@@ -28,7 +28,7 @@ function sameTree(a: unknown, b: unknown): boolean {
   if (Array.isArray(b) || Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
   // b's keys are walked in place (no array): an inherited enumerable key makes the counts differ,
   // which only keeps b out of the pool.
-  const ka = Object.keys(a);
+  const ka = frozenKeys.get(a) ?? Object.keys(a);
   let i = 0;
   for (const k in b) {
     if (k !== ka[i] || !sameTree((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
@@ -37,9 +37,16 @@ function sameTree(a: unknown, b: unknown): boolean {
   return i === ka.length;
 }
 
+/**
+ * The keys of each object a pool froze: they never change, and a comparison with a pooled part
+ * (every register's) would otherwise allocate a key array per object it visits.
+ */
+const frozenKeys = new WeakMap<object, string[]>();
+
 function deepFreeze(v: unknown): void {
   if (!isObject(v) || Object.isFrozen(v)) return;
   Object.freeze(v);
+  if (!Array.isArray(v)) frozenKeys.set(v, Object.keys(v));
   for (const c of Object.values(v)) deepFreeze(c);
 }
 
