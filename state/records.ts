@@ -100,17 +100,17 @@ export function shareJobParts(j: Job): void {
   const o = j as Record<string, unknown>;
   for (const k in o) {
     const v = o[k];
-    if (typeof v === 'object' && v !== null) o[k] = jobParts.share(v, k === 'TaskGroups' ? 4 : 1);
+    if (typeof v === 'object' && v !== null) o[k] = jobParts.share(v, k === 'TaskGroups' ? 4 : 1, k);
   }
 }
 
 /** An eval's plan annotations, queued counts and failure metrics, shared with equal ones of other evals. */
 export function shareEvalParts(e: Evaluation): void {
   if (Object.isFrozen(e)) return;
-  if (e.PlanAnnotations) e.PlanAnnotations = evalParts.share(e.PlanAnnotations, 2);
-  if (e.QueuedAllocations) e.QueuedAllocations = evalParts.share(e.QueuedAllocations);
-  if (e.FailedTGAllocs) e.FailedTGAllocs = evalParts.share(e.FailedTGAllocs, 2);
-  if (e.ClassEligibility) e.ClassEligibility = evalParts.share(e.ClassEligibility);
+  if (e.PlanAnnotations) e.PlanAnnotations = evalParts.share(e.PlanAnnotations, 2, 'PlanAnnotations');
+  if (e.QueuedAllocations) e.QueuedAllocations = evalParts.share(e.QueuedAllocations, 0, 'QueuedAllocations');
+  if (e.FailedTGAllocs) e.FailedTGAllocs = evalParts.share(e.FailedTGAllocs, 2, 'FailedTGAllocs');
+  if (e.ClassEligibility) e.ClassEligibility = evalParts.share(e.ClassEligibility, 0, 'ClassEligibility');
 }
 
 const allocParts = new SharePool();
@@ -119,8 +119,8 @@ const summaryParts = new SharePool();
 /** A summary's counters, shared with equal ones of other summaries. */
 export function shareSummaryParts(s: Obj): void {
   if (Object.isFrozen(s)) return;
-  if (s.Summary) s.Summary = summaryParts.share(s.Summary, 1);
-  if (s.Children) s.Children = summaryParts.share(s.Children);
+  if (s.Summary) s.Summary = summaryParts.share(s.Summary, 1, 'Summary');
+  if (s.Children) s.Children = summaryParts.share(s.Children, 0, 'Children');
 }
 
 /**
@@ -133,7 +133,7 @@ export function shareAllocParts(a: Obj): void {
   if (Object.isFrozen(a)) return;
   if (a.Job && typeof a.Job === 'object') shareJobParts(a.Job as Job);
   for (const k of ['AllocatedResources', 'SharedResources', 'TaskResources', 'Metrics', 'DesiredTransition', 'NetworkStatus']) {
-    if (a[k] && typeof a[k] === 'object') a[k] = allocParts.share(a[k], 2);
+    if (a[k] && typeof a[k] === 'object') a[k] = allocParts.share(a[k], 2, k);
   }
   const states = a.TaskStates as Obj | null;
   if (states && typeof states === 'object') {

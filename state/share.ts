@@ -17,27 +17,36 @@ const isObject = (v: unknown): v is object => typeof v === 'object' && v !== nul
  * tell apart (an undefined field, -0, NaN, a prototype) keeps an object out of a pool.
  */
 function sameTree(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
-  if (!isObject(a) || !isObject(b)) return false;
+  if (typeof a !== 'object' || a === null) return Object.is(a, b);
+  if (a === b) return true;
+  if (typeof b !== 'object' || b === null) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!sameTree(a[i], b[i])) return false;
     return true;
   }
   if (Array.isArray(b) || Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  for (let i = 0; i < ka.length; i++) {
-    const k = ka[i]!;
-    if (k !== kb[i] || !sameTree((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  // b's keys are walked in place (no array): an inherited enumerable key makes the counts differ,
+  // which only keeps b out of the pool.
+  const ka = frozenKeys.get(a) ?? Object.keys(a);
+  let i = 0;
+  for (const k in b) {
+    if (k !== ka[i] || !sameTree((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+    i++;
   }
-  return true;
+  return i === ka.length;
 }
+
+/**
+ * The keys of each object a pool froze: they never change, and a comparison with a pooled part
+ * (every register's) would otherwise allocate a key array per object it visits.
+ */
+const frozenKeys = new WeakMap<object, string[]>();
 
 function deepFreeze(v: unknown): void {
   if (!isObject(v) || Object.isFrozen(v)) return;
   Object.freeze(v);
+  if (!Array.isArray(v)) frozenKeys.set(v, Object.keys(v));
   for (const c of Object.values(v)) deepFreeze(c);
 }
 
@@ -49,6 +58,12 @@ export class SharePool {
   static enabled = true;
 
   private readonly byJson = new Map<string, object>();
+  /**
+   * What each slot (a field name of the records this pool serves) was last given: records made
+   * from one spec come one after another, so comparing with it first spares serializing the part
+   * to find its pooled copy. Bounded by the callers' field names; content-addressed like the pool.
+   */
+  private readonly recent = new Map<string, object>();
   private chars = 0;
 
   /** `limit` entries and `charLimit` characters of keys at most (then the pool starts over). */
@@ -62,24 +77,37 @@ export class SharePool {
    * pool keeps from now on. `depth` > 0: on a miss, the parts `depth` levels down are shared too,
    * so records that differ in one field still share the rest (a job whose groups differ in Count
    * shares its tasks). `v` itself is never changed; what cannot be pooled comes back as it was.
+   * `slot` names where `v` sits (a field name): an equal part last shared there is found without
+   * serializing `v`.
    */
-  share<T>(v: T, depth = 0): T {
+  share<T>(v: T, depth = 0, slot?: string): T {
     if (!isObject(v) || pooled.has(v) || !SharePool.enabled) return v;
+    if (slot !== undefined) {
+      const last = this.recent.get(slot);
+      if (last !== undefined && sameTree(last, v)) return last as T;
+    }
+    const out = this.lookup(v, depth);
+    if (slot !== undefined && out !== v) this.recent.set(slot, out);
+    return out as T;
+  }
+
+  private lookup(v: object, depth: number): object {
     const key = JSON.stringify(v);
     if (key === undefined) return v;
     const hit = this.byJson.get(key);
-    if (hit !== undefined) return (sameTree(hit, v) ? hit : v) as T;
+    if (hit !== undefined) return sameTree(hit, v) ? hit : v;
     const copy = depth > 0 ? this.copyWithSharedParts(key, depth - 1) : (JSON.parse(key) as object);
     if (!sameTree(copy, v)) return v;
     deepFreeze(copy);
     if (this.byJson.size >= this.limit || this.chars + key.length > this.charLimit) {
       this.byJson.clear();
+      this.recent.clear();
       this.chars = 0;
     }
     this.byJson.set(key, copy);
     this.chars += key.length;
     pooled.add(copy);
-    return copy as T;
+    return copy;
   }
 
   /**

@@ -155,3 +155,34 @@ t.test('a pool shares equal content only, never changes its input, and keeps apa
     (sa.X[1] as Obj).Y = 'changed';
   }, TypeError, 'a write to a shared part throws');
 });
+
+t.test('a slot hands back the part it last shared only for equal content, and keeps apart what JSON cannot tell apart', async (t) => {
+  const pool = new SharePool();
+  const first = pool.share({ X: [1, { Y: 'z' }], N: null }, 2, 'Part');
+  t.equal(pool.share({ X: [1, { Y: 'z' }], N: null }, 2, 'Part'), first, 'equal content in the same slot gives the same object');
+  t.equal(pool.share({ X: [1, { Y: 'z' }], N: null }, 2, 'Other'), first, 'another slot finds it through the pool');
+  const differs = { X: [1, { Y: 'other' }], N: null };
+  const sd = pool.share(differs, 2, 'Part');
+  t.not(sd, first, 'different content is not the slot\'s part');
+  t.same(sd, differs);
+  t.equal(pool.share({ X: [1, { Y: 'other' }], N: null }, 2, 'Part'), sd, 'the slot now holds the newest part');
+  t.equal(pool.share({ X: [1, { Y: 'z' }], N: null }, 2, 'Part'), first, 'the earlier part is still found through the pool');
+  const reordered = { N: null, X: [1, { Y: 'z' }] };
+  t.equal(pool.share(reordered, 2, 'Part'), pool.share(reordered, 2, 'Part'));
+  t.not(pool.share(reordered, 2, 'Part'), first, 'key order counts');
+  const withUndefined = { X: [1, { Y: 'z' }], N: null, U: undefined };
+  pool.share({ X: [1, { Y: 'z' }], N: null }, 2, 'Part');
+  t.equal(pool.share(withUndefined, 2, 'Part'), withUndefined, 'an undefined field is not the slot\'s part');
+  const negZero = { V: -0 };
+  pool.share({ V: 0 }, 0, 'V');
+  t.equal(pool.share(negZero, 0, 'V'), negZero, '-0 is not 0');
+  const inherited = Object.create({ extra: 1 }) as Obj;
+  inherited.V = 0;
+  t.equal(pool.share(inherited, 0, 'V'), inherited, 'an object of another prototype is kept as it is');
+  const arrayLike = { 0: 'a', length: 1 };
+  const sa = pool.share(['a'], 0, 'A');
+  const got = pool.share(arrayLike, 0, 'A');
+  t.not(got, sa, 'an object is not the slot\'s array');
+  t.notOk(Array.isArray(got));
+  t.same(got, arrayLike);
+});

@@ -171,6 +171,11 @@ export function jobRoutes(app: App, ctx: RouteContext): void {
     const path = parseJobPath(req.raw.url ?? '');
     // The busiest read answers without a promise when it does not block (handleJobRead).
     if (path.resource === 'job' && req.method === 'GET') return handleJobRead(ctx, req, reply, path.jobId);
+    // A register is answered as soon as its write is done (no promise either).
+    if (path.resource === 'job' && (req.method === 'PUT' || req.method === 'POST')) {
+      handleRegister(ctx, req, reply, path.jobId);
+      return undefined;
+    }
     return jobRoute(ctx, req, reply, path);
   });
 }

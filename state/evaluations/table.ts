@@ -63,6 +63,19 @@ export function putEval(store: Store, tx: Txn, ev: Evaluation, patch?: Partial<E
   const isNew = !(ev.CreateIndex > 0);
   const stored = copyEval(ev, patch);
   stored.CreateIndex = isNew ? tx.index : ev.CreateIndex;
+  return storeEval(store, tx, stored, isNew);
+}
+
+/**
+ * Stores an eval fresh from newEval that nothing else holds (the one a job write creates) as it
+ * is: newEval builds it in copyEval's field order, so a copy would only cost time.
+ */
+export function putNewEval(store: Store, tx: Txn, ev: Evaluation): Evaluation {
+  ev.CreateIndex = tx.index;
+  return storeEval(store, tx, ev, true);
+}
+
+function storeEval(store: Store, tx: Txn, stored: Evaluation, isNew: boolean): Evaluation {
   stored.ModifyIndex = tx.index;
   shareEvalParts(stored);
   store.evals.set(stored.ID, stored);

@@ -5,7 +5,7 @@ import { dropJobPolicies, syncJobPolicies } from '../scaling/policies.js';
 import { dropAllocServices } from '../services/registrations.js';
 import { jobKey, type Store, type Txn } from '../store.js';
 import { RpcError } from '../errors.js';
-import { newEval, putEval, evalsOfJob } from '../evaluations/table.js';
+import { newEval, putEval, putNewEval, evalsOfJob } from '../evaluations/table.js';
 import { computeJobStatus, moveChildCounter, refreshJobStatus } from './status.js';
 import { ensureSummary } from './summary.js';
 import { MAX_SOURCE_SIZE, putSubmission, putVersion, submissionSize } from './versions.js';
@@ -148,7 +148,13 @@ export function storeJobVersion(
   job: Job,
   opts: {
     submission?: Obj | null;
+    /** The write's eval: a new one from newEval, which is stored as it is (not copied). */
     evalFor?: (stored: Job) => Evaluation | null;
+    /**
+     * `job` is this write's own, fresh from canonicalizeJob (copyJob's field order, held by nothing
+     * else): it becomes the row itself instead of being copied.
+     */
+    fresh?: boolean;
     /** Auto-revert writes the stable version as it was: Stable and SubmitTime kept. */
     verbatim?: boolean;
   },
@@ -159,7 +165,7 @@ export function storeJobVersion(
   // Every object a JobRegisterRequest write touches is streamed as JobRegistered.
   if (!tx.eventType) tx.eventType = 'JobRegistered';
   const version = existing && incomingVersion <= existing.Version ? existing.Version + 1 : incomingVersion;
-  const stored = copyJob(job, {
+  const fields = {
     Version: version,
     Stable: opts.verbatim ? job.Stable : false,
     Status: existing?.Status ?? '',
@@ -167,13 +173,14 @@ export function storeJobVersion(
     CreateIndex: existing ? existing.CreateIndex : tx.index,
     ModifyIndex: tx.index,
     JobModifyIndex: tx.index,
-  });
+  };
+  const stored = opts.fresh ? Object.assign(job, fields) : copyJob(job, fields);
   stored.TaskGroups = syncJobPolicies(store, tx, stored, existing);
   shareJobParts(stored);
   store.jobs.set(key, stored);
   let ev: Evaluation | null = null;
   const evalToAdd = opts.evalFor?.(stored) ?? null;
-  if (evalToAdd) ev = putEval(store, tx, evalToAdd);
+  if (evalToAdd) ev = putNewEval(store, tx, evalToAdd);
   // The status depends on the eval just stored; the row is still private to this write, so it is
   // set in place rather than copied again.
   const status = computeJobStatus(store, stored);
@@ -231,6 +238,7 @@ export function registerJob(store: Store, args: RegisterArgs): WriteReply {
   return store.write((tx) => {
     const { eval: ev } = storeJobVersion(store, tx, job, {
       submission,
+      fresh: job === prepared,
       evalFor: noEval
         ? undefined
         : (stored) => newEval(store, stored, { triggeredBy: 'job-register', priority, jobModifyIndex: tx.index }),

@@ -2,7 +2,6 @@
 // counters that follow it.
 import type { Job, Obj } from '../types.js';
 import { jobKey, type Store, type Txn } from '../store.js';
-import { evalsOfJob } from '../evaluations/table.js';
 import { touchSummary } from './summary.js';
 import { copyJob } from '../records.js';
 
@@ -19,6 +18,8 @@ export function isTerminalAlloc(a: Obj): boolean {
   );
 }
 
+const NO_IDS: readonly string[] = [];
+
 export function computeJobStatus(store: Store, job: Job, evalDeleted = false): string {
   if (job.Type === 'system' || job.Periodic || (job.ParameterizedJob && !job.Dispatched)) {
     return job.Stop ? 'dead' : 'running';
@@ -32,9 +33,14 @@ export function computeJobStatus(store: Store, job: Job, evalDeleted = false): s
   for (const id of store.allocsByJob.get(key) ?? []) {
     if (!isTerminalAlloc(store.allocs.get(id)!)) return 'running';
   }
-  const evals = evalsOfJob(store, job.Namespace, job.ID);
-  if (evals.some((e) => e.Status === 'pending' || e.Status === 'blocked')) return 'pending';
-  if (evals.length > 0 || job.Stop || evalDeleted) return 'dead';
+  // Every write of a job asks this: the evals are looked at in place, not gathered into a list.
+  let anyEval = false;
+  for (const id of store.evalsByJob.get(key) ?? NO_IDS) {
+    anyEval = true;
+    const status = store.evals.get(id)!.Status;
+    if (status === 'pending' || status === 'blocked') return 'pending';
+  }
+  if (anyEval || job.Stop || evalDeleted) return 'dead';
   return 'pending';
 }
 

@@ -14,7 +14,11 @@ export const emptyGroupSummary = (): Obj => ({
 });
 
 export function touchSummary(store: Store, tx: Txn, key: string, summary: Obj): void {
-  const row: Obj = { ...summary, ModifyIndex: tx.index };
+  storeSummary(store, tx, key, { ...summary, ModifyIndex: tx.index });
+}
+
+/** Stores `row`, which is this write's own (built here, held by nothing else). */
+function storeSummary(store: Store, tx: Txn, key: string, row: Obj): void {
   // Summaries of jobs from one spec mostly hold equal counters: those are shared (state/share.ts).
   shareSummaryParts(row);
   store.summaries.set(key, row);
@@ -27,7 +31,7 @@ export function ensureSummary(store: Store, tx: Txn, key: string, job: Job): voi
   if (!existing) {
     const groups: Obj = {};
     for (const tg of job.TaskGroups ?? []) groups[tg.Name] = emptyGroupSummary();
-    touchSummary(store, tx, key, {
+    storeSummary(store, tx, key, {
       JobID: job.ID,
       Namespace: job.Namespace,
       Summary: groups,

@@ -7,10 +7,16 @@ export const MAX_SOURCE_SIZE = 1024 * 1024;
 
 /** Inserts or replaces the row for `job.Version` and prunes to the tracked count. */
 export function putVersion(store: Store, tx: Txn, key: string, job: Job): void {
-  const list = (store.versions.get(key) ?? []).filter((v) => v.Version !== job.Version);
-  list.push(job);
-  list.sort((a, b) => b.Version - a.Version);
-  pruneVersions(list);
+  const old = store.versions.get(key);
+  let list: Job[];
+  if (old === undefined) {
+    list = [job];
+  } else {
+    list = old.filter((v) => v.Version !== job.Version);
+    list.push(job);
+    list.sort((a, b) => b.Version - a.Version);
+    pruneVersions(list);
+  }
   store.versions.set(key, list);
   tx.touch('job_version');
 }

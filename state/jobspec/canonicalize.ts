@@ -135,25 +135,32 @@ function taskGroup(tg: Obj, job: JobContext, type: string, jobUpdate: Obj | null
 
 /** Server-side implied constraints for services (job_endpoint_hooks.go). */
 function impliedConstraints(group: Obj): void {
-  const services = [...((group.Services as Obj[] | null) ?? []), ...(group.Tasks as Obj[]).flatMap((t) => (t.Services as Obj[] | null) ?? [])];
+  const tasks = group.Tasks as Obj[];
+  // One pass over the services and tasks; a group without any of these allocates nothing.
+  let nomad = false;
+  let consul = false;
+  const providers = (services: Obj[] | null | undefined): void => {
+    if (services) for (const s of services) {
+      if (s.Provider === 'nomad') nomad = true;
+      else if (s.Provider === 'consul') consul = true;
+    }
+  };
+  providers(group.Services as Obj[] | null);
+  let vault = false;
+  let signals: Set<string> | null = null;
+  for (const t of tasks) {
+    providers(t.Services as Obj[] | null);
+    if (t.Vault) vault = true;
+    if (t.KillSignal) (signals ??= new Set()).add(t.KillSignal);
+    for (const tmpl of (t.Templates as Obj[] | null) ?? []) if (tmpl.ChangeMode === 'signal' && tmpl.ChangeSignal) (signals ??= new Set()).add(tmpl.ChangeSignal);
+    if (t.Vault?.ChangeMode === 'signal' && t.Vault.ChangeSignal) (signals ??= new Set()).add(t.Vault.ChangeSignal);
+  }
+  if (!nomad && !consul && !vault && signals === null) return;
   const add: Obj[] = [];
-  if (services.some((s) => s.Provider === 'nomad')) {
-    add.push({ LTarget: '${attr.nomad.service_discovery}', RTarget: 'true', Operand: '=' });
-  }
-  if (services.some((s) => s.Provider === 'consul')) {
-    add.push({ LTarget: '${attr.consul.version}', RTarget: '>= 1.8.0', Operand: 'semver' });
-  }
-  if ((group.Tasks as Obj[]).some((t) => t.Vault)) {
-    add.push({ LTarget: '${attr.vault.version}', RTarget: '>= 0.6.1', Operand: 'semver' });
-  }
-  const signals = new Set<string>();
-  for (const t of group.Tasks as Obj[]) {
-    if (t.KillSignal) signals.add(t.KillSignal);
-    for (const tmpl of (t.Templates as Obj[] | null) ?? []) if (tmpl.ChangeMode === 'signal' && tmpl.ChangeSignal) signals.add(tmpl.ChangeSignal);
-    if (t.Vault?.ChangeMode === 'signal' && t.Vault.ChangeSignal) signals.add(t.Vault.ChangeSignal);
-  }
-  if (signals.size > 0) add.push({ LTarget: '${attr.os.signals}', RTarget: [...signals].sort().join(','), Operand: 'set_contains' });
-  if (add.length === 0) return;
+  if (nomad) add.push({ LTarget: '${attr.nomad.service_discovery}', RTarget: 'true', Operand: '=' });
+  if (consul) add.push({ LTarget: '${attr.consul.version}', RTarget: '>= 1.8.0', Operand: 'semver' });
+  if (vault) add.push({ LTarget: '${attr.vault.version}', RTarget: '>= 0.6.1', Operand: 'semver' });
+  if (signals !== null) add.push({ LTarget: '${attr.os.signals}', RTarget: [...signals].sort().join(','), Operand: 'set_contains' });
   const existing = (group.Constraints as Obj[] | null) ?? [];
   const fresh = add.filter((c) => !existing.some((e) => e.LTarget === c.LTarget && e.RTarget === c.RTarget && e.Operand === c.Operand));
   if (fresh.length > 0) group.Constraints = [...existing, ...fresh];

@@ -6,7 +6,15 @@
 // error of the job (paths use the Go field names and 0-based JSON indexes), without canonicalising.
 import { Kind, apiTypes, type GoType, type StructDesc } from './decode-types.js';
 
-type Visit = (value: unknown, path: string, out: string[]) => void;
+/**
+ * Where the walk is: field segments (`.Name`, built once per struct field) and element indexes or
+ * map-key segments; a path is only spelled out for a null element, so a job without any costs no
+ * strings.
+ */
+type Path = (string | number)[];
+type Visit = (value: unknown, path: Path, out: string[]) => void;
+
+const spell = (path: Path): string => path.map((s) => (typeof s === 'number' ? `[${s}]` : s)).join('');
 
 const structOf = (t: GoType): StructDesc | undefined =>
   t.kind === Kind.Struct ? t.struct : t.kind === Kind.Ptr && t.elem?.kind === Kind.Struct ? t.elem.struct : undefined;
@@ -17,18 +25,24 @@ const visitors = new Map<StructDesc, Visit>();
 function structVisitor(desc: StructDesc): Visit {
   let v = visitors.get(desc);
   if (v) return v;
-  const checks: [string, Visit][] = [];
+  const checks: [string, string, Visit][] = [];
   v = (value, path, out) => {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
     const obj = value as Record<string, unknown>;
-    for (const [name, check] of checks) {
-      if (obj[name] !== undefined && obj[name] !== null) check(obj[name], `${path}.${name}`, out);
+    for (let i = 0; i < checks.length; i++) {
+      const [name, segment, check] = checks[i]!;
+      const x = obj[name];
+      if (x !== undefined && x !== null) {
+        path.push(segment);
+        check(x, path, out);
+        path.pop();
+      }
     }
   };
   visitors.set(desc, v);
   for (const f of desc.fields) {
     const check = typeVisitor(f.type);
-    if (check) checks.push([f.name, check]);
+    if (check) checks.push([f.name, `.${f.name}`, check]);
   }
   return v;
 }
@@ -43,18 +57,27 @@ function typeVisitor(t: GoType): Visit | null {
   const elem = structVisitor(es);
   // Only pointer elements stay nil: Go decodes null into a struct element as its zero value.
   const nilable = t.elem.kind === Kind.Ptr;
-  const one = (x: unknown, p: string, out: string[]): void => {
-    if (x !== null) elem(x, p, out);
-    else if (nilable) out.push(p);
+  const one = (x: unknown, path: Path, out: string[]): void => {
+    if (x !== null) elem(x, path, out);
+    else if (nilable) out.push(spell(path));
   };
   if (t.kind === Kind.Slice) {
     return (value, path, out) => {
-      if (Array.isArray(value)) for (let i = 0; i < value.length; i++) one(value[i], `${path}[${i}]`, out);
+      if (!Array.isArray(value)) return;
+      for (let i = 0; i < value.length; i++) {
+        path.push(i);
+        one(value[i], path, out);
+        path.pop();
+      }
     };
   }
   return (value, path, out) => {
     if (value === null || typeof value !== 'object') return;
-    for (const [k, x] of Object.entries(value as Record<string, unknown>)) one(x, `${path}[${JSON.stringify(k)}]`, out);
+    for (const [k, x] of Object.entries(value as Record<string, unknown>)) {
+      path.push(`[${JSON.stringify(k)}]`);
+      one(x, path, out);
+      path.pop();
+    }
   };
 }
 
@@ -63,6 +86,6 @@ const jobVisitor = structVisitor(apiTypes.Job!);
 /** One validation error per null block element of an API job (none for a job without). */
 export function nullElementErrors(job: unknown): string[] {
   const paths: string[] = [];
-  jobVisitor(job, 'Job', paths);
+  jobVisitor(job, ['Job'], paths);
   return paths.map((p) => `${p} must not be null`);
 }

@@ -91,6 +91,8 @@ function policiesOfJob(store: Store, namespace: string, jobId: string): Obj[] {
  * whose policy was written carries that write's indexes, an unchanged one zeros, as Nomad's job does.
  */
 export function syncJobPolicies(store: Store, tx: Txn, job: Job, previous: Job | undefined): Job['TaskGroups'] {
+  // Most jobs have no scaling block and no policy: nothing to give an ID, nothing to drop.
+  if (!job.TaskGroups.some((tg) => tg.Scaling) && !jobIndex(store).has(jobIndexKey(job.Namespace, job.ID))) return job.TaskGroups;
   const oldIds = new Map<string, string>();
   for (const tg of previous?.TaskGroups ?? []) if (tg.Scaling?.ID) oldIds.set(jobKeyOf(tg.Scaling), tg.Scaling.ID);
   const existing = new Map<string, Obj>();
