@@ -12,6 +12,20 @@ import type { Clock, TimerHandle } from '../clock.js';
 
 export const WATCHER_BATCH_MS = 1000;
 
+/**
+ * Date.parse of a deployment's RequireProgressBy: every write to a deployment (each health report)
+ * asks again, mostly for the same text. A pure memo of the last one.
+ */
+let lastTime = '';
+let lastParsed = Number.NaN;
+function parseTime(s: string): number {
+  if (s !== lastTime) {
+    lastParsed = Date.parse(s);
+    lastTime = s;
+  }
+  return lastParsed;
+}
+
 export class DeploymentWatcher {
   /**
    * The health last seen of allocs in an active deployment (absent: null). Only such allocs can
@@ -75,7 +89,7 @@ export class DeploymentWatcher {
     for (const s of Object.values(dep.TaskGroups as Obj) as Obj[]) {
       if (!s.RequireProgressBy || s.HealthyAllocs >= Math.max(s.DesiredTotal, s.DesiredCanaries)) continue;
       // An unparsable time never arms a timer (NaN would re-arm it at once, forever).
-      const by = Date.parse(s.RequireProgressBy);
+      const by = parseTime(s.RequireProgressBy);
       if (by < at) at = by;
     }
     if (prev && prev.at === at) return;
@@ -87,7 +101,7 @@ export class DeploymentWatcher {
       const cur = this.store.deployments.get(depId);
       if (!cur || cur.Status !== 'running') return;
       const late = (Object.values(cur.TaskGroups as Obj) as Obj[]).some(
-        (s) => s.RequireProgressBy && Date.parse(s.RequireProgressBy) <= this.clock.nowMs() && s.HealthyAllocs < Math.max(s.DesiredTotal, s.DesiredCanaries),
+        (s) => s.RequireProgressBy && parseTime(s.RequireProgressBy) <= this.clock.nowMs() && s.HealthyAllocs < Math.max(s.DesiredTotal, s.DesiredCanaries),
       );
       if (late) this.fail(depId, DeploymentText.failedProgress);
       else this.onDeployment(depId);
