@@ -84,11 +84,25 @@ class AllocIndex {
   }
 
   ofEval(ev: Evaluation): Obj[] {
+    const few = this.fewOfJob(ev.Namespace, ev.JobID);
+    if (few) return few.filter((a) => a.EvalID === ev.ID);
     return this.ofJob(ev.Namespace, ev.JobID).byEval.get(ev.ID) ?? [];
   }
 
   ofDeployment(dep: Obj): Obj[] {
+    const few = this.fewOfJob(dep.Namespace, dep.JobID);
+    if (few) return few.filter((a) => a.DeploymentID === dep.ID);
     return this.ofJob(dep.Namespace, dep.JobID).byDeployment.get(dep.ID) ?? [];
+  }
+
+  /** A job with a handful of allocs (most of a big cluster's) is filtered directly, with no map built. */
+  private fewOfJob(namespace: string, jobId: string): Obj[] | null {
+    const ids = this.store.allocsByJob.get(jobKey(namespace, jobId));
+    if (!ids) return NO_ALLOCS;
+    if (ids.size > FEW) return null;
+    const out: Obj[] = [];
+    for (const id of ids) out.push(this.store.allocs.get(id)!);
+    return out;
   }
 
   get byNode(): Map<string, Obj[]> {
@@ -100,6 +114,9 @@ class AllocIndex {
     return this.nodes;
   }
 }
+
+const NO_ALLOCS: Obj[] = [];
+const FEW = 8;
 
 function push<T>(m: Map<string, T[]>, k: string, v: T): void {
   const list = m.get(k);
