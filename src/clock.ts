@@ -62,9 +62,16 @@ export class Clock {
   /** Simulated ms at the last mode/scale change and the wall ms it corresponded to. */
   private baseSim: number;
   private baseWall: number;
+  /**
+   * Pending timers as a binary min-heap on (due, seq): a register arms a dozen short timers while
+   * thousands of longer ones wait (health deadlines, progress deadlines), and a sorted array paid a
+   * shift of all of them for each. (due, seq) is a total order, so timers fire in the same order.
+   */
   private readonly queue: Timer[] = [];
   private seq = 0;
   private wallTimer: NodeJS.Timeout | null = null;
+  /** The due time the wall timer was set for: re-arming it for the same head would only churn Node's timers. */
+  private armedDue = Number.NaN;
   private immediate: NodeJS.Immediate | null = null;
   private running = false;
   private closed = false;
@@ -207,24 +214,52 @@ export class Clock {
   private rebase(simMs: number): void {
     this.baseSim = simMs;
     this.baseWall = Date.now();
+    // Simulated time maps to the wall clock afresh: the wall timer must be computed again.
+    this.armedDue = Number.NaN;
   }
 
   private insert(t: Timer): void {
-    // Binary insertion keeps the queue ordered by (due, seq): equal times fire in creation order.
-    let lo = 0;
-    let hi = this.queue.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const m = this.queue[mid]!;
-      if (m.due < t.due || (m.due === t.due && m.seq < t.seq)) lo = mid + 1;
-      else hi = mid;
+    // Sift up: equal times fire in creation order (seq breaks the tie).
+    const q = this.queue;
+    let i = q.length;
+    q.push(t);
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      const p = q[up]!;
+      if (!earlier(t, p)) break;
+      q[i] = p;
+      i = up;
     }
-    this.queue.splice(lo, 0, t);
+    q[i] = t;
+  }
+
+  /** Takes the earliest timer off the heap. */
+  private pop(): Timer | undefined {
+    const q = this.queue;
+    const top = q[0];
+    const last = q.pop();
+    if (q.length > 0 && last !== undefined) this.siftDown(last, 0);
+    return top;
+  }
+
+  private siftDown(t: Timer, from: number): void {
+    const q = this.queue;
+    const n = q.length;
+    let i = from;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && earlier(q[c + 1]!, q[c]!)) c++;
+      if (!earlier(q[c]!, t)) break;
+      q[i] = q[c]!;
+      i = c;
+    }
+    q[i] = t;
   }
 
   private peek(): Timer | undefined {
     while (this.queue.length > 0 && this.queue[0]!.cancelled) {
-      this.queue.shift();
+      this.pop();
       this.cancelled--;
     }
     return this.queue[0];
@@ -235,6 +270,7 @@ export class Clock {
     for (const t of this.queue) if (!t.cancelled) this.queue[w++] = t;
     this.queue.length = w;
     this.cancelled = 0;
+    for (let i = (w >> 1) - 1; i >= 0; i--) this.siftDown(this.queue[i]!, i);
   }
 
   /** Runs what is due now, at most TURN_BUDGET callbacks (the rest on the next turn); answers how many ran. */
@@ -246,7 +282,7 @@ export class Clock {
       while (ran < TURN_BUDGET) {
         const next = this.peek();
         if (!next || next.due > this.nowMs()) break;
-        this.queue.shift();
+        this.pop();
         // Fired timers can no longer be cancelled: mark them so a late cancel() is not counted.
         next.cancelled = true;
         ran++;
@@ -274,7 +310,9 @@ export class Clock {
       return;
     }
     if (this.mode === 'manual') return;
+    if (this.wallTimer && this.armedDue === next.due) return;
     if (this.wallTimer) clearTimeout(this.wallTimer);
+    this.armedDue = next.due;
     const wallMs = Math.min(MAX_WALL_WAIT, Math.max(0, Math.ceil((next.due - now) / this.scale)));
     this.wallTimer = setTimeout(() => {
       this.wallTimer = null;
@@ -282,6 +320,11 @@ export class Clock {
     }, wallMs);
     this.wallTimer.unref?.();
   }
+}
+
+/** Whether `a` fires before `b`: earlier due time, then earlier creation. */
+function earlier(a: Timer, b: Timer): boolean {
+  return a.due < b.due || (a.due === b.due && a.seq < b.seq);
 }
 
 const settleTurn = (): Promise<void> => new Promise((r) => setImmediate(r));

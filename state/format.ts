@@ -17,10 +17,26 @@ export function rfc3339(ns: number | null | undefined): string | null {
     subMs = Math.round(ns - ms * 1e6);
   }
   const frac = String(subMs + (ms % 1000) * 1e6).padStart(9, '0').replace(/0+$/, '');
-  const iso = new Date(ms).toISOString().slice(0, 19);
+  const iso = isoSeconds(ms);
   // join() makes one flat string; a template would keep a rope of its parts (and the whole ISO
   // string behind the slice) alive in every record that stores the time.
   return frac ? [iso, '.', frac, 'Z'].join('') : [iso, 'Z'].join('');
+}
+
+/**
+ * The ISO form of a time's whole second (`2026-01-01T00:00:00`). Times rendered together mostly fall
+ * in the same second (a scheduler pass, a batch of client updates), so the last one is kept: a pure
+ * memo, nothing a reset must clear.
+ */
+let lastSecond = Number.NaN;
+let lastIso = '';
+function isoSeconds(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastIso = new Date(second * 1000).toISOString().slice(0, 19);
+    lastSecond = second;
+  }
+  return lastIso;
 }
 
 /** time.Duration.String(): 5s, 1m30s, 24h0m0s, 150ms. */

@@ -149,7 +149,7 @@ export class AllocSync {
             ? { Healthy: u.Healthy, Timestamp: rfc3339(u.HealthAt!), Canary: Boolean(alloc.DeploymentStatus?.Canary), ModifyIndex: tx.index }
             : alloc.DeploymentStatus,
           NetworkStatus: u.NetworkStatus,
-        }, { client: true, modifyTime: u.modifyTime });
+        }, { client: true, modifyTime: u.modifyTime, own: true });
         if (healthChanged && alloc.DeploymentID) countHealth(store, tx, next, prevHealth, u.Healthy!, u.HealthAt!);
         if ((alloc.ClientStatus === 'running') !== (u.ClientStatus === 'running') && tg && hasNomadServices(tg)) tx.touch('service_registrations');
         if (u.ClientStatus === 'failed' && alloc.ClientStatus !== 'failed') failedJobs.push(next);

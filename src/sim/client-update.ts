@@ -34,7 +34,16 @@ export function maybeFailureEval(store: Store, tx: Parameters<Parameters<Store['
   return putEval(store, tx, newEval(store, job, { triggeredBy: 'alloc-failure', jobModifyIndex: 0 }));
 }
 
+/** Per group object (records are immutable): a group's services do not change under it. */
+const nomadServices = new WeakMap<Obj, boolean>();
+
 export function hasNomadServices(tg: Obj): boolean {
+  let has = nomadServices.get(tg);
+  if (has === undefined) nomadServices.set(tg, (has = findNomadServices(tg)));
+  return has;
+}
+
+function findNomadServices(tg: Obj): boolean {
   const all = [...((tg.Services as Obj[] | null) ?? []), ...((tg.Tasks as Obj[]) ?? []).flatMap((t) => (t.Services as Obj[] | null) ?? [])];
   return all.some((s) => s.Provider === 'nomad');
 }

@@ -281,6 +281,38 @@ interface GroupFacts {
    * EvalEligibility keeps it per computed class: later placements of the plan skip the checks.
    */
   feasible: Map<Obj, string | null> | null;
+  /** The same across evals, per node ID, for as long as what the checks read of the node is unchanged. */
+  known: Map<string, KnownFeasibility> | null;
+}
+
+/** A node's feasibility for a group, with the parts of the node the checks read (records are immutable). */
+interface KnownFeasibility {
+  attributes: unknown;
+  meta: unknown;
+  drivers: unknown;
+  datacenter: unknown;
+  name: unknown;
+  nodeClass: unknown;
+  pool: unknown;
+  reason: string | null;
+}
+
+/**
+ * Feasibility results kept across evals, keyed by the group object and the job's constraints:
+ * equal groups of different jobs are one shared frozen object (state/share.ts), so the jobs of one
+ * spec check each node once, not once per register. A node's record is replaced on every client
+ * update (LastAllocUpdateIndex) but keeps its attribute, meta and driver objects, which the entry
+ * compares. A pure memo: the same inputs give the same answer, so nothing a reset must clear.
+ */
+const knownFeasibility = new WeakMap<Obj, { jobConstraints: unknown; byNode: Map<string, KnownFeasibility> }>();
+const KNOWN_NODES_MAX = 10_000;
+
+function knownFor(job: Job, tg: Obj): Map<string, KnownFeasibility> | null {
+  if (!Object.isFrozen(tg)) return null;
+  let k = knownFeasibility.get(tg);
+  if (!k || k.jobConstraints !== job.Constraints) knownFeasibility.set(tg, (k = { jobConstraints: job.Constraints, byNode: new Map() }));
+  if (k.byNode.size >= KNOWN_NODES_MAX) k.byNode.clear();
+  return k.byNode;
 }
 
 function groupFactsOf(job: Job, tg: Obj, cache: boolean): GroupFacts {
@@ -296,6 +328,7 @@ function groupFactsOf(job: Job, tg: Obj, cache: boolean): GroupFacts {
     distinct: [...jobConstraints, ...groupConstraints].some((c) => c.Operand === 'distinct_hosts'),
     ask: groupAsk(tg),
     feasible: cache ? new Map() : null,
+    known: cache ? knownFor(job, tg) : null,
   };
 }
 
@@ -308,6 +341,14 @@ function firstFailing(constraints: Obj[], node: Obj): Obj | undefined {
 function infeasibleReason(g: GroupFacts, node: Obj): string | null {
   const cached = g.feasible?.get(node);
   if (cached !== undefined) return cached;
+  const known = g.known?.get(node.ID);
+  if (
+    known && known.attributes === node.Attributes && known.meta === node.Meta && known.drivers === node.Drivers &&
+    known.datacenter === node.Datacenter && known.name === node.Name && known.nodeClass === node.NodeClass && known.pool === node.NodePool
+  ) {
+    g.feasible?.set(node, known.reason);
+    return known.reason;
+  }
   let reason: string | null = null;
   const failedJob = firstFailing(g.jobConstraints, node);
   if (failedJob) reason = constraintString(failedJob);
@@ -324,6 +365,10 @@ function infeasibleReason(g: GroupFacts, node: Obj): string | null {
     }
   }
   g.feasible?.set(node, reason);
+  g.known?.set(node.ID, {
+    attributes: node.Attributes, meta: node.Meta, drivers: node.Drivers, datacenter: node.Datacenter, name: node.Name,
+    nodeClass: node.NodeClass, pool: node.NodePool, reason,
+  });
   return reason;
 }
 

@@ -25,8 +25,9 @@ export function planAnnotations(plan: Plan): Obj {
 export function applyPlan(store: Store, tx: Txn, plan: Plan, ev: Evaluation, job: Job | undefined): void {
   tx.eventType = 'PlanResult';
   for (const d of plan.deployments) putDeployment(store, tx, d);
-  for (const a of plan.update) putAlloc(store, tx, a);
-  for (const a of plan.place) putAlloc(store, tx, a);
+  // The plan's allocs are its own fresh records (reconcile copies what it changes): stored as they are.
+  for (const a of plan.update) putAlloc(store, tx, a, { own: true });
+  for (const a of plan.place) putAlloc(store, tx, a, { own: true });
   if (plan.markStable && job) markVersionStable(store, tx, job);
   const cur = store.evals.get(ev.ID);
   if (cur) putEval(store, tx, cur);

@@ -2,7 +2,7 @@
 // fails deployments on unhealthy allocs or a passed progress deadline (with auto-revert), and
 // auto-promotes healthy canaries (state-semantics §9.4).
 import type { Obj } from '../../state/types.js';
-import type { Store } from '../../state/store.js';
+import { jobKey, type Store } from '../../state/store.js';
 import { isActiveDeployment, DeploymentText } from '../../state/deployments/table.js';
 import { failDeploymentTx, promoteDeployment, watcherEval } from '../../state/deployments/ops.js';
 import { putAlloc } from '../../state/allocations/table.js';
@@ -12,8 +12,28 @@ import type { Clock, TimerHandle } from '../clock.js';
 
 export const WATCHER_BATCH_MS = 1000;
 
+/**
+ * Date.parse of a deployment's RequireProgressBy: every write to a deployment (each health report)
+ * asks again, mostly for the same text. A pure memo of the last one.
+ */
+let lastTime = '';
+let lastParsed = Number.NaN;
+function parseTime(s: string): number {
+  if (s !== lastTime) {
+    lastParsed = Date.parse(s);
+    lastTime = s;
+  }
+  return lastParsed;
+}
+
 export class DeploymentWatcher {
-  private readonly lastHealth = new Map<string, boolean | null>();
+  /**
+   * The health last seen of allocs in an active deployment (absent: null). Only such allocs can
+   * ask for an eval, and an alloc moves to another deployment only with its health reset to null
+   * (the scheduler's in-place update), so an entry goes once the alloc or its deployment is gone or
+   * done: a cluster's settled allocs cost the watcher nothing.
+   */
+  private readonly lastHealth = new Map<string, boolean>();
   private readonly batched = new Map<string, { timer: TimerHandle; reschedule: Set<string> }>();
   private readonly deadlines = new Map<string, { at: number; timer: TimerHandle }>();
 
@@ -28,12 +48,16 @@ export class DeploymentWatcher {
       this.lastHealth.delete(allocId);
       return;
     }
+    const dep = alloc.DeploymentID ? this.store.deployments.get(alloc.DeploymentID) : undefined;
+    if (!dep || !isActiveDeployment(dep)) {
+      this.lastHealth.delete(allocId);
+      return;
+    }
     const health: boolean | null = alloc.DeploymentStatus?.Healthy ?? null;
     const before = this.lastHealth.get(allocId) ?? null;
-    this.lastHealth.set(allocId, health);
-    if (health === before || health === null || !alloc.DeploymentID) return;
-    const dep = this.store.deployments.get(alloc.DeploymentID);
-    if (!dep || !isActiveDeployment(dep)) return;
+    if (health === null) this.lastHealth.delete(allocId);
+    else this.lastHealth.set(allocId, health);
+    if (health === before || health === null) return;
     if (health) {
       // Only health the scheduler has not seen yet asks for an eval (deploymentWatcher.jobEvalStatus):
       // an allocation-health write carries its own eval at the same index.
@@ -58,13 +82,14 @@ export class DeploymentWatcher {
     if (!dep || dep.Status !== 'running') {
       prev?.timer.cancel();
       this.deadlines.delete(depId);
+      if (dep && !isActiveDeployment(dep)) this.forgetHealth(dep);
       return;
     }
     let at = Infinity;
     for (const s of Object.values(dep.TaskGroups as Obj) as Obj[]) {
       if (!s.RequireProgressBy || s.HealthyAllocs >= Math.max(s.DesiredTotal, s.DesiredCanaries)) continue;
       // An unparsable time never arms a timer (NaN would re-arm it at once, forever).
-      const by = Date.parse(s.RequireProgressBy);
+      const by = parseTime(s.RequireProgressBy);
       if (by < at) at = by;
     }
     if (prev && prev.at === at) return;
@@ -76,12 +101,25 @@ export class DeploymentWatcher {
       const cur = this.store.deployments.get(depId);
       if (!cur || cur.Status !== 'running') return;
       const late = (Object.values(cur.TaskGroups as Obj) as Obj[]).some(
-        (s) => s.RequireProgressBy && Date.parse(s.RequireProgressBy) <= this.clock.nowMs() && s.HealthyAllocs < Math.max(s.DesiredTotal, s.DesiredCanaries),
+        (s) => s.RequireProgressBy && parseTime(s.RequireProgressBy) <= this.clock.nowMs() && s.HealthyAllocs < Math.max(s.DesiredTotal, s.DesiredCanaries),
       );
       if (late) this.fail(depId, DeploymentText.failedProgress);
       else this.onDeployment(depId);
     }, 'deployment progress deadline');
     this.deadlines.set(depId, { at, timer });
+  }
+
+  /** A deployment is done: the health of its allocs can no longer ask for anything. */
+  private forgetHealth(dep: Obj): void {
+    if (this.lastHealth.size === 0) return;
+    for (const id of this.store.allocsByJob.get(jobKey(dep.Namespace, dep.JobID)) ?? []) {
+      if (this.store.allocs.get(id)?.DeploymentID === dep.ID) this.lastHealth.delete(id);
+    }
+  }
+
+  /** Allocs whose health the watcher remembers (for tests: settled allocs must not be among them). */
+  get trackedHealth(): number {
+    return this.lastHealth.size;
   }
 
   /** The newest index the scheduler has seen for the job: SnapshotIndex, else CreateIndex; cancelled evals aside. */
@@ -168,7 +206,12 @@ export class DeploymentWatcher {
   /** After a restore: remember every alloc's health as already seen and re-arm progress deadlines. */
   adoptAll(): void {
     this.close();
-    for (const a of this.store.allocs.values()) this.lastHealth.set(a.ID, a.DeploymentStatus?.Healthy ?? null);
+    for (const a of this.store.allocs.values()) {
+      const healthy = a.DeploymentStatus?.Healthy ?? null;
+      if (healthy === null || !a.DeploymentID) continue;
+      const dep = this.store.deployments.get(a.DeploymentID);
+      if (dep && isActiveDeployment(dep)) this.lastHealth.set(a.ID, healthy);
+    }
     for (const d of this.store.deployments.values()) this.onDeployment(d.ID);
   }
 }

@@ -23,17 +23,29 @@ export interface PutAllocOptions {
   client?: boolean;
   /** A client update's ModifyTime: when the server took it (Node.UpdateAlloc), not when it was applied. */
   modifyTime?: number;
+  /**
+   * `alloc` is a fresh object no one else holds (a copy the caller just made with every field of
+   * an alloc): it is completed and stored as it is instead of being copied once more.
+   */
+  own?: boolean;
 }
 
 export function putAlloc(store: Store, tx: Txn, alloc: Obj, opts: PutAllocOptions = {}): Obj {
   const prev = store.allocs.get(alloc.ID);
-  const stored: Obj = {
-    ...alloc,
-    CreateIndex: prev ? prev.CreateIndex : tx.index,
-    ModifyIndex: tx.index,
-    AllocModifyIndex: opts.client && prev ? prev.AllocModifyIndex : tx.index,
-    ModifyTime: opts.modifyTime ?? store.nowNs(),
-  };
+  const createIndex = prev ? prev.CreateIndex : tx.index;
+  const allocModifyIndex = opts.client && prev ? prev.AllocModifyIndex : tx.index;
+  const modifyTime = opts.modifyTime ?? store.nowNs();
+  let stored: Obj;
+  if (opts.own && 'CreateIndex' in alloc && 'ModifyIndex' in alloc && 'AllocModifyIndex' in alloc && 'ModifyTime' in alloc) {
+    // The four fields exist already, so assigning them keeps the record's field order.
+    stored = alloc;
+    stored.CreateIndex = createIndex;
+    stored.ModifyIndex = tx.index;
+    stored.AllocModifyIndex = allocModifyIndex;
+    stored.ModifyTime = modifyTime;
+  } else {
+    stored = { ...alloc, CreateIndex: createIndex, ModifyIndex: tx.index, AllocModifyIndex: allocModifyIndex, ModifyTime: modifyTime };
+  }
   store.allocs.set(stored.ID, stored);
   trackUsage(store.nodeUsage, prev, stored);
   const key = jobKey(stored.Namespace, stored.JobID);

@@ -58,38 +58,65 @@ export function allocGCEligible(a: Obj, job: Job | undefined, nowNs: number, cut
 }
 
 /**
- * memdb's allocs `eval`, `deployment` and `node` indexes, built by one scan of the allocs on first
- * use: a pass that finds no candidate (the common case between thresholds) never walks every alloc.
+ * memdb's allocs `eval`, `deployment` and `node` indexes. An eval's or a deployment's allocs are
+ * those of its job, so the first two are built per job, from the job's own allocs, when a pass
+ * first asks about that job: a pass over a big cluster with a few collectable evals walks their
+ * jobs' allocs, not every alloc of the cluster. Within a job, allocs come in the store's order.
  */
 class AllocIndex {
-  private built: { byEval: Map<string, Obj[]>; byDeployment: Map<string, Obj[]>; byNode: Map<string, Obj[]> } | null = null;
+  private readonly jobs = new Map<string, { byEval: Map<string, Obj[]>; byDeployment: Map<string, Obj[]> }>();
+  private nodes: Map<string, Obj[]> | null = null;
   constructor(private readonly store: Store) {}
 
-  private get maps(): NonNullable<AllocIndex['built']> {
-    if (!this.built) {
-      const m = { byEval: new Map<string, Obj[]>(), byDeployment: new Map<string, Obj[]>(), byNode: new Map<string, Obj[]>() };
-      for (const a of this.store.allocs.values()) {
+  private ofJob(namespace: string, jobId: string): { byEval: Map<string, Obj[]>; byDeployment: Map<string, Obj[]> } {
+    const key = jobKey(namespace, jobId);
+    let m = this.jobs.get(key);
+    if (!m) {
+      m = { byEval: new Map<string, Obj[]>(), byDeployment: new Map<string, Obj[]>() };
+      for (const id of this.store.allocsByJob.get(key) ?? []) {
+        const a = this.store.allocs.get(id)!;
         push(m.byEval, a.EvalID, a);
         if (a.DeploymentID) push(m.byDeployment, a.DeploymentID, a);
-        push(m.byNode, a.NodeID, a);
       }
-      this.built = m;
+      this.jobs.set(key, m);
     }
-    return this.built;
+    return m;
   }
 
   ofEval(ev: Evaluation): Obj[] {
-    return this.maps.byEval.get(ev.ID) ?? [];
+    const few = this.fewOfJob(ev.Namespace, ev.JobID);
+    if (few) return few.filter((a) => a.EvalID === ev.ID);
+    return this.ofJob(ev.Namespace, ev.JobID).byEval.get(ev.ID) ?? [];
   }
 
   ofDeployment(dep: Obj): Obj[] {
-    return this.maps.byDeployment.get(dep.ID) ?? [];
+    const few = this.fewOfJob(dep.Namespace, dep.JobID);
+    if (few) return few.filter((a) => a.DeploymentID === dep.ID);
+    return this.ofJob(dep.Namespace, dep.JobID).byDeployment.get(dep.ID) ?? [];
+  }
+
+  /** A job with a handful of allocs (most of a big cluster's) is filtered directly, with no map built. */
+  private fewOfJob(namespace: string, jobId: string): Obj[] | null {
+    const ids = this.store.allocsByJob.get(jobKey(namespace, jobId));
+    if (!ids) return NO_ALLOCS;
+    if (ids.size > FEW) return null;
+    const out: Obj[] = [];
+    for (const id of ids) out.push(this.store.allocs.get(id)!);
+    return out;
   }
 
   get byNode(): Map<string, Obj[]> {
-    return this.maps.byNode;
+    if (!this.nodes) {
+      const m = new Map<string, Obj[]>();
+      for (const a of this.store.allocs.values()) push(m, a.NodeID, a);
+      this.nodes = m;
+    }
+    return this.nodes;
   }
 }
+
+const NO_ALLOCS: Obj[] = [];
+const FEW = 8;
 
 function push<T>(m: Map<string, T[]>, k: string, v: T): void {
   const list = m.get(k);

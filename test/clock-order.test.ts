@@ -1,0 +1,54 @@
+// The clock's timer queue (a heap since issue 16) fires timers in (due time, creation) order, skips
+// cancelled ones, and counts what is pending, whatever the mix of delays, cancellations and timers
+// armed from inside callbacks: the order every simulated answer depends on.
+import t from 'tap';
+import { Clock } from '../src/clock.js';
+
+/** A small deterministic PRNG (mulberry32), so a failure names its seed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = Math.imul(a ^ (a >>> 15), 1 | a);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+for (const seed of [1, 2, 3, 4, 5]) {
+  t.test(`timers fire in (due, creation) order, cancelled ones never (seed ${seed})`, async (t) => {
+    const rand = rng(seed);
+    const clock = new Clock({ mode: 'manual', startMs: 1_000_000 });
+    const fired: number[] = [];
+    const expected: { due: number; seq: number; id: number }[] = [];
+    const handles: { cancel(): void; id: number }[] = [];
+    let next = 0;
+    let seq = 0;
+    const arm = (delay: number, depth: number): void => {
+      const id = next++;
+      const due = clock.nowMs() + delay;
+      const entry = { due, seq: seq++, id };
+      expected.push(entry);
+      const h = clock.after(delay, () => {
+        fired.push(id);
+        // Timers armed from a callback take their place in the order too.
+        if (depth < 2 && rand() < 0.3) arm(Math.floor(rand() * 50), depth + 1);
+      });
+      handles.push({ cancel: () => h.cancel(), id });
+    };
+    for (let i = 0; i < 3000; i++) arm(Math.floor(rand() * 200) * (rand() < 0.2 ? 0 : 1), 0);
+    const cancelled = new Set<number>();
+    for (const h of handles) {
+      if (rand() < 0.6) {
+        h.cancel();
+        cancelled.add(h.id);
+      }
+    }
+    t.equal(clock.pending(), 3000 - cancelled.size, 'pending counts the timers not cancelled');
+    await clock.advance(1_000);
+    const want = expected.filter((e) => !cancelled.has(e.id)).sort((a, b) => a.due - b.due || a.seq - b.seq).map((e) => e.id);
+    t.same(fired, want);
+    t.equal(clock.pending(), 0);
+    clock.close();
+  });
+}
