@@ -176,3 +176,4 @@ t.test('pages and ACL-filtered lists in parts answer what a list written whole a
   t.equal((await w.as(w.mgmt, 'DELETE', '/v1/job/job-00010?purge=true')).status, 200);
   await check('a dev job changed and a default job purged');
 });
+

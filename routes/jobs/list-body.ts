@@ -73,6 +73,8 @@ export function stubListJson(store: Store, jobs: readonly Job[], withMeta: boole
  */
 interface Written {
   jobs: readonly Job[];
+  /** Each job's key in the tables, and its summary record when the stub was rendered. */
+  keys: string[];
   summaries: (Obj | undefined)[];
   /** Offset of each stub's first byte in the whole body; [n] is the closing bracket's. */
   starts: Uint32Array;
@@ -108,6 +110,7 @@ const byKey = (a: Job, b: Job): number =>
  */
 function writeList(store: Store, jobs: readonly Job[], withMeta: boolean, base: Written | null): Written {
   const n = jobs.length;
+  const keys = new Array<string>(n);
   const summaries = new Array<Obj | undefined>(n);
   // Per stub: the base's stub it is copied from, or -1 and its text in `fresh`.
   const from = new Int32Array(n);
@@ -118,15 +121,19 @@ function writeList(store: Store, jobs: readonly Job[], withMeta: boolean, base: 
   let p = 0;
   for (let i = 0; i < n; i++) {
     const job = jobs[i]!;
-    const r = renderedOf(store, job);
-    summaries[i] = r.summary;
     let src = -1;
     if (p < baseN) {
       if (baseJobs[p] !== job) while (p < baseN && base!.order * byKey(baseJobs[p]!, job) < 0) p++;
       if (p < baseN) {
         const b = baseJobs[p]!;
         if (b === job) {
-          if (base!.summaries[p] === r.summary) src = p;
+          // The same job record: reused when its summary record is the same too (no stub cache lookup).
+          const summary = store.summaries.get(base!.keys[p]!);
+          if (base!.summaries[p] === summary) {
+            src = p;
+            keys[i] = base!.keys[p]!;
+            summaries[i] = summary;
+          }
           p++;
         } else if (byKey(b, job) === 0) p++; // the same job, a new record
       }
@@ -136,6 +143,9 @@ function writeList(store: Store, jobs: readonly Job[], withMeta: boolean, base: 
       size += stubEnd(base!, src) - base!.starts[src]!;
       fresh[i] = null;
     } else {
+      const r = renderedOf(store, job);
+      keys[i] = r.key;
+      summaries[i] = r.summary;
       const stub = stubOf(r, job, withMeta);
       fresh[i] = stub;
       size += stub.bytes;
@@ -210,7 +220,7 @@ function writeList(store: Store, jobs: readonly Job[], withMeta: boolean, base: 
   const ends = new Float64Array(parts.length);
   let end = 0;
   for (let k = 0; k < parts.length; k++) ends[k] = end += parts[k]!.length;
-  return { jobs, summaries, starts, parts, ends, size, held: heldBy(parts), order: n >= 2 && byKey(jobs[0]!, jobs[n - 1]!) > 0 ? -1 : 1 };
+  return { jobs, keys, summaries, starts, parts, ends, size, held: heldBy(parts), order: n >= 2 && byKey(jobs[0]!, jobs[n - 1]!) > 0 ? -1 : 1 };
 }
 
 /** The end of the run of stubs from `i` on that follow each other in the base (both encodings of `from`). */
