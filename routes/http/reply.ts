@@ -2,7 +2,7 @@
 // errors, and the X-Nomad-* headers in Go's canonical casing (Fastify lowercases names it is given,
 // so they are queued here and handed to Node as written).
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { encodeBody } from './compress.js';
+import { bodyLength, encodeBody, type Body } from './compress.js';
 import { INTERNAL_ERROR_TEXT } from './client-errors.js';
 import { sendShared } from './shared-answer.js';
 
@@ -103,9 +103,9 @@ export function setWriteIndex(reply: FastifyReply, index: number): void {
 
 /**
  * Sends a JSON body. `compact` may be a pre-rendered compact text or its UTF-8 bytes (from
- * cachedJson, or a route's own cache) that is reused unless the client asked for ?pretty.
+ * cachedJson, or a route's own cache, possibly in parts) that is reused unless the client asked for ?pretty.
  */
-export function sendJson(req: FastifyRequest, reply: FastifyReply, value: unknown, compact?: string | Buffer, status = 200): FastifyReply {
+export function sendJson(req: FastifyRequest, reply: FastifyReply, value: unknown, compact?: Body, status = 200): FastifyReply {
   const text = isPretty(req) ? `${JSON.stringify(value, null, 4)}\n` : (compact ?? JSON.stringify(value));
   return writeAnswer(req, reply, status, 'application/json', text);
 }
@@ -115,7 +115,7 @@ export function sendJson(req: FastifyRequest, reply: FastifyReply, value: unknow
  * headers, bare `application/json` (Fastify would add a charset), compression, then one write of
  * headers and body. Fastify's own send path does the same through the server's onSend hook.
  */
-function writeAnswer(req: FastifyRequest, reply: FastifyReply, status: number, type: string, text: string | Buffer): FastifyReply {
+function writeAnswer(req: FastifyRequest, reply: FastifyReply, status: number, type: string, text: Body): FastifyReply {
   reply.hijack();
   const wait = req.server.durableAnswer?.(req);
   if (!wait) return emitAnswer(req, reply, status, type, text);
@@ -129,7 +129,7 @@ function writeAnswer(req: FastifyRequest, reply: FastifyReply, status: number, t
   return reply;
 }
 
-function emitAnswer(req: FastifyRequest, reply: FastifyReply, status: number, type: string, text: string | Buffer): FastifyReply {
+function emitAnswer(req: FastifyRequest, reply: FastifyReply, status: number, type: string, text: Body): FastifyReply {
   req.server.recordResponse?.(req, status);
   const res = reply.raw;
   if (res.destroyed || res.writableEnded) return reply;
@@ -140,11 +140,28 @@ function emitAnswer(req: FastifyRequest, reply: FastifyReply, status: number, ty
   if (sendShared(req, res, status, head, text)) return reply;
   const { body, encoding } = encodeBody(req, text);
   if (encoding) head.push('Content-Encoding', encoding);
-  head.push('Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.length));
+  head.push('Content-Length', String(bodyLength(body)));
   res.writeHead(status, head);
   // A string, unlike a Buffer, goes out with its headers in one write.
-  res.end(body);
+  if (typeof body === 'string' || Buffer.isBuffer(body)) res.end(body);
+  else endInParts(res, body);
   return reply;
+}
+
+/**
+ * A body in parts (slices of a big list shared with the lists before it) goes out as one corked
+ * write of them all after the header block: the same bytes as the parts joined, without a fresh copy.
+ */
+function endInParts(res: FastifyReply['raw'], parts: readonly Buffer[]): void {
+  // HEAD: Node sends no body, so there is nothing to hand it.
+  if (res.req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  res.cork();
+  for (const part of parts) res.write(part);
+  // end() uncorks: header block and parts leave in one writev.
+  res.end();
 }
 
 export function sendError(reply: FastifyReply, status: number, message: string): FastifyReply {

@@ -11,7 +11,7 @@
 // byte for byte what Node would have written.
 import { ServerResponse } from 'node:http';
 import type { FastifyRequest } from 'fastify';
-import { encodeBody } from './compress.js';
+import { encodeBody, type Body } from './compress.js';
 
 /** Responses of readers released from a blocking wait, until they are answered. */
 const released = new WeakSet<ServerResponse>();
@@ -55,9 +55,11 @@ const ASCII = /^[\x00-\x7f]*$/;
  * is not a released reader's or cannot take them, and the caller answers as usual.
  * `head` is the header list without Content-Encoding and Content-Length, which are added here.
  */
-export function sendShared(req: FastifyRequest, res: ServerResponse, status: number, head: string[], text: string | Buffer): boolean {
+export function sendShared(req: FastifyRequest, res: ServerResponse, status: number, head: string[], text: Body): boolean {
   if (!released.has(res)) return false;
   released.delete(res);
+  // A body in parts is a big list's: far over MAX_SHARED_BODY.
+  if (typeof text !== 'string' && !Buffer.isBuffer(text)) return false;
   const r = res as NodeResponse;
   // A real connection of Node's own (not an injected request), this answer first in its queue,
   // a body to send (not HEAD) and no header set on the response beforehand.

@@ -8,15 +8,16 @@ import { handleRegister, registerRequest } from './crud.js';
 import { jobsListSchema } from './schemas.js';
 import { jobStub, listJobs } from '../../state/jobs/queries.js';
 import type { Job } from '../../state/types.js';
-import { ListBodies } from './list-body.js';
+import { ListBodies, type ListBody } from './list-body.js';
 import { compileJobFilter } from '../http/filter.js';
+import { bodyLength } from '../http/compress.js';
 import { RenderCache } from '../http/memo.js';
 import { statusesRoutes } from './statuses.js';
 import { parseRoutes } from './parse.js';
 import { WRITE, listRule, registerRule, type AclDecl } from '../acl/rules.js';
 
 export function jobsRoutes(app: App, ctx: RouteContext): void {
-  const rendered = new RenderCache<{ jobs: Job[]; bytes: Buffer; nextToken: string; index: number }>(ctx.store, (v) => v.bytes.length + 8 * v.jobs.length);
+  const rendered = new RenderCache<{ jobs: Job[]; bytes: ListBody; nextToken: string; index: number }>(ctx.store, (v) => bodyLength(v.bytes) + 8 * v.jobs.length);
   const bodies = new ListBodies(ctx.store);
   const acl: AclDecl = (req) => {
     if (req.method === 'GET') return listRule(req, ctx, 'list-jobs');
@@ -36,7 +37,7 @@ export function jobsRoutes(app: App, ctx: RouteContext): void {
       const meta = parseBoolParam(q, 'meta');
       const accept = compileJobFilter(opts.filter);
       const key = [opts.namespace, opts.prefix, opts.reverse, opts.perPage, opts.nextToken, opts.filter, meta].join('\u0000');
-      const run = (): { jobs: Job[]; bytes: Buffer; nextToken: string; index: number } => {
+      const run = (): { jobs: Job[]; bytes: ListBody; nextToken: string; index: number } => {
         const hit = rendered.get(key);
         if (hit) return hit;
         const page = listJobs(ctx.store, { ...opts, accept });

@@ -57,6 +57,9 @@ export function listJobs(store: Store, opts: JobListOptions): { jobs: Job[]; nex
       : namespaceRange(jobsInOrder(store), opts.namespace, opts.prefix);
   // Nomad ignores `reverse` for the scan order of namespace=* with a prefix (http-semantics §8.2).
   if (opts.reverse && !(opts.namespace === '*' && opts.prefix !== '')) jobs = jobs.reverse();
+  const index = Math.max(store.tableIndex('jobs'), store.tableIndex('job_summary'));
+  // The whole list, unfiltered: `jobs` is already this call's own array.
+  if (opts.perPage === 0 && opts.nextToken === '' && !opts.accept) return { jobs, nextToken: '', index };
   const { page, nextToken } = paginate(jobs, {
     perPage: opts.perPage,
     nextToken: opts.nextToken,
@@ -64,7 +67,7 @@ export function listJobs(store: Store, opts: JobListOptions): { jobs: Job[]; nex
     tokenOf: (j) => `${j.Namespace}.${j.ID}`,
     accept: opts.accept,
   });
-  return { jobs: page, nextToken, index: Math.max(store.tableIndex('jobs'), store.tableIndex('job_summary')) };
+  return { jobs: page, nextToken, index };
 }
 
 const stubCache = new WeakMap<Job, { summary: Obj | undefined; withMeta: boolean; stub: Obj }>();
