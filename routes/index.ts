@@ -69,6 +69,7 @@ export function registerRoutes(app: App, ctx: RouteContext): void {
 
 // What the server factory needs from the HTTP layer besides the routes: src/ reaches routes/ only here.
 export type { App, RouteContext } from './http/context.js';
+export { routeConfig } from './http/context.js';
 export { HttpError } from './http/errors.js';
 export { dropQueuedHeaders, flushQueuedHeaders, sendError } from './http/reply.js';
 export { encodeBody } from './http/compress.js';

@@ -21,6 +21,7 @@ import {
   notFoundHandler,
   ownMethod,
   registerRoutes,
+  routeConfig,
   sendError,
   serveLikeGo,
   UpgradeGate,
@@ -223,7 +224,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     const ms = requestElapsedMs(req);
     if (ms !== undefined) {
       journalRequest(control, req, status, ms);
-      telemetry.sample(httpMetricName(req.method, req.routeOptions.url), ms);
+      telemetry.sample(httpMetricName(req.method, routeConfig(req)?.url), ms);
     }
     logRequest(app.log, req, status, ms, errorText);
   };

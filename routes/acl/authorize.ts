@@ -2,11 +2,11 @@
 // route declared (rules.ts, http-semantics §7), so no table here repeats the routes. Register and
 // plan are authorised after job validation, by `authorize()` called from their handlers.
 import type { FastifyRequest } from 'fastify';
-import type { App, RouteContext } from '../http/context.js';
+import { routeConfig, type App, type RouteContext } from '../http/context.js';
 import { HttpError } from '../http/errors.js';
 import type { Query } from '../http/query.js';
 import { compileListFilter } from '../http/filter.js';
-import type { Check, Rule } from './rules.js';
+import type { AclDecl, Check, Rule } from './rules.js';
 import { formatMultiError } from '../../state/jobspec/multierror.js';
 import { prepareJob } from '../../state/jobs/ops.js';
 import { RpcError } from '../../state/errors.js';
@@ -127,8 +127,9 @@ function restrictList(req: FastifyRequest, store: Store, acl: Acl, cap: string):
 const UNDECLARED: Rule = { check: { kind: 'management' } };
 
 async function enforce(req: FastifyRequest, ctx: RouteContext): Promise<void> {
-  if (req.routeOptions.url === undefined) return; // no route matched: the 404 needs no token
-  const decl = req.routeOptions.config?.acl;
+  const route = routeConfig(req);
+  if (route?.url === undefined) return; // no route matched: the 404 needs no token
+  const decl = route.acl as AclDecl | undefined;
   if (decl === 'none' || decl === 'self') return;
   const rule = decl ? decl(req) : UNDECLARED;
   if (!rule) return;

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyBaseLogger, RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression } from 'fastify';
+import type { FastifyInstance, FastifyBaseLogger, FastifyRequest, RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Store } from '../../state/store.js';
 import type { Config } from '../../src/config.js';
@@ -27,3 +27,23 @@ export type App = FastifyInstance<
   FastifyBaseLogger,
   TypeBoxTypeProvider
 >;
+
+/** What Fastify keeps for a request's route: its pattern (`url`), methods and declared `config`. */
+export interface RouteConfig {
+  url?: string;
+  method?: string | string[];
+  [key: string]: unknown;
+}
+
+// Fastify's symbol for a request's route context (`Symbol('fastify.context')`), found on the first request.
+let contextKey: symbol | null = null;
+
+/**
+ * The request's route config: what `req.routeOptions.url` and `.config` read, without the object of
+ * twelve fields (and a constraint lookup) that the `routeOptions` getter builds on every call.
+ */
+export function routeConfig(req: FastifyRequest): RouteConfig | undefined {
+  if (contextKey === null) contextKey = Object.getOwnPropertySymbols(req).find((s) => s.description === 'fastify.context') ?? null;
+  const context = contextKey === null ? undefined : (req as unknown as Record<symbol, { config?: RouteConfig } | undefined>)[contextKey];
+  return context ? context.config : (req.routeOptions.config as RouteConfig | undefined);
+}

@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bodyLength, encodeBody, type Body } from './compress.js';
 import { INTERNAL_ERROR_TEXT } from './client-errors.js';
 import { sendShared } from './shared-answer.js';
+import { writeHead } from './head-cache.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -141,7 +142,7 @@ function emitAnswer(req: FastifyRequest, reply: FastifyReply, status: number, ty
   const { body, encoding } = encodeBody(req, text);
   if (encoding) head.push('Content-Encoding', encoding);
   head.push('Content-Length', String(bodyLength(body)));
-  res.writeHead(status, head);
+  writeHead(res, status, head);
   // A string, unlike a Buffer, goes out with its headers in one write.
   if (typeof body === 'string' || Buffer.isBuffer(body)) res.end(body);
   else endInParts(res, body);

@@ -1,0 +1,144 @@
+// Node renders a response's header block on every writeHead: each header is checked by two regexps,
+// its name lowercased and matched against the few Node treats apart, and the text joined piece by
+// piece. For a read that is most of its cost beyond bare Fastify's (which sends two headers where
+// Nomad's answers carry six). Reads answer with the same header list again and again (it changes
+// when the index or the body's length does), so the block Node rendered for the last list is
+// reused, with the Date of the moment: the same bytes Node would have written.
+//
+// Only where the block cannot come out differently: a real connection in its ordinary keep-alive
+// state, no header set on the response beforehand, a body to send, and a list whose headers Node
+// does not treat apart (Content-Length aside, whose effect is repeated). Anything else, and the
+// first answer of each list, goes through Node's own writeHead.
+import { ServerResponse, STATUS_CODES } from 'node:http';
+import { Socket } from 'node:net';
+
+/** Node's internal fields read or set here (stable since Node 0.x; Node 20 is what the image runs). */
+interface NodeResponse extends ServerResponse {
+  _header: string | null;
+  _headerSent: boolean;
+  _hasBody: boolean;
+  _contentLength: number | null;
+  _removedConnection: boolean;
+  _expect_continue: boolean;
+  _keepAliveTimeout: number;
+  _defaultKeepAlive: boolean;
+  _maxRequestsPerSocket: number;
+  shouldKeepAlive: boolean;
+  maxRequestsOnConnectionReached: boolean;
+  chunkedEncoding: boolean;
+  useChunkedEncodingByDefault: boolean;
+}
+
+interface Rendered {
+  status: number;
+  head: string[];
+  /** Status line and headers, then what follows the Date line (Connection, Keep-Alive, blank line). */
+  before: string;
+  after: string;
+  contentLength: number | null;
+  keepAliveTimeout: number;
+  defaultKeepAlive: boolean;
+  maxRequestsPerSocket: number;
+}
+
+/** Headers Node treats apart (matchHeader) or that Node adds itself: lists carrying one are not reused. */
+const SPECIAL = new Set(['connection', 'transfer-encoding', 'date', 'expect', 'trailer', 'keep-alive', 'content-disposition']);
+
+// Node's symbol for headers set with setHeader (null until one is), found on the first response.
+let outHeaders: symbol | null | undefined;
+
+let last: Rendered | null = null;
+let reused = 0;
+
+/** How many header blocks were reused so far (the tests check the reuse happens). */
+export function reusedHeaderBlocks(): number {
+  return reused;
+}
+
+// The Date value, as Node's own cache keeps it: made on first use, dropped at the next second.
+let dateText: string | undefined;
+function utcDate(): string {
+  if (dateText === undefined) {
+    const d = new Date();
+    dateText = d.toUTCString();
+    setTimeout(() => (dateText = undefined), 1000 - d.getMilliseconds()).unref();
+  }
+  return dateText;
+}
+
+function ordinary(r: NodeResponse): boolean {
+  if (outHeaders === undefined) outHeaders = Object.getOwnPropertySymbols(r).find((s) => s.description === 'kOutHeaders') ?? null;
+  return (
+    outHeaders !== null &&
+    (r as unknown as Record<symbol, unknown>)[outHeaders] === null &&
+    r._header === null &&
+    r._hasBody === true &&
+    r.sendDate === true &&
+    r.shouldKeepAlive === true &&
+    !r.maxRequestsOnConnectionReached &&
+    !r._removedConnection &&
+    !r.chunkedEncoding &&
+    !r._expect_continue &&
+    !r.statusMessage &&
+    r.socket instanceof Socket
+  );
+}
+
+function sameList(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** `res.writeHead(status, head)` for a flat [name, value, …] list; the same bytes either way. */
+export function writeHead(res: ServerResponse, status: number, head: string[]): void {
+  const r = res as NodeResponse;
+  if (!ordinary(r)) {
+    res.writeHead(status, head);
+    return;
+  }
+  const c = last;
+  if (
+    c !== null &&
+    c.status === status &&
+    c.keepAliveTimeout === r._keepAliveTimeout &&
+    c.defaultKeepAlive === r._defaultKeepAlive &&
+    c.maxRequestsPerSocket === r._maxRequestsPerSocket &&
+    sameList(c.head, head)
+  ) {
+    // What writeHead and _storeHeader set for such a list, in the state checked above.
+    r.statusMessage = STATUS_CODES[status] || 'unknown';
+    r.statusCode = status;
+    if (c.contentLength !== null) r._contentLength = c.contentLength;
+    r._header = `${c.before}Date: ${utcDate()}\r\n${c.after}`;
+    r._headerSent = false;
+    reused++;
+    return;
+  }
+  res.writeHead(status, head);
+  remember(r, status, head);
+}
+
+function remember(r: NodeResponse, status: number, head: string[]): void {
+  let contentLength: number | null = null;
+  for (let i = 0; i < head.length; i += 2) {
+    const name = head[i]!.toLowerCase();
+    if (SPECIAL.has(name)) return;
+    if (name === 'content-length') contentLength = Number(head[i + 1]);
+  }
+  const block = r._header;
+  // Node's Date line follows the headers given (none of which is a Date here).
+  const at = block?.indexOf('\r\nDate: ') ?? -1;
+  if (contentLength === null || block == null || at < 0 || !r.shouldKeepAlive || r.chunkedEncoding) return;
+  const end = block.indexOf('\r\n', at + 2);
+  last = {
+    status,
+    head: head.slice(),
+    before: block.slice(0, at + 2),
+    after: block.slice(end + 2),
+    contentLength,
+    keepAliveTimeout: r._keepAliveTimeout,
+    defaultKeepAlive: r._defaultKeepAlive,
+    maxRequestsPerSocket: r._maxRequestsPerSocket,
+  };
+}
