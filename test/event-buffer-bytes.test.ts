@@ -5,7 +5,7 @@
 import t from 'tap';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { client, minimalJob, type Client } from './helpers.js';
+import { client, minimalJob, readJsonLines, type Client } from './helpers.js';
 import { DEFAULT_EVENT_BUFFER_BYTES, DROPPED, eventBuffer } from '../state/events/buffer.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -15,16 +15,7 @@ type Line = any;
 function stream(port: number, path: string): { lines: Line[]; close: () => void } {
   const lines: Line[] = [];
   const req = http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-    let buf = '';
-    res.setEncoding('utf8');
-    res.on('data', (d: string) => {
-      buf += d;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        lines.push(JSON.parse(buf.slice(0, nl)));
-        buf = buf.slice(nl + 1);
-      }
-    });
+    readJsonLines(res, (line) => lines.push(line));
     res.on('error', () => {});
   });
   req.on('error', () => {});

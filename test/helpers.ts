@@ -194,6 +194,21 @@ export async function aclSession(c: Client): Promise<AclSession> {
   return { mgmt, as, token };
 }
 
+/** Calls `onLine` with each newline-delimited JSON value of a streamed answer as it arrives. */
+export function readJsonLines(res: http.IncomingMessage, onLine: (line: any) => void): void { // eslint-disable-line @typescript-eslint/no-explicit-any
+  let buf = '';
+  res.setEncoding('utf8');
+  res.on('data', (d: string) => {
+    buf += d;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = JSON.parse(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+      onLine(line);
+    }
+  });
+}
+
 /** A streaming GET over a real socket, read as it arrives (event stream, monitor, fs follow). */
 export interface OpenStream {
   status: number;

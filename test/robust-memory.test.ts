@@ -6,7 +6,7 @@ import t from 'tap';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { client, minimalJob, type Client } from './helpers.js';
+import { client, minimalJob, readJsonLines, type Client } from './helpers.js';
 import { DROPPED_TEXT } from '../routes/events/index.js';
 import { eventBuffer } from '../state/events/buffer.js';
 
@@ -63,16 +63,8 @@ function fastSubscriber(port: number, path: string): { indexes: Set<number>; end
   let endResolve!: () => void;
   const ended = new Promise<void>((r) => (endResolve = r));
   const req = http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-    let buf = '';
-    res.setEncoding('utf8');
-    res.on('data', (d: string) => {
-      buf += d;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = JSON.parse(buf.slice(0, nl));
-        buf = buf.slice(nl + 1);
-        for (const e of line.Events ?? []) if (e.Topic === 'Job') indexes.add(e.Index);
-      }
+    readJsonLines(res, (line) => {
+      for (const e of line.Events ?? []) if (e.Topic === 'Job') indexes.add(e.Index);
     });
     res.on('close', endResolve);
     res.on('error', () => {});
