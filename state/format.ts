@@ -6,21 +6,22 @@ export function rfc3339(ns: number | null | undefined): string | null {
   // Past 2^53 a float64 holds a time in ns only to a few hundred ns (today's times are ~1.8e18), so
   // the digits below the microsecond are the rounding of the ms → ns product, not time: a start at
   // .338 s would read .337999872. Such times are rendered to the microsecond, as the clock made them.
-  let ms: number;
-  let subMs: number;
-  if (ns > Number.MAX_SAFE_INTEGER) {
-    const us = Math.round(ns / 1e3);
-    ms = Math.floor(us / 1e3);
-    subMs = (us - ms * 1e3) * 1e3;
-  } else {
-    ms = Math.floor(ns / 1e6);
-    subMs = Math.round(ns - ms * 1e6);
-  }
+  const ms = msOfNs(ns);
+  const subMs = ns > Number.MAX_SAFE_INTEGER ? (Math.round(ns / 1e3) - ms * 1e3) * 1e3 : Math.round(ns - ms * 1e6);
   const frac = String(subMs + (ms % 1000) * 1e6).padStart(9, '0').replace(/0+$/, '');
   const iso = isoSeconds(ms);
   // join() makes one flat string; a template would keep a rope of its parts (and the whole ISO
   // string behind the slice) alive in every record that stores the time.
   return frac ? [iso, '.', frac, 'Z'].join('') : [iso, 'Z'].join('');
+}
+
+/**
+ * The millisecond a time in ns falls in, as rfc3339 renders it. `Math.floor(ns / 1e6)` (or
+ * `new Date(ns / 1e6)`) reads 1 ms early for 1 ms value in 8: today's times in ns are past 2^53, and
+ * the float64 product ms × 1e6 can land up to 128 ns below the exact one.
+ */
+export function msOfNs(ns: number): number {
+  return ns > Number.MAX_SAFE_INTEGER ? Math.floor(Math.round(ns / 1e3) / 1e3) : Math.floor(ns / 1e6);
 }
 
 /**

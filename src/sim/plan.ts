@@ -12,11 +12,11 @@ import { isDestructive, reconcile, type DesiredUpdates } from './reconcile.js';
 import { planAnnotations } from './scheduler.js';
 import { nextLaunchMs } from './periodic.js';
 import { isTrackedPeriodic } from '../../state/jobs/periodic.js';
-import { rfc3339 } from '../../state/format.js';
+import { msOfNs, rfc3339 } from '../../state/format.js';
 
 function nextLaunch(job: Job, store: Store): string | null {
   if (!job.Periodic || !isTrackedPeriodic(job)) return null;
-  const at = nextLaunchMs(job.Periodic, Math.floor(store.nowNs() / 1e6));
+  const at = nextLaunchMs(job.Periodic, msOfNs(store.nowNs()));
   return at === null ? null : rfc3339(at * 1e6);
 }
 

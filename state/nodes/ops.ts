@@ -8,6 +8,7 @@ import { jobKey, type Store, type Txn } from '../store.js';
 import { newEval, putEval } from '../evaluations/table.js';
 import { badRequest, notFound } from '../errors.js';
 import { globMatch } from '../glob.js';
+import { msOfNs } from '../format.js';
 import { ensurePool } from '../nodepools/table.js';
 import { coreCount, processorResources } from './resources.js';
 import { buildNode, computedClass, driverAttributes, driverInfos, driverStates, sortedMap, type NodeSpec } from './table.js';
@@ -36,7 +37,7 @@ export interface NodeWriteResult {
 }
 
 export function nodeEvent(store: Store, message: string, index: number, subsystem = 'Cluster', details: Record<string, string> | null = null): Obj {
-  return { Message: message, Subsystem: subsystem, Details: details, Timestamp: new Date(store.nowNs() / 1e6).toISOString(), CreateIndex: index };
+  return { Message: message, Subsystem: subsystem, Details: details, Timestamp: new Date(msOfNs(store.nowNs())).toISOString(), CreateIndex: index };
 }
 
 /** appendNodeEvents: the new ones at the end, the oldest dropped beyond the limit. */
@@ -136,7 +137,7 @@ export function changedNode(store: Store, node: Obj, change: SpecInput): Obj {
     const states = driverStates({ drivers: change.drivers } as NodeSpec);
     for (const k of Object.keys(attrs)) if (k.startsWith('driver.')) delete attrs[k];
     Object.assign(attrs, driverAttributes(states));
-    next.Drivers = driverInfos(states, new Date(store.nowNs() / 1e6).toISOString());
+    next.Drivers = driverInfos(states, new Date(msOfNs(store.nowNs())).toISOString());
   }
   next.Attributes = sortedMap(changedMap(attrs, change.attributes ?? {}));
   if (change.meta !== undefined) next.Meta = sortedMap(changedMap(next.Meta, change.meta));

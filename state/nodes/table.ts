@@ -5,6 +5,7 @@ import type { Store } from '../store.js';
 import { ensurePool } from '../nodepools/table.js';
 import { activeRootKeyId } from '../operator/keyring.js';
 import { coreCount, processorResources } from './resources.js';
+import { msOfNs } from '../format.js';
 
 /** A driver as a client fingerprints it; the scheduler places a task only where its driver is both. */
 export interface DriverState {
@@ -131,7 +132,7 @@ function hostNetwork(ip: string): Obj {
 /** A Node as Nomad 1.11's structs.Node encodes it, fields in declaration order. */
 export function buildNode(store: Store, spec: NodeSpec, index: number, raftIndex: number, id?: string): Obj {
   const now = store.nowNs();
-  const rfc = new Date(now / 1e6).toISOString();
+  const rfc = new Date(msOfNs(now)).toISOString();
   const states = driverStates(spec);
   const drivers = driverInfos(states, rfc);
   const ip = nodeIp(index);
