@@ -350,11 +350,16 @@ t.test('GET /_mock/clock gives Mode, Scale, Now (RFC 3339) and NowNs', async (t)
   t.same(r.json, { Mode: 'manual', Scale: 100, Now: '2025-03-01T12:00:00Z', NowNs: Date.parse('2025-03-01T12:00:00Z') * 1e6 });
 });
 
-t.test('times are rendered to the millisecond the clock holds, without float noise in the nanoseconds', async (t) => {
+t.test('times are rendered to the millisecond the clock holds, without float noise in the nanoseconds and not a millisecond early', async (t) => {
   // 1,740,830,400,338 ms × 1e6 is not a float64: the nearest one reads .337999872 s.
   const c = await simClient({ clockStart: '2025-03-01T12:00:00.338Z' });
   t.teardown(c.close);
   t.equal((await c.get('/_mock/clock')).json.Now, '2025-03-01T12:00:00.338Z');
+  // Math.floor(ns / 1e6) of that product reads .337: the node's registration times must not.
+  const nodeId = (await c.get('/v1/nodes')).json[0].ID;
+  const node = (await c.get(`/v1/node/${nodeId}`)).json;
+  t.equal(node.Events[0].Timestamp, '2025-03-01T12:00:00.338Z', 'node event at the clock\'s millisecond');
+  for (const d of Object.values(node.Drivers) as { UpdateTime: string }[]) t.equal(d.UpdateTime, '2025-03-01T12:00:00.338Z');
   const advanced = await c.post('/_mock/clock/advance', { Milliseconds: 1 });
   t.equal(advanced.status, 200);
   t.equal((await c.get('/_mock/clock')).json.Now, '2025-03-01T12:00:00.339Z');
