@@ -205,8 +205,8 @@ t.test('restart one task: Nomad\'s events in order, Restarts and LastRestart; th
   const restarting = (done.TaskStates.server.Events as Obj[]).at(-2)!;
   t.match(restarting, { DisplayMessage: 'Task restarting in 0s', StartDelay: 0, Details: { start_delay: '0', restart_reason: '' } });
   t.equal(done.TaskStates.server.Restarts, 1);
-  // Round, not floor: an event's Time is the clock's ms × 1e6 as a float64, which can land a few
-  // hundred ns below the exact product (and its quotient just below the ms).
+  // Round, not floor: an event's Time is the clock's ms × 1e6 as a float64, which can land a little
+  // (up to 128 ns) below the exact product, and its quotient just below the ms.
   t.equal(Date.parse(done.TaskStates.server.LastRestart), Math.round(restarting.Time / 1e6), 'LastRestart: when it restarted');
   t.equal(done.TaskStates.server.State, 'running');
   t.ok(Date.parse(done.TaskStates.server.StartedAt) > Date.parse(alloc.TaskStates.server.StartedAt), 'started again');
