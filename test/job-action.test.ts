@@ -144,10 +144,10 @@ test('what cannot run: an unknown action, no or an unknown allocation, no task, 
   const { c, port, alloc } = await running();
   t.teardown(c.close);
   const unknown = await run(port, alloc, 'nope');
-  t.same([unknown.code, unknown.reason], [1011, 'action nope not found in task server'], 'the client\'s error, without a code: 1011');
+  t.same([unknown.code, unknown.reason], [1008, 'action nope not found in task server'], "the client's error, a 400: 1008");
   t.same(unknown.frames, [], 'no output frame before the close');
   const otherTask = await run(port, alloc, 'hello', { task: 'sidecar' });
-  t.same([otherTask.code, otherTask.reason], [1011, 'action hello not found in task sidecar']);
+  t.same([otherTask.code, otherTask.reason], [1008, `task sidecar not found in allocation ${alloc}`]);
   const noAlloc = await run(port, '', 'hello');
   t.same([noAlloc.code, noAlloc.reason], [1008, 'missing AllocID']);
   const id = '5f2b6a5e-0000-4000-8000-000000000001';
@@ -158,9 +158,16 @@ test('what cannot run: an unknown action, no or an unknown allocation, no task, 
   const noAction = await run(port, alloc, '');
   t.same([noAction.code, noAction.reason], [1008, 'command is not present'], 'no action: no command');
 
-  // The action comes from the allocation's own job: the path's job ID is carried but not read.
-  const elsewhere = await run(port, alloc, 'hello', { job: 'some-other-job' });
-  t.equal(elsewhere.stdout, 'hello from  spaced args\n');
+  // The server checks the path's job: it must exist in the request's namespace and own the allocation.
+  const noJob = await run(port, alloc, 'hello', { job: 'some-other-job' });
+  t.same([noJob.code, noJob.reason], [1008, 'job some-other-job not found in namespace default']);
+  const otherNs = await run(port, alloc, 'hello', { query: { namespace: 'elsewhere' } });
+  t.same([otherNs.code, otherNs.reason], [1008, 'job web not found in namespace elsewhere']);
+  t.equal((await c.put('/v1/jobs', { Job: actionJob('other') })).status, 200);
+  const notItsAlloc = await run(port, alloc, 'hello', { job: 'other' });
+  t.same([notItsAlloc.code, notItsAlloc.reason], [1008, `job other does not have allocation ${alloc}`]);
+  const unknownBeforeJob = await run(port, 'nope', 'hello', { job: 'some-other-job' });
+  t.same([unknownBeforeJob.code, unknownBeforeJob.reason], [1008, 'Unknown allocation "nope"'], 'the allocation is looked up first');
 
   let stopping = false;
   const killed = run(port, alloc, 'wait', {

@@ -23,6 +23,7 @@ import { resolveSecret } from '../../state/acl/resolve.js';
 import type { Acl } from '../../state/acl/acl.js';
 import { parseGoBool } from '../../state/godur.js';
 import type { Obj } from '../../state/types.js';
+import { jobKey } from '../../state/store.js';
 import { startExec, type ExecIO, type ExecProcess, type ExecTarget } from '../../src/sim/exec/index.js';
 import { decodeHandshake, decodeRequestFrame } from './exec-frames.js';
 
@@ -41,6 +42,10 @@ const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidde
 /** cstructs.AllocExecRequest, as far as the RPCs read it. */
 export interface ExecArgs {
   alloc: string;
+  /** The job the allocation must belong to (job action); empty for exec, which names none. */
+  job: string;
+  /** The request's namespace (s.parse), where that job is looked up. */
+  namespace: string;
   task: string;
   /** The command (exec); empty for an action, which the client turns into one. */
   cmd: string[];
@@ -131,15 +136,21 @@ export function refuseUnupgraded(ctx: RouteContext, readArgs: ReadArgs): (req: F
 
 const started = (at: unknown): boolean => typeof at === 'string' && at !== '' && !at.startsWith('0001-01-01');
 
-/** The action's command line in the alloc's job: [Command, ...Args]; null without such an action. */
-function actionCommand(alloc: Obj, taskName: string, name: string): string[] | null {
+/** The task of the alloc's own job (Allocation.LookupTask). */
+function lookupTask(alloc: Obj, name: string): Obj | undefined {
   const job = (alloc.Job ?? {}) as Obj;
   const group = ((job.TaskGroups ?? []) as Obj[]).find((g) => g.Name === alloc.TaskGroup);
-  const task = ((group?.Tasks ?? []) as Obj[]).find((t) => t.Name === taskName);
-  const action = ((task?.Actions ?? []) as Obj[]).find((a) => a.Name === name);
-  if (!action) return null;
-  const args = Array.isArray(action.Args) ? (action.Args as unknown[]).map(String) : [];
-  return [String(action.Command ?? ''), ...args];
+  return ((group?.Tasks ?? []) as Obj[]).find((t) => t.Name === name);
+}
+
+/** The client's turning of an action into its command line: [Command, ...Args], or its error. */
+function actionCommand(alloc: Obj, args: ExecArgs): string[] | Refusal {
+  const task = lookupTask(alloc, args.task);
+  if (!task) return { code: CLOSE_POLICY, reason: `task ${args.task} not found in allocation ${String(alloc.ID)}` };
+  const action = ((task.Actions ?? []) as Obj[]).find((a) => a.Name === args.action);
+  if (!action) return { code: CLOSE_POLICY, reason: `action ${args.action} not found in task ${args.task}` };
+  const rest = Array.isArray(action.Args) ? (action.Args as unknown[]).map(String) : [];
+  return [String(action.Command ?? ''), ...rest];
 }
 
 /** The RPCs' checks after the upgrade, server then client, each with its close code and text. */
@@ -157,22 +168,26 @@ function findTarget(ctx: RouteContext, args: ExecArgs, token: string): Refusal |
   if (!alloc) return { code: CLOSE_POLICY, reason: `Unknown allocation ${JSON.stringify(args.alloc)}` };
   const ns = typeof alloc.Namespace === 'string' ? alloc.Namespace : 'default';
   if (acl && !acl.allowNs(ns, 'alloc-exec')) return denied;
+  // A job action names its job: it must exist in the request's namespace and own the allocation.
+  if (args.job !== '') {
+    if (!ctx.store.jobs.get(jobKey(args.namespace, args.job))) return { code: CLOSE_POLICY, reason: `job ${args.job} not found in namespace ${args.namespace}` };
+    if (args.job !== alloc.JobID) return { code: CLOSE_POLICY, reason: `job ${args.job} does not have allocation ${String(alloc.ID)}` };
+  }
   const nodeId = typeof alloc.NodeID === 'string' ? alloc.NodeID : '';
   const node = ctx.store.nodes.get(nodeId);
   if (!node) return { code: CLOSE_POLICY, reason: `Unknown node ${JSON.stringify(nodeId)}` };
   if (node.Status === 'down' || node.Status === 'disconnected') return { code: CLOSE_POLICY, reason: 'No path to node' };
   if (args.task === '') return { code: CLOSE_POLICY, reason: 'must provide task name' };
-  // The client turns an action into its command (an error without a code: 1011).
+  // The client turns an action into its command (its job check repeats the server's).
   let cmd = args.cmd;
   if (args.action !== '') {
-    const line = actionCommand(alloc, args.task, args.action);
-    if (!line) return { code: CLOSE_INTERNAL, reason: `action ${args.action} not found in task ${args.task}` };
+    const line = actionCommand(alloc, args);
+    if (!Array.isArray(line)) return line;
     cmd = line;
   }
   if (cmd.length === 0) return { code: CLOSE_POLICY, reason: 'command is not present' };
   const job = (alloc.Job ?? {}) as Obj;
-  const group = ((job.TaskGroups ?? []) as Obj[]).find((g) => g.Name === alloc.TaskGroup);
-  const task = ((group?.Tasks ?? []) as Obj[]).find((t) => t.Name === args.task);
+  const task = lookupTask(alloc, args.task);
   if (!task) return { code: CLOSE_INTERNAL, reason: 'task not found' };
   if (acl && NO_FS_ISOLATION.has(String(task.Driver)) && !acl.allowNs(ns, 'alloc-node-exec')) return denied;
   // The client checks its own task state, which may be ahead of the server's.

@@ -18,7 +18,7 @@ function execArgs(req: FastifyRequest): ExecArgs {
   const q = req.query as Query;
   const cmd = unmarshalStringList(q.command ?? '');
   if (!cmd.ok) throw new HttpError(500, `failed to marshal command into json: ${cmd.error}`);
-  return { alloc, task: q.task ?? '', cmd: cmd.value, action: '', tty: ttyParam(q) };
+  return { alloc, job: '', namespace: q.namespace || 'default', task: q.task ?? '', cmd: cmd.value, action: '', tty: ttyParam(q) };
 }
 
 export function execRoutes(app: App, ctx: RouteContext): void {

@@ -2,9 +2,9 @@
 // websocket, as Nomad's jobRunAction (command/agent/job_endpoint.go) answers it. The agent reads
 // `task`, `action`, `allocID` (so spelled; the docs say alloc_id) and `tty` (a 500 before the
 // upgrade), then runs the same streaming exec as `alloc exec` with an AllocExecRequest that has
-// no command: the client looks the action up in the allocation's job and runs its command and
-// args (routes/client/exec-session.ts). The request carries the path's job ID too, which no RPC
-// reads: the action comes from the allocation's own job.
+// the path's job ID and no command: the server checks the job exists and owns the allocation, and
+// the client looks the action up in the allocation's job and runs its command and args
+// (routes/client/exec-session.ts).
 //
 // The path is `/v1/job/*`'s: a request that is not an upgrade reaches that route's `action` row
 // (job.ts) and gets the plain refusal; an upgrade reaches the websocket route below.
@@ -12,13 +12,15 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App, RouteContext } from '../http/context.js';
 import type { Query } from '../http/query.js';
 import { UPGRADE_ONLY } from '../http/websocket.js';
+import { parseJobPath } from './path.js';
 import { mountExecRoute, refuseUnupgraded, ttyParam, type ExecArgs } from '../client/exec-session.js';
 
-/** jobRunAction's reading of the query; only `tty` can fail. */
+/** jobRunAction's reading of the path and query; only `tty` can fail. */
 function actionArgs(req: FastifyRequest): ExecArgs {
   const q = req.query as Query;
   const tty = ttyParam(q);
-  return { alloc: q.allocID ?? '', task: q.task ?? '', action: q.action ?? '', cmd: [], tty };
+  const job = parseJobPath(req.raw.url ?? '').jobId;
+  return { alloc: q.allocID ?? '', job, namespace: q.namespace || 'default', task: q.task ?? '', action: q.action ?? '', cmd: [], tty };
 }
 
 /** The `action` row of `/v1/job/*`: any method, never upgraded there. */
