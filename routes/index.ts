@@ -1,6 +1,7 @@
 import type { App, RouteContext } from './http/context.js';
 import { jobsRoutes } from './jobs/index.js';
 import { jobRoutes } from './jobs/job.js';
+import { jobActionRoutes } from './jobs/action.js';
 import { namespaceRoutes } from './namespaces/index.js';
 import { validateRoutes } from './jobs/validate.js';
 import { evaluationRoutes } from './evaluations/index.js';
@@ -44,6 +45,7 @@ export function registerRoutes(app: App, ctx: RouteContext): void {
   });
   jobsRoutes(app, ctx);
   jobRoutes(app, ctx);
+  jobActionRoutes(app, ctx);
   namespaceRoutes(app, ctx);
   validateRoutes(app, ctx);
   evaluationRoutes(app, ctx);

@@ -24,6 +24,7 @@ import {
 import { jobPathSchema } from './schemas.js';
 import { handlePlan, handleScale, planRequest } from './scale.js';
 import { handleDispatch, handleDispatchPayload, handlePeriodicForce } from './launch.js';
+import { handleRunAction } from './action.js';
 import { WRITE as WRITES, bodyWriteRule, nsCheck, queryNamespace, readQuery, readRule, registerRule, type AclDecl, type Rule } from '../acl/rules.js';
 import { parseGoBool, parseGoUint } from '../../state/godur.js';
 import type { RequestRoot } from '../../state/jobspec/decode.js';
@@ -56,7 +57,7 @@ const jobIdBody = (root: RequestRoot, list: string[]): JobAcl => (req, _ctx, jp)
   bodyWriteRule(req, root, list, () => void requireJobId(decodeBody(req, root) as Obj | null, jp.jobId));
 
 /** Sub-resource → accepted methods → handler → ACL rule. */
-const TABLE: Partial<Record<SubResource, Row>> = {
+const TABLE: Record<Exclude<SubResource, 'job'>, Row> = {
   evaluate: {
     methods: WRITE,
     handler: handleEvaluate,
@@ -85,6 +86,8 @@ const TABLE: Partial<Record<SubResource, Row>> = {
           })(req, ctx, jp),
   },
   actions: { methods: GET, handler: handleActions, acl: readJob },
+  // Authenticated inside the stream, after the upgrade (action.ts); this row answers non-upgrades.
+  action: { methods: ANY, handler: handleRunAction, acl: () => null },
   plan: {
     methods: WRITE,
     handler: handlePlan,
@@ -183,9 +186,6 @@ export function jobRoutes(app: App, ctx: RouteContext): void {
 async function jobRoute(ctx: RouteContext, req: FastifyRequest, reply: FastifyReply, path: JobPath): Promise<FastifyReply> {
   if (path.resource === 'job') return handleJob(ctx, req, reply, path.jobId);
   const entry = TABLE[path.resource];
-  if (!entry) {
-    throw new HttpError(501, `nomad-mock does not implement /v1/job/:id/${path.resource.replace('-', '/')} yet`);
-  }
   if (entry.methods && !entry.methods.includes(req.method)) throw invalidMethod();
   return entry.handler(ctx, req, reply, path.jobId, path.tagName);
 }

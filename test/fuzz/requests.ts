@@ -525,6 +525,8 @@ const ROUTES: Route[] = [
   { methods: ['GET'], path: '/v1/agent/monitor?log_level={loglevel}&log_json={bool}&plain={bool}', stream: true, weight: 0.3 },
   // Exec as plain HTTP (never upgraded here): the agent's command/tty checks, then its refusal of a non-websocket request.
   { methods: ['GET', 'POST'], path: '/v1/client/allocation/{alloc}/exec?task=server&command={command}&tty={bool}', weight: 0.3 },
+  // Job actions as plain HTTP too: the tty check, then the same refusal; any method.
+  { methods: ['GET', 'POST', 'DELETE'], path: '/v1/job/{job}/action?task=server&action=restart&allocID={alloc}&tty={bool}', weight: 0.3 },
   // Nomad routes nomad-mock does not emulate (501), enterprise-only ones, and subtree roots (301).
   // Client files and logs; the follow forms are streams the transport hangs up on.
   { methods: ['GET', 'PUT'], path: '/v1/client/fs/ls/{alloc}', params: fsParams, weight: 0.4 },
