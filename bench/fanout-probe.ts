@@ -3,7 +3,7 @@
 // registers against the same server with none. The server runs in a child process that reports its
 // own CPU time and memory (after a full GC) over IPC, and can take a CPU profile of the release.
 //
-//   node dist/bench/fanout-probe.js readers [N=10000] [--servers mock,net,http] [--profile DIR] [--heap DIR]
+//   node dist/bench/fanout-probe.js readers [N=10000] [--servers mock,net,http] [--profile DIR] [--heap DIR] [--strace FILE]
 //
 // `--servers` adds the floors, run after nomad-mock with its recorded answer: a raw node:net
 // server and bare node:http, each writing that one answer to every parked reader (the same
@@ -12,7 +12,7 @@
 //   node dist/bench/fanout-probe.js events [M=1000] [K=300] [--profile DIR]
 //
 // Wall figures on a shared machine are noise; the server's CPU time and bytes per reader are not.
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { ChildProfiler, ChildServer } from './child-server.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -35,6 +35,7 @@ async function common(m: Msg, profiler: ChildProfiler): Promise<unknown> {
     return process.memoryUsage();
   }
   if (m.cmd === 'cpu') return process.cpuUsage();
+  if (m.cmd === 'rss') return process.memoryUsage.rss();
   if (m.cmd === 'profile-start' || m.cmd === 'profile-stop') return profiler.command(m);
   if (m.cmd === 'heap-snapshot') {
     mkdirSync(m.dir!, { recursive: true });
@@ -169,6 +170,7 @@ const CHILD: Record<Kind, string> = { mock: 'serve', net: 'serve-net', http: 'se
  * Returns one reader's raw answer.
  */
 async function readersOn(kind: Kind, n: number, profileDir: string | null, heapDir: string | null, answer: string | null, execArgv: string[]): Promise<string> {
+  const straceFile = flag('--strace');
   const s = await startServer(CHILD[kind], execArgv);
   let sample = '';
   try {
@@ -178,6 +180,7 @@ async function readersOn(kind: Kind, n: number, profileDir: string | null, heapD
     for (const round of ['warm-up', 'measured']) {
       const idx = kind === 'mock' ? Number((await request(s.port, 'GET', '/v1/job/web')).headers['x-nomad-index']) : 1;
       const before = await s.call<NodeJS.MemoryUsage>('mem');
+      const rss0 = await s.call<number>('rss');
       if (round === 'measured' && heapDir) console.log('heap snapshot:', await s.call('heap-snapshot', { dir: heapDir, name: `${kind}-idle-${n}` }));
       // Connected a thousand at a time: a loaded machine drops SYNs past the listen backlog.
       const conns: Reader[] = [];
@@ -192,9 +195,14 @@ async function readersOn(kind: Kind, n: number, profileDir: string | null, heapD
       }
       while ((await s.call<number>('waiting')) < n) await sleep(50);
       await sleep(500);
+      // As the bench reads it (no GC forced: garbage and the young generation's growth count), then after a full GC.
+      const rssParked = await s.call<number>('rss');
       const parked = await s.call<NodeJS.MemoryUsage>('mem');
       if (round === 'measured' && heapDir) console.log('heap snapshot:', await s.call('heap-snapshot', { dir: heapDir, name: `${kind}-parked-${n}` }));
       if (profileDir && round === 'measured') await s.call('profile-start');
+      // `--strace FILE`: the server's system calls during the release, counted (strace slows it a lot).
+      const tracer = straceFile && round === 'measured' ? spawn('strace', ['-c', '-f', '-o', `${straceFile}.${kind}`, '-p', String(s.child.pid)]) : null;
+      if (tracer) await sleep(1000);
       const u0 = await s.call<NodeJS.CpuUsage>('cpu');
       const c0 = process.cpuUsage();
       const t0 = performance.now();
@@ -203,6 +211,11 @@ async function readersOn(kind: Kind, n: number, profileDir: string | null, heapD
       const wall = Math.max(...ends.map((e) => e.at)) - t0;
       const client = process.cpuUsage(c0);
       const u1 = await s.call<NodeJS.CpuUsage>('cpu');
+      if (tracer) {
+        tracer.kill('SIGINT');
+        await new Promise((r) => tracer.once('exit', r));
+        console.log(`strace counts: ${straceFile}.${kind}`);
+      }
       if (profileDir && round === 'measured') console.log('profile:', await s.call('profile-stop', { dir: profileDir, name: `${kind}-release-${n}` }));
       // Every reader has the same answer: 200, the write's index (nomad-mock), one body.
       const bodies = new Set<string>();
@@ -221,7 +234,8 @@ async function readersOn(kind: Kind, n: number, profileDir: string | null, heapD
           `server CPU ${((u1.user - u0.user + u1.system - u0.system) / 1000).toFixed(0)} ms = ${us(u1.user - u0.user + u1.system - u0.system)} µs/reader ` +
           `(user ${us(u1.user - u0.user)}, system ${us(u1.system - u0.system)}); ` +
           `client CPU ${us(client.user + client.system)} µs/reader (user ${us(client.user)}, system ${us(client.system)}); ` +
-          `parked: RSS +${mb(parked.rss - before.rss)} MB (${((parked.rss - before.rss) / n / 1024).toFixed(2)} KB/reader), ` +
+          `parked: RSS +${((rssParked - rss0) / n / 1024).toFixed(2)} KB/reader before a GC, ` +
+          `+${mb(parked.rss - before.rss)} MB (${((parked.rss - before.rss) / n / 1024).toFixed(2)} KB/reader) after, ` +
           `heap +${mb(parked.heapUsed - before.heapUsed)} MB (${((parked.heapUsed - before.heapUsed) / n / 1024).toFixed(2)} KB/reader), ` +
           `external +${mb(parked.external + parked.arrayBuffers - before.external - before.arrayBuffers)} MB; ` +
           `distinct bodies ${bodies.size}, wrong answers ${bad}`,
