@@ -203,9 +203,40 @@ t.test('released readers get the bytes an unblocked read gets, whatever their co
     t.equal(withoutDate(released[i]!), withoutDate(want), `reader ${i}: ${blocked[i % blocked.length]!.split('\r\n')[0]}`);
   }
   t.match(released[0]!.toString(), /"v":"2"/, 'the answer after the write');
-  const journal = (await c.get('/_mock/requests')).json as { Method: string; Query: { index?: string }; Status: number }[];
+  const journal = (await c.get('/_mock/requests')).json as { Method: string; Path: string; Query: { index?: string }; Status: number }[];
   const entries = journal.filter((e) => e.Method === 'GET' && e.Query.index !== undefined);
   t.equal(entries.length, gets, 'a journal entry for each released reader');
   t.ok(entries.every((e) => e.Status === 200));
+  t.ok(
+    entries.every((e) => e.Query.index === String(e.Path === '/v1/jobs' ? listIdx : idx)),
+    'each entry holds its own path and query',
+  );
+  t.equal(c.mock.store.watch.waiting(), 0);
+});
+
+t.test('a parked GET with a body, or with requests queued behind it, is answered and its connection serves the rest', async (t) => {
+  const { c, port } = await listening();
+  t.teardown(c.close);
+  await c.register(minimalJob('web'));
+  await c.register(minimalJob('api'));
+  const idx = index(await c.get('/v1/job/web'));
+  const then = 'GET /v1/job/api HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/job/api HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
+  const readers = [
+    exchange(port, `GET /v1/job/web?index=${idx}&wait=20s HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello${then}`),
+    exchange(port, `GET /v1/job/web?index=${idx}&wait=20s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n${then}`),
+    exchange(port, `GET /v1/job/web?index=${idx}&wait=20s HTTP/1.1\r\nHost: x\r\n\r\n${then}`),
+  ];
+  await Promise.all(readers.map((r) => r.sent));
+  await parked(() => c.mock.store.watch.waiting(), readers.length);
+  t.equal(c.mock.store.watch.waiting(), readers.length, 'every reader is parked');
+  const w = await c.register(minimalJob('web', { Meta: { v: '2' } }));
+  for (const bytes of await Promise.all(readers.map((r) => r.bytes))) {
+    const text = bytes.toString('latin1');
+    const answers = text.split(/(?=HTTP\/1\.1 )/);
+    t.equal(answers.length, 3, 'the released answer and the two queued behind it');
+    t.match(answers[0], new RegExp(`^HTTP/1\\.1 200 OK\r\n[^]*X-Nomad-Index: ${w.json.JobModifyIndex}\r\n[^]*"v":"2"`));
+    t.match(answers[1], /^HTTP\/1\.1 200 OK\r\n[^]*"ID":"api"/);
+    t.match(answers[2], /^HTTP\/1\.1 200 OK\r\n[^]*Connection: close\r\n[^]*"ID":"api"/);
+  }
   t.equal(c.mock.store.watch.waiting(), 0);
 });

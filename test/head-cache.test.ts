@@ -85,3 +85,27 @@ t.test('a write changes the index the next read carries; HTTP/1.0 and other serv
   t.match(x, /\r\nKeep-Alive: timeout=5\r\n/, "the other server's keep-alive timeout");
   t.equal(noDate(y!), noDate(x!));
 });
+
+t.test('a reused header block carries the Date of the second it is sent in, across second boundaries', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  await c.register(minimalJob('web'));
+  await c.mock.app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (c.mock.app.server.address() as AddressInfo).port;
+  const dates = new Set<string>();
+  let first: string | undefined;
+  // Until three distinct Dates were seen (at least two second boundaries crossed), at most 6 s.
+  for (const end = Date.now() + 6000; dates.size < 3 && Date.now() < end; ) {
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    const [a] = await exchanges(port, [get('/v1/job/web')]);
+    const after = Date.now();
+    const date = /\r\nDate: ([^\r]+)\r\n/.exec(a!)![1]!;
+    const at = Date.parse(date);
+    if (at < before || at > after) t.fail(`Date ${date} is outside the moment it was sent in`);
+    dates.add(date);
+    first ??= a;
+    if (noDate(a!) !== noDate(first!)) t.fail('the answer changed with its Date');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  t.ok(dates.size >= 2, `the Date moved on (${[...dates].join(', ')})`);
+});

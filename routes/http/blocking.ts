@@ -2,7 +2,7 @@
 // not passed yet, park on the tables the query reads until a write touches them or the deadline
 // passes, re-running on every wake-up. A timeout is not an error: the last result is returned.
 import type { FastifyReply } from 'fastify';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Store } from '../../state/store.js';
 import type { Parked, Table } from '../../state/watch.js';
 import { markReleased } from './shared-answer.js';
@@ -41,6 +41,19 @@ export function blockingQuery<R extends Indexed>(
 }
 
 /**
+ * A parked GET without a body has nothing more to read from its request: it is read to its end
+ * now, as Node would do (req._dump) once the answer is finished. Done at release, that is a resume,
+ * a read, an 'end' and a 'close' per reader in the write's turn, for thousands of readers at once.
+ */
+function consumeRequest(res: ServerResponse): void {
+  const req = (res as ServerResponse & { req?: IncomingMessage }).req;
+  if (req === undefined || req.method !== 'GET' || req.readableFlowing !== null) return;
+  const h = req.headers;
+  if (h['content-length'] !== undefined || h['transfer-encoding'] !== undefined) return;
+  req.resume();
+}
+
+/**
  * One parked reader: a single object (no timer, abort signal or closures of its own beyond the
  * socket's close listener), since thousands may wait at once.
  */
@@ -65,6 +78,7 @@ class HeldQuery<R extends Indexed> implements Parked {
     private readonly reject: (err: unknown) => void,
   ) {
     this.world = store.replacements;
+    consumeRequest(res);
     res.on('close', this.onClose);
     store.watch.park(this);
   }

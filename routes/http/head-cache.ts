@@ -39,6 +39,9 @@ interface Rendered {
   keepAliveTimeout: number;
   defaultKeepAlive: boolean;
   maxRequestsPerSocket: number;
+  /** The whole block for `date` (a Date text is reused for a second: one block, not one per answer). */
+  date: string;
+  block: string;
 }
 
 /** Headers Node treats apart (matchHeader) or that Node adds itself: lists carrying one are not reused. */
@@ -66,11 +69,19 @@ function utcDate(): string {
   return dateText;
 }
 
-function ordinary(r: NodeResponse): boolean {
+function outHeadersOf(r: ServerResponse): unknown {
   if (outHeaders === undefined) outHeaders = Object.getOwnPropertySymbols(r).find((s) => s.description === 'kOutHeaders') ?? null;
+  return outHeaders === null ? undefined : (r as unknown as Record<symbol, unknown>)[outHeaders];
+}
+
+/** True when a header was set on `res` with setHeader (or Node's field cannot be read): no allocation. */
+export function headerSet(res: ServerResponse): boolean {
+  return outHeadersOf(res) !== null;
+}
+
+function ordinary(r: NodeResponse): boolean {
   return (
-    outHeaders !== null &&
-    (r as unknown as Record<symbol, unknown>)[outHeaders] === null &&
+    outHeadersOf(r) === null &&
     r._header === null &&
     r._hasBody === true &&
     r.sendDate === true &&
@@ -110,7 +121,12 @@ export function writeHead(res: ServerResponse, status: number, head: string[]): 
     r.statusMessage = STATUS_CODES[status] || 'unknown';
     r.statusCode = status;
     if (c.contentLength !== null) r._contentLength = c.contentLength;
-    r._header = `${c.before}Date: ${utcDate()}\r\n${c.after}`;
+    const date = utcDate();
+    if (date !== c.date) {
+      c.date = date;
+      c.block = `${c.before}Date: ${date}\r\n${c.after}`;
+    }
+    r._header = c.block;
     r._headerSent = false;
     reused++;
     return;
@@ -140,5 +156,7 @@ function remember(r: NodeResponse, status: number, head: string[]): void {
     keepAliveTimeout: r._keepAliveTimeout,
     defaultKeepAlive: r._defaultKeepAlive,
     maxRequestsPerSocket: r._maxRequestsPerSocket,
+    date: '',
+    block: '',
   };
 }

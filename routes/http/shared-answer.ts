@@ -12,6 +12,7 @@
 import { ServerResponse } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import { encodeBody, type Body } from './compress.js';
+import { headerSet, writeHead } from './head-cache.js';
 
 /** Responses of readers released from a blocking wait, until they are answered. */
 const released = new WeakSet<ServerResponse>();
@@ -32,6 +33,8 @@ interface Shared {
   accept: string | undefined;
   body: string | Buffer;
   encoding: 'gzip' | 'deflate' | null;
+  /** The body's length in bytes, as the Content-Length header's text. */
+  length: string;
   /** Node's header block for it, and header + body as one buffer. */
   header: string;
   bytes: Buffer | null;
@@ -54,6 +57,10 @@ const ASCII = /^[\x00-\x7f]*$/;
  * Answers a released reader from the shared bytes; false (nothing written, nothing set) when `res`
  * is not a released reader's or cannot take them, and the caller answers as usual.
  * `head` is the header list without Content-Encoding and Content-Length, which are added here.
+ *
+ * Per reader this is a header block (head-cache.ts hands back the same block string to every reader
+ * answered within the same second with the same list, so the shared bytes are found by identity)
+ * and one socket write: nothing is rendered, encoded or joined again.
  */
 export function sendShared(req: FastifyRequest, res: ServerResponse, status: number, head: string[], text: Body): boolean {
   if (!released.has(res)) return false;
@@ -64,20 +71,27 @@ export function sendShared(req: FastifyRequest, res: ServerResponse, status: num
   // A real connection of Node's own (not an injected request), this answer first in its queue,
   // a body to send (not HEAD) and no header set on the response beforehand.
   if (Object.getPrototypeOf(r) !== ServerResponse.prototype || !r.socket?.writable || r._header || !r._hasBody || r.outputData.length > 0) return false;
-  if (text.length > MAX_SHARED_BODY || r.getHeaderNames().length > 0) return false;
+  if (text.length > MAX_SHARED_BODY || headerSet(r)) return false;
   let slots = memos.get(req.server);
   if (!slots) memos.set(req.server, (slots = []));
   const accept = req.headers['accept-encoding'];
-  let shared = slots.find((s) => s.text === text && s.accept === accept);
+  let shared: Shared | undefined;
+  for (let i = slots.length - 1; i >= 0; i--) {
+    const s = slots[i]!;
+    if (s.text === text && s.accept === accept) {
+      shared = s;
+      break;
+    }
+  }
   if (!shared) {
     const { body, encoding } = encodeBody(req, text);
-    shared = { text, accept, body, encoding, header: '', bytes: null };
+    shared = { text, accept, body, encoding, length: String(typeof body === 'string' ? Buffer.byteLength(body) : body.length), header: '', bytes: null };
     if (slots.length >= SLOTS) slots.shift();
     slots.push(shared);
   }
   if (shared.encoding) head.push('Content-Encoding', shared.encoding);
-  head.push('Content-Length', String(typeof shared.body === 'string' ? Buffer.byteLength(shared.body) : shared.body.length));
-  res.writeHead(status, head);
+  head.push('Content-Length', shared.length);
+  writeHead(res, status, head);
   const header = r._header!;
   if (header !== shared.header) {
     shared.header = header;
