@@ -3,7 +3,7 @@
 // taking bytes is dropped as Nomad drops a subscriber that falls behind.
 import t from 'tap';
 import { client, listening, openStream } from './helpers.js';
-import { DROPPED, RETAINED, eventBuffer, type EventCursor } from '../state/events/buffer.js';
+import { DROPPED, RETAINED, eventBuffer, type EventBatch, type EventCursor } from '../state/events/buffer.js';
 import type { Store } from '../state/store.js';
 
 /** `n` one-event writes committed in one go (no delivery can run in between); their indexes. */
@@ -118,4 +118,35 @@ t.test('a subscriber that reads gets every write of a burst longer than the buff
     written,
     'one line per write, in order',
   );
+});
+
+t.test('retained batches are bounded by maxBytes as well: past it the oldest go, and a kept cursor on them is dropped', async (t) => {
+  const c = await client();
+  t.teardown(() => c.close());
+  const store = c.mock.store;
+  const buffer = eventBuffer(store);
+  const cursor = buffer.subscribe(Number.MAX_SAFE_INTEGER, () => {});
+  const seen = buffer.subscribe(Number.MAX_SAFE_INTEGER, () => {});
+  t.teardown(() => (cursor.unsubscribe(), seen.unsubscribe()));
+  drain(cursor);
+  drain(seen);
+  cursor.keep(true);
+  seen.keep(true);
+  buffer.maxBytes = 1000;
+  burst(store, 1.2 * buffer.size, 'a');
+  const batches: EventBatch[] = [];
+  for (let b = seen.peek(); b !== null && typeof b !== 'symbol'; b = seen.peek()) {
+    batches.push(b);
+    seen.advance();
+  }
+  t.equal(batches.length, 1.2 * buffer.size);
+  // The first fifth left the buffer by count and are retained; lines built for them now weigh them.
+  for (const b of batches.slice(0, 7)) buffer.charge(b, 100);
+  t.notOk(cursor.nearDrop(), '700 of 1000 retained bytes');
+  buffer.charge(batches[7]!, 100);
+  t.ok(cursor.nearDrop(), '800 of 1000 retained bytes: near the end of them');
+  t.equal(cursor.peek(), batches[0], 'still retained');
+  for (const b of batches.slice(8, 11)) buffer.charge(b, 100);
+  t.equal(cursor.peek(), DROPPED, 'past maxBytes the oldest retained batch went: dropped');
+  t.equal(buffer.length, buffer.size, 'the buffer itself is as before');
 });

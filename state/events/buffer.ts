@@ -85,6 +85,8 @@ export class EventBuffer {
   private weights = new WeakMap<EventBatch, { seq: number; bytes: number }>();
   /** Weight of the batches in the buffer. */
   private weighed = 0;
+  /** Weight of the batches retained beyond it: bounded by `maxBytes` too. */
+  private retainedWeight = 0;
   private readonly listeners = new Set<BatchListener>();
   /** Bumped when the state is replaced; a cursor opened before then reads ENDED. */
   private generation = 0;
@@ -121,10 +123,26 @@ export class EventBuffer {
     return Math.max(this.base, this.end - this.size, this.byteFloor);
   }
 
-  /** The weight of the batch at `seq`, which is leaving the buffer. */
+  /** The weight of the batch at `seq`, which is leaving the buffer for the retained batches. */
   private unweigh(seq: number): void {
     const w = this.weights.get(this.batches[seq - this.base]!);
-    if (w !== undefined) this.weighed -= w.bytes;
+    if (w !== undefined) {
+      this.weighed -= w.bytes;
+      this.retainedWeight += w.bytes;
+    }
+  }
+
+  /** Lets the oldest retained batches go while they weigh more than `maxBytes`. */
+  private trimRetained(): void {
+    if (this.retainedWeight <= this.maxBytes) return;
+    const first = this.first;
+    let n = 0;
+    while (this.retainedWeight > this.maxBytes && this.base + n < first) {
+      this.retainedWeight -= this.weights.get(this.batches[n]!)?.bytes ?? 0;
+      n++;
+    }
+    this.batches = this.batches.slice(n);
+    this.base += n;
   }
 
   /**
@@ -135,9 +153,9 @@ export class EventBuffer {
   charge(batch: EventBatch, bytes: number): void {
     let w = this.weights.get(batch);
     if (w === undefined) {
-      // Only a batch still in the buffer is charged: its sequence number is found from the newest.
+      // Only a batch still held is charged: its sequence number is found from the newest.
       let seq = -1;
-      for (let s = this.end - 1; s >= this.first; s--) {
+      for (let s = this.end - 1; s >= this.base; s--) {
         if (this.batches[s - this.base] === batch) {
           seq = s;
           break;
@@ -146,10 +164,17 @@ export class EventBuffer {
       if (seq < 0) return;
       w = { seq, bytes: 0 };
       this.weights.set(batch, w);
-    } else if (w.seq < this.first) {
+    } else if (w.seq < this.base) {
       return;
     }
     if (bytes <= w.bytes) return;
+    if (w.seq < this.first) {
+      // A retained batch whose line a stream that is behind has just built.
+      this.retainedWeight += bytes - w.bytes;
+      w.bytes = bytes;
+      this.trimRetained();
+      return;
+    }
     this.weighed += bytes - w.bytes;
     w.bytes = bytes;
     while (this.weighed > this.maxBytes && this.first < this.end - 1) {
@@ -157,14 +182,19 @@ export class EventBuffer {
       this.unweigh(s);
       this.byteFloor = s + 1;
     }
+    this.trimRetained();
   }
 
   private append(batch: EventBatch): void {
     // The batch the count pushes out takes its weight with it.
-    if (this.end - this.size >= this.first) this.unweigh(this.end - this.size);
+    if (this.end - this.size >= this.first) {
+      this.unweigh(this.end - this.size);
+      this.trimRetained();
+    }
     this.batches.push(batch);
     if (this.batches.length >= (RETAINED + 1) * this.size) {
       const drop = this.batches.length - RETAINED * this.size;
+      for (let i = 0; i < drop; i++) this.retainedWeight -= this.weights.get(this.batches[i]!)?.bytes ?? 0;
       this.batches = this.batches.slice(drop);
       this.base += drop;
     }
@@ -192,6 +222,7 @@ export class EventBuffer {
     // The start-up batches come back with new sequence numbers, unweighed.
     this.weights = new WeakMap();
     this.weighed = 0;
+    this.retainedWeight = 0;
     this.generation++;
     for (const l of [...this.listeners]) {
       try {
@@ -263,7 +294,7 @@ export class EventBuffer {
       nearDrop: () => {
         if (done || generation !== this.generation || seq >= this.end) return false;
         // Retained batches leave in bulk once RETAINED + 1 sizes are held, so at least RETAINED sizes stay.
-        if (kept) return (this.end - seq) * 4 >= 3 * RETAINED * this.size;
+        if (kept) return (this.end - seq) * 4 >= 3 * RETAINED * this.size || (seq < this.first && this.retainedWeight * 4 >= 3 * this.maxBytes);
         if ((this.end - seq) * 2 >= this.size) return true;
         // It leaves once the batches from it on weigh more than maxBytes; only worth adding up
         // when the whole buffer is past half of that.
@@ -326,6 +357,7 @@ export class EventBuffer {
     this.base += this.batches.length;
     this.batches = [];
     this.weighed = 0;
+    this.retainedWeight = 0;
     if (buffers.get(this.store) === this) buffers.delete(this.store);
   }
 }
