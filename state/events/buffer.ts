@@ -67,7 +67,8 @@ export interface EventCursor {
 
 /**
  * Batches held, in buffer sizes: beyond the buffer, the oldest batches are kept for cursors that
- * are kept (their subscribers read; the server is behind). Dropped in halves of this, O(1) per write.
+ * are kept (their subscribers read; the server is behind). They go a buffer's worth at a time
+ * (amortized O(1) per write), or sooner when they weigh more than `maxBytes`.
  */
 export const RETAINED = 2;
 
