@@ -150,7 +150,10 @@ interface Sink {
   lastProgress: number;
   /** Writes what the subscriber may have now, in one socket write. */
   pump(): void;
-  /** Within half the buffer (by count or bytes) of falling out: delivery must not yield for it. */
+  /**
+   * Taking bytes, and so near the end of the batches retained for it that delivery must not yield
+   * (the last resort that holds writers back when delivery cannot keep up at all).
+   */
   nearDrop(): boolean;
   /** Disconnects at once, releasing its queued bytes (the budget's last resort). */
   evict(): void;
@@ -208,8 +211,9 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
       due.delete(sink);
       sink.pump();
       if (due.size > 0 && performance.now() - start >= DELIVERY_SLICE_MS) {
-        // Writers may go on only while nobody who keeps reading is near falling out of the buffer:
-        // the longest-waiting stream is first in `due`.
+        // Writers may go on while nobody who keeps reading is near the end of what is retained for
+        // it (twice the buffer: a reader is never dropped because delivery is behind); the
+        // longest-waiting stream is first in `due`.
         const next = due.values().next().value as Sink;
         if (next.nearDrop()) continue;
         nextSlice = setImmediate(deliver);
@@ -289,6 +293,7 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
         // before it on the connection are done, then hands it the socket and sends the head.
         res.once('socket', (s: Socket) => {
           socket = s;
+          keepUp();
           schedule(sink);
         });
       }
@@ -309,6 +314,17 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
       limits.eventQueuedBytes += q - sink.queued;
       sink.queued = q;
       if (limits.eventQueuedBytes > limits.eventQueuedPeakBytes) limits.eventQueuedPeakBytes = limits.eventQueuedBytes;
+      keepUp();
+    };
+
+    /**
+     * Kept while it takes what it is sent (pump would send it more): then only the server's own lag
+     * stands between it and its batches, and that must not drop it.
+     */
+    let taking = false;
+    const keepUp = (): void => {
+      taking = bodyless || (socket !== null && !socket.destroyed && sink.queued < limits.eventSubscriberBytes);
+      cursor.keep(taking);
     };
 
     const release = (): void => {
@@ -398,7 +414,7 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
       queued: 0,
       lastProgress: 0,
       pump,
-      nearDrop: () => cursor.nearDrop(),
+      nearDrop: () => taking && cursor.nearDrop(),
       evict: () => {
         limits.eventSubscribersDropped++;
         finish();
@@ -413,6 +429,7 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
     }, EVENT_STREAM.heartbeatMs);
     heartbeat.unref();
     const cursor = buffer.subscribe(index, () => schedule(sink));
+    keepUp();
 
     function finish(): void {
       if (closed) return;

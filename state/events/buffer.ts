@@ -49,16 +49,34 @@ export interface EventCursor {
   advance(): void;
   /** Batches committed that this cursor has not passed yet (it is dropped past `size`). */
   behind(): number;
-  /** Whether it is within half the buffer (by count or by bytes) of being dropped. */
+  /**
+   * Whether it is within half the buffer (by count or by bytes) of being dropped; while kept, within
+   * a quarter of the retained batches of leaving them.
+   */
   nearDrop(): boolean;
+  /**
+   * Whether the subscriber is taking what it is sent. While kept, it is never dropped for batches
+   * that left the buffer but are still retained (see `RETAINED`): a subscriber that reads is not
+   * dropped because the server has not got round to writing to it. Once not kept, it is dropped when
+   * the buffer moves past the batches it was due when it stopped taking bytes, as Nomad drops a
+   * subscriber that does not read. A new cursor is not kept.
+   */
+  keep(on: boolean): void;
   unsubscribe(): void;
 }
+
+/**
+ * Batches held, in buffer sizes: beyond the buffer, the oldest batches are kept for cursors that
+ * are kept (their subscribers read; the server is behind). They go a buffer's worth at a time
+ * (amortized O(1) per write), or sooner when they weigh more than `maxBytes`.
+ */
+export const RETAINED = 2;
 
 export class EventBuffer {
   readonly size: number;
   /** Read when a batch is charged: tests lower it on a running server. */
   maxBytes: number;
-  /** Newest `size` entries are the buffer; older ones are dropped in halves (O(1) per write). */
+  /** Newest `size` entries are the buffer; older ones are retained (`RETAINED`), then dropped in bulk. */
   private batches: EventBatch[] = [];
   /** Sequence number of batches[0]; every appended batch gets the next one. */
   private base = 0;
@@ -68,6 +86,8 @@ export class EventBuffer {
   private weights = new WeakMap<EventBatch, { seq: number; bytes: number }>();
   /** Weight of the batches in the buffer. */
   private weighed = 0;
+  /** Weight of the batches retained beyond it: bounded by `maxBytes` too. */
+  private retainedWeight = 0;
   private readonly listeners = new Set<BatchListener>();
   /** Bumped when the state is replaced; a cursor opened before then reads ENDED. */
   private generation = 0;
@@ -104,10 +124,26 @@ export class EventBuffer {
     return Math.max(this.base, this.end - this.size, this.byteFloor);
   }
 
-  /** The weight of the batch at `seq`, which is leaving the buffer. */
+  /** The weight of the batch at `seq`, which is leaving the buffer for the retained batches. */
   private unweigh(seq: number): void {
     const w = this.weights.get(this.batches[seq - this.base]!);
-    if (w !== undefined) this.weighed -= w.bytes;
+    if (w !== undefined) {
+      this.weighed -= w.bytes;
+      this.retainedWeight += w.bytes;
+    }
+  }
+
+  /** Lets the oldest retained batches go while they weigh more than `maxBytes`. */
+  private trimRetained(): void {
+    if (this.retainedWeight <= this.maxBytes) return;
+    const first = this.first;
+    let n = 0;
+    while (this.retainedWeight > this.maxBytes && this.base + n < first) {
+      this.retainedWeight -= this.weights.get(this.batches[n]!)?.bytes ?? 0;
+      n++;
+    }
+    this.batches = this.batches.slice(n);
+    this.base += n;
   }
 
   /**
@@ -118,9 +154,9 @@ export class EventBuffer {
   charge(batch: EventBatch, bytes: number): void {
     let w = this.weights.get(batch);
     if (w === undefined) {
-      // Only a batch still in the buffer is charged: its sequence number is found from the newest.
+      // Only a batch still held is charged: its sequence number is found from the newest.
       let seq = -1;
-      for (let s = this.end - 1; s >= this.first; s--) {
+      for (let s = this.end - 1; s >= this.base; s--) {
         if (this.batches[s - this.base] === batch) {
           seq = s;
           break;
@@ -129,10 +165,17 @@ export class EventBuffer {
       if (seq < 0) return;
       w = { seq, bytes: 0 };
       this.weights.set(batch, w);
-    } else if (w.seq < this.first) {
+    } else if (w.seq < this.base) {
       return;
     }
     if (bytes <= w.bytes) return;
+    if (w.seq < this.first) {
+      // A retained batch whose line a stream that is behind has just built.
+      this.retainedWeight += bytes - w.bytes;
+      w.bytes = bytes;
+      this.trimRetained();
+      return;
+    }
     this.weighed += bytes - w.bytes;
     w.bytes = bytes;
     while (this.weighed > this.maxBytes && this.first < this.end - 1) {
@@ -140,14 +183,19 @@ export class EventBuffer {
       this.unweigh(s);
       this.byteFloor = s + 1;
     }
+    this.trimRetained();
   }
 
   private append(batch: EventBatch): void {
     // The batch the count pushes out takes its weight with it.
-    if (this.end - this.size >= this.first) this.unweigh(this.end - this.size);
+    if (this.end - this.size >= this.first) {
+      this.unweigh(this.end - this.size);
+      this.trimRetained();
+    }
     this.batches.push(batch);
-    if (this.batches.length >= 2 * this.size) {
-      const drop = this.batches.length - this.size;
+    if (this.batches.length >= (RETAINED + 1) * this.size) {
+      const drop = this.batches.length - RETAINED * this.size;
+      for (let i = 0; i < drop; i++) this.retainedWeight -= this.weights.get(this.batches[i]!)?.bytes ?? 0;
       this.batches = this.batches.slice(drop);
       this.base += drop;
     }
@@ -175,6 +223,7 @@ export class EventBuffer {
     // The start-up batches come back with new sequence numbers, unweighed.
     this.weights = new WeakMap();
     this.weighed = 0;
+    this.retainedWeight = 0;
     this.generation++;
     for (const l of [...this.listeners]) {
       try {
@@ -212,12 +261,24 @@ export class EventBuffer {
     this.listeners.add(onAppend);
     let done = false;
     const generation = this.generation;
+    let kept = false;
+    // Where the drop is measured from while not kept: its own place, unless the server's lag had
+    // left it more than half the buffer behind when it stopped taking bytes.
+    let line = seq;
+    let linePassed = false;
+    let dropped = false;
+    const pastLine = (): boolean => {
+      if (!dropped) {
+        const first = this.first;
+        dropped = linePassed ? line - 1 < first : line < first;
+      }
+      return dropped;
+    };
     return {
       peek: () => {
         if (done) return null;
         if (generation !== this.generation) return ENDED;
-        const first = this.first;
-        if (passed ? seq - 1 < first : seq < first) return DROPPED;
+        if (seq < this.base || (!kept && pastLine())) return DROPPED;
         if (seq >= this.end) return null;
         return this.batches[seq - this.base]!;
       },
@@ -225,10 +286,16 @@ export class EventBuffer {
         if (done || generation !== this.generation || seq >= this.end) return;
         seq++;
         passed = true;
+        if (!kept) {
+          line = Math.max(line, seq);
+          linePassed = true;
+        }
       },
       behind: () => (done || generation !== this.generation ? 0 : Math.max(0, this.end - seq)),
       nearDrop: () => {
         if (done || generation !== this.generation || seq >= this.end) return false;
+        // Retained batches leave in bulk once RETAINED + 1 sizes are held, so at least RETAINED sizes stay.
+        if (kept) return (this.end - seq) * 4 >= 3 * RETAINED * this.size || (seq < this.first && this.retainedWeight * 4 >= 3 * this.maxBytes);
         if ((this.end - seq) * 2 >= this.size) return true;
         // It leaves once the batches from it on weigh more than maxBytes; only worth adding up
         // when the whole buffer is past half of that.
@@ -236,6 +303,16 @@ export class EventBuffer {
         let ahead = 0;
         for (let s = Math.max(seq, this.first); s < this.end; s++) ahead += this.weights.get(this.batches[s - this.base]!)?.bytes ?? 0;
         return ahead * 2 >= this.maxBytes;
+      },
+      keep: (on) => {
+        if (on === kept || dropped) return;
+        // Taking bytes again after falling out of the buffer does not undo the drop.
+        if (on && pastLine()) return;
+        kept = on;
+        if (on) return;
+        // At most half the buffer behind, as a reader was kept before retention; usually its own place.
+        line = Math.max(seq, this.end - Math.floor(this.size / 2));
+        linePassed = passed || line > seq;
       },
       unsubscribe: () => {
         if (done) return;
@@ -281,6 +358,7 @@ export class EventBuffer {
     this.base += this.batches.length;
     this.batches = [];
     this.weighed = 0;
+    this.retainedWeight = 0;
     if (buffers.get(this.store) === this) buffers.delete(this.store);
   }
 }
