@@ -14,6 +14,14 @@ import { NodeDrainer } from './drainer.js';
 import type { GcResult } from '../../state/gc/gc.js';
 import { onSchedulerConfig, schedulerConfig } from '../../state/operator/config.js';
 
+/** The guard's source name of each topic's reaction, made once rather than for every event of every write. */
+const REACTION_SOURCES = new Map<string, string>();
+function reactionSource(topic: string): string {
+  let source = REACTION_SOURCES.get(topic);
+  if (source === undefined) REACTION_SOURCES.set(topic, (source = `simulator reaction to ${topic}`));
+  return source;
+}
+
 export class Simulator {
   /** Told what each GC pass deleted (the server logs it). */
   onCollected: ((r: GcResult) => void) | null = null;
@@ -50,7 +58,7 @@ export class Simulator {
     this.unsubscribe = [
       store.subscribe((_index, events) => {
         this.deferred = null;
-        for (const e of events) clock.guard.run(`simulator reaction to ${e.Topic}`, () => this.react(e));
+        for (const e of events) clock.guard.run(reactionSource(e.Topic), () => this.react(e));
         this.deferred = null;
       }),
       store.onReplace(() => clock.guard.run('simulator resync', () => this.resync())),
