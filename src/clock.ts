@@ -124,6 +124,15 @@ export class Clock {
     };
   }
 
+  /**
+   * Timers created so far: a caller that sees it one past the count just after its own `after` knows
+   * its timer is still the newest, so work it adds to that timer runs exactly where a timer of its
+   * own would have (the next one in creation order at the same due time).
+   */
+  get created(): number {
+    return this.seq;
+  }
+
   /** Timers waiting to fire (cancelled ones not counted). */
   pending(): number {
     return this.queue.length - this.cancelled;

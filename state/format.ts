@@ -26,18 +26,21 @@ export function msOfNs(ns: number): number {
 
 /**
  * The ISO form of a time's whole second (`2026-01-01T00:00:00`). Times rendered together mostly fall
- * in the same second (a scheduler pass, a batch of client updates), so the last one is kept: a pure
- * memo, nothing a reset must clear.
+ * in a few seconds (a batch of client updates renders now, and each health report also a progress
+ * deadline ten minutes on), so the last few are kept, one slot per second modulo ISO_SLOTS: a pure
+ * memo, nothing a reset must clear. A single slot thrashed between those two seconds.
  */
-let lastSecond = Number.NaN;
-let lastIso = '';
+const ISO_SLOTS = 16;
+const isoSecond: number[] = new Array<number>(ISO_SLOTS).fill(Number.NaN);
+const isoText: string[] = new Array<string>(ISO_SLOTS).fill('');
 function isoSeconds(ms: number): string {
   const second = Math.floor(ms / 1000);
-  if (second !== lastSecond) {
-    lastIso = new Date(second * 1000).toISOString().slice(0, 19);
-    lastSecond = second;
+  const slot = ((second % ISO_SLOTS) + ISO_SLOTS) % ISO_SLOTS;
+  if (isoSecond[slot] !== second) {
+    isoText[slot] = new Date(second * 1000).toISOString().slice(0, 19);
+    isoSecond[slot] = second;
   }
-  return lastIso;
+  return isoText[slot]!;
 }
 
 /** time.Duration.String(): 5s, 1m30s, 24h0m0s, 150ms. */

@@ -108,3 +108,35 @@ t.test('the client answers from its own newest state; a forced state is written 
   t.match((await c.get(`/v1/allocation/${a!.ID}`)).json, { ClientStatus: 'failed' }, 'no older queued update overwrites it');
   t.ok(c.mock.store.index >= idx);
 });
+
+t.test('the reactions to a batch write of N allocs take one clock timer, and every runner and the watcher still see their alloc', async (t) => {
+  const c = await simClient({ nodes: 3 });
+  t.teardown(c.close);
+  await c.register(mockJob('web', 4, { run_for: '1h' }, { Update: { MinHealthyTime: 1e9, HealthyDeadline: 60e9, ProgressDeadline: 120e9 } }));
+  await c.advance(0);
+  const clock = c.mock.clock;
+  const armed: string[] = [];
+  const after = clock.after.bind(clock);
+  clock.after = (ms, fn, source) => {
+    armed.push(source ?? '');
+    return after(ms, fn, source);
+  };
+  t.teardown(() => void (clock.after = after));
+  let inBatch = -1;
+  c.mock.store.subscribe((_i, evs) => {
+    if (evs.filter((e) => e.Topic === 'Allocation' && e.Type === 'AllocationUpdated').length === 4) inBatch = armed.length;
+  });
+  await c.advance(250);
+  t.not(inBatch, -1, 'the four client updates landed in one write');
+  // The write's reactions run inside the subscriber loop: the timers armed from the batch on.
+  t.equal(armed.filter((s) => s === 'deployment watcher').length, 1, 'one deferred reaction timer for the four allocs');
+  // Every runner saw its running alloc: health comes 1 s later for all four, in one batch write.
+  await c.advance(1000);
+  await c.advance(200);
+  const allocs = await allocsOf(c, 'web');
+  t.equal(allocs.length, 4);
+  for (const a of allocs) t.match(a, { ClientStatus: 'running', DeploymentStatus: { Healthy: true } });
+  await c.advance(2000);
+  const dep = (await c.get('/v1/job/web/deployment')).json as Obj;
+  t.match(dep, { Status: 'successful', TaskGroups: { g: { HealthyAllocs: 4 } } });
+});

@@ -14,6 +14,14 @@ import { NodeDrainer } from './drainer.js';
 import type { GcResult } from '../../state/gc/gc.js';
 import { onSchedulerConfig, schedulerConfig } from '../../state/operator/config.js';
 
+/** The guard's source name of each topic's reaction, made once rather than for every event of every write. */
+const REACTION_SOURCES = new Map<string, string>();
+function reactionSource(topic: string): string {
+  let source = REACTION_SOURCES.get(topic);
+  if (source === undefined) REACTION_SOURCES.set(topic, (source = `simulator reaction to ${topic}`));
+  return source;
+}
+
 export class Simulator {
   /** Told what each GC pass deleted (the server logs it). */
   onCollected: ((r: GcResult) => void) | null = null;
@@ -24,6 +32,13 @@ export class Simulator {
   readonly gc: GarbageCollector;
   readonly drainer: NodeDrainer;
   private readonly unsubscribe: (() => void)[];
+  /**
+   * The zero-delay watcher timer this write's reactions armed last and the clock's count just before
+   * it: while no other timer has been created since, the next reaction joins it instead of arming
+   * one of its own (a client batch of N allocs took N timers), and runs exactly where its own timer
+   * would have. Only within one write's reactions.
+   */
+  private deferred: { items: (() => void)[]; seq: number } | null = null;
 
   constructor(
     readonly store: Store,
@@ -42,7 +57,9 @@ export class Simulator {
     // write that caused it nor skip the reactions to the write's other events.
     this.unsubscribe = [
       store.subscribe((_index, events) => {
-        for (const e of events) clock.guard.run(`simulator reaction to ${e.Topic}`, () => this.react(e));
+        this.deferred = null;
+        for (const e of events) clock.guard.run(reactionSource(e.Topic), () => this.react(e));
+        this.deferred = null;
       }),
       store.onReplace(() => clock.guard.run('simulator resync', () => this.resync())),
       onSchedulerConfig(store, (cfg) => clock.guard.run('eval broker state change', () => this.scheduler.setPaused(cfg.PauseEvalBroker))),
@@ -64,16 +81,16 @@ export class Simulator {
       }
       case 'Allocation': {
         const id = e.Key;
-        this.clock.after(0, () => {
+        this.defer(() => {
           this.clock.guard.run('client runner', () => this.client.onAlloc(id));
           this.watcher.onAlloc(id);
-        }, 'deployment watcher');
+        });
         this.drainer.onAlloc();
         break;
       }
       case 'Deployment': {
         const id = e.Key;
-        this.clock.after(0, () => this.watcher.onDeployment(id), 'deployment watcher');
+        this.defer(() => this.watcher.onDeployment(id));
         break;
       }
       case 'Job': {
@@ -97,6 +114,22 @@ export class Simulator {
       default:
         break;
     }
+  }
+
+  /** Runs `fn` on the next turn as a zero-delay 'deployment watcher' timer of its own would (see `deferred`). */
+  private defer(fn: () => void): void {
+    const d = this.deferred;
+    if (d && this.clock.created === d.seq + 1) {
+      d.items.push(fn);
+      return;
+    }
+    const items = [fn];
+    const seq = this.clock.created;
+    this.clock.after(0, () => {
+      // Each as its own timer ran: one failing leaves the others to run.
+      for (const item of items) this.clock.guard.run('deployment watcher', item);
+    }, 'deployment watcher');
+    this.deferred = this.clock.created === seq + 1 ? { items, seq } : null;
   }
 
   /**

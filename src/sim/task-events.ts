@@ -12,21 +12,45 @@ const detailsPool = new SharePool();
 
 /**
  * Equal events (the same step of allocs that reach it at the same instant: a batch of placements
- * received, set up and started together) are one frozen object, keyed by everything that makes
- * them differ. Content-addressed like the SharePools, so nothing a reset must clear.
+ * received, set up and started together) are one frozen object. Only events of one instant can be
+ * equal (the time is a field), and runners make events at the current time only, so the pool holds
+ * the current instant's events, by type and display message, each with its Details and extra fields
+ * (compared field by field, in order, as JSON would write them). Content-addressed like the
+ * SharePools, so nothing a reset must clear. A string key built per event (with the Details' JSON)
+ * and hashed cost more than the event.
  */
-const eventPool = new Map<string, Obj>();
+interface Pooled {
+  details: Record<string, string>;
+  detailKeys: string[];
+  extra: Obj;
+  extraKeys: string[];
+  ev: Obj;
+}
+let poolNow = Number.NaN;
+let eventPool = new Map<string, Map<string, Pooled[]>>();
+let pooled = 0;
+/** Distinct events of one type and message kept per instant (each lookup compares them all). */
+const POOL_BUCKET_LIMIT = 16;
+/** Events kept in all: an instant of the manual clock may see any number of API-made events. */
 const EVENT_POOL_LIMIT = 4096;
 
-/** The pool key of an event, or null when a field of `extra` is not a plain primitive. */
-function eventKey(type: string, now: number, display: string, details: Record<string, string>, extra: Obj): string | null {
-  let key = `${type}\u0000${now}\u0000${display}\u0000${details === NO_DETAILS ? '' : JSON.stringify(details)}`;
+/** Whether every field of `extra` is a plain primitive (the only events pooled). */
+function plainExtra(extra: Obj): boolean {
   for (const k in extra) {
     const v = extra[k];
-    if (v === undefined || (typeof v === 'object' && v !== null) || Object.is(v, -0)) return null;
-    key += `\u0000${k}\u0001${typeof v}\u0001${String(v)}`;
+    if (v === undefined || (typeof v === 'object' && v !== null) || Object.is(v, -0)) return false;
   }
-  return key;
+  return true;
+}
+
+/** Whether `o` has exactly the fields `keys`, in that order, with the values of `like` (Object.is). */
+function sameFields(o: Obj, keys: string[], like: Obj): boolean {
+  let i = 0;
+  for (const k in o) {
+    if (keys[i] !== k || !Object.is(o[k], like[k])) return false;
+    i++;
+  }
+  return i === keys.length;
 }
 
 /**
@@ -39,15 +63,25 @@ export function taskEvent(type: string, now: number, display: string, details: R
     empty = false;
     break;
   }
-  const key = SharePool.enabled ? eventKey(type, now, display, empty ? NO_DETAILS : details, extra) : null;
-  if (key !== null) {
-    const hit = eventPool.get(key);
-    if (hit) return hit;
+  const d = empty ? NO_DETAILS : details;
+  if (!SharePool.enabled || !plainExtra(extra)) return buildEvent(type, now, display, d === NO_DETAILS ? d : detailsPool.share(d), extra);
+  if (now !== poolNow || pooled >= EVENT_POOL_LIMIT) {
+    poolNow = now;
+    eventPool = new Map();
+    pooled = 0;
   }
-  const ev = buildEvent(type, now, display, empty ? NO_DETAILS : detailsPool.share(details), extra);
-  if (key === null) return ev;
-  if (eventPool.size >= EVENT_POOL_LIMIT) eventPool.clear();
-  eventPool.set(key, Object.freeze(ev));
+  let byDisplay = eventPool.get(type);
+  if (!byDisplay) eventPool.set(type, (byDisplay = new Map()));
+  let bucket = byDisplay.get(display);
+  if (!bucket) byDisplay.set(display, (bucket = []));
+  for (const p of bucket) {
+    if ((p.details === d || sameFields(d, p.detailKeys, p.details)) && (p.extra === extra || sameFields(extra, p.extraKeys, p.extra))) return p.ev;
+  }
+  const ev = Object.freeze(buildEvent(type, now, display, d === NO_DETAILS ? d : detailsPool.share(d), extra));
+  if (bucket.length < POOL_BUCKET_LIMIT) {
+    pooled++;
+    bucket.push({ details: d, detailKeys: Object.keys(d), extra, extraKeys: Object.keys(extra), ev });
+  }
   return ev;
 }
 
