@@ -109,3 +109,33 @@ t.test('a reused header block carries the Date of the second it is sent in, acro
   }
   t.ok(dates.size >= 2, `the Date moved on (${[...dates].join(', ')})`);
 });
+
+t.test("registers, whose answers differ only in digits (index, length), reuse the block and get Node's bytes", async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  await c.mock.app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (c.mock.app.server.address() as AddressInfo).port;
+  const put = (id: string): string => {
+    const body = JSON.stringify({ Job: minimalJob(id) });
+    return `PUT /v1/jobs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  };
+  const before = reusedHeaderBlocks();
+  // IDs of several lengths: Content-Length changes as well as the index.
+  const ids = Array.from({ length: 12 }, (_, i) => `w${'x'.repeat(i % 4)}-${i}`);
+  const answers = await exchanges(port, ids.map(put));
+  t.ok(reusedHeaderBlocks() - before >= ids.length - 2, 'the blocks of later registers were reused');
+  const lengths = new Set<number>();
+  for (const a of answers) {
+    const end = a.indexOf('\r\n\r\n');
+    const body = a.slice(end + 4);
+    const index = (JSON.parse(body) as { Index: number }).Index;
+    lengths.add(body.length);
+    // What Node renders for the list emitAnswer gives it (checked against Node in the test above).
+    const want = `HTTP/1.1 200 OK\r\nVary: Accept-Encoding\r\nX-Nomad-Index: ${index}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body, 'latin1')}\r\nDate: -\r\nConnection: keep-alive\r\nKeep-Alive: timeout=72\r\n\r\n`;
+    t.equal(noDate(a.slice(0, end + 4)), want);
+  }
+  t.ok(lengths.size > 1, 'bodies of several lengths');
+  // A read after the writes: its own list, still Node's bytes.
+  const [read] = await exchanges(port, [get(`/v1/job/${ids[0]}`)]);
+  t.match(read, /^HTTP\/1\.1 200 OK\r\nVary: Accept-Encoding\r\nX-Nomad-Index: \d+\r\nX-Nomad-Knownleader: true\r\nX-Nomad-Lastcontact: 0\r\nContent-Type: application\/json\r\nContent-Length: \d+\r\nDate: [^\r]+\r\nConnection: keep-alive\r\nKeep-Alive: timeout=72\r\n\r\n\{/);
+});

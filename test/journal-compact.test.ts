@@ -104,6 +104,28 @@ t.test('a token is redacted in every entry, also in entries that share an earlie
   t.notMatch(JSON.stringify(journal.list()), /one|two/, 'no token text anywhere');
 });
 
+t.test('body secrets are found in any ASCII case, next to any UTF-8, and a body without one is kept as sent', async (t) => {
+  // The redaction rule as written in journal.ts: a body's text with these fields' values replaced.
+  const fields = /("(?:SecretID|AuthToken|BootstrapSecret|OneTimeSecretID|LoginToken|OIDCClientSecret|VaultToken|ConsulToken)"\s*:\s*)"(?:[^"\\]|\\.)*(?:"|\\?$)/gi;
+  const pieces = ['{"Job":{"ID":"a"}', '"SecretID":"s1"', '"secretid" : "s2"', '"VAULTTOKEN":"hvs.x"', '"AuthToken":"t\\"q"', '"Note":"ſecret \u212aelvin token"', '"é":"ŝecret"', '"TOKEN"', '"Secre"', '"tok"', ' ', ',', '"OIDCClientSecret":"c"', '"ConsulToken":"', '\u00ff', '"x":"sec\u0000ret"'];
+  const rnd = prng(16);
+  const journal = new Journal({ maxEntries: 5000, maxBodyBytes: 60 });
+  const want: string[] = [];
+  let withSecret = 0;
+  for (let i = 0; i < 3000; i++) {
+    let body = '';
+    const n = 1 + Math.floor(rnd() * 6);
+    for (let k = 0; k < n; k++) body += pieces[Math.floor(rnd() * pieces.length)];
+    const kept = Buffer.from(body).subarray(0, 60).toString('utf8');
+    const redacted = kept.replace(fields, `$1"${REDACTED}"`);
+    if (redacted !== kept) withSecret++;
+    want.push(redacted);
+    journal.record({ time: 0, method: 'PUT', url: '/v1/jobs', query: {}, headers: { host: 'h' }, body, status: 200, durationMs: 1 });
+  }
+  t.ok(withSecret > 100 && withSecret < 2900, `both kinds of body (${withSecret} with a secret)`);
+  t.same(journal.list().map((e) => e.Body), want);
+});
+
 t.test('clear keeps counting IDs, restart starts again from 1, and both empty the journal', async (t) => {
   const journal = new Journal({ maxEntries: 3 });
   const sent: RawEntry = { time: 0, method: 'GET', url: '/v1/jobs', query: {}, headers: { host: 'h' }, body: undefined, status: 200, durationMs: 1 };

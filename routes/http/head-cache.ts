@@ -3,7 +3,9 @@
 // piece. For a read that is most of its cost beyond bare Fastify's (which sends two headers where
 // Nomad's answers carry six). Reads answer with the same header list again and again (it changes
 // when the index or the body's length does), so the block Node rendered for the last list is
-// reused, with the Date of the moment: the same bytes Node would have written.
+// reused, with the Date of the moment: the same bytes Node would have written. A write's answer
+// differs from the one before only in digits (X-Nomad-Index, Content-Length): those lines are
+// rendered as Node renders a valid header (`Name: value\r\n`), the rest reused.
 //
 // Only where the block cannot come out differently: a real connection in its ordinary keep-alive
 // state, no header set on the response beforehand, a body to send, and a list whose headers Node
@@ -35,6 +37,10 @@ interface Rendered {
   /** Status line and headers, then what follows the Date line (Connection, Keep-Alive, blank line). */
   before: string;
   after: string;
+  /** The status line alone, when `before` is it plus one `Name: value` line per header (else null). */
+  statusLine: string | null;
+  /** Where the Content-Length value sits in `head`. */
+  lengthAt: number;
   contentLength: number | null;
   keepAliveTimeout: number;
   defaultKeepAlive: boolean;
@@ -101,6 +107,33 @@ function sameList(a: string[], b: string[]): boolean {
   return true;
 }
 
+function digits(v: string): boolean {
+  if (v.length === 0) return false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+/** The same names and values, but for values that are digits in both (an index, a length). */
+function sameButDigits(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i += 2) {
+    if (a[i] !== b[i]) return false;
+    const x = a[i + 1]!;
+    const y = b[i + 1]!;
+    if (x !== y && !(digits(x) && digits(y))) return false;
+  }
+  return true;
+}
+
+function renderLines(statusLine: string, head: string[]): string {
+  let out = statusLine;
+  for (let i = 0; i < head.length; i += 2) out += `${head[i]}: ${head[i + 1]}\r\n`;
+  return out;
+}
+
 /** `res.writeHead(status, head)` for a flat [name, value, …] list; the same bytes either way. */
 export function writeHead(res: ServerResponse, status: number, head: string[]): void {
   const r = res as NodeResponse;
@@ -114,9 +147,21 @@ export function writeHead(res: ServerResponse, status: number, head: string[]): 
     c.status === status &&
     c.keepAliveTimeout === r._keepAliveTimeout &&
     c.defaultKeepAlive === r._defaultKeepAlive &&
-    c.maxRequestsPerSocket === r._maxRequestsPerSocket &&
-    sameList(c.head, head)
+    c.maxRequestsPerSocket === r._maxRequestsPerSocket
   ) {
+    if (!sameList(c.head, head)) {
+      if (c.statusLine === null || !sameButDigits(c.head, head)) {
+        res.writeHead(status, head);
+        remember(r, status, head);
+        return;
+      }
+      // Digits pass Node's header checks and change nothing else it does; the block is what it renders.
+      c.head = head.slice();
+      c.before = renderLines(c.statusLine, head);
+      c.contentLength = Number(head[c.lengthAt]);
+      // The block kept for this second holds the old digits.
+      c.date = '';
+    }
     // What writeHead and _storeHeader set for such a list, in the state checked above.
     r.statusMessage = STATUS_CODES[status] || 'unknown';
     r.statusCode = status;
@@ -137,21 +182,30 @@ export function writeHead(res: ServerResponse, status: number, head: string[]): 
 
 function remember(r: NodeResponse, status: number, head: string[]): void {
   let contentLength: number | null = null;
+  let lengthAt = -1;
   for (let i = 0; i < head.length; i += 2) {
     const name = head[i]!.toLowerCase();
     if (SPECIAL.has(name)) return;
-    if (name === 'content-length') contentLength = Number(head[i + 1]);
+    if (name === 'content-length') {
+      contentLength = Number(head[i + 1]);
+      lengthAt = i + 1;
+    }
   }
   const block = r._header;
   // Node's Date line follows the headers given (none of which is a Date here).
   const at = block?.indexOf('\r\nDate: ') ?? -1;
   if (contentLength === null || block == null || at < 0 || !r.shouldKeepAlive || r.chunkedEncoding) return;
   const end = block.indexOf('\r\n', at + 2);
+  const before = block.slice(0, at + 2);
+  const statusLine = block.slice(0, block.indexOf('\r\n') + 2);
   last = {
     status,
     head: head.slice(),
-    before: block.slice(0, at + 2),
+    before,
     after: block.slice(end + 2),
+    // Only where Node rendered exactly that (no header of the list is written another way).
+    statusLine: renderLines(statusLine, head) === before ? statusLine : null,
+    lengthAt,
     contentLength,
     keepAliveTimeout: r._keepAliveTimeout,
     defaultKeepAlive: r._defaultKeepAlive,
