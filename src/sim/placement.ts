@@ -3,7 +3,6 @@
 import type { Job, Obj } from '../../state/types.js';
 import { addToUsage, groupAsk, holdsResources, usageKey, type NodeUsage } from '../../state/nodes/usage.js';
 import { jobKey, type Store } from '../../state/store.js';
-import { globMatch } from '../../state/glob.js';
 import { compileRegexp, RegexpSyntaxError } from '../../state/regexp.js';
 
 /**
@@ -269,7 +268,7 @@ export interface PickResult {
 }
 
 /** What a placement needs from a group of the job; kept for one plan (see PlanUsage.facts). */
-interface GroupFacts {
+export interface GroupFacts {
   job: Job;
   jobConstraints: Obj[];
   groupConstraints: Obj[];
@@ -315,7 +314,7 @@ function knownFor(job: Job, tg: Obj): Map<string, KnownFeasibility> | null {
   return k.byNode;
 }
 
-function groupFactsOf(job: Job, tg: Obj, cache: boolean): GroupFacts {
+export function groupFactsOf(job: Job, tg: Obj, cache: boolean): GroupFacts {
   // The generic stack's order: job constraints, then the group's drivers, then group and task constraints.
   const jobConstraints: Obj[] = (job.Constraints as Obj[]) ?? [];
   const groupConstraints: Obj[] = [...((tg.Constraints as Obj[]) ?? [])];
@@ -372,46 +371,8 @@ function infeasibleReason(g: GroupFacts, node: Obj): string | null {
   return reason;
 }
 
-/**
- * The nodes one eval places on (readyNodesInDCsAndPool): ready (status ready, eligible, not draining),
- * in the job's node pool and datacenters, with their count per datacenter. `NodesInPool` and
- * `NodesAvailable` of every AllocMetric of the eval report these.
- */
-export interface ReadyNodes {
-  nodes: Obj[];
-  /** The same nodes, for the system scheduler's one-node checks. */
-  has: Set<Obj>;
-  byDC: Record<string, number>;
-}
-
-export function readyNodes(all: Iterable<Obj>, job: Job): ReadyNodes {
-  // Datacenter globs are matched once per distinct datacenter, not once per node.
-  const dcMatch = new Map<string, boolean>();
-  const anyPool = job.NodePool === 'all' || job.NodePool === '';
-  const nodes: Obj[] = [];
-  const byDC: Record<string, number> = {};
-  for (const n of all) {
-    if (!anyPool && n.NodePool !== job.NodePool) continue;
-    if (n.Status !== 'ready' || n.DrainStrategy || n.SchedulingEligibility !== 'eligible') continue;
-    let ok = dcMatch.get(n.Datacenter);
-    if (ok === undefined) dcMatch.set(n.Datacenter, (ok = job.Datacenters.some((p) => globMatch(p, n.Datacenter))));
-    if (!ok) continue;
-    nodes.push(n);
-    byDC[n.Datacenter] = (byDC[n.Datacenter] ?? 0) + 1;
-  }
-  return { nodes, has: new Set(nodes), byDC };
-}
-
-function metricFor(job: Job, ready: ReadyNodes): Obj {
-  const metric = emptyMetric();
-  metric.NodePool = job.NodePool;
-  metric.NodesInPool = ready.nodes.length;
-  metric.NodesAvailable = ready.byDC;
-  return metric;
-}
-
 /** A node that passed every check, with its final (normalized) score. */
-interface Ranked {
+export interface Ranked {
   node: Obj;
   score: number;
 }
@@ -423,7 +384,7 @@ interface Ranked {
  * on (ScoreNormalizationIterator averages the scores each iterator appended). Null when filtered or
  * exhausted, counted in the metric.
  */
-function rank(node: Obj, g: GroupFacts, metric: Obj, usage: PlanUsage | null, count: (nodeId: string) => number, desired: number, algorithm: string, penalty: ReadonlySet<string> | null): Ranked | null {
+export function rank(node: Obj, g: GroupFacts, metric: Obj, usage: PlanUsage | null, count: (nodeId: string) => number, desired: number, algorithm: string, penalty: ReadonlySet<string> | null): Ranked | null {
   const reason = infeasibleReason(g, node);
   if (reason !== null) {
     filterNode(metric, node, reason);
@@ -462,137 +423,3 @@ function rank(node: Obj, g: GroupFacts, metric: Obj, usage: PlanUsage | null, co
   }
   return { node, score: scores === 1 ? sum : sum / scores };
 }
-
-/** LimitIterator: a node scoring at or below this is passed over while better ones may follow. */
-const SKIP_SCORE_THRESHOLD = 0;
-/** LimitIterator: at most this many low scorers are passed over per placement. */
-const MAX_SKIP = 3;
-/** The limit for a group with affinities or spreads, unless its count is higher (GenericStack.Select). */
-const AFFINITY_NODE_LIMIT = 100;
-
-/**
- * Nomad's seeded Fisher-Yates shuffle of an eval's nodes (scheduler shuffleNodes): the seed is the
- * last 8 bytes of the eval ID read as a big-endian uint64, XORed with the state index, shifted right
- * by 2, so one eval on one state always visits nodes in the same order. The random source is our own
- * (Go's math/rand source is not reproduced), so the order is Nomad's kind, not Nomad's exact one.
- */
-export function shuffleNodes(nodes: Obj[], evalId: string, index: number): void {
-  let hi = 0;
-  let lo = 0;
-  const b = evalId.length - 8;
-  for (let i = 0; i < 4; i++) hi = ((hi << 8) | (evalId.charCodeAt(b + i) & 0xff)) >>> 0;
-  for (let i = 4; i < 8; i++) lo = ((lo << 8) | (evalId.charCodeAt(b + i) & 0xff)) >>> 0;
-  lo = (lo ^ (index % 0x1_0000_0000)) >>> 0;
-  hi = (hi ^ Math.floor(index / 0x1_0000_0000)) >>> 0;
-  lo = ((lo >>> 2) | ((hi & 3) << 30)) >>> 0;
-  hi >>>= 2;
-  // mulberry32 over a 32-bit mix of the 62-bit seed.
-  let state = (Math.imul(hi, 0x9e3779b1) ^ lo) >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  };
-  for (let i = nodes.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    const x = nodes[i]!;
-    nodes[i] = nodes[j]!;
-    nodes[j] = x;
-  }
-}
-
-/** Affinities or spreads anywhere in the group make the stack consider far more nodes. */
-function hasAffinitiesOrSpreads(job: Job, tg: Obj): boolean {
-  const some = (v: unknown): boolean => Array.isArray(v) && v.length > 0;
-  if (some(job.Affinities) || some(job.Spreads) || some(tg.Affinities) || some(tg.Spreads)) return true;
-  return ((tg.Tasks as Obj[]) ?? []).some((t) => some(t.Affinities));
-}
-
-/**
- * The generic scheduler's stack for one eval (service and batch jobs; GenericStack): the eval's ready
- * nodes in a seeded random order, visited from where the previous placement of the eval stopped
- * (StaticIterator's offset), and only as many feasible nodes ranked per placement as the limit says:
- * 2 for batch jobs (power of two choices), ceil(log2(n)) but at least 2 for services, at least 100
- * once a group has affinities or spreads. AllocMetric.NodesEvaluated counts the nodes visited, so a
- * placement on a large cluster reports a handful, as Nomad does.
- */
-export class GenericStack {
-  private readonly order: Obj[];
-  private offset = 0;
-  private limit: number;
-
-  constructor(
-    private readonly ready: ReadyNodes,
-    batch: boolean,
-    evalId: string,
-    index: number,
-  ) {
-    this.order = [...ready.nodes];
-    shuffleNodes(this.order, evalId, index);
-    const n = this.order.length;
-    this.limit = !batch && n > 0 ? Math.max(2, Math.ceil(Math.log2(n))) : 2;
-  }
-
-  /** One placement of `tg` (GenericStack.Select): the best of the nodes the limit lets it rank. */
-  select(usage: PlanUsage, job: Job, tg: Obj, algorithm: string, penalty: ReadonlySet<string> | null = null): PickResult {
-    const metric = metricFor(job, this.ready);
-    const g = usage.facts(job, tg);
-    const count = usage.counter(job, tg.Name);
-    const desired = Math.max(1, Number(tg.Count) || 1);
-    // SetLimit here is not undone for later groups of the eval, as in Nomad.
-    if (hasAffinitiesOrSpreads(job, tg)) this.limit = Math.max(Number(tg.Count) || 0, AFFINITY_NODE_LIMIT);
-    const nodes = this.order;
-    const n = nodes.length;
-    let seen = 0;
-    // StaticIterator.Next through the feasibility and rank iterators: the next node that ranks.
-    const source = (): Ranked | null => {
-      for (;;) {
-        if (this.offset === n || seen === n) {
-          if (seen === n) return null;
-          this.offset = 0;
-        }
-        const node = nodes[this.offset++]!;
-        seen++;
-        metric.NodesEvaluated++;
-        const r = rank(node, g, metric, usage, count, desired, algorithm, penalty);
-        if (r) return r;
-      }
-    };
-    // LimitIterator with its skipped low scorers, under MaxScoreIterator (first best wins ties).
-    const skipped: Ranked[] = [];
-    let skippedAt = 0;
-    const nextOption = (): Ranked | null => source() ?? (skippedAt < skipped.length ? skipped[skippedAt++]! : null);
-    let best: Ranked | null = null;
-    for (let returned = 0; returned < this.limit; ) {
-      let option = nextOption();
-      if (!option) break;
-      while (option && option.score <= SKIP_SCORE_THRESHOLD && skipped.length < MAX_SKIP) {
-        skipped.push(option);
-        option = source();
-      }
-      returned++;
-      if (!option) option = nextOption();
-      if (!option) break;
-      if (!best || option.score > best.score) best = option;
-    }
-    return { node: best?.node ?? null, metric };
-  }
-}
-
-/**
- * The system scheduler's check of one node (SystemStack: every node is considered, one at a time):
- * the node's feasibility, capacity and score for the group. Without `usage` only feasibility and
- * the node's whole capacity count (whether the job may run there at all).
- */
-export function selectOnNode(ready: ReadyNodes, usage: PlanUsage | null, job: Job, tg: Obj, node: Obj, algorithm = 'binpack'): PickResult {
-  const metric = metricFor(job, ready);
-  if (!ready.has.has(node)) return { node: null, metric };
-  const g = usage ? usage.facts(job, tg) : groupFactsOf(job, tg, false);
-  const count = usage ? usage.counter(job, tg.Name) : (): number => 0;
-  metric.NodesEvaluated++;
-  const r = rank(node, g, metric, usage, count, Math.max(1, Number(tg.Count) || 1), algorithm, null);
-  return { node: r ? node : null, metric };
-}
-

@@ -7,7 +7,8 @@ import { allocsOfJob, isClientTerminal } from '../../state/allocations/table.js'
 import { isActiveDeployment, DeploymentText } from '../../state/deployments/table.js';
 import { jobKey } from '../../state/store.js';
 import { newEval } from '../../state/evaluations/table.js';
-import { GenericStack, PlanUsage, readyNodes, selectOnNode, type ReadyNodes } from './placement.js';
+import { PlanUsage } from './placement.js';
+import { EvalNodes, selectOnNode } from './stack.js';
 import { rfc3339 } from '../../state/format.js';
 import { rescheduleDecision } from './reschedule.js';
 import { newAllocation, newDeployment } from './new-records.js';
@@ -135,15 +136,7 @@ export function reconcile(input: ReconcileInput): Plan {
   };
 
   const stopping = new Set<string>();
-  // Read only by passes that place or run a system job (most passes of a running job do neither).
-  let nodeList: Obj[] | null = null;
-  const nodes = (): Obj[] => (nodeList ??= [...store.nodes.values()]);
-  let ready: ReadyNodes | null = null;
-  const readyForJob = (): ReadyNodes => (ready ??= readyNodes(nodes(), job));
-  // The generic stack is set up once per eval: its node order and offset carry across placements.
-  const snapshotIndex = store.index;
-  let stack: GenericStack | null = null;
-  const genericStack = (): GenericStack => (stack ??= new GenericStack(readyForJob(), job.Type === 'batch', ev.ID, snapshotIndex));
+  const evalNodes = new EvalNodes(store, job, ev.ID);
   // Per-pool scheduler settings are Enterprise-only, so the cluster-wide configuration decides.
   const sched = schedulerConfig(store);
   const algorithm = sched.SchedulerAlgorithm || 'binpack';
@@ -151,19 +144,6 @@ export function reconcile(input: ReconcileInput): Plan {
 
   const newAlloc = (tg: Obj, name: string, node: Obj, metric: Obj, extra: Obj = {}): Obj =>
     newAllocation(store, job, ev, nowNs, tg, name, node, metric, extra, sched.MemoryOversubscriptionEnabled);
-
-  /**
-   * getSelectOptions: a replacement avoids the node its predecessor failed on and every node of its
-   * reschedule history (the node-reschedule-penalty scorer).
-   */
-  const penaltyNodes = (prevId: unknown): Set<string> | null => {
-    const prev = typeof prevId === 'string' && prevId ? store.allocs.get(prevId) : undefined;
-    if (!prev) return null;
-    const out = new Set<string>();
-    if (prev.ClientStatus === 'failed') out.add(prev.NodeID);
-    for (const e of (prev.RescheduleTracker?.Events as Obj[] | null) ?? []) out.add(e.PrevNodeID);
-    return out.size > 0 ? out : null;
-  };
 
   /** Places one alloc or records the failure; returns the alloc or null. */
   const tryPlace = (tg: Obj, name: string, extra: Obj = {}, onlyNode?: Obj): Obj | null => {
@@ -178,9 +158,7 @@ export function reconcile(input: ReconcileInput): Plan {
       earlier.CoalescedFailures++;
       return failed();
     }
-    const { node, metric } = onlyNode
-      ? selectOnNode(readyForJob(), usage, job, tg, onlyNode, algorithm)
-      : genericStack().select(usage, job, tg, algorithm, penaltyNodes(extra.PreviousAllocation));
+    const { node, metric } = evalNodes.place(usage, tg, algorithm, onlyNode, extra.PreviousAllocation);
     if (!node) {
       if (earlier) earlier.CoalescedFailures++;
       else plan.failed[tg.Name] = metric;
@@ -435,7 +413,7 @@ export function reconcile(input: ReconcileInput): Plan {
     const outdated = live.some((a) => (a.Job as Job).JobModifyIndex !== job!.JobModifyIndex);
     const firstOfVersion = !mine.some((a) => (a.Job as Job).Version === job!.Version);
     if (job!.Type === 'system' && (tg.Update?.MaxParallel ?? 0) > 0 && (outdated || firstOfVersion)) ensureDeployment();
-    for (const node of nodes()) {
+    for (const node of store.nodes.values()) {
       const onNode = live.filter((a) => a.NodeID === node.ID);
       const here = onNode.filter((a) => !a.DesiredTransition?.Migrate);
       // Allocs the drainer marked go without a replacement (diffSystemAllocsForNode: migrate); a
@@ -447,7 +425,7 @@ export function reconcile(input: ReconcileInput): Plan {
         continue;
       }
       const done = job!.Type === 'sysbatch' && mine.some((a) => a.NodeID === node.ID && a.ClientStatus === 'complete' && (a.Job as Job).Version === job!.Version);
-      const { node: fits } = selectOnNode(readyForJob(), null, job!, tg, node);
+      const { node: fits } = selectOnNode(evalNodes.ready(), null, job!, tg, node);
       if (!fits) {
         // No longer eligible: stop what runs there; never a placement failure for system jobs.
         for (const a of here) {
