@@ -275,7 +275,10 @@ t.test('a node marked up again: ready, its event, and the blocked evaluation pla
   await c.register(job('web', 1));
   await c.advance(0);
   const blocked = (await evalsOf(c, 'web')).find((e) => e.Status === 'blocked')!;
-  t.match(blocked.FailedTGAllocs.web, { NodesEvaluated: 0, NodesInPool: 1, NodesAvailable: {} });
+  // NodesInPool and NodesAvailable count the ready nodes of the job's pool and datacenters
+  // (readyNodesInDCsAndPool): the down node is in neither.
+  t.match(blocked.FailedTGAllocs.web, { NodesEvaluated: 0, NodesInPool: 0 });
+  t.same(blocked.FailedTGAllocs.web.NodesAvailable, {});
 
   const downAt = (await c.get(`/v1/node/${node.ID}`)).json.StatusUpdatedAt as number;
   await c.advance(60_000);

@@ -79,3 +79,14 @@ t.test('method and ACL: GET only; readable without a token', async (t) => {
   t.equal(put.body, 'Invalid method');
   t.equal((await c.get('/v1/metrics')).status, 200, 'metrics.mdx: ACL Required none');
 });
+
+t.test('invoke_scheduler counts one sample per eval a worker ran, not the no-op pass its own plan write queues', async (t) => {
+  const c = await simClient();
+  t.teardown(c.close);
+  await c.register(minimalJob('web'));
+  for (let i = 0; i < 3; i++) await c.advance(15_000);
+  const evals = (await c.get('/v1/job/web/evaluations')).json as Obj[];
+  t.same(evals.map((e) => e.Status), ['complete', 'complete'], 'the register eval and the deployment watcher\'s');
+  const samples = (await c.get('/v1/metrics')).json.Samples as Obj[];
+  t.equal(samples.find((s) => s.Name === 'nomad.nomad.worker.invoke_scheduler.service')?.Count, 2);
+});

@@ -3,7 +3,6 @@
 import type { Job, Obj } from '../../state/types.js';
 import { addToUsage, groupAsk, holdsResources, usageKey, type NodeUsage } from '../../state/nodes/usage.js';
 import { jobKey, type Store } from '../../state/store.js';
-import { globMatch } from '../../state/glob.js';
 import { compileRegexp, RegexpSyntaxError } from '../../state/regexp.js';
 
 /**
@@ -269,7 +268,7 @@ export interface PickResult {
 }
 
 /** What a placement needs from a group of the job; kept for one plan (see PlanUsage.facts). */
-interface GroupFacts {
+export interface GroupFacts {
   job: Job;
   jobConstraints: Obj[];
   groupConstraints: Obj[];
@@ -315,7 +314,7 @@ function knownFor(job: Job, tg: Obj): Map<string, KnownFeasibility> | null {
   return k.byNode;
 }
 
-function groupFactsOf(job: Job, tg: Obj, cache: boolean): GroupFacts {
+export function groupFactsOf(job: Job, tg: Obj, cache: boolean): GroupFacts {
   // The generic stack's order: job constraints, then the group's drivers, then group and task constraints.
   const jobConstraints: Obj[] = (job.Constraints as Obj[]) ?? [];
   const groupConstraints: Obj[] = [...((tg.Constraints as Obj[]) ?? [])];
@@ -372,77 +371,55 @@ function infeasibleReason(g: GroupFacts, node: Obj): string | null {
   return reason;
 }
 
+/** A node that passed every check, with its final (normalized) score. */
+export interface Ranked {
+  node: Obj;
+  score: number;
+}
+
 /**
- * Picks a node for one alloc of `tg` the way Nomad's rank iterators score them: the fitness of the
- * scheduler algorithm (binpack or spread), averaged with the job anti-affinity penalty on nodes that
- * already hold allocs of the group; the best score wins, ties by node order. `only` restricts to
- * one node (system jobs).
+ * Runs one node through the stack's checks in Nomad's order (feasibility, distinct_hosts, binpack's
+ * capacity) and scores it: the algorithm's fitness averaged with the job anti-affinity penalty
+ * when the node already holds allocs of the group, and with -1 on a node a rescheduled alloc failed
+ * on (ScoreNormalizationIterator averages the scores each iterator appended). Null when filtered or
+ * exhausted, counted in the metric.
  */
-export function pickNode(nodes: Obj[], usage: PlanUsage | null, job: Job, tg: Obj, only?: Obj, algorithm = 'binpack'): PickResult {
-  const metric = emptyMetric();
-  metric.NodePool = job.NodePool;
-  // Datacenter globs are matched once per distinct datacenter, not once per node.
-  const dcMatch = new Map<string, boolean>();
-  const inDatacenters = (dc: string): boolean => {
-    let ok = dcMatch.get(dc);
-    if (ok === undefined) dcMatch.set(dc, (ok = job.Datacenters.some((p) => globMatch(p, dc))));
-    return ok;
-  };
-  const anyPool = job.NodePool === 'all';
-  const pool: Obj[] = [];
-  const avail: Record<string, number> = {};
-  let onlyInPool = false;
-  for (const n of nodes) {
-    if (!anyPool && n.NodePool !== job.NodePool) continue;
-    pool.push(n);
-    if (n === only) onlyInPool = true;
-    if (inDatacenters(n.Datacenter)) avail[n.Datacenter] = (avail[n.Datacenter] ?? 0) + 1;
+export function rank(node: Obj, g: GroupFacts, metric: Obj, usage: PlanUsage | null, count: (nodeId: string) => number, desired: number, algorithm: string, penalty: ReadonlySet<string> | null): Ranked | null {
+  const reason = infeasibleReason(g, node);
+  if (reason !== null) {
+    filterNode(metric, node, reason);
+    return null;
   }
-  metric.NodesInPool = pool.length;
-  metric.NodesAvailable = avail;
-  const g = usage ? usage.facts(job, tg) : groupFactsOf(job, tg, false);
+  const held = count(node.ID);
+  if (g.distinct && held > 0) {
+    filterNode(metric, node, 'distinct_hosts');
+    return null;
+  }
   const ask = g.ask;
-  const count = usage ? usage.counter(job, tg.Name) : (): number => 0;
-  let best: Obj | null = null;
-  let bestScore = -Infinity;
-  const desired = Math.max(1, Number(tg.Count) || 1);
-  // A system job's per-node pass still only considers nodes of the job's pool.
-  const candidates = only ? (onlyInPool ? [only] : []) : pool;
-  for (const node of candidates) {
-    if (!inDatacenters(node.Datacenter)) continue;
-    if (node.Status !== 'ready' || node.SchedulingEligibility !== 'eligible') continue;
-    metric.NodesEvaluated++;
-    const reason = infeasibleReason(g, node);
-    if (reason !== null) {
-      filterNode(metric, node, reason);
-      continue;
+  const cpuTotal = node.NodeResources.Cpu.CpuShares - node.ReservedResources.Cpu.CpuShares;
+  const memTotal = node.NodeResources.Memory.MemoryMB - node.ReservedResources.Memory.MemoryMB;
+  const cpuFree = cpuTotal - (usage ? usage.cpu(node.ID) : 0);
+  const memFree = memTotal - (usage ? usage.memoryMB(node.ID) : 0);
+  const dim = ask.cpu > cpuFree ? 'cpu' : ask.memoryMB > memFree ? 'memory' : null;
+  if (dim) {
+    metric.NodesExhausted++;
+    metric.DimensionExhausted ??= {};
+    metric.DimensionExhausted[dim] = (metric.DimensionExhausted[dim] ?? 0) + 1;
+    if (node.NodeClass) {
+      metric.ClassExhausted ??= {};
+      metric.ClassExhausted[node.NodeClass] = (metric.ClassExhausted[node.NodeClass] ?? 0) + 1;
     }
-    const held = count(node.ID);
-    if (g.distinct && held > 0) {
-      filterNode(metric, node, 'distinct_hosts');
-      continue;
-    }
-    const cpuTotal = node.NodeResources.Cpu.CpuShares - node.ReservedResources.Cpu.CpuShares;
-    const memTotal = node.NodeResources.Memory.MemoryMB - node.ReservedResources.Memory.MemoryMB;
-    const cpuFree = cpuTotal - (usage ? usage.cpu(node.ID) : 0);
-    const memFree = memTotal - (usage ? usage.memoryMB(node.ID) : 0);
-    const dim = ask.cpu > cpuFree ? 'cpu' : ask.memoryMB > memFree ? 'memory' : null;
-    if (dim) {
-      metric.NodesExhausted++;
-      metric.DimensionExhausted ??= {};
-      metric.DimensionExhausted[dim] = (metric.DimensionExhausted[dim] ?? 0) + 1;
-      if (node.NodeClass) {
-        metric.ClassExhausted ??= {};
-        metric.ClassExhausted[node.NodeClass] = (metric.ClassExhausted[node.NodeClass] ?? 0) + 1;
-      }
-      continue;
-    }
-    const fit = memoFitness(node.ID, algorithm, cpuFree, cpuTotal, memFree, memTotal, ask);
-    const score = held > 0 ? (fit - (held + 1) / desired) / 2 : fit;
-    if (score > bestScore) {
-      best = node;
-      bestScore = score;
-    }
+    return null;
   }
-  return { node: best, metric };
+  let sum = memoFitness(node.ID, algorithm, cpuFree, cpuTotal, memFree, memTotal, ask);
+  let scores = 1;
+  if (held > 0) {
+    sum -= (held + 1) / desired;
+    scores++;
+  }
+  if (penalty?.has(node.ID)) {
+    sum -= 1;
+    scores++;
+  }
+  return { node, score: scores === 1 ? sum : sum / scores };
 }

@@ -7,7 +7,8 @@ import { allocsOfJob, isClientTerminal } from '../../state/allocations/table.js'
 import { isActiveDeployment, DeploymentText } from '../../state/deployments/table.js';
 import { jobKey } from '../../state/store.js';
 import { newEval } from '../../state/evaluations/table.js';
-import { pickNode, PlanUsage } from './placement.js';
+import { PlanUsage } from './placement.js';
+import { EvalNodes, selectOnNode } from './stack.js';
 import { rfc3339 } from '../../state/format.js';
 import { rescheduleDecision } from './reschedule.js';
 import { newAllocation, newDeployment } from './new-records.js';
@@ -135,8 +136,7 @@ export function reconcile(input: ReconcileInput): Plan {
   };
 
   const stopping = new Set<string>();
-  let nodeList: Obj[] | null = null; // read only by passes that place (most passes of a running job do not)
-  const nodes = (): Obj[] => (nodeList ??= [...store.nodes.values()]);
+  const evalNodes = new EvalNodes(store, job, ev.ID);
   // Per-pool scheduler settings are Enterprise-only, so the cluster-wide configuration decides.
   const sched = schedulerConfig(store);
   const algorithm = sched.SchedulerAlgorithm || 'binpack';
@@ -158,7 +158,7 @@ export function reconcile(input: ReconcileInput): Plan {
       earlier.CoalescedFailures++;
       return failed();
     }
-    const { node, metric } = pickNode(nodes(), usage, job, tg, onlyNode, algorithm);
+    const { node, metric } = evalNodes.place(usage, tg, algorithm, onlyNode, extra.PreviousAllocation);
     if (!node) {
       if (earlier) earlier.CoalescedFailures++;
       else plan.failed[tg.Name] = metric;
@@ -413,7 +413,7 @@ export function reconcile(input: ReconcileInput): Plan {
     const outdated = live.some((a) => (a.Job as Job).JobModifyIndex !== job!.JobModifyIndex);
     const firstOfVersion = !mine.some((a) => (a.Job as Job).Version === job!.Version);
     if (job!.Type === 'system' && (tg.Update?.MaxParallel ?? 0) > 0 && (outdated || firstOfVersion)) ensureDeployment();
-    for (const node of nodes()) {
+    for (const node of store.nodes.values()) {
       const onNode = live.filter((a) => a.NodeID === node.ID);
       const here = onNode.filter((a) => !a.DesiredTransition?.Migrate);
       // Allocs the drainer marked go without a replacement (diffSystemAllocsForNode: migrate); a
@@ -425,7 +425,7 @@ export function reconcile(input: ReconcileInput): Plan {
         continue;
       }
       const done = job!.Type === 'sysbatch' && mine.some((a) => a.NodeID === node.ID && a.ClientStatus === 'complete' && (a.Job as Job).Version === job!.Version);
-      const { node: fits } = pickNode(nodes(), null, job!, tg, node);
+      const { node: fits } = selectOnNode(evalNodes.ready(), null, job!, tg, node);
       if (!fits) {
         // No longer eligible: stop what runs there; never a placement failure for system jobs.
         for (const a of here) {

@@ -125,20 +125,22 @@ export class Scheduler {
   process(evalId: string): void {
     const t0 = performance.now();
     const type = this.store.evals.get(evalId)?.Type;
-    this.invoke(evalId);
-    // worker.invoke_scheduler.<type>: one sample per scheduler type (service, batch, system, sysbatch).
-    if (type && ['service', 'batch', 'system', 'sysbatch', '_core'].includes(type)) {
+    // worker.invoke_scheduler.<type>: one sample per scheduler type (service, batch, system, sysbatch),
+    // per eval a worker ran. An eval queued again by its own plan write (still pending then) is
+    // settled by the time it comes up: no worker would be handed it, so it is no sample.
+    if (this.invoke(evalId) && type && ['service', 'batch', 'system', 'sysbatch', '_core'].includes(type)) {
       metricsFor(this.store).sample(`nomad.nomad.worker.invoke_scheduler.${type}`, performance.now() - t0);
     }
   }
 
-  private invoke(evalId: string): void {
+  /** Runs the scheduler on the eval; false when it was gone or already settled. */
+  private invoke(evalId: string): boolean {
     const store = this.store;
     const ev = store.evals.get(evalId);
     if (!ev || (ev.Status !== 'pending' && ev.Status !== 'blocked')) {
       // Gone (a GC, a restore) or settled without a write we saw: nothing to unblock later either.
       this.blocked.delete(evalId);
-      return;
+      return false;
     }
     const key = jobKey(ev.Namespace, ev.JobID);
     const job = store.jobs.get(key);
@@ -148,14 +150,14 @@ export class Scheduler {
         putEval(store, tx, ev, { Status: 'failed', StatusDescription: `scheduler cannot handle '${ev.TriggeredBy}' evaluation reason`, ModifyTime: store.nowNs() });
         if (job) refreshJobStatus(store, tx, job.Namespace, job.ID);
       });
-      return;
+      return true;
     }
     const plan = reconcile({ store, job, namespace: ev.Namespace, jobId: ev.JobID, ev, nowNs: store.nowNs() });
     const failures = Object.keys(plan.failed).length > 0;
     const isBlocked = ev.Status === 'blocked';
 
     // A blocked eval that still cannot place anything new stays as it is: no write, no wake-ups.
-    if (isBlocked && failures && sameFailures(ev, plan)) return;
+    if (isBlocked && failures && sameFailures(ev, plan)) return true;
 
     let blockedId = '';
     if (failures && !isBlocked && job) {
@@ -213,6 +215,7 @@ export class Scheduler {
       cancelSuperseded(store, tx, ev);
       if (job) refreshJobStatus(store, tx, job.Namespace, job.ID);
     });
+    return true;
   }
 }
 

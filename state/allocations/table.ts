@@ -94,15 +94,17 @@ export function setQueued(store: Store, tx: Txn, namespace: string, jobId: strin
   const key = jobKey(namespace, jobId);
   const summary = store.summaries.get(key);
   if (!summary) return;
-  let changed = false;
-  const groups: Obj = { ...summary.Summary };
-  for (const [g, n] of Object.entries(queued)) {
-    const row = groups[g];
+  // Most evals leave every Queued as it was (a running job's passes): copy only on a change.
+  let groups: Obj | null = null;
+  for (const g in queued) {
+    const n = queued[g];
+    const row = (groups ?? summary.Summary)[g];
     if (!row || row.Queued === n) continue;
-    groups[g] = { ...row, Queued: n };
-    changed = true;
+    const next: Obj = groups ?? { ...summary.Summary };
+    next[g] = { ...row, Queued: n };
+    groups = next;
   }
-  if (changed) touchSummary(store, tx, key, { ...summary, Summary: groups });
+  if (groups) touchSummary(store, tx, key, { ...summary, Summary: groups });
 }
 
 export function allocsOfJob(store: Store, namespace: string, jobId: string): Obj[] {

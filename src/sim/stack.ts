@@ -1,0 +1,235 @@
+// The scheduler's stacks (Nomad's scheduler/feasible/stack.go and select.go): which nodes an eval
+// places on, in which order, and how many of them one placement ranks.
+import type { Job, Obj } from '../../state/types.js';
+import type { Store } from '../../state/store.js';
+import { globMatch } from '../../state/glob.js';
+import { emptyMetric, groupFactsOf, rank, type PickResult, type PlanUsage, type Ranked } from './placement.js';
+
+/**
+ * The nodes one eval places on (readyNodesInDCsAndPool): ready (status ready, eligible, not draining),
+ * in the job's node pool and datacenters, with their count per datacenter. `NodesInPool` and
+ * `NodesAvailable` of every AllocMetric of the eval report these.
+ */
+export interface ReadyNodes {
+  nodes: Obj[];
+  byDC: Record<string, number>;
+}
+
+/** Whether any of the job's datacenter globs matches; the default `["*"]` needs no matching. */
+function dcMatcher(patterns: string[]): (dc: string) => boolean {
+  if (patterns.length === 1 && patterns[0] === '*') return () => true;
+  // Each distinct datacenter is matched once, not once per node.
+  const seen = new Map<string, boolean>();
+  return (dc) => {
+    let ok = seen.get(dc);
+    if (ok === undefined) seen.set(dc, (ok = patterns.some((p) => globMatch(p, dc))));
+    return ok;
+  };
+}
+
+export function readyNodes(all: Iterable<Obj>, job: Job): ReadyNodes {
+  const inDC = dcMatcher(job.Datacenters);
+  const anyPool = job.NodePool === 'all' || job.NodePool === '';
+  const nodes: Obj[] = [];
+  const byDC: Record<string, number> = {};
+  for (const n of all) {
+    if (!anyPool && n.NodePool !== job.NodePool) continue;
+    if (n.Status !== 'ready' || n.DrainStrategy || n.SchedulingEligibility !== 'eligible' || !inDC(n.Datacenter)) continue;
+    nodes.push(n);
+    byDC[n.Datacenter] = (byDC[n.Datacenter] ?? 0) + 1;
+  }
+  return { nodes, byDC };
+}
+
+/** Whether `node` is one of the eval's ready nodes: the same checks, without a scan. */
+function isReady(node: Obj, job: Job): boolean {
+  if (job.NodePool !== 'all' && job.NodePool !== '' && node.NodePool !== job.NodePool) return false;
+  return node.Status === 'ready' && !node.DrainStrategy && node.SchedulingEligibility === 'eligible' && dcMatcher(job.Datacenters)(node.Datacenter);
+}
+
+function metricFor(job: Job, ready: ReadyNodes): Obj {
+  const metric = emptyMetric();
+  metric.NodePool = job.NodePool;
+  metric.NodesInPool = ready.nodes.length;
+  metric.NodesAvailable = ready.byDC;
+  return metric;
+}
+
+/** LimitIterator: a node scoring at or below this is passed over while better ones may follow. */
+const SKIP_SCORE_THRESHOLD = 0;
+/** LimitIterator: at most this many low scorers are passed over per placement. */
+const MAX_SKIP = 3;
+/** The limit for a group with affinities or spreads, unless its count is higher (GenericStack.Select). */
+const AFFINITY_NODE_LIMIT = 100;
+
+/**
+ * Nomad's seeded Fisher-Yates shuffle of an eval's nodes (scheduler shuffleNodes): the seed is the
+ * last 8 bytes of the eval ID read as a big-endian uint64, XORed with the state index, shifted right
+ * by 2, so one eval on one state always visits nodes in the same order. The random source is our own
+ * (Go's math/rand source is not reproduced), so the order is Nomad's kind, not Nomad's exact one.
+ */
+export function shuffleNodes(nodes: Obj[], evalId: string, index: number): void {
+  let hi = 0;
+  let lo = 0;
+  const b = evalId.length - 8;
+  for (let i = 0; i < 4; i++) hi = ((hi << 8) | (evalId.charCodeAt(b + i) & 0xff)) >>> 0;
+  for (let i = 4; i < 8; i++) lo = ((lo << 8) | (evalId.charCodeAt(b + i) & 0xff)) >>> 0;
+  lo = (lo ^ (index % 0x1_0000_0000)) >>> 0;
+  hi = (hi ^ Math.floor(index / 0x1_0000_0000)) >>> 0;
+  lo = ((lo >>> 2) | ((hi & 3) << 30)) >>> 0;
+  hi >>>= 2;
+  // mulberry32 over a 32-bit mix of the 62-bit seed.
+  let state = (Math.imul(hi, 0x9e3779b1) ^ lo) >>> 0;
+  const next = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
+  };
+  for (let i = nodes.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    const x = nodes[i]!;
+    nodes[i] = nodes[j]!;
+    nodes[j] = x;
+  }
+}
+
+/** Affinities or spreads anywhere in the group make the stack consider far more nodes. */
+function hasAffinitiesOrSpreads(job: Job, tg: Obj): boolean {
+  const some = (v: unknown): boolean => Array.isArray(v) && v.length > 0;
+  if (some(job.Affinities) || some(job.Spreads) || some(tg.Affinities) || some(tg.Spreads)) return true;
+  return ((tg.Tasks as Obj[]) ?? []).some((t) => some(t.Affinities));
+}
+
+/**
+ * The generic scheduler's stack for one eval (service and batch jobs; GenericStack): the eval's ready
+ * nodes in a seeded random order, visited from where the previous placement of the eval stopped
+ * (StaticIterator's offset), and only as many feasible nodes ranked per placement as the limit says:
+ * 2 for batch jobs (power of two choices), ceil(log2(n)) but at least 2 for services, at least 100
+ * once a group has affinities or spreads. AllocMetric.NodesEvaluated counts the nodes visited, so a
+ * placement on a large cluster reports a handful, as Nomad does.
+ */
+export class GenericStack {
+  private readonly order: Obj[];
+  private offset = 0;
+  private limit: number;
+
+  constructor(
+    private readonly ready: ReadyNodes,
+    batch: boolean,
+    evalId: string,
+    index: number,
+  ) {
+    this.order = [...ready.nodes];
+    shuffleNodes(this.order, evalId, index);
+    const n = this.order.length;
+    this.limit = !batch && n > 0 ? Math.max(2, Math.ceil(Math.log2(n))) : 2;
+  }
+
+  /** One placement of `tg` (GenericStack.Select): the best of the nodes the limit lets it rank. */
+  select(usage: PlanUsage, job: Job, tg: Obj, algorithm: string, penalty: ReadonlySet<string> | null = null): PickResult {
+    const metric = metricFor(job, this.ready);
+    const g = usage.facts(job, tg);
+    const count = usage.counter(job, tg.Name);
+    const desired = Math.max(1, Number(tg.Count) || 1);
+    // SetLimit here is not undone for later groups of the eval, as in Nomad.
+    if (hasAffinitiesOrSpreads(job, tg)) this.limit = Math.max(Number(tg.Count) || 0, AFFINITY_NODE_LIMIT);
+    const nodes = this.order;
+    const n = nodes.length;
+    let seen = 0;
+    // StaticIterator.Next through the feasibility and rank iterators: the next node that ranks.
+    const source = (): Ranked | null => {
+      for (;;) {
+        if (this.offset === n || seen === n) {
+          if (seen === n) return null;
+          this.offset = 0;
+        }
+        const node = nodes[this.offset++]!;
+        seen++;
+        metric.NodesEvaluated++;
+        const r = rank(node, g, metric, usage, count, desired, algorithm, penalty);
+        if (r) return r;
+      }
+    };
+    // LimitIterator with its skipped low scorers, under MaxScoreIterator (first best wins ties).
+    const skipped: Ranked[] = [];
+    let skippedAt = 0;
+    const nextOption = (): Ranked | null => source() ?? (skippedAt < skipped.length ? skipped[skippedAt++]! : null);
+    let best: Ranked | null = null;
+    for (let returned = 0; returned < this.limit; ) {
+      let option = nextOption();
+      if (!option) break;
+      while (option && option.score <= SKIP_SCORE_THRESHOLD && skipped.length < MAX_SKIP) {
+        skipped.push(option);
+        option = source();
+      }
+      returned++;
+      if (!option) option = nextOption();
+      if (!option) break;
+      if (!best || option.score > best.score) best = option;
+    }
+    return { node: best?.node ?? null, metric };
+  }
+}
+
+/**
+ * The system scheduler's check of one node (SystemStack: every node is considered, one at a time):
+ * the node's feasibility, capacity and score for the group. Without `usage` only feasibility and
+ * the node's whole capacity count (whether the job may run there at all).
+ */
+export function selectOnNode(ready: ReadyNodes, usage: PlanUsage | null, job: Job, tg: Obj, node: Obj, algorithm = 'binpack'): PickResult {
+  const metric = metricFor(job, ready);
+  if (!isReady(node, job)) return { node: null, metric };
+  const g = usage ? usage.facts(job, tg) : groupFactsOf(job, tg, false);
+  const count = usage ? usage.counter(job, tg.Name) : (): number => 0;
+  metric.NodesEvaluated++;
+  const r = rank(node, g, metric, usage, count, Math.max(1, Number(tg.Count) || 1), algorithm, null);
+  return { node: r ? node : null, metric };
+}
+
+/**
+ * The nodes and the generic stack of one eval, made on first use (most passes of a running job place
+ * nothing): the stack is set up once per eval, so its node order and offset carry across placements.
+ */
+export class EvalNodes {
+  private readyNodes: ReadyNodes | null = null;
+  private generic: GenericStack | null = null;
+  /** The state index the eval is scheduled at (the snapshot's LatestIndex), part of the shuffle's seed. */
+  private readonly index: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly job: Job,
+    private readonly evalId: string,
+  ) {
+    this.index = store.index;
+  }
+
+  ready(): ReadyNodes {
+    return (this.readyNodes ??= readyNodes(this.store.nodes.values(), this.job));
+  }
+
+  stack(): GenericStack {
+    return (this.generic ??= new GenericStack(this.ready(), this.job.Type === 'batch', this.evalId, this.index));
+  }
+
+  /** One placement: on `only` for the system schedulers, else through the generic stack. */
+  place(usage: PlanUsage, tg: Obj, algorithm: string, only: Obj | undefined, previousAlloc: unknown): PickResult {
+    if (only) return selectOnNode(this.ready(), usage, this.job, tg, only, algorithm);
+    return this.stack().select(usage, this.job, tg, algorithm, penaltyNodes(this.store, previousAlloc));
+  }
+}
+
+/**
+ * getSelectOptions: a replacement avoids the node its predecessor failed on and every node of its
+ * reschedule history (the node-reschedule-penalty scorer).
+ */
+export function penaltyNodes(store: Store, prevId: unknown): Set<string> | null {
+  const prev = typeof prevId === 'string' && prevId ? store.allocs.get(prevId) : undefined;
+  if (!prev) return null;
+  const out = new Set<string>();
+  if (prev.ClientStatus === 'failed') out.add(prev.NodeID);
+  for (const e of (prev.RescheduleTracker?.Events as Obj[] | null) ?? []) out.add(e.PrevNodeID);
+  return out.size > 0 ? out : null;
+}
