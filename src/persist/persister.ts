@@ -43,12 +43,23 @@ const CHECKPOINT_LOG_RATIO = 4;
 /** How long the log must be idle before a group nobody waits for (the simulator's own writes) is written anyway. */
 const BACKGROUND_MS = 5;
 
+/**
+ * An append on the event loop (appendOnLoop) that took longer than this turns them off for a while
+ * (LOOP_BACKOFF_MS, doubling while they stay slow): a slow disk then holds answers, not the loop.
+ */
+const LOOP_APPEND_MAX_MS = 2;
+const LOOP_BACKOFF_MS = [1_000, 60_000] as const;
+/** An append on the loop holds at most this much (a bigger group is not one register's). */
+const LOOP_APPEND_MAX_BYTES = 256 * 1024;
+
 export class Persister {
   io: PersistIo = { ...nodeIo };
   /** The longest the log or a checkpoint held the event loop in one go, in ms of wall and process CPU time (the bench). */
-  readonly stats = { longestStepMs: 0, longestStepCpuMs: 0, appends: 0, syncs: 0, records: 0, recordBytes: 0, checkpoints: 0, checkpointBytes: 0 };
+  readonly stats = { longestStepMs: 0, longestStepCpuMs: 0, appends: 0, loopAppends: 0, slowLoopAppends: 0, syncs: 0, records: 0, recordBytes: 0, checkpoints: 0, checkpointBytes: 0 };
   /** Times each record in CPU too (the bench): process.cpuUsage() (getrusage over every thread) costs more than a small record. */
   timeCpu = false;
+  /** An append on the loop slower than this turns them off for a while (tests and the bench change it). */
+  loopAppendMaxMs = LOOP_APPEND_MAX_MS;
   private noteStep(ms: number, cpu: NodeJS.CpuUsage | null): void {
     if (ms > this.stats.longestStepMs) this.stats.longestStepMs = ms;
     const cpuMs = cpu ? (cpu.user + cpu.system) / 1000 : 0;
@@ -98,6 +109,11 @@ export class Persister {
   private readonly checkpointBytes: number;
   private readonly segmentBytes: number;
   private spare: Spare | null = null;
+  /** An append went out on the loop in this turn of it (cleared by schedule()'s immediate). */
+  private loopTurn = false;
+  /** Appends on the loop are off until then (performance.now()), after a slow one. */
+  private loopOffUntil = 0;
+  private loopBackoffMs = 0;
   /** Which part saves a touched table, for the parts registered outside the Store. */
   private partOfTable = new Map<string, string[]>();
 
@@ -175,6 +191,10 @@ export class Persister {
     if (index <= this.durable || this.closed) return null;
     const seq = this.changed() ? this.nextSeq : this.nextSeq - 1;
     if (seq <= this.durableSeq) return null;
+    if (this.waiters.length === 0 && this.canAppendOnLoop()) {
+      const done = this.appendOnLoop(seq);
+      if (done !== undefined) return done;
+    }
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ seq, resolve, reject }));
     this.pump();
     return p;
@@ -219,6 +239,7 @@ export class Persister {
     // works on the previous one; it is written when an answer waits for it (or a little later).
     setImmediate(() => {
       this.immediate = false;
+      this.loopTurn = false;
       if (!this.rotate && !this.closing) this.encode();
       this.pump();
       this.wake();
@@ -301,6 +322,67 @@ export class Persister {
     this.stats.records++;
     this.stats.recordBytes += buf.length;
     this.noteStep(performance.now() - t0, cpu0 ? process.cpuUsage(cpu0) : null);
+  }
+
+  /**
+   * Whether the answer asking now may have its record written on the event loop: the log is idle
+   * (nothing out, queued for a waiter, syncing, moving to another file or compacting) and this turn
+   * of the loop has not written one already. Through the threadpool the answer also waits for the
+   * hop there and back and for whatever the loop runs meanwhile (the simulator's work on the write
+   * it answers, which starts in the same turn); one small O_DSYNC write on the loop costs the
+   * disk's time alone. A second answer in the same turn goes through the threadpool and groups
+   * with whatever else commits meanwhile, so many connections still commit as a group.
+   */
+  private canAppendOnLoop(): boolean {
+    const file = this.file;
+    if (!file || !file.dsync || !this.io.writeSync || this.closing || this.rotate || this.stuck || this.loopTurn) return false;
+    if (this.appends.length > 0 || file.syncing > 0 || this.written.length > 0 || this.ckpt || this.checkpointWanted) return false;
+    // A spare being filled writes megabytes to the same disk: the write would wait behind them.
+    if (this.spare && !this.spare.ready) return false;
+    return performance.now() >= this.loopOffUntil;
+  }
+
+  /**
+   * Encodes and writes, on the loop, everything up to the group `seq` (and the groups queued
+   * before it). Null: on disk; a rejected promise: the write failed (the answer is a 500, and what
+   * it held goes out again into a new log file); undefined: it goes through the threadpool after all.
+   */
+  private appendOnLoop(seq: number): Promise<void> | null | undefined {
+    const file = this.file!;
+    this.encode();
+    const groups = this.queued;
+    if (groups.length === 0 || groups[groups.length - 1]!.seq < seq) return undefined;
+    let bytes = 0;
+    for (const g of groups) bytes += g.buf.length;
+    // Only into a file made ahead: growing one commits its size too (a journal write, slower).
+    if (bytes > LOOP_APPEND_MAX_BYTES || file.pos + bytes > file.size) return undefined;
+    this.queued = [];
+    this.loopTurn = true;
+    this.schedule();
+    const t0 = performance.now();
+    const cpu0 = this.timeCpu ? process.cpuUsage() : null;
+    try {
+      this.io.writeSync!(file.fd, groups.map((g) => g.buf), file.pos);
+    } catch (err) {
+      this.appendFailed(err instanceof Error ? err : new Error(String(err)), groups);
+      return Promise.reject(new NotDurableError(`write not durable: ${err instanceof Error ? err.message : String(err)}`));
+    }
+    const ms = performance.now() - t0;
+    // Wall time the loop was held (the disk's), which the pause figure counts.
+    this.noteStep(ms, cpu0 ? process.cpuUsage(cpu0) : null);
+    this.stats.appends++;
+    this.stats.loopAppends++;
+    if (ms > this.loopAppendMaxMs) {
+      this.stats.slowLoopAppends++;
+      this.loopBackoffMs = Math.min(Math.max(2 * this.loopBackoffMs, LOOP_BACKOFF_MS[0]), LOOP_BACKOFF_MS[1]);
+      this.loopOffUntil = performance.now() + this.loopBackoffMs;
+    } else this.loopBackoffMs = 0;
+    file.pos += bytes;
+    this.logBytes += bytes;
+    this.synced(groups);
+    // A checkpoint the log's size now calls for.
+    if (this.rotate) this.pump();
+    return null;
   }
 
   private write(file: LogFile): void {
