@@ -356,7 +356,7 @@ export class Persister {
     for (const g of groups) bytes += g.buf.length;
     // Only into a file made ahead: growing one commits its size too (a journal write, slower).
     if (bytes > LOOP_APPEND_MAX_BYTES || file.pos + bytes > file.size) return undefined;
-    this.queued = [];
+    this.takeQueued();
     this.loopTurn = true;
     this.schedule();
     const t0 = performance.now();
@@ -385,9 +385,20 @@ export class Persister {
     return null;
   }
 
+  /**
+   * The queued groups leave for an append: the wait for a background write starts again with the
+   * next group queued, so it is written only once the log has been idle BACKGROUND_MS since (one
+   * armed earlier would write the latest group early, and the next answer would find an append out).
+   */
+  private takeQueued(): void {
+    this.queued = [];
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
   private write(file: LogFile): void {
     const groups = this.queued;
-    this.queued = [];
+    this.takeQueued();
     const append: Append = { groups, done: false };
     this.appends.push(append);
     const bufs = groups.map((g) => g.buf);
