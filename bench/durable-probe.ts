@@ -140,7 +140,7 @@ async function main(): Promise<void> {
         const st = Object.fromEntries(Object.keys(c1.stats).map((k) => [k, c1.stats[k]! - (c0.stats[k] ?? 0)]));
         const log =
           c1.stats.records !== undefined
-            ? `; ${st.records} records (${((st.recordBytes ?? 0) / (st.records || 1)).toFixed(0)} B each), ${st.appends} writes, ${st.syncs} syncs, ${st.checkpoints} checkpoints (${((st.checkpointBytes ?? 0) / 1e6).toFixed(1)} MB)`
+            ? `; ${st.records} records (${((st.recordBytes ?? 0) / (st.records || 1)).toFixed(0)} B each), ${st.appends} writes (${st.loopAppends ?? 0} on the event loop, ${st.slowLoopAppends ?? 0} of them slow), ${st.syncs} syncs, ${st.checkpoints} checkpoints (${((st.checkpointBytes ?? 0) / 1e6).toFixed(1)} MB)`
             : '';
         console.log(`${mode}, ${label}: ${mode === 'one at a time' ? 'median' : 'mean'} latency ${ms.toFixed(2)} ms (wall, loaded machine); main thread ${per(c1.main - c0.main)} µs, process ${per(c1.all - c0.all)} µs CPU per register${log}`);
       }

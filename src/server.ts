@@ -39,7 +39,7 @@ import { NodeControl } from './control/nodes.js';
 import { applyFaults, journalRequest, requestElapsedMs, stampRequest } from './control/hooks.js';
 import { controlGate, exposureWarning } from './control/access.js';
 import { httpMetricName, metricsFor } from './metrics.js';
-import { Persister } from './persist/persister.js';
+import { Persister } from './persist/loop-append.js';
 import { runScenario, seedFromDir, type HclParser } from './control/seed.js';
 import { Limits } from './limits.js';
 import { installBodyReader } from './request-body.js';

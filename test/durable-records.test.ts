@@ -76,6 +76,11 @@ t.test('with the simulator placing and updating allocations, a restart loads exa
   t.ok(changes.some((c) => c.length === 5), 'some changes are updates written as their changed fields');
   t.ok(changes.some((c) => c.length >= 4 && (c[3] as unknown[]).some((x, i) => i % 2 === 1 && (x as number) < 0)), 'some changes refer to objects written before');
   t.ok(changes.some((c) => c[0] === 'allocs' && c.length >= 4 && (c[3] as unknown[]).includes('Job')), "an alloc's job is written as a reference");
+  const refersTo = (c: unknown[], field: string): boolean => c.length >= 4 && (c[3] as unknown[]).some((x, i, slots) => i % 2 === 0 && x === field && (slots[i + 1] as number) < 0);
+  t.ok(
+    changes.some((c) => c[0] === 'jobs' && refersTo(c, 'TaskGroups')),
+    "a job's task groups (an array the store shares, frozen, between jobs of one spec) are written as a reference",
+  );
 
   const snap = JSON.stringify(first.control.snapshot());
   const second = await server(t, dir, false);
@@ -105,6 +110,9 @@ t.test('random rows sharing objects, updated, reordered and deleted, replay to w
   const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const wideObj = (n: number): Record<string, unknown> => Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`F${i}`, i === 0 ? n : { n, i }]));
   const pool: object[] = Array.from({ length: 8 }, (_, i) => wideObj(i));
+  // Frozen parts, as the store's share pools hand out: small objects and arrays, numbered whatever their width.
+  const frozen: object[] = Array.from({ length: 4 }, (_, i) => Object.freeze(i % 2 ? [i, Object.freeze({ i })] : { small: i }));
+  let frozenRefs = 0;
   const rows = new Map<string, unknown>();
   const writer = new RefWriter();
   const reader = new RefReader();
@@ -132,13 +140,14 @@ t.test('random rows sharing objects, updated, reordered and deleted, replay to w
         if (rnd() < 0.2) next[`New${step}`] = step;
         if (rnd() < 0.1) next.Gone = undefined;
         v = rnd() < 0.1 ? Object.fromEntries(Object.entries(next).reverse()) : next;
-      } else v = { ID: key, Status: 'new', Job: pick(pool), Count: step, Meta: { a: step } };
+      } else v = { ID: key, Status: 'new', Job: pick(pool), Count: step, Meta: { a: step }, Parts: pick(frozen) };
       rows.set(key, v);
       c.push(writer.change('jobs', key, v));
     }
     for (const ch of c) {
       if (ch.length === 5) updates++;
       if (ch.length >= 4 && (ch[3] as unknown[]).some((x, i) => i % 2 === 1 && (x as number) < 0)) refs++;
+      if (ch.length >= 4 && (ch[3] as unknown[]).some((x, i, slots) => x === 'Parts' && i % 2 === 0 && (slots[i + 1] as number) < 0)) frozenRefs++;
     }
     // Through the file's bytes: what a replay reads.
     const rec = readFrames(frame({ i: step + 1, c })).records[0];
@@ -152,6 +161,7 @@ t.test('random rows sharing objects, updated, reordered and deleted, replay to w
   }
   t.ok(updates > 50, `updates were written as changed fields (${updates})`);
   t.ok(refs > 50, `rows referred to objects written before (${refs})`);
+  t.ok(frozenRefs > 20, `rows referred to frozen parts written before, arrays among them (${frozenRefs})`);
   t.pass('every step replayed to what was written');
 });
 

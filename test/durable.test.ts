@@ -11,6 +11,7 @@ import { createServer, type NomadMock } from '../src/server.js';
 import { createMockNomad } from '../src/index.js';
 import type { Config } from '../src/config.js';
 import type { Obj } from '../state/types.js';
+import { readFrames } from '../src/persist/frame.js';
 
 function tempDir(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'nomad-mock-wal-'));
@@ -73,6 +74,8 @@ const ticks = async (n: number): Promise<void> => {
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
 };
 
+const eio = (): Error => Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
+
 type LogState = { file: { size: number; dsync: boolean } | null };
 /**
  * The log from here on in files opened without O_DSYNC, as on a platform that has none: each write
@@ -124,8 +127,10 @@ t.test('through O_DSYNC, an answer that wrote leaves only once its write is back
   if (process.platform === 'win32') return;
   const io = m.persistence!.io;
   const held: (() => void)[] = [];
-  const { write, sync } = io;
+  const { write, sync, writeSync } = io;
   let syncs = 0;
+  // Through the threadpool (an append on the loop, for an idle log, is tested below).
+  io.writeSync = undefined;
   io.write = (fd, bufs, pos, cb) => held.push(() => write(fd, bufs, pos, cb));
   io.sync = (fd, cb) => {
     syncs++;
@@ -135,16 +140,161 @@ t.test('through O_DSYNC, an answer that wrote leaves only once its write is back
   t.equal(syncs, 0, 'no fdatasync was called: the writes were durable on return');
   io.write = write;
   io.sync = sync;
+  io.writeSync = writeSync;
+});
+
+/** Until the log may append on the event loop: no next log file is being filled (8 MiB of zeros on the same disk). */
+async function loopReady(m: NomadMock): Promise<void> {
+  const p = m.persistence as unknown as { spare: { ready: boolean } | null };
+  while (p.spare && !p.spare.ready) await new Promise((r) => setTimeout(r, 5));
+  await ticks(2);
+}
+
+/** The log's two ways of writing an append, noted in `calls` in the order they were made. */
+function noteWrites(m: NomadMock): { calls: string[]; restore: () => void } {
+  const io = m.persistence!.io;
+  const { write, writeSync } = io;
+  const calls: string[] = [];
+  io.write = (fd, bufs, pos, cb) => {
+    calls.push('write');
+    write(fd, bufs, pos, cb);
+  };
+  io.writeSync = (fd, bufs, pos) => {
+    calls.push('writeSync');
+    writeSync!(fd, bufs, pos);
+  };
+  return { calls, restore: () => Object.assign(io, { write, writeSync }) };
+}
+
+t.test('through O_DSYNC, an answer on an idle log has its record written on the event loop, with no trip to the threadpool: on the sendJson path and the onSend path', async (t) => {
+  if (process.platform === 'win32') return t.end();
+  const dir = tempDir(t);
+  const m = await server(t, dir);
+  await m.persistence!.whenDurable(m.store.index);
+  await preallocated(m);
+  const { calls, restore } = noteWrites(m);
+  // However long the disk takes (a slow append turns them off: tested below).
+  m.persistence!.loopAppendMaxMs = Infinity;
+  for (const [what, req] of [
+    ['register (sendJson)', { method: 'PUT' as const, url: '/v1/jobs', payload: job('a') }],
+    ['a second register', { method: 'PUT' as const, url: '/v1/jobs', payload: job('b') }],
+    ['deregister (sendJson)', { method: 'DELETE' as const, url: '/v1/job/b?purge=true' }],
+  ] as const) {
+    await loopReady(m);
+    calls.length = 0;
+    const before = m.persistence!.stats.loopAppends;
+    t.equal((await m.app.inject(req)).statusCode, 200, `${what}: 200`);
+    t.same(calls, ['writeSync'], `${what}: its record went out in one append, on the loop`);
+    t.equal(m.persistence!.stats.loopAppends, before + 1, `${what}: counted`);
+  }
+  await loopReady(m);
+  calls.length = 0;
+  t.equal((await m.app.inject({ method: 'POST', url: '/_mock/reset' })).statusCode, 200, 'reset (onSend): 200');
+  t.same(calls, ['writeSync'], 'reset (onSend): the whole fresh state went out in one append, on the loop');
+  await register(m, 'c');
+  restore();
+  const second = await server(t, dir);
+  t.same(jobIds(second), ['c'], 'a restart (the first server never closed) finds what the answers acknowledged');
+});
+
+t.test('an append on the loop is taken once per turn of it: a second answer in the same turn goes through the threadpool, after the first', async (t) => {
+  if (process.platform === 'win32') return t.end();
+  const dir = tempDir(t);
+  const m = await server(t, dir);
+  await m.persistence!.whenDurable(m.store.index);
+  await preallocated(m);
+  await loopReady(m);
+  const { calls, restore } = noteWrites(m);
+  m.persistence!.loopAppendMaxMs = Infinity;
+  const ns = m.store.namespaces.get('default')!;
+  const commit = (name: string): void =>
+    m.store.write((tx) => {
+      m.store.namespaces.set(name, { ...ns, Name: name, CreateIndex: tx.index, ModifyIndex: tx.index });
+      tx.touch('namespaces');
+    });
+  commit('one');
+  const first = m.persistence!.whenDurable(m.store.index);
+  commit('two');
+  const second = m.persistence!.whenDurable(m.store.index);
+  t.equal(first, null, 'the first is on disk when asked (written on the loop)');
+  t.ok(second instanceof Promise, 'the second waits');
+  t.same(calls, ['writeSync', 'write'], 'for an append through the threadpool');
+  await second;
+  restore();
+  const again = await server(t, dir);
+  t.ok(again.store.namespaces.has('one') && again.store.namespaces.has('two'), 'a restart finds both');
+});
+
+t.test('an append on the loop that fails answers 500, and what it held is written again into a new log', async (t) => {
+  if (process.platform === 'win32') return t.end();
+  const dir = tempDir(t);
+  const m = await server(t, dir);
+  await m.persistence!.whenDurable(m.store.index);
+  await preallocated(m);
+  await loopReady(m);
+  const io = m.persistence!.io;
+  const { writeSync } = io;
+  let failed = 0;
+  io.writeSync = () => {
+    failed++;
+    throw eio();
+  };
+  const r = await m.app.inject({ method: 'PUT', url: '/v1/jobs', payload: job('a') });
+  t.equal(failed, 1, 'the append went out on the loop');
+  t.equal(r.statusCode, 500, 'the write whose append failed is not acknowledged');
+  t.equal(r.body, 'rpc error: internal error', "with Nomad's plain 500 text");
+  t.match(m.guard.last, { Source: 'persistence', Message: /EIO/ });
+  m.guard.count = 0;
+  io.writeSync = writeSync;
+  await register(m, 'b');
+  await m.persistence!.whenDurable(m.store.index);
+  const second = await server(t, dir);
+  t.same(jobIds(second), ['a', 'b'], 'once the disk works, a restart finds the failed write too (written again) and the next one');
+});
+
+t.test('a slow append on the loop turns them off for a while: the answers after it go through the threadpool', async (t) => {
+  if (process.platform === 'win32') return t.end();
+  const m = await server(t, tempDir(t));
+  await m.persistence!.whenDurable(m.store.index);
+  await preallocated(m);
+  await loopReady(m);
+  const p = m.persistence!;
+  const { calls, restore } = noteWrites(m);
+  // Every append on the loop counts as slow.
+  p.loopAppendMaxMs = -1;
+  await register(m, 'a');
+  t.same(calls, ['writeSync'], 'the first append went out on the loop');
+  t.equal(p.stats.slowLoopAppends, 1, 'and counted as slow');
+  for (const id of ['b', 'c']) {
+    await loopReady(m);
+    calls.length = 0;
+    await register(m, id);
+    t.same(calls, ['write'], `${id}: through the threadpool`);
+  }
+  // The wait over (it is a second, then doubles while they stay slow).
+  (p as unknown as { loopOffUntil: number }).loopOffUntil = 0;
+  p.loopAppendMaxMs = Infinity;
+  await loopReady(m);
+  calls.length = 0;
+  await register(m, 'd');
+  t.same(calls, ['writeSync'], 'after the wait, the next append goes out on the loop again');
+  restore();
 });
 
 /** The log's disk calls held until the test lets each one finish (or fail), with the bytes of each append. */
-function holdWrites(m: NomadMock): { held: ((err?: Error) => void)[]; sizes: number[]; drain: () => Promise<void>; restore: () => void } {
+function holdWrites(m: NomadMock): { held: ((err?: Error) => void)[]; sizes: number[]; jobs: string[][]; drain: () => Promise<void>; restore: () => void } {
   const io = m.persistence!.io;
-  const { write } = io;
+  const { write, writeSync } = io;
+  // Every append through the threadpool, where it can be held.
+  io.writeSync = undefined;
   const held: ((err?: Error) => void)[] = [];
   const sizes: number[] = [];
+  /** The job rows each append writes. */
+  const jobs: string[][] = [];
   io.write = (fd, bufs, pos, cb) => {
     sizes.push(bufs.reduce((n, b) => n + b.length, 0));
+    const changes = readFrames(Buffer.concat(bufs)).records.flatMap((r) => (r as { c?: unknown[][] }).c ?? []);
+    jobs.push(changes.filter((c) => c[0] === 'jobs').map((c) => (c[1] as string).split('\u0000').pop()!));
     held.push((err) => (err ? cb(err) : write(fd, bufs, pos, cb)));
   };
   /** Lets every held call finish, and the ones that follow, until the log holds everything committed. */
@@ -157,10 +307,9 @@ function holdWrites(m: NomadMock): { held: ((err?: Error) => void)[]; sizes: num
       await ticks(1);
     }
   };
-  return { held, sizes, drain, restore: () => void (io.write = write) };
+  return { held, sizes, jobs, drain, restore: () => void Object.assign(io, { write, writeSync }) };
 }
 
-const eio = (): Error => Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
 
 t.test('through O_DSYNC, writes committed while an append is out go out together as the next one, and answers leave in the order of their records', async (t) => {
   if (process.platform === 'win32') return t.end();
@@ -168,7 +317,7 @@ t.test('through O_DSYNC, writes committed while an append is out go out together
   const m = await server(t, dir);
   await m.persistence!.whenDurable(m.store.index);
   await preallocated(m);
-  const { held, sizes, drain, restore } = holdWrites(m);
+  const { held, sizes, jobs, drain, restore } = holdWrites(m);
   const answered: string[] = [];
   const reg = registrar(m, answered);
   const a = reg('a');
@@ -177,7 +326,7 @@ t.test('through O_DSYNC, writes committed while an append is out go out together
   while (held.length < 2) await ticks(1);
   await ticks(30);
   t.equal(held.length, 2, "b, c and d go out in one append while a's is still out");
-  t.ok(sizes[1]! > 2 * sizes[0]!, 'which holds all three records');
+  t.same(jobs.slice(0, 2), [['a'], ['b', 'c', 'd']], 'which holds all three records');
   t.same(answered, [], 'nothing is answered before its write is back');
   held[1]!();
   await ticks(30);

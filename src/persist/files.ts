@@ -17,6 +17,11 @@ export interface PersistIo {
   /** Writes all of `bufs`, one after the other, from byte `pos` of the file (one writev: the records are not copied into one buffer first). */
   write(fd: number, bufs: Buffer[], pos: number, cb: (err: Error | null) => void): void;
   sync(fd: number, cb: (err: Error | null) => void): void;
+  /**
+   * The same write on the calling thread, returning once all of `bufs` is written (an append on
+   * the event loop, persister.ts; throws on failure). Absent: every append goes through `write`.
+   */
+  writeSync?: (fd: number, bufs: Buffer[], pos: number) => void;
 }
 
 /** O_DSYNC where the platform has it (Linux, macOS; not Windows). */
@@ -34,7 +39,19 @@ function writeAll(fd: number, bufs: Buffer[], pos: number, cb: (err: Error | nul
   });
 }
 
-export const nodeIo: PersistIo = { dsync: O_DSYNC !== undefined, write: writeAll, sync: (fd, cb) => fs.fdatasync(fd, cb) };
+function writeAllSync(fd: number, bufs: Buffer[], pos: number): void {
+  for (;;) {
+    const n = fs.writevSync(fd, bufs, pos);
+    let i = 0;
+    let skip = n;
+    while (i < bufs.length && skip >= bufs[i]!.length) skip -= bufs[i++]!.length;
+    if (i === bufs.length) return;
+    bufs = [bufs[i]!.subarray(skip), ...bufs.slice(i + 1)];
+    pos += n;
+  }
+}
+
+export const nodeIo: PersistIo = { dsync: O_DSYNC !== undefined, write: writeAll, sync: (fd, cb) => fs.fdatasync(fd, cb), writeSync: writeAllSync };
 
 /**
  * Log files are made ahead of need, filled with zeros and synced (preallocated, as SQLite and etcd

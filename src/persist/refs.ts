@@ -4,7 +4,7 @@
 // numbered, and every later row of the same file that holds the same object (by identity: stored
 // objects are replaced, never changed, so the same object is the same content) writes only its
 // number. Which slots hold what is driven by the row, not by its table: the value itself, the
-// elements of an array row, and the object-valued fields of an object row.
+// elements of an array row, and the object- and array-valued fields of an object row.
 //
 // A change with references is [table, key, value, slots]: `slots` is a flat list of pairs (slot,
 // code). A slot is -1 (the value itself), an index (an element of an array row) or a field name (of
@@ -19,7 +19,7 @@
  */
 export type Change = [string, string, unknown] | [string, string, unknown, (number | string)[]] | [string, string, unknown, (number | string)[], string[]] | [string, string];
 
-/** An embedded object with at least this many fields gets a number of its own (a job; not a small resources block). */
+/** An embedded object with at least this many fields gets a number of its own (a job; not a small resources block), as does a frozen (shared) one. */
 const WIDE = 20;
 
 const wide = (o: object): boolean => Object.keys(o).length >= WIDE;
@@ -109,7 +109,7 @@ export class RefWriter {
     return diff ? [table, key, out, slots, diff.drop] : [table, key, out, slots];
   }
 
-  /** Refers to the fields' objects this file holds (and numbers the wide ones it does not); `own`: `fields` may be changed in place. */
+  /** Refers to the fields' objects this file holds (and numbers the wide or frozen ones it does not); `own`: `fields` may be changed in place. */
   private fields(fields: Record<string, unknown>, own: boolean, slots: (number | string)[]): Record<string, unknown> {
     const ids = this.ids;
     let out = fields;
@@ -117,13 +117,15 @@ export class RefWriter {
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       const p = fields[k];
-      if (!isObject(p) || Array.isArray(p) || k === '__proto__') continue;
+      if (!isObject(p) || k === '__proto__') continue;
       const id = ids.get(p);
       if (id !== undefined) {
         if (out === fields && !own) out = { ...fields };
         out[k] = null;
         slots.push(k, -id - 1);
-      } else if (wide(p)) {
+      } else if (Object.isFrozen(p) || (!Array.isArray(p) && wide(p))) {
+        // Frozen: a part the store shares between records by content (state/share.ts: the task
+        // groups of jobs registered from one spec, an alloc's resources), so likely met again.
         ids.set(p, this.next);
         slots.push(k, this.next++);
       }
