@@ -103,20 +103,105 @@ module.exports = HandlerStorage`,
     ],
   ],
 };
-const lazyRouter = {
-  name: 'lazy-router-functions',
+/**
+ * Fastify's per-route work at start, for a server of ~100 routes, done the same way for less:
+ * - `findRoute('HEAD', …)` walks the router for every route added, for one use only: whether to add
+ *   the automatic HEAD route, which the server turns off (`exposeHeadRoutes: false`). It is now
+ *   asked only when that HEAD route could be added; the same routes are mounted either way.
+ * - At preReady each route got, for each of the 11 lifecycle hooks, a new array of newly bound
+ *   copies of its scope's hooks (about a thousand arrays and bound functions, most of them the
+ *   same). A route with no hooks of its own for that lifecycle now shares one such array with the
+ *   other routes of its scope, made the same way when the first of them asks; a route with its own
+ *   hooks gets its own array, as before. Fastify reads these arrays and never changes them, and
+ *   no hook can be added once the server is ready.
+ * - A plugin's Fastify range (`@fastify/websocket`: '5.x') was checked with semver, whose first use
+ *   compiles a dozen large regular expressions; a range of the form 'N.x' is now checked against a
+ *   plain 'N.m.p' version by its major number, which is what semver answers for them; anything
+ *   else still goes to semver.
+ */
+const fastifyEdits = {
+  'lib/plugin-utils.js': [
+    [
+      '  if (requiredVersion && semver.satisfies(',
+      `  if (fastifyRc === false && /^[1-9]\\d*\\.x$/.test(requiredVersion) && /^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)$/.test(this.version)) {
+    if (requiredVersion.split('.')[0] === this.version.split('.')[0]) return
+    throw new FST_ERR_PLUGIN_VERSION_MISMATCH(meta.name, requiredVersion, this.version)
+  }
+  if (requiredVersion && semver.satisfies(`,
+    ],
+  ],
+  'lib/route.js': [
+    [
+      `      const headHandler = router.findRoute('HEAD', opts.url, constraints)
+      const hasHEADHandler = headHandler !== null`,
+      `      const hasHEADHandler = shouldExposeHead && isGetRoute && !isHeadRoute && router.findRoute('HEAD', opts.url, constraints) !== null`,
+    ],
+    [
+      `          for (const hook of lifecycleHooks) {
+            const toSet = this[kHooks][hook]
+              .concat(opts[hook] || [])
+              .map(h => h.bind(this))
+            context[hook] = toSet.length ? toSet : null
+          }`,
+      `          for (const hook of lifecycleHooks) {
+            const own = opts[hook]
+            if (own === undefined || own === null || (Array.isArray(own) && own.length === 0)) {
+              let shared = sharedHooks.get(this)
+              if (shared === undefined) sharedHooks.set(this, (shared = new Map()))
+              if (!shared.has(hook)) {
+                const toSet = this[kHooks][hook].map(h => h.bind(this))
+                shared.set(hook, toSet.length ? toSet : null)
+              }
+              context[hook] = shared.get(hook)
+              continue
+            }
+            const toSet = this[kHooks][hook]
+              .concat(opts[hook] || [])
+              .map(h => h.bind(this))
+            context[hook] = toSet.length ? toSet : null
+          }`,
+    ],
+    ['function buildRouting (options) {', 'const sharedHooks = new WeakMap()\n\nfunction buildRouting (options) {'],
+  ],
+};
+
+/**
+ * pino loads node:worker_threads (and with it four more of Node's modules) when it is loaded: for
+ * its worker-thread transport (thread-stream), which the server never makes, and to ask whether it
+ * runs on the main thread when it opens a file destination, which the server never does. Both are
+ * now loaded when used.
+ */
+const pinoEdits = {
+  'lib/tools.js': [
+    ["const { isMainThread } = require('worker_threads')\n", ''],
+    ['  if (!opts.sync && isMainThread) {', "  if (!opts.sync && require('worker_threads').isMainThread) {"],
+  ],
+  'lib/transport.js': [
+    ["const ThreadStream = require('thread-stream')\n", ''],
+    ['  const stream = new ThreadStream({', "  const ThreadStream = require('thread-stream')\n  const stream = new ThreadStream({"],
+  ],
+};
+
+/** Source edits of dependencies, by package and file; the build fails if one no longer applies. */
+const edits = { 'find-my-way': routerEdits, fastify: fastifyEdits, pino: pinoEdits };
+const editedSources = {
+  name: 'edited-dependency-sources',
   setup(b) {
-    b.onLoad({ filter: /[\\/]node_modules[\\/]find-my-way[\\/]lib[\\/](node|handler-storage)\.js$/ }, async (args) => {
+    b.onLoad({ filter: /[\\/]node_modules[\\/](find-my-way|fastify|pino)[\\/]lib[\\/][\w-]+\.js$/ }, async (args) => {
+      const parts = args.path.split(/[\\/]/);
+      const table = edits[parts[parts.length - 3]]?.[`lib/${parts[parts.length - 1]}`];
+      if (!table) return undefined;
       let source = await readFile(args.path, 'utf8');
-      const edits = routerEdits[`lib/${args.path.split(/[\\/]/).pop()}`];
-      for (const [from, to] of edits) {
-        if (source.split(from).length !== 2) throw new Error(`find-my-way changed: ${args.path} does not hold ${JSON.stringify(from)} once`);
+      for (const [from, to] of table) {
+        if (source.split(from).length !== 2) throw new Error(`${parts[parts.length - 3]} changed: ${args.path} does not hold ${JSON.stringify(from)} once`);
         source = source.replace(from, to);
       }
+      applied.add(`${parts[parts.length - 3]}/lib/${parts[parts.length - 1]}`);
       return { contents: source, loader: 'js' };
     });
   },
 };
+const applied = new Set();
 
 rmSync(outdir, { recursive: true, force: true });
 await build({
@@ -128,13 +213,16 @@ await build({
   platform: 'node',
   target: 'node20',
   external,
-  plugins: [ownUrl, lazyRouter],
+  plugins: [ownUrl, editedSources],
   // Less source to read and parse at start; names are kept, so stack traces still say where.
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
 });
+for (const [pkg, files] of Object.entries(edits)) {
+  for (const file of Object.keys(files)) if (!applied.has(`${pkg}/${file}`)) throw new Error(`${pkg}/${file} was not bundled: its edits were not made`);
+}
 
 // A script's import() needs a callback Node 20 only has behind a flag: the loader (an ES module)
 // passes its own import() in, which resolves a package from dist/bundle as the script would.
