@@ -4,79 +4,29 @@
 // stays healthy whatever the client does. Plain HTTP requests get Nomad's refusal of a non-upgrade.
 import { test } from 'tap';
 import net, { type AddressInfo } from 'node:net';
-import WebSocket from 'ws';
 import { aclSession, listening, rawExchange, simClient, type Client } from './helpers.js';
+import { collectSession, queryString, type Session, type SessionOptions } from './ws-session.js';
 import type { Obj } from '../state/types.js';
-
-interface Session {
-  code: number;
-  reason: string;
-  frames: Obj[];
-  stdout: string;
-  stderr: string;
-  /** The exit frame's result, when one came. */
-  result: Obj | null;
-}
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const stdin = (s: string): Obj => ({ stdin: { data: b64(s) } });
 const CLOSE_STDIN = { stdin: { close: true } };
 
 function execUrl(port: number, alloc: string, q: Record<string, string | undefined>): string {
-  const qs = Object.entries(q)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${encodeURIComponent(v!)}`)
-    .join('&');
-  return `ws://127.0.0.1:${port}/v1/client/allocation/${alloc}/exec?${qs}`;
+  return `ws://127.0.0.1:${port}/v1/client/allocation/${alloc}/exec?${queryString(q)}`;
 }
 
-interface ExecOptions {
+interface ExecOptions extends SessionOptions {
   task?: string;
   tty?: boolean;
-  /** Frames (objects are sent as JSON, strings as they are) sent once the socket opens. */
-  send?: (Obj | string)[];
-  headers?: Record<string, string>;
   query?: Record<string, string>;
-  /** Called with the socket after each message (to answer output, or vanish). */
-  onMessage?: (ws: WebSocket, s: Session) => void;
 }
 
 /** Opens an exec session and collects everything until the server closes it. */
 function exec(port: number, alloc: string, command: string[] | string, opts: ExecOptions = {}): Promise<Session> {
   const cmd = typeof command === 'string' ? command : JSON.stringify(command);
   const url = execUrl(port, alloc, { task: opts.task ?? 'server', command: cmd, tty: opts.tty ? 'true' : undefined, ...opts.query });
-  return new Promise((resolve, reject) => {
-    const s: Session = { code: 0, reason: '', frames: [], stdout: '', stderr: '', result: null };
-    const ws = new WebSocket(url, { headers: opts.headers });
-    const timer = setTimeout(() => {
-      ws.terminate();
-      reject(new Error(`session did not end: ${JSON.stringify(s)}`));
-    }, 10_000);
-    ws.on('open', () => {
-      for (const f of opts.send ?? []) ws.send(typeof f === 'string' ? f : JSON.stringify(f));
-    });
-    ws.on('message', (data) => {
-      const f = JSON.parse(data.toString()) as Obj;
-      s.frames.push(f);
-      const out = f.stdout as Obj | undefined;
-      const err = f.stderr as Obj | undefined;
-      if (typeof out?.data === 'string') s.stdout += Buffer.from(out.data, 'base64').toString();
-      if (typeof err?.data === 'string') s.stderr += Buffer.from(err.data, 'base64').toString();
-      if (f.exited) s.result = f.result as Obj;
-      opts.onMessage?.(ws, s);
-    });
-    ws.on('error', () => undefined);
-    ws.on('unexpected-response', (_req, res) => {
-      clearTimeout(timer);
-      reject(new Error(`handshake answered ${res.statusCode}`));
-    });
-    ws.on('close', (code, reason) => {
-      clearTimeout(timer);
-      s.code = code;
-      s.reason = reason.toString();
-      resolve(s);
-    });
-  });
+  return collectSession(url, opts);
 }
 
 const webJob = (config: Obj = {}, driver = 'docker', extra: Obj = {}): Obj => ({

@@ -5,72 +5,25 @@
 // same refusal of a non-upgrade as exec.
 import { test } from 'tap';
 import net, { type AddressInfo } from 'node:net';
-import WebSocket from 'ws';
 import { aclSession, listening, rawExchange, simClient, type Client } from './helpers.js';
+import { collectSession, queryString, type Session, type SessionOptions } from './ws-session.js';
 import type { Obj } from '../state/types.js';
 
-interface Session {
-  code: number;
-  reason: string;
-  frames: Obj[];
-  stdout: string;
-  stderr: string;
-  result: Obj | null;
-}
-
-interface ActionOptions {
+interface ActionOptions extends SessionOptions {
   job?: string;
   task?: string;
   tty?: boolean;
-  send?: Obj[];
-  headers?: Record<string, string>;
   query?: Record<string, string>;
-  onMessage?: (ws: WebSocket, s: Session) => void;
 }
 
 function actionUrl(port: number, alloc: string, action: string, opts: ActionOptions): string {
   const q: Record<string, string | undefined> = { action, allocID: alloc, task: opts.task ?? 'server', tty: opts.tty ? 'true' : undefined, ...opts.query };
-  const qs = Object.entries(q)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${encodeURIComponent(v!)}`)
-    .join('&');
-  return `ws://127.0.0.1:${port}/v1/job/${opts.job ?? 'web'}/action?${qs}`;
+  return `ws://127.0.0.1:${port}/v1/job/${opts.job ?? 'web'}/action?${queryString(q)}`;
 }
 
 /** Runs `action` and collects everything until the server closes the socket. */
 function run(port: number, alloc: string, action: string, opts: ActionOptions = {}): Promise<Session> {
-  return new Promise((resolve, reject) => {
-    const s: Session = { code: 0, reason: '', frames: [], stdout: '', stderr: '', result: null };
-    const ws = new WebSocket(actionUrl(port, alloc, action, opts), { headers: opts.headers });
-    const timer = setTimeout(() => {
-      ws.terminate();
-      reject(new Error(`session did not end: ${JSON.stringify(s)}`));
-    }, 10_000);
-    ws.on('open', () => {
-      for (const f of opts.send ?? []) ws.send(JSON.stringify(f));
-    });
-    ws.on('message', (data) => {
-      const f = JSON.parse(data.toString()) as Obj;
-      s.frames.push(f);
-      const out = f.stdout as Obj | undefined;
-      const err = f.stderr as Obj | undefined;
-      if (typeof out?.data === 'string') s.stdout += Buffer.from(out.data, 'base64').toString();
-      if (typeof err?.data === 'string') s.stderr += Buffer.from(err.data, 'base64').toString();
-      if (f.exited) s.result = f.result as Obj;
-      opts.onMessage?.(ws, s);
-    });
-    ws.on('error', () => undefined);
-    ws.on('unexpected-response', (_req, res) => {
-      clearTimeout(timer);
-      reject(new Error(`handshake answered ${res.statusCode}`));
-    });
-    ws.on('close', (code, reason) => {
-      clearTimeout(timer);
-      s.code = code;
-      s.reason = reason.toString();
-      resolve(s);
-    });
-  });
+  return collectSession(actionUrl(port, alloc, action, opts), opts);
 }
 
 const ACTIONS: Obj[] = [
