@@ -68,11 +68,23 @@ function endOfRecords(file: string): number {
  */
 async function preallocated(m: NomadMock): Promise<void> {
   const p = m.persistence as unknown as { file: { size: number } | null };
-  while (!p.file || p.file.size === 0) await new Promise((r) => setTimeout(r, 5));
+  await until(() => !!p.file && p.file.size > 0, 'the log to move into a file made ahead', 5);
 }
 const ticks = async (n: number): Promise<void> => {
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
 };
+/**
+ * Turns of the event loop until `done()` holds; throws, naming what it waited for, after 30 s of
+ * wall time (a test that waits for a call that never comes fails with a reason instead of hanging
+ * until the runner's timeout).
+ */
+async function until(done: () => boolean, what: string, pollMs = 0): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`still waiting for ${what} after 30 s`);
+    await (pollMs > 0 ? new Promise((r) => setTimeout(r, pollMs)) : ticks(1));
+  }
+}
 
 const eio = (): Error => Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
 
@@ -111,7 +123,7 @@ async function answersWaitFor(t: Test, m: NomadMock, held: (() => void)[], while
       answered = true;
       return r;
     });
-    while (held.length === 0) await ticks(1);
+    await until(() => held.length > 0, 'a held disk call');
     await ticks(20);
     t.notOk(answered, `${what}: no answer while ${while_}`);
     await release();
@@ -146,7 +158,7 @@ t.test('through O_DSYNC, an answer that wrote leaves only once its write is back
 /** Until the log may append on the event loop: no next log file is being filled (8 MiB of zeros on the same disk). */
 async function loopReady(m: NomadMock): Promise<void> {
   const p = m.persistence as unknown as { spare: { ready: boolean } | null };
-  while (p.spare && !p.spare.ready) await new Promise((r) => setTimeout(r, 5));
+  await until(() => !p.spare || p.spare.ready, 'the next log file to be filled', 5);
   await ticks(2);
 }
 
@@ -302,7 +314,9 @@ function holdWrites(m: NomadMock): { held: ((err?: Error) => void)[]; sizes: num
     let over = false;
     const done = m.persistence!.whenDurable(m.store.index);
     void done?.finally(() => (over = true));
+    const deadline = Date.now() + 30_000;
     while (done && !over) {
+      if (Date.now() > deadline) throw new Error('still waiting for the log to hold every commit after 30 s');
       for (const f of held.splice(0)) f();
       await ticks(1);
     }
@@ -321,9 +335,9 @@ t.test('through O_DSYNC, writes committed while an append is out go out together
   const answered: string[] = [];
   const reg = registrar(m, answered);
   const a = reg('a');
-  while (held.length === 0) await ticks(1);
+  await until(() => held.length > 0, 'a held disk call');
   const rest = ['b', 'c', 'd'].map((id) => reg(id));
-  while (held.length < 2) await ticks(1);
+  await until(() => held.length >= 2, 'two held disk calls');
   await ticks(30);
   t.equal(held.length, 2, "b, c and d go out in one append while a's is still out");
   t.same(jobs.slice(0, 2), [['a'], ['b', 'c', 'd']], 'which holds all three records');
@@ -338,7 +352,7 @@ t.test('through O_DSYNC, writes committed while an append is out go out together
   t.equal(await a, 200, 'a is answered once its write is back');
   t.same(await Promise.all(rest), [200, 200, 200], 'and b, c and d with it');
   t.same(answered.slice(0, 4), ['a', 'b', 'c', 'd'], 'in the order of their records');
-  while (held.length < 3) await ticks(1);
+  await until(() => held.length >= 3, 'three held disk calls');
   t.same(answered, ['a', 'b', 'c', 'd'], 'e waits for its own append, which went out once a slot was free');
   held[2]!();
   t.equal(await e, 200, 'e is answered once it is back');
@@ -362,9 +376,9 @@ t.test('through O_DSYNC, a failed append fails every answer not yet given: behin
 
   // The first of two appends fails after the second is back: the second's record follows a torn one.
   const a = reg('a');
-  while (held.length === 0) await ticks(1);
+  await until(() => held.length > 0, 'a held disk call');
   const b = reg('b');
-  while (held.length < 2) await ticks(1);
+  await until(() => held.length >= 2, 'two held disk calls');
   const c = reg('c');
   await ticks(20);
   held[1]!();
@@ -377,12 +391,15 @@ t.test('through O_DSYNC, a failed append fails every answer not yet given: behin
   m.guard.count = 0;
   // What was lost goes out again (into a new log file) before the next part.
   await drain();
+  // That file may have been opened empty (no spare was ready): the log moves into the spare once it
+  // is, and a move waits for the appends out, which would keep e from going out beside d below.
+  await preallocated(m);
 
   // The second of two appends fails while the first is still out: nothing not yet answered is.
   const d = reg('d');
-  while (held.length === 0) await ticks(1);
+  await until(() => held.length > 0, 'a held disk call');
   const e = reg('e');
-  while (held.length < 2) await ticks(1);
+  await until(() => held.length >= 2, 'two held disk calls');
   held[1]!(eio());
   t.equal(await e, 500, 'the write whose append failed is not acknowledged');
   t.equal(await d, 500, 'nor the one ahead of it whose append is still out');
@@ -407,7 +424,7 @@ t.test('without O_DSYNC, an answer that wrote leaves only after its sync: on the
   const sync = io.sync;
   io.sync = (fd, cb) => held.push(() => sync(fd, cb));
   const release = async (): Promise<void> => {
-    while (held.length === 0) await ticks(1);
+    await until(() => held.length > 0, 'a held disk call');
     held.splice(0).forEach((f) => f());
   };
 
@@ -436,9 +453,9 @@ t.test('without O_DSYNC, the next write goes out while a sync runs; each answer 
   const answered: string[] = [];
   const reg = registrar(m, answered);
   const a = reg('a');
-  while (held.length === 0) await ticks(1);
+  await until(() => held.length > 0, 'a held disk call');
   const b = reg('b');
-  while (writes < 2) await ticks(1);
+  await until(() => writes >= 2, 'two writes');
   await ticks(20);
   t.equal(held.length, 1, "b's record is written while a's sync runs, and its sync waits for that one");
   t.same(answered, [], 'neither is answered before a sync');
@@ -446,16 +463,16 @@ t.test('without O_DSYNC, the next write goes out while a sync runs; each answer 
   t.equal(await a, 200, "a is answered once its sync is back");
   await ticks(20);
   t.same(answered, ['a'], 'b is not: that sync did not cover its record');
-  while (held.length === 0) await ticks(1);
+  await until(() => held.length > 0, 'a held disk call');
   held.shift()!();
   t.equal(await b, 200, 'b is answered after the next sync');
 
   // A failed sync fails every answer waiting behind it, also those whose record was written after
   // it started: after a failed fsync, a later one may succeed with the pages gone.
   const c = reg('c');
-  while (held.length === 0) await ticks(1);
+  await until(() => held.length > 0, 'a held disk call');
   const d = reg('d');
-  while (writes < 4) await ticks(1);
+  await until(() => writes >= 4, 'four writes');
   held.shift()!(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
   t.equal(await c, 500, 'the write whose sync failed is not acknowledged');
   t.equal(await d, 500, 'nor the one written after it');
