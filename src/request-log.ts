@@ -41,11 +41,12 @@ class RequestLogger {
   constructor(
     private readonly parent: FastifyBaseLogger,
     private readonly bindingsGiven: Bindings,
-    private readonly opts: ChildLoggerOptions,
+    // Fastify passes a fresh `{}` to almost every request; a parked request need not keep it.
+    private readonly opts: ChildLoggerOptions | undefined,
   ) {}
 
   private get real(): FastifyBaseLogger {
-    return (this.#real ??= this.parent.child(this.bindingsGiven, this.opts));
+    return (this.#real ??= this.parent.child(this.bindingsGiven, this.opts ?? {}));
   }
 
   get level(): string {
@@ -111,5 +112,10 @@ class RequestLogger {
 
 /** Fastify's `childLoggerFactory`: each request's logger, made on first use (RequestLogger). */
 export function requestLogger(parent: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions): FastifyBaseLogger {
-  return new RequestLogger(parent, bindings, opts) as unknown as FastifyBaseLogger;
+  let some = false;
+  for (const _ in opts) {
+    some = true;
+    break;
+  }
+  return new RequestLogger(parent, bindings, some ? opts : undefined) as unknown as FastifyBaseLogger;
 }

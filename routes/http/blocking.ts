@@ -35,9 +35,53 @@ export function blockingQuery<R extends Indexed>(
   if (opts.minIndex === 0 || result.index > opts.minIndex) return Promise.resolve(result);
   // A client already gone is answered (into the void) now rather than held to its deadline.
   if (reply.raw.destroyed) return Promise.resolve(result);
-  return new Promise<R>((resolve, reject) => {
-    new HeldQuery(store, reply.raw, opts.minIndex, performance.now() + blockTimeMs(opts.waitMs), tables, run, result, resolve, reject);
+  dropIdleResponseListener(reply);
+  return new Promise<R>((resolve) => {
+    new HeldQuery(store, reply.raw, opts.minIndex, Math.ceil(performance.now() + blockTimeMs(opts.waitMs)), tableList(tables), run, resolve);
   });
+}
+
+/**
+ * The one copy of each list of tables readers park on. Routes pass array literals (`['jobs']`), a
+ * new array per request; thousands of parked readers need not keep one each. The lists are the
+ * routes' constants, so this holds a few dozen at most.
+ */
+const TABLE_LISTS = new Map<string, readonly Table[]>();
+
+function tableList(tables: readonly Table[]): readonly Table[] {
+  const key = tables.length === 1 ? tables[0]! : tables.join('\0');
+  let list = TABLE_LISTS.get(key);
+  if (list === undefined) TABLE_LISTS.set(key, (list = Object.freeze([...tables])));
+  return list;
+}
+
+/** Fastify's symbol for a request's route context (its hooks), found on the first request that parks. */
+let routeContext: symbol | null | undefined;
+
+/**
+ * With a logger configured, Fastify puts a listener (`onResFinished`) on every response's 'finish'
+ * and 'error': it times the reply, runs the route's onResponse hooks and writes Fastify's
+ * request-completed log line. nomad-mock writes its own request line (src/server.ts disables
+ * Fastify's request logging), and a route without onResponse hooks gets nothing else from it, so a
+ * parked reader drops it: a closure, its context and two listener entries each, kept by every one
+ * of thousands of readers (issue 16), and the listener's run at release. A route with onResponse
+ * hooks (the websocket scope's), or a Fastify that keeps its context otherwise, keeps it.
+ */
+function dropIdleResponseListener(reply: FastifyReply): void {
+  const req = reply.request;
+  if (routeContext === undefined) routeContext = Object.getOwnPropertySymbols(req).find((k) => k.description === 'fastify.context') ?? null;
+  if (routeContext === null) return;
+  const ctx = (req as unknown as Record<symbol, { onResponse?: unknown } | undefined>)[routeContext];
+  if (ctx === undefined || ctx.onResponse !== null) return;
+  // Fastify's is the one listener on both events (Node puts none on a response's 'error'); its
+  // name is not a mark, since the bundle renames functions.
+  const res = reply.raw;
+  const errors = res.listeners('error');
+  if (errors.length !== 1) return;
+  const listener = errors[0] as (...args: unknown[]) => void;
+  if (res.listeners('finish').indexOf(listener) < 0) return;
+  res.removeListener('finish', listener);
+  res.removeListener('error', listener);
 }
 
 /**
@@ -54,17 +98,18 @@ function consumeRequest(res: ServerResponse): void {
 }
 
 /**
- * One parked reader: a single object (no timer, abort signal or closures of its own beyond the
- * socket's close listener), since thousands may wait at once.
+ * One parked reader: a single object, since thousands may wait at once (issue 16: each field is
+ * kept by every one of them). It keeps no result: every wake-up runs the query again, and a
+ * reader whose client hung up is answered (into the void) with a fresh run. Its deadline is whole
+ * milliseconds (a small integer, where a fraction would be a number boxed on the heap), its
+ * 'close' listener a bound method (no closure and context of its own), and an error settles
+ * through `resolve` (a rejected promise), so it keeps one resolving function, not two.
  */
 class HeldQuery<R extends Indexed> implements Parked {
   slot = -1;
-  private settled = false;
   private readonly world: number;
-  private readonly onClose = (): void => {
-    this.store.watch.cancel(this);
-    this.settle();
-  };
+  /** Its listener on the response's 'close'; null once settled. */
+  private onClose: (() => void) | null;
 
   constructor(
     private readonly store: Store,
@@ -73,11 +118,10 @@ class HeldQuery<R extends Indexed> implements Parked {
     readonly deadline: number,
     readonly tables: readonly Table[],
     private readonly run: () => R,
-    private result: R,
-    private readonly resolve: (r: R) => void,
-    private readonly reject: (err: unknown) => void,
+    private readonly resolve: (r: R | Promise<never>) => void,
   ) {
     this.world = store.replacements;
+    this.onClose = this.closed.bind(this);
     consumeRequest(res);
     res.on('close', this.onClose);
     store.watch.park(this);
@@ -85,29 +129,39 @@ class HeldQuery<R extends Indexed> implements Parked {
 
   wake(changed: boolean): void {
     // Released by a write, then hung up before its turn to wake came.
-    if (this.settled) return;
+    if (this.onClose === null) return;
+    let result: R;
     try {
-      this.result = this.run();
+      result = this.run();
     } catch (err) {
-      this.settled = true;
-      this.res.off('close', this.onClose);
-      this.reject(err);
+      this.settle(Promise.reject(err));
       return;
     }
     // After a restore or reset the index the caller holds belongs to the old state: answer now.
-    if (changed && this.result.index <= this.minIndex && this.store.replacements === this.world && this.deadline > performance.now()) {
+    if (changed && result.index <= this.minIndex && this.store.replacements === this.world && this.deadline > performance.now()) {
       this.store.watch.park(this);
       return;
     }
-    this.settle();
-  }
-
-  private settle(): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.res.off('close', this.onClose);
     // Readers released together mostly get the same bytes (routes/http/shared-answer.ts).
     if (!this.res.destroyed) markReleased(this.res);
-    this.resolve(this.result);
+    this.settle(result);
+  }
+
+  private closed(): void {
+    this.store.watch.cancel(this);
+    if (this.onClose === null) return;
+    let result: R | Promise<never>;
+    try {
+      result = this.run();
+    } catch (err) {
+      result = Promise.reject(err);
+    }
+    this.settle(result);
+  }
+
+  private settle(result: R | Promise<never>): void {
+    this.res.off('close', this.onClose!);
+    this.onClose = null;
+    this.resolve(result);
   }
 }
