@@ -15,10 +15,14 @@
 // loop means the callback waited for other work, the simulator's, not for the disk) and, with
 // --strace, the pwritev's own time in the kernel (strace -T on the server's threadpool).
 //
-//   node dist/bench/durable-trace.js [N=2000] [--plain] [--strace] [--no-loop] [--no-backoff]
+//   node dist/bench/durable-trace.js [N=2000] [--plain] [--strace] [--no-loop] [--no-backoff] [--alternate]
 //
 // --no-loop: every append through the threadpool (as before appends on the loop); --no-backoff: a
 // slow append on the loop does not turn them off (to see them on a machine whose disk is busy).
+// --alternate: the two ways side by side at the same moment of the machine: blocks of 20 registers
+// on a server without the log, on the log's server with every append on the loop, and on the same
+// server with every append through the threadpool, in rotating order; per way the medians and the
+// median of per-round ratios to the server without the log.
 //
 // Wall figures on a shared machine are noise: read the medians of many registers, several runs.
 import { spawn } from 'node:child_process';
@@ -120,10 +124,16 @@ async function serve(dataDir: string): Promise<void> {
     if (process.argv.includes('--no-backoff')) p.loopAppendMaxMs = Infinity;
     if (process.argv.includes('--no-loop')) io.writeSync = undefined;
   }
+  const writeSyncTraced = p?.io.writeSync;
   process.on('message', (m: { cmd: string; id: number }) => {
     let out: unknown = null;
     if (m.cmd === 'traces') {
       out = traces.splice(0);
+    } else if (m.cmd === 'mode' && p) {
+      const loop = (m as { mode?: string }).mode === 'loop';
+      p.io.writeSync = loop ? writeSyncTraced : undefined;
+      p.loopAppendMaxMs = Infinity;
+      p.loopOffUntil = 0;
     }
     process.send!({ id: m.id, out });
   });
@@ -136,6 +146,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 2000);
   const plain = args.includes('--plain');
+  if (args.includes('--alternate')) return alternate(n);
   const dir = mkdtempSync(join(tmpdir(), 'nomad-mock-trace-wal-'));
   const s = await ChildServer.start(fileURLToPath(import.meta.url), ['serve', plain ? '' : dir, ...args.filter((a) => a === '--no-backoff' || a === '--no-loop')]);
   let strace: ReturnType<typeof spawn> | null = null;
@@ -197,6 +208,66 @@ async function main(): Promise<void> {
       rmSync(straceOut, { force: true });
     }
     s.child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Loop vs threadpool vs no log, block by block in rotating order (--alternate). */
+async function alternate(n: number): Promise<void> {
+  const BLOCK = 20;
+  const dir = mkdtempSync(join(tmpdir(), 'nomad-mock-trace-wal-'));
+  const plain = await ChildServer.start(fileURLToPath(import.meta.url), ['serve', '']);
+  const log = await ChildServer.start(fileURLToPath(import.meta.url), ['serve', dir]);
+  const ways = ['plain', 'loop', 'pool'] as const;
+  type Way = (typeof ways)[number];
+  const agents = { plain: keepAlive(), log: keepAlive() };
+  const lat: Record<Way, number[]> = { plain: [], loop: [], pool: [] };
+  const inside: Record<Way, Stamps[]> = { plain: [], loop: [], pool: [] };
+  const ratios: Record<'loop' | 'pool', number[]> = { loop: [], pool: [] };
+  const orders: Way[][] = [['plain', 'loop', 'pool'], ['pool', 'loop', 'plain'], ['loop', 'plain', 'pool'], ['pool', 'plain', 'loop'], ['plain', 'pool', 'loop'], ['loop', 'pool', 'plain']];
+  let k = 0;
+  const block = async (way: Way): Promise<number> => {
+    const s = way === 'plain' ? plain : log;
+    if (way !== 'plain') await s.call('mode', { mode: way });
+    await s.call('traces');
+    const times: number[] = [];
+    for (let i = 0; i < BLOCK; i++) {
+      const t = performance.now();
+      const r = await request(s.port, 'PUT', '/v1/jobs', jobBody(`a-${k++}`), way === 'plain' ? agents.plain : agents.log);
+      times.push(performance.now() - t);
+      if (r.status !== 200) throw new Error(`register: ${r.status} ${r.body}`);
+    }
+    inside[way].push(...(await s.call<Stamps[]>('traces')));
+    lat[way].push(...times);
+    return median(times);
+  };
+  try {
+    for (let i = 0; i < 200; i++) {
+      await request(plain.port, 'PUT', '/v1/jobs', jobBody(`warm-${i}`), agents.plain);
+      await request(log.port, 'PUT', '/v1/jobs', jobBody(`warm-${i}`), agents.log);
+    }
+    const rounds = Math.max(1, Math.round(n / BLOCK / 3));
+    for (let r = 0; r < rounds; r++) {
+      const m = {} as Record<Way, number>;
+      for (const way of orders[r % orders.length]!) m[way] = await block(way);
+      ratios.loop.push(m.loop / m.plain);
+      ratios.pool.push(m.pool / m.plain);
+    }
+    console.log(`${rounds} rounds of ${BLOCK} registers per way, one at a time (wall, loaded machine):`);
+    for (const way of ways) {
+      const t = inside[way];
+      const us = (f: (x: Stamps) => number | undefined): string => {
+        const v = t.map(f).filter((x): x is number => x !== undefined && !Number.isNaN(x));
+        return v.length ? (median(v) * 1000).toFixed(0) : '-';
+      };
+      const ratio = way === 'plain' ? '' : `, ratio to no log ${median(ratios[way]).toFixed(2)}× (median of rounds)`;
+      console.log(`  ${way.padEnd(5)} client ${median(lat[way]).toFixed(3)} ms${ratio}; inside: request → answered ${us((x) => x.answered! - x.request!)} µs, wait → submitted ${us((x) => (x.submitted ?? NaN) - x.wait!)} µs, submitted → back ${us((x) => (x.back ?? NaN) - x.submitted!)} µs, back → answered ${us((x) => x.answered! - (x.back ?? NaN))} µs, on the loop ${t.filter((x) => x.onLoop).length} of ${t.length}`);
+    }
+  } finally {
+    agents.plain.destroy();
+    agents.log.destroy();
+    plain.child.kill();
+    log.child.kill();
     rmSync(dir, { recursive: true, force: true });
   }
 }
