@@ -89,6 +89,15 @@ const jobParts = new SharePool();
 const evalParts = new SharePool();
 
 /**
+ * A canonical task group, shared with equal groups of other jobs as soon as it is made (the pool
+ * and slot its job's TaskGroups share into), so a register from a known spec holds the pooled
+ * group from the start. Frozen when it comes from the pool.
+ */
+export function shareTaskGroup(tg: Obj): Obj {
+  return jobParts.share(tg, 3, 'TaskGroup');
+}
+
+/**
  * Shares a job's object-valued fields with equal ones of other jobs (jobs registered from one spec
  * have equal task groups, datacenters, update blocks): on the row while it is still private to
  * its write. Groups are shared down to each task's parts, so a job that differs in one group or

@@ -4,7 +4,7 @@
 // once without, must give byte-identical answers after every step; a shared part is frozen, so a
 // write to one would throw (and fail the run through the simulator guard).
 import t from 'tap';
-import { simClient, minimalJob, type Client } from './helpers.js';
+import { client, simClient, minimalJob, type Client } from './helpers.js';
 import type { Obj } from '../state/types.js';
 import { SharePool, isShared } from '../state/share.js';
 import { jobKey } from '../state/store.js';
@@ -185,4 +185,50 @@ t.test('a slot hands back the part it last shared only for equal content, and ke
   t.not(got, sa, 'an object is not the slot\'s array');
   t.notOk(Array.isArray(got));
   t.same(got, arrayLike);
+});
+
+t.test('a group registered again from the same input is made for its own job: names, type, job-level blocks', async (t) => {
+  const c = await client();
+  const group = (): Obj => ({
+    Name: 'web',
+    Count: 1,
+    Scaling: { Min: 1, Max: 3 },
+    Services: [{ PortLabel: 'http' }],
+    Tasks: [{ Name: 'server', Driver: 'docker', Config: { image: 'nginx:1.27' }, Services: [{ PortLabel: 'http' }] }],
+  });
+  const put = async (job: Obj, q = ''): Promise<Obj> => {
+    const res = await c.put(`/v1/jobs${q}`, { Job: job });
+    if (res.status !== 200) throw new Error(`register ${String(job.ID)}: ${res.status} ${res.body}`);
+    const got = await c.get(`/v1/job/${job.ID}${q}`);
+    if (got.status !== 200) throw new Error(`read ${String(job.ID)}: ${got.status}`);
+    return (got.json as Obj).TaskGroups[0] as Obj;
+  };
+  const one = await put({ ID: 'one', TaskGroups: [group()] });
+  const two = await put({ ID: 'two', TaskGroups: [group()] });
+  t.equal(one.Services[0].Name, 'one-web', "the group's service is named after its job");
+  t.equal(two.Services[0].Name, 'two-web', 'the same group in another job is named after that job');
+  t.equal(two.Tasks[0].Services[0].Name, 'two-web-server');
+  t.equal(two.Scaling.Target.Job, 'two');
+  await c.put('/v1/namespace/other', { Name: 'other' });
+  const other = await put({ ID: 'two', TaskGroups: [group()] }, '?namespace=other');
+  t.equal(other.Scaling.Target.Namespace, 'other', 'and after its namespace');
+
+  const plain = (): Obj => ({ Name: 'web', Count: 1, Tasks: [{ Name: 'server', Driver: 'docker', Config: { image: 'nginx:1.27' } }] });
+  const service = await put({ ID: 's1', TaskGroups: [plain()] });
+  const batch = await put({ ID: 'b1', Type: 'batch', TaskGroups: [plain()] });
+  t.equal(service.ReschedulePolicy.DelayFunction, 'exponential');
+  t.equal(batch.ReschedulePolicy.DelayFunction, 'constant', "a batch job's group gets the batch defaults");
+  t.equal(batch.Update, null);
+  const updated = await put({ ID: 's2', Update: { MaxParallel: 3 }, TaskGroups: [plain()] });
+  t.equal(updated.Update.MaxParallel, 3, "the job's update block reaches the group");
+  const migrated = await put({ ID: 's3', Migrate: { MaxParallel: 2 }, TaskGroups: [plain()] });
+  t.equal(migrated.Migrate.MaxParallel, 2, "the job's migrate block reaches the group");
+  const again = await put({ ID: 's4', TaskGroups: [plain()] });
+  t.same(again, service, 'the first context again gives the first group');
+
+  const withDisk = (): Obj => ({ ...plain(), EphemeralDisk: { SizeMB: 5 } });
+  t.equal((await c.put('/v1/jobs', { Job: { ID: 'd1', TaskGroups: [withDisk()] } })).status, 500, 'an invalid group is refused');
+  const res = await c.put('/v1/jobs', { Job: { ID: 'd2', TaskGroups: [withDisk()] } });
+  t.equal(res.status, 500, 'an invalid group is refused every time');
+  t.match(res.body, /minimum DiskMB value is 10; got 5/);
 });

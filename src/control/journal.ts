@@ -188,8 +188,11 @@ export class Journal {
   record(e: RawEntry): void {
     const full = Buffer.isBuffer(e.body) ? e.body : typeof e.body === 'string' ? Buffer.from(e.body) : null;
     const size = full?.length ?? 0;
-    // A copy, so the journal never pins the request's own buffer (or the socket slab it is cut from).
-    const kept = full && size > 0 ? Buffer.from(full.subarray(0, Math.min(size, this.limits.maxBodyBytes))) : null;
+    // A copy, so the journal never pins more than it keeps (a socket slab, a pool slab, a body past
+    // the limit); a body that is its own memory, as Node's parser hands over one read at a time,
+    // is kept as it is (nothing writes into a request body).
+    const whole = full !== null && size <= this.limits.maxBodyBytes && full.byteOffset === 0 && full.buffer.byteLength === size;
+    const kept = full && size > 0 ? (whole ? full : Buffer.from(full.subarray(0, Math.min(size, this.limits.maxBodyBytes)))) : null;
     const body = kept && redactBody(kept);
     let headers: Fields;
     let sizeOfHeaders: number;

@@ -5,6 +5,8 @@
 import type { Job, Obj } from '../types.js';
 import { H, MIN, S, affinities, constraints, frozen, list, map, nz, spreads, str } from './canonicalize-common.js';
 import { DEFAULT_EPHEMERAL_DISK, consul, networks, service, task } from './canonicalize-task.js';
+import { shareTaskGroup } from '../records.js';
+import { isShared } from '../share.js';
 
 const DEFAULT_UPDATE = frozen({
   Stagger: 30 * S,
@@ -186,6 +188,86 @@ function storedJobUpdate(type: string, u: Obj | null): Obj {
   return { ...JOB_UPDATE_ROLLING, Stagger: nz(u.Stagger, 30 * S), MaxParallel: nz(u.MaxParallel, 1) };
 }
 
+/**
+ * Equal JSON-decoded values: the same keys in the same order, the same primitives (Object.is),
+ * arrays for arrays. Everything a group's canonical form is made from is told apart by it.
+ */
+function sameInput(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'object' || a === null) return Object.is(a, b);
+  if (a === b) return true;
+  if (typeof b !== 'object' || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameInput(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b) || Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
+  const ka = Object.keys(a);
+  let i = 0;
+  for (const k in b) {
+    if (k !== ka[i] || !sameInput((a as Obj)[k], (b as Obj)[k])) return false;
+    i++;
+  }
+  return i === ka.length;
+}
+
+/** What a group was last canonicalized from, at its place in the job, and the pooled result. */
+interface GroupMemo {
+  input: Obj;
+  type: string;
+  jobUpdate: Obj | null;
+  migrate: Obj | null;
+  reschedule: Obj | null;
+  /** Null when the result names no job (no scaling block, no service whose name defaults to the job's). */
+  job: { ID: string; Namespace: string } | null;
+}
+const GROUP_MEMO_PLACES = 8;
+const groupMemo: ({ at: GroupMemo; out: Obj } | undefined)[] = [];
+
+/** True when a group's canonical form holds its job's ID or namespace. */
+function namesJob(tg: Obj): boolean {
+  if (tg.Scaling) return true;
+  if (Array.isArray(tg.Services) && tg.Services.length > 0) return true;
+  for (const t of (tg.Tasks as Obj[] | null) ?? []) if (t && Array.isArray(t.Services) && t.Services.length > 0) return true;
+  return false;
+}
+
+/**
+ * A group's canonical form, shared with equal groups of other jobs. Jobs registered from one spec
+ * come one after another: a group made from the same input in the same job context as the last one
+ * at its place is the pooled group made then (frozen, so no job can change it for another).
+ */
+function canonicalGroup(tg: Obj, i: number, job: JobContext, type: string, jobUpdate: Obj | null): Obj {
+  const memo = i < GROUP_MEMO_PLACES ? groupMemo[i] : undefined;
+  if (memo !== undefined) {
+    const m = memo.at;
+    if (
+      m.type === type &&
+      (m.job === null || (m.job.ID === job.ID && m.job.Namespace === job.Namespace)) &&
+      sameInput(m.input, tg) &&
+      sameInput(m.jobUpdate, jobUpdate) &&
+      sameInput(m.migrate, job.Migrate) &&
+      sameInput(m.reschedule, job.Reschedule)
+    ) {
+      return memo.out;
+    }
+  }
+  const group = taskGroup(tg, job, type, jobUpdate);
+  impliedConstraints(group);
+  const out = shareTaskGroup(group);
+  if (i < GROUP_MEMO_PLACES && isShared(out)) {
+    // A copy: the caller's objects are its own to change after this returns.
+    let at: GroupMemo | undefined;
+    try {
+      at = structuredClone({ input: tg, type, jobUpdate, migrate: job.Migrate, reschedule: job.Reschedule, job: namesJob(tg) ? { ID: job.ID, Namespace: job.Namespace } : null });
+    } catch {
+      at = undefined;
+    }
+    groupMemo[i] = at && { at, out };
+  }
+  return out;
+}
+
 export interface CanonicalizeContext {
   region: string;
   /** Whether the claimed version's WorkloadIdentity has `ExtraClaims` (state/version.ts); default yes. */
@@ -217,8 +299,7 @@ export function canonicalizeJob(api: Obj, ctx: CanonicalizeContext): Job {
   const region = !api.Region || api.Region === 'global' ? ctx.region : api.Region;
   const jobUpdate = api.Update ?? null;
   const jobCtx: JobContext = { ID: id, Namespace: namespace, Migrate: api.Migrate ?? null, Reschedule: api.Reschedule ?? null };
-  const groups = ((api.TaskGroups as Obj[] | null) ?? []).map((tg) => taskGroup(tg ?? {}, jobCtx, type, jobUpdate));
-  for (const g of groups) impliedConstraints(g);
+  const groups = ((api.TaskGroups as Obj[] | null) ?? []).map((tg, i) => canonicalGroup(tg ?? {}, i, jobCtx, type, jobUpdate));
   const periodic = api.Periodic
     ? {
         Enabled: nz(api.Periodic.Enabled, true),

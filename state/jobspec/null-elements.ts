@@ -83,8 +83,64 @@ function typeVisitor(t: GoType): Visit | null {
 
 const jobVisitor = structVisitor(apiTypes.Job!);
 
+// Whether there is any null element at all: the walk goes by the keys a value holds (a few) rather
+// than by every field its struct declares (dozens), and spells nothing. Only a job that has one
+// takes the walk above, whose errors come in the fields' declaration order.
+type Probe = (value: unknown) => boolean;
+const probes = new Map<StructDesc, Probe>();
+
+function structProbe(desc: StructDesc): Probe {
+  let p = probes.get(desc);
+  if (p) return p;
+  const byName = new Map<string, Probe>();
+  p = (value) => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+    const obj = value as Record<string, unknown>;
+    for (const k in obj) {
+      if (!Object.hasOwn(obj, k)) continue;
+      const probe = byName.get(k);
+      if (probe === undefined) continue;
+      const x = obj[k];
+      if (x !== undefined && x !== null && probe(x)) return true;
+    }
+    return false;
+  };
+  probes.set(desc, p);
+  for (const f of desc.fields) {
+    const probe = typeProbe(f.type);
+    if (probe) byName.set(f.name, probe);
+  }
+  return p;
+}
+
+function typeProbe(t: GoType): Probe | null {
+  const s = structOf(t);
+  if (s) return structProbe(s);
+  if ((t.kind !== Kind.Slice && t.kind !== Kind.Map) || !t.elem) return null;
+  const es = structOf(t.elem);
+  if (!es) return null;
+  const elem = structProbe(es);
+  const nilable = t.elem.kind === Kind.Ptr;
+  const one = (x: unknown): boolean => (x !== null ? elem(x) : nilable);
+  if (t.kind === Kind.Slice) {
+    return (value) => {
+      if (!Array.isArray(value)) return false;
+      for (let i = 0; i < value.length; i++) if (one(value[i])) return true;
+      return false;
+    };
+  }
+  return (value) => {
+    if (value === null || typeof value !== 'object') return false;
+    for (const x of Object.values(value as Record<string, unknown>)) if (one(x)) return true;
+    return false;
+  };
+}
+
+const jobProbe = structProbe(apiTypes.Job!);
+
 /** One validation error per null block element of an API job (none for a job without). */
 export function nullElementErrors(job: unknown): string[] {
+  if (!jobProbe(job)) return [];
   const paths: string[] = [];
   jobVisitor(job, ['Job'], paths);
   return paths.map((p) => `${p} must not be null`);

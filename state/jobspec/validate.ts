@@ -4,6 +4,7 @@ import type { Job, Obj } from '../types.js';
 import type { VError } from './multierror.js';
 import { cronError } from './cron.js';
 import { compileRegexp, RegexpSyntaxError } from '../regexp.js';
+import { isShared } from '../share.js';
 
 export interface ValidateContext {
   namespaceExists(ns: string): boolean;
@@ -186,6 +187,12 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
+/**
+ * Pooled groups (deep-frozen, shared by the jobs registered from one spec) that passed validateGroup, by the job
+ * type they passed for: a group's checks read nothing else of its job.
+ */
+const cleanGroups = new WeakMap<object, string>();
+
 export function validateJob(job: Job, ctx: ValidateContext): { errors: VError[]; warnings: string[] } {
   const errors: VError[] = [];
   if (!ctx.namespaceExists(job.Namespace)) errors.push(`job ${JSON.stringify(job.ID)} is in nonexistent namespace ${JSON.stringify(job.Namespace)}`);
@@ -222,8 +229,10 @@ export function validateJob(job: Job, ctx: ValidateContext): { errors: VError[];
     }
   });
   for (const tg of job.TaskGroups) {
+    if (cleanGroups.get(tg) === job.Type) continue;
     const ge = validateGroup(tg, job);
     if (ge.length > 0) errors.push({ prefix: `Task group ${tg.Name} validation failed: `, errors: ge });
+    else if (isShared(tg)) cleanGroups.set(tg, job.Type);
   }
   if (job.Periodic) {
     if (job.Type !== 'batch' && job.Type !== 'sysbatch') errors.push('Periodic can only be used with "batch" or "sysbatch" scheduler');
