@@ -5,7 +5,7 @@
 // Nomad's errors and its read-fs / read-logs checks.
 import t from 'tap';
 import type { AddressInfo } from 'node:net';
-import { aclSession, client, openStream, type Client, type OpenStream } from './helpers.js';
+import { aclSession, client, openStream, waitFor, type Client, type OpenStream } from './helpers.js';
 import { openFsStreams } from '../routes/client/fs-stream.js';
 import type { Obj } from '../state/types.js';
 
@@ -262,7 +262,7 @@ t.test('a client hanging up mid-follow, a reset and a stopped alloc leave nothin
   t.equal(openFsStreams(c.mock.app), 1);
   t.ok(c.mock.clock.pending() > timersBefore, 'the stream waits on a clock timer for the next line');
   s.close();
-  for (let i = 0; i < 50 && openFsStreams(c.mock.app) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => openFsStreams(c.mock.app) === 0, 'the server to see the hang-up');
   t.equal(openFsStreams(c.mock.app), 0, 'the hang-up ended the stream');
   t.equal(c.mock.clock.pending(), timersBefore, 'and cancelled its timer');
 
