@@ -50,6 +50,8 @@ interface Timer {
   fn: () => void;
   source: string;
   cancelled: boolean;
+  /** Fires after every timer without it due at the same time, whenever that one was armed. */
+  late: boolean;
 }
 
 export interface TimerHandle {
@@ -63,9 +65,9 @@ export class Clock {
   private baseSim: number;
   private baseWall: number;
   /**
-   * Pending timers as a binary min-heap on (due, seq): a register arms a dozen short timers while
+   * Pending timers as a binary min-heap on (due, late, seq): a register arms a dozen short timers while
    * thousands of longer ones wait (health deadlines, progress deadlines), and a sorted array paid a
-   * shift of all of them for each. (due, seq) is a total order, so timers fire in the same order.
+   * shift of all of them for each. (due, late, seq) is a total order, so timers fire in the same order.
    */
   private readonly queue: Timer[] = [];
   private seq = 0;
@@ -109,9 +111,25 @@ export class Clock {
    * reports). A timer that would fall due after MAX_SIM_MS can never fire and is not kept.
    */
   after(delayMs: number, fn: () => void, source = 'clock timer'): TimerHandle {
-    const due = this.nowMs() + (delayMs > 0 ? delayMs : 0);
+    return this.schedule(this.nowMs() + (delayMs > 0 ? delayMs : 0), fn, source, false);
+  }
+
+  /**
+   * Runs `fn` at the simulated instant `ns` (as `nowNs()` reads it; now when that has passed), after
+   * every `after` timer due at that same nanosecond, armed before or after this one. For a reader
+   * woken for what happens at an instant (a log line): it sees the instant once everything at it has
+   * happened (a task's exit then). Unix nanoseconds are floats 256 ns apart today and timers are due
+   * in milliseconds, so several due times read as one `nowNs()`: a delay computed from nanoseconds
+   * landed on either side of a timer armed in milliseconds for the same instant, and which side
+   * depended on the last digits of the time the clock started at.
+   */
+  atNs(ns: number, fn: () => void, source = 'clock timer'): TimerHandle {
+    return this.schedule(Math.max(this.nowMs(), lastMsOf(ns)), fn, source, true);
+  }
+
+  private schedule(due: number, fn: () => void, source: string, late: boolean): TimerHandle {
     if (!(due <= MAX_SIM_MS)) return { cancel: () => undefined };
-    const t: Timer = { due, seq: this.seq++, fn, source, cancelled: false };
+    const t: Timer = { due, seq: this.seq++, fn, source, cancelled: false, late };
     this.insert(t);
     this.arm();
     return {
@@ -228,7 +246,7 @@ export class Clock {
   }
 
   private insert(t: Timer): void {
-    // Sift up: equal times fire in creation order (seq breaks the tie).
+    // Sift up: equal times fire in creation order (`late` ones last).
     const q = this.queue;
     let i = q.length;
     q.push(t);
@@ -331,9 +349,40 @@ export class Clock {
   }
 }
 
-/** Whether `a` fires before `b`: earlier due time, then earlier creation. */
+/** Whether `a` fires before `b`: earlier due time, then `late` ones last, then earlier creation. */
 function earlier(a: Timer, b: Timer): boolean {
-  return a.due < b.due || (a.due === b.due && a.seq < b.seq);
+  return a.due < b.due || (a.due === b.due && (a.late === b.late ? a.seq < b.seq : b.late));
 }
 
 const settleTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Milliseconds → the nanoseconds `nowNs()` reads at them (monotone, not one-to-one). */
+const nsAt = (ms: number): number => Math.round(ms * 1e6);
+
+const bits = new Float64Array(1);
+const word = new BigInt64Array(bits.buffer);
+/** The next double after `x` towards `dir` (±1); NaN and infinities stay as they are. */
+function step(x: number, dir: 1 | -1): number {
+  if (!Number.isFinite(x)) return x;
+  if (x === 0) return dir * Number.MIN_VALUE;
+  bits[0] = x;
+  // For a finite double the bit pattern, read as an integer, moves away from zero as |x| grows.
+  word[0] += (x > 0) === (dir > 0) ? 1n : -1n;
+  return bits[0];
+}
+
+/**
+ * The last millisecond value that reads as the first reachable nanosecond at or after `ns`. Both
+ * grids are a few hundred nanoseconds apart at today's times, so this is a few steps from `ns / 1e6`;
+ * near the epoch, where doubles crowd, the steps are capped and the answer may be a little early.
+ */
+function lastMsOf(ns: number): number {
+  let ms = Math.max(0, ns / 1e6);
+  if (!Number.isFinite(ms)) return ms;
+  const STEPS = 64;
+  for (let i = 0; i < STEPS && ms > 0 && nsAt(ms) >= ns && nsAt(step(ms, -1)) >= ns; i++) ms = step(ms, -1);
+  for (let i = 0; i < STEPS && nsAt(ms) < ns; i++) ms = step(ms, 1);
+  const at = nsAt(ms);
+  for (let i = 0; i < STEPS && nsAt(step(ms, 1)) === at; i++) ms = step(ms, 1);
+  return ms;
+}

@@ -5,7 +5,7 @@
 // Nomad's errors and its read-fs / read-logs checks.
 import t from 'tap';
 import type { AddressInfo } from 'node:net';
-import { aclSession, client, openStream, type Client, type OpenStream } from './helpers.js';
+import { aclSession, client, openStream, waitFor, type Client, type OpenStream } from './helpers.js';
 import { openFsStreams } from '../routes/client/fs-stream.js';
 import type { Obj } from '../state/types.js';
 
@@ -33,8 +33,8 @@ function job(id: string, appConfig: Obj = {}, extra: Obj = {}): Obj {
   };
 }
 
-async function sim(acl = false): Promise<Client> {
-  return client({ simulate: true, config: { clock: 'manual', acl } });
+async function sim(acl = false, clockStart = ''): Promise<Client> {
+  return client({ simulate: true, config: { clock: 'manual', acl, clockStart } });
 }
 
 /** Registers `j` and runs the clock until its alloc's tasks started; answers the alloc ID. */
@@ -156,8 +156,8 @@ t.test('log files rotate at MaxFileSizeMB and keep MaxFiles; logs reads across t
 });
 
 /** A server on a real socket, with the simulator on the manual clock. */
-async function listeningSim(): Promise<{ c: Client; port: number }> {
-  const c = await sim();
+async function listeningSim(clockStart = ''): Promise<{ c: Client; port: number }> {
+  const c = await sim(false, clockStart);
   await c.mock.app.listen({ port: 0, host: '127.0.0.1' });
   return { c, port: (c.mock.app.server.address() as AddressInfo).port };
 }
@@ -188,6 +188,55 @@ t.test('logs with follow receive the lines written later, and end once the task 
   t.equal(openFsStreams(c.mock.app), 0);
 });
 
+/** The time (unix ns) of the first event of `type` of the alloc's task `task`, as the server has it. */
+async function eventTime(c: Client, id: string, task: string, type: string): Promise<number | undefined> {
+  const alloc = (await c.get(`/v1/allocation/${id}`)).json as Obj;
+  return ((alloc.TaskStates as Obj)?.[task]?.Events as Obj[] | undefined)?.find((e) => e.Type === type)?.Time as number | undefined;
+}
+
+// Instants the clock started at that once made a follow send the line due when the task ended, before
+// the end: the stream's wake, computed in float nanoseconds (256 ns apart today), fell a fraction of a
+// microsecond before the task's exit timer, so the answer depended on the wall clock at start-up.
+const STARTS = ['2026-12-06T06:51:59.694Z', '2026-12-06T06:52:00.990Z', '2026-12-06T06:52:02.302Z', '2025-01-01T00:00:00Z', '2030-05-17T13:07:41.123Z'];
+
+t.test('a follow sends what a read returns once the task is dead, when it ends the instant a line is due', async (t) => {
+  for (const start of STARTS) {
+    // run_for ends a batch task at 5 s: lines at 0..4 s are written, the one due at 5 s is not.
+    const { c, port } = await listeningSim(start);
+    const id = await running(c, { ...job('web', { run_for: '5s' }), Type: 'batch' });
+    const s = await follow(port, `/v1/client/fs/logs/${id}?task=app&type=stdout&follow=true`);
+    for (let i = 0; i < 5; i++) await c.advance(1000);
+    await c.advance(1000);
+    await s.ended;
+    const after = await c.get(`/v1/client/fs/logs/${id}?task=app&type=stdout&plain=true`);
+    t.equal(decoded(frames(s.text())), LINE.repeat(5), `run_for, clock from ${start}: the line due at the exit is not sent`);
+    t.equal(after.body, LINE.repeat(5), `run_for, clock from ${start}: nor read afterwards`);
+    s.close();
+    await c.close();
+  }
+  for (const start of STARTS) {
+    // A stop whose kill lands the instant the third line is due, the stream's wake for it armed first.
+    const { c, port } = await listeningSim(start);
+    const id = await running(c, job('web'));
+    const s = await follow(port, `/v1/client/fs/logs/${id}?task=app&type=stdout&follow=true`);
+    await s.until((text) => decoded(frames(text)) === LINE);
+    const startedNs = await eventTime(c, id, 'app', 'Started');
+    t.ok(startedNs, 'the task started');
+    const lineNs = startedNs! + 2e9;
+    await c.advance(Math.round((lineNs - c.mock.clock.nowNs()) / 1e6) - 50);
+    t.equal((await c.del('/v1/job/web')).status, 200);
+    await c.advance(0);
+    await c.advance(1000);
+    await s.ended;
+    t.equal(await eventTime(c, id, 'app', 'Killed'), lineNs, `kill, clock from ${start}: the task was killed the instant its third line was due`);
+    const after = await c.get(`/v1/client/fs/logs/${id}?task=app&type=stdout&plain=true`);
+    t.equal(decoded(frames(s.text())), LINE.repeat(2), `kill, clock from ${start}: the line due at the kill is not sent`);
+    t.equal(after.body, LINE.repeat(2), `kill, clock from ${start}: nor read afterwards`);
+    s.close();
+    await c.close();
+  }
+});
+
 t.test('stream follows by default; plain logs follow too', async (t) => {
   const { c, port } = await listeningSim();
   t.teardown(c.close);
@@ -213,7 +262,7 @@ t.test('a client hanging up mid-follow, a reset and a stopped alloc leave nothin
   t.equal(openFsStreams(c.mock.app), 1);
   t.ok(c.mock.clock.pending() > timersBefore, 'the stream waits on a clock timer for the next line');
   s.close();
-  for (let i = 0; i < 50 && openFsStreams(c.mock.app) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => openFsStreams(c.mock.app) === 0, 'the server to see the hang-up');
   t.equal(openFsStreams(c.mock.app), 0, 'the hang-up ended the stream');
   t.equal(c.mock.clock.pending(), timersBefore, 'and cancelled its timer');
 

@@ -52,3 +52,45 @@ for (const seed of [1, 2, 3, 4, 5]) {
     clock.close();
   });
 }
+
+t.test('atNs fires at its nanosecond, after every timer due then, before any due later, whatever the start', async (t) => {
+  const rand = rng(7);
+  let checked = 0;
+  for (let i = 0; i < 500; i++) {
+    // Today's unix milliseconds, whole or not (scaled mode and fractional advances make them fractional).
+    const startMs = 1_700_000_000_000 + Math.floor(rand() * 1e11) + (i % 2 ? rand() : 0);
+    const clock = new Clock({ mode: 'manual', startMs });
+    const delay = 1 + Math.floor(rand() * 5000);
+    // The instant a timer armed now in milliseconds reads as, seen from nanoseconds (as a log line's time is).
+    const ns = Math.round((clock.nowMs() + delay) * 1e6);
+    const fired: string[] = [];
+    let readAt = 0;
+    clock.atNs(ns, () => {
+      fired.push('reader');
+      readAt = clock.nowNs();
+    });
+    clock.after(delay, () => fired.push('task'));
+    // A timer armed later for the same instant still comes first; one a millisecond later comes after.
+    clock.after(delay, () => fired.push('task 2'));
+    clock.after(delay + 1, () => fired.push('later'));
+    await clock.advance(delay + 1);
+    if (fired.join() !== 'task,task 2,reader,later' || readAt !== ns) {
+      t.fail(`start ${startMs}, delay ${delay}: ${fired.join()}, read at ${readAt} for ${ns}`);
+      clock.close();
+      return;
+    }
+    checked++;
+    clock.close();
+  }
+  t.equal(checked, 500, 'the reader ran after the instant\'s timers and read the instant, from every start');
+});
+
+t.test('atNs for an instant already past fires on the next turn', async (t) => {
+  const clock = new Clock({ mode: 'manual', startMs: 1_796_545_519_694 });
+  let fired = 0;
+  clock.atNs(clock.nowNs() - 5e9, () => fired++);
+  t.equal(clock.pending(), 1);
+  await clock.settle();
+  t.equal(fired, 1);
+  clock.close();
+});

@@ -5,8 +5,9 @@
 // the bytes its lone twin received, chunk framing included.
 import t from 'tap';
 import net, { type AddressInfo } from 'node:net';
-import { simClient, minimalJob, type Client } from './helpers.js';
+import { simClient, minimalJob, waitFor, type Client } from './helpers.js';
 import { eventBuffer } from '../state/events/buffer.js';
+import { eventDeliveriesDue } from '../routes/events/index.js';
 
 interface Sub {
   name: string;
@@ -32,7 +33,7 @@ const SUBS: Sub[] = [
 ];
 
 /** A raw subscriber: every byte after the head, and the head with its Date masked. */
-function subscribe(port: number, s: Sub): { done: Promise<{ head: string; body: Buffer }> } {
+function subscribe(port: number, s: Sub): { done: Promise<{ head: string; body: Buffer }>; read: () => number } {
   const sock = net.connect({ port, host: '127.0.0.1' });
   sock.write(`${s.method ?? 'GET'} ${s.path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n`);
   const chunks: Buffer[] = [];
@@ -45,7 +46,7 @@ function subscribe(port: number, s: Sub): { done: Promise<{ head: string; body: 
       resolve({ head: all.subarray(0, end).toString('latin1').replace(/Date: [^\r]*/, 'Date: -'), body: all.subarray(end) });
     }),
   );
-  return { done };
+  return { done, read: () => sock.bytesRead };
 }
 
 const until = async (cond: () => boolean, what: string): Promise<void> => {
@@ -61,7 +62,15 @@ async function scenario(subs: Sub[]): Promise<{ head: string; body: Buffer }[]> 
   await c.mock.app.listen({ port: 0, host: '127.0.0.1' });
   const port = (c.mock.app.server.address() as AddressInfo).port;
   const buffer = eventBuffer(c.mock.store);
-  const open = (list: Sub[]): Promise<{ head: string; body: Buffer }>[] => list.map((s) => subscribe(port, s).done);
+  const sent: net.Socket[] = [];
+  c.mock.app.server.on('connection', (sock: net.Socket) => sent.push(sock));
+  const reads: (() => number)[] = [];
+  const open = (list: Sub[]): Promise<{ head: string; body: Buffer }>[] =>
+    list.map((s) => {
+      const sub = subscribe(port, s);
+      reads.push(sub.read);
+      return sub.done;
+    });
   const early = subs.filter((s) => !s.late);
   const late = subs.filter((s) => s.late);
   const results = open(early);
@@ -78,8 +87,11 @@ async function scenario(subs: Sub[]): Promise<{ head: string; body: Buffer }[]> 
   t.equal((await c.del('/v1/job/api')).status, 200);
   await c.advance(10_000);
   // Every subscriber has been sent everything: nobody is behind, and nothing waits in a socket.
-  await until(() => c.mock.limits.eventQueuedBytes === 0 && buffer.length > 0, 'delivery');
-  await new Promise((r) => setTimeout(r, 200));
+  // Delivery is over when no stream waits for a slice and no bytes wait in a socket; then every byte
+  // sent must be read before the close, which resets the connections.
+  await waitFor(() => eventDeliveriesDue(c.mock.app) === 0 && c.mock.limits.eventQueuedBytes === 0 && buffer.length > 0, 'delivery');
+  const total = (ns: number[]): number => ns.reduce((a, b) => a + b, 0);
+  await waitFor(() => total(reads.map((r) => r())) === total(sent.map((x) => x.bytesWritten)), 'the subscribers to read every byte sent');
   await c.close();
   const all = await Promise.all(results);
   // Back in the order of `subs` (early ones were opened first).

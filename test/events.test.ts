@@ -123,7 +123,8 @@ async function register(port: number, job: object, query = ''): Promise<{ status
   return { status: res.status, index: Number(res.headers.get('x-nomad-index')), json: await res.json() };
 }
 
-const until = async (cond: () => boolean, what: string, timeoutMs = 2000): Promise<void> => {
+// Bounds a wait for the server's own doings; generous, since the machine may be loaded.
+const until = async (cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> => {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);

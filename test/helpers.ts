@@ -83,6 +83,35 @@ export function clientFor(mock: NomadMock): Client {
   };
 }
 
+/**
+ * Waits until `done()` holds, checking every `pollMs` of wall time; throws, naming `what`, after
+ * 30 s. For what another party does in its own time (a server noticing a hang-up, a request
+ * reaching its handler): a fixed sleep before the check is a race the machine's load decides.
+ */
+export async function waitFor(done: () => boolean, what: string, pollMs = 10): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`still waiting for ${what} after 30 s`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+/**
+ * `p`, or a failure naming `what` once it has not settled in 30 s: for an answer that must come
+ * without waiting for anything long (a blocking query already due), without asserting how fast.
+ */
+export async function soon<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new Error(`still waiting for ${what} after 30 s`)), 30_000);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The smallest job Nomad accepts: one group, one task. */
 export function minimalJob(id: string, overrides: Obj = {}): Obj {
   return {

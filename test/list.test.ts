@@ -4,7 +4,7 @@
 //
 // Assertions the mock does not meet yet are marked `{ todo }`; the reference wins.
 import t from 'tap';
-import { client, index, minimalJob, type Client } from './helpers.js';
+import { client, index, minimalJob, soon, waitFor, type Client } from './helpers.js';
 
 interface Stub {
   ID: string;
@@ -314,15 +314,14 @@ t.test('blocking on the list (§4.1, §8.5)', async (t) => {
   await c.register(minimalJob('web'));
   const idx = index(await c.get('/v1/jobs'));
 
-  // index < current: at once.
-  const past = Date.now();
-  const early = await c.get(`/v1/jobs?index=${idx - 1}&wait=5s`);
+  // index < current: at once, not at the end of its (long) wait.
+  const early = await soon(c.get(`/v1/jobs?index=${idx - 1}&wait=5m`), 'an index from the past to be answered');
   t.equal(early.status, 200);
-  t.ok(Date.now() - past < 1000, 'an index from the past returns at once');
+  t.equal(index(early), idx, 'an index from the past returns at once, with the current index');
 
   // index = current: parked until a job write moves the index.
   const pending = c.get(`/v1/jobs?index=${idx}&wait=10s`);
-  await new Promise((r) => setTimeout(r, 50));
+  await waitFor(() => c.mock.store.watch.waiting() === 1, 'the list to park');
   t.equal(c.mock.store.watch.waiting(), 1, 'the list is parked');
   const w = await c.register(minimalJob('api'));
   const res = await pending;
@@ -336,7 +335,7 @@ t.test('blocking on the list (§4.1, §8.5)', async (t) => {
   await namespaces(c, 'dev');
   const idx2 = index(await c.get('/v1/jobs'));
   const pending2 = c.get(`/v1/jobs?index=${idx2}&wait=10s`);
-  await new Promise((r) => setTimeout(r, 50));
+  await waitFor(() => c.mock.store.watch.waiting() === 1, 'the list to park');
   const w2 = await c.register(minimalJob('other', { Namespace: 'dev' }));
   const res2 = await pending2;
   t.equal(index(res2), w2.json.Index);
@@ -345,11 +344,12 @@ t.test('blocking on the list (§4.1, §8.5)', async (t) => {
   // Timeout: 200 with the same index and body.
   const idx3 = index(await c.get('/v1/jobs'));
   const started = Date.now();
-  const timeout = await c.get(`/v1/jobs?index=${idx3}&wait=100ms`);
+  // Its own wait, not the default 5 minutes; how soon after the deadline depends on the machine's load.
+  const timeout = await soon(c.get(`/v1/jobs?index=${idx3}&wait=100ms`), 'a 100 ms wait to end');
   const took = Date.now() - started;
   t.equal(timeout.status, 200, 'a timeout is not an error');
   t.equal(index(timeout), idx3);
-  t.ok(took >= 95 && took < 100 + 100 / 16 + 500, `returned at the deadline (${took} ms)`);
+  t.ok(took >= 95, `not before the deadline (${took} ms)`);
 
   // Bad blocking parameters.
   const badWait = await c.get('/v1/jobs?index=1&wait=10');

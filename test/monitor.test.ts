@@ -2,7 +2,7 @@
 // log_level, as hclog text or JSON, framed or plain; bad parameters get Nomad's 400s; a client that
 // does not read loses lines rather than growing the server's memory.
 import t from 'tap';
-import { client, listening, openStream, simClient } from './helpers.js';
+import { client, listening, openStream, simClient, waitFor } from './helpers.js';
 
 const open = openStream;
 
@@ -32,7 +32,7 @@ t.test('frames carry hclog-formatted lines of nomad-mock\'s own log at the asked
   t.match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[INFO\]  nomad-mock: GET \/v1\/jobs 200 [\d.]+ms: /);
   t.match(line, /path=\/v1\/jobs/);
   s.close();
-  await new Promise((r) => setTimeout(r, 50));
+  await waitFor(() => c.mock.app.log.level === 'silent', 'the server to see the monitor hang up');
   t.equal(c.mock.app.log.level, 'silent', 'the last monitor gone, the logger is quiet again');
 });
 

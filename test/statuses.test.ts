@@ -3,7 +3,7 @@
 // latest deployment and child statuses, newest ModifyIndex first, ModifyIndex page tokens, the body
 // form naming jobs, and a blocking index taken from the page's own jobs.
 import t, { type Test } from 'tap';
-import { client, index, minimalJob, type Client } from './helpers.js';
+import { client, index, minimalJob, waitFor, type Client } from './helpers.js';
 import { jobKey } from '../state/store.js';
 import type { Job, Obj } from '../state/types.js';
 
@@ -346,7 +346,7 @@ t.test('blocking: wakes when the page changes, not for off-page writes (ยง4.1, ย
 
   // A new job enters the page: the index moves to the jobs table index.
   const pending = c.get(`/v1/jobs/statuses?index=${idx}&wait=10s`);
-  await new Promise((r) => setTimeout(r, 30));
+  await waitFor(() => c.mock.store.watch.waiting() === 1, 'the reader to park');
   t.equal(c.mock.store.watch.waiting(), 1, 'the reader is parked');
   const reg = await c.register(service('api', 1));
   const woke = await pending;
@@ -361,7 +361,7 @@ t.test('blocking: wakes when the page changes, not for off-page writes (ยง4.1, ย
   const webIdx = index(webOnly);
   const started = Date.now();
   const blocked = c.req('POST', `/v1/jobs/statuses?index=${webIdx}&wait=300ms`, { Jobs: [{ ID: 'web' }] });
-  await new Promise((r) => setTimeout(r, 30));
+  await waitFor(() => c.mock.store.watch.waiting() === 1, 'the reader to park');
   await c.register(service('api', 2));
   await c.mock.clock.settle();
   await c.mock.clock.advance(1000);
@@ -373,7 +373,7 @@ t.test('blocking: wakes when the page changes, not for off-page writes (ยง4.1, ย
 
   // An on-page change (web's allocs after an update) releases it.
   const onPage = c.req('POST', `/v1/jobs/statuses?index=${webIdx}&wait=10s`, { Jobs: [{ ID: 'web' }] });
-  await new Promise((r) => setTimeout(r, 30));
+  await waitFor(() => c.mock.store.watch.waiting() === 1, 'the reader to park');
   await c.register(service('web', 2));
   await c.mock.clock.settle();
   const released = await onPage;

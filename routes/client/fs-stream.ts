@@ -253,7 +253,9 @@ export function runStream(app: App, ctx: RouteContext, res: ServerResponse, sour
     timerAt = at;
     if (at === null) return;
     // At least a simulated millisecond apart: a nanosecond repeat must not wake the stream every turn.
-    timer = ctx.clock.after(Math.max(1, (at - ctx.store.nowNs()) / 1e6), () => {
+    // At the write's own instant, after whatever else happens then: a task that exits at that instant
+    // has not written the line (output.ts), and the stream must not have sent it before the exit.
+    timer = ctx.clock.atNs(Math.max(at, ctx.store.nowNs() + 1e6), () => {
       timer = null;
       timerAt = null;
       pump();

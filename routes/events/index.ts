@@ -167,6 +167,17 @@ interface Sink {
  */
 const DELIVERY_SLICE_MS = 0.25;
 
+/** Each server's streams with batches waiting for a delivery slice. */
+const dueByApp = new WeakMap<App, ReadonlySet<unknown>>();
+
+/**
+ * Streams waiting to be written to (tests: delivery is over once none waits and no bytes are queued;
+ * the queued count alone reads zero between two slices).
+ */
+export function eventDeliveriesDue(app: App): number {
+  return dueByApp.get(app)?.size ?? 0;
+}
+
 export function eventRoutes(app: App, ctx: RouteContext): void {
   // Created now, so the buffer holds every write from server start.
   const buffer = eventBuffer(ctx.store).retain();
@@ -201,6 +212,7 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
    * one socket write, so the busier the server, the fewer (and larger) the writes.
    */
   const due = new Set<Sink>();
+  dueByApp.set(app, due);
   let delivery: NodeJS.Timeout | null = null;
   let nextSlice: NodeJS.Immediate | null = null;
   const deliver = (): void => {
