@@ -16,7 +16,7 @@ const isObject = (v: unknown): v is object => typeof v === 'object' && v !== nul
  * Same keys in the same order, same values (Object.is), arrays for arrays: what JSON text cannot
  * tell apart (an undefined field, -0, NaN, a prototype) keeps an object out of a pool.
  */
-function sameTree(a: unknown, b: unknown): boolean {
+export function sameTree(a: unknown, b: unknown): boolean {
   if (typeof a !== 'object' || a === null) return Object.is(a, b);
   if (a === b) return true;
   if (typeof b !== 'object' || b === null) return false;

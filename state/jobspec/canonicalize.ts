@@ -6,7 +6,7 @@ import type { Job, Obj } from '../types.js';
 import { H, MIN, S, affinities, constraints, frozen, list, map, nz, spreads, str } from './canonicalize-common.js';
 import { DEFAULT_EPHEMERAL_DISK, consul, networks, service, task } from './canonicalize-task.js';
 import { shareTaskGroup } from '../records.js';
-import { isShared } from '../share.js';
+import { isShared, sameTree } from '../share.js';
 
 const DEFAULT_UPDATE = frozen({
   Stagger: 30 * S,
@@ -188,29 +188,6 @@ function storedJobUpdate(type: string, u: Obj | null): Obj {
   return { ...JOB_UPDATE_ROLLING, Stagger: nz(u.Stagger, 30 * S), MaxParallel: nz(u.MaxParallel, 1) };
 }
 
-/**
- * Equal JSON-decoded values: the same keys in the same order, the same primitives (Object.is),
- * arrays for arrays. Everything a group's canonical form is made from is told apart by it.
- */
-function sameInput(a: unknown, b: unknown): boolean {
-  if (typeof a !== 'object' || a === null) return Object.is(a, b);
-  if (a === b) return true;
-  if (typeof b !== 'object' || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameInput(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b) || Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
-  const ka = Object.keys(a);
-  let i = 0;
-  for (const k in b) {
-    if (k !== ka[i] || !sameInput((a as Obj)[k], (b as Obj)[k])) return false;
-    i++;
-  }
-  return i === ka.length;
-}
-
 /** What a group was last canonicalized from, at its place in the job, and the pooled result. */
 interface GroupMemo {
   input: Obj;
@@ -244,10 +221,10 @@ function canonicalGroup(tg: Obj, i: number, job: JobContext, type: string, jobUp
     if (
       m.type === type &&
       (m.job === null || (m.job.ID === job.ID && m.job.Namespace === job.Namespace)) &&
-      sameInput(m.input, tg) &&
-      sameInput(m.jobUpdate, jobUpdate) &&
-      sameInput(m.migrate, job.Migrate) &&
-      sameInput(m.reschedule, job.Reschedule)
+      sameTree(m.input, tg) &&
+      sameTree(m.jobUpdate, jobUpdate) &&
+      sameTree(m.migrate, job.Migrate) &&
+      sameTree(m.reschedule, job.Reschedule)
     ) {
       return memo.out;
     }
