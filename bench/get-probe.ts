@@ -15,12 +15,13 @@
 // ratio to bare Fastify's per round, the main thread's share and the user/system split; wall
 // figures on a shared machine are noise, and so is a single round (bench/README.md).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import net from 'node:net';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { bareArgs, recordFile } from './baseline.js';
+import { callgrindTotal, spawnServer as spawnProbed } from './callgrind.js';
 import { binPath, ok, request } from './http.js';
 import { webJob } from './jobs.js';
 
@@ -93,15 +94,7 @@ function threadsCpuMs(pid: number): number {
   return ns / 1e6;
 }
 
-function spawnServer(name: string, args: string[]): ChildProcess {
-  const nodeArgs = values.prof ? ['--cpu-prof', '--cpu-prof-dir', join(values.prof, name)] : [];
-  if (values.callgrind) {
-    mkdirSync(cgDir, { recursive: true });
-    const vg = ['--tool=callgrind', `--callgrind-out-file=${cgDir}/${name}.%p`, process.execPath, ...nodeArgs, ...args];
-    return spawn('valgrind', vg, { stdio: ['ignore', 'ignore', openSync(`${cgDir}/${name}.log`, 'w')] });
-  }
-  return spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-}
+const spawnServer = (name: string, args: string[]): ChildProcess => spawnProbed(name, args, { prof: values.prof, callgrindDir: values.callgrind ? cgDir : undefined });
 
 async function waitUp(port: number, child: ChildProcess, probe: string): Promise<void> {
   let exited = false;
@@ -129,13 +122,6 @@ function gets(port: number, path: string, n: number): Promise<void> {
   });
 }
 
-function callgrindTotal(name: string, pid: number): number {
-  const dumps = readdirSync(cgDir)
-    .filter((f) => f.startsWith(`${name}.${pid}.`))
-    .sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
-  const m = /^(?:summary|totals): (\d+)/m.exec(readFileSync(join(cgDir, dumps.at(-1)!), 'utf8'));
-  return m ? Number(m[1]) : Number.NaN;
-}
 
 /** User and system ms per server over the blocks of the current path. */
 const system = new Map<string, [number, number]>();
@@ -150,7 +136,7 @@ async function block(s: Server, path: string): Promise<number> {
     execFileSync('callgrind_control', ['-z', String(pid)], { stdio: 'ignore' });
     await gets(s.port, path, N);
     execFileSync('callgrind_control', ['-d', String(pid)], { stdio: 'ignore' });
-    return callgrindTotal(s.name, pid) / N;
+    return callgrindTotal(cgDir, s.name, pid) / N;
   }
   if (values.strace) {
     const out = `/tmp/get-probe-strace-${s.name}.txt`;

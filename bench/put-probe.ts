@@ -10,11 +10,12 @@
 //
 // Wall figures on a shared machine are noise; read CPU µs and instructions per register.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bareArgs, recordFile } from './baseline.js';
+import { callgrindTotal, spawnServer as spawnProbed } from './callgrind.js';
 import { binPath, request } from './http.js';
 import { webJob } from './jobs.js';
 
@@ -73,24 +74,8 @@ async function waitUp(port: number, child: ChildProcess): Promise<void> {
   }
 }
 
-function spawnServer(name: string, args: string[]): ChildProcess {
-  const nodeArgs = values.prof ? ['--cpu-prof', '--cpu-prof-dir', join(values.prof, name)] : [];
-  if (values.callgrind) {
-    mkdirSync(cgDir, { recursive: true });
-    const vg = ['--tool=callgrind', `--callgrind-out-file=${cgDir}/${name}.%p`, process.execPath, ...nodeArgs, ...args];
-    return spawn('valgrind', vg, { stdio: ['ignore', 'ignore', 'ignore'] });
-  }
-  return spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-}
+const spawnServer = (name: string, args: string[]): ChildProcess => spawnProbed(name, args, { prof: values.prof, callgrindDir: values.callgrind ? cgDir : undefined });
 
-/** Total instructions of the newest callgrind dump of `pid` (`<name>.<pid>.<n>`). */
-function callgrindTotal(name: string, pid: number): number {
-  const dumps = readdirSync(cgDir)
-    .filter((f) => f.startsWith(`${name}.${pid}.`))
-    .sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
-  const m = /^(?:summary|totals): (\d+)/m.exec(readFileSync(join(cgDir, dumps.at(-1)!), 'utf8'));
-  return m ? Number(m[1]) : Number.NaN;
-}
 
 async function probe(name: string, args: string[]): Promise<void> {
   const port = Number(values.port) + ['mock-sim', 'mock-plain', 'bare'].indexOf(name);
@@ -109,7 +94,7 @@ async function probe(name: string, args: string[]): Promise<void> {
     let ir = '';
     if (values.callgrind) {
       execFileSync('callgrind_control', ['-d', String(pid)], { stdio: 'ignore' });
-      ir = `, ${Math.round(callgrindTotal(name, pid) / N).toLocaleString('en')} instructions/register`;
+      ir = `, ${Math.round(callgrindTotal(cgDir, name, pid) / N).toLocaleString('en')} instructions/register`;
     }
     const us = (ms: number): string => ((ms * 1000) / N).toFixed(1);
     console.log(`${name}: CPU/register ${us(c1.all - c0.all)} µs (main thread ${us(c1.main - c0.main)} µs), ${((N * 1000) / wall).toFixed(0)}/s wall (loaded machine)${ir}`);
