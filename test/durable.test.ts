@@ -132,9 +132,7 @@ async function answersWaitFor(t: Test, m: NomadMock, held: (() => void)[], while
 }
 
 t.test('through O_DSYNC, an answer that wrote leaves only once its write is back, with no separate sync: on the sendJson path and the onSend path', async (t) => {
-  const m = await server(t, tempDir(t));
-  await m.persistence!.whenDurable(m.store.index);
-  await preallocated(m);
+  const m = await steadyServer(t, tempDir(t));
   t.equal((m.persistence as unknown as LogState).file!.dsync, process.platform !== 'win32', 'the log file is opened with O_DSYNC where the platform has it');
   if (process.platform === 'win32') return;
   const io = m.persistence!.io;
@@ -162,6 +160,18 @@ async function loopReady(m: NomadMock): Promise<void> {
   await ticks(2);
 }
 
+/**
+ * A server on `dir` whose fresh state's first record is on disk and whose log is in a file made
+ * ahead; with `loop`, also free to append on the event loop (no next file being filled).
+ */
+async function steadyServer(t: Test, dir: string, loop = false): Promise<NomadMock> {
+  const m = await server(t, dir);
+  await m.persistence!.whenDurable(m.store.index);
+  await preallocated(m);
+  if (loop) await loopReady(m);
+  return m;
+}
+
 /** The log's two ways of writing an append, noted in `calls` in the order they were made. */
 function noteWrites(m: NomadMock): { calls: string[]; restore: () => void } {
   const io = m.persistence!.io;
@@ -181,9 +191,7 @@ function noteWrites(m: NomadMock): { calls: string[]; restore: () => void } {
 t.test('through O_DSYNC, an answer on an idle log has its record written on the event loop, with no trip to the threadpool: on the sendJson path and the onSend path', async (t) => {
   if (process.platform === 'win32') return t.end();
   const dir = tempDir(t);
-  const m = await server(t, dir);
-  await m.persistence!.whenDurable(m.store.index);
-  await preallocated(m);
+  const m = await steadyServer(t, dir);
   const { calls, restore } = noteWrites(m);
   // However long the disk takes (a slow append turns them off: tested below).
   m.persistence!.loopAppendMaxMs = Infinity;
@@ -212,10 +220,7 @@ t.test('through O_DSYNC, an answer on an idle log has its record written on the 
 t.test('an append on the loop is taken once per turn of it: a second answer in the same turn goes through the threadpool, after the first', async (t) => {
   if (process.platform === 'win32') return t.end();
   const dir = tempDir(t);
-  const m = await server(t, dir);
-  await m.persistence!.whenDurable(m.store.index);
-  await preallocated(m);
-  await loopReady(m);
+  const m = await steadyServer(t, dir, true);
   const { calls, restore } = noteWrites(m);
   m.persistence!.loopAppendMaxMs = Infinity;
   const ns = m.store.namespaces.get('default')!;
@@ -240,10 +245,7 @@ t.test('an append on the loop is taken once per turn of it: a second answer in t
 t.test('an append on the loop that fails answers 500, and what it held is written again into a new log', async (t) => {
   if (process.platform === 'win32') return t.end();
   const dir = tempDir(t);
-  const m = await server(t, dir);
-  await m.persistence!.whenDurable(m.store.index);
-  await preallocated(m);
-  await loopReady(m);
+  const m = await steadyServer(t, dir, true);
   const io = m.persistence!.io;
   const { writeSync } = io;
   let failed = 0;
@@ -266,10 +268,7 @@ t.test('an append on the loop that fails answers 500, and what it held is writte
 
 t.test('a slow append on the loop turns them off for a while: the answers after it go through the threadpool', async (t) => {
   if (process.platform === 'win32') return t.end();
-  const m = await server(t, tempDir(t));
-  await m.persistence!.whenDurable(m.store.index);
-  await preallocated(m);
-  await loopReady(m);
+  const m = await steadyServer(t, tempDir(t), true);
   const p = m.persistence!;
   const { calls, restore } = noteWrites(m);
   // Every append on the loop counts as slow.
@@ -328,9 +327,7 @@ function holdWrites(m: NomadMock): { held: ((err?: Error) => void)[]; sizes: num
 t.test('through O_DSYNC, writes committed while an append is out go out together as the next one, and answers leave in the order of their records', async (t) => {
   if (process.platform === 'win32') return t.end();
   const dir = tempDir(t);
-  const m = await server(t, dir);
-  await m.persistence!.whenDurable(m.store.index);
-  await preallocated(m);
+  const m = await steadyServer(t, dir);
   const { held, sizes, jobs, drain, restore } = holdWrites(m);
   const answered: string[] = [];
   const reg = registrar(m, answered);
@@ -367,9 +364,7 @@ t.test('through O_DSYNC, writes committed while an append is out go out together
 t.test('through O_DSYNC, a failed append fails every answer not yet given: behind it, back after it, and ahead of it; all are written again', async (t) => {
   if (process.platform === 'win32') return t.end();
   const dir = tempDir(t);
-  const m = await server(t, dir);
-  await m.persistence!.whenDurable(m.store.index);
-  await preallocated(m);
+  const m = await steadyServer(t, dir);
   const { held, drain, restore } = holdWrites(m);
   const answered: string[] = [];
   const reg = registrar(m, answered);
