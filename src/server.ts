@@ -48,6 +48,7 @@ import { logPrinter } from './log-output.js';
 import { errorTextOf, logRequest, requestLogger } from './request-log.js';
 import { logCluster, logCollected } from './cluster-log.js';
 import { withJoinedBootSteps } from './boot-steps.js';
+import { goJson } from '../routes/http/go-json.js';
 
 /** Job files in HCL go through the same parser as /v1/jobs/parse. */
 const hclParser = (): HclParser => async (source, file) => (await import('../state/hcl/index.js')).parseJobspec(source, { filename: file });
@@ -115,7 +116,7 @@ const MEDIA_TYPE = /^\s*[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*(;.*)?$/;
 // Fastify's types describe Ajv's compiled validators; plain functions are what it actually calls.
 const TRIVIAL_COMPILERS = {
   buildValidator: () => () => () => true,
-  buildSerializer: () => () => (data: unknown) => JSON.stringify(data),
+  buildSerializer: () => () => (data: unknown) => goJson(data),
 } as unknown as NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
 
 /** Go's ServeMux redirects paths that are not clean (`//`, `/./`, `/../`) before any handler runs. */

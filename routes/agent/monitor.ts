@@ -6,6 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import { goJson } from '../http/go-json.js';
 import type { App, RouteContext } from '../http/context.js';
 import { HttpError } from '../http/errors.js';
 import { parseQueryOptions, type Query } from '../http/query.js';
@@ -83,7 +84,7 @@ export function formatLine(rec: LogRecord, json: boolean): string {
   if (json) {
     const obj: Record<string, unknown> = { '@level': NAME[rec.level] ?? 'info', '@message': msg, '@module': MODULE, '@timestamp': goTime(rec.time, true) };
     for (const [k, v] of fields(rec)) obj[k] = v;
-    return `${JSON.stringify(obj)}\n`;
+    return `${goJson(obj)}\n`;
   }
   const kv = fields(rec)
     .map(([k, v]) => {

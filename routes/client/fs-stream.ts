@@ -10,6 +10,7 @@ import type { App, RouteContext } from '../http/context.js';
 import type { TimerHandle } from '../../src/clock.js';
 import { AllocDir, type LogFile, type OpenFile } from '../../state/allocdir/tree.js';
 import type { Obj } from '../../state/types.js';
+import { goJson } from '../http/go-json.js';
 
 /** Knobs; tests may shorten the heartbeat. */
 export const FS_STREAM = {
@@ -198,7 +199,7 @@ const encodeFrame = (p: Exclude<Pull, { kind: 'wait' } | { kind: 'end' }>): stri
   if (p.kind === 'data' && p.data.length > 0) f.Data = p.data.toString('base64');
   if (p.file !== '') f.File = p.file;
   if (p.kind === 'event') f.FileEvent = p.event;
-  return JSON.stringify(f);
+  return goJson(f);
 };
 
 /** Answers 200 and pumps `source` into the response until it ends or the client leaves. */

@@ -2,6 +2,7 @@
 // encoding, cached per event, so a line is built once per batch and filter.
 import { HttpError } from '../http/errors.js';
 import { allocJson, omitEmpty } from '../http/encode.js';
+import { goJson } from '../http/go-json.js';
 import type { EventBatch } from '../../state/events/buffer.js';
 import type { StoreEvent } from '../../state/store.js';
 
@@ -77,7 +78,7 @@ function encodeEvent(e: StoreEvent): string {
           ? // Nomad drops the embedded job to keep alloc events small; the store keeps it.
             { ...p, Allocation: allocJson({ ...p.Allocation, Job: null }) }
           : p;
-    text = JSON.stringify({ Topic: e.Topic, Type: e.Type, Key: e.Key, Namespace: e.Namespace, FilterKeys: e.FilterKeys, Index: e.Index, Payload: payload });
+    text = goJson({ Topic: e.Topic, Type: e.Type, Key: e.Key, Namespace: e.Namespace, FilterKeys: e.FilterKeys, Index: e.Index, Payload: payload });
     eventJson.set(e, text);
   }
   return text;

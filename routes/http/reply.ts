@@ -6,6 +6,7 @@ import { bodyLength, encodeBody, type Body } from './compress.js';
 import { INTERNAL_ERROR_TEXT } from './client-errors.js';
 import { sendShared } from './shared-answer.js';
 import { writeHead } from './head-cache.js';
+import { goJson } from './go-json.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -70,7 +71,7 @@ const jsonCache = new WeakMap<object, Buffer>();
 export function cachedJson(value: object): Buffer {
   let bytes = jsonCache.get(value);
   if (bytes === undefined) {
-    const text = JSON.stringify(value);
+    const text = goJson(value);
     // Its own memory, not a slice of Buffer's shared pool that would keep a whole slab alive.
     bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
     bytes.write(text);
@@ -107,7 +108,7 @@ export function setWriteIndex(reply: FastifyReply, index: number): void {
  * cachedJson, or a route's own cache, possibly in parts) that is reused unless the client asked for ?pretty.
  */
 export function sendJson(req: FastifyRequest, reply: FastifyReply, value: unknown, compact?: Body, status = 200): FastifyReply {
-  const text = isPretty(req) ? `${JSON.stringify(value, null, 4)}\n` : (compact ?? JSON.stringify(value));
+  const text = isPretty(req) ? `${goJson(value, 4)}\n` : (compact ?? goJson(value));
   return writeAnswer(req, reply, status, 'application/json', text);
 }
 

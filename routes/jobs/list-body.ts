@@ -16,6 +16,7 @@
 import type { Job, Obj } from '../../state/types.js';
 import { jobKey, type Store } from '../../state/store.js';
 import { buildJobStub } from '../../state/jobs/queries.js';
+import { goJson } from '../http/go-json.js';
 
 interface Rendered {
   /** The job's key in the tables, made once per record. */
@@ -45,7 +46,7 @@ function renderedOf(store: Store, job: Job): Rendered {
 function stubOf(r: Rendered, job: Job, withMeta: boolean): Stub {
   const hit = withMeta ? r.withMeta : r.plain;
   if (hit) return hit;
-  const text = JSON.stringify(buildJobStub(job, r.summary, withMeta));
+  const text = goJson(buildJobStub(job, r.summary, withMeta));
   const stub = { text, bytes: Buffer.byteLength(text) };
   if (withMeta) r.withMeta = stub;
   else r.plain = stub;
