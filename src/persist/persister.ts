@@ -31,7 +31,7 @@ export class NotDurableError extends Error {}
 export class PersisterCore {
   io: PersistIo = { ...nodeIo };
   /** The longest the log or a checkpoint held the event loop in one go, in ms of wall and process CPU time (the bench). */
-  readonly stats = { longestStepMs: 0, longestStepCpuMs: 0, appends: 0, loopAppends: 0, slowLoopAppends: 0, syncs: 0, records: 0, recordBytes: 0, checkpoints: 0, checkpointBytes: 0 };
+  readonly stats = { longestStepMs: 0, longestStepCpuMs: 0, appends: 0, loopAppends: 0, slowLoopAppends: 0, chosenPoolAppends: 0, syncs: 0, records: 0, recordBytes: 0, checkpoints: 0, checkpointBytes: 0 };
   /** Times each record in CPU too (the bench): process.cpuUsage() (getrusage over every thread) costs more than a small record. */
   timeCpu = false;
   protected noteStep(ms: number, cpu: NodeJS.CpuUsage | null): void {
