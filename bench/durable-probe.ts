@@ -25,6 +25,13 @@ function threadCpuMs(tid: number): number {
   return Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
 }
 
+/** User and system CPU ms of one thread of this process (/proc stat: 10 ms ticks), to tell the log's system calls from its JavaScript. */
+function threadUserSysMs(tid: number): { user: number; sys: number } {
+  const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(f[11]) * 10, sys: Number(f[12]) * 10 };
+}
+
 async function serve(dataDir: string): Promise<void> {
   const { createMockNomad } = await import('../src/index.js');
   const mock = await createMockNomad({ port: 0, clock: 'manual', logLevel: 'silent', ...(dataDir ? { dataDir } : {}) });
@@ -33,7 +40,7 @@ async function serve(dataDir: string): Promise<void> {
     let out: unknown = null;
     if (m.cmd === 'cpu') {
       const u = process.cpuUsage();
-      out = { main: threadCpuMs(process.pid), all: (u.user + u.system) / 1000, stats: { ...(mock.server.persistence?.stats ?? {}) } };
+      out = { main: threadCpuMs(process.pid), mainSplit: threadUserSysMs(process.pid), all: (u.user + u.system) / 1000, stats: { ...(mock.server.persistence?.stats ?? {}) } };
     } else out = (await profiler.command(m)) ?? null;
     process.send!({ id: m.id, out });
   });
@@ -42,6 +49,7 @@ async function serve(dataDir: string): Promise<void> {
 
 interface Cpu {
   main: number;
+  mainSplit: { user: number; sys: number };
   all: number;
   stats: Record<string, number>;
 }
@@ -140,9 +148,9 @@ async function main(): Promise<void> {
         const st = Object.fromEntries(Object.keys(c1.stats).map((k) => [k, c1.stats[k]! - (c0.stats[k] ?? 0)]));
         const log =
           c1.stats.records !== undefined
-            ? `; ${st.records} records (${((st.recordBytes ?? 0) / (st.records || 1)).toFixed(0)} B each), ${st.appends} writes (${st.loopAppends ?? 0} on the event loop, ${st.slowLoopAppends ?? 0} of them slow), ${st.syncs} syncs, ${st.checkpoints} checkpoints (${((st.checkpointBytes ?? 0) / 1e6).toFixed(1)} MB)`
+            ? `; ${st.records} records (${((st.recordBytes ?? 0) / (st.records || 1)).toFixed(0)} B each), ${st.appends} writes (${st.loopAppends ?? 0} on the event loop, ${st.slowLoopAppends ?? 0} of them slow; ${st.chosenPoolAppends ?? 0} through the threadpool where the loop could have taken them), ${st.syncs} syncs, ${st.checkpoints} checkpoints (${((st.checkpointBytes ?? 0) / 1e6).toFixed(1)} MB)`
             : '';
-        console.log(`${mode}, ${label}: ${mode === 'one at a time' ? 'median' : 'mean'} latency ${ms.toFixed(2)} ms (wall, loaded machine); main thread ${per(c1.main - c0.main)} µs, process ${per(c1.all - c0.all)} µs CPU per register${log}`);
+        console.log(`${mode}, ${label}: ${mode === 'one at a time' ? 'median' : 'mean'} latency ${ms.toFixed(2)} ms (wall, loaded machine); main thread ${per(c1.main - c0.main)} µs (user ${per(c1.mainSplit.user - c0.mainSplit.user)}, system ${per(c1.mainSplit.sys - c0.mainSplit.sys)}), process ${per(c1.all - c0.all)} µs CPU per register${log}`);
       }
     }
     const st = (await durable.call<Cpu>('cpu')).stats;

@@ -17,8 +17,9 @@
 //
 //   node dist/bench/durable-trace.js [N=2000] [--plain] [--strace] [--no-loop] [--no-backoff] [--alternate]
 //
-// --no-loop: every append through the threadpool (as before appends on the loop); --no-backoff: a
-// slow append on the loop does not turn them off (to see them on a machine whose disk is busy).
+// --no-loop: every append through the threadpool (as before appends on the loop); --no-backoff:
+// every append on the loop that can be: a slow one does not turn them off, and the log does not
+// compare their times with the threadpool's (to see them on a machine whose disk is busy).
 // --alternate: the two ways side by side at the same moment of the machine: blocks of 20 registers
 // on a server without the log, on the log's server with every append on the loop, and on the same
 // server with every append through the threadpool, in rotating order; per way the medians and the
@@ -121,7 +122,11 @@ async function serve(dataDir: string): Promise<void> {
         if (mine) s!.back = now();
       };
     }
-    if (process.argv.includes('--no-backoff')) p.loopAppendMaxMs = Infinity;
+    // Every append on the loop that can be, however long they take (no back-off, no comparison with the threadpool's).
+    if (process.argv.includes('--no-backoff')) {
+      p.loopAppendMaxMs = Infinity;
+      p.appendWay = 'loop';
+    }
     if (process.argv.includes('--no-loop')) io.writeSync = undefined;
   }
   const writeSyncTraced = p?.io.writeSync;
@@ -132,6 +137,7 @@ async function serve(dataDir: string): Promise<void> {
     } else if (m.cmd === 'mode' && p) {
       const loop = (m as { mode?: string }).mode === 'loop';
       p.io.writeSync = loop ? writeSyncTraced : undefined;
+      p.appendWay = loop ? 'loop' : 'threadpool';
       p.loopAppendMaxMs = Infinity;
       p.loopOffUntil = 0;
     }

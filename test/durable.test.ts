@@ -292,6 +292,60 @@ t.test('a slow append on the loop turns them off for a while: the answers after 
   restore();
 });
 
+t.test('an answer on an idle log goes the way whose recent appends were faster, and the other way now and then to look again', async (t) => {
+  if (process.platform === 'win32') return t.end();
+  const dir = tempDir(t);
+  const m = await steadyServer(t, dir, true);
+  const p = m.persistence!;
+  // A clock of the test's own: each way's append takes what the test says.
+  let clock = 0;
+  p.now = () => clock;
+  const took = { loop: 1, threadpool: 1 };
+  const io = p.io;
+  const { write, writeSync } = io;
+  const calls: string[] = [];
+  io.write = (fd, bufs, pos, cb) => {
+    calls.push('write');
+    clock += took.threadpool;
+    write(fd, bufs, pos, cb);
+  };
+  io.writeSync = (fd, bufs, pos) => {
+    calls.push('writeSync');
+    clock += took.loop;
+    writeSync!(fd, bufs, pos);
+  };
+  // No append counts as stalled here: only the comparison chooses.
+  p.loopAppendMaxMs = Infinity;
+  const appends: number[] = [];
+  /** The ways the next `n` registers took, one at a time on an idle log. */
+  const ways = async (prefix: string, n: number): Promise<string[]> => {
+    const out: string[] = [];
+    for (let i = 0; i < n; i++) {
+      await loopReady(m);
+      calls.length = 0;
+      await register(m, `${prefix}-${i}`);
+      appends.push(calls.length);
+      out.push(calls.join('+'));
+    }
+    return out;
+  };
+  const count = (a: string[], way: string): number => a.filter((w) => w === way).length;
+  t.same(await ways('a', 3), ['writeSync', 'writeSync', 'writeSync'], 'with no time of the threadpool yet, appends go on the loop');
+  took.loop = 4;
+  const slow = (await ways('b', 64)).slice(16);
+  t.ok(count(slow, 'write') >= 40, `once the loop took longer than the threadpool, most answers go through the threadpool (${count(slow, 'write')} of ${slow.length})`);
+  t.ok(count(slow, 'writeSync') >= 2, `and one now and then on the loop, to see whether it still is slower (${count(slow, 'writeSync')})`);
+  t.ok(p.appendTimes.loop > p.appendTimes.threadpool, 'the times kept say the loop is slower');
+  took.loop = 0.5;
+  const fast = (await ways('c', 96)).slice(64);
+  t.ok(count(fast, 'writeSync') >= 28, `once the loop is faster again, answers go on the loop again (${count(fast, 'writeSync')} of ${fast.length})`);
+  t.ok(count(fast, 'write') >= 1, `with one through the threadpool now and then (${count(fast, 'write')})`);
+  t.ok(appends.every((n) => n === 1), 'every answer took one append');
+  Object.assign(io, { write, writeSync });
+  const again = await server(t, dir);
+  t.equal(again.store.jobs.size, 3 + 64 + 96, 'a restart (the first server never closed) finds every register, whichever way it went');
+});
+
 /** The log's disk calls held until the test lets each one finish (or fail), with the bytes of each append. */
 function holdWrites(m: NomadMock): { held: ((err?: Error) => void)[]; sizes: number[]; jobs: string[][]; drain: () => Promise<void>; restore: () => void } {
   const io = m.persistence!.io;

@@ -142,6 +142,8 @@ export interface Waiter {
 /** One record (a group of commits) on its way to the disk. */
 export interface Group {
   seq: number;
+  /** When it was encoded (performance.now()): one nobody waits for is written BACKGROUND_MS later. */
+  at: number;
   buf: Buffer;
   /** The store's index when it was encoded: what it makes durable. */
   label: number;

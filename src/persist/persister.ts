@@ -31,7 +31,7 @@ export class NotDurableError extends Error {}
 export class PersisterCore {
   io: PersistIo = { ...nodeIo };
   /** The longest the log or a checkpoint held the event loop in one go, in ms of wall and process CPU time (the bench). */
-  readonly stats = { longestStepMs: 0, longestStepCpuMs: 0, appends: 0, loopAppends: 0, slowLoopAppends: 0, syncs: 0, records: 0, recordBytes: 0, checkpoints: 0, checkpointBytes: 0 };
+  readonly stats = { longestStepMs: 0, longestStepCpuMs: 0, appends: 0, loopAppends: 0, slowLoopAppends: 0, chosenPoolAppends: 0, syncs: 0, records: 0, recordBytes: 0, checkpoints: 0, checkpointBytes: 0 };
   /** Times each record in CPU too (the bench): process.cpuUsage() (getrusage over every thread) costs more than a small record. */
   timeCpu = false;
   protected noteStep(ms: number, cpu: NodeJS.CpuUsage | null): void {
@@ -256,17 +256,20 @@ export class PersisterCore {
     if (this.queued.length > 0 && (wanted >= this.queued[0]!.seq || this.backgroundDue)) {
       this.backgroundDue = false;
       this.write(this.file);
-    } else if (!this.timer && !this.stuck) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        // Only a log idle that long writes them: a write or sync still out arms the wait again
-        // when it is back, so the next answer does not queue behind them.
-        if (this.appends.length > 0 || (this.file?.syncing ?? 0) > 0) return;
-        this.backgroundDue = true;
-        this.pump();
-      }, BACKGROUND_MS);
-      this.timer.unref();
-    }
+    } else if (!this.timer && !this.stuck) this.armBackground(BACKGROUND_MS);
+  }
+
+  /** The timer that writes the groups nobody waits for. An answer that takes them leaves it running (one at a time the simulator queues a group after every answer, and clearing and arming the timer for each showed in the log's profiles); a group queued since waits out its own BACKGROUND_MS. */
+  private armBackground(ms: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      // Only a log idle that long writes them: a write or sync still out arms the wait again when it is back, so the next answer does not queue behind them.
+      if (this.appends.length > 0 || (this.file?.syncing ?? 0) > 0 || this.closing) return;
+      const rest = this.queued.length > 0 ? this.queued[0]!.at + BACKGROUND_MS - performance.now() : 0;
+      if (rest >= 1) return this.armBackground(rest);
+      this.backgroundDue = true;
+      this.pump();
+    }, ms).unref();
   }
 
   /** The writes since the last group, as the next group. */
@@ -284,7 +287,7 @@ export class PersisterCore {
       this.failed(err);
       return;
     }
-    this.queued.push({ seq: this.nextSeq++, buf, label: this.store.index, epoch: this.epoch, full: this.full, dirty: this.dirty, touched: this.touched });
+    this.queued.push({ seq: this.nextSeq++, at: t0, buf, label: this.store.index, epoch: this.epoch, full: this.full, dirty: this.dirty, touched: this.touched });
     this.lastLabel = this.store.index;
     this.lastEpoch = this.epoch;
     this.full = false;
@@ -300,11 +303,9 @@ export class PersisterCore {
     return undefined;
   }
 
-  /** The queued groups leave for an append; a background write waits BACKGROUND_MS from the next one queued (an older timer wrote early, and the next answer found an append out). */
+  /** The queued groups leave for an append (a background timer left running finds none, or later ones that wait their own time: armBackground). */
   protected takeQueued(): void {
     this.queued = [];
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
   }
 
   private write(file: LogFile): void {
@@ -470,7 +471,6 @@ export class PersisterCore {
     this.ckpt?.abort();
     this.closing = true;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
     while (this.busy()) await this.idle();
     // The rest goes out synchronously: nothing may commit in between.
     const lastSeq = this.nextSeq - 1;
