@@ -24,7 +24,7 @@ export const BACKGROUND_MS = 5;
  * (the pause figure allows 20 ms). Below it, the measured times of the two ways choose: a busy disk
  * (0.65–2.8 ms a write) is no reason to leave the loop when the threadpool is no faster.
  */
-export const LOOP_APPEND_MAX_MS = 8;
+export const LOOP_APPEND_MAX_MS = 5;
 export const LOOP_BACKOFF_MS = [1_000, 60_000] as const;
 /**
  * The two ways of appending for an answer on an idle log are compared by the median of the last
