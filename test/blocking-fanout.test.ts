@@ -6,6 +6,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { aclSession, client, index, listening, minimalJob, openStream } from './helpers.js';
 import { registerJob } from '../state/jobs/ops.js';
+import { youngGenerationHeld } from '../routes/http/young-generation.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -106,6 +107,40 @@ t.test('a reader whose connection closed is dropped; the other readers still get
   t.equal(a.body, d.body, 'the same answer to the same query');
   t.equal(JSON.parse(a.body).Meta.v, '2');
   t.equal(c.mock.store.watch.waiting(), 0);
+});
+
+t.test('a crowd of parked readers, some hanging up, is answered by one write and leaves nothing held', async (t) => {
+  const { c, port } = await listening();
+  t.teardown(c.close);
+  await c.register(minimalJob('web'));
+  const idx = index(await c.get('/v1/job/web'));
+  const n = 120;
+  const sockets: net.Socket[] = [];
+  const answers = Array.from({ length: n }, () => {
+    const s = net.connect(port, '127.0.0.1');
+    sockets.push(s);
+    let text = '';
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => (text += d));
+    s.on('error', () => {});
+    s.write(`GET /v1/job/web?index=${idx}&wait=60s HTTP/1.1\r\nHost: x\r\n\r\n`);
+    return new Promise<string>((resolve) => s.on('data', () => text.includes('"Meta"') && resolve(text)));
+  });
+  await parked(() => c.mock.store.watch.waiting(), n);
+  t.equal(c.mock.store.watch.waiting(), n, 'every reader is parked');
+  t.equal(youngGenerationHeld(), true, 'so many parked readers hold the young generation at its size');
+  for (let i = 0; i < n; i += 3) sockets[i]!.destroy();
+  for (let i = 0; i < 100 && c.mock.store.watch.waiting() > n - n / 3; i++) await sleep(20);
+  t.equal(c.mock.store.watch.waiting(), n - n / 3, 'the readers that hung up are no longer parked');
+  const w = await c.register(minimalJob('web', { Meta: { v: '2' } }));
+  const got = await Promise.all(answers.filter((_, i) => i % 3 !== 0));
+  for (const text of got) {
+    t.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+    t.match(text, new RegExp(`\r\nx-nomad-index: ${w.json.JobModifyIndex}\r\n`, 'i'));
+  }
+  t.equal(c.mock.store.watch.waiting(), 0);
+  t.equal(youngGenerationHeld(), false, 'the young generation may grow again once the crowd is gone');
+  for (const s of sockets) s.destroy();
 });
 
 t.test('event subscribers get the writes of one turn in order, each through its own filter', async (t) => {

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Store } from '../../state/store.js';
 import type { Parked, Table } from '../../state/watch.js';
 import { markReleased } from './shared-answer.js';
+import { readerParked, readerSettled } from './young-generation.js';
 
 export const MAX_BLOCK_MS = 300_000;
 const JITTER_FRACTION = 16;
@@ -124,6 +125,7 @@ class HeldQuery<R extends Indexed> implements Parked {
     this.onClose = this.closed.bind(this);
     consumeRequest(res);
     res.on('close', this.onClose);
+    readerParked();
     store.watch.park(this);
   }
 
@@ -162,6 +164,7 @@ class HeldQuery<R extends Indexed> implements Parked {
   private settle(result: R | Promise<never>): void {
     this.res.off('close', this.onClose!);
     this.onClose = null;
+    readerSettled();
     this.resolve(result);
   }
 }

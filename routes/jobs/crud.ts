@@ -76,7 +76,10 @@ export function handleJobRead(ctx: RouteContext, req: FastifyRequest, reply: Fas
     answerJob(req, reply, getJob(ctx.store, opts.namespace, jobId));
     return undefined;
   }
-  return blockingQuery(ctx.store, reply, opts, ['jobs'], () => getJob(ctx.store, opts.namespace, jobId)).then((res) => answerJob(req, reply, res));
+  // The re-run reads the namespace alone: `opts` (a dozen parsed query fields) captured by it would
+  // be kept by every parked reader (issue 16).
+  const namespace = opts.namespace;
+  return blockingQuery(ctx.store, reply, opts, ['jobs'], () => getJob(ctx.store, namespace, jobId)).then((res) => answerJob(req, reply, res));
 }
 
 function answerJob(req: FastifyRequest, reply: FastifyReply, res: ReturnType<typeof getJob>): FastifyReply {
