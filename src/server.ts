@@ -45,7 +45,7 @@ import { Limits } from './limits.js';
 import { installBodyReader } from './request-body.js';
 import { LogTap } from './log-tap.js';
 import { logPrinter } from './log-output.js';
-import { errorTextOf, logRequest, requestLogger } from './request-log.js';
+import { errorTextOf, lazyChildren, logRequest } from './request-log.js';
 import { logCluster, logCollected } from './cluster-log.js';
 import { withJoinedBootSteps } from './boot-steps.js';
 
@@ -151,8 +151,6 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     logger: { level: config.logLevel, stream: logs.stream },
     // One line per request, written when it is answered (below), instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    // Each request's pino child is made only if something logs through it (src/request-log.ts).
-    childLoggerFactory: requestLogger,
     exposeHeadRoutes: false,
     // Closing drops every connection, as a stopping agent does; a connection left half-open by a
     // client must not keep close() (and a test suite's teardown) waiting.
@@ -169,6 +167,8 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     // Supplying the compilers here also spares start-up the load of Ajv and fast-json-stringify.
     schemaController: { compilersFactory: TRIVIAL_COMPILERS },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Each request's pino child is made only if something logs through it (src/request-log.ts).
+  lazyChildren(app.log);
   guard.logger = app.log;
   logs.logger = app.log;
   serveLikeGo(app);
