@@ -47,7 +47,7 @@ class RequestLogger {
   ) {}
 
   private get real(): FastifyBaseLogger {
-    return (this.#real ??= this.parent.child(typeof this.bindingsGiven === 'string' ? { reqId: this.bindingsGiven } : this.bindingsGiven, this.opts ?? {}));
+    return (this.#real ??= pinoChild!.call(this.parent, typeof this.bindingsGiven === 'string' ? { reqId: this.bindingsGiven } : this.bindingsGiven, this.opts ?? {}));
   }
 
   get level(): string {
@@ -111,15 +111,30 @@ class RequestLogger {
   }
 }
 
-/** Fastify's `childLoggerFactory`: each request's logger, made on first use (RequestLogger). */
-export function requestLogger(parent: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions): FastifyBaseLogger {
-  let some = false;
-  for (const _ in opts) {
-    some = true;
-    break;
-  }
+function someOption(opts: ChildLoggerOptions | undefined): boolean {
+  for (const _ in opts) return true;
+  return false;
+}
+
+/** pino's own `child` (one method of its prototype, whichever logger); the root's is replaced by `lazy`. */
+let pinoChild: FastifyBaseLogger['child'] | undefined;
+
+const lazy = function (this: FastifyBaseLogger, bindings: Bindings, opts?: ChildLoggerOptions): FastifyBaseLogger {
   let keys = 0;
   for (const _ in bindings) keys++;
   const id = keys === 1 ? (bindings as { reqId?: unknown }).reqId : undefined;
-  return new RequestLogger(parent, typeof id === 'string' ? id : bindings, some ? opts : undefined) as unknown as FastifyBaseLogger;
+  return new RequestLogger(this, typeof id === 'string' ? id : bindings, someOption(opts) ? opts : undefined) as unknown as FastifyBaseLogger;
+};
+
+/**
+ * Makes `log.child` (and its children's, which inherit it) return the lazy RequestLogger, the
+ * child made when first used. This is what the server does instead of a `childLoggerFactory`:
+ * Fastify checks every logger a factory of the server's own returns, on every request (seven
+ * method names looked up on it through a filter), but not the children its default factory asks
+ * `log.child` for. The children are the same either way.
+ */
+export function lazyChildren(log: FastifyBaseLogger): void {
+  if (log.child === lazy) return;
+  pinoChild = log.child;
+  log.child = lazy as FastifyBaseLogger['child'];
 }

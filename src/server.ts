@@ -45,7 +45,7 @@ import { Limits } from './limits.js';
 import { installBodyReader } from './request-body.js';
 import { LogTap } from './log-tap.js';
 import { logPrinter } from './log-output.js';
-import { errorTextOf, logRequest, requestLogger } from './request-log.js';
+import { errorTextOf, lazyChildren, logRequest } from './request-log.js';
 import { logCluster, logCollected } from './cluster-log.js';
 import { withJoinedBootSteps } from './boot-steps.js';
 import { goJson } from '../routes/http/go-json.js';
@@ -152,8 +152,6 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     logger: { level: config.logLevel, stream: logs.stream },
     // One line per request, written when it is answered (below), instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    // Each request's pino child is made only if something logs through it (src/request-log.ts).
-    childLoggerFactory: requestLogger,
     exposeHeadRoutes: false,
     // Closing drops every connection, as a stopping agent does; a connection left half-open by a
     // client must not keep close() (and a test suite's teardown) waiting.
@@ -170,6 +168,8 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     // Supplying the compilers here also spares start-up the load of Ajv and fast-json-stringify.
     schemaController: { compilersFactory: TRIVIAL_COMPILERS },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Each request's pino child is made only if something logs through it (src/request-log.ts).
+  lazyChildren(app.log);
   guard.logger = app.log;
   logs.logger = app.log;
   serveLikeGo(app);
@@ -224,8 +224,10 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   const answered = (req: FastifyRequest, status: number, errorText?: string): void => {
     const ms = requestElapsedMs(req);
     if (ms !== undefined) {
-      journalRequest(control, req, status, ms);
-      telemetry.sample(httpMetricName(req.method, routeConfig(req)?.url), ms);
+      // One wall-clock reading for both (Date.now is a costly call on some virtual machines).
+      const at = Date.now();
+      journalRequest(control, req, status, ms, at);
+      telemetry.sampleRequest(httpMetricName(req.method, routeConfig(req)?.url), ms, at);
     }
     logRequest(app.log, req, status, ms, errorText);
   };

@@ -94,6 +94,32 @@ t.test('every entry lists its own URL, query, headers and body, in order, whatev
   }
 });
 
+t.test('a journal bounded by entries lists the newest ones as sent, also when the bound changes while it runs', async (t) => {
+  // Bytes never bind here: each new entry takes the place of the oldest (the journal writes it in its row).
+  const journal = new Journal({ maxEntries: 7, maxBytes: 1 << 30, maxBodyBytes: 50 });
+  // The journal's own limits, changed as a test may change them (secrets.test.ts does), seen by both.
+  const limits = journal.limits;
+  const plain = new PlainJournal(limits);
+  const bounds = [7, 3, 12, 1, 0, 70, 5];
+  for (let n = 0; n < 400; n++) {
+    const sent: RawEntry = {
+      time: 1_700_000_000_000 + n,
+      method: n % 3 === 0 ? 'PUT' : 'GET',
+      url: n % 5 === 0 ? `/v1/job/j${n}` : '/v1/jobs',
+      query: n % 4 === 0 ? { prefix: String(n) } : {},
+      headers: { host: 'h', 'x-n': String(n % 2) },
+      body: n % 6 === 0 ? `{"n":${n}}` : undefined,
+      status: 200,
+      durationMs: n / 7,
+    };
+    journal.record(sent);
+    plain.record(sent);
+    if (n % 37 === 0) limits.maxEntries = bounds[(n / 37) % bounds.length]!;
+    t.same(journal.list(), plain.entries.map((x) => x.e), `after ${n + 1} requests, at most ${limits.maxEntries}`);
+    t.equal(journal.bytes, plain.entries.reduce((a, x) => a + x.bytes, 0), 'the same bytes held');
+  }
+});
+
 t.test('a token is redacted in every entry, also in entries that share an earlier one\'s headers', async (t) => {
   const journal = new Journal();
   const sent = (token: string): RawEntry => ({ time: 0, method: 'GET', url: '/v1/jobs', query: {}, headers: { host: 'h', 'x-nomad-token': token }, body: undefined, status: 200, durationMs: 1 });

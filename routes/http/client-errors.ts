@@ -257,24 +257,34 @@ export function answerAsGoServer(req: FastifyRequest, reply: FastifyReply): bool
   }
   if (!(socket instanceof Socket)) return false; // in-process requests always carry a Host
   const te = raw.headers['transfer-encoding'];
-  const hosts: string[] = [];
+  // The one Host line of an ordinary request, found without collecting them in an array.
+  let host: string | undefined;
+  let more = false;
   const names = raw.rawHeaders;
   for (let i = 0; i < names.length; i += 2) {
     const n = names[i]!;
-    if (n.length === 4 && n.toLowerCase() === 'host') hosts.push(names[i + 1]!);
+    if (n.length !== 4 || n.toLowerCase() !== 'host') continue;
+    if (host === undefined) host = names[i + 1]!;
+    else more = true;
   }
   let answer: string | null = null;
   // Node joins repeated Transfer-Encoding headers with ", "; Go wants exactly one `chunked`.
   if (te !== undefined && te.toLowerCase() !== 'chunked') {
     answer = UNSUPPORTED_TE;
-  } else {
-    const problem = goHostCheck(raw.httpVersion === '1.1', hosts);
+  } else if (more || host !== lastValidHost) {
+    const problem = goHostCheck(raw.httpVersion === '1.1', more ? hostLines(names) : host === undefined ? [] : [host]);
     if (problem) answer = goErrorResponse(400, problem);
   }
   if (!answer) return false;
   reply.hijack();
   endSocket(socket, answer);
   return true;
+}
+
+function hostLines(names: string[]): string[] {
+  const hosts: string[] = [];
+  for (let i = 0; i < names.length; i += 2) if (names[i]!.length === 4 && names[i]!.toLowerCase() === 'host') hosts.push(names[i + 1]!);
+  return hosts;
 }
 
 /**

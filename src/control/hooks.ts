@@ -75,15 +75,6 @@ function closeConnection(req: FastifyRequest, reply: FastifyReply, how: 'reset' 
  * Records a stamped request with the status it is about to get and how long it took
  * (`requestElapsedMs`, taken once by the caller for the journal and the metrics alike).
  */
-export function journalRequest(control: MockControl, req: FastifyRequest, status: number, durationMs: number): void {
-  control.journal.record({
-    time: Date.now(),
-    method: req.method,
-    url: req.raw.url ?? '/',
-    query: req.query as Record<string, string>,
-    headers: req.headers,
-    body: req.body,
-    status,
-    durationMs,
-  });
+export function journalRequest(control: MockControl, req: FastifyRequest, status: number, durationMs: number, time = Date.now()): void {
+  control.journal.add(time, req.method, req.raw.url ?? '/', req.query as Record<string, string>, req.headers, req.body, status, durationMs);
 }
