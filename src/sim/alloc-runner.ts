@@ -27,11 +27,7 @@ function parseTime(t: string | null | undefined): number | null {
 /** A runner's timer: its clock timer and its place in the runner's set, one object for both. */
 class RunnerTimer implements TimerHandle {
   inner: TimerHandle | null = null;
-  constructor(
-    private readonly owner: Set<TimerHandle>,
-    readonly fn: () => void,
-  ) {}
-
+  constructor(private readonly owner: Set<TimerHandle>, readonly fn: () => void) {}
   cancel(): void {
     this.inner?.cancel();
     this.owner.delete(this);
@@ -87,11 +83,9 @@ export class AllocRunner {
   private fire(t: RunnerTimer): void {
     this.timers.delete(t);
     if (this.done) return;
-    if (!this.alloc()) this.sim.gone(this.allocId);
-    else {
-      t.fn();
-      this.settle();
-    }
+    if (!this.alloc()) return this.sim.gone(this.allocId);
+    t.fn();
+    this.settle();
   }
 
   start(): void {
