@@ -44,19 +44,30 @@ export interface AdvanceResult {
   coalescedFromMs: number | null;
 }
 
-interface Timer {
-  due: number;
-  seq: number;
-  fn: () => void;
-  source: string;
-  cancelled: boolean;
-  /** Fires after every timer without it due at the same time, whenever that one was armed. */
-  late: boolean;
-}
-
 export interface TimerHandle {
   cancel(): void;
 }
+
+/** A pending timer, which is also its caller's handle: one object per timer, no closure for cancel. */
+class Timer implements TimerHandle {
+  cancelled = false;
+  constructor(
+    private readonly clock: Clock,
+    readonly due: number,
+    readonly seq: number,
+    readonly fn: () => void,
+    readonly source: string,
+    /** Fires after every timer without it due at the same time, whenever that one was armed. */
+    readonly late: boolean,
+  ) {}
+
+  cancel(): void {
+    this.clock.drop(this);
+  }
+}
+
+/** The handle of a timer that can never fire (due past MAX_SIM_MS). */
+const NEVER: TimerHandle = Object.freeze({ cancel: () => undefined });
 
 export class Clock {
   mode: ClockMode;
@@ -128,18 +139,19 @@ export class Clock {
   }
 
   private schedule(due: number, fn: () => void, source: string, late: boolean): TimerHandle {
-    if (!(due <= MAX_SIM_MS)) return { cancel: () => undefined };
-    const t: Timer = { due, seq: this.seq++, fn, source, cancelled: false, late };
+    if (!(due <= MAX_SIM_MS)) return NEVER;
+    const t = new Timer(this, due, this.seq++, fn, source, late);
     this.insert(t);
     this.arm();
-    return {
-      cancel: () => {
-        if (t.cancelled || this.closed) return;
-        t.cancelled = true;
-        this.cancelled++;
-        if (this.cancelled > 1024 && this.cancelled * 2 > this.queue.length) this.sweep();
-      },
-    };
+    return t;
+  }
+
+  /** A timer's cancel (Timer.cancel): marked here, swept out of the queue later. */
+  drop(t: Timer): void {
+    if (t.cancelled || this.closed) return;
+    t.cancelled = true;
+    this.cancelled++;
+    if (this.cancelled > 1024 && this.cancelled * 2 > this.queue.length) this.sweep();
   }
 
   /**

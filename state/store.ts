@@ -65,6 +65,11 @@ interface ChangeSink {
  * exactly the records a write replaced or deleted. Costs one null check while nobody listens.
  */
 export class TableMap<V> extends Map<string, V> {
+  /**
+   * Bumped by every set, delete and clear: what was derived from the table's rows stays valid
+   * while it stands still (the scheduler's ready nodes).
+   */
+  version = 0;
   constructor(
     private readonly sink: ChangeSink,
     readonly table: string,
@@ -73,17 +78,20 @@ export class TableMap<V> extends Map<string, V> {
   }
   override set(key: string, value: V): this {
     super.set(key, value);
+    this.version++;
     if (this.sink.note) this.sink.note(this.table, key);
     return this;
   }
   override delete(key: string): boolean {
     const had = super.delete(key);
+    this.version++;
     if (had && this.sink.note) this.sink.note(this.table, key);
     return had;
   }
   override clear(): void {
     if (this.sink.note) for (const k of this.keys()) this.sink.note(this.table, k);
     super.clear();
+    this.version++;
   }
 }
 

@@ -109,3 +109,23 @@ t.test('a rescheduled alloc avoids the node it failed on (node-reschedule-penalt
   t.ok(next, 'the failed alloc was replaced');
   t.not(next!.NodeID, web!.NodeID, 'the replacement went to the other node');
 });
+
+t.test('an eval after a node write places on the nodes as they are then, for a job shaped like the one before it', async (t) => {
+  const c = await simClient({ nodes: 3 });
+  t.teardown(c.close);
+  const first = await placed(c, job('before', {}, 3));
+  t.equal(first.length, 3);
+  const nodes = (await c.get('/v1/nodes')).json as Obj[];
+  const [off, down] = [nodes[0]!, nodes[1]!];
+  t.equal((await c.put(`/v1/node/${off.ID}/eligibility`, { Eligibility: 'ineligible' })).status, 200);
+  const second = await placed(c, job('after', {}, 4));
+  t.equal(second.length, 4);
+  t.ok(second.every((a) => a.NodeID !== off.ID), 'nothing lands on the ineligible node');
+  t.ok(second.every((a) => a.Metrics.NodesInPool === 2), 'the eval saw two ready nodes');
+  t.same(second[0]!.Metrics.NodesAvailable, { dc1: 2 });
+  t.equal((await c.put(`/v1/node/${off.ID}/eligibility`, { Eligibility: 'eligible' })).status, 200);
+  t.equal((await c.post(`/_mock/node/${down.ID}/down`, {})).status, 200);
+  const third = await placed(c, job('again', {}, 2));
+  t.ok(third.every((a) => a.NodeID !== down.ID && a.Metrics.NodesInPool === 2), 'the down node is out, the eligible one back');
+  t.same(third[0]!.Metrics.NodesAvailable, { dc1: 2 });
+});

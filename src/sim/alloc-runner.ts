@@ -24,6 +24,16 @@ function parseTime(t: string | null | undefined): number | null {
   return t ? Date.parse(t) * 1e6 : null;
 }
 
+/** A runner's timer: its clock timer and its place in the runner's set, one object for both. */
+class RunnerTimer implements TimerHandle {
+  inner: TimerHandle | null = null;
+  constructor(private readonly owner: Set<TimerHandle>, readonly fn: () => void) {}
+  cancel(): void {
+    this.inner?.cancel();
+    this.owner.delete(this);
+  }
+}
+
 export class AllocRunner {
   private tasks: TaskRun[] = [];
   private killing = false;
@@ -64,27 +74,18 @@ export class AllocRunner {
    * removed it (a GC, a node's removal) may not have told the client.
    */
   private after(ms: number, fn: () => void): TimerHandle {
-    const handle: TimerHandle = {
-      cancel: () => {
-        inner.cancel();
-        this.timers.delete(handle);
-      },
-    };
-    const inner = this.sim.clock.after(
-      ms,
-      () => {
-        this.timers.delete(handle);
-        if (this.done) return;
-        if (!this.alloc()) this.sim.gone(this.allocId);
-        else {
-          fn();
-          this.settle();
-        }
-      },
-      'client runner',
-    );
-    this.timers.add(handle);
-    return handle;
+    const t = new RunnerTimer(this.timers, fn);
+    t.inner = this.sim.clock.after(ms, () => this.fire(t), 'client runner');
+    this.timers.add(t);
+    return t;
+  }
+
+  private fire(t: RunnerTimer): void {
+    this.timers.delete(t);
+    if (this.done) return;
+    if (!this.alloc()) return this.sim.gone(this.allocId);
+    t.fn();
+    this.settle();
   }
 
   start(): void {

@@ -22,6 +22,18 @@ function reactionSource(topic: string): string {
   return source;
 }
 
+const ALLOC = 0;
+const DEPLOYMENT = 1;
+type DeferredKind = typeof ALLOC | typeof DEPLOYMENT;
+
+/** Reactions joined to one zero-delay timer: kinds and IDs side by side rather than a closure each. */
+interface Deferred {
+  kinds: DeferredKind[];
+  ids: string[];
+  /** The clock's count of timers just before the batch's timer was armed. */
+  seq: number;
+}
+
 export class Simulator {
   /** Told what each GC pass deleted (the server logs it). */
   onCollected: ((r: GcResult) => void) | null = null;
@@ -38,7 +50,7 @@ export class Simulator {
    * one of its own (a client batch of N allocs took N timers), and runs exactly where its own timer
    * would have. Only within one write's reactions.
    */
-  private deferred: { items: (() => void)[]; seq: number } | null = null;
+  private deferred: Deferred | null = null;
 
   constructor(
     readonly store: Store,
@@ -58,7 +70,14 @@ export class Simulator {
     this.unsubscribe = [
       store.subscribe((_index, events) => {
         this.deferred = null;
-        for (const e of events) clock.guard.run(reactionSource(e.Topic), () => this.react(e));
+        // guard.run's try/catch spelled out: no closure for each of a write's events.
+        for (const e of events) {
+          try {
+            this.react(e);
+          } catch (err) {
+            clock.guard.caught(reactionSource(e.Topic), err);
+          }
+        }
         this.deferred = null;
       }),
       store.onReplace(() => clock.guard.run('simulator resync', () => this.resync())),
@@ -80,17 +99,12 @@ export class Simulator {
         break;
       }
       case 'Allocation': {
-        const id = e.Key;
-        this.defer(() => {
-          this.clock.guard.run('client runner', () => this.client.onAlloc(id));
-          this.watcher.onAlloc(id);
-        });
+        this.defer(ALLOC, e.Key);
         this.drainer.onAlloc();
         break;
       }
       case 'Deployment': {
-        const id = e.Key;
-        this.defer(() => this.watcher.onDeployment(id));
+        this.defer(DEPLOYMENT, e.Key);
         break;
       }
       case 'Job': {
@@ -116,20 +130,42 @@ export class Simulator {
     }
   }
 
-  /** Runs `fn` on the next turn as a zero-delay 'deployment watcher' timer of its own would (see `deferred`). */
-  private defer(fn: () => void): void {
+  /**
+   * Turns to an alloc (its client runner, then the watcher) or a deployment (the watcher) on the next
+   * turn, as a zero-delay 'deployment watcher' timer of its own would (see `deferred`).
+   */
+  private defer(kind: DeferredKind, id: string): void {
     const d = this.deferred;
     if (d && this.clock.created === d.seq + 1) {
-      d.items.push(fn);
+      d.kinds.push(kind);
+      d.ids.push(id);
       return;
     }
-    const items = [fn];
-    const seq = this.clock.created;
-    this.clock.after(0, () => {
-      // Each as its own timer ran: one failing leaves the others to run.
-      for (const item of items) this.clock.guard.run('deployment watcher', item);
-    }, 'deployment watcher');
-    this.deferred = this.clock.created === seq + 1 ? { items, seq } : null;
+    const batch: Deferred = { kinds: [kind], ids: [id], seq: this.clock.created };
+    this.clock.after(0, () => this.runDeferred(batch), 'deployment watcher');
+    this.deferred = this.clock.created === batch.seq + 1 ? batch : null;
+  }
+
+  /** Each item as its own timer ran it: one failing leaves the others to run. */
+  private runDeferred(batch: Deferred): void {
+    const guard = this.clock.guard;
+    for (let i = 0; i < batch.ids.length; i++) {
+      const id = batch.ids[i]!;
+      try {
+        if (batch.kinds[i] === DEPLOYMENT) {
+          this.watcher.onDeployment(id);
+          continue;
+        }
+        try {
+          this.client.onAlloc(id);
+        } catch (err) {
+          guard.caught('client runner', err);
+        }
+        this.watcher.onAlloc(id);
+      } catch (err) {
+        guard.caught('deployment watcher', err);
+      }
+    }
   }
 
   /**

@@ -5,6 +5,7 @@ import type { Store } from '../../state/store.js';
 import { DeploymentText } from '../../state/deployments/table.js';
 import { portFor } from '../../state/jobs/children.js';
 import { activeRootKeyId } from '../../state/operator/keyring.js';
+import { sameTree } from '../../state/share.js';
 
 export function newAllocation(store: Store, job: Job, ev: Evaluation, nowNs: number, tg: Obj, name: string, node: Obj, metric: Obj, extra: Obj = {}, memoryOversubscription = false): Obj {
   const id = store.newId();
@@ -114,9 +115,30 @@ interface AllocResources {
 const pool = new Map<string, AllocResources>();
 const POOL_LIMIT = 4096;
 
+/**
+ * The pooled sets of a frozen group (one per oversubscription setting): a frozen group's resources
+ * cannot change, so its placements skip building the pool's key.
+ */
+const byGroup = new WeakMap<Obj, [AllocResources | undefined, AllocResources | undefined]>();
+
 function allocResources(tg: Obj, memoryOversubscription: boolean, allocId: string, node: Obj): AllocResources {
   const shareable = !(tg.Networks as Obj[] | null)?.length;
-  const key = shareable ? resourceKey(tg, memoryOversubscription) : null;
+  if (!shareable) return buildResources(tg, memoryOversubscription, allocId, node, null);
+  const frozen = Object.isFrozen(tg);
+  const slot = memoryOversubscription ? 1 : 0;
+  const known = frozen ? byGroup.get(tg) : undefined;
+  const mine = known?.[slot];
+  if (mine) return mine;
+  const res = buildResources(tg, memoryOversubscription, allocId, node, resourceKey(tg, memoryOversubscription));
+  if (frozen) {
+    if (known) known[slot] = res;
+    else byGroup.set(tg, slot === 1 ? [undefined, res] : [res, undefined]);
+  }
+  return res;
+}
+
+/** The group's sets, from the pool when `key` (a shareable group's) is there. */
+function buildResources(tg: Obj, memoryOversubscription: boolean, allocId: string, node: Obj, key: string | null): AllocResources {
   const hit = key === null ? undefined : pool.get(key);
   if (hit) return hit;
   const allocated = allocatedResources(tg, memoryOversubscription, allocId, node);
@@ -137,7 +159,17 @@ function allocResources(tg: Obj, memoryOversubscription: boolean, allocId: strin
  */
 const metricsPool = new Map<string, Obj>();
 
+let lastMetrics: Obj | null = null;
+
 function sharedMetrics(m: Obj): Obj {
+  // Placements in a row mostly report the same metric: equal to the last one handed out (same keys
+  // in the same order, same values), it is that one, without writing the JSON key.
+  if (lastMetrics !== null && sameTree(lastMetrics, m)) return lastMetrics;
+  lastMetrics = sharedMetricsByJson(m);
+  return lastMetrics;
+}
+
+function sharedMetricsByJson(m: Obj): Obj {
   const key = JSON.stringify(m);
   const hit = metricsPool.get(key);
   if (hit) return hit;

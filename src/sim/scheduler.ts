@@ -17,6 +17,9 @@ const KNOWN_TRIGGERS = new Set([
   'node-drain', 'alloc-stop', 'preemption', 'rolling-update', 'max-disconnect-timeout', 'reconnect',
 ]);
 
+/** Scheduler types with a worker.invoke_scheduler.<type> sample. */
+const SAMPLED_TYPES = new Set(['service', 'batch', 'system', 'sysbatch', '_core']);
+
 export function planAnnotations(plan: Plan): Obj {
   return { DesiredTGUpdates: plan.desired, PreemptedAllocs: null };
 }
@@ -128,7 +131,7 @@ export class Scheduler {
     // worker.invoke_scheduler.<type>: one sample per scheduler type (service, batch, system, sysbatch),
     // per eval a worker ran. An eval queued again by its own plan write (still pending then) is
     // settled by the time it comes up: no worker would be handed it, so it is no sample.
-    if (this.invoke(evalId) && type && ['service', 'batch', 'system', 'sysbatch', '_core'].includes(type)) {
+    if (this.invoke(evalId) && type && SAMPLED_TYPES.has(type)) {
       metricsFor(this.store).sample(`nomad.nomad.worker.invoke_scheduler.${type}`, performance.now() - t0);
     }
   }

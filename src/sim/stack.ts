@@ -41,6 +41,33 @@ export function readyNodes(all: Iterable<Obj>, job: Job): ReadyNodes {
   return { nodes, byDC };
 }
 
+/**
+ * The ready nodes of each job shape (node pool, datacenters) for the nodes table as it stands: evals
+ * of jobs from one spec ask for the same nodes, and a scan per eval walked every node. Dropped at
+ * any write to the table (TableMap.version), so the nodes are the stored records themselves.
+ */
+interface ReadyMemo {
+  version: number;
+  byShape: Map<string, ReadyNodes>;
+}
+const readyMemo = new WeakMap<Store, ReadyMemo>();
+/** A cluster's job shapes are few; a table that stands still this long under many shapes starts over. */
+const READY_SHAPES_MAX = 64;
+
+function readyNodesOf(store: Store, job: Job): ReadyNodes {
+  const version = store.nodes.version;
+  let memo = readyMemo.get(store);
+  if (!memo || memo.version !== version) readyMemo.set(store, (memo = { version, byShape: new Map() }));
+  const shape = JSON.stringify([job.NodePool, job.Datacenters]);
+  let ready = memo.byShape.get(shape);
+  if (!ready) {
+    if (memo.byShape.size >= READY_SHAPES_MAX) memo.byShape.clear();
+    ready = readyNodes(store.nodes.values(), job);
+    memo.byShape.set(shape, ready);
+  }
+  return ready;
+}
+
 /** Whether `node` is one of the eval's ready nodes: the same checks, without a scan. */
 function isReady(node: Obj, job: Job): boolean {
   if (job.NodePool !== 'all' && job.NodePool !== '' && node.NodePool !== job.NodePool) return false;
@@ -207,7 +234,7 @@ export class EvalNodes {
   }
 
   ready(): ReadyNodes {
-    return (this.readyNodes ??= readyNodes(this.store.nodes.values(), this.job));
+    return (this.readyNodes ??= readyNodesOf(this.store, this.job));
   }
 
   stack(): GenericStack {
