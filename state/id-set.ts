@@ -27,6 +27,11 @@ export class IdSet implements Set<string> {
     return this;
   }
 
+  /** The member while there is exactly one and no Set behind it, else undefined: read without an iterator. */
+  get only(): string | undefined {
+    return this.many ? undefined : this.one;
+  }
+
   has(id: string): boolean {
     return this.many ? this.many.has(id) : this.one === id;
   }

@@ -106,12 +106,23 @@ export function shareTaskGroup(tg: Obj): Obj {
 export function shareJobParts(j: Job): void {
   // A frozen row is never written (a restore of live rows, as a failed restore's backup holds).
   if (Object.isFrozen(j)) return;
-  const o = j as Record<string, unknown>;
-  for (const k in o) {
-    const v = o[k];
-    if (typeof v === 'object' && v !== null) o[k] = jobParts.share(v, k === 'TaskGroups' ? 4 : 1, k);
-  }
+  // The fields of Nomad's Job that hold objects, each read by name: a walk over every key reads
+  // them through one megamorphic keyed load each, on every register.
+  if (isPart(j.Datacenters)) j.Datacenters = jobParts.share(j.Datacenters, 1, 'Datacenters');
+  if (isPart(j.Constraints)) j.Constraints = jobParts.share(j.Constraints, 1, 'Constraints');
+  if (isPart(j.Affinities)) j.Affinities = jobParts.share(j.Affinities, 1, 'Affinities');
+  if (isPart(j.Spreads)) j.Spreads = jobParts.share(j.Spreads, 1, 'Spreads');
+  if (isPart(j.TaskGroups)) j.TaskGroups = jobParts.share(j.TaskGroups, 4, 'TaskGroups');
+  if (isPart(j.Update)) j.Update = jobParts.share(j.Update, 1, 'Update');
+  if (isPart(j.Multiregion)) j.Multiregion = jobParts.share(j.Multiregion, 1, 'Multiregion');
+  if (isPart(j.Periodic)) j.Periodic = jobParts.share(j.Periodic, 1, 'Periodic');
+  if (isPart(j.ParameterizedJob)) j.ParameterizedJob = jobParts.share(j.ParameterizedJob, 1, 'ParameterizedJob');
+  if (isPart(j.Meta)) j.Meta = jobParts.share(j.Meta, 1, 'Meta');
+  if (isPart(j.UI)) j.UI = jobParts.share(j.UI, 1, 'UI');
+  if (isPart(j.VersionTag)) j.VersionTag = jobParts.share(j.VersionTag, 1, 'VersionTag');
 }
+
+const isPart = (v: unknown): v is object => typeof v === 'object' && v !== null;
 
 /** An eval's plan annotations, queued counts and failure metrics, shared with equal ones of other evals. */
 export function shareEvalParts(e: Evaluation): void {

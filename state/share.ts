@@ -43,6 +43,14 @@ export function sameTree(a: unknown, b: unknown): boolean {
  */
 const frozenKeys = new WeakMap<object, string[]>();
 
+/**
+ * Freezes a tree kept only to be compared with (a memo's input): its keys are then read from the
+ * table above instead of an array made per object on every comparison.
+ */
+export function freezeForComparison(v: unknown): void {
+  deepFreeze(v);
+}
+
 function deepFreeze(v: unknown): void {
   if (!isObject(v) || Object.isFrozen(v)) return;
   Object.freeze(v);

@@ -2,6 +2,7 @@
 // EOF handling, key matching, type errors with Go's field paths, nulls, []byte and interface{}.
 import t from 'tap';
 import { apiTypes, decodeRequest, serverTypes, type RequestRoot } from '../state/jobspec/decode.js';
+import { GoSyntaxError, scanFirstValue, scanStateMachine } from '../state/jobspec/decode-scanner.js';
 
 const reg = (body: string | Buffer) => decodeRequest('JobRegisterRequest', body);
 
@@ -327,4 +328,53 @@ t.test('a 5 KB job using canonical names decodes to itself', async (t) => {
   const decoded = valueOf('JobRegisterRequest', body);
   t.same(decoded, job, 'a body using canonical names decodes to itself');
   // Decode speed is a benchmark figure (register throughput in `npm run bench`), never a timed assertion.
+});
+
+t.test('the scanner ends and fails exactly as the Go state machine does on every mutation of well-formed bodies', async (t) => {
+  // scanFirstValue passes well-formed objects and arrays by a quicker route; the state machine is
+  // Go's scanner step by step. Both must agree on where the value ends and on every error text.
+  const outcome = (scan: (b: Uint8Array) => number, b: Uint8Array): string => {
+    try {
+      return `end ${scan(b)}`;
+    } catch (err) {
+      if (err instanceof GoSyntaxError) return `error ${err.message}`;
+      throw err;
+    }
+  };
+  const bodies = [
+    '{"Job":{"ID":"web","Datacenters":["dc1"],"TaskGroups":[{"Name":"web","Count":2,"Tasks":[{"Name":"server","Driver":"docker","Config":{"image":"nginx:1.27","ports":["http"]},"Resources":{"CPU":200,"MemoryMB":128}}]}],"Meta":{"team":"platform"}}}',
+    ' [ 1 , -0.5e+7 , 2E-3 , 0 , true , false , null , "a\\"b\\\\c\\/d\\b\\f\\n\\r\\t\\u00e9" , { } , [ ] , {"x" : [ {"y":-12.25} ] } ]\r\n\t',
+    '{"é":"ü\u0001","k":[[[[]]]],"n":10}trailing',
+    '[]',
+    '{}',
+  ];
+  const bytes = [0x7b, 0x7d, 0x5b, 0x5d, 0x22, 0x5c, 0x2c, 0x3a, 0x20, 0x09, 0x30, 0x31, 0x2d, 0x2b, 0x2e, 0x65, 0x45, 0x74, 0x66, 0x6e, 0x75, 0x78, 0x01, 0x1f, 0x7f, 0x80, 0xc3];
+  let compared = 0;
+  let mismatches = 0;
+  const check = (b: Uint8Array): void => {
+    compared++;
+    const fast = outcome(scanFirstValue, b);
+    const reference = outcome(scanStateMachine, b);
+    if (fast !== reference) {
+      mismatches++;
+      if (mismatches <= 5) t.equal(fast, reference, Buffer.from(b).toString('latin1'));
+    }
+  };
+  for (const text of bodies) {
+    const body = Buffer.from(text, 'utf8');
+    check(body);
+    for (let i = 0; i <= body.length; i++) {
+      check(body.subarray(0, i));
+      if (i === body.length) continue;
+      check(Buffer.concat([body.subarray(0, i), body.subarray(i + 1)]));
+      for (const c of bytes) {
+        const replaced = Buffer.from(body);
+        replaced[i] = c;
+        check(replaced);
+        check(Buffer.concat([body.subarray(0, i), Buffer.from([c]), body.subarray(i)]));
+      }
+    }
+  }
+  t.equal(mismatches, 0, `${compared} inputs compared`);
+  t.equal(outcome(scanFirstValue, Buffer.from('['.repeat(600) + ']'.repeat(600))), 'end 1200', 'nesting deeper than the quick route still ends where Go ends');
 });

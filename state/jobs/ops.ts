@@ -57,18 +57,24 @@ function writeReply(fields: Partial<WriteReply>): WriteReply {
   };
 }
 
-/** memoryOversubscriptionValidate: `memory_max` is ignored while the scheduler configuration disables it. */
-function memoryOversubscriptionWarnings(store: Store, job: Job): string[] {
-  if (schedulerConfig(store).MemoryOversubscriptionEnabled) return [];
-  const out: string[] = [];
-  for (const tg of job.TaskGroups) {
-    for (const t of (tg.Tasks as Obj[]) ?? []) {
+/**
+ * memoryOversubscriptionValidate: `memory_max` is ignored while the scheduler configuration
+ * disables it. Indexed loops: pooled groups and their task lists are frozen arrays, whose
+ * iteration allocates an iterator on every register.
+ */
+function memoryOversubscriptionWarnings(store: Store, job: Job, out: string[]): void {
+  if (schedulerConfig(store).MemoryOversubscriptionEnabled) return;
+  const groups = job.TaskGroups;
+  for (let g = 0; g < groups.length; g++) {
+    const tg = groups[g]!;
+    const tasks = (tg.Tasks as Obj[] | null) ?? [];
+    for (let i = 0; i < tasks.length; i++) {
+      const t = tasks[i]!;
       if (t.Resources && t.Resources.MemoryMaxMB) {
         out.push(`Memory oversubscription is not enabled; Task "${tg.Name}.${t.Name}" memory_max value will be ignored. Update the Scheduler Configuration to allow oversubscription.`);
       }
     }
   }
-  return out;
 }
 
 /** Canonicalises and validates an API job the way Register/Plan/Validate do. */
@@ -81,7 +87,7 @@ export function prepareJob(store: Store, apiJob: Obj): { job: Job; errors: Retur
     namespaceExists: (ns) => store.namespaces.has(ns),
     nodePoolExists: (pool) => poolByName(store, pool) !== undefined,
   });
-  if (errors.length === 0) warnings.push(...memoryOversubscriptionWarnings(store, job));
+  if (errors.length === 0) memoryOversubscriptionWarnings(store, job, warnings);
   return { job, errors, warnings };
 }
 
@@ -165,16 +171,18 @@ export function storeJobVersion(
   // Every object a JobRegisterRequest write touches is streamed as JobRegistered.
   if (!tx.eventType) tx.eventType = 'JobRegistered';
   const version = existing && incomingVersion <= existing.Version ? existing.Version + 1 : incomingVersion;
-  const fields = {
-    Version: version,
-    Stable: opts.verbatim ? job.Stable : false,
-    Status: existing?.Status ?? '',
-    SubmitTime: opts.verbatim ? job.SubmitTime : store.nowNs(),
-    CreateIndex: existing ? existing.CreateIndex : tx.index,
-    ModifyIndex: tx.index,
-    JobModifyIndex: tx.index,
-  };
-  const stored = opts.fresh ? Object.assign(job, fields) : copyJob(job, fields);
+  const stable = opts.verbatim ? job.Stable : false;
+  const submitTime = opts.verbatim ? job.SubmitTime : store.nowNs();
+  const stored = opts.fresh ? job : copyJob(job);
+  // Set field by field on the row's one hidden class (Object.assign from a patch object takes the
+  // generic path and allocates the patch).
+  stored.Version = version;
+  stored.Stable = stable;
+  stored.Status = existing?.Status ?? '';
+  stored.SubmitTime = submitTime;
+  stored.CreateIndex = existing ? existing.CreateIndex : tx.index;
+  stored.ModifyIndex = tx.index;
+  stored.JobModifyIndex = tx.index;
   stored.TaskGroups = syncJobPolicies(store, tx, stored, existing);
   shareJobParts(stored);
   store.jobs.set(key, stored);

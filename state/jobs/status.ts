@@ -4,6 +4,7 @@ import type { Job, Obj } from '../types.js';
 import { jobKey, type Store, type Txn } from '../store.js';
 import { touchSummary } from './summary.js';
 import { copyJob } from '../records.js';
+import { IdSet } from '../id-set.js';
 
 import { ACTIVE_DEPLOYMENT } from '../deployments/table.js';
 import { deploymentMakesJobRunning } from '../version.js';
@@ -33,12 +34,21 @@ export function computeJobStatus(store: Store, job: Job, evalDeleted = false): s
   for (const id of store.allocsByJob.get(key) ?? []) {
     if (!isTerminalAlloc(store.allocs.get(id)!)) return 'running';
   }
-  // Every write of a job asks this: the evals are looked at in place, not gathered into a list.
+  // Every write of a job asks this: the evals are looked at in place, not gathered into a list, and
+  // a job's one eval (most jobs') without an iterator.
   let anyEval = false;
-  for (const id of store.evalsByJob.get(key) ?? NO_IDS) {
+  const evalIds = store.evalsByJob.get(key) ?? NO_IDS;
+  const only = evalIds instanceof IdSet ? evalIds.only : undefined;
+  if (only !== undefined) {
     anyEval = true;
-    const status = store.evals.get(id)!.Status;
+    const status = store.evals.get(only)!.Status;
     if (status === 'pending' || status === 'blocked') return 'pending';
+  } else {
+    for (const id of evalIds) {
+      anyEval = true;
+      const status = store.evals.get(id)!.Status;
+      if (status === 'pending' || status === 'blocked') return 'pending';
+    }
   }
   if (anyEval || job.Stop || evalDeleted) return 'dead';
   return 'pending';

@@ -13,6 +13,10 @@ export const emptyGroupSummary = (): Obj => ({
   Unknown: 0,
 });
 
+// Built by a call, not nested in the row's literal: a constant literal inside another makes V8
+// copy the pair from a boilerplate through its runtime, on every new job.
+const noChildren = (): Obj => ({ Pending: 0, Running: 0, Dead: 0 });
+
 export function touchSummary(store: Store, tx: Txn, key: string, summary: Obj): void {
   storeSummary(store, tx, key, { ...summary, ModifyIndex: tx.index });
 }
@@ -30,12 +34,14 @@ export function ensureSummary(store: Store, tx: Txn, key: string, job: Job): voi
   const existing = store.summaries.get(key);
   if (!existing) {
     const groups: Obj = {};
-    for (const tg of job.TaskGroups ?? []) groups[tg.Name] = emptyGroupSummary();
+    // Indexed: a pooled group list is a frozen array, whose iteration allocates an iterator.
+    const tgs = job.TaskGroups ?? [];
+    for (let i = 0; i < tgs.length; i++) groups[tgs[i]!.Name] = emptyGroupSummary();
     storeSummary(store, tx, key, {
       JobID: job.ID,
       Namespace: job.Namespace,
       Summary: groups,
-      Children: { Pending: 0, Running: 0, Dead: 0 },
+      Children: noChildren(),
       CreateIndex: job.CreateIndex,
       ModifyIndex: tx.index,
     });

@@ -6,7 +6,7 @@ import type { Job, Obj } from '../types.js';
 import { H, MIN, S, affinities, constraints, frozen, list, map, nz, spreads, str } from './canonicalize-common.js';
 import { DEFAULT_EPHEMERAL_DISK, consul, networks, service, task } from './canonicalize-task.js';
 import { shareTaskGroup } from '../records.js';
-import { isShared, sameTree } from '../share.js';
+import { freezeForComparison, isShared, sameTree } from '../share.js';
 
 const DEFAULT_UPDATE = frozen({
   Stagger: 30 * S,
@@ -240,6 +240,7 @@ function canonicalGroup(tg: Obj, i: number, job: JobContext, type: string, jobUp
     } catch {
       at = undefined;
     }
+    if (at) freezeForComparison(at);
     groupMemo[i] = at && { at, out };
   }
   return out;

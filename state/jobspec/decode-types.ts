@@ -50,6 +50,8 @@ export interface FieldDesc {
   readonly type: GoType;
   /** Names of the embedded structs the field is promoted through (Go ≥ 1.24 prints them in errors). */
   readonly via: readonly string[];
+  /** The name's bytes (field names are ASCII): keys are matched on the body's bytes against these. */
+  readonly bytes: Uint8Array;
 }
 
 export interface StructDesc {
@@ -1140,9 +1142,9 @@ function compilePackage(pkg: string, text: string): Package {
         // Embedded struct: its fields are promoted, and Go ≥ 1.24 names the embedded struct in
         // the error path (`JobRegisterRequest.WriteRequest.Region`).
         build(fname);
-        for (const f of shells.get(fname)!.fields) fields.push({ name: f.name, type: f.type, via: [fname, ...f.via] });
+        for (const f of shells.get(fname)!.fields) fields.push({ name: f.name, type: f.type, via: [fname, ...f.via], bytes: f.bytes });
       } else {
-        fields.push({ name: fname, type: resolve(ftype), via: [] });
+        fields.push({ name: fname, type: resolve(ftype), via: [], bytes: Buffer.from(fname, 'latin1') });
       }
     }
     const desc = shells.get(name)!.desc;

@@ -175,14 +175,18 @@ class Decoder extends JsonReader {
     this.p = i + 1;
     const candidates = s.byLength[i - start];
     if (candidates === undefined) return undefined;
-    outer: for (const f of candidates) {
-      const name = f.name;
-      for (let k = 0; k < name.length; k++) if (b[start + k] !== name.charCodeAt(k)) continue outer;
+    // Against the names' bytes, not their text: charCodeAt dispatches on the string's layout per call.
+    const len = i - start;
+    outer: for (let j = 0; j < candidates.length; j++) {
+      const f = candidates[j]!;
+      const name = f.bytes;
+      for (let k = 0; k < len; k++) if (b[start + k] !== name[k]) continue outer;
       return f;
     }
-    folded: for (const f of candidates) {
-      const name = f.name;
-      for (let k = 0; k < name.length; k++) if (!foldEq(b[start + k]!, name.charCodeAt(k))) continue folded;
+    folded: for (let j = 0; j < candidates.length; j++) {
+      const f = candidates[j]!;
+      const name = f.bytes;
+      for (let k = 0; k < len; k++) if (!foldEq(b[start + k]!, name[k]!)) continue folded;
       return f;
     }
     return undefined;

@@ -96,8 +96,8 @@ function structProbe(desc: StructDesc): Probe {
   p = (value) => {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
     const obj = value as Record<string, unknown>;
+    // Inherited keys need no skipping: the full walk reads a field wherever it lives, as this does.
     for (const k in obj) {
-      if (!Object.hasOwn(obj, k)) continue;
       const probe = byName.get(k);
       if (probe === undefined) continue;
       const x = obj[k];

@@ -147,14 +147,16 @@ function validateGroup(tg: Obj, job: Job): VError[] {
     else validateUpdate(tg.Update, errors);
   }
   if (tg.Migrate && job.Type !== 'service') errors.push(`Job type ${JSON.stringify(job.Type)} does not allow migrate block`);
-  const seen = new Map<string, number>();
+  // A lone task cannot repeat a name: no map for it.
+  const seen = tasks.length > 1 ? new Map<string, number>() : null;
   let leaders = 0;
-  tasks.forEach((t, i) => {
+  for (let i = 0; i < tasks.length; i++) {
+    const t = tasks[i]!;
     if (!t.Name) errors.push(`Task ${i + 1} missing name`);
-    else if (seen.has(t.Name)) errors.push(`Task ${i + 1} redefines '${t.Name}' from task ${seen.get(t.Name)! + 1}`);
-    else seen.set(t.Name, i);
+    else if (seen?.has(t.Name)) errors.push(`Task ${i + 1} redefines '${t.Name}' from task ${seen.get(t.Name)! + 1}`);
+    else seen?.set(t.Name, i);
     if (t.Leader) leaders++;
-  });
+  }
   if (leaders > 1) errors.push('Only one task may be marked as leader');
   for (const t of tasks) {
     const te = validateTask(t, tg, job);
@@ -218,17 +220,22 @@ export function validateJob(job: Job, ctx: ValidateContext): { errors: VError[];
   if (job.UI?.Description && String(job.UI.Description).length > 1000) {
     errors.push(`UI description must be under 1000 characters, currently ${String(job.UI.Description).length}`);
   }
-  const seen = new Map<string, number>();
-  job.TaskGroups.forEach((tg, i) => {
+  // Most jobs have one group, which cannot repeat a name: no map for it. (Indexed loops: the pooled
+  // group arrays are frozen, and iterating a frozen array allocates an iterator.)
+  const groups = job.TaskGroups;
+  const seen = groups.length > 1 ? new Map<string, number>() : null;
+  for (let i = 0; i < groups.length; i++) {
+    const tg = groups[i]!;
     if (!tg.Name) errors.push(`Job task group ${i + 1} missing name`);
-    else if (seen.has(tg.Name)) errors.push(`Job task group ${i + 1} redefines '${tg.Name}' from group ${seen.get(tg.Name)! + 1}`);
-    else seen.set(tg.Name, i);
+    else if (seen?.has(tg.Name)) errors.push(`Job task group ${i + 1} redefines '${tg.Name}' from group ${seen.get(tg.Name)! + 1}`);
+    else seen?.set(tg.Name, i);
     if (tg.ShutdownDelay !== null && tg.ShutdownDelay < 0) errors.push('ShutdownDelay must be a positive value');
     if (job.Type === 'system' && tg.Count > 1) {
       errors.push(`Job task group ${tg.Name} has count ${tg.Count}. Count cannot exceed 1 with system scheduler`);
     }
-  });
-  for (const tg of job.TaskGroups) {
+  }
+  for (let i = 0; i < groups.length; i++) {
+    const tg = groups[i]!;
     if (cleanGroups.get(tg) === job.Type) continue;
     const ge = validateGroup(tg, job);
     if (ge.length > 0) errors.push({ prefix: `Task group ${tg.Name} validation failed: `, errors: ge });

@@ -6,7 +6,7 @@
 import { Type } from '@sinclair/typebox';
 import { registerSnapshotPart } from '../snapshot/snapshot.js';
 import { SchemaTypes as S } from '../snapshot/schema.js';
-import type { Store, Txn } from '../store.js';
+import { jobKey, type Store, type Txn } from '../store.js';
 import type { Job, Obj } from '../types.js';
 
 const tables = new WeakMap<Store, Map<string, Obj>>();
@@ -36,7 +36,9 @@ const jobKeyOf = (p: Obj): string => `${p.Target?.Group ?? ''}\u0000${p.Target?.
 
 /** Secondary index: policy IDs per job (memdb's `target` prefix lookups), rebuilt on load. */
 const byJob = new WeakMap<Store, Map<string, Set<string>>>();
-const jobIndexKey = (namespace: string, jobId: string): string => `${namespace}\u0000${jobId}`;
+// The job's row key (store.ts): every register asks whether its job has policies, and the key it
+// already made for its rows costs no new string to build and hash.
+const jobIndexKey = jobKey;
 
 function jobIndex(store: Store): Map<string, Set<string>> {
   let m = byJob.get(store);
