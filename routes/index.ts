@@ -75,6 +75,7 @@ export { routeConfig } from './http/context.js';
 export { HttpError } from './http/errors.js';
 export { dropQueuedHeaders, flushQueuedHeaders, sendError } from './http/reply.js';
 export { encodeBody } from './http/compress.js';
+export { goJson } from './http/go-json.js';
 export { notFoundHandler } from './http/fallback.js';
 export { UpgradeGate } from './http/websocket.js';
 export { lookUpEveryMethodAsGet, methodForLookup, ownMethod } from './http/method-routing.js';

@@ -15,6 +15,7 @@ import {
   encodeBody,
   flushQueuedHeaders,
   frameworkErrors,
+  goJson,
   isUiPath,
   lookUpEveryMethodAsGet,
   methodForLookup,
@@ -48,7 +49,6 @@ import { logPrinter } from './log-output.js';
 import { errorTextOf, lazyChildren, logRequest } from './request-log.js';
 import { logCluster, logCollected } from './cluster-log.js';
 import { withJoinedBootSteps } from './boot-steps.js';
-import { goJson } from '../routes/http/go-json.js';
 
 /** Job files in HCL go through the same parser as /v1/jobs/parse. */
 const hclParser = (): HclParser => async (source, file) => (await import('../state/hcl/index.js')).parseJobspec(source, { filename: file });

@@ -8,6 +8,10 @@ import { registerJob } from '../state/jobs/ops.js';
 import { touchSummary } from '../state/jobs/summary.js';
 import { jobKey } from '../state/store.js';
 
+/** JSON as Nomad's Go encoders write it: JSON.stringify's text with U+2028/U+2029 escaped. */
+const goText = (v: unknown, space?: number): string =>
+  JSON.stringify(v, null, space).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+
 interface Stub {
   ID: string;
   Namespace: string;
@@ -148,12 +152,12 @@ t.test('a job read from its cached bytes: counted in bytes, per query and token,
     const res = await w.as(reader, 'GET', '/v1/job/web');
     t.equal(res.status, 200);
     t.equal(res.headers['content-length'], String(Buffer.byteLength(res.body)), `Content-Length in bytes (${i})`);
-    t.equal(res.body, JSON.stringify(res.json), `the compact JSON, whole (${i})`);
+    t.equal(res.body, goText(res.json), `the compact JSON, whole (${i})`);
     t.equal((res.json as Stub).Meta?.note, note);
     t.equal((await w.as(stranger, 'GET', '/v1/job/web')).status, 403, `another namespace's reader is refused (${i})`);
     t.equal((await w.as(null, 'GET', '/v1/job/web')).status, 403, `and so is anonymous (${i})`);
     const pretty = await w.as(reader, 'GET', '/v1/job/web?pretty');
-    t.equal(pretty.body, `${JSON.stringify(res.json, null, 4)}\n`, `?pretty is indented (${i})`);
+    t.equal(pretty.body, `${goText(res.json, 4)}\n`, `?pretty is indented (${i})`);
     t.equal((await w.as(reader, 'GET', '/v1/job/web?namespace=blue')).status, 403, `another namespace is another answer (${i})`);
   }
   const before = await w.as(reader, 'GET', '/v1/job/web');
@@ -202,7 +206,7 @@ t.test('a list with text beyond ASCII goes out whole, its length counted in byte
   for (const url of ['/v1/jobs?meta=true', '/v1/jobs?meta=true', '/v1/jobs']) {
     const res = await c.get(url);
     t.equal(res.headers['content-length'], String(Buffer.byteLength(res.body)), `${url}: Content-Length in bytes`);
-    t.equal(res.body, JSON.stringify(res.json), `${url}: the compact JSON, whole`);
+    t.equal(res.body, goText(res.json), `${url}: the compact JSON, whole`);
   }
   const list = (await c.get('/v1/jobs?meta=true')).json as Stub[];
   t.same(list.map((j) => j.Meta?.note ?? null), [note, null]);
