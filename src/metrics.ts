@@ -40,6 +40,18 @@ interface Total {
 
 const MAX_VALUES = 1024;
 
+/** Adds one value to an interval's series (go-metrics AggregateSample.Ingest). */
+function fold(s: Series, value: number): void {
+  const a = s.agg;
+  a.Count++;
+  a.Sum += value;
+  a.SumSq += value * value;
+  a.Min = Math.min(a.Min, value);
+  a.Max = Math.max(a.Max, value);
+  a.Rate = a.Sum / (INTERVAL_MS / 1000);
+  if (s.values.length < MAX_VALUES) s.values.push(value);
+}
+
 /** Shared by every unlabeled series; never written to. */
 const NO_LABELS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
@@ -75,14 +87,7 @@ export class MetricsSink {
     const iv = this.current()[kind];
     let s = iv.get(key);
     if (!s) iv.set(key, (s = { name, labels, agg: { Count: 0, Rate: 0, Sum: 0, SumSq: 0, Min: value, Max: value }, values: [] }));
-    const a = s.agg;
-    a.Count++;
-    a.Sum += value;
-    a.SumSq += value * value;
-    a.Min = Math.min(a.Min, value);
-    a.Max = Math.max(a.Max, value);
-    a.Rate = a.Sum / (INTERVAL_MS / 1000);
-    if (s.values.length < MAX_VALUES) s.values.push(value);
+    fold(s, value);
     const totals = kind === 'counters' ? this.counterTotals : this.sampleTotals;
     let tot = totals.get(key);
     if (!tot) totals.set(key, (tot = { name, labels, count: 0, sum: 0 }));
@@ -115,14 +120,7 @@ export class MetricsSink {
       h.iv = iv;
       h.series = s;
     }
-    const a = s.agg;
-    a.Count++;
-    a.Sum += ms;
-    a.SumSq += ms * ms;
-    a.Min = Math.min(a.Min, ms);
-    a.Max = Math.max(a.Max, ms);
-    a.Rate = a.Sum / (INTERVAL_MS / 1000);
-    if (s.values.length < MAX_VALUES) s.values.push(ms);
+    fold(s, ms);
     const tot = h.total;
     if (tot.count === 0 && !this.sampleTotals.has(h.key)) this.sampleTotals.set(h.key, tot);
     tot.count++;
