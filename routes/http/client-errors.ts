@@ -257,34 +257,29 @@ export function answerAsGoServer(req: FastifyRequest, reply: FastifyReply): bool
   }
   if (!(socket instanceof Socket)) return false; // in-process requests always carry a Host
   const te = raw.headers['transfer-encoding'];
-  // The one Host line of an ordinary request, found without collecting them in an array.
+  // The one Host line of an ordinary request, found without an array; only a request with more
+  // than one collects them (Go's check names that case).
   let host: string | undefined;
-  let more = false;
+  let hosts: string[] | null = null;
   const names = raw.rawHeaders;
   for (let i = 0; i < names.length; i += 2) {
     const n = names[i]!;
     if (n.length !== 4 || n.toLowerCase() !== 'host') continue;
     if (host === undefined) host = names[i + 1]!;
-    else more = true;
+    else (hosts ??= [host]).push(names[i + 1]!);
   }
   let answer: string | null = null;
   // Node joins repeated Transfer-Encoding headers with ", "; Go wants exactly one `chunked`.
   if (te !== undefined && te.toLowerCase() !== 'chunked') {
     answer = UNSUPPORTED_TE;
-  } else if (more || host !== lastValidHost) {
-    const problem = goHostCheck(raw.httpVersion === '1.1', more ? hostLines(names) : host === undefined ? [] : [host]);
+  } else if (hosts !== null || host !== lastValidHost) {
+    const problem = goHostCheck(raw.httpVersion === '1.1', hosts ?? (host === undefined ? [] : [host]));
     if (problem) answer = goErrorResponse(400, problem);
   }
   if (!answer) return false;
   reply.hijack();
   endSocket(socket, answer);
   return true;
-}
-
-function hostLines(names: string[]): string[] {
-  const hosts: string[] = [];
-  for (let i = 0; i < names.length; i += 2) if (names[i]!.length === 4 && names[i]!.toLowerCase() === 'host') hosts.push(names[i + 1]!);
-  return hosts;
 }
 
 /**
