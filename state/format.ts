@@ -8,11 +8,27 @@ export function rfc3339(ns: number | null | undefined): string | null {
   // .338 s would read .337999872. Such times are rendered to the microsecond, as the clock made them.
   const ms = msOfNs(ns);
   const subMs = ns > Number.MAX_SAFE_INTEGER ? (Math.round(ns / 1e3) - ms * 1e3) * 1e3 : Math.round(ns - ms * 1e6);
-  const frac = String(subMs + (ms % 1000) * 1e6).padStart(9, '0').replace(/0+$/, '');
+  const frac = fraction(subMs + (ms % 1000) * 1e6);
   const iso = isoSeconds(ms);
   // join() makes one flat string; a template would keep a rope of its parts (and the whole ISO
   // string behind the slice) alive in every record that stores the time.
   return frac ? [iso, '.', frac, 'Z'].join('') : [iso, 'Z'].join('');
+}
+
+/**
+ * The nanoseconds past the second as nine digits without trailing zeros ('' for none). The zeros
+ * are taken off the number, not by a regular expression on its text: every stored time comes here.
+ */
+function fraction(n: number): string {
+  if (!(n >= 0 && Number.isSafeInteger(n))) return String(n).padStart(9, '0').replace(/0+$/, '');
+  if (n === 0) return '';
+  let width = 9;
+  while (n % 10 === 0) {
+    n /= 10;
+    width--;
+  }
+  const digits = String(n);
+  return digits.length >= width ? digits : digits.padStart(width, '0');
 }
 
 /**

@@ -12,6 +12,9 @@ const pooled = new WeakSet<object>();
 
 const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null;
 
+/** Parts remembered per slot (see SharePool.recent). */
+const RECENT = 4;
+
 /**
  * Same keys in the same order, same values (Object.is), arrays for arrays: what JSON text cannot
  * tell apart (an undefined field, -0, NaN, a prototype) keeps an object out of a pool.
@@ -67,11 +70,14 @@ export class SharePool {
 
   private readonly byJson = new Map<string, object>();
   /**
-   * What each slot (a field name of the records this pool serves) was last given: records made
-   * from one spec come one after another, so comparing with it first spares serializing the part
-   * to find its pooled copy. Bounded by the callers' field names; content-addressed like the pool.
+   * What each slot (a field name of the records this pool serves; '' for calls that name none) was
+   * last given, newest first: records made from one spec come one after another, so comparing with
+   * these first spares serializing the part to find its pooled copy. A few per slot, because one
+   * spec's records cycle through a few states (a summary's counters as its alloc starts, runs,
+   * completes) and interleave across jobs. Bounded by the callers' field names; content-addressed
+   * like the pool, so a hit is the very object the lookup would have returned.
    */
-  private readonly recent = new Map<string, object>();
+  private readonly recent = new Map<string, object[]>();
   private chars = 0;
 
   /** `limit` entries and `charLimit` characters of keys at most (then the pool starts over). */
@@ -90,12 +96,19 @@ export class SharePool {
    */
   share<T>(v: T, depth = 0, slot?: string): T {
     if (!isObject(v) || pooled.has(v) || !SharePool.enabled) return v;
-    if (slot !== undefined) {
-      const last = this.recent.get(slot);
-      if (last !== undefined && sameTree(last, v)) return last as T;
+    const name = slot ?? '';
+    let last = this.recent.get(name);
+    if (last !== undefined) {
+      for (let i = 0; i < last.length; i++) if (sameTree(last[i], v)) return last[i] as T;
     }
     const out = this.lookup(v, depth);
-    if (slot !== undefined && out !== v) this.recent.set(slot, out);
+    if (out !== v) {
+      // The pool may have started over inside lookup, taking the slots with it.
+      last = this.recent.get(name);
+      if (last === undefined) this.recent.set(name, (last = []));
+      if (last.length >= RECENT) last.pop();
+      last.unshift(out);
+    }
     return out as T;
   }
 

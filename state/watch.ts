@@ -92,6 +92,8 @@ export class Watch {
   }
 
   notify(tables: Iterable<Table>): void {
+    // Every write comes here; most find nobody parked (no blocking query open).
+    if (this.byTable.size === 0) return;
     const released = this.released;
     const first = released.length;
     for (const t of tables) {

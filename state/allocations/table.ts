@@ -2,7 +2,7 @@
 // upsertAllocsImpl / updateSummaryWithAlloc (state-semantics §1.2, §6.2).
 import type { Job, Obj } from '../types.js';
 import { jobKey, type Store, type Txn } from '../store.js';
-import { touchSummary, emptyGroupSummary } from '../jobs/summary.js';
+import { touchSummaryGroups, emptyGroupSummary } from '../jobs/summary.js';
 import { trackUsage } from '../nodes/usage.js';
 import { syncAllocServices } from '../services/registrations.js';
 import { IdSet } from '../id-set.js';
@@ -30,7 +30,9 @@ export interface PutAllocOptions {
   own?: boolean;
 }
 
-export function putAlloc(store: Store, tx: Txn, alloc: Obj, opts: PutAllocOptions = {}): Obj {
+const NO_OPTIONS: PutAllocOptions = {};
+
+export function putAlloc(store: Store, tx: Txn, alloc: Obj, opts: PutAllocOptions = NO_OPTIONS): Obj {
   const prev = store.allocs.get(alloc.ID);
   const createIndex = prev ? prev.CreateIndex : tx.index;
   const allocModifyIndex = opts.client && prev ? prev.AllocModifyIndex : tx.index;
@@ -86,7 +88,7 @@ function countInSummary(store: Store, tx: Txn, key: string, prev: Obj | undefine
     const from = BIN[prev.ClientStatus];
     if (from && DECREMENTED.has(prev.ClientStatus) && group[from] > 0) group[from]--;
   }
-  touchSummary(store, tx, key, { ...summary, Summary: { ...summary.Summary, [next.TaskGroup]: group } });
+  touchSummaryGroups(store, tx, key, summary, { ...summary.Summary, [next.TaskGroup]: group });
 }
 
 /** Overwrites a group's Queued counter from an eval's QueuedAllocations, as nestedUpsertEval does. */
@@ -104,7 +106,7 @@ export function setQueued(store: Store, tx: Txn, namespace: string, jobId: strin
     next[g] = { ...row, Queued: n };
     groups = next;
   }
-  if (groups) touchSummary(store, tx, key, { ...summary, Summary: groups });
+  if (groups) touchSummaryGroups(store, tx, key, summary, groups);
 }
 
 export function allocsOfJob(store: Store, namespace: string, jobId: string): Obj[] {

@@ -2,7 +2,7 @@
 // counters that follow it.
 import type { Job, Obj } from '../types.js';
 import { jobKey, type Store, type Txn } from '../store.js';
-import { touchSummary } from './summary.js';
+import { touchSummaryChildren } from './summary.js';
 import { copyJob } from '../records.js';
 import { IdSet } from '../id-set.js';
 
@@ -26,13 +26,26 @@ export function computeJobStatus(store: Store, job: Job, evalDeleted = false): s
     return job.Stop ? 'dead' : 'running';
   }
   const key = jobKey(job.Namespace, job.ID);
+  // A job's one deployment and one alloc (most jobs') are read without an iterator, as its evals below.
   if (deploymentMakesJobRunning(store.nomad)) {
-    for (const id of store.deploymentsByJob.get(key) ?? []) {
-      if (ACTIVE_DEPLOYMENT.has(store.deployments.get(id)!.Status)) return 'running';
+    const depIds = store.deploymentsByJob.get(key) ?? NO_IDS;
+    const onlyDep = depIds instanceof IdSet ? depIds.only : undefined;
+    if (onlyDep !== undefined) {
+      if (ACTIVE_DEPLOYMENT.has(store.deployments.get(onlyDep)!.Status)) return 'running';
+    } else {
+      for (const id of depIds) {
+        if (ACTIVE_DEPLOYMENT.has(store.deployments.get(id)!.Status)) return 'running';
+      }
     }
   }
-  for (const id of store.allocsByJob.get(key) ?? []) {
-    if (!isTerminalAlloc(store.allocs.get(id)!)) return 'running';
+  const allocIds = store.allocsByJob.get(key) ?? NO_IDS;
+  const onlyAlloc = allocIds instanceof IdSet ? allocIds.only : undefined;
+  if (onlyAlloc !== undefined) {
+    if (!isTerminalAlloc(store.allocs.get(onlyAlloc)!)) return 'running';
+  } else {
+    for (const id of allocIds) {
+      if (!isTerminalAlloc(store.allocs.get(id)!)) return 'running';
+    }
   }
   // Every write of a job asks this: the evals are looked at in place, not gathered into a list, and
   // a job's one eval (most jobs') without an iterator.
@@ -68,7 +81,7 @@ export function moveChildCounter(store: Store, tx: Txn, child: Job, from: string
   const toBin = bin(to);
   if (fromBin && children[fromBin] > 0) children[fromBin]--;
   if (toBin) children[toBin]++;
-  touchSummary(store, tx, key, { ...summary, Children: children });
+  touchSummaryChildren(store, tx, key, summary, children);
 }
 
 /**
@@ -96,8 +109,14 @@ export function rewriteJobRow(store: Store, tx: Txn, job: Job, patch: Partial<Jo
   store.jobs.set(key, updated);
   const versions = store.versions.get(key);
   if (versions) {
-    const i = versions.findIndex((v) => v.Version === updated.Version);
-    if (i >= 0) store.versions.set(key, versions.map((v, j) => (j === i ? updated : v)));
+    // Newest first: the job's current version is almost always the first row.
+    let i = 0;
+    while (i < versions.length && versions[i]!.Version !== updated.Version) i++;
+    if (i < versions.length) {
+      const next = versions.slice();
+      next[i] = updated;
+      store.versions.set(key, next);
+    }
   }
   tx.touch('jobs', 'job_version');
   tx.emit('Job', updated.ID, updated.Namespace, null, { Job: updated });

@@ -21,6 +21,19 @@ export function touchSummary(store: Store, tx: Txn, key: string, summary: Obj): 
   storeSummary(store, tx, key, { ...summary, ModifyIndex: tx.index });
 }
 
+/**
+ * Stores `summary` with new group counters at this index: one copy of the row, where a caller's
+ * `{ ...summary, Summary }` handed to touchSummary made two on every alloc status change.
+ */
+export function touchSummaryGroups(store: Store, tx: Txn, key: string, summary: Obj, groups: Obj): void {
+  storeSummary(store, tx, key, { ...summary, Summary: groups, ModifyIndex: tx.index });
+}
+
+/** As touchSummaryGroups, for a parent's Children counters. */
+export function touchSummaryChildren(store: Store, tx: Txn, key: string, summary: Obj, children: Obj): void {
+  storeSummary(store, tx, key, { ...summary, Children: children, ModifyIndex: tx.index });
+}
+
 /** Stores `row`, which is this write's own (built here, held by nothing else). */
 function storeSummary(store: Store, tx: Txn, key: string, row: Obj): void {
   // Summaries of jobs from one spec mostly hold equal counters: those are shared (state/share.ts).
@@ -51,5 +64,5 @@ export function ensureSummary(store: Store, tx: Txn, key: string, job: Job): voi
   if (missing.length === 0) return;
   const groups: Obj = { ...existing.Summary };
   for (const tg of missing) groups[tg.Name] = emptyGroupSummary();
-  touchSummary(store, tx, key, { ...existing, Summary: groups });
+  touchSummaryGroups(store, tx, key, existing, groups);
 }

@@ -37,9 +37,25 @@ export function addToUsage(usage: Map<string, NodeUsage>, nodeId: string, key: s
   if (u.groups.size === 0 && u.cpu === 0 && u.memoryMB === 0) usage.delete(nodeId);
 }
 
+/**
+ * Asks of pooled (frozen) task groups: allocs of one spec share their group, and every alloc that
+ * starts or stops holding resources asks for it. A frozen group never changes, so neither does its ask.
+ */
+const frozenAsks = new WeakMap<object, { cpu: number; memoryMB: number }>();
+const NO_ASK = Object.freeze({ cpu: 0, memoryMB: 0 });
+
 function allocAsk(a: Obj): { cpu: number; memoryMB: number } {
-  const tg = (a.Job?.TaskGroups as Obj[] | undefined)?.find((g) => g.Name === a.TaskGroup);
-  return tg ? groupAsk(tg) : { cpu: 0, memoryMB: 0 };
+  const tgs = a.Job?.TaskGroups as Obj[] | undefined;
+  if (!tgs) return NO_ASK;
+  for (let i = 0; i < tgs.length; i++) {
+    const tg = tgs[i]!;
+    if (tg.Name !== a.TaskGroup) continue;
+    if (!Object.isFrozen(tg)) return groupAsk(tg);
+    let ask = frozenAsks.get(tg);
+    if (ask === undefined) frozenAsks.set(tg, (ask = Object.freeze(groupAsk(tg))));
+    return ask;
+  }
+  return NO_ASK;
 }
 
 /** Moves an alloc's resources in or out of its node's usage as its status changes. */
