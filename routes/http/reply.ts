@@ -7,6 +7,7 @@ import { INTERNAL_ERROR_TEXT } from './client-errors.js';
 import { sendShared } from './shared-answer.js';
 import { writeHead } from './head-cache.js';
 import { goJson } from './go-json.js';
+import { dropIdleResponseListener } from './response-listener.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -135,6 +136,7 @@ function emitAnswer(req: FastifyRequest, reply: FastifyReply, status: number, ty
   req.server.recordResponse?.(req, status);
   const res = reply.raw;
   if (res.destroyed || res.writableEnded) return reply;
+  dropIdleResponseListener(reply);
   const head = headList((reply as Queued)[QUEUED], type);
   if (sendShared(req, res, status, head, text)) return reply;
   // Most clients (and every benchmark) ask for no encoding: nothing to negotiate or compress.
