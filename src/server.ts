@@ -37,7 +37,7 @@ import { gcSettings } from './sim/gc.js';
 import { randomness } from './random.js';
 import { MockControl } from './control/mock-control.js';
 import { NodeControl } from './control/nodes.js';
-import { applyFaults, journalRequest, requestElapsedMs, stampApiRequest } from './control/hooks.js';
+import { applyFaults, journalRequest, requestElapsedMs, stampRequest } from './control/hooks.js';
 import { controlGate, exposureWarning, isControlPath } from './control/access.js';
 import { httpMetricName, metricsFor } from './metrics.js';
 import { Persister } from './persist/loop-append.js';
@@ -124,7 +124,7 @@ const TRIVIAL_COMPILERS = {
  * plus one when the path before it holds `//` or `/.`, which cleanPath may change. Cheaper than
  * `indexOf` and two `includes` (a two-character search is a call into the engine's runtime).
  */
-export function scanUrl(url: string): number {
+function scanUrl(url: string): number {
   const n = url.length;
   let mayBeUnclean = 0;
   for (let i = 0; i < n; i++) {
@@ -284,7 +284,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     if ((scan & 1) === 1) {
       const clean = cleanPath(path);
       if (clean !== path) {
-        if (!controlPath) stampApiRequest(req);
+        if (!controlPath) stampRequest(req);
         reply.code(301).header('location', clean + url.slice(q)).send();
         return;
       }
@@ -296,7 +296,7 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
     }
     // The UI's own files are not API traffic either (its API calls are).
     if (config.ui !== false && isUiPath(path)) return done();
-    stampApiRequest(req);
+    stampRequest(req);
     if (control.faults.idle()) return done();
     applyFaults(control, req, reply, path, done);
   });

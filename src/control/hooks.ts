@@ -13,15 +13,8 @@ export const CONTROL_PREFIX = '/_mock';
 const STARTED = Symbol('nomad-mock.started');
 type Stamped = FastifyRequest & { [STARTED]?: number };
 
-/** Marks an API request for the journal; control requests are never recorded or faulted. */
-export function stampRequest(req: FastifyRequest, path: string): boolean {
-  if (path.startsWith(CONTROL_PREFIX) && (path.length === CONTROL_PREFIX.length || path[CONTROL_PREFIX.length] === '/')) return false;
-  stampApiRequest(req);
-  return true;
-}
-
-/** `stampRequest` for a path the caller knows is not a control path. */
-export function stampApiRequest(req: FastifyRequest): void {
+/** Marks an API request for the journal; control requests (the caller tells them apart) are never recorded or faulted. */
+export function stampRequest(req: FastifyRequest): void {
   (req as Stamped)[STARTED] = performance.now();
 }
 
