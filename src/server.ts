@@ -38,7 +38,7 @@ import { randomness } from './random.js';
 import { MockControl } from './control/mock-control.js';
 import { NodeControl } from './control/nodes.js';
 import { applyFaults, journalRequest, requestElapsedMs, stampRequest } from './control/hooks.js';
-import { controlGate, exposureWarning } from './control/access.js';
+import { controlGate, exposureWarning, isControlPath } from './control/access.js';
 import { httpMetricName, metricsFor } from './metrics.js';
 import { Persister } from './persist/loop-append.js';
 import { runScenario, seedFromDir, type HclParser } from './control/seed.js';
@@ -118,6 +118,25 @@ const TRIVIAL_COMPILERS = {
   buildValidator: () => () => () => true,
   buildSerializer: () => () => (data: unknown) => goJson(data),
 } as unknown as NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
+
+/**
+ * One pass over a request target: where its query starts (its length when it has none), times two,
+ * plus one when the path before it holds `//` or `/.`, which cleanPath may change. Cheaper than
+ * `indexOf` and two `includes` (a two-character search is a call into the engine's runtime).
+ */
+function scanUrl(url: string): number {
+  const n = url.length;
+  let mayBeUnclean = 0;
+  for (let i = 0; i < n; i++) {
+    const c = url.charCodeAt(i);
+    if (c === 0x3f) return i * 2 + mayBeUnclean;
+    if (c === 0x2f && i + 1 < n) {
+      const d = url.charCodeAt(i + 1);
+      if (d === 0x2f || d === 0x2e) mayBeUnclean = 1;
+    }
+  }
+  return n * 2 + mayBeUnclean;
+}
 
 /** Go's ServeMux redirects paths that are not clean (`//`, `/./`, `/../`) before any handler runs. */
 export function cleanPath(p: string): string {
@@ -245,31 +264,40 @@ export function createServer(overrides: Partial<Config> = {}, store?: Store, opt
   // A client sends the same Content-Type again and again: the last one that passed needs no regexp.
   let lastMediaType: string | null = null;
   app.addHook('onRequest', (req, reply, done) => {
+    const raw = req.raw;
     // First of all: the method the request was looked up by is not necessarily its own.
-    ownMethod(req.raw);
+    ownMethod(raw);
     if (persister) seenAtStart.set(req, st.index);
     if (answerAsGoServer(req, reply)) return;
     // Nomad never reads Content-Type; Fastify would refuse a malformed one (415) before any route.
-    const ct = req.raw.headers['content-type'];
+    const headers = raw.headers;
+    const ct = headers['content-type'];
     if (ct !== undefined && ct !== lastMediaType) {
       if (MEDIA_TYPE.test(ct)) lastMediaType = ct;
-      else delete req.raw.headers['content-type'];
+      else delete headers['content-type'];
     }
-    const url = req.raw.url ?? '/';
-    const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
-    if (path.includes('//') || path.includes('/.')) {
+    const url = raw.url ?? '/';
+    const scan = scanUrl(url);
+    const q = scan >>> 1;
+    const path = q === url.length ? url : url.slice(0, q);
+    const controlPath = isControlPath(path);
+    if ((scan & 1) === 1) {
       const clean = cleanPath(path);
       if (clean !== path) {
-        stampRequest(req, path);
-        reply.code(301).header('location', clean + (q < 0 ? '' : url.slice(q))).send();
+        if (!controlPath) stampRequest(req);
+        reply.code(301).header('location', clean + url.slice(q)).send();
         return;
       }
     }
-    if (gate(req, reply, path)) return;
-    // The UI's own files are not API traffic: not journaled, timed or faulted (its API calls are).
+    // Control requests are never journaled, timed or faulted; the gate may refuse them.
+    if (controlPath) {
+      if (gate(req, reply, path)) return;
+      return done();
+    }
+    // The UI's own files are not API traffic either (its API calls are).
     if (config.ui !== false && isUiPath(path)) return done();
-    if (!stampRequest(req, path) || control.faults.idle()) return done();
+    stampRequest(req);
+    if (control.faults.idle()) return done();
     applyFaults(control, req, reply, path, done);
   });
 

@@ -7,6 +7,7 @@ import type { Store } from '../../state/store.js';
 import type { Parked, Table } from '../../state/watch.js';
 import { markReleased } from './shared-answer.js';
 import { readerParked, readerSettled } from './young-generation.js';
+import { dropIdleResponseListener } from './response-listener.js';
 
 export const MAX_BLOCK_MS = 300_000;
 const JITTER_FRACTION = 16;
@@ -54,35 +55,6 @@ function tableList(tables: readonly Table[]): readonly Table[] {
   let list = TABLE_LISTS.get(key);
   if (list === undefined) TABLE_LISTS.set(key, (list = Object.freeze([...tables])));
   return list;
-}
-
-/** Fastify's symbol for a request's route context (its hooks), found on the first request that parks. */
-let routeContext: symbol | null | undefined;
-
-/**
- * With a logger configured, Fastify puts a listener (`onResFinished`) on every response's 'finish'
- * and 'error': it times the reply, runs the route's onResponse hooks and writes Fastify's
- * request-completed log line. nomad-mock writes its own request line (src/server.ts disables
- * Fastify's request logging), and a route without onResponse hooks gets nothing else from it, so a
- * parked reader drops it: a closure, its context and two listener entries each, kept by every one
- * of thousands of readers (issue 16), and the listener's run at release. A route with onResponse
- * hooks (the websocket scope's), or a Fastify that keeps its context otherwise, keeps it.
- */
-function dropIdleResponseListener(reply: FastifyReply): void {
-  const req = reply.request;
-  if (routeContext === undefined) routeContext = Object.getOwnPropertySymbols(req).find((k) => k.description === 'fastify.context') ?? null;
-  if (routeContext === null) return;
-  const ctx = (req as unknown as Record<symbol, { onResponse?: unknown } | undefined>)[routeContext];
-  if (ctx === undefined || ctx.onResponse !== null) return;
-  // Fastify's is the one listener on both events (Node puts none on a response's 'error'); its
-  // name is not a mark, since the bundle renames functions.
-  const res = reply.raw;
-  const errors = res.listeners('error');
-  if (errors.length !== 1) return;
-  const listener = errors[0] as (...args: unknown[]) => void;
-  if (res.listeners('finish').indexOf(listener) < 0) return;
-  res.removeListener('finish', listener);
-  res.removeListener('error', listener);
 }
 
 /**

@@ -36,14 +36,25 @@ export interface RouteConfig {
 }
 
 // Fastify's symbol for a request's route context (`Symbol('fastify.context')`), found on the first request.
-let contextKey: symbol | null = null;
+let contextKey: symbol | null | undefined;
+
+/** What is read here of Fastify's route context: the route's config and its onResponse hooks. */
+export interface RouteContextView {
+  config?: RouteConfig;
+  onResponse?: unknown;
+}
+
+/** The request's Fastify route context, or undefined when this Fastify keeps it otherwise. */
+export function routeContextOf(req: FastifyRequest): RouteContextView | undefined {
+  if (contextKey === undefined) contextKey = Object.getOwnPropertySymbols(req).find((s) => s.description === 'fastify.context') ?? null;
+  return contextKey === null ? undefined : (req as unknown as Record<symbol, RouteContextView | undefined>)[contextKey];
+}
 
 /**
  * The request's route config: what `req.routeOptions.url` and `.config` read, without the object of
  * twelve fields (and a constraint lookup) that the `routeOptions` getter builds on every call.
  */
 export function routeConfig(req: FastifyRequest): RouteConfig | undefined {
-  if (contextKey === null) contextKey = Object.getOwnPropertySymbols(req).find((s) => s.description === 'fastify.context') ?? null;
-  const context = contextKey === null ? undefined : (req as unknown as Record<symbol, { config?: RouteConfig } | undefined>)[contextKey];
+  const context = routeContextOf(req);
   return context ? context.config : (req.routeOptions.config as RouteConfig | undefined);
 }

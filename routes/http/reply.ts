@@ -7,6 +7,7 @@ import { INTERNAL_ERROR_TEXT } from './client-errors.js';
 import { sendShared } from './shared-answer.js';
 import { writeHead } from './head-cache.js';
 import { goJson } from './go-json.js';
+import { dropIdleResponseListener } from './response-listener.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -100,7 +101,10 @@ export function setReadMeta(reply: FastifyReply, index: number, nextToken = '', 
 }
 
 export function setWriteIndex(reply: FastifyReply, index: number): void {
-  queueHeader(reply, 'X-Nomad-Index', String(index));
+  const r = reply as Queued;
+  // The common case, a write's only header: digits need none of goHeaderValue's care.
+  if (r[QUEUED] === undefined) r[QUEUED] = ['X-Nomad-Index', String(index)];
+  else queueHeader(reply, 'X-Nomad-Index', String(index));
 }
 
 /**
@@ -135,6 +139,7 @@ function emitAnswer(req: FastifyRequest, reply: FastifyReply, status: number, ty
   req.server.recordResponse?.(req, status);
   const res = reply.raw;
   if (res.destroyed || res.writableEnded) return reply;
+  dropIdleResponseListener(reply);
   const head = headList((reply as Queued)[QUEUED], type);
   if (sendShared(req, res, status, head, text)) return reply;
   // Most clients (and every benchmark) ask for no encoding: nothing to negotiate or compress.
@@ -155,7 +160,8 @@ function emitAnswer(req: FastifyRequest, reply: FastifyReply, status: number, ty
 /** Vary, the queued headers and Content-Type, in one array made at its size (no spread, no regrowth). */
 function headList(queued: string[] | undefined, type: string): string[] {
   if (queued === undefined) return ['Vary', 'Accept-Encoding', 'Content-Type', type];
-  // A read's three X-Nomad-* headers, the common case.
+  // A write's index alone, and a read's three X-Nomad-* headers: the common cases.
+  if (queued.length === 2) return ['Vary', 'Accept-Encoding', queued[0]!, queued[1]!, 'Content-Type', type];
   if (queued.length === 6) return ['Vary', 'Accept-Encoding', queued[0]!, queued[1]!, queued[2]!, queued[3]!, queued[4]!, queued[5]!, 'Content-Type', type];
   const head = ['Vary', 'Accept-Encoding'];
   for (let i = 0; i < queued.length; i++) head.push(queued[i]!);

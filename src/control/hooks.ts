@@ -2,6 +2,8 @@
 // answers like a cluster that lost its leader, and the journal records each API request. The
 // server calls these from its one onRequest and one onSend hook, so an idle mock pays almost nothing.
 import type { Socket } from 'node:net';
+// The module's binding: the global `performance` is an accessor, read again on every use.
+import { performance } from 'node:perf_hooks';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { REPLAY_CONNECTION_FAULT } from '../../routes/index.js';
 import type { MockControl } from './mock-control.js';
@@ -11,11 +13,9 @@ export const CONTROL_PREFIX = '/_mock';
 const STARTED = Symbol('nomad-mock.started');
 type Stamped = FastifyRequest & { [STARTED]?: number };
 
-/** Marks an API request for the journal; control requests are never recorded or faulted. */
-export function stampRequest(req: FastifyRequest, path: string): boolean {
-  if (path.startsWith(CONTROL_PREFIX) && (path.length === CONTROL_PREFIX.length || path[CONTROL_PREFIX.length] === '/')) return false;
+/** Marks an API request for the journal; control requests (the caller tells them apart) are never recorded or faulted. */
+export function stampRequest(req: FastifyRequest): void {
   (req as Stamped)[STARTED] = performance.now();
-  return true;
 }
 
 /** Milliseconds since a stamped API request arrived; undefined for control requests. */
