@@ -108,6 +108,11 @@ class Decoder extends JsonReader {
   private readonly ownerStack: StructDesc[] = [];
   private sp = 0;
 
+  override reset(b: Buffer, end: number): void {
+    super.reset(b, end);
+    this.sp = 0;
+  }
+
   mismatch(what: string, t: GoType): never {
     if (this.sp === 0) throw new Mismatch(`json: cannot unmarshal ${what} into Go value of type ${t.goName}`);
     const path: string[] = [];
@@ -424,12 +429,20 @@ export function decodeRequest(root: RequestRoot, body: Buffer | string): DecodeR
   }
   const type = rootTypes.get(root);
   if (!type) throw new Error(`decodeRequest: unknown request root ${String(root)}`);
-  const d = new Decoder(buf, end);
+  const d = decoder;
+  d.reset(buf, end);
   d.ws();
   try {
     return { ok: true, value: d.value(type, undefined) };
   } catch (err) {
     if (err instanceof Mismatch) return { ok: false, error: err.message };
     throw err;
+  } finally {
+    // The body is not kept alive until the next request.
+    d.reset(EMPTY, 0);
   }
 }
+
+const EMPTY = Buffer.alloc(0);
+/** Decoding runs to completion without calling out, so one decoder (and its stacks) serves all. */
+const decoder = new Decoder(EMPTY, 0);
