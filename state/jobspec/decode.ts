@@ -107,10 +107,14 @@ class Decoder extends JsonReader {
   private readonly fieldStack: FieldDesc[] = [];
   private readonly ownerStack: StructDesc[] = [];
   private sp = 0;
+  /** Elements of the slices being decoded, innermost last (see sliceValue). */
+  private readonly items: unknown[] = [];
 
   override reset(b: Buffer, end: number): void {
     super.reset(b, end);
     this.sp = 0;
+    // A mismatch leaves the elements of unfinished slices behind (and they hold body values).
+    this.items.length = 0;
   }
 
   mismatch(what: string, t: GoType): never {
@@ -237,23 +241,29 @@ class Decoder extends JsonReader {
     const b = this.b;
     const et = t.elem!;
     const old = Array.isArray(prev) ? prev : undefined;
-    const out: unknown[] = [];
     this.p++;
     this.ws();
     if (b[this.p] === 0x5d) {
       this.p++;
-      return out;
+      return [];
     }
+    // Elements gather on the decoder's stack (nested slices above them, gone when they end) and
+    // leave in one array of their exact length: a pushed-to array reserves 16 slots for one element.
+    const items = this.items;
+    const base = items.length;
     for (let i = 0; ; i++) {
       const pe = old !== undefined && i < old.length ? old[i] : undefined;
       const v = this.value(et, pe);
-      out.push(v !== NOOP ? v : pe !== undefined ? pe : zeroOf(et));
+      items.push(v !== NOOP ? v : pe !== undefined ? pe : zeroOf(et));
       this.ws();
       if (b[this.p++] === 0x2c) {
         this.ws();
         continue;
       }
-      return out; // ]
+      // ]
+      const out = items.slice(base);
+      items.length = base;
+      return out;
     }
   }
 
