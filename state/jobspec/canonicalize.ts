@@ -277,9 +277,7 @@ export function canonicalizeJob(api: Obj, ctx: CanonicalizeContext): Job {
   const region = !api.Region || api.Region === 'global' ? ctx.region : api.Region;
   const jobUpdate = api.Update ?? null;
   const jobCtx: JobContext = { ID: id, Namespace: namespace, Migrate: api.Migrate ?? null, Reschedule: api.Reschedule ?? null };
-  const given = (api.TaskGroups as Obj[] | null) ?? [];
-  const groups: Obj[] = [];
-  for (let i = 0; i < given.length; i++) groups.push(canonicalGroup(given[i] ?? {}, i, jobCtx, type, jobUpdate));
+  const groups = ((api.TaskGroups as Obj[] | null) ?? []).map((tg, i) => canonicalGroup(tg ?? {}, i, jobCtx, type, jobUpdate));
   const periodic = api.Periodic
     ? {
         Enabled: nz(api.Periodic.Enabled, true),

@@ -107,14 +107,17 @@ class Decoder extends JsonReader {
   private readonly fieldStack: FieldDesc[] = [];
   private readonly ownerStack: StructDesc[] = [];
   private sp = 0;
-  /** Elements of the slices being decoded, innermost last (see sliceValue). */
+  /** Elements of the slices being decoded, innermost last, below `top` (see sliceValue). */
   private readonly items: unknown[] = [];
+  private top = 0;
 
   override reset(b: Buffer, end: number): void {
     super.reset(b, end);
     this.sp = 0;
-    // A mismatch leaves the elements of unfinished slices behind (and they hold body values).
-    this.items.length = 0;
+    // A mismatch leaves the elements of unfinished slices behind (and they hold body values); a
+    // body with a long list leaves a long stack, which is not kept for the bodies after it.
+    if (this.top !== 0 || this.items.length > 1024) this.items.length = 0;
+    this.top = 0;
   }
 
   mismatch(what: string, t: GoType): never {
@@ -249,20 +252,24 @@ class Decoder extends JsonReader {
     }
     // Elements gather on the decoder's stack (nested slices above them, gone when they end) and
     // leave in one array of their exact length: a pushed-to array reserves 16 slots for one element.
+    // The stack keeps its slots (emptied) between bodies: shrinking it would give its storage back
+    // and make the next body's first slice allocate it anew.
     const items = this.items;
-    const base = items.length;
+    const base = this.top;
     for (let i = 0; ; i++) {
       const pe = old !== undefined && i < old.length ? old[i] : undefined;
       const v = this.value(et, pe);
-      items.push(v !== NOOP ? v : pe !== undefined ? pe : zeroOf(et));
+      items[this.top++] = v !== NOOP ? v : pe !== undefined ? pe : zeroOf(et);
       this.ws();
       if (b[this.p++] === 0x2c) {
         this.ws();
         continue;
       }
       // ]
-      const out = items.slice(base);
-      items.length = base;
+      const top = this.top;
+      const out = items.slice(base, top);
+      for (let k = base; k < top; k++) items[k] = undefined;
+      this.top = base;
       return out;
     }
   }
