@@ -378,3 +378,14 @@ t.test('the scanner ends and fails exactly as the Go state machine does on every
   t.equal(mismatches, 0, `${compared} inputs compared`);
   t.equal(outcome(scanFirstValue, Buffer.from('['.repeat(600) + ']'.repeat(600))), 'end 1200', 'nesting deeper than the quick route still ends where Go ends');
 });
+
+t.test('a body that fails inside nested lists leaves nothing behind for the next body', async (t) => {
+  // The decoder is shared between requests: a type error deep in slices must not carry their
+  // elements, its position or its error context into the next decode.
+  const bad = '{"Job":{"ID":"a","TaskGroups":[{"Name":"g","Tasks":[{"Name":"t"},{"Name":"u","Resources":{"CPU":"x"}}]}]}}';
+  t.equal(errorOf('JobRegisterRequest', bad), 'json: cannot unmarshal string into Go struct field Resources.Job.TaskGroups.Tasks.Resources.CPU of type int');
+  const v = valueOf('JobRegisterRequest', '{"Job":{"ID":"b","Datacenters":["dc1","dc2"],"TaskGroups":[{"Name":"h","Tasks":[]}]}}');
+  t.same(v, { Job: { ID: 'b', Datacenters: ['dc1', 'dc2'], TaskGroups: [{ Name: 'h', Tasks: [] }] } });
+  t.equal(errorOf('JobRegisterRequest', '{"Job":{"Priority":"p"}}'), 'json: cannot unmarshal string into Go struct field Job.Job.Priority of type int');
+  t.same(valueOf('JobRegisterRequest', '{"Job":{"TaskGroups":[{"Tasks":[{"Name":"x"}]},{}]}}'), { Job: { TaskGroups: [{ Tasks: [{ Name: 'x' }] }, {}] } });
+});

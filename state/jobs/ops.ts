@@ -44,13 +44,14 @@ export interface RegisterArgs {
 export const isPeriodicOrParameterized = (job: Job): boolean =>
   Boolean(job.Periodic) || (Boolean(job.ParameterizedJob) && !job.Dispatched);
 
-function writeReply(fields: Partial<WriteReply>): WriteReply {
+/** Positional, so a register builds the one reply object and no field bag beside it. */
+function writeReply(evalId: string, evalCreateIndex: number, jobModifyIndex: number, index: number, warnings: string): WriteReply {
   return {
-    EvalID: fields.EvalID ?? '',
-    EvalCreateIndex: fields.EvalCreateIndex ?? 0,
-    JobModifyIndex: fields.JobModifyIndex ?? 0,
-    Warnings: fields.Warnings ?? '',
-    Index: fields.Index ?? 0,
+    EvalID: evalId,
+    EvalCreateIndex: evalCreateIndex,
+    JobModifyIndex: jobModifyIndex,
+    Warnings: warnings,
+    Index: index,
     LastContact: 0,
     KnownLeader: false,
     NextToken: '',
@@ -196,7 +197,7 @@ export function storeJobVersion(
   putVersion(store, tx, key, stored);
   ensureSummary(store, tx, key, stored);
   putSubmission(store, key, stored, opts.submission ?? null, incomingVersion, existing ? existing.Version : null);
-  if (stored.TaskGroups.some((tg) => tg.Scaling)) tx.touch('scaling_policy');
+  if (hasScaling(stored.TaskGroups)) tx.touch('scaling_policy');
   if (stored.Periodic && !existing) {
     store.periodicLaunches.set(key, { ID: stored.ID, Namespace: stored.Namespace, Launch: null, CreateIndex: tx.index, ModifyIndex: tx.index });
     tx.touch('periodic_launch');
@@ -205,6 +206,12 @@ export function storeJobVersion(
   tx.emit('Job', stored.ID, stored.Namespace, null, { Job: stored });
   moveChildCounter(store, tx, stored, existing ? existing.Status : '', status);
   return { job: stored, eval: ev };
+}
+
+/** Indexed: a pooled group list is a frozen array, and a predicate closure costs an allocation. */
+function hasScaling(groups: Job['TaskGroups']): boolean {
+  for (let i = 0; i < groups.length; i++) if (groups[i]!.Scaling) return true;
+  return false;
 }
 
 export function registerJob(store: Store, args: RegisterArgs): WriteReply {
@@ -228,18 +235,12 @@ export function registerJob(store: Store, args: RegisterArgs): WriteReply {
 
   if (existing && !specChanged(existing, job)) {
     if (noEval) {
-      return writeReply({ JobModifyIndex: existing.ModifyIndex, Index: existing.ModifyIndex, Warnings: formatWarnings(warnings) });
+      return writeReply('', 0, existing.ModifyIndex, existing.ModifyIndex, formatWarnings(warnings));
     }
     return store.write((tx) => {
       const ev = putEval(store, tx, newEval(store, existing, { triggeredBy: 'job-register', priority, jobModifyIndex: 0 }));
       refreshJobStatus(store, tx, existing.Namespace, existing.ID);
-      return writeReply({
-        EvalID: ev.ID,
-        EvalCreateIndex: tx.index,
-        JobModifyIndex: existing.ModifyIndex,
-        Index: tx.index,
-        Warnings: formatWarnings(warnings),
-      });
+      return writeReply(ev.ID, tx.index, existing.ModifyIndex, tx.index, formatWarnings(warnings));
     });
   }
 
@@ -251,13 +252,7 @@ export function registerJob(store: Store, args: RegisterArgs): WriteReply {
         ? undefined
         : (stored) => newEval(store, stored, { triggeredBy: 'job-register', priority, jobModifyIndex: tx.index }),
     });
-    return writeReply({
-      EvalID: ev?.ID ?? '',
-      EvalCreateIndex: ev ? tx.index : 0,
-      JobModifyIndex: tx.index,
-      Index: tx.index,
-      Warnings: formatWarnings(warnings),
-    });
+    return writeReply(ev ? ev.ID : '', ev ? tx.index : 0, tx.index, tx.index, formatWarnings(warnings));
   });
 }
 
@@ -320,7 +315,11 @@ export function deregisterJob(store: Store, args: DeregisterArgs): DeregisterRep
       const ev = noEval ? null : putEval(store, tx, deregisterEval(existing, tx.index));
       return reply(tx.index, ev);
     }
-    const { eval: ev } = storeJobVersion(store, tx, { ...existing, Stop: true }, {
+    // One copy, which becomes the row (a spread here went megamorphic and was copied once more).
+    const stopped = copyJob(existing);
+    stopped.Stop = true;
+    const { eval: ev } = storeJobVersion(store, tx, stopped, {
+      fresh: true,
       evalFor: noEval ? undefined : (stored) => deregisterEval(stored, tx.index),
     });
     store.periodicLaunches.delete(key);

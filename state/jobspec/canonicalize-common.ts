@@ -24,9 +24,11 @@ function spread(s: Obj): Obj {
     SpreadTarget: list(((s.SpreadTarget as Obj[] | null) ?? []).map((t) => ({ Value: str(t.Value), Percent: nz(t.Percent, 0) }))),
   };
 }
-export const constraints = (v: Obj[] | null | undefined): Obj[] | null => list((v ?? []).map(constraint));
-export const affinities = (v: Obj[] | null | undefined): Obj[] | null => list((v ?? []).map(affinity));
-export const spreads = (v: Obj[] | null | undefined): Obj[] | null => list((v ?? []).map(spread));
+// An absent or empty list is null at once: `(v ?? []).map(…)` built two empty arrays for it, three
+// times over on every job.
+export const constraints = (v: Obj[] | null | undefined): Obj[] | null => (v && v.length > 0 ? v.map(constraint) : null);
+export const affinities = (v: Obj[] | null | undefined): Obj[] | null => (v && v.length > 0 ? v.map(affinity) : null);
+export const spreads = (v: Obj[] | null | undefined): Obj[] | null => (v && v.length > 0 ? v.map(spread) : null);
 
 // Blocks a job leaves out get Nomad's defaults as one frozen object shared by every job: stored jobs
 // are never mutated, and sharing keeps a typical job's stored size (and the collector's work) small.

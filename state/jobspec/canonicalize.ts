@@ -345,32 +345,53 @@ function deepEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a)) {
     const bb = b as unknown[];
-    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
+    if (a.length !== bb.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], bb[i])) return false;
+    return true;
   }
   const ka = Object.keys(a as object);
-  const kb = Object.keys(b as object);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => deepEqual((a as Obj)[k], (b as Obj)[k]));
+  if (ka.length !== Object.keys(b as object).length) return false;
+  for (let i = 0; i < ka.length; i++) if (!deepEqual((a as Obj)[ka[i]!], (b as Obj)[ka[i]!])) return false;
+  return true;
 }
 
 /**
  * A group's scaling policy carries the ID and indexes the store gave it (Job.Register propagates the
  * ID before comparing), which are no part of the specification.
  */
-function withoutPolicyIdentity(groups: unknown): unknown {
-  if (!Array.isArray(groups)) return groups;
-  return groups.map((tg: Obj) => (tg && tg.Scaling ? { ...tg, Scaling: { ...tg.Scaling, ID: '', CreateIndex: 0, ModifyIndex: 0 } } : tg));
+function withoutPolicyIdentity(tg: Obj): Obj {
+  return tg && tg.Scaling ? { ...tg, Scaling: { ...tg.Scaling, ID: '', CreateIndex: 0, ModifyIndex: 0 } } : tg;
 }
 
-/** Job.SpecChanged: anything but status, stability, version, indexes and submit time. */
+function sameGroups(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (!Array.isArray(a) || !Array.isArray(b)) {
+    return deepEqual(Array.isArray(a) ? a.map(withoutPolicyIdentity) : a, Array.isArray(b) ? b.map(withoutPolicyIdentity) : b);
+  }
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    // Pooled groups: a resubmitted spec holds the very groups its stored version does.
+    if (a[i] !== b[i] && !deepEqual(withoutPolicyIdentity(a[i]), withoutPolicyIdentity(b[i]))) return false;
+  }
+  return true;
+}
+
+/**
+ * Job.SpecChanged: anything but status, stability, version, indexes and submit time. Over the keys
+ * of each job in turn (no set of their union, no copy of groups that hold no scaling policy).
+ */
 export function specChanged(a: Job, b: Job): boolean {
-  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+  const ka = Object.keys(a);
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i]!;
     if (IGNORED.has(k)) continue;
-    if (k === 'TaskGroups') {
-      if (!deepEqual(withoutPolicyIdentity(a[k]), withoutPolicyIdentity(b[k]))) return true;
-      continue;
-    }
-    if (!deepEqual(a[k], b[k])) return true;
+    if (k === 'TaskGroups' ? !sameGroups(a[k], b[k]) : !deepEqual(a[k], b[k])) return true;
+  }
+  const kb = Object.keys(b);
+  for (let i = 0; i < kb.length; i++) {
+    const k = kb[i]!;
+    if (IGNORED.has(k) || Object.prototype.hasOwnProperty.call(a, k)) continue;
+    if (k === 'TaskGroups' ? !sameGroups(a[k], b[k]) : !deepEqual(a[k], b[k])) return true;
   }
   return false;
 }

@@ -33,9 +33,16 @@ export class JsonReader {
   p = 0;
 
   constructor(
-    protected readonly b: Buffer,
-    protected readonly end: number,
+    protected b: Buffer,
+    protected end: number,
   ) {}
+
+  /** Points the reader at another text: one reader serves every request (no allocation per body). */
+  reset(b: Buffer, end: number): void {
+    this.b = b;
+    this.end = end;
+    this.p = 0;
+  }
 
   ws(): void {
     const b = this.b;

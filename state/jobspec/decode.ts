@@ -107,6 +107,18 @@ class Decoder extends JsonReader {
   private readonly fieldStack: FieldDesc[] = [];
   private readonly ownerStack: StructDesc[] = [];
   private sp = 0;
+  /** Elements of the slices being decoded, innermost last, below `top` (see sliceValue). */
+  private readonly items: unknown[] = [];
+  private top = 0;
+
+  override reset(b: Buffer, end: number): void {
+    super.reset(b, end);
+    this.sp = 0;
+    // A mismatch leaves the elements of unfinished slices behind (and they hold body values); a
+    // body with a long list leaves a long stack, which is not kept for the bodies after it.
+    if (this.top !== 0 || this.items.length > 1024) this.items.length = 0;
+    this.top = 0;
+  }
 
   mismatch(what: string, t: GoType): never {
     if (this.sp === 0) throw new Mismatch(`json: cannot unmarshal ${what} into Go value of type ${t.goName}`);
@@ -232,23 +244,33 @@ class Decoder extends JsonReader {
     const b = this.b;
     const et = t.elem!;
     const old = Array.isArray(prev) ? prev : undefined;
-    const out: unknown[] = [];
     this.p++;
     this.ws();
     if (b[this.p] === 0x5d) {
       this.p++;
-      return out;
+      return [];
     }
+    // Elements gather on the decoder's stack (nested slices above them, gone when they end) and
+    // leave in one array of their exact length: a pushed-to array reserves 16 slots for one element.
+    // The stack keeps its slots (emptied) between bodies: shrinking it would give its storage back
+    // and make the next body's first slice allocate it anew.
+    const items = this.items;
+    const base = this.top;
     for (let i = 0; ; i++) {
       const pe = old !== undefined && i < old.length ? old[i] : undefined;
       const v = this.value(et, pe);
-      out.push(v !== NOOP ? v : pe !== undefined ? pe : zeroOf(et));
+      items[this.top++] = v !== NOOP ? v : pe !== undefined ? pe : zeroOf(et);
       this.ws();
       if (b[this.p++] === 0x2c) {
         this.ws();
         continue;
       }
-      return out; // ]
+      // ]
+      const top = this.top;
+      const out = items.slice(base, top);
+      for (let k = base; k < top; k++) items[k] = undefined;
+      this.top = base;
+      return out;
     }
   }
 
@@ -424,12 +446,20 @@ export function decodeRequest(root: RequestRoot, body: Buffer | string): DecodeR
   }
   const type = rootTypes.get(root);
   if (!type) throw new Error(`decodeRequest: unknown request root ${String(root)}`);
-  const d = new Decoder(buf, end);
+  const d = decoder;
+  d.reset(buf, end);
   d.ws();
   try {
     return { ok: true, value: d.value(type, undefined) };
   } catch (err) {
     if (err instanceof Mismatch) return { ok: false, error: err.message };
     throw err;
+  } finally {
+    // The body is not kept alive until the next request.
+    d.reset(EMPTY, 0);
   }
 }
+
+const EMPTY = Buffer.alloc(0);
+/** Decoding runs to completion without calling out, so one decoder (and its stacks) serves all. */
+const decoder = new Decoder(EMPTY, 0);

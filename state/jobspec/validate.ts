@@ -210,7 +210,7 @@ export function validateJob(job: Job, ctx: ValidateContext): { errors: VError[];
   if (!job.Type) errors.push('Missing job type');
   else if (!JOB_TYPES.has(job.Type)) errors.push(`Invalid job type: ${JSON.stringify(job.Type)}`);
   if (job.Datacenters.length === 0) errors.push('Missing job datacenters');
-  else if (job.Datacenters.some((d) => d === '')) errors.push('Job datacenter must be non-empty string');
+  else if (job.Datacenters.includes('')) errors.push('Job datacenter must be non-empty string');
   if (job.TaskGroups.length === 0) errors.push('Missing job task groups');
   validateConstraints(job.Constraints, errors);
   if (job.Type === 'system') {
@@ -258,7 +258,8 @@ export function validateJob(job: Job, ctx: ValidateContext): { errors: VError[];
   const maxPriority = ctx.maxPriority ?? 100;
   if (job.Priority < 1 || job.Priority > maxPriority) errors.push(`job priority must be between [1, ${maxPriority}]`);
   const maxCount = ctx.maxCount ?? 50000;
-  const total = job.TaskGroups.reduce((n, tg) => n + Math.max(0, tg.Count), 0);
+  let total = 0;
+  for (let i = 0; i < groups.length; i++) total += Math.max(0, groups[i]!.Count);
   if (maxCount > 0 && total > maxCount) errors.push(`total count was greater than configured job_max_count: ${total} > ${maxCount}`);
 
   return { errors, warnings: jobWarnings(job) };
@@ -267,9 +268,17 @@ export function validateJob(job: Job, ctx: ValidateContext): { errors: VError[];
 function jobWarnings(job: Job): string[] {
   const warnings: string[] = [];
   if (job.Periodic?.Spec) warnings.push('cron is deprecated and may be removed in a future release. Use crons instead');
-  const groups = job.TaskGroups.filter((tg) => tg.Update);
-  const autoPromote = groups.filter((tg) => tg.Update.AutoPromote).length;
-  if (autoPromote > 0 && autoPromote < groups.filter((tg) => tg.Update.Canary > 0).length) {
+  // Counted in one indexed pass: no filtered lists on every register.
+  let autoPromote = 0;
+  let canaries = 0;
+  const groups = job.TaskGroups;
+  for (let i = 0; i < groups.length; i++) {
+    const u = groups[i]!.Update;
+    if (!u) continue;
+    if (u.AutoPromote) autoPromote++;
+    if (u.Canary > 0) canaries++;
+  }
+  if (autoPromote > 0 && autoPromote < canaries) {
     warnings.push('auto_promote must be true for all groups to enable automatic promotion');
   }
   return warnings;
