@@ -92,6 +92,14 @@ export class Clock {
   private cancelled = 0;
   /** Bumped by `restart`: an advance still stepping through the old world's timers stops there. */
   private epoch = 0;
+  /**
+   * Scaled mode, while `runDue` runs callbacks: the time it last read, at which it found them due and
+   * which `nowMs` answers instead of reading the wall clock again (-1: none). Callbacks take no
+   * simulated time, as on the manual clock, and the dozens of readings a register's lifecycle makes
+   * inside them cost one Date.now per batch of due timers instead of one each (a system call's
+   * price on some VMs).
+   */
+  private pinned = -1;
   readonly guard: Guard;
 
   constructor(opts: ClockOptions = {}) {
@@ -105,6 +113,7 @@ export class Clock {
   /** Simulated unix time in milliseconds (fractional in scaled mode); never past MAX_SIM_MS. */
   nowMs(): number {
     if (this.mode === 'manual') return this.baseSim;
+    if (this.pinned >= 0) return this.pinned;
     return Math.min(this.baseSim + (Date.now() - this.baseWall) * this.scale, MAX_SIM_MS);
   }
 
@@ -142,7 +151,9 @@ export class Clock {
     if (!(due <= MAX_SIM_MS)) return NEVER;
     const t = new Timer(this, due, this.seq++, fn, source, late);
     this.insert(t);
-    this.arm();
+    // A running runDue arms for what is left when it ends, and a pending immediate runs runDue: either
+    // way the wall timer or immediate this timer needs is set then, from the whole queue.
+    if (!this.running && this.immediate === null) this.arm();
     return t;
   }
 
@@ -251,6 +262,7 @@ export class Clock {
   }
 
   private rebase(simMs: number): void {
+    this.pinned = -1;
     this.baseSim = simMs;
     this.baseWall = Date.now();
     // Simulated time maps to the wall clock afresh: the wall timer must be computed again.
@@ -320,15 +332,25 @@ export class Clock {
     try {
       while (ran < TURN_BUDGET) {
         const next = this.peek();
-        if (!next || next.due > this.nowMs()) break;
+        if (!next) break;
+        // Scaled mode: a timer due by the time the last one ran at runs at that time too (time only
+        // moves on); the wall clock is read again only for one that was not due yet (or after a rebase).
+        let now = this.pinned;
+        if (!(next.due <= now)) {
+          this.pinned = -1;
+          now = this.nowMs();
+          if (next.due > now) break;
+        }
         this.pop();
         // Fired timers can no longer be cancelled: mark them so a late cancel() is not counted.
         next.cancelled = true;
         ran++;
+        if (this.mode === 'scaled') this.pinned = now;
         this.guard.run(next.source, next.fn);
       }
     } finally {
       this.running = false;
+      this.pinned = -1;
     }
     this.arm();
     return ran;
