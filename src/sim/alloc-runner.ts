@@ -4,10 +4,13 @@
 // after a short run (batch, sysbatch).
 import type { Job, Obj } from '../../state/types.js';
 import type { Store } from '../../state/store.js';
-import type { TimerHandle, TimerTask } from '../clock.js';
+import type { TimerHandle } from '../clock.js';
+import { RunnerTimer } from './runner-timer.js';
 import { goDuration, rfc3339 } from '../../state/format.js';
 import type { ClientSim } from './client.js';
-import { duration, taskEvent } from './task-events.js';
+import { DOWNLOAD_EXTRA, duration, NO_DETAILS, SETUP_DETAILS, SETUP_EXTRA, taskEvent } from './task-events.js';
+import { healthSettings, parseTime, type HealthSettings } from './health-settings.js';
+import { groupNamed } from './alloc-sync.js';
 import { networkStatus } from './network-status.js';
 import { clientStatus, recordedIn, runsFrom, statesHold, taskStates, type TaskRun } from './task-runs.js';
 
@@ -19,46 +22,6 @@ export const CLIENT_TIMING = {
   kill: 50,
   batchRun: 1000,
 };
-
-function parseTime(t: string | null | undefined): number | null {
-  return t ? Date.parse(t) * 1e6 : null;
-}
-
-/** A runner's timer: its clock timer's task and its place in the runner's set, one object for both. */
-class RunnerTimer implements TimerHandle, TimerTask {
-  inner: TimerHandle | null = null;
-  constructor(private readonly runner: AllocRunner, private readonly owner: Set<TimerHandle>, readonly fn: () => void) {}
-  cancel(): void {
-    this.inner?.cancel();
-    this.owner.delete(this);
-  }
-  fire(): void {
-    this.runner.fire(this);
-  }
-}
-
-/** Event details and extra fields that never vary: one object for every event (stored records are never changed). */
-const NO_DETAILS: Record<string, string> = Object.freeze({}) as Record<string, string>;
-const SETUP_DETAILS: Record<string, string> = Object.freeze({ message: 'Building Task Directory' });
-const SETUP_EXTRA: Obj = Object.freeze({ Message: 'Building Task Directory' });
-const DOWNLOAD_EXTRA: Obj = Object.freeze({ DriverMessage: 'Downloading image' });
-
-interface HealthSettings {
-  minHealthy: number;
-  deadline: number;
-  check: string;
-}
-
-/** A group's health settings, for allocs of a deployment (its update block) and others (migrate, else update). */
-const healthOfGroup = new WeakMap<Obj, { deployment: HealthSettings; other: HealthSettings }>();
-
-function healthFrom(src: Obj | null | undefined): HealthSettings {
-  return {
-    minHealthy: Number(src?.MinHealthyTime ?? 10e9) / 1e6,
-    deadline: Number(src?.HealthyDeadline ?? 300e9) / 1e6,
-    check: String(src?.HealthCheck ?? 'checks'),
-  };
-}
 
 export class AllocRunner {
   private tasks: TaskRun[] = [];
@@ -100,13 +63,7 @@ export class AllocRunner {
     const job = alloc.Job as Job;
     if (job !== this.groupJob) {
       this.groupJob = job;
-      this.groupFound = undefined;
-      for (const g of job.TaskGroups) {
-        if (g.Name === alloc.TaskGroup) {
-          this.groupFound = g;
-          break;
-        }
-      }
+      this.groupFound = groupNamed(job, alloc.TaskGroup);
     }
     return this.groupFound!;
   }
@@ -375,10 +332,7 @@ export class AllocRunner {
 
   private healthSettings(): HealthSettings {
     const alloc = this.alloc()!;
-    const tg = this.group(alloc);
-    let settings = healthOfGroup.get(tg);
-    if (!settings) healthOfGroup.set(tg, (settings = { deployment: healthFrom(tg.Update), other: healthFrom(tg.Migrate ?? tg.Update) }));
-    return alloc.DeploymentID ? settings.deployment : settings.other;
+    return healthSettings(this.group(alloc), Boolean(alloc.DeploymentID));
   }
 
   private allRunning(): boolean {

@@ -45,7 +45,8 @@ export interface ClientUpdate {
   modifyTime: number;
 }
 
-function groupOf(job: Job, name: string): Obj | undefined {
+/** The job's group of that name (a loop: no closure for `find`). */
+export function groupNamed(job: Job, name: string): Obj | undefined {
   for (const g of job.TaskGroups) if (g.Name === name) return g;
   return undefined;
 }
@@ -158,7 +159,7 @@ export class AllocSync {
         }, { client: true, modifyTime: u.modifyTime, own: true });
         if (healthChanged && alloc.DeploymentID) countHealth(store, tx, next, prevHealth, u.Healthy!, u.HealthAt!);
         if ((alloc.ClientStatus === 'running') !== (u.ClientStatus === 'running')) {
-          const tg = groupOf(job, alloc.TaskGroup);
+          const tg = groupNamed(job, alloc.TaskGroup);
           if (tg && hasNomadServices(tg)) tx.touch('service_registrations');
         }
         if (u.ClientStatus === 'failed' && alloc.ClientStatus !== 'failed') (failedJobs ??= []).push(next);
