@@ -5,11 +5,14 @@
 import type { Job, Obj } from '../../state/types.js';
 import type { Store } from '../../state/store.js';
 import type { TimerHandle } from '../clock.js';
+import { RunnerTimer } from './runner-timer.js';
 import { goDuration, rfc3339 } from '../../state/format.js';
 import type { ClientSim } from './client.js';
-import { duration, taskEvent } from './task-events.js';
+import { DOWNLOAD_EXTRA, duration, NO_DETAILS, SETUP_DETAILS, SETUP_EXTRA, taskEvent } from './task-events.js';
+import { healthSettings, parseTime, type HealthSettings } from './health-settings.js';
+import { groupNamed } from './alloc-sync.js';
 import { networkStatus } from './network-status.js';
-import { clientStatus, recordedIn, runsFrom, taskStates, type TaskRun } from './task-runs.js';
+import { clientStatus, recordedIn, runsFrom, statesHold, taskStates, type TaskRun } from './task-runs.js';
 
 /** Simulated milliseconds for the client's own steps. */
 export const CLIENT_TIMING = {
@@ -19,20 +22,6 @@ export const CLIENT_TIMING = {
   kill: 50,
   batchRun: 1000,
 };
-
-function parseTime(t: string | null | undefined): number | null {
-  return t ? Date.parse(t) * 1e6 : null;
-}
-
-/** A runner's timer: its clock timer and its place in the runner's set, one object for both. */
-class RunnerTimer implements TimerHandle {
-  inner: TimerHandle | null = null;
-  constructor(private readonly owner: Set<TimerHandle>, readonly fn: () => void) {}
-  cancel(): void {
-    this.inner?.cancel();
-    this.owner.delete(this);
-  }
-}
 
 export class AllocRunner {
   private tasks: TaskRun[] = [];
@@ -46,6 +35,11 @@ export class AllocRunner {
   /** Every pending timer of this runner: they belong to the alloc and die with it. */
   private readonly timers = new Set<TimerHandle>();
   private jobModifyIndex = 0;
+  /** The job `group` last looked in and the group it found there (records are immutable). */
+  private groupJob: Job | null = null;
+  private groupFound: Obj | undefined = undefined;
+  /** The TaskStates of the last commit: the next one shares it when no task changed since. */
+  private lastStates: Obj | null = null;
 
   constructor(
     private readonly sim: ClientSim,
@@ -66,7 +60,12 @@ export class AllocRunner {
   }
 
   private group(alloc: Obj): Obj {
-    return (alloc.Job as Job).TaskGroups.find((g) => g.Name === alloc.TaskGroup)!;
+    const job = alloc.Job as Job;
+    if (job !== this.groupJob) {
+      this.groupJob = job;
+      this.groupFound = groupNamed(job, alloc.TaskGroup);
+    }
+    return this.groupFound!;
   }
 
   /**
@@ -74,13 +73,14 @@ export class AllocRunner {
    * removed it (a GC, a node's removal) may not have told the client.
    */
   private after(ms: number, fn: () => void): TimerHandle {
-    const t = new RunnerTimer(this.timers, fn);
-    t.inner = this.sim.clock.after(ms, () => this.fire(t), 'client runner');
+    const t = new RunnerTimer(this, this.timers, fn);
+    t.inner = this.sim.clock.afterTask(ms, t, 'client runner');
     this.timers.add(t);
     return t;
   }
 
-  private fire(t: RunnerTimer): void {
+  /** A RunnerTimer falls due. */
+  fire(t: RunnerTimer): void {
     this.timers.delete(t);
     if (this.done) return;
     if (!this.alloc()) return this.sim.gone(this.allocId);
@@ -99,11 +99,11 @@ export class AllocRunner {
     this.after(CLIENT_TIMING.pickup, () => {
       const now = this.now;
       for (const t of this.tasks) {
-        t.events.push(taskEvent('Received', now, 'Task received by client', {}));
-        t.events.push(taskEvent('Task Setup', now, 'Building Task Directory', { message: 'Building Task Directory' }, { Message: 'Building Task Directory' }));
+        t.events.push(taskEvent('Received', now, 'Task received by client', NO_DETAILS));
+        t.events.push(taskEvent('Task Setup', now, 'Building Task Directory', SETUP_DETAILS, SETUP_EXTRA));
         if (t.task.Driver === 'docker') {
           const image = String(t.task.Config?.image ?? '');
-          t.events.push(taskEvent('Driver', now, 'Downloading image', { image }, { DriverMessage: 'Downloading image' }));
+          t.events.push(taskEvent('Driver', now, 'Downloading image', { image }, DOWNLOAD_EXTRA));
         }
       }
       this.commit();
@@ -232,7 +232,7 @@ export class AllocRunner {
     }
     t.state = 'running';
     t.startedAt = rfc3339(now);
-    t.events.push(taskEvent('Started', now, 'Task started by client', {}));
+    t.events.push(taskEvent('Started', now, 'Task started by client', NO_DETAILS));
     this.commit();
     this.maybeArmHealth();
     const run = this.runTime(t);
@@ -330,24 +330,23 @@ export class AllocRunner {
     return this.healthSettings().check !== 'manual';
   }
 
-  private healthSettings(): { minHealthy: number; deadline: number; check: string } {
+  private healthSettings(): HealthSettings {
     const alloc = this.alloc()!;
-    const tg = this.group(alloc);
-    const src = alloc.DeploymentID ? tg.Update : tg.Migrate ?? tg.Update;
-    return {
-      minHealthy: Number(src?.MinHealthyTime ?? 10e9) / 1e6,
-      deadline: Number(src?.HealthyDeadline ?? 300e9) / 1e6,
-      check: String(src?.HealthCheck ?? 'checks'),
-    };
+    return healthSettings(this.group(alloc), Boolean(alloc.DeploymentID));
+  }
+
+  private allRunning(): boolean {
+    for (const t of this.tasks) if (t.state !== 'running') return false;
+    return true;
   }
 
   private maybeArmHealth(): void {
     if (this.health !== null || this.healthTimer || !this.tracksHealth()) return;
-    if (!this.tasks.every((t) => t.state === 'running')) return;
+    if (!this.allRunning()) return;
     this.healthTimer = this.after(this.healthSettings().minHealthy, () => {
       this.healthTimer = null;
       if (this.health !== null || this.killing) return;
-      if (!this.tasks.every((t) => t.state === 'running')) return;
+      if (!this.allRunning()) return;
       this.setHealth(true);
       this.deadlineTimer?.cancel();
       this.commit();
@@ -474,12 +473,14 @@ export class AllocRunner {
     const alloc = this.alloc();
     if (!alloc || this.done) return;
     const [status, description] = clientStatus(this.tasks);
+    const states = this.lastStates !== null && statesHold(this.tasks, this.lastStates) ? this.lastStates : taskStates(this.tasks);
+    this.lastStates = states;
     this.sim.sync.queue({
       ID: alloc.ID,
       NodeID: alloc.NodeID,
       ClientStatus: status,
       ClientDescription: description,
-      TaskStates: taskStates(this.tasks),
+      TaskStates: states,
       NetworkStatus: alloc.NetworkStatus ?? networkStatus(alloc.ID, this.group(alloc)),
       Healthy: this.health,
       HealthAt: this.healthAt,

@@ -45,6 +45,12 @@ export interface ClientUpdate {
   modifyTime: number;
 }
 
+/** The job's group of that name (a loop: no closure for `find`). */
+export function groupNamed(job: Job, name: string): Obj | undefined {
+  for (const g of job.TaskGroups) if (g.Name === name) return g;
+  return undefined;
+}
+
 export class AllocSync {
   /** Updates waiting for the clients' next tick, by alloc (insertion order is the batch's order). */
   private readonly queued = new Map<string, ClientUpdate>();
@@ -128,16 +134,17 @@ export class AllocSync {
   private apply(updates: ClientUpdate[]): void {
     const store = this.store;
     // Updates of allocs the server no longer holds change nothing (nestedUpdateAllocFromClient).
-    const batch = updates.filter((u) => store.allocs.has(u.ID));
-    if (batch.length === 0) return;
+    let held = 0;
+    for (const u of updates) if (store.allocs.has(u.ID)) held++;
+    if (held === 0) return;
     let terminal = false;
     store.write((tx) => {
       tx.eventType = 'AllocationUpdated';
-      const failedJobs: Obj[] = [];
-      for (const u of batch) {
-        const alloc = store.allocs.get(u.ID)!;
+      let failedJobs: Obj[] | null = null;
+      for (const u of updates) {
+        const alloc = store.allocs.get(u.ID);
+        if (alloc === undefined) continue;
         const job = alloc.Job as Job;
-        const tg = job.TaskGroups.find((g) => g.Name === alloc.TaskGroup);
         const prevHealth: boolean | null = alloc.DeploymentStatus?.Healthy ?? null;
         const healthChanged = u.Healthy !== null && prevHealth !== u.Healthy && u.JobModifyIndex === job.JobModifyIndex;
         const next = putAlloc(store, tx, {
@@ -151,11 +158,15 @@ export class AllocSync {
           NetworkStatus: u.NetworkStatus,
         }, { client: true, modifyTime: u.modifyTime, own: true });
         if (healthChanged && alloc.DeploymentID) countHealth(store, tx, next, prevHealth, u.Healthy!, u.HealthAt!);
-        if ((alloc.ClientStatus === 'running') !== (u.ClientStatus === 'running') && tg && hasNomadServices(tg)) tx.touch('service_registrations');
-        if (u.ClientStatus === 'failed' && alloc.ClientStatus !== 'failed') failedJobs.push(next);
+        if ((alloc.ClientStatus === 'running') !== (u.ClientStatus === 'running')) {
+          const tg = groupNamed(job, alloc.TaskGroup);
+          if (tg && hasNomadServices(tg)) tx.touch('service_registrations');
+        }
+        if (u.ClientStatus === 'failed' && alloc.ClientStatus !== 'failed') (failedJobs ??= []).push(next);
         if (u.ClientStatus === 'complete' || u.ClientStatus === 'failed') terminal = true;
         refreshJobStatus(store, tx, alloc.Namespace, alloc.JobID);
       }
+      if (failedJobs === null) return;
       const evaluated = new Set<string>();
       for (const alloc of failedJobs) {
         const key = jobKey(alloc.Namespace, alloc.JobID);

@@ -55,6 +55,11 @@ interface Ticker {
   nextCrossing: (nowMs: number) => number | null;
   timer: TimerHandle | null;
   at: number | null;
+  /**
+   * `at` is the first grid tick after a moment already past (an arm for a write or a busy pass),
+   * so no later write can want the ticker sooner: it is on `gridAfter(now)` or before it.
+   */
+  onGrid: boolean;
   written: boolean;
 }
 
@@ -128,9 +133,9 @@ export class GarbageCollector {
   }
 
   private add(interval: number, pass: () => GcResult, nextCrossing: (nowMs: number) => number | null): void {
-    const t: Ticker = { interval, pass, nextCrossing, timer: null, at: null, written: false };
+    const t: Ticker = { interval, pass, nextCrossing, timer: null, at: null, onGrid: false, written: false };
     this.tickers.push(t);
-    this.arm(t, this.gridAfter(t, this.clock.nowMs()));
+    this.arm(t, this.gridAfter(t, this.clock.nowMs()), true);
   }
 
   /** The first tick of the ticker's grid strictly after `ms`. */
@@ -143,9 +148,10 @@ export class GarbageCollector {
     return this.origin + Math.ceil((ms - this.origin) / t.interval) * t.interval;
   }
 
-  private arm(t: Ticker, at: number): void {
+  private arm(t: Ticker, at: number, onGrid: boolean): void {
     t.timer?.cancel();
     t.at = at;
+    t.onGrid = onGrid;
     t.timer = this.clock.after(at - this.clock.nowMs(), () => this.fire(t));
   }
 
@@ -163,11 +169,11 @@ export class GarbageCollector {
       // Re-armed even when the pass throws (the guard logs it), so the ticker never stops.
       const now = this.clock.nowMs();
       const busy = t.written || result === null || result.jobs.length + result.evals.length + result.allocs.length + result.deployments.length + result.nodes.length > 0;
-      if (busy) this.arm(t, this.gridAfter(t, now));
+      if (busy) this.arm(t, this.gridAfter(t, now), true);
       else {
         const crossing = t.nextCrossing(now);
         // Nothing new is due before the crossing; a crossing at `now` itself is judged next tick.
-        if (crossing !== null) this.arm(t, crossing > now ? this.gridAtOrAfter(t, crossing) : this.gridAfter(t, now));
+        if (crossing !== null) this.arm(t, crossing > now ? this.gridAtOrAfter(t, crossing) : this.gridAfter(t, now), !(crossing > now));
       }
     }
   }
@@ -175,11 +181,15 @@ export class GarbageCollector {
   /** Any write may make something collectable: a sleeping ticker wakes at its next grid tick. */
   private onWrite(): void {
     if (this.closed) return;
-    const now = this.clock.nowMs();
+    // Most writes find every ticker on the grid already: no clock reading for them.
+    let now = -1;
     for (const t of this.tickers) {
       t.written = true;
+      if (t.onGrid && t.at !== null) continue;
+      if (now < 0) now = this.clock.nowMs();
       const next = this.gridAfter(t, now);
-      if (t.at === null || t.at > next) this.arm(t, next);
+      if (t.at === null || t.at > next) this.arm(t, next, true);
+      else t.onGrid = true;
     }
   }
 

@@ -4,7 +4,7 @@
 // Every reaction and every deferred callback runs inside the clock's guard, and each re-checks that
 // what it refers to (alloc, eval, deployment, job) still exists when it runs.
 import { jobKey, type Store, type StoreEvent } from '../../state/store.js';
-import type { Clock } from '../clock.js';
+import type { Clock, TimerTask } from '../clock.js';
 import { Scheduler } from './scheduler.js';
 import { ClientSim } from './client.js';
 import { DeploymentWatcher } from './watcher.js';
@@ -26,12 +26,23 @@ const ALLOC = 0;
 const DEPLOYMENT = 1;
 type DeferredKind = typeof ALLOC | typeof DEPLOYMENT;
 
-/** Reactions joined to one zero-delay timer: kinds and IDs side by side rather than a closure each. */
-interface Deferred {
-  kinds: DeferredKind[];
-  ids: string[];
-  /** The clock's count of timers just before the batch's timer was armed. */
-  seq: number;
+/** Reactions joined to one zero-delay timer (its task): kinds and IDs side by side rather than a closure each. */
+class Deferred implements TimerTask {
+  readonly kinds: DeferredKind[];
+  readonly ids: string[];
+  constructor(
+    private readonly sim: Simulator,
+    kind: DeferredKind,
+    id: string,
+    /** The clock's count of timers just before the batch's timer was armed. */
+    readonly seq: number,
+  ) {
+    this.kinds = [kind];
+    this.ids = [id];
+  }
+  fire(): void {
+    this.sim.runDeferred(this);
+  }
 }
 
 export class Simulator {
@@ -141,13 +152,13 @@ export class Simulator {
       d.ids.push(id);
       return;
     }
-    const batch: Deferred = { kinds: [kind], ids: [id], seq: this.clock.created };
-    this.clock.after(0, () => this.runDeferred(batch), 'deployment watcher');
+    const batch = new Deferred(this, kind, id, this.clock.created);
+    this.clock.afterTask(0, batch, 'deployment watcher');
     this.deferred = this.clock.created === batch.seq + 1 ? batch : null;
   }
 
   /** Each item as its own timer ran it: one failing leaves the others to run. */
-  private runDeferred(batch: Deferred): void {
+  runDeferred(batch: Deferred): void {
     const guard = this.clock.guard;
     for (let i = 0; i < batch.ids.length; i++) {
       const id = batch.ids[i]!;

@@ -5,8 +5,12 @@ import { parseGoDuration } from '../../state/godur.js';
 import { SharePool } from '../../state/share.js';
 
 /** An event's `Details` when it has none: one object for all (stored records are never changed). */
-const NO_DETAILS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+export const NO_DETAILS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 const NO_EXTRA: Obj = Object.freeze({});
+/** Details and extra fields of the runner's fixed events: constants, not objects made per event. */
+export const SETUP_DETAILS: Record<string, string> = Object.freeze({ message: 'Building Task Directory' });
+export const SETUP_EXTRA: Obj = Object.freeze({ Message: 'Building Task Directory' });
+export const DOWNLOAD_EXTRA: Obj = Object.freeze({ DriverMessage: 'Downloading image' });
 /** Equal Details (the same image downloaded, the same setup message) are one object for all events. */
 const detailsPool = new SharePool();
 

@@ -20,11 +20,23 @@ export interface TaskRun {
   timer: TimerHandle | null;
 }
 
-export function clientStatus(tasks: TaskRun[]): [string, string] {
-  if (tasks.some((t) => t.state === 'dead' && t.failed)) return ['failed', 'Failed tasks'];
-  if (tasks.some((t) => t.state === 'running')) return ['running', 'Tasks are running'];
-  if (tasks.some((t) => t.state === 'pending')) return ['pending', 'No tasks have started'];
-  return ['complete', 'All tasks have completed'];
+const FAILED: readonly [string, string] = Object.freeze(['failed', 'Failed tasks']);
+const RUNNING: readonly [string, string] = Object.freeze(['running', 'Tasks are running']);
+const PENDING: readonly [string, string] = Object.freeze(['pending', 'No tasks have started']);
+const COMPLETE: readonly [string, string] = Object.freeze(['complete', 'All tasks have completed']);
+
+/** The alloc's client status and description (one frozen pair each, not a new array per commit). */
+export function clientStatus(tasks: TaskRun[]): readonly [string, string] {
+  let running = false;
+  let pending = false;
+  for (const t of tasks) {
+    if (t.state === 'dead') {
+      if (t.failed) return FAILED;
+    } else if (t.state === 'running') running = true;
+    else if (t.state === 'pending') pending = true;
+  }
+  if (running) return RUNNING;
+  return pending ? PENDING : COMPLETE;
 }
 
 export function taskStates(tasks: TaskRun[]): Obj {
@@ -50,13 +62,28 @@ export function taskStates(tasks: TaskRun[]): Obj {
  */
 export function recordedIn(runs: TaskRun[], states: Obj | null, groupTasks: Obj[]): boolean {
   if (states === null || groupTasks.length !== runs.length) return false;
-  return runs.every((t, i) => {
+  for (let i = 0; i < runs.length; i++) {
+    const t = runs[i]!;
+    if (groupTasks[i]?.Name !== t.name || t.restartTimes.length !== 0) return false;
+  }
+  return statesHold(runs, states);
+}
+
+/**
+ * Whether `states` shows each of `runs` as it is now: its fields, and its events (a run's events
+ * only grow, so the same count and last event are the same events).
+ */
+export function statesHold(runs: TaskRun[], states: Obj): boolean {
+  for (const t of runs) {
     const st = states[t.name] as Obj | undefined;
-    const events = st?.Events as Obj[] | undefined;
-    return st !== undefined && groupTasks[i]?.Name === t.name && t.restartTimes.length === 0 && st.State === t.state && st.Failed === t.failed &&
-      st.Restarts === t.restarts && st.LastRestart === t.lastRestart && st.StartedAt === t.startedAt && st.FinishedAt === t.finishedAt &&
-      events !== undefined && events.length === t.events.length && events[events.length - 1] === t.events[t.events.length - 1];
-  });
+    if (st === undefined) return false;
+    const events = st.Events as Obj[] | undefined;
+    if (st.State !== t.state || st.Failed !== t.failed || st.Restarts !== t.restarts || st.LastRestart !== t.lastRestart || st.StartedAt !== t.startedAt ||
+      st.FinishedAt !== t.finishedAt || events === undefined || events.length !== t.events.length || events[events.length - 1] !== t.events[t.events.length - 1]) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** The runs of `tasks` as `states` recorded them (a parked runner's). */

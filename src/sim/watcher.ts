@@ -6,9 +6,8 @@ import { jobKey, type Store } from '../../state/store.js';
 import { isActiveDeployment, DeploymentText } from '../../state/deployments/table.js';
 import { failDeploymentTx, promoteDeployment, watcherEval } from '../../state/deployments/ops.js';
 import { putAlloc } from '../../state/allocations/table.js';
-import { evalsOfJob } from '../../state/evaluations/table.js';
 import { rescheduleDecision } from './reschedule.js';
-import type { Clock, TimerHandle } from '../clock.js';
+import type { Clock, TimerHandle, TimerTask } from '../clock.js';
 
 export const WATCHER_BATCH_MS = 1000;
 
@@ -26,6 +25,35 @@ function parseTime(s: string): number {
   return lastParsed;
 }
 
+/** A deployment's pending watcher batch: its timer's task, and the allocs it asks to reschedule. */
+class Batch implements TimerTask {
+  timer: TimerHandle | null = null;
+  /** Made for the first alloc to reschedule: most batches carry health only. */
+  reschedule: Set<string> | null = null;
+  constructor(
+    private readonly watcher: DeploymentWatcher,
+    readonly depId: string,
+  ) {}
+  fire(): void {
+    this.watcher.batchDue(this);
+  }
+}
+
+/** A running deployment's progress deadline: when, and its timer's task. */
+class Deadline implements TimerTask {
+  timer: TimerHandle | null = null;
+  constructor(
+    private readonly watcher: DeploymentWatcher,
+    readonly depId: string,
+    readonly at: number,
+  ) {}
+  fire(): void {
+    this.watcher.deadlineDue(this);
+  }
+}
+
+const NO_RESCHEDULE: ReadonlySet<string> = new Set();
+
 export class DeploymentWatcher {
   /**
    * The health last seen of allocs in an active deployment (absent: null). Only such allocs can
@@ -34,8 +62,8 @@ export class DeploymentWatcher {
    * done: a cluster's settled allocs cost the watcher nothing.
    */
   private readonly lastHealth = new Map<string, boolean>();
-  private readonly batched = new Map<string, { timer: TimerHandle; reschedule: Set<string> }>();
-  private readonly deadlines = new Map<string, { at: number; timer: TimerHandle }>();
+  private readonly batched = new Map<string, Batch>();
+  private readonly deadlines = new Map<string, Deadline>();
 
   constructor(
     private readonly store: Store,
@@ -80,33 +108,51 @@ export class DeploymentWatcher {
     const dep = this.store.deployments.get(depId);
     const prev = this.deadlines.get(depId);
     if (!dep || dep.Status !== 'running') {
-      prev?.timer.cancel();
-      this.deadlines.delete(depId);
+      if (prev) {
+        prev.timer?.cancel();
+        this.deadlines.delete(depId);
+      }
       if (dep && !isActiveDeployment(dep)) this.forgetHealth(dep);
       return;
     }
     let at = Infinity;
-    for (const s of Object.values(dep.TaskGroups as Obj) as Obj[]) {
+    const groups = dep.TaskGroups as Obj;
+    for (const name in groups) {
+      const s = groups[name] as Obj;
       if (!s.RequireProgressBy || s.HealthyAllocs >= Math.max(s.DesiredTotal, s.DesiredCanaries)) continue;
       // An unparsable time never arms a timer (NaN would re-arm it at once, forever).
       const by = parseTime(s.RequireProgressBy);
       if (by < at) at = by;
     }
     if (prev && prev.at === at) return;
-    prev?.timer.cancel();
-    this.deadlines.delete(depId);
-    if (at === Infinity) return;
-    const timer = this.clock.after(at - this.clock.nowMs(), () => {
+    if (prev) {
+      prev.timer?.cancel();
       this.deadlines.delete(depId);
-      const cur = this.store.deployments.get(depId);
-      if (!cur || cur.Status !== 'running') return;
-      const late = (Object.values(cur.TaskGroups as Obj) as Obj[]).some(
-        (s) => s.RequireProgressBy && parseTime(s.RequireProgressBy) <= this.clock.nowMs() && s.HealthyAllocs < Math.max(s.DesiredTotal, s.DesiredCanaries),
-      );
-      if (late) this.fail(depId, DeploymentText.failedProgress);
-      else this.onDeployment(depId);
-    }, 'deployment progress deadline');
-    this.deadlines.set(depId, { at, timer });
+    }
+    if (at === Infinity) return;
+    const d = new Deadline(this, depId, at);
+    d.timer = this.clock.afterTask(at - this.clock.nowMs(), d, 'deployment progress deadline');
+    this.deadlines.set(depId, d);
+  }
+
+  /** A progress deadline passed: the deployment fails unless a group made progress since. */
+  deadlineDue(d: Deadline): void {
+    const depId = d.depId;
+    this.deadlines.delete(depId);
+    const cur = this.store.deployments.get(depId);
+    if (!cur || cur.Status !== 'running') return;
+    const now = this.clock.nowMs();
+    let late = false;
+    const groups = cur.TaskGroups as Obj;
+    for (const name in groups) {
+      const s = groups[name] as Obj;
+      if (s.RequireProgressBy && parseTime(s.RequireProgressBy) <= now && s.HealthyAllocs < Math.max(s.DesiredTotal, s.DesiredCanaries)) {
+        late = true;
+        break;
+      }
+    }
+    if (late) this.fail(depId, DeploymentText.failedProgress);
+    else this.onDeployment(depId);
   }
 
   /** A deployment is done: the health of its allocs can no longer ask for anything. */
@@ -125,7 +171,10 @@ export class DeploymentWatcher {
   /** The newest index the scheduler has seen for the job: SnapshotIndex, else CreateIndex; cancelled evals aside. */
   private latestEvalIndex(namespace: string, jobId: string): number {
     let max = 0;
-    for (const e of evalsOfJob(this.store, namespace, jobId)) {
+    const ids = this.store.evalsByJob.get(jobKey(namespace, jobId));
+    if (!ids) return 0;
+    for (const id of ids) {
+      const e = this.store.evals.get(id)!;
       if (e.Status === 'canceled') continue;
       if (e.SnapshotIndex && max < e.SnapshotIndex) max = e.SnapshotIndex;
       else if (max < e.CreateIndex) max = e.CreateIndex;
@@ -136,19 +185,20 @@ export class DeploymentWatcher {
   private schedule(depId: string, rescheduleAlloc?: string): void {
     let b = this.batched.get(depId);
     if (!b) {
-      const entry = {
-        reschedule: new Set<string>(),
-        timer: this.clock.after(WATCHER_BATCH_MS, () => {
-          this.batched.delete(depId);
-          this.flush(depId, entry.reschedule);
-        }, 'deployment watcher batch'),
-      };
-      this.batched.set(depId, (b = entry));
+      b = new Batch(this, depId);
+      b.timer = this.clock.afterTask(WATCHER_BATCH_MS, b, 'deployment watcher batch');
+      this.batched.set(depId, b);
     }
-    if (rescheduleAlloc) b.reschedule.add(rescheduleAlloc);
+    if (rescheduleAlloc) (b.reschedule ??= new Set()).add(rescheduleAlloc);
   }
 
-  private flush(depId: string, reschedule: Set<string>): void {
+  /** A batch's second is up: its eval (and reschedule marks) in one write. */
+  batchDue(b: Batch): void {
+    this.batched.delete(b.depId);
+    this.flush(b.depId, b.reschedule ?? NO_RESCHEDULE);
+  }
+
+  private flush(depId: string, reschedule: ReadonlySet<string>): void {
     const dep = this.store.deployments.get(depId);
     if (!dep || !isActiveDeployment(dep)) return;
     this.store.write((tx) => {
@@ -185,19 +235,19 @@ export class DeploymentWatcher {
     for (const id of this.lastHealth.keys()) if (!this.store.allocs.has(id)) this.lastHealth.delete(id);
     for (const [id, d] of this.deadlines) {
       if (this.store.deployments.has(id)) continue;
-      d.timer.cancel();
+      d.timer?.cancel();
       this.deadlines.delete(id);
     }
     for (const [id, b] of this.batched) {
       if (this.store.deployments.has(id)) continue;
-      b.timer.cancel();
+      b.timer?.cancel();
       this.batched.delete(id);
     }
   }
 
   close(): void {
-    for (const b of this.batched.values()) b.timer.cancel();
-    for (const d of this.deadlines.values()) d.timer.cancel();
+    for (const b of this.batched.values()) b.timer?.cancel();
+    for (const d of this.deadlines.values()) d.timer?.cancel();
     this.batched.clear();
     this.deadlines.clear();
     this.lastHealth.clear();
