@@ -11,7 +11,7 @@ import { PlanUsage } from './placement.js';
 import { EvalNodes, selectOnNode } from './stack.js';
 import { rfc3339 } from '../../state/format.js';
 import { rescheduleDecision } from './reschedule.js';
-import { newAllocation, newDeployment } from './new-records.js';
+import { newAllocation, newDeployment, type PlacementLinks } from './new-records.js';
 import { schedulerConfig } from '../../state/operator/config.js';
 import { stopLost, taintedAsLost } from './lost.js';
 import { ignoredTerminal, isDestructive } from './updates.js';
@@ -84,6 +84,10 @@ export interface ReconcileInput {
   nowNs: number;
 }
 
+/** What a placement carries over from the alloc it replaces, or a canary's status. */
+type Links = Omit<PlacementLinks, 'DeploymentID'>;
+const NO_LINKS: Links = Object.freeze({});
+
 export function reconcile(input: ReconcileInput): Plan {
   const { store, job, ev, nowNs } = input;
   const plan: Plan = {
@@ -142,31 +146,31 @@ export function reconcile(input: ReconcileInput): Plan {
   const algorithm = sched.SchedulerAlgorithm || 'binpack';
   const usage = new PlanUsage(store.nodeUsage, store);
 
-  const newAlloc = (tg: Obj, name: string, node: Obj, metric: Obj, extra: Obj = {}): Obj =>
-    newAllocation(store, job, ev, nowNs, tg, name, node, metric, extra, sched.MemoryOversubscriptionEnabled);
-
   /** Places one alloc or records the failure; returns the alloc or null. */
-  const tryPlace = (tg: Obj, name: string, extra: Obj = {}, onlyNode?: Obj): Obj | null => {
-    const failed = (): null => {
-      plan.queued[tg.Name] = (plan.queued[tg.Name] ?? 0) + 1;
-      return null;
-    };
+  const tryPlace = (tg: Obj, name: string, links: Links = NO_LINKS, onlyNode?: Obj): Obj | null => {
     // The generic scheduler does not try a group again once one of its placements failed; it
     // counts the rest as coalesced failures. The system scheduler tries every node.
     const earlier = plan.failed[tg.Name];
     if (earlier && !onlyNode) {
       earlier.CoalescedFailures++;
-      return failed();
+      plan.queued[tg.Name] = (plan.queued[tg.Name] ?? 0) + 1;
+      return null;
     }
-    const { node, metric } = evalNodes.place(usage, tg, algorithm, onlyNode, extra.PreviousAllocation);
+    const { node, metric } = evalNodes.place(usage, tg, algorithm, onlyNode, links.PreviousAllocation);
     if (!node) {
       if (earlier) earlier.CoalescedFailures++;
       else plan.failed[tg.Name] = metric;
-      return failed();
+      plan.queued[tg.Name] = (plan.queued[tg.Name] ?? 0) + 1;
+      return null;
     }
     usage.add(node.ID, job, tg);
     const d = depDraft && tg.Name in depDraft.TaskGroups ? depDraft : null;
-    const alloc = newAlloc(tg, name, node, metric, { DeploymentID: d?.ID ?? '', ...extra });
+    const alloc = newAllocation(store, job, ev, nowNs, tg, name, node, metric, {
+      DeploymentID: d?.ID ?? '',
+      PreviousAllocation: links.PreviousAllocation,
+      RescheduleTracker: links.RescheduleTracker,
+      DeploymentStatus: links.DeploymentStatus,
+    }, sched.MemoryOversubscriptionEnabled);
     plan.place.push(alloc);
     return alloc;
   };
