@@ -66,9 +66,18 @@ export function planIsEmpty(p: Plan): boolean {
   return p.place.length === 0 && p.update.length === 0 && p.deployments.length === 0 && !p.markStable;
 }
 
+/** The index in an alloc name ending `[<digits>]` (what /\[(\d+)\]$/ finds), else 0. */
 const nameIndex = (name: string): number => {
-  const m = /\[(\d+)\]$/.exec(name);
-  return m ? Number(m[1]) : 0;
+  const end = name.length - 1;
+  if (end < 2 || name.charCodeAt(end) !== 93 /* ] */) return 0;
+  let i = end - 1;
+  while (i >= 0) {
+    const c = name.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    i--;
+  }
+  if (i === end - 1 || i < 0 || name.charCodeAt(i) !== 91 /* [ */) return 0;
+  return Number(name.slice(i + 1, end));
 };
 
 export const hasDeployments = (job: Job): boolean =>
@@ -101,13 +110,19 @@ export function reconcile(input: ReconcileInput): Plan {
   };
 
   // Allocs of an earlier instance of the job (purged and re-registered) are simply stopped.
-  const current = all.filter((a) => job && (a.Job as Job).CreateIndex === job.CreateIndex);
+  const current: Obj[] = [];
   for (const a of all) {
-    if (!current.includes(a) && a.DesiredStatus === 'run' && !isClientTerminal(a)) stop(a, DesiredText.notNeeded);
+    if (job && (a.Job as Job).CreateIndex === job.CreateIndex) current.push(a);
+    else if (a.DesiredStatus === 'run' && !isClientTerminal(a)) stop(a, DesiredText.notNeeded);
   }
 
-  const deps = [...(store.deploymentsByJob.get(jobKey(input.namespace, input.jobId)) ?? [])].map((id) => store.deployments.get(id)!);
-  const active = deps.filter((d) => isActiveDeployment(d));
+  const deps: Obj[] = [];
+  const active: Obj[] = [];
+  for (const id of store.deploymentsByJob.get(jobKey(input.namespace, input.jobId)) ?? []) {
+    const d = store.deployments.get(id)!;
+    deps.push(d);
+    if (isActiveDeployment(d)) active.push(d);
+  }
   if (stopped) {
     for (const d of active) plan.deployments.push({ ...d, Status: 'cancelled', StatusDescription: DeploymentText.stoppedJob });
   }
@@ -117,7 +132,9 @@ export function reconcile(input: ReconcileInput): Plan {
     return plan;
   }
 
-  const latestDep = deps.filter((d) => d.JobCreateIndex === job.CreateIndex).sort((a, b) => b.CreateIndex - a.CreateIndex)[0] ?? null;
+  // The first of the highest CreateIndex, as a stable sort would put it first.
+  let latestDep: Obj | null = null;
+  for (const d of deps) if (d.JobCreateIndex === job.CreateIndex && (!latestDep || d.CreateIndex > latestDep.CreateIndex)) latestDep = d;
   const versionDep: Obj | null = latestDep && latestDep.JobVersion === job.Version ? latestDep : null;
   let dep: Obj | null = versionDep;
   const wantsDeployment = !stopped && hasDeployments(job);
@@ -144,7 +161,9 @@ export function reconcile(input: ReconcileInput): Plan {
   // Per-pool scheduler settings are Enterprise-only, so the cluster-wide configuration decides.
   const sched = schedulerConfig(store);
   const algorithm = sched.SchedulerAlgorithm || 'binpack';
-  const usage = new PlanUsage(store.nodeUsage, store);
+  // Made on first use: most passes of a running job neither place nor stop anything.
+  let planUsage: PlanUsage | null = null;
+  const usage = (): PlanUsage => (planUsage ??= new PlanUsage(store.nodeUsage, store));
 
   /** Places one alloc or records the failure; returns the alloc or null. */
   const tryPlace = (tg: Obj, name: string, links: Links = NO_LINKS, onlyNode?: Obj): Obj | null => {
@@ -156,14 +175,14 @@ export function reconcile(input: ReconcileInput): Plan {
       plan.queued[tg.Name] = (plan.queued[tg.Name] ?? 0) + 1;
       return null;
     }
-    const { node, metric } = evalNodes.place(usage, tg, algorithm, onlyNode, links.PreviousAllocation);
+    const { node, metric } = evalNodes.place(usage(), tg, algorithm, onlyNode, links.PreviousAllocation);
     if (!node) {
       if (earlier) earlier.CoalescedFailures++;
       else plan.failed[tg.Name] = metric;
       plan.queued[tg.Name] = (plan.queued[tg.Name] ?? 0) + 1;
       return null;
     }
-    usage.add(node.ID, job, tg);
+    usage().add(node.ID, job, tg);
     const d = depDraft && tg.Name in depDraft.TaskGroups ? depDraft : null;
     const alloc = newAllocation(store, job, ev, nowNs, tg, name, node, metric, {
       DeploymentID: d?.ID ?? '',
@@ -178,11 +197,13 @@ export function reconcile(input: ReconcileInput): Plan {
   const markStop = (a: Obj, desc: string, extra: Obj = {}): void => {
     stopping.add(a.ID);
     const held = (a.Job as Job).TaskGroups.find((g) => g.Name === a.TaskGroup);
-    if (held && a.DesiredStatus === 'run' && !isClientTerminal(a)) usage.add(a.NodeID, a.Job as Job, held, -1);
+    if (held && a.DesiredStatus === 'run' && !isClientTerminal(a)) usage().add(a.NodeID, a.Job as Job, held, -1);
     stop(a, desc, extra);
   };
 
-  const groupNames = new Set([...job.TaskGroups.map((g) => g.Name), ...current.map((a) => a.TaskGroup as string)]);
+  const groupNames = new Set<string>();
+  for (const g of job.TaskGroups) groupNames.add(g.Name);
+  for (const a of current) groupNames.add(a.TaskGroup as string);
   for (const g of groupNames) {
     const tg = job.TaskGroups.find((x) => x.Name === g);
     const du = zeroUpdates();
@@ -478,13 +499,18 @@ export function reconcile(input: ReconcileInput): Plan {
   // Deployment bookkeeping for this pass: totals for system jobs, placements, and success.
   if (depDraft) {
     const d = depDraft;
-    for (const [g, s] of Object.entries(d.TaskGroups as Obj)) {
-      const st = s as Obj;
-      const placedHere = plan.place.filter((a) => a.TaskGroup === g && a.DeploymentID === d.ID);
-      const inPlaceHere = plan.update.filter((a) => a.TaskGroup === g && a.DeploymentID === d.ID && a.DesiredStatus === 'run' && store.allocs.get(a.ID)?.DeploymentID !== d.ID);
-      st.PlacedAllocs += placedHere.length + inPlaceHere.length;
-      if (job.Type === 'system' && plan.createdDeployment === d) st.DesiredTotal = placedHere.length + inPlaceHere.length + plan.desired[g]!.DestructiveUpdate;
-      if (st.RequireProgressBy === null && placedHere.length + inPlaceHere.length > 0 && st.ProgressDeadline > 0) {
+    const groups = d.TaskGroups as Obj;
+    for (const g in groups) {
+      const st = groups[g] as Obj;
+      let placedHere = 0;
+      for (const a of plan.place) if (a.TaskGroup === g && a.DeploymentID === d.ID) placedHere++;
+      let inPlaceHere = 0;
+      for (const a of plan.update) {
+        if (a.TaskGroup === g && a.DeploymentID === d.ID && a.DesiredStatus === 'run' && store.allocs.get(a.ID)?.DeploymentID !== d.ID) inPlaceHere++;
+      }
+      st.PlacedAllocs += placedHere + inPlaceHere;
+      if (job.Type === 'system' && plan.createdDeployment === d) st.DesiredTotal = placedHere + inPlaceHere + plan.desired[g]!.DestructiveUpdate;
+      if (st.RequireProgressBy === null && placedHere + inPlaceHere > 0 && st.ProgressDeadline > 0) {
         st.RequireProgressBy = rfc3339(nowNs + st.ProgressDeadline);
       }
     }
@@ -498,7 +524,8 @@ export function reconcile(input: ReconcileInput): Plan {
       plan.markStable = true;
     }
     const orig = plan.createdDeployment === d ? undefined : store.deployments.get(d.ID);
-    if (!orig || !sameData(orig, d)) plan.deployments.push(d);
+    // A status change (the usual change of a pass) is told apart before the groups are walked.
+    if (!orig || orig.Status !== d.Status || orig.StatusDescription !== d.StatusDescription || !sameData(orig, d)) plan.deployments.push(d);
   }
   return plan;
 }
