@@ -16,6 +16,7 @@ import { schedulerConfig } from '../../state/operator/config.js';
 import { stopLost, taintedAsLost } from './lost.js';
 import { ignoredTerminal, isDestructive } from './updates.js';
 import { draftOf, sameData } from './deployment-draft.js';
+import { nameIndex } from './alloc-names.js';
 export { isDestructive };
 
 export const DesiredText = {
@@ -28,24 +29,11 @@ export const DesiredText = {
 } as const;
 
 export interface DesiredUpdates {
-  Ignore: number;
-  Place: number;
-  Migrate: number;
-  Stop: number;
-  InPlaceUpdate: number;
-  DestructiveUpdate: number;
-  Canary: number;
-  Preemptions: number;
-  Disconnect: number;
-  Reconnect: number;
-  RescheduleNow: number;
-  RescheduleLater: number;
+  Ignore: number; Place: number; Migrate: number; Stop: number; InPlaceUpdate: number; DestructiveUpdate: number;
+  Canary: number; Preemptions: number; Disconnect: number; Reconnect: number; RescheduleNow: number; RescheduleLater: number;
 }
 
-const zeroUpdates = (): DesiredUpdates => ({
-  Ignore: 0, Place: 0, Migrate: 0, Stop: 0, InPlaceUpdate: 0, DestructiveUpdate: 0,
-  Canary: 0, Preemptions: 0, Disconnect: 0, Reconnect: 0, RescheduleNow: 0, RescheduleLater: 0,
-});
+const zeroUpdates = (): DesiredUpdates => ({ Ignore: 0, Place: 0, Migrate: 0, Stop: 0, InPlaceUpdate: 0, DestructiveUpdate: 0, Canary: 0, Preemptions: 0, Disconnect: 0, Reconnect: 0, RescheduleNow: 0, RescheduleLater: 0 });
 
 export interface Plan {
   place: Obj[];
@@ -66,19 +54,6 @@ export function planIsEmpty(p: Plan): boolean {
   return p.place.length === 0 && p.update.length === 0 && p.deployments.length === 0 && !p.markStable;
 }
 
-/** The index in an alloc name ending `[<digits>]` (what /\[(\d+)\]$/ finds), else 0. */
-const nameIndex = (name: string): number => {
-  const end = name.length - 1;
-  if (end < 2 || name.charCodeAt(end) !== 93 /* ] */) return 0;
-  let i = end - 1;
-  while (i >= 0) {
-    const c = name.charCodeAt(i);
-    if (c < 48 || c > 57) break;
-    i--;
-  }
-  if (i === end - 1 || i < 0 || name.charCodeAt(i) !== 91 /* [ */) return 0;
-  return Number(name.slice(i + 1, end));
-};
 
 export const hasDeployments = (job: Job): boolean =>
   (job.Type === 'service' || job.Type === 'system') && job.TaskGroups.some((tg) => (tg.Update?.MaxParallel ?? 0) > 0);
@@ -93,8 +68,7 @@ export interface ReconcileInput {
   nowNs: number;
 }
 
-/** What a placement carries over from the alloc it replaces, or a canary's status. */
-type Links = Omit<PlacementLinks, 'DeploymentID'>;
+/** What a placement carries over from the alloc it replaces, or a canary's status. */ type Links = Omit<PlacementLinks, 'DeploymentID'>;
 const NO_LINKS: Links = Object.freeze({});
 
 export function reconcile(input: ReconcileInput): Plan {
@@ -116,8 +90,7 @@ export function reconcile(input: ReconcileInput): Plan {
     else if (a.DesiredStatus === 'run' && !isClientTerminal(a)) stop(a, DesiredText.notNeeded);
   }
 
-  const deps: Obj[] = [];
-  const active: Obj[] = [];
+  const deps: Obj[] = [], active: Obj[] = [];
   for (const id of store.deploymentsByJob.get(jobKey(input.namespace, input.jobId)) ?? []) {
     const d = store.deployments.get(id)!;
     deps.push(d);
@@ -162,8 +135,7 @@ export function reconcile(input: ReconcileInput): Plan {
   const sched = schedulerConfig(store);
   const algorithm = sched.SchedulerAlgorithm || 'binpack';
   // Made on first use: most passes of a running job neither place nor stop anything.
-  let planUsage: PlanUsage | null = null;
-  const usage = (): PlanUsage => (planUsage ??= new PlanUsage(store.nodeUsage, store));
+  let planUsage: PlanUsage | null = null; const usage = (): PlanUsage => (planUsage ??= new PlanUsage(store.nodeUsage, store));
 
   /** Places one alloc or records the failure; returns the alloc or null. */
   const tryPlace = (tg: Obj, name: string, links: Links = NO_LINKS, onlyNode?: Obj): Obj | null => {
@@ -502,12 +474,9 @@ export function reconcile(input: ReconcileInput): Plan {
     const groups = d.TaskGroups as Obj;
     for (const g in groups) {
       const st = groups[g] as Obj;
-      let placedHere = 0;
+      let placedHere = 0, inPlaceHere = 0;
       for (const a of plan.place) if (a.TaskGroup === g && a.DeploymentID === d.ID) placedHere++;
-      let inPlaceHere = 0;
-      for (const a of plan.update) {
-        if (a.TaskGroup === g && a.DeploymentID === d.ID && a.DesiredStatus === 'run' && store.allocs.get(a.ID)?.DeploymentID !== d.ID) inPlaceHere++;
-      }
+      for (const a of plan.update) if (a.TaskGroup === g && a.DeploymentID === d.ID && a.DesiredStatus === 'run' && store.allocs.get(a.ID)?.DeploymentID !== d.ID) inPlaceHere++;
       st.PlacedAllocs += placedHere + inPlaceHere;
       if (job.Type === 'system' && plan.createdDeployment === d) st.DesiredTotal = placedHere + inPlaceHere + plan.desired[g]!.DestructiveUpdate;
       if (st.RequireProgressBy === null && placedHere + inPlaceHere > 0 && st.ProgressDeadline > 0) {
