@@ -7,7 +7,15 @@ import { portFor } from '../../state/jobs/children.js';
 import { activeRootKeyId } from '../../state/operator/keyring.js';
 import { sameTree } from '../../state/share.js';
 
-export function newAllocation(store: Store, job: Job, ev: Evaluation, nowNs: number, tg: Obj, name: string, node: Obj, metric: Obj, extra: Obj = {}, memoryOversubscription = false): Obj {
+/** What a placement links its new alloc to; every field of the record the plan sets beyond the defaults. */
+export interface PlacementLinks {
+  DeploymentID: string;
+  PreviousAllocation?: string;
+  RescheduleTracker?: Obj | null;
+  DeploymentStatus?: Obj | null;
+}
+
+export function newAllocation(store: Store, job: Job, ev: Evaluation, nowNs: number, tg: Obj, name: string, node: Obj, metric: Obj, links: PlacementLinks, memoryOversubscription = false): Obj {
   const id = store.newId();
   const res = allocResources(tg, memoryOversubscription, id, node);
   return {
@@ -24,7 +32,7 @@ export function newAllocation(store: Store, job: Job, ev: Evaluation, nowNs: num
     SharedResources: res.shared,
     TaskResources: res.tasks,
     AllocatedResources: res.allocated,
-    Metrics: sharedMetrics({ ...metric, AllocationTime: 150000 }),
+    Metrics: sharedMetrics(metric),
     DesiredStatus: 'run',
     DesiredDescription: '',
     // Shared by every alloc: a stored record is never changed in place (a transition is a new copy).
@@ -33,11 +41,13 @@ export function newAllocation(store: Store, job: Job, ev: Evaluation, nowNs: num
     ClientDescription: '',
     TaskStates: null,
     AllocStates: null,
-    PreviousAllocation: '',
+    // Set here rather than spread over the literal: a spread into a record this wide copies it
+    // property by property through the runtime.
+    PreviousAllocation: links.PreviousAllocation ?? '',
     NextAllocation: '',
-    DeploymentID: '',
-    DeploymentStatus: null,
-    RescheduleTracker: null,
+    DeploymentID: links.DeploymentID,
+    DeploymentStatus: links.DeploymentStatus ?? null,
+    RescheduleTracker: links.RescheduleTracker ?? null,
     NetworkStatus: null,
     FollowupEvalID: '',
     PreemptedAllocations: null,
@@ -49,7 +59,6 @@ export function newAllocation(store: Store, job: Job, ev: Evaluation, nowNs: num
     AllocModifyIndex: 0,
     CreateTime: nowNs,
     ModifyTime: nowNs,
-    ...extra,
   };
 }
 
@@ -159,14 +168,31 @@ function buildResources(tg: Obj, memoryOversubscription: boolean, allocId: strin
  */
 const metricsPool = new Map<string, Obj>();
 
-let lastMetrics: Obj | null = null;
+/** The scheduler's AllocationTime for every placement, ns. */
+const ALLOCATION_TIME = 150000;
 
-function sharedMetrics(m: Obj): Obj {
+let lastMetrics: Obj | null = null;
+let lastMetricsKeys: string[] = [];
+
+/** The alloc's AllocMetric: the placement's metric with its AllocationTime, shared with equal ones. */
+function sharedMetrics(metric: Obj): Obj {
   // Placements in a row mostly report the same metric: equal to the last one handed out (same keys
-  // in the same order, same values), it is that one, without writing the JSON key.
-  if (lastMetrics !== null && sameTree(lastMetrics, m)) return lastMetrics;
-  lastMetrics = sharedMetricsByJson(m);
+  // in the same order, same values), it is that one, without a copy or the JSON key.
+  if (lastMetrics !== null && sameAsPlaced(lastMetrics, lastMetricsKeys, metric)) return lastMetrics;
+  lastMetrics = sharedMetricsByJson({ ...metric, AllocationTime: ALLOCATION_TIME });
+  lastMetricsKeys = Object.keys(lastMetrics);
   return lastMetrics;
+}
+
+/** sameTree(placed, { ...metric, AllocationTime }) without making the copy. */
+function sameAsPlaced(placed: Obj, keys: string[], metric: Obj): boolean {
+  let i = 0;
+  for (const k in metric) {
+    if (k !== keys[i]) return false;
+    if (k === 'AllocationTime' ? !Object.is(placed[k], ALLOCATION_TIME) : !sameTree(placed[k], metric[k])) return false;
+    i++;
+  }
+  return i === keys.length;
 }
 
 function sharedMetricsByJson(m: Obj): Obj {

@@ -18,21 +18,40 @@ export class PlanUsage {
    */
   private readonly groupCounts = new Map<string, Map<string, number>>();
   private readonly groups = new Map<Obj, GroupFacts>();
+  /** The usage keys of the plan's groups: a plan is for one job, so the group name tells them apart. */
+  private readonly keys = new Map<string, string>();
+  private keysNamespace = '';
+  private keysJob = '';
+  /** What `load` read for one node: its committed usage plus the plan's own. */
+  usedCpu = 0;
+  usedMemoryMB = 0;
   constructor(
     private readonly base: ReadonlyMap<string, NodeUsage>,
     private readonly store?: Store,
   ) {}
 
-  cpu(nodeId: string): number {
-    return (this.base.get(nodeId)?.cpu ?? 0) + (this.delta.get(nodeId)?.cpu ?? 0);
-  }
-
-  memoryMB(nodeId: string): number {
-    return (this.base.get(nodeId)?.memoryMB ?? 0) + (this.delta.get(nodeId)?.memoryMB ?? 0);
+  /** Reads the node's CPU and memory in use into `usedCpu` and `usedMemoryMB`. */
+  load(nodeId: string): void {
+    const b = this.base.get(nodeId);
+    const d = this.delta.size > 0 ? this.delta.get(nodeId) : undefined;
+    this.usedCpu = (b?.cpu ?? 0) + (d?.cpu ?? 0);
+    this.usedMemoryMB = (b?.memoryMB ?? 0) + (d?.memoryMB ?? 0);
   }
 
   count(nodeId: string, key: string): number {
     return (this.base.get(nodeId)?.groups.get(key) ?? 0) + (this.delta.get(nodeId)?.groups.get(key) ?? 0);
+  }
+
+  /** usageKey of a group, made once per plan. */
+  private keyOf(job: Job, group: string): string {
+    if (job.Namespace !== this.keysNamespace || job.ID !== this.keysJob) {
+      this.keys.clear();
+      this.keysNamespace = job.Namespace;
+      this.keysJob = job.ID;
+    }
+    let key = this.keys.get(group);
+    if (key === undefined) this.keys.set(group, (key = usageKey(job.Namespace, job.ID, group)));
+    return key;
   }
 
   /** The group's committed allocs per node (the plan's own excluded), counted from the job's allocs. */
@@ -52,11 +71,11 @@ export class PlanUsage {
 
   /** `count` for a whole placement: one lookup per node instead of two map walks. */
   counter(job: Job, group: string): (nodeId: string) => number {
-    const key = usageKey(job.Namespace, job.ID, group);
+    const key = this.keyOf(job, group);
     if (!this.store) return (nodeId) => this.count(nodeId, key);
     const committed = this.committed(job, group, key);
     const delta = this.delta;
-    if (committed.size === 0 && delta.size === 0) return () => 0;
+    if (committed.size === 0 && delta.size === 0) return none;
     return (nodeId) => (committed.get(nodeId) ?? 0) + (delta.get(nodeId)?.groups.get(key) ?? 0);
   }
 
@@ -71,9 +90,11 @@ export class PlanUsage {
   }
 
   add(nodeId: string, job: Job, tg: Obj, sign = 1): void {
-    addToUsage(this.delta, nodeId, usageKey(job.Namespace, job.ID, tg.Name), groupAsk(tg), sign);
+    addToUsage(this.delta, nodeId, this.keyOf(job, tg.Name), groupAsk(tg), sign);
   }
 }
+
+const none = (): number => 0;
 
 export function emptyMetric(): Obj {
   return {
@@ -314,20 +335,58 @@ function knownFor(job: Job, tg: Obj): Map<string, KnownFeasibility> | null {
   return k.byNode;
 }
 
-export function groupFactsOf(job: Job, tg: Obj, cache: boolean): GroupFacts {
+/** What a placement reads of a group and its job's constraints; the same for every plan. */
+interface StaticFacts {
+  /** The job's Constraints these were made from (records are immutable: compared by identity). */
+  source: unknown;
+  jobConstraints: Obj[];
+  groupConstraints: Obj[];
+  drivers: string[];
+  distinct: boolean;
+  ask: { cpu: number; memoryMB: number };
+}
+
+/**
+ * The static facts of each frozen (shared) group, for the job constraints they were made with:
+ * the jobs of one spec hold one group object, so each register's plan does not build them again.
+ * A pure memo of immutable inputs.
+ */
+const staticFacts = new WeakMap<Obj, StaticFacts>();
+
+function staticFactsOf(job: Job, tg: Obj): StaticFacts {
   // The generic stack's order: job constraints, then the group's drivers, then group and task constraints.
   const jobConstraints: Obj[] = (job.Constraints as Obj[]) ?? [];
   const groupConstraints: Obj[] = [...((tg.Constraints as Obj[]) ?? [])];
   for (const t of (tg.Tasks as Obj[]) ?? []) groupConstraints.push(...((t.Constraints as Obj[]) ?? []));
   return {
-    job,
+    source: job.Constraints,
     jobConstraints,
     groupConstraints,
     drivers: [...new Set(((tg.Tasks as Obj[]) ?? []).map((t) => String(t.Driver ?? '')))],
     distinct: [...jobConstraints, ...groupConstraints].some((c) => c.Operand === 'distinct_hosts'),
     ask: groupAsk(tg),
-    feasible: cache ? new Map() : null,
-    known: cache ? knownFor(job, tg) : null,
+  };
+}
+
+export function groupFactsOf(job: Job, tg: Obj, cache: boolean): GroupFacts {
+  let st: StaticFacts | undefined;
+  if (Object.isFrozen(tg)) {
+    st = staticFacts.get(tg);
+    if (!st || st.source !== job.Constraints) staticFacts.set(tg, (st = staticFactsOf(job, tg)));
+  } else {
+    st = staticFactsOf(job, tg);
+  }
+  const known = cache ? knownFor(job, tg) : null;
+  return {
+    job,
+    jobConstraints: st.jobConstraints,
+    groupConstraints: st.groupConstraints,
+    drivers: st.drivers,
+    distinct: st.distinct,
+    ask: st.ask,
+    // Across evals the known results serve; the per-eval map is for groups that have none.
+    feasible: cache && !known ? new Map() : null,
+    known,
   };
 }
 
@@ -398,8 +457,13 @@ export function rank(node: Obj, g: GroupFacts, metric: Obj, usage: PlanUsage | n
   const ask = g.ask;
   const cpuTotal = node.NodeResources.Cpu.CpuShares - node.ReservedResources.Cpu.CpuShares;
   const memTotal = node.NodeResources.Memory.MemoryMB - node.ReservedResources.Memory.MemoryMB;
-  const cpuFree = cpuTotal - (usage ? usage.cpu(node.ID) : 0);
-  const memFree = memTotal - (usage ? usage.memoryMB(node.ID) : 0);
+  let cpuFree = cpuTotal;
+  let memFree = memTotal;
+  if (usage) {
+    usage.load(node.ID);
+    cpuFree -= usage.usedCpu;
+    memFree -= usage.usedMemoryMB;
+  }
   const dim = ask.cpu > cpuFree ? 'cpu' : ask.memoryMB > memFree ? 'memory' : null;
   if (dim) {
     metric.NodesExhausted++;

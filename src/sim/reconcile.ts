@@ -11,11 +11,12 @@ import { PlanUsage } from './placement.js';
 import { EvalNodes, selectOnNode } from './stack.js';
 import { rfc3339 } from '../../state/format.js';
 import { rescheduleDecision } from './reschedule.js';
-import { newAllocation, newDeployment } from './new-records.js';
+import { newAllocation, newDeployment, type PlacementLinks } from './new-records.js';
 import { schedulerConfig } from '../../state/operator/config.js';
 import { stopLost, taintedAsLost } from './lost.js';
 import { ignoredTerminal, isDestructive } from './updates.js';
 import { draftOf, sameData } from './deployment-draft.js';
+import { nameIndex } from './alloc-names.js';
 export { isDestructive };
 
 export const DesiredText = {
@@ -28,24 +29,11 @@ export const DesiredText = {
 } as const;
 
 export interface DesiredUpdates {
-  Ignore: number;
-  Place: number;
-  Migrate: number;
-  Stop: number;
-  InPlaceUpdate: number;
-  DestructiveUpdate: number;
-  Canary: number;
-  Preemptions: number;
-  Disconnect: number;
-  Reconnect: number;
-  RescheduleNow: number;
-  RescheduleLater: number;
+  Ignore: number; Place: number; Migrate: number; Stop: number; InPlaceUpdate: number; DestructiveUpdate: number;
+  Canary: number; Preemptions: number; Disconnect: number; Reconnect: number; RescheduleNow: number; RescheduleLater: number;
 }
 
-const zeroUpdates = (): DesiredUpdates => ({
-  Ignore: 0, Place: 0, Migrate: 0, Stop: 0, InPlaceUpdate: 0, DestructiveUpdate: 0,
-  Canary: 0, Preemptions: 0, Disconnect: 0, Reconnect: 0, RescheduleNow: 0, RescheduleLater: 0,
-});
+const zeroUpdates = (): DesiredUpdates => ({ Ignore: 0, Place: 0, Migrate: 0, Stop: 0, InPlaceUpdate: 0, DestructiveUpdate: 0, Canary: 0, Preemptions: 0, Disconnect: 0, Reconnect: 0, RescheduleNow: 0, RescheduleLater: 0 });
 
 export interface Plan {
   place: Obj[];
@@ -66,10 +54,6 @@ export function planIsEmpty(p: Plan): boolean {
   return p.place.length === 0 && p.update.length === 0 && p.deployments.length === 0 && !p.markStable;
 }
 
-const nameIndex = (name: string): number => {
-  const m = /\[(\d+)\]$/.exec(name);
-  return m ? Number(m[1]) : 0;
-};
 
 export const hasDeployments = (job: Job): boolean =>
   (job.Type === 'service' || job.Type === 'system') && job.TaskGroups.some((tg) => (tg.Update?.MaxParallel ?? 0) > 0);
@@ -84,6 +68,9 @@ export interface ReconcileInput {
   nowNs: number;
 }
 
+/** What a placement carries over from the alloc it replaces, or a canary's status. */ type Links = Omit<PlacementLinks, 'DeploymentID'>;
+const NO_LINKS: Links = Object.freeze({});
+
 export function reconcile(input: ReconcileInput): Plan {
   const { store, job, ev, nowNs } = input;
   const plan: Plan = {
@@ -97,13 +84,18 @@ export function reconcile(input: ReconcileInput): Plan {
   };
 
   // Allocs of an earlier instance of the job (purged and re-registered) are simply stopped.
-  const current = all.filter((a) => job && (a.Job as Job).CreateIndex === job.CreateIndex);
+  const current: Obj[] = [];
   for (const a of all) {
-    if (!current.includes(a) && a.DesiredStatus === 'run' && !isClientTerminal(a)) stop(a, DesiredText.notNeeded);
+    if (job && (a.Job as Job).CreateIndex === job.CreateIndex) current.push(a);
+    else if (a.DesiredStatus === 'run' && !isClientTerminal(a)) stop(a, DesiredText.notNeeded);
   }
 
-  const deps = [...(store.deploymentsByJob.get(jobKey(input.namespace, input.jobId)) ?? [])].map((id) => store.deployments.get(id)!);
-  const active = deps.filter((d) => isActiveDeployment(d));
+  const deps: Obj[] = [], active: Obj[] = [];
+  for (const id of store.deploymentsByJob.get(jobKey(input.namespace, input.jobId)) ?? []) {
+    const d = store.deployments.get(id)!;
+    deps.push(d);
+    if (isActiveDeployment(d)) active.push(d);
+  }
   if (stopped) {
     for (const d of active) plan.deployments.push({ ...d, Status: 'cancelled', StatusDescription: DeploymentText.stoppedJob });
   }
@@ -113,7 +105,9 @@ export function reconcile(input: ReconcileInput): Plan {
     return plan;
   }
 
-  const latestDep = deps.filter((d) => d.JobCreateIndex === job.CreateIndex).sort((a, b) => b.CreateIndex - a.CreateIndex)[0] ?? null;
+  // The first of the highest CreateIndex, as a stable sort would put it first.
+  let latestDep: Obj | null = null;
+  for (const d of deps) if (d.JobCreateIndex === job.CreateIndex && (!latestDep || d.CreateIndex > latestDep.CreateIndex)) latestDep = d;
   const versionDep: Obj | null = latestDep && latestDep.JobVersion === job.Version ? latestDep : null;
   let dep: Obj | null = versionDep;
   const wantsDeployment = !stopped && hasDeployments(job);
@@ -140,33 +134,34 @@ export function reconcile(input: ReconcileInput): Plan {
   // Per-pool scheduler settings are Enterprise-only, so the cluster-wide configuration decides.
   const sched = schedulerConfig(store);
   const algorithm = sched.SchedulerAlgorithm || 'binpack';
-  const usage = new PlanUsage(store.nodeUsage, store);
-
-  const newAlloc = (tg: Obj, name: string, node: Obj, metric: Obj, extra: Obj = {}): Obj =>
-    newAllocation(store, job, ev, nowNs, tg, name, node, metric, extra, sched.MemoryOversubscriptionEnabled);
+  // Made on first use: most passes of a running job neither place nor stop anything.
+  let planUsage: PlanUsage | null = null; const usage = (): PlanUsage => (planUsage ??= new PlanUsage(store.nodeUsage, store));
 
   /** Places one alloc or records the failure; returns the alloc or null. */
-  const tryPlace = (tg: Obj, name: string, extra: Obj = {}, onlyNode?: Obj): Obj | null => {
-    const failed = (): null => {
-      plan.queued[tg.Name] = (plan.queued[tg.Name] ?? 0) + 1;
-      return null;
-    };
+  const tryPlace = (tg: Obj, name: string, links: Links = NO_LINKS, onlyNode?: Obj): Obj | null => {
     // The generic scheduler does not try a group again once one of its placements failed; it
     // counts the rest as coalesced failures. The system scheduler tries every node.
     const earlier = plan.failed[tg.Name];
     if (earlier && !onlyNode) {
       earlier.CoalescedFailures++;
-      return failed();
+      plan.queued[tg.Name] = (plan.queued[tg.Name] ?? 0) + 1;
+      return null;
     }
-    const { node, metric } = evalNodes.place(usage, tg, algorithm, onlyNode, extra.PreviousAllocation);
+    const { node, metric } = evalNodes.place(usage(), tg, algorithm, onlyNode, links.PreviousAllocation);
     if (!node) {
       if (earlier) earlier.CoalescedFailures++;
       else plan.failed[tg.Name] = metric;
-      return failed();
+      plan.queued[tg.Name] = (plan.queued[tg.Name] ?? 0) + 1;
+      return null;
     }
-    usage.add(node.ID, job, tg);
+    usage().add(node.ID, job, tg);
     const d = depDraft && tg.Name in depDraft.TaskGroups ? depDraft : null;
-    const alloc = newAlloc(tg, name, node, metric, { DeploymentID: d?.ID ?? '', ...extra });
+    const alloc = newAllocation(store, job, ev, nowNs, tg, name, node, metric, {
+      DeploymentID: d?.ID ?? '',
+      PreviousAllocation: links.PreviousAllocation,
+      RescheduleTracker: links.RescheduleTracker,
+      DeploymentStatus: links.DeploymentStatus,
+    }, sched.MemoryOversubscriptionEnabled);
     plan.place.push(alloc);
     return alloc;
   };
@@ -174,11 +169,13 @@ export function reconcile(input: ReconcileInput): Plan {
   const markStop = (a: Obj, desc: string, extra: Obj = {}): void => {
     stopping.add(a.ID);
     const held = (a.Job as Job).TaskGroups.find((g) => g.Name === a.TaskGroup);
-    if (held && a.DesiredStatus === 'run' && !isClientTerminal(a)) usage.add(a.NodeID, a.Job as Job, held, -1);
+    if (held && a.DesiredStatus === 'run' && !isClientTerminal(a)) usage().add(a.NodeID, a.Job as Job, held, -1);
     stop(a, desc, extra);
   };
 
-  const groupNames = new Set([...job.TaskGroups.map((g) => g.Name), ...current.map((a) => a.TaskGroup as string)]);
+  const groupNames = new Set<string>();
+  for (const g of job.TaskGroups) groupNames.add(g.Name);
+  for (const a of current) groupNames.add(a.TaskGroup as string);
   for (const g of groupNames) {
     const tg = job.TaskGroups.find((x) => x.Name === g);
     const du = zeroUpdates();
@@ -474,13 +471,15 @@ export function reconcile(input: ReconcileInput): Plan {
   // Deployment bookkeeping for this pass: totals for system jobs, placements, and success.
   if (depDraft) {
     const d = depDraft;
-    for (const [g, s] of Object.entries(d.TaskGroups as Obj)) {
-      const st = s as Obj;
-      const placedHere = plan.place.filter((a) => a.TaskGroup === g && a.DeploymentID === d.ID);
-      const inPlaceHere = plan.update.filter((a) => a.TaskGroup === g && a.DeploymentID === d.ID && a.DesiredStatus === 'run' && store.allocs.get(a.ID)?.DeploymentID !== d.ID);
-      st.PlacedAllocs += placedHere.length + inPlaceHere.length;
-      if (job.Type === 'system' && plan.createdDeployment === d) st.DesiredTotal = placedHere.length + inPlaceHere.length + plan.desired[g]!.DestructiveUpdate;
-      if (st.RequireProgressBy === null && placedHere.length + inPlaceHere.length > 0 && st.ProgressDeadline > 0) {
+    const groups = d.TaskGroups as Obj;
+    for (const g in groups) {
+      const st = groups[g] as Obj;
+      let placedHere = 0, inPlaceHere = 0;
+      for (const a of plan.place) if (a.TaskGroup === g && a.DeploymentID === d.ID) placedHere++;
+      for (const a of plan.update) if (a.TaskGroup === g && a.DeploymentID === d.ID && a.DesiredStatus === 'run' && store.allocs.get(a.ID)?.DeploymentID !== d.ID) inPlaceHere++;
+      st.PlacedAllocs += placedHere + inPlaceHere;
+      if (job.Type === 'system' && plan.createdDeployment === d) st.DesiredTotal = placedHere + inPlaceHere + plan.desired[g]!.DestructiveUpdate;
+      if (st.RequireProgressBy === null && placedHere + inPlaceHere > 0 && st.ProgressDeadline > 0) {
         st.RequireProgressBy = rfc3339(nowNs + st.ProgressDeadline);
       }
     }
@@ -494,7 +493,8 @@ export function reconcile(input: ReconcileInput): Plan {
       plan.markStable = true;
     }
     const orig = plan.createdDeployment === d ? undefined : store.deployments.get(d.ID);
-    if (!orig || !sameData(orig, d)) plan.deployments.push(d);
+    // A status change (the usual change of a pass) is told apart before the groups are walked.
+    if (!orig || orig.Status !== d.Status || orig.StatusDescription !== d.StatusDescription || !sameData(orig, d)) plan.deployments.push(d);
   }
   return plan;
 }

@@ -17,8 +17,8 @@ const KNOWN_TRIGGERS = new Set([
   'node-drain', 'alloc-stop', 'preemption', 'rolling-update', 'max-disconnect-timeout', 'reconnect',
 ]);
 
-/** Scheduler types with a worker.invoke_scheduler.<type> sample. */
-const SAMPLED_TYPES = new Set(['service', 'batch', 'system', 'sysbatch', '_core']);
+/** Scheduler types with a worker.invoke_scheduler.<type> sample, and the sample's name. */
+const SAMPLE_NAMES = new Map(['service', 'batch', 'system', 'sysbatch', '_core'].map((t) => [t, `nomad.nomad.worker.invoke_scheduler.${t}`]));
 
 export function planAnnotations(plan: Plan): Obj {
   return { DesiredTGUpdates: plan.desired, PreemptedAllocs: null };
@@ -126,25 +126,25 @@ export class Scheduler {
   }
 
   process(evalId: string): void {
-    const t0 = performance.now();
-    const type = this.store.evals.get(evalId)?.Type;
-    // worker.invoke_scheduler.<type>: one sample per scheduler type (service, batch, system, sysbatch),
-    // per eval a worker ran. An eval queued again by its own plan write (still pending then) is
-    // settled by the time it comes up: no worker would be handed it, so it is no sample.
-    if (this.invoke(evalId) && type && SAMPLED_TYPES.has(type)) {
-      metricsFor(this.store).sample(`nomad.nomad.worker.invoke_scheduler.${type}`, performance.now() - t0);
-    }
-  }
-
-  /** Runs the scheduler on the eval; false when it was gone or already settled. */
-  private invoke(evalId: string): boolean {
-    const store = this.store;
-    const ev = store.evals.get(evalId);
+    const ev = this.store.evals.get(evalId);
     if (!ev || (ev.Status !== 'pending' && ev.Status !== 'blocked')) {
       // Gone (a GC, a restore) or settled without a write we saw: nothing to unblock later either.
+      // An eval queued again by its own plan write (still pending then) is settled by the time it
+      // comes up: no worker would be handed it, so it is no sample either.
       this.blocked.delete(evalId);
-      return false;
+      return;
     }
+    const t0 = performance.now();
+    this.invoke(ev);
+    // worker.invoke_scheduler.<type>: one sample per scheduler type (service, batch, system, sysbatch),
+    // per eval a worker ran.
+    const name = SAMPLE_NAMES.get(ev.Type);
+    if (name !== undefined) metricsFor(this.store).sample(name, performance.now() - t0);
+  }
+
+  /** Runs the scheduler on a pending or blocked eval. */
+  private invoke(ev: Evaluation): void {
+    const store = this.store;
     const key = jobKey(ev.Namespace, ev.JobID);
     const job = store.jobs.get(key);
     const snapshotIndex = store.index;
@@ -153,14 +153,14 @@ export class Scheduler {
         putEval(store, tx, ev, { Status: 'failed', StatusDescription: `scheduler cannot handle '${ev.TriggeredBy}' evaluation reason`, ModifyTime: store.nowNs() });
         if (job) refreshJobStatus(store, tx, job.Namespace, job.ID);
       });
-      return true;
+      return;
     }
     const plan = reconcile({ store, job, namespace: ev.Namespace, jobId: ev.JobID, ev, nowNs: store.nowNs() });
-    const failures = Object.keys(plan.failed).length > 0;
+    const failures = hasKeys(plan.failed);
     const isBlocked = ev.Status === 'blocked';
 
     // A blocked eval that still cannot place anything new stays as it is: no write, no wake-ups.
-    if (isBlocked && failures && sameFailures(ev, plan)) return true;
+    if (isBlocked && failures && sameFailures(ev, plan)) return;
 
     let blockedId = '';
     if (failures && !isBlocked && job) {
@@ -207,19 +207,26 @@ export class Scheduler {
         ModifyTime: store.nowNs(),
       });
       if (job) setQueued(store, tx, job.Namespace, job.ID, plan.queued);
+      // The job's other evals as they stand before this write: the blocked ones it cancels are
+      // never pending, so the superseded pending ones are the same found before or after.
+      const others = evalsOfJob(store, ev.Namespace, ev.JobID);
       if (!failures) {
-        for (const other of evalsOfJob(store, ev.Namespace, ev.JobID)) {
+        for (const other of others) {
           if (other.ID !== ev.ID && other.Status === 'blocked') {
             // Nomad's loop variable shadows the successful eval here, so the text names the blocked one.
             putEval(store, tx, other, { Status: 'canceled', StatusDescription: `evaluation "${other.ID}" successful`, ModifyTime: store.nowNs() });
           }
         }
       }
-      cancelSuperseded(store, tx, ev);
+      cancelSuperseded(store, tx, ev, others);
       if (job) refreshJobStatus(store, tx, job.Namespace, job.ID);
     });
-    return true;
   }
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
 }
 
 function sameFailures(ev: Evaluation, plan: Plan): boolean {
@@ -227,10 +234,12 @@ function sameFailures(ev: Evaluation, plan: Plan): boolean {
 }
 
 /** After an eval is acked, all but the newest other pending eval of the job are cancelled. */
-function cancelSuperseded(store: Store, tx: Txn, ev: Evaluation): void {
-  const pending = evalsOfJob(store, ev.Namespace, ev.JobID)
-    .filter((e) => e.ID !== ev.ID && e.Status === 'pending' && !e.WaitUntil)
-    .sort((a, b) => a.CreateIndex - b.CreateIndex);
+function cancelSuperseded(store: Store, tx: Txn, ev: Evaluation, evals: Evaluation[]): void {
+  let pending: Evaluation[] | null = null;
+  for (const e of evals) if (e.ID !== ev.ID && e.Status === 'pending' && !e.WaitUntil) (pending ??= []).push(e);
+  // Most acks leave one pending eval at most: nothing to cancel.
+  if (pending === null || pending.length < 2) return;
+  pending.sort((a, b) => a.CreateIndex - b.CreateIndex);
   for (const e of pending.slice(0, -1)) {
     if (isTerminalEval(e)) continue;
     putEval(store, tx, e, { Status: 'canceled', StatusDescription: 'canceled after more recent eval was processed', ModifyTime: store.nowNs() });

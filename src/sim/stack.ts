@@ -43,27 +43,75 @@ export function readyNodes(all: Iterable<Obj>, job: Job): ReadyNodes {
 
 /**
  * The ready nodes of each job shape (node pool, datacenters) for the nodes table as it stands: evals
- * of jobs from one spec ask for the same nodes, and a scan per eval walked every node. Dropped at
- * any write to the table (TableMap.version), so the nodes are the stored records themselves.
+ * of jobs from one spec ask for the same nodes, and a scan per eval walked every node. Kept across
+ * writes to the table (TableMap.version) that leave every node the same for the scheduler: each
+ * client alloc update rewrites its node's record for LastAllocUpdateIndex alone. The ready lists
+ * then hold the records from before such a write, which differ from the stored ones in nothing the
+ * scheduler reads (`sameForScheduling`).
  */
 interface ReadyMemo {
   version: number;
+  /** The table's records in its order, as last checked. */
+  seen: Obj[];
   byShape: Map<string, ReadyNodes>;
+  /** The last shape asked for, by its parts: evals in a row are mostly of one spec's jobs. */
+  lastPool: string;
+  lastDatacenters: unknown;
+  last: ReadyNodes | null;
 }
 const readyMemo = new WeakMap<Store, ReadyMemo>();
 /** A cluster's job shapes are few; a table that stands still this long under many shapes starts over. */
 const READY_SHAPES_MAX = 64;
 
+/**
+ * Whether two records of a node are the same for the scheduler: every field that decides readiness,
+ * feasibility, capacity and score, and that a new alloc copies. Records are immutable and a rewrite
+ * keeps the parts it does not change, so the object-valued fields compare by identity.
+ */
+function sameForScheduling(a: Obj, b: Obj): boolean {
+  return a.ID === b.ID && a.Status === b.Status && a.DrainStrategy === b.DrainStrategy && a.SchedulingEligibility === b.SchedulingEligibility &&
+    a.Datacenter === b.Datacenter && a.NodePool === b.NodePool && a.NodeClass === b.NodeClass && a.Name === b.Name &&
+    a.Attributes === b.Attributes && a.Meta === b.Meta && a.Drivers === b.Drivers &&
+    a.NodeResources === b.NodeResources && a.ReservedResources === b.ReservedResources;
+}
+
+/** Whether the memo still describes the nodes table; notes the records that changed nothing it reads. */
+function stillSame(memo: ReadyMemo, nodes: Map<string, Obj>): boolean {
+  const seen = memo.seen;
+  if (nodes.size !== seen.length) return false;
+  let i = 0;
+  for (const n of nodes.values()) {
+    const was = seen[i]!;
+    if (n !== was) {
+      if (!sameForScheduling(n, was)) return false;
+      seen[i] = n;
+    }
+    i++;
+  }
+  return true;
+}
+
 function readyNodesOf(store: Store, job: Job): ReadyNodes {
   const version = store.nodes.version;
   let memo = readyMemo.get(store);
-  if (!memo || memo.version !== version) readyMemo.set(store, (memo = { version, byShape: new Map() }));
+  if (!memo || (memo.version !== version && !stillSame(memo, store.nodes))) {
+    memo = { version, seen: [...store.nodes.values()], byShape: new Map(), lastPool: '', lastDatacenters: null, last: null };
+    readyMemo.set(store, memo);
+  }
+  memo.version = version;
+  // A frozen (shared) datacenter list is the same list for as long as it is the same object.
+  if (memo.last && job.NodePool === memo.lastPool && job.Datacenters === memo.lastDatacenters) return memo.last;
   const shape = JSON.stringify([job.NodePool, job.Datacenters]);
   let ready = memo.byShape.get(shape);
   if (!ready) {
     if (memo.byShape.size >= READY_SHAPES_MAX) memo.byShape.clear();
-    ready = readyNodes(store.nodes.values(), job);
+    ready = readyNodes(memo.seen, job);
     memo.byShape.set(shape, ready);
+  }
+  if (Object.isFrozen(job.Datacenters)) {
+    memo.lastPool = job.NodePool;
+    memo.lastDatacenters = job.Datacenters;
+    memo.last = ready;
   }
   return ready;
 }
@@ -122,11 +170,13 @@ export function shuffleNodes(nodes: Obj[], evalId: string, index: number): void 
   }
 }
 
+const some = (v: unknown): boolean => Array.isArray(v) && v.length > 0;
+
 /** Affinities or spreads anywhere in the group make the stack consider far more nodes. */
 function hasAffinitiesOrSpreads(job: Job, tg: Obj): boolean {
-  const some = (v: unknown): boolean => Array.isArray(v) && v.length > 0;
   if (some(job.Affinities) || some(job.Spreads) || some(tg.Affinities) || some(tg.Spreads)) return true;
-  return ((tg.Tasks as Obj[]) ?? []).some((t) => some(t.Affinities));
+  for (const t of (tg.Tasks as Obj[]) ?? []) if (some(t.Affinities)) return true;
+  return false;
 }
 
 /**
