@@ -4,10 +4,12 @@
 // API, control plane) is covered without logging code of its own.
 import type { Store, StoreEvent } from '../state/store.js';
 import type { Obj } from '../state/types.js';
-import { levelEnabled } from './log-tap.js';
+import { logsAt } from './log-tap.js';
 
 export interface InfoLogger {
   level: string;
+  /** pino's numeric level, when the logger is pino's. */
+  readonly levelVal?: unknown;
   info(obj: object, msg: string): void;
 }
 
@@ -100,7 +102,7 @@ export function logCluster(store: Store, log: InfoLogger): () => void {
   };
   const off = [
     store.subscribe((_index, events) => {
-      if (!levelEnabled(log.level, 'info')) return;
+      if (!logsAt(log, 'info')) return;
       for (const e of events) onEvent(e);
     }),
     store.onReplace(() => seen.clear()),
@@ -121,5 +123,5 @@ export function logCollected(log: InfoLogger, r: { jobs: unknown[]; evals: unkno
   )
     .filter(([n]) => n > 0)
     .map(([n, what]) => `${n} ${what}${n === 1 ? '' : 's'}`);
-  if (parts.length > 0 && levelEnabled(log.level, 'info')) log.info({}, `GC deleted ${parts.join(', ')}`);
+  if (parts.length > 0 && logsAt(log, 'info')) log.info({}, `GC deleted ${parts.join(', ')}`);
 }

@@ -10,6 +10,15 @@ export function levelEnabled(current: string, level: string): boolean {
   return (LEVELS[current] ?? Infinity) <= (LEVELS[level] ?? Infinity);
 }
 
+/**
+ * Whether `log` writes lines of `level`. pino's numeric level is a plain read; its `level` getter
+ * looks the name up on every call, and the callers ask on every request or store write.
+ */
+export function logsAt(log: { readonly level: string; readonly levelVal?: unknown }, level: string): boolean {
+  const value = log.levelVal;
+  return typeof value === 'number' ? value <= LEVELS[level]! : levelEnabled(log.level, level);
+}
+
 /** One pino line, parsed. */
 export interface LogRecord {
   level: number;

@@ -1,7 +1,7 @@
 // One log line per answered request: method, path (never the query: it may carry a token), status
 // and duration; a 5xx is logged at error with the text it answered.
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
-import { LEVELS, levelEnabled } from './log-tap.js';
+import { logsAt } from './log-tap.js';
 
 /** The text of an error answer, bounded (a body may be large). */
 export function errorTextOf(payload: unknown): string | undefined {
@@ -12,9 +12,7 @@ export function errorTextOf(payload: unknown): string | undefined {
 
 export function logRequest(log: FastifyBaseLogger, req: FastifyRequest, status: number, ms: number | undefined, errorText?: string): void {
   const level = status >= 500 ? 'error' : 'info';
-  // pino's numeric level is a plain read; its `level` getter looks the name up on every call.
-  const value = (log as { levelVal?: unknown }).levelVal;
-  if (typeof value === 'number' ? value > LEVELS[level]! : !levelEnabled(log.level, level)) return;
+  if (!logsAt(log as FastifyBaseLogger & { levelVal?: unknown }, level)) return;
   const url = req.raw.url ?? req.url;
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
