@@ -39,19 +39,18 @@ export function seededRandom(seed: string): SeededRandom {
   });
 }
 
-/** A v4 UUID from the stream. */
-export function uuidFrom(rand: () => number): string {
-  const bytes = Array.from({ length: 16 }, () => Math.floor(rand() * 256));
-  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
 const pool = Buffer.alloc(16 * 256);
 let poolAt = pool.length;
 const text = Buffer.alloc(36);
+
+const scratch = Buffer.alloc(16);
+
+/** A v4 UUID from the stream, drawn a byte at a time. */
+export function uuidFrom(rand: () => number): string {
+  for (let i = 0; i < 16; i++) scratch[i] = Math.floor(rand() * 256);
+  return formatUUID(scratch, 0);
+}
 
 /**
  * A random v4 UUID as one flat string. crypto.randomUUID builds its text from a score of
@@ -62,16 +61,22 @@ export function flatUUID(): string {
     randomFillSync(pool);
     poolAt = 0;
   }
+  const id = formatUUID(pool, poolAt);
+  poolAt += 16;
+  return id;
+}
+
+/** The 16 bytes at `at` as a v4 UUID's text (version and variant bits set), one flat string. */
+function formatUUID(bytes: Buffer, at: number): string {
   let j = 0;
   for (let i = 0; i < 16; i++) {
-    let v = pool[poolAt + i]!;
+    let v = bytes[at + i]!;
     if (i === 6) v = (v & 0x0f) | 0x40;
     else if (i === 8) v = (v & 0x3f) | 0x80;
     text[j++] = HEX[v >> 4]!;
     text[j++] = HEX[v & 15]!;
     if (i === 3 || i === 5 || i === 7 || i === 9) text[j++] = 0x2d;
   }
-  poolAt += 16;
   return text.toString('latin1');
 }
 
