@@ -215,6 +215,32 @@ t.test('restart one task: Nomad\'s events in order, Restarts and LastRestart; th
   t.equal(done.ClientStatus, 'running');
 });
 
+t.test('a task keeps its newest ten events, as Nomad\'s client does; the oldest go first', async (t) => {
+  const c = await simClient();
+  t.teardown(c.close);
+  const alloc = await running(c, 'web', [mock('side')]);
+  const before = events(alloc, 'side');
+  t.ok(before.length < 10, 'a fresh task holds fewer than ten');
+  // Each restart adds four events (Restart Signaled, Terminated, Restarting, Started).
+  for (let i = 0; i < 4; i++) {
+    t.equal((await c.post(`/v1/client/allocation/${alloc.ID}/restart`, { TaskName: 'side' })).status, 200);
+    await settle(c, 100, 10);
+  }
+  const all = [...before];
+  for (let i = 0; i < 4; i++) all.push('Restart Signaled', 'Terminated', 'Restarting', 'Started');
+  let now = await allocOf(c, 'web');
+  t.same(events(now, 'side'), all.slice(-10), 'the last ten of everything that happened');
+  t.equal(now.TaskStates.side.Restarts, 4, 'counts are not events: every restart is counted');
+  // Two signals at one instant make two identical events: the list shifts by two, its length stays.
+  const url = `/v1/client/allocation/${alloc.ID}/signal`;
+  t.equal((await c.post(url, { Task: 'side', Signal: 'SIGHUP' })).status, 200);
+  t.equal((await c.post(url, { Task: 'side', Signal: 'SIGHUP' })).status, 200);
+  await c.advance(SYNC_MS);
+  now = await allocOf(c, 'web');
+  all.push('Signaling', 'Signaling');
+  t.same(events(now, 'side'), all.slice(-10), 'each of the two signals shifted the list');
+});
+
 t.test('restart AllTasks and the running tasks; Nomad\'s errors', async (t) => {
   const c = await simClient();
   t.teardown(c.close);

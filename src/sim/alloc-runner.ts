@@ -12,7 +12,7 @@ import { DOWNLOAD_EXTRA, duration, NO_DETAILS, SETUP_DETAILS, SETUP_EXTRA, taskE
 import { healthSettings, parseTime, type HealthSettings } from './health-settings.js';
 import { groupNamed } from './alloc-sync.js';
 import { networkStatus } from './network-status.js';
-import { clientStatus, recordedIn, runsFrom, statesHold, taskStates, type TaskRun } from './task-runs.js';
+import { appendTaskEvent, clientStatus, recordedIn, runsFrom, statesHold, taskStates, type TaskRun } from './task-runs.js';
 
 /** Simulated milliseconds for the client's own steps. */
 export const CLIENT_TIMING = {
@@ -99,11 +99,11 @@ export class AllocRunner {
     this.after(CLIENT_TIMING.pickup, () => {
       const now = this.now;
       for (const t of this.tasks) {
-        t.events.push(taskEvent('Received', now, 'Task received by client', NO_DETAILS));
-        t.events.push(taskEvent('Task Setup', now, 'Building Task Directory', SETUP_DETAILS, SETUP_EXTRA));
+        appendTaskEvent(t, taskEvent('Received', now, 'Task received by client', NO_DETAILS));
+        appendTaskEvent(t, taskEvent('Task Setup', now, 'Building Task Directory', SETUP_DETAILS, SETUP_EXTRA));
         if (t.task.Driver === 'docker') {
           const image = String(t.task.Config?.image ?? '');
-          t.events.push(taskEvent('Driver', now, 'Downloading image', { image }, DOWNLOAD_EXTRA));
+          appendTaskEvent(t, taskEvent('Driver', now, 'Downloading image', { image }, DOWNLOAD_EXTRA));
         }
       }
       this.commit();
@@ -198,7 +198,7 @@ export class AllocRunner {
     const code = opts.exitCode ?? (state === 'failed' ? 1 : 0);
     for (const t of targets) {
       if (t.state === 'running') {
-        t.events.push(taskEvent('Terminated', now, `Exit Code: ${code}`, { exit_code: String(code), signal: '0', oom_killed: 'false' }, { ExitCode: code }));
+        appendTaskEvent(t, taskEvent('Terminated', now, `Exit Code: ${code}`, { exit_code: String(code), signal: '0', oom_killed: 'false' }, { ExitCode: code }));
       }
       if (state === 'failed') {
         this.failTask(t, 'Error was unrecoverable');
@@ -225,14 +225,14 @@ export class AllocRunner {
     const cfg = (t.task.Config as Obj | null) ?? {};
     if (t.task.Driver === 'mock_driver' && cfg.start_error) {
       const msg = String(cfg.start_error);
-      t.events.push(taskEvent('Driver Failure', now, `failed to start task: ${msg}`, { driver_error: `failed to start task: ${msg}` }, { DriverError: `failed to start task: ${msg}` }));
+      appendTaskEvent(t, taskEvent('Driver Failure', now, `failed to start task: ${msg}`, { driver_error: `failed to start task: ${msg}` }, { DriverError: `failed to start task: ${msg}` }));
       if (cfg.start_error_recoverable) this.exited(t, null);
       else this.failTask(t, 'Error was unrecoverable');
       return;
     }
     t.state = 'running';
     t.startedAt = rfc3339(now);
-    t.events.push(taskEvent('Started', now, 'Task started by client', NO_DETAILS));
+    appendTaskEvent(t, taskEvent('Started', now, 'Task started by client', NO_DETAILS));
     this.commit();
     this.maybeArmHealth();
     const run = this.runTime(t);
@@ -263,7 +263,7 @@ export class AllocRunner {
       const msg = t.task.Config?.exit_err_msg ? `, Exit Message: ${JSON.stringify(String(t.task.Config.exit_err_msg))}` : '';
       const details: Record<string, string> = { exit_code: String(code), signal: String(signal), oom_killed: 'false' };
       if (msg) details.exit_message = String(t.task.Config.exit_err_msg);
-      t.events.push(taskEvent('Terminated', now, `Exit Code: ${code}${signal ? `, Signal: ${signal}` : ''}${msg}`, details, { ExitCode: code, Signal: signal }));
+      appendTaskEvent(t, taskEvent('Terminated', now, `Exit Code: ${code}${signal ? `, Signal: ${signal}` : ''}${msg}`, details, { ExitCode: code, Signal: signal }));
       if (code === 0 && batch) {
         t.state = 'dead';
         t.finishedAt = rfc3339(now);
@@ -293,14 +293,14 @@ export class AllocRunner {
     t.lastRestart = rfc3339(now);
     t.state = 'pending';
     const display = reason === 'Restart within policy' ? `Task restarting in ${goDuration(delay)}` : `${reason} - Task restarting in ${goDuration(delay)}`;
-    t.events.push(taskEvent('Restarting', now, display, { restart_reason: reason, start_delay: String(delay) }, { RestartReason: reason, StartDelay: delay }));
+    appendTaskEvent(t, taskEvent('Restarting', now, display, { restart_reason: reason, start_delay: String(delay) }, { RestartReason: reason, StartDelay: delay }));
     this.commit();
     this.scheduleStart(t, delay / 1e6);
   }
 
   private failTask(t: TaskRun, reason: string): void {
     const now = this.now;
-    t.events.push(taskEvent('Not Restarting', now, reason, { restart_reason: reason, fails_task: 'true' }, { RestartReason: reason, FailsTask: true }));
+    appendTaskEvent(t, taskEvent('Not Restarting', now, reason, { restart_reason: reason, fails_task: 'true' }, { RestartReason: reason, FailsTask: true }));
     t.state = 'dead';
     t.failed = true;
     t.finishedAt = rfc3339(now);
@@ -308,8 +308,8 @@ export class AllocRunner {
     for (const o of this.tasks) {
       if (o === t || o.state === 'dead') continue;
       o.timer?.cancel();
-      o.events.push(taskEvent('Sibling Task Failed', now, `Task's sibling "${t.name}" failed`, { failed_sibling: t.name }, { FailedSibling: t.name }));
-      o.events.push(taskEvent('Killed', now, 'Task successfully killed', {}));
+      appendTaskEvent(o, taskEvent('Sibling Task Failed', now, `Task's sibling "${t.name}" failed`, { failed_sibling: t.name }, { FailedSibling: t.name }));
+      appendTaskEvent(o, taskEvent('Killed', now, 'Task successfully killed', {}));
       o.state = 'dead';
       o.finishedAt = rfc3339(now);
     }
@@ -388,16 +388,16 @@ export class AllocRunner {
     for (const t of live) {
       t.timer?.cancel();
       const kt = Number(t.task.KillTimeout ?? 5e9);
-      t.events.push(taskEvent('Killing', now, `Sent interrupt. Waiting ${goDuration(kt)} before force killing`, { kill_timeout: goDuration(kt) }, { KillTimeout: kt }));
+      appendTaskEvent(t, taskEvent('Killing', now, `Sent interrupt. Waiting ${goDuration(kt)} before force killing`, { kill_timeout: goDuration(kt) }, { KillTimeout: kt }));
     }
     this.commit();
     this.after(this.killWait(live), () => {
       const at = this.now;
       for (const t of live) {
         if (t.state === 'running') {
-          t.events.push(taskEvent('Terminated', at, 'Exit Code: 0', { exit_code: '0', signal: '0', oom_killed: 'false' }));
+          appendTaskEvent(t, taskEvent('Terminated', at, 'Exit Code: 0', { exit_code: '0', signal: '0', oom_killed: 'false' }));
         }
-        t.events.push(taskEvent('Killed', at, 'Task successfully killed', {}));
+        appendTaskEvent(t, taskEvent('Killed', at, 'Task successfully killed', {}));
         t.state = 'dead';
         t.finishedAt = rfc3339(at);
       }
@@ -426,7 +426,7 @@ export class AllocRunner {
   /** The "Signaling" events of a signal sent through the API; what the driver answers is the caller's. */
   signaled(names: string[], signal: string): void {
     const now = this.now;
-    for (const t of this.tasks) if (names.includes(t.name)) t.events.push(taskEvent('Signaling', now, 'Task being sent a signal', { signal }));
+    for (const t of this.tasks) if (names.includes(t.name)) appendTaskEvent(t, taskEvent('Signaling', now, 'Task being sent a signal', { signal }));
     this.commit();
     this.settle();
   }
@@ -439,7 +439,7 @@ export class AllocRunner {
   restart(names: string[], reason: string): void {
     const now = this.now;
     const targets = this.tasks.filter((t) => names.includes(t.name));
-    for (const t of targets) t.events.push(taskEvent('Restart Signaled', now, reason, { restart_reason: reason }, { RestartReason: reason }));
+    for (const t of targets) appendTaskEvent(t, taskEvent('Restart Signaled', now, reason, { restart_reason: reason }, { RestartReason: reason }));
     this.commit();
     for (const t of targets) {
       t.timer?.cancel();
@@ -449,8 +449,8 @@ export class AllocRunner {
       }
       t.timer = this.after(this.killWait([t]), () => {
         const at = this.now;
-        t.events.push(taskEvent('Terminated', at, 'Exit Code: 0', { exit_code: '0', oom_killed: 'false', signal: '0' }));
-        t.events.push(taskEvent('Restarting', at, 'Task restarting in 0s', { restart_reason: '', start_delay: '0' }));
+        appendTaskEvent(t, taskEvent('Terminated', at, 'Exit Code: 0', { exit_code: '0', oom_killed: 'false', signal: '0' }));
+        appendTaskEvent(t, taskEvent('Restarting', at, 'Task restarting in 0s', { restart_reason: '', start_delay: '0' }));
         t.restarts++;
         t.lastRestart = rfc3339(at);
         t.state = 'pending';

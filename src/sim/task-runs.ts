@@ -39,6 +39,20 @@ export function clientStatus(tasks: TaskRun[]): readonly [string, string] {
   return pending ? PENDING : COMPLETE;
 }
 
+/**
+ * Task events a client keeps per task: the newest ten (the task runner's `defaultMaxEvents`, the
+ * oldest dropped as each new one comes in, `appendTaskEvent` in Nomad's taskrunner). A task that
+ * restarts for ever would otherwise keep every event.
+ */
+export const MAX_TASK_EVENTS = 10;
+
+/** Appends `ev` to the run's events, dropping the oldest once it holds MAX_TASK_EVENTS. */
+export function appendTaskEvent(t: TaskRun, ev: Obj): void {
+  const events = t.events;
+  if (events.length >= MAX_TASK_EVENTS) events.splice(0, events.length - MAX_TASK_EVENTS + 1);
+  events.push(ev);
+}
+
 export function taskStates(tasks: TaskRun[]): Obj {
   const out: Obj = {};
   for (const t of tasks) {
@@ -70,8 +84,9 @@ export function recordedIn(runs: TaskRun[], states: Obj | null, groupTasks: Obj[
 }
 
 /**
- * Whether `states` shows each of `runs` as it is now: its fields, and its events (a run's events
- * only grow, so the same count and last event are the same events).
+ * Whether `states` shows each of `runs` as it is now: its fields, and its events, compared one by
+ * one (at most MAX_TASK_EVENTS: once full, a new event shifts the list without changing its length,
+ * and identical events of one instant are one pooled object).
  */
 export function statesHold(runs: TaskRun[], states: Obj): boolean {
   for (const t of runs) {
@@ -79,10 +94,16 @@ export function statesHold(runs: TaskRun[], states: Obj): boolean {
     if (st === undefined) return false;
     const events = st.Events as Obj[] | undefined;
     if (st.State !== t.state || st.Failed !== t.failed || st.Restarts !== t.restarts || st.LastRestart !== t.lastRestart || st.StartedAt !== t.startedAt ||
-      st.FinishedAt !== t.finishedAt || events === undefined || events.length !== t.events.length || events[events.length - 1] !== t.events[t.events.length - 1]) {
+      st.FinishedAt !== t.finishedAt || events === undefined || !sameEvents(events, t.events)) {
       return false;
     }
   }
+  return true;
+}
+
+function sameEvents(a: Obj[], b: Obj[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
   return true;
 }
 
