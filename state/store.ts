@@ -42,17 +42,41 @@ export interface StoreOptions {
   nomadVersion?: NomadVersion;
 }
 
-let lastKey = { namespace: '', id: '', key: '\u0000' };
+// The last two keys made, as loose variables: a cache entry object per miss was garbage of its own.
+let lastNs = '';
+let lastId = '';
+let lastKey = '\u0000';
+let prevNs = '';
+let prevId = '';
+let prevKey = '\u0000';
 
 /**
  * The key of a job's rows. One write asks for the same job's key a score of times; handing back the
  * same string lets every map lookup reuse its cached hash instead of building and hashing a new one.
+ * Two entries: the simulator's passes alternate between two jobs often enough (a client batch
+ * interleaved with a scheduler pass) that one entry kept building new strings.
  */
 export function jobKey(namespace: string, id: string): string {
-  if (lastKey.id === id && lastKey.namespace === namespace) return lastKey.key;
+  if (lastId === id && lastNs === namespace) return lastKey;
+  if (prevId === id && prevNs === namespace) {
+    const key = prevKey;
+    prevNs = lastNs;
+    prevId = lastId;
+    prevKey = lastKey;
+    lastNs = namespace;
+    lastId = id;
+    lastKey = key;
+    return key;
+  }
   // join() gives a flat string; a template gives a rope that maps keep alive beside its flat copy.
-  lastKey = { namespace, id, key: [namespace, id].join('\u0000') };
-  return lastKey.key;
+  const key = [namespace, id].join('\u0000');
+  prevNs = lastNs;
+  prevId = lastId;
+  prevKey = lastKey;
+  lastNs = namespace;
+  lastId = id;
+  lastKey = key;
+  return key;
 }
 
 /** Where the tables report changed keys; `note` stays null unless persistence listens. */

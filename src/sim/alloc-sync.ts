@@ -16,6 +16,7 @@ import { jobKey, type Store } from '../../state/store.js';
 import { putAlloc } from '../../state/allocations/table.js';
 import { refreshJobStatus } from '../../state/jobs/status.js';
 import { rfc3339 } from '../../state/format.js';
+import { clientUpdatedAlloc } from '../../state/records.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { countHealth, hasNomadServices, maybeFailureEval } from './client-update.js';
 
@@ -147,16 +148,17 @@ export class AllocSync {
         const job = alloc.Job as Job;
         const prevHealth: boolean | null = alloc.DeploymentStatus?.Healthy ?? null;
         const healthChanged = u.Healthy !== null && prevHealth !== u.Healthy && u.JobModifyIndex === job.JobModifyIndex;
-        const next = putAlloc(store, tx, {
-          ...alloc,
-          ClientStatus: u.ClientStatus,
-          ClientDescription: u.ClientDescription,
-          TaskStates: u.TaskStates,
-          DeploymentStatus: healthChanged
+        const updated = clientUpdatedAlloc(
+          alloc,
+          u.ClientStatus,
+          u.ClientDescription,
+          u.TaskStates,
+          healthChanged
             ? { Healthy: u.Healthy, Timestamp: rfc3339(u.HealthAt!), Canary: Boolean(alloc.DeploymentStatus?.Canary), ModifyIndex: tx.index }
             : alloc.DeploymentStatus,
-          NetworkStatus: u.NetworkStatus,
-        }, { client: true, modifyTime: u.modifyTime, own: true });
+          u.NetworkStatus,
+        );
+        const next = putAlloc(store, tx, updated, { client: true, modifyTime: u.modifyTime, own: true });
         if (healthChanged && alloc.DeploymentID) countHealth(store, tx, next, prevHealth, u.Healthy!, u.HealthAt!);
         if ((alloc.ClientStatus === 'running') !== (u.ClientStatus === 'running')) {
           const tg = groupNamed(job, alloc.TaskGroup);

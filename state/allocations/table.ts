@@ -6,6 +6,7 @@ import { touchSummaryGroups, emptyGroupSummary } from '../jobs/summary.js';
 import { trackUsage } from '../nodes/usage.js';
 import { syncAllocServices } from '../services/registrations.js';
 import { IdSet } from '../id-set.js';
+import { copyGroupSummary, nodeWithAllocUpdateIndex, stampAlloc } from '../records.js';
 
 const BIN: Record<string, string> = {
   running: 'Running',
@@ -46,7 +47,7 @@ export function putAlloc(store: Store, tx: Txn, alloc: Obj, opts: PutAllocOption
     stored.AllocModifyIndex = allocModifyIndex;
     stored.ModifyTime = modifyTime;
   } else {
-    stored = { ...alloc, CreateIndex: createIndex, ModifyIndex: tx.index, AllocModifyIndex: allocModifyIndex, ModifyTime: modifyTime };
+    stored = stampAlloc(alloc, createIndex, tx.index, allocModifyIndex, modifyTime);
   }
   store.allocs.set(stored.ID, stored);
   trackUsage(store.nodeUsage, prev, stored);
@@ -69,7 +70,7 @@ export function putAlloc(store: Store, tx: Txn, alloc: Obj, opts: PutAllocOption
 function noteClientUpdate(store: Store, tx: Txn, nodeId: string): void {
   tx.touch('nodes');
   const node = store.nodes.get(nodeId);
-  if (node && node.LastAllocUpdateIndex !== tx.index) store.nodes.set(nodeId, { ...node, LastAllocUpdateIndex: tx.index });
+  if (node && node.LastAllocUpdateIndex !== tx.index) store.nodes.set(nodeId, nodeWithAllocUpdateIndex(node, tx.index));
 }
 
 function countInSummary(store: Store, tx: Txn, key: string, prev: Obj | undefined, next: Obj): void {
@@ -78,7 +79,8 @@ function countInSummary(store: Store, tx: Txn, key: string, prev: Obj | undefine
   if (prev && prev.ClientStatus === next.ClientStatus) return;
   const summary = store.summaries.get(key);
   if (!summary) return;
-  const group = { ...(summary.Summary[next.TaskGroup] ?? emptyGroupSummary()) };
+  const cur = summary.Summary[next.TaskGroup];
+  const group = cur ? copyGroupSummary(cur) : emptyGroupSummary();
   if (!prev) {
     group.Starting++;
     if (group.Queued > 0) group.Queued--;
@@ -88,7 +90,30 @@ function countInSummary(store: Store, tx: Txn, key: string, prev: Obj | undefine
     const from = BIN[prev.ClientStatus];
     if (from && DECREMENTED.has(prev.ClientStatus) && group[from] > 0) group[from]--;
   }
-  touchSummaryGroups(store, tx, key, summary, { ...summary.Summary, [next.TaskGroup]: group });
+  touchSummaryGroups(store, tx, key, summary, withGroup(summary.Summary, next.TaskGroup, group));
+}
+
+/**
+ * `{ ...groups, [name]: group }`. The group maps of all jobs have as many hidden classes as there
+ * are group names, so the spread goes megamorphic and clones through V8's runtime; a job's one or
+ * two groups are copied here by a loop instead. "__proto__" would set the prototype of the copy
+ * rather than define a key: such a map takes the spread.
+ */
+function withGroup(groups: Obj, name: string, group: Obj): Obj {
+  const out: Obj = {};
+  let found = false;
+  for (const k in groups) {
+    if (k === '__proto__') return { ...groups, [name]: group };
+    if (k === name) {
+      out[k] = group;
+      found = true;
+    } else out[k] = groups[k];
+  }
+  if (!found) {
+    if (name === '__proto__') return { ...groups, [name]: group };
+    out[name] = group;
+  }
+  return out;
 }
 
 /** Overwrites a group's Queued counter from an eval's QueuedAllocations, as nestedUpsertEval does. */
@@ -110,8 +135,14 @@ export function setQueued(store: Store, tx: Txn, namespace: string, jobId: strin
 }
 
 export function allocsOfJob(store: Store, namespace: string, jobId: string): Obj[] {
-  const out: Obj[] = [];
-  for (const id of store.allocsByJob.get(jobKey(namespace, jobId)) ?? []) out.push(store.allocs.get(id)!);
+  const ids = store.allocsByJob.get(jobKey(namespace, jobId));
+  if (!ids) return [];
+  // Sized up front, as evalsOfJob: most jobs of the register load hold one alloc.
+  const only = ids instanceof IdSet ? ids.only : undefined;
+  if (only !== undefined) return [store.allocs.get(only)!];
+  const out = new Array<Obj>(ids.size);
+  let i = 0;
+  for (const id of ids) out[i++] = store.allocs.get(id)!;
   return out;
 }
 

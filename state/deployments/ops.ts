@@ -4,7 +4,7 @@
 import type { Evaluation, Job, Obj } from '../types.js';
 import { jobKey, type Store, type Txn } from '../store.js';
 import { RpcError } from '../errors.js';
-import { newEval, putEval } from '../evaluations/table.js';
+import { newEval, putEval, putNewEval } from '../evaluations/table.js';
 import { putAlloc } from '../allocations/table.js';
 import { putDeployment, isActiveDeployment, moveHealthCounters, DeploymentText } from './table.js';
 import { storeJobVersion } from '../jobs/ops.js';
@@ -31,9 +31,10 @@ function lookup(store: Store, id: string, terminalText: string): Obj {
 export function watcherEval(store: Store, tx: Txn, dep: Obj): Evaluation | null {
   const job = store.jobs.get(jobKey(dep.Namespace, dep.JobID));
   if (!job) return null;
-  return putEval(store, tx, newEval(store, job, { triggeredBy: 'deployment-watcher', priority: dep.EvalPriority || job.Priority, jobModifyIndex: 0 }), {
-    DeploymentID: dep.ID,
-  });
+  // Fresh from newEval and held by nothing else: set in place and stored without putEval's copy.
+  const ev = newEval(store, job, { triggeredBy: 'deployment-watcher', priority: dep.EvalPriority || job.Priority, jobModifyIndex: 0 });
+  ev.DeploymentID = dep.ID;
+  return putNewEval(store, tx, ev);
 }
 
 function respond(tx: Txn, ev: Evaluation | null, reverted: number | null = null): DeploymentUpdateResponse {

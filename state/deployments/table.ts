@@ -2,6 +2,7 @@
 import type { Obj } from '../types.js';
 import { jobKey, type Store, type Txn } from '../store.js';
 import { IdSet } from '../id-set.js';
+import { stampDeployment } from '../records.js';
 
 export const ACTIVE_DEPLOYMENT = new Set(['running', 'paused', 'pending', 'initializing', 'blocked', 'unblocking']);
 
@@ -20,12 +21,7 @@ export const DeploymentText = {
 
 export function putDeployment(store: Store, tx: Txn, dep: Obj, type = ''): Obj {
   const prev = store.deployments.get(dep.ID);
-  const stored: Obj = {
-    ...dep,
-    CreateIndex: prev ? prev.CreateIndex : tx.index,
-    ModifyIndex: tx.index,
-    ModifyTime: prev ? store.nowNs() : dep.ModifyTime,
-  };
+  const stored = stampDeployment(dep, prev ? prev.CreateIndex : tx.index, tx.index, prev ? store.nowNs() : dep.ModifyTime);
   store.deployments.set(stored.ID, stored);
   const key = jobKey(stored.Namespace, stored.JobID);
   let ids = store.deploymentsByJob.get(key);

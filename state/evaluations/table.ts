@@ -92,7 +92,12 @@ function storeEval(store: Store, tx: Txn, stored: Evaluation, isNew: boolean): E
 
 export function evalsOfJob(store: Store, namespace: string, jobId: string): Evaluation[] {
   const ids = store.evalsByJob.get(jobKey(namespace, jobId));
-  const out: Evaluation[] = [];
-  if (ids) for (const id of ids) out.push(store.evals.get(id)!);
+  if (!ids) return [];
+  // Sized up front: an empty array's first push reserves 17 slots, for a job's two or three evals.
+  const only = ids instanceof IdSet ? ids.only : undefined;
+  if (only !== undefined) return [store.evals.get(only)!];
+  const out = new Array<Evaluation>(ids.size);
+  let i = 0;
+  for (const id of ids) out[i++] = store.evals.get(id)!;
   return out;
 }

@@ -1,7 +1,7 @@
 // Job summaries (state-semantics §6): per-group counters plus the Children counters of parents.
 import type { Job, Obj } from '../types.js';
 import type { Store, Txn } from '../store.js';
-import { shareSummaryParts } from '../records.js';
+import { shareSummaryParts, summaryWithGroups } from '../records.js';
 
 export const emptyGroupSummary = (): Obj => ({
   Queued: 0,
@@ -26,7 +26,7 @@ export function touchSummary(store: Store, tx: Txn, key: string, summary: Obj): 
  * `{ ...summary, Summary }` handed to touchSummary made two on every alloc status change.
  */
 export function touchSummaryGroups(store: Store, tx: Txn, key: string, summary: Obj, groups: Obj): void {
-  storeSummary(store, tx, key, { ...summary, Summary: groups, ModifyIndex: tx.index });
+  storeSummary(store, tx, key, summaryWithGroups(summary, groups, tx.index));
 }
 
 /** As touchSummaryGroups, for a parent's Children counters. */
