@@ -22,18 +22,22 @@ function readBody(limits: Limits, raw: IncomingMessage, done: (err: Error | null
   const declared = Number(raw.headers['content-length']);
   let finished = false;
   let held = 0;
-  let chunks: Buffer[] = [];
+  // The body's one chunk (the common case), or its chunks once there are more.
+  let first: Buffer | null = null;
+  let more: Buffer[] | null = null;
+  let timer: NodeJS.Timeout | null = null;
 
   const cleanup = (): void => {
     finished = true;
-    clearTimeout(timer);
+    if (timer !== null) clearTimeout(timer);
     raw.off('data', onData);
     raw.off('end', onEnd);
     raw.off('error', onError);
     raw.off('aborted', onError);
     limits.bodyBytes -= held;
     held = 0;
-    chunks = [];
+    first = null;
+    more = null;
   };
   const refuse = (message: string): void => {
     if (finished) return;
@@ -51,12 +55,13 @@ function readBody(limits: Limits, raw: IncomingMessage, done: (err: Error | null
     }
     held += chunk.length;
     limits.bodyBytes += chunk.length;
-    chunks.push(chunk);
-    timer.refresh();
+    if (first === null) first = chunk;
+    else (more ??= [first]).push(chunk);
+    timer?.refresh();
   };
   const onEnd = (): void => {
     if (finished) return;
-    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, held);
+    const body = more !== null ? Buffer.concat(more, held) : (first ?? Buffer.alloc(0));
     cleanup();
     done(null, body);
   };
@@ -65,11 +70,6 @@ function readBody(limits: Limits, raw: IncomingMessage, done: (err: Error | null
     cleanup();
     done(new HttpError(400, 'unexpected EOF'));
   };
-  const timer = setTimeout(() => {
-    limits.bodiesTimedOut++;
-    refuse(ioTimeout(raw));
-  }, limits.bodyIdleMs);
-  timer.unref();
 
   // A declared length that cannot fit is refused before a byte is read.
   if (Number.isFinite(declared) && (declared > limits.maxBodyBytes || limits.bodyBytes + declared > limits.bodyBudgetBytes)) {
@@ -81,6 +81,16 @@ function readBody(limits: Limits, raw: IncomingMessage, done: (err: Error | null
   raw.on('end', onEnd);
   raw.on('error', onError);
   raw.on('aborted', onError);
+  // The idle clock starts once the bytes that came with the headers are parsed (this runs while
+  // they are): a body that came whole with them, as most do, cannot stall and needs no timer.
+  process.nextTick(() => {
+    if (finished || raw.complete) return;
+    timer = setTimeout(() => {
+      limits.bodiesTimedOut++;
+      refuse(ioTimeout(raw));
+    }, limits.bodyIdleMs);
+    timer.unref();
+  });
 }
 
 /**

@@ -250,6 +250,36 @@ t.test('an idle half-sent body is answered with Go\'s i/o timeout and the connec
   t.equal((await request(port, 'GET', '/v1/jobs')).status, 200, 'the server still answers');
 });
 
+t.test('a body that never starts, or pauses less than the idle limit between pieces, is timed out or served accordingly', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  const port = await listen(c);
+  c.mock.limits.bodyIdleMs = 300;
+
+  // Headers alone: no byte of the body ever comes.
+  const silent = rawSocket(port);
+  silent.sock.write('PUT /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n');
+  await silent.closed;
+  t.match(silent.text(), /^HTTP\/1\.1 400 /, '400');
+  t.match(silent.text(), /\r\n\r\nread tcp 127\.0\.0\.1:\d+->127\.0\.0\.1:\d+: i\/o timeout$/, "Go's read-deadline text");
+  t.equal(c.mock.limits.bodiesTimedOut, 1);
+
+  // Pieces 150 ms apart, 600 ms in all: each one restarts the idle clock.
+  const body = JSON.stringify({ Job: { ID: 'slow', TaskGroups: [{ Name: 'g', Tasks: [{ Name: 't', Driver: 'docker' }] }] } });
+  const slow = rawSocket(port);
+  slow.sock.write(`PUT /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`);
+  const step = Math.ceil(body.length / 4);
+  for (let i = 0; i < body.length; i += step) {
+    await new Promise((r) => setTimeout(r, 150));
+    slow.sock.write(body.slice(i, i + step));
+  }
+  await until(() => /\r\n\r\n\{/.test(slow.text()), 'the answer');
+  t.match(slow.text(), /^HTTP\/1\.1 200 /, 'served');
+  t.equal(c.mock.limits.bodiesTimedOut, 1, 'not timed out');
+  t.equal(c.mock.limits.bodyBytes, 0, 'its bytes are released');
+  slow.sock.destroy();
+});
+
 t.test('request bodies share a budget: the excess is refused with 400 http: request body too large', async (t) => {
   const c = await client();
   t.teardown(c.close);

@@ -6,6 +6,7 @@ import { bodyLength, encodeBody, type Body } from './compress.js';
 import { INTERNAL_ERROR_TEXT } from './client-errors.js';
 import { sendShared } from './shared-answer.js';
 import { writeHead } from './head-cache.js';
+import { endInOneWrite } from './one-write.js';
 import { goJson } from './go-json.js';
 import { dropIdleResponseListener } from './response-listener.js';
 
@@ -151,9 +152,9 @@ function emitAnswer(req: FastifyRequest, reply: FastifyReply, status: number, ty
   }
   head.push('Content-Length', String(bodyLength(body)));
   writeHead(res, status, head);
-  // A string, unlike a Buffer, goes out with its headers in one write.
-  if (typeof body === 'string' || Buffer.isBuffer(body)) res.end(body);
-  else endInParts(res, body);
+  if (typeof body === 'string' || Buffer.isBuffer(body)) {
+    if (!endInOneWrite(res, body)) res.end(body);
+  } else endInParts(res, body);
   return reply;
 }
 
