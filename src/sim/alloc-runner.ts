@@ -5,7 +5,7 @@
 import type { Job, Obj } from '../../state/types.js';
 import type { Store } from '../../state/store.js';
 import type { TimerHandle } from '../clock.js';
-import { RunnerTimer } from './runner-timer.js';
+import { EXIT, HEALTH_DEADLINE, HEALTHY, KILLED, PendingTimers, PICKUP, RESTART_KILLED, RunnerTimer, START, type RunnerTimerKind } from './runner-timer.js';
 import { goDuration, rfc3339 } from '../../state/format.js';
 import type { ClientSim } from './client.js';
 import { DOWNLOAD_EXTRA, duration, NO_DETAILS, SETUP_DETAILS, SETUP_EXTRA, taskEvent } from './task-events.js';
@@ -33,7 +33,7 @@ export class AllocRunner {
   private healthTimer: TimerHandle | null = null;
   private deadlineTimer: TimerHandle | null = null;
   /** Every pending timer of this runner: they belong to the alloc and die with it. */
-  private readonly timers = new Set<TimerHandle>();
+  readonly timers = new PendingTimers();
   private jobModifyIndex = 0;
   /** The job `group` last looked in and the group it found there (records are immutable). */
   private groupJob: Job | null = null;
@@ -72,8 +72,8 @@ export class AllocRunner {
    * A timer owned by this runner. It re-checks on firing that the alloc still exists: whatever
    * removed it (a GC, a node's removal) may not have told the client.
    */
-  private after(ms: number, fn: () => void): TimerHandle {
-    const t = new RunnerTimer(this, this.timers, fn);
+  private after(ms: number, kind: RunnerTimerKind, arg: TaskRun | TaskRun[] | null = null): TimerHandle {
+    const t = new RunnerTimer(this, kind, arg);
     t.inner = this.sim.clock.afterTask(ms, t, 'client runner');
     this.timers.add(t);
     return t;
@@ -84,8 +84,37 @@ export class AllocRunner {
     this.timers.delete(t);
     if (this.done) return;
     if (!this.alloc()) return this.sim.gone(this.allocId);
-    t.fn();
+    this.run(t);
     this.settle();
+  }
+
+  /** What each kind of timer does. */
+  private run(timer: RunnerTimer): void {
+    switch (timer.kind) {
+      case PICKUP:
+        this.pickedUp();
+        break;
+      case START:
+        this.startTask(timer.arg as TaskRun);
+        break;
+      case EXIT: {
+        const t = timer.arg as TaskRun;
+        this.exited(t, this.exitCode(t));
+        break;
+      }
+      case HEALTHY:
+        this.healthyDue();
+        break;
+      case HEALTH_DEADLINE:
+        this.healthDeadlineDue();
+        break;
+      case KILLED:
+        this.killed(timer.arg as TaskRun[]);
+        break;
+      case RESTART_KILLED:
+        this.restartKilled(timer.arg as TaskRun);
+        break;
+    }
   }
 
   start(): void {
@@ -96,20 +125,23 @@ export class AllocRunner {
       name: task.Name, task, state: 'pending', failed: false, restarts: 0, lastRestart: null,
       startedAt: null, finishedAt: null, events: [], restartTimes: [], timer: null,
     }));
-    this.after(CLIENT_TIMING.pickup, () => {
-      const now = this.now;
-      for (const t of this.tasks) {
-        appendTaskEvent(t, taskEvent('Received', now, 'Task received by client', NO_DETAILS));
-        appendTaskEvent(t, taskEvent('Task Setup', now, 'Building Task Directory', SETUP_DETAILS, SETUP_EXTRA));
-        if (t.task.Driver === 'docker') {
-          const image = String(t.task.Config?.image ?? '');
-          appendTaskEvent(t, taskEvent('Driver', now, 'Downloading image', { image }, DOWNLOAD_EXTRA));
-        }
+    this.after(CLIENT_TIMING.pickup, PICKUP);
+  }
+
+  /** The client picked the alloc up: task directories, then each task's start. */
+  private pickedUp(): void {
+    const now = this.now;
+    for (const t of this.tasks) {
+      appendTaskEvent(t, taskEvent('Received', now, 'Task received by client', NO_DETAILS));
+      appendTaskEvent(t, taskEvent('Task Setup', now, 'Building Task Directory', SETUP_DETAILS, SETUP_EXTRA));
+      if (t.task.Driver === 'docker') {
+        const image = String(t.task.Config?.image ?? '');
+        appendTaskEvent(t, taskEvent('Driver', now, 'Downloading image', { image }, DOWNLOAD_EXTRA));
       }
-      this.commit();
-      for (const t of this.tasks) this.scheduleStart(t, this.startDelay(t));
-      this.armHealthDeadline();
-    });
+    }
+    this.commit();
+    for (const t of this.tasks) this.scheduleStart(t, this.startDelay(t));
+    this.armHealthDeadline();
   }
 
   /**
@@ -139,7 +171,9 @@ export class AllocRunner {
    */
   ownTasks(alloc: Obj): Obj[] | null {
     const tasks = (this.group(alloc).Tasks as Obj[] | null) ?? [];
-    return this.tasks.every((t, i) => tasks[i] === t.task) ? null : this.tasks.map((t) => t.task);
+    const runs = this.tasks;
+    for (let i = 0; i < runs.length; i++) if (tasks[i] !== runs[i]!.task) return runs.map((t) => t.task);
+    return null;
   }
 
   /** The runner a parked alloc had: `parked` is the record it was parked with, `tasks` its `ownTasks`. */
@@ -178,7 +212,7 @@ export class AllocRunner {
       if (t.state === 'pending') this.scheduleStart(t, this.startDelay(t));
       else if (t.state === 'running') {
         const run = this.runTime(t);
-        if (run !== null) t.timer = this.after(run, () => this.exited(t, this.exitCode(t)));
+        if (run !== null) t.timer = this.after(run, EXIT, t);
       }
     }
     this.maybeArmHealth();
@@ -216,7 +250,7 @@ export class AllocRunner {
   }
 
   private scheduleStart(t: TaskRun, delayMs: number): void {
-    t.timer = this.after(delayMs, () => this.startTask(t));
+    t.timer = this.after(delayMs, START, t);
   }
 
   private startTask(t: TaskRun): void {
@@ -236,7 +270,7 @@ export class AllocRunner {
     this.commit();
     this.maybeArmHealth();
     const run = this.runTime(t);
-    if (run !== null) t.timer = this.after(run, () => this.exited(t, this.exitCode(t)));
+    if (run !== null) t.timer = this.after(run, EXIT, t);
   }
 
   /** How long the task runs before exiting on its own; null = until killed. */
@@ -343,23 +377,29 @@ export class AllocRunner {
   private maybeArmHealth(): void {
     if (this.health !== null || this.healthTimer || !this.tracksHealth()) return;
     if (!this.allRunning()) return;
-    this.healthTimer = this.after(this.healthSettings().minHealthy, () => {
-      this.healthTimer = null;
-      if (this.health !== null || this.killing) return;
-      if (!this.allRunning()) return;
-      this.setHealth(true);
-      this.deadlineTimer?.cancel();
-      this.commit();
-    });
+    this.healthTimer = this.after(this.healthSettings().minHealthy, HEALTHY);
+  }
+
+  /** min_healthy_time has passed since every task ran. */
+  private healthyDue(): void {
+    this.healthTimer = null;
+    if (this.health !== null || this.killing) return;
+    if (!this.allRunning()) return;
+    this.setHealth(true);
+    this.deadlineTimer?.cancel();
+    this.commit();
   }
 
   private armHealthDeadline(): void {
     if (!this.tracksHealth()) return;
-    this.deadlineTimer = this.after(this.healthSettings().deadline, () => {
-      if (this.health !== null || this.killing) return;
-      this.setHealth(false);
-      this.commit();
-    });
+    this.deadlineTimer = this.after(this.healthSettings().deadline, HEALTH_DEADLINE);
+  }
+
+  /** healthy_deadline passed: unhealthy unless health was set already. */
+  private healthDeadlineDue(): void {
+    if (this.health !== null || this.killing) return;
+    this.setHealth(false);
+    this.commit();
   }
 
   /** In-place updates restart health tracking for the new deployment. */
@@ -391,18 +431,21 @@ export class AllocRunner {
       appendTaskEvent(t, taskEvent('Killing', now, `Sent interrupt. Waiting ${goDuration(kt)} before force killing`, { kill_timeout: goDuration(kt) }, { KillTimeout: kt }));
     }
     this.commit();
-    this.after(this.killWait(live), () => {
-      const at = this.now;
-      for (const t of live) {
-        if (t.state === 'running') {
-          appendTaskEvent(t, taskEvent('Terminated', at, 'Exit Code: 0', { exit_code: '0', signal: '0', oom_killed: 'false' }));
-        }
-        appendTaskEvent(t, taskEvent('Killed', at, 'Task successfully killed', {}));
-        t.state = 'dead';
-        t.finishedAt = rfc3339(at);
+    this.after(this.killWait(live), KILLED, live);
+  }
+
+  /** The tasks a kill stopped have exited. */
+  private killed(live: TaskRun[]): void {
+    const at = this.now;
+    for (const t of live) {
+      if (t.state === 'running') {
+        appendTaskEvent(t, taskEvent('Terminated', at, 'Exit Code: 0', { exit_code: '0', signal: '0', oom_killed: 'false' }));
       }
-      this.commit();
-    });
+      appendTaskEvent(t, taskEvent('Killed', at, 'Task successfully killed', {}));
+      t.state = 'dead';
+      t.finishedAt = rfc3339(at);
+    }
+    this.commit();
   }
 
   /** How long the slowest of `tasks` takes to exit once told to (the mock driver's kill_after). */
@@ -447,22 +490,25 @@ export class AllocRunner {
         this.scheduleStart(t, this.startDelay(t));
         continue;
       }
-      t.timer = this.after(this.killWait([t]), () => {
-        const at = this.now;
-        appendTaskEvent(t, taskEvent('Terminated', at, 'Exit Code: 0', { exit_code: '0', oom_killed: 'false', signal: '0' }));
-        appendTaskEvent(t, taskEvent('Restarting', at, 'Task restarting in 0s', { restart_reason: '', start_delay: '0' }));
-        t.restarts++;
-        t.lastRestart = rfc3339(at);
-        t.state = 'pending';
-        this.commit();
-        this.scheduleStart(t, this.startDelay(t));
-      });
+      t.timer = this.after(this.killWait([t]), RESTART_KILLED, t);
     }
+  }
+
+  /** A task the API restarted has exited: it starts again. */
+  private restartKilled(t: TaskRun): void {
+    const at = this.now;
+    appendTaskEvent(t, taskEvent('Terminated', at, 'Exit Code: 0', { exit_code: '0', oom_killed: 'false', signal: '0' }));
+    appendTaskEvent(t, taskEvent('Restarting', at, 'Task restarting in 0s', { restart_reason: '', start_delay: '0' }));
+    t.restarts++;
+    t.lastRestart = rfc3339(at);
+    t.state = 'pending';
+    this.commit();
+    this.scheduleStart(t, this.startDelay(t));
   }
 
   abandon(): void {
     this.done = true;
-    for (const h of [...this.timers]) h.cancel();
+    this.timers.cancelAll();
   }
 
   /**
@@ -472,7 +518,10 @@ export class AllocRunner {
   private commit(): void {
     const alloc = this.alloc();
     if (!alloc || this.done) return;
-    const [status, description] = clientStatus(this.tasks);
+    // Read by index: destructuring would walk the pair with an iterator.
+    const cs = clientStatus(this.tasks);
+    const status = cs[0];
+    const description = cs[1];
     const states = this.lastStates !== null && statesHold(this.tasks, this.lastStates) ? this.lastStates : taskStates(this.tasks);
     this.lastStates = states;
     this.sim.sync.queue({
