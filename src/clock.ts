@@ -70,6 +70,8 @@ class Timer implements TimerHandle {
 
   /** Fired instead of `fn` when set (afterTask). */
   task: TimerTask | null = null;
+  /** Waits in the clock's `fifo` of zero-delay timers rather than in its heap. */
+  inFifo = false;
 
   cancel(): void {
     this.clock.drop(this);
@@ -91,6 +93,18 @@ export class Clock {
    * shift of all of them for each. (due, late, seq) is a total order, so timers fire in the same order.
    */
   private readonly queue: Timer[] = [];
+  /**
+   * Zero-delay timers (a third of a register's: the scheduler's pass, the watcher's reactions), in
+   * creation order from `fifoHead` to `fifoLen`. Each is due now, before nearly every timer in the
+   * heap, so there it sifted up to the root and back down again. They are armed at non-decreasing
+   * times (one that would not be goes to the heap), so this list is in (due, late, seq) order too,
+   * and the earlier of its head and the heap's is the next timer, exactly as with one heap.
+   */
+  private readonly fifo: (Timer | null)[] = [];
+  private fifoHead = 0;
+  private fifoLen = 0;
+  /** Cancelled timers still in `fifo`. */
+  private fifoCancelled = 0;
   private seq = 0;
   private wallTimer: NodeJS.Timeout | null = null;
   /** The due time the wall timer was set for: re-arming it for the same head would only churn Node's timers. */
@@ -141,7 +155,17 @@ export class Clock {
    * reports). A timer that would fall due after MAX_SIM_MS can never fire and is not kept.
    */
   after(delayMs: number, fn: () => void, source = 'clock timer'): TimerHandle {
-    return this.schedule(this.nowMs() + (delayMs > 0 ? delayMs : 0), fn, source, false);
+    if (delayMs > 0) return this.schedule(this.nowMs() + delayMs, fn, source, false);
+    const due = this.nowMs();
+    if (!(due <= MAX_SIM_MS)) return NEVER;
+    const n = this.fifoLen;
+    if (n > this.fifoHead && this.fifo[n - 1]!.due > due) return this.schedule(due, fn, source, false);
+    const t = new Timer(this, due, this.seq++, fn, source, false);
+    t.inFifo = true;
+    this.fifo[n] = t;
+    this.fifoLen = n + 1;
+    if (!this.running && this.immediate === null) this.arm();
+    return t;
   }
 
   /** `after` for a task object: its `fire()` runs, in the same order and guard as a callback would. */
@@ -179,6 +203,10 @@ export class Clock {
   drop(t: Timer): void {
     if (t.cancelled || this.closed) return;
     t.cancelled = true;
+    if (t.inFifo) {
+      this.fifoCancelled++;
+      return;
+    }
     this.cancelled++;
     if (this.cancelled > 1024 && this.cancelled * 2 > this.queue.length) this.sweep();
   }
@@ -194,7 +222,7 @@ export class Clock {
 
   /** Timers waiting to fire (cancelled ones not counted). */
   pending(): number {
-    return this.queue.length - this.cancelled;
+    return this.queue.length - this.cancelled + this.fifoLen - this.fifoHead - this.fifoCancelled;
   }
 
   /**
@@ -261,8 +289,10 @@ export class Clock {
     this.epoch++;
     // Marked cancelled, so a component of the old world that cancels its handle later changes nothing.
     for (const t of this.queue) t.cancelled = true;
+    for (let i = this.fifoHead; i < this.fifoLen; i++) this.fifo[i]!.cancelled = true;
     this.queue.length = 0;
     this.cancelled = 0;
+    this.clearFifo();
     if (this.wallTimer) clearTimeout(this.wallTimer);
     this.wallTimer = null;
     this.mode = at.mode;
@@ -275,6 +305,7 @@ export class Clock {
     this.closed = true;
     this.queue.length = 0;
     this.cancelled = 0;
+    this.clearFifo();
     if (this.wallTimer) clearTimeout(this.wallTimer);
     if (this.immediate) clearImmediate(this.immediate);
   }
@@ -326,12 +357,38 @@ export class Clock {
     q[i] = t;
   }
 
+  /** The next timer to fire, the earlier of the heap's and the fifo's first (cancelled ones dropped). */
   private peek(): Timer | undefined {
     while (this.queue.length > 0 && this.queue[0]!.cancelled) {
       this.pop();
       this.cancelled--;
     }
-    return this.queue[0];
+    while (this.fifoHead < this.fifoLen && this.fifo[this.fifoHead]!.cancelled) {
+      this.shiftFifo();
+      this.fifoCancelled--;
+    }
+    const top = this.queue[0];
+    if (this.fifoHead === this.fifoLen) return top;
+    const first = this.fifo[this.fifoHead]!;
+    return top !== undefined && earlier(top, first) ? top : first;
+  }
+
+  /** Takes `t`, which `peek` just answered, off the heap or the fifo. */
+  private take(t: Timer): void {
+    if (t.inFifo) this.shiftFifo();
+    else this.pop();
+  }
+
+  private shiftFifo(): void {
+    this.fifo[this.fifoHead++] = null;
+    // Emptied: start over at the front (the array keeps its room for the next turn's timers).
+    if (this.fifoHead === this.fifoLen) this.fifoHead = this.fifoLen = 0;
+  }
+
+  private clearFifo(): void {
+    for (let i = this.fifoHead; i < this.fifoLen; i++) this.fifo[i] = null;
+    this.fifoHead = this.fifoLen = 0;
+    this.fifoCancelled = 0;
   }
 
   private sweep(): void {
@@ -359,7 +416,7 @@ export class Clock {
           now = this.nowMs();
           if (next.due > now) break;
         }
-        this.pop();
+        this.take(next);
         // Fired timers can no longer be cancelled: mark them so a late cancel() is not counted.
         next.cancelled = true;
         ran++;
@@ -383,18 +440,25 @@ export class Clock {
     return ran;
   }
 
+  // Made once: the clock arms an immediate after most turns that ran timers, and a closure each time
+  // was garbage for every one.
+  private readonly onImmediate = (): void => {
+    this.immediate = null;
+    this.runDue();
+  };
+
+  private readonly onWallTimer = (): void => {
+    this.wallTimer = null;
+    this.runDue();
+  };
+
   private arm(): void {
     if (this.closed) return;
     const next = this.peek();
     if (!next) return;
     const now = this.nowMs();
     if (next.due <= now) {
-      if (!this.immediate) {
-        this.immediate = setImmediate(() => {
-          this.immediate = null;
-          this.runDue();
-        });
-      }
+      if (!this.immediate) this.immediate = setImmediate(this.onImmediate);
       return;
     }
     if (this.mode === 'manual') return;
@@ -402,10 +466,7 @@ export class Clock {
     if (this.wallTimer) clearTimeout(this.wallTimer);
     this.armedDue = next.due;
     const wallMs = Math.min(MAX_WALL_WAIT, Math.max(0, Math.ceil((next.due - now) / this.scale)));
-    this.wallTimer = setTimeout(() => {
-      this.wallTimer = null;
-      this.runDue();
-    }, wallMs);
+    this.wallTimer = setTimeout(this.onWallTimer, wallMs);
     this.wallTimer.unref?.();
   }
 }
