@@ -6,6 +6,7 @@ import { jobKey, type Store } from '../../state/store.js';
 import { isActiveDeployment, DeploymentText } from '../../state/deployments/table.js';
 import { failDeploymentTx, promoteDeployment, watcherEval } from '../../state/deployments/ops.js';
 import { putAlloc } from '../../state/allocations/table.js';
+import { IdSet } from '../../state/id-set.js';
 import { rescheduleDecision } from './reschedule.js';
 import type { Clock, TimerHandle, TimerTask } from '../clock.js';
 
@@ -158,7 +159,15 @@ export class DeploymentWatcher {
   /** A deployment is done: the health of its allocs can no longer ask for anything. */
   private forgetHealth(dep: Obj): void {
     if (this.lastHealth.size === 0) return;
-    for (const id of this.store.allocsByJob.get(jobKey(dep.Namespace, dep.JobID)) ?? []) {
+    const ids = this.store.allocsByJob.get(jobKey(dep.Namespace, dep.JobID));
+    if (!ids) return;
+    // A job of one alloc (most of them) is read without an iterator over its set.
+    const only = ids instanceof IdSet ? ids.only : undefined;
+    if (only !== undefined) {
+      if (this.store.allocs.get(only)?.DeploymentID === dep.ID) this.lastHealth.delete(only);
+      return;
+    }
+    for (const id of ids) {
       if (this.store.allocs.get(id)?.DeploymentID === dep.ID) this.lastHealth.delete(id);
     }
   }
