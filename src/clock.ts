@@ -70,8 +70,6 @@ class Timer implements TimerHandle {
 
   /** Fired instead of `fn` when set (afterTask). */
   task: TimerTask | null = null;
-  /** Waits in the clock's `fifo` of zero-delay timers rather than in its heap. */
-  inFifo = false;
 
   cancel(): void {
     this.clock.drop(this);
@@ -93,18 +91,6 @@ export class Clock {
    * shift of all of them for each. (due, late, seq) is a total order, so timers fire in the same order.
    */
   private readonly queue: Timer[] = [];
-  /**
-   * Zero-delay timers (a third of a register's: the scheduler's pass, the watcher's reactions), in
-   * creation order from `fifoHead` to `fifoLen`. Each is due now, before nearly every timer in the
-   * heap, so there it sifted up to the root and back down again. They are armed at non-decreasing
-   * times (one that would not be goes to the heap), so this list is in (due, late, seq) order too,
-   * and the earlier of its head and the heap's is the next timer, exactly as with one heap.
-   */
-  private readonly fifo: (Timer | null)[] = [];
-  private fifoHead = 0;
-  private fifoLen = 0;
-  /** Cancelled timers still in `fifo`. */
-  private fifoCancelled = 0;
   private seq = 0;
   private wallTimer: NodeJS.Timeout | null = null;
   /** The due time the wall timer was set for: re-arming it for the same head would only churn Node's timers. */
@@ -155,17 +141,7 @@ export class Clock {
    * reports). A timer that would fall due after MAX_SIM_MS can never fire and is not kept.
    */
   after(delayMs: number, fn: () => void, source = 'clock timer'): TimerHandle {
-    if (delayMs > 0) return this.schedule(this.nowMs() + delayMs, fn, source, false);
-    const due = this.nowMs();
-    if (!(due <= MAX_SIM_MS)) return NEVER;
-    const n = this.fifoLen;
-    if (n > this.fifoHead && this.fifo[n - 1]!.due > due) return this.schedule(due, fn, source, false);
-    const t = new Timer(this, due, this.seq++, fn, source, false);
-    t.inFifo = true;
-    this.fifo[n] = t;
-    this.fifoLen = n + 1;
-    if (!this.running && this.immediate === null) this.arm();
-    return t;
+    return this.schedule(this.nowMs() + (delayMs > 0 ? delayMs : 0), fn, source, false);
   }
 
   /** `after` for a task object: its `fire()` runs, in the same order and guard as a callback would. */
@@ -203,10 +179,6 @@ export class Clock {
   drop(t: Timer): void {
     if (t.cancelled || this.closed) return;
     t.cancelled = true;
-    if (t.inFifo) {
-      this.fifoCancelled++;
-      return;
-    }
     this.cancelled++;
     if (this.cancelled > 1024 && this.cancelled * 2 > this.queue.length) this.sweep();
   }
@@ -222,7 +194,7 @@ export class Clock {
 
   /** Timers waiting to fire (cancelled ones not counted). */
   pending(): number {
-    return this.queue.length - this.cancelled + this.fifoLen - this.fifoHead - this.fifoCancelled;
+    return this.queue.length - this.cancelled;
   }
 
   /**
@@ -289,10 +261,8 @@ export class Clock {
     this.epoch++;
     // Marked cancelled, so a component of the old world that cancels its handle later changes nothing.
     for (const t of this.queue) t.cancelled = true;
-    for (let i = this.fifoHead; i < this.fifoLen; i++) this.fifo[i]!.cancelled = true;
     this.queue.length = 0;
     this.cancelled = 0;
-    this.clearFifo();
     if (this.wallTimer) clearTimeout(this.wallTimer);
     this.wallTimer = null;
     this.mode = at.mode;
@@ -305,7 +275,6 @@ export class Clock {
     this.closed = true;
     this.queue.length = 0;
     this.cancelled = 0;
-    this.clearFifo();
     if (this.wallTimer) clearTimeout(this.wallTimer);
     if (this.immediate) clearImmediate(this.immediate);
   }
@@ -357,38 +326,12 @@ export class Clock {
     q[i] = t;
   }
 
-  /** The next timer to fire, the earlier of the heap's and the fifo's first (cancelled ones dropped). */
   private peek(): Timer | undefined {
     while (this.queue.length > 0 && this.queue[0]!.cancelled) {
       this.pop();
       this.cancelled--;
     }
-    while (this.fifoHead < this.fifoLen && this.fifo[this.fifoHead]!.cancelled) {
-      this.shiftFifo();
-      this.fifoCancelled--;
-    }
-    const top = this.queue[0];
-    if (this.fifoHead === this.fifoLen) return top;
-    const first = this.fifo[this.fifoHead]!;
-    return top !== undefined && earlier(top, first) ? top : first;
-  }
-
-  /** Takes `t`, which `peek` just answered, off the heap or the fifo. */
-  private take(t: Timer): void {
-    if (t.inFifo) this.shiftFifo();
-    else this.pop();
-  }
-
-  private shiftFifo(): void {
-    this.fifo[this.fifoHead++] = null;
-    // Emptied: start over at the front (the array keeps its room for the next turn's timers).
-    if (this.fifoHead === this.fifoLen) this.fifoHead = this.fifoLen = 0;
-  }
-
-  private clearFifo(): void {
-    for (let i = this.fifoHead; i < this.fifoLen; i++) this.fifo[i] = null;
-    this.fifoHead = this.fifoLen = 0;
-    this.fifoCancelled = 0;
+    return this.queue[0];
   }
 
   private sweep(): void {
@@ -416,7 +359,7 @@ export class Clock {
           now = this.nowMs();
           if (next.due > now) break;
         }
-        this.take(next);
+        this.pop();
         // Fired timers can no longer be cancelled: mark them so a late cancel() is not counted.
         next.cancelled = true;
         ran++;
