@@ -12,16 +12,9 @@ import { DOWNLOAD_EXTRA, duration, NO_DETAILS, SETUP_DETAILS, SETUP_EXTRA, taskE
 import { healthSettings, parseTime, type HealthSettings } from './health-settings.js';
 import { groupNamed } from './alloc-sync.js';
 import { networkStatus } from './network-status.js';
-import { appendTaskEvent, clientStatus, recordedIn, runsFrom, statesHold, taskStates, type TaskRun } from './task-runs.js';
+import { appendTaskEvent, CLIENT_TIMING, clientStatus, exitCode, killWait, newRun, recordedIn, runsAdopted, runsFrom, startDelay, statesHold, taskStates, type TaskRun } from './task-runs.js';
 
-/** Simulated milliseconds for the client's own steps. */
-export const CLIENT_TIMING = {
-  pickup: 50,
-  driverStart: 200,
-  otherStart: 50,
-  kill: 50,
-  batchRun: 1000,
-};
+export { CLIENT_TIMING };
 
 export class AllocRunner {
   private tasks: TaskRun[] = [];
@@ -90,30 +83,15 @@ export class AllocRunner {
 
   /** What each kind of timer does. */
   private run(timer: RunnerTimer): void {
+    const arg = timer.arg;
     switch (timer.kind) {
-      case PICKUP:
-        this.pickedUp();
-        break;
-      case START:
-        this.startTask(timer.arg as TaskRun);
-        break;
-      case EXIT: {
-        const t = timer.arg as TaskRun;
-        this.exited(t, this.exitCode(t));
-        break;
-      }
-      case HEALTHY:
-        this.healthyDue();
-        break;
-      case HEALTH_DEADLINE:
-        this.healthDeadlineDue();
-        break;
-      case KILLED:
-        this.killed(timer.arg as TaskRun[]);
-        break;
-      case RESTART_KILLED:
-        this.restartKilled(timer.arg as TaskRun);
-        break;
+      case PICKUP: return this.pickedUp();
+      case START: return this.startTask(arg as TaskRun);
+      case EXIT: return this.exited(arg as TaskRun, exitCode(arg as TaskRun));
+      case HEALTHY: return this.healthyDue();
+      case HEALTH_DEADLINE: return this.healthDeadlineDue();
+      case KILLED: return this.killed(arg as TaskRun[]);
+      case RESTART_KILLED: return this.restartKilled(arg as TaskRun);
     }
   }
 
@@ -121,10 +99,7 @@ export class AllocRunner {
     const alloc = this.alloc()!;
     this.jobModifyIndex = (alloc.Job as Job).JobModifyIndex;
     const tg = this.group(alloc);
-    this.tasks = ((tg.Tasks as Obj[]) ?? []).map((task) => ({
-      name: task.Name, task, state: 'pending', failed: false, restarts: 0, lastRestart: null,
-      startedAt: null, finishedAt: null, events: [], restartTimes: [], timer: null,
-    }));
+    this.tasks = ((tg.Tasks as Obj[]) ?? []).map(newRun);
     this.after(CLIENT_TIMING.pickup, PICKUP);
   }
 
@@ -140,7 +115,7 @@ export class AllocRunner {
       }
     }
     this.commit();
-    for (const t of this.tasks) this.scheduleStart(t, this.startDelay(t));
+    for (const t of this.tasks) this.scheduleStart(t, startDelay(t));
     this.armHealthDeadline();
   }
 
@@ -195,21 +170,13 @@ export class AllocRunner {
     this.health = alloc.DeploymentStatus?.Healthy ?? null;
     this.healthAt = parseTime(alloc.DeploymentStatus?.Timestamp);
     const tg = this.group(alloc);
-    const parse = (v: string | null): number => (v ? Date.parse(v) * 1e6 : 0);
-    this.tasks = ((tg.Tasks as Obj[]) ?? []).map((task) => {
-      const st = (alloc.TaskStates as Obj)[task.Name] ?? {};
-      return {
-        name: task.Name, task, state: st.State ?? 'pending', failed: Boolean(st.Failed), restarts: st.Restarts ?? 0,
-        lastRestart: rfc3339(parse(st.LastRestart)), startedAt: rfc3339(parse(st.StartedAt)), finishedAt: rfc3339(parse(st.FinishedAt)),
-        events: [...((st.Events as Obj[]) ?? [])], restartTimes: [], timer: null,
-      } as TaskRun;
-    });
+    this.tasks = runsAdopted((tg.Tasks as Obj[]) ?? [], alloc.TaskStates as Obj);
     if (alloc.DesiredStatus !== 'run') {
       this.kill();
       return;
     }
     for (const t of this.tasks) {
-      if (t.state === 'pending') this.scheduleStart(t, this.startDelay(t));
+      if (t.state === 'pending') this.scheduleStart(t, startDelay(t));
       else if (t.state === 'running') {
         const run = this.runTime(t);
         if (run !== null) t.timer = this.after(run, EXIT, t);
@@ -244,11 +211,6 @@ export class AllocRunner {
     this.commit();
   }
 
-  private startDelay(t: TaskRun): number {
-    if (t.task.Driver === 'mock_driver') return duration(t.task.Config?.start_block_for) || CLIENT_TIMING.otherStart;
-    return t.task.Driver === 'docker' ? CLIENT_TIMING.driverStart : CLIENT_TIMING.otherStart;
-  }
-
   private scheduleStart(t: TaskRun, delayMs: number): void {
     t.timer = this.after(delayMs, START, t);
   }
@@ -279,10 +241,6 @@ export class AllocRunner {
     if (t.task.Driver === 'mock_driver') return duration(t.task.Config?.run_for) / 1e6;
     if (job?.Type === 'batch' || job?.Type === 'sysbatch') return CLIENT_TIMING.batchRun;
     return null;
-  }
-
-  private exitCode(t: TaskRun): number {
-    return t.task.Driver === 'mock_driver' ? Number(t.task.Config?.exit_code ?? 0) : 0;
   }
 
   /** A task process ended with `code` (null: it never started). Applies the restart policy. */
@@ -431,7 +389,7 @@ export class AllocRunner {
       appendTaskEvent(t, taskEvent('Killing', now, `Sent interrupt. Waiting ${goDuration(kt)} before force killing`, { kill_timeout: goDuration(kt) }, { KillTimeout: kt }));
     }
     this.commit();
-    this.after(this.killWait(live), KILLED, live);
+    this.after(killWait(live), KILLED, live);
   }
 
   /** The tasks a kill stopped have exited. */
@@ -446,11 +404,6 @@ export class AllocRunner {
       t.finishedAt = rfc3339(at);
     }
     this.commit();
-  }
-
-  /** How long the slowest of `tasks` takes to exit once told to (the mock driver's kill_after). */
-  private killWait(tasks: TaskRun[]): number {
-    return Math.max(...tasks.map((t) => (t.task.Driver === 'mock_driver' ? duration(t.task.Config?.kill_after) / 1e6 : 0) || CLIENT_TIMING.kill));
   }
 
   /** The client's view of one task (the signal and restart endpoints check it). */
@@ -487,10 +440,10 @@ export class AllocRunner {
     for (const t of targets) {
       t.timer?.cancel();
       if (t.state !== 'running') {
-        this.scheduleStart(t, this.startDelay(t));
+        this.scheduleStart(t, startDelay(t));
         continue;
       }
-      t.timer = this.after(this.killWait([t]), RESTART_KILLED, t);
+      t.timer = this.after(killWait([t]), RESTART_KILLED, t);
     }
   }
 
@@ -503,7 +456,7 @@ export class AllocRunner {
     t.lastRestart = rfc3339(at);
     t.state = 'pending';
     this.commit();
-    this.scheduleStart(t, this.startDelay(t));
+    this.scheduleStart(t, startDelay(t));
   }
 
   abandon(): void {
