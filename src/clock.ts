@@ -383,18 +383,25 @@ export class Clock {
     return ran;
   }
 
+  // Made once: the clock arms an immediate after most turns that ran timers, and a closure each time
+  // was garbage for every one.
+  private readonly onImmediate = (): void => {
+    this.immediate = null;
+    this.runDue();
+  };
+
+  private readonly onWallTimer = (): void => {
+    this.wallTimer = null;
+    this.runDue();
+  };
+
   private arm(): void {
     if (this.closed) return;
     const next = this.peek();
     if (!next) return;
     const now = this.nowMs();
     if (next.due <= now) {
-      if (!this.immediate) {
-        this.immediate = setImmediate(() => {
-          this.immediate = null;
-          this.runDue();
-        });
-      }
+      if (!this.immediate) this.immediate = setImmediate(this.onImmediate);
       return;
     }
     if (this.mode === 'manual') return;
@@ -402,10 +409,7 @@ export class Clock {
     if (this.wallTimer) clearTimeout(this.wallTimer);
     this.armedDue = next.due;
     const wallMs = Math.min(MAX_WALL_WAIT, Math.max(0, Math.ceil((next.due - now) / this.scale)));
-    this.wallTimer = setTimeout(() => {
-      this.wallTimer = null;
-      this.runDue();
-    }, wallMs);
+    this.wallTimer = setTimeout(this.onWallTimer, wallMs);
     this.wallTimer.unref?.();
   }
 }

@@ -94,3 +94,29 @@ t.test('atNs for an instant already past fires on the next turn', async (t) => {
   t.equal(fired, 1);
   clock.close();
 });
+
+t.test('a zero-delay timer fires after the timers already due at its instant, in creation order, before atNs ones', async (t) => {
+  const clock = new Clock({ mode: 'manual', startMs: 1_000_000 });
+  const fired: string[] = [];
+  clock.after(10, () => {
+    fired.push('a');
+    clock.after(0, () => fired.push('zero from a'));
+    clock.atNs(clock.nowNs(), () => fired.push('late from a'));
+    clock.after(0, () => fired.push('cancelled')).cancel();
+    clock.after(-5, () => fired.push('negative from a'));
+  });
+  clock.after(10, () => {
+    fired.push('b');
+    clock.after(0, () => fired.push('zero from b'));
+  });
+  clock.after(11, () => fired.push('c'));
+  const zero = clock.after(0, () => fired.push('zero at start'));
+  t.equal(clock.pending(), 4);
+  await clock.advance(0);
+  t.same(fired, ['zero at start']);
+  zero.cancel();
+  t.equal(clock.pending(), 3, 'a fired timer cancelled late is not counted');
+  await clock.advance(20);
+  t.same(fired, ['zero at start', 'a', 'b', 'zero from a', 'negative from a', 'zero from b', 'late from a', 'c']);
+  t.equal(clock.pending(), 0);
+});

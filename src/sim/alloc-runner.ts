@@ -5,23 +5,16 @@
 import type { Job, Obj } from '../../state/types.js';
 import type { Store } from '../../state/store.js';
 import type { TimerHandle } from '../clock.js';
-import { RunnerTimer } from './runner-timer.js';
+import { EXIT, HEALTH_DEADLINE, HEALTHY, KILLED, PendingTimers, PICKUP, RESTART_KILLED, RunnerTimer, START, type RunnerTimerKind } from './runner-timer.js';
 import { goDuration, rfc3339 } from '../../state/format.js';
 import type { ClientSim } from './client.js';
 import { DOWNLOAD_EXTRA, duration, NO_DETAILS, SETUP_DETAILS, SETUP_EXTRA, taskEvent } from './task-events.js';
 import { healthSettings, parseTime, type HealthSettings } from './health-settings.js';
 import { groupNamed } from './alloc-sync.js';
 import { networkStatus } from './network-status.js';
-import { appendTaskEvent, clientStatus, recordedIn, runsFrom, statesHold, taskStates, type TaskRun } from './task-runs.js';
+import { appendTaskEvent, CLIENT_TIMING, clientStatus, exitCode, killWait, newRun, recordedIn, runsAdopted, runsFrom, startDelay, statesHold, taskStates, type TaskRun } from './task-runs.js';
 
-/** Simulated milliseconds for the client's own steps. */
-export const CLIENT_TIMING = {
-  pickup: 50,
-  driverStart: 200,
-  otherStart: 50,
-  kill: 50,
-  batchRun: 1000,
-};
+export { CLIENT_TIMING };
 
 export class AllocRunner {
   private tasks: TaskRun[] = [];
@@ -33,7 +26,7 @@ export class AllocRunner {
   private healthTimer: TimerHandle | null = null;
   private deadlineTimer: TimerHandle | null = null;
   /** Every pending timer of this runner: they belong to the alloc and die with it. */
-  private readonly timers = new Set<TimerHandle>();
+  readonly timers = new PendingTimers();
   private jobModifyIndex = 0;
   /** The job `group` last looked in and the group it found there (records are immutable). */
   private groupJob: Job | null = null;
@@ -72,8 +65,8 @@ export class AllocRunner {
    * A timer owned by this runner. It re-checks on firing that the alloc still exists: whatever
    * removed it (a GC, a node's removal) may not have told the client.
    */
-  private after(ms: number, fn: () => void): TimerHandle {
-    const t = new RunnerTimer(this, this.timers, fn);
+  private after(ms: number, kind: RunnerTimerKind, arg: TaskRun | TaskRun[] | null = null): TimerHandle {
+    const t = new RunnerTimer(this, kind, arg);
     t.inner = this.sim.clock.afterTask(ms, t, 'client runner');
     this.timers.add(t);
     return t;
@@ -84,32 +77,46 @@ export class AllocRunner {
     this.timers.delete(t);
     if (this.done) return;
     if (!this.alloc()) return this.sim.gone(this.allocId);
-    t.fn();
+    this.run(t);
     this.settle();
+  }
+
+  /** What each kind of timer does. */
+  private run(timer: RunnerTimer): void {
+    const arg = timer.arg;
+    switch (timer.kind) {
+      case PICKUP: return this.pickedUp();
+      case START: return this.startTask(arg as TaskRun);
+      case EXIT: return this.exited(arg as TaskRun, exitCode(arg as TaskRun));
+      case HEALTHY: return this.healthyDue();
+      case HEALTH_DEADLINE: return this.healthDeadlineDue();
+      case KILLED: return this.killed(arg as TaskRun[]);
+      case RESTART_KILLED: return this.restartKilled(arg as TaskRun);
+    }
   }
 
   start(): void {
     const alloc = this.alloc()!;
     this.jobModifyIndex = (alloc.Job as Job).JobModifyIndex;
     const tg = this.group(alloc);
-    this.tasks = ((tg.Tasks as Obj[]) ?? []).map((task) => ({
-      name: task.Name, task, state: 'pending', failed: false, restarts: 0, lastRestart: null,
-      startedAt: null, finishedAt: null, events: [], restartTimes: [], timer: null,
-    }));
-    this.after(CLIENT_TIMING.pickup, () => {
-      const now = this.now;
-      for (const t of this.tasks) {
-        appendTaskEvent(t, taskEvent('Received', now, 'Task received by client', NO_DETAILS));
-        appendTaskEvent(t, taskEvent('Task Setup', now, 'Building Task Directory', SETUP_DETAILS, SETUP_EXTRA));
-        if (t.task.Driver === 'docker') {
-          const image = String(t.task.Config?.image ?? '');
-          appendTaskEvent(t, taskEvent('Driver', now, 'Downloading image', { image }, DOWNLOAD_EXTRA));
-        }
+    this.tasks = ((tg.Tasks as Obj[]) ?? []).map(newRun);
+    this.after(CLIENT_TIMING.pickup, PICKUP);
+  }
+
+  /** The client picked the alloc up: task directories, then each task's start. */
+  private pickedUp(): void {
+    const now = this.now;
+    for (const t of this.tasks) {
+      appendTaskEvent(t, taskEvent('Received', now, 'Task received by client', NO_DETAILS));
+      appendTaskEvent(t, taskEvent('Task Setup', now, 'Building Task Directory', SETUP_DETAILS, SETUP_EXTRA));
+      if (t.task.Driver === 'docker') {
+        const image = String(t.task.Config?.image ?? '');
+        appendTaskEvent(t, taskEvent('Driver', now, 'Downloading image', { image }, DOWNLOAD_EXTRA));
       }
-      this.commit();
-      for (const t of this.tasks) this.scheduleStart(t, this.startDelay(t));
-      this.armHealthDeadline();
-    });
+    }
+    this.commit();
+    for (const t of this.tasks) this.scheduleStart(t, startDelay(t));
+    this.armHealthDeadline();
   }
 
   /**
@@ -139,7 +146,9 @@ export class AllocRunner {
    */
   ownTasks(alloc: Obj): Obj[] | null {
     const tasks = (this.group(alloc).Tasks as Obj[] | null) ?? [];
-    return this.tasks.every((t, i) => tasks[i] === t.task) ? null : this.tasks.map((t) => t.task);
+    const runs = this.tasks;
+    for (let i = 0; i < runs.length; i++) if (tasks[i] !== runs[i]!.task) return runs.map((t) => t.task);
+    return null;
   }
 
   /** The runner a parked alloc had: `parked` is the record it was parked with, `tasks` its `ownTasks`. */
@@ -161,24 +170,16 @@ export class AllocRunner {
     this.health = alloc.DeploymentStatus?.Healthy ?? null;
     this.healthAt = parseTime(alloc.DeploymentStatus?.Timestamp);
     const tg = this.group(alloc);
-    const parse = (v: string | null): number => (v ? Date.parse(v) * 1e6 : 0);
-    this.tasks = ((tg.Tasks as Obj[]) ?? []).map((task) => {
-      const st = (alloc.TaskStates as Obj)[task.Name] ?? {};
-      return {
-        name: task.Name, task, state: st.State ?? 'pending', failed: Boolean(st.Failed), restarts: st.Restarts ?? 0,
-        lastRestart: rfc3339(parse(st.LastRestart)), startedAt: rfc3339(parse(st.StartedAt)), finishedAt: rfc3339(parse(st.FinishedAt)),
-        events: [...((st.Events as Obj[]) ?? [])], restartTimes: [], timer: null,
-      } as TaskRun;
-    });
+    this.tasks = runsAdopted((tg.Tasks as Obj[]) ?? [], alloc.TaskStates as Obj);
     if (alloc.DesiredStatus !== 'run') {
       this.kill();
       return;
     }
     for (const t of this.tasks) {
-      if (t.state === 'pending') this.scheduleStart(t, this.startDelay(t));
+      if (t.state === 'pending') this.scheduleStart(t, startDelay(t));
       else if (t.state === 'running') {
         const run = this.runTime(t);
-        if (run !== null) t.timer = this.after(run, () => this.exited(t, this.exitCode(t)));
+        if (run !== null) t.timer = this.after(run, EXIT, t);
       }
     }
     this.maybeArmHealth();
@@ -210,13 +211,8 @@ export class AllocRunner {
     this.commit();
   }
 
-  private startDelay(t: TaskRun): number {
-    if (t.task.Driver === 'mock_driver') return duration(t.task.Config?.start_block_for) || CLIENT_TIMING.otherStart;
-    return t.task.Driver === 'docker' ? CLIENT_TIMING.driverStart : CLIENT_TIMING.otherStart;
-  }
-
   private scheduleStart(t: TaskRun, delayMs: number): void {
-    t.timer = this.after(delayMs, () => this.startTask(t));
+    t.timer = this.after(delayMs, START, t);
   }
 
   private startTask(t: TaskRun): void {
@@ -236,7 +232,7 @@ export class AllocRunner {
     this.commit();
     this.maybeArmHealth();
     const run = this.runTime(t);
-    if (run !== null) t.timer = this.after(run, () => this.exited(t, this.exitCode(t)));
+    if (run !== null) t.timer = this.after(run, EXIT, t);
   }
 
   /** How long the task runs before exiting on its own; null = until killed. */
@@ -245,10 +241,6 @@ export class AllocRunner {
     if (t.task.Driver === 'mock_driver') return duration(t.task.Config?.run_for) / 1e6;
     if (job?.Type === 'batch' || job?.Type === 'sysbatch') return CLIENT_TIMING.batchRun;
     return null;
-  }
-
-  private exitCode(t: TaskRun): number {
-    return t.task.Driver === 'mock_driver' ? Number(t.task.Config?.exit_code ?? 0) : 0;
   }
 
   /** A task process ended with `code` (null: it never started). Applies the restart policy. */
@@ -343,23 +335,29 @@ export class AllocRunner {
   private maybeArmHealth(): void {
     if (this.health !== null || this.healthTimer || !this.tracksHealth()) return;
     if (!this.allRunning()) return;
-    this.healthTimer = this.after(this.healthSettings().minHealthy, () => {
-      this.healthTimer = null;
-      if (this.health !== null || this.killing) return;
-      if (!this.allRunning()) return;
-      this.setHealth(true);
-      this.deadlineTimer?.cancel();
-      this.commit();
-    });
+    this.healthTimer = this.after(this.healthSettings().minHealthy, HEALTHY);
+  }
+
+  /** min_healthy_time has passed since every task ran. */
+  private healthyDue(): void {
+    this.healthTimer = null;
+    if (this.health !== null || this.killing) return;
+    if (!this.allRunning()) return;
+    this.setHealth(true);
+    this.deadlineTimer?.cancel();
+    this.commit();
   }
 
   private armHealthDeadline(): void {
     if (!this.tracksHealth()) return;
-    this.deadlineTimer = this.after(this.healthSettings().deadline, () => {
-      if (this.health !== null || this.killing) return;
-      this.setHealth(false);
-      this.commit();
-    });
+    this.deadlineTimer = this.after(this.healthSettings().deadline, HEALTH_DEADLINE);
+  }
+
+  /** healthy_deadline passed: unhealthy unless health was set already. */
+  private healthDeadlineDue(): void {
+    if (this.health !== null || this.killing) return;
+    this.setHealth(false);
+    this.commit();
   }
 
   /** In-place updates restart health tracking for the new deployment. */
@@ -391,23 +389,21 @@ export class AllocRunner {
       appendTaskEvent(t, taskEvent('Killing', now, `Sent interrupt. Waiting ${goDuration(kt)} before force killing`, { kill_timeout: goDuration(kt) }, { KillTimeout: kt }));
     }
     this.commit();
-    this.after(this.killWait(live), () => {
-      const at = this.now;
-      for (const t of live) {
-        if (t.state === 'running') {
-          appendTaskEvent(t, taskEvent('Terminated', at, 'Exit Code: 0', { exit_code: '0', signal: '0', oom_killed: 'false' }));
-        }
-        appendTaskEvent(t, taskEvent('Killed', at, 'Task successfully killed', {}));
-        t.state = 'dead';
-        t.finishedAt = rfc3339(at);
-      }
-      this.commit();
-    });
+    this.after(killWait(live), KILLED, live);
   }
 
-  /** How long the slowest of `tasks` takes to exit once told to (the mock driver's kill_after). */
-  private killWait(tasks: TaskRun[]): number {
-    return Math.max(...tasks.map((t) => (t.task.Driver === 'mock_driver' ? duration(t.task.Config?.kill_after) / 1e6 : 0) || CLIENT_TIMING.kill));
+  /** The tasks a kill stopped have exited. */
+  private killed(live: TaskRun[]): void {
+    const at = this.now;
+    for (const t of live) {
+      if (t.state === 'running') {
+        appendTaskEvent(t, taskEvent('Terminated', at, 'Exit Code: 0', { exit_code: '0', signal: '0', oom_killed: 'false' }));
+      }
+      appendTaskEvent(t, taskEvent('Killed', at, 'Task successfully killed', {}));
+      t.state = 'dead';
+      t.finishedAt = rfc3339(at);
+    }
+    this.commit();
   }
 
   /** The client's view of one task (the signal and restart endpoints check it). */
@@ -444,25 +440,28 @@ export class AllocRunner {
     for (const t of targets) {
       t.timer?.cancel();
       if (t.state !== 'running') {
-        this.scheduleStart(t, this.startDelay(t));
+        this.scheduleStart(t, startDelay(t));
         continue;
       }
-      t.timer = this.after(this.killWait([t]), () => {
-        const at = this.now;
-        appendTaskEvent(t, taskEvent('Terminated', at, 'Exit Code: 0', { exit_code: '0', oom_killed: 'false', signal: '0' }));
-        appendTaskEvent(t, taskEvent('Restarting', at, 'Task restarting in 0s', { restart_reason: '', start_delay: '0' }));
-        t.restarts++;
-        t.lastRestart = rfc3339(at);
-        t.state = 'pending';
-        this.commit();
-        this.scheduleStart(t, this.startDelay(t));
-      });
+      t.timer = this.after(killWait([t]), RESTART_KILLED, t);
     }
+  }
+
+  /** A task the API restarted has exited: it starts again. */
+  private restartKilled(t: TaskRun): void {
+    const at = this.now;
+    appendTaskEvent(t, taskEvent('Terminated', at, 'Exit Code: 0', { exit_code: '0', oom_killed: 'false', signal: '0' }));
+    appendTaskEvent(t, taskEvent('Restarting', at, 'Task restarting in 0s', { restart_reason: '', start_delay: '0' }));
+    t.restarts++;
+    t.lastRestart = rfc3339(at);
+    t.state = 'pending';
+    this.commit();
+    this.scheduleStart(t, startDelay(t));
   }
 
   abandon(): void {
     this.done = true;
-    for (const h of [...this.timers]) h.cancel();
+    this.timers.cancelAll();
   }
 
   /**
@@ -472,7 +471,10 @@ export class AllocRunner {
   private commit(): void {
     const alloc = this.alloc();
     if (!alloc || this.done) return;
-    const [status, description] = clientStatus(this.tasks);
+    // Read by index: destructuring would walk the pair with an iterator.
+    const cs = clientStatus(this.tasks);
+    const status = cs[0];
+    const description = cs[1];
     const states = this.lastStates !== null && statesHold(this.tasks, this.lastStates) ? this.lastStates : taskStates(this.tasks);
     this.lastStates = states;
     this.sim.sync.queue({

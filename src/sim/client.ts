@@ -52,9 +52,15 @@ export class ClientSim {
       this.gone(allocId);
       return;
     }
-    // Unchanged since parked: the runner would find nothing to do.
-    if (this.parked.get(allocId) === alloc) return;
-    const runner = this.live(allocId);
+    // A runner is live or parked, never both: a live one needs no look at the parked ones, which
+    // are most of the cluster's allocs.
+    let runner = this.runners.get(allocId);
+    if (runner === undefined) {
+      const parked = this.parked.get(allocId);
+      // Unchanged since parked: the runner would find nothing to do.
+      if (parked === alloc) return;
+      if (parked !== undefined) runner = this.revive(allocId, parked);
+    }
     if (!runner) {
       // Only a client that is up picks up its new allocs.
       // An alloc whose first update is on its way already has (or had) a runner.
@@ -88,7 +94,11 @@ export class ClientSim {
     const runner = this.runners.get(allocId);
     if (runner) return runner;
     const parked = this.parked.get(allocId);
-    if (!parked) return undefined;
+    return parked ? this.revive(allocId, parked) : undefined;
+  }
+
+  /** A parked runner back to life, from `parked`, the record it was parked with. */
+  private revive(allocId: string, parked: Obj): AllocRunner {
     const tasks = this.parkedTasks.get(allocId) ?? null;
     this.parked.delete(allocId);
     this.parkedTasks.delete(allocId);

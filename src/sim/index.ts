@@ -26,24 +26,30 @@ const ALLOC = 0;
 const DEPLOYMENT = 1;
 type DeferredKind = typeof ALLOC | typeof DEPLOYMENT;
 
-/** Reactions joined to one zero-delay timer (its task): kinds and IDs side by side rather than a closure each. */
+/**
+ * Reactions joined to one zero-delay timer (its task): kinds and IDs side by side rather than a closure
+ * each. Reused once it has run (Simulator.spare): a register's writes arm a couple of these, and their
+ * two arrays were most of the simulator's garbage per event.
+ */
 class Deferred implements TimerTask {
-  readonly kinds: DeferredKind[];
-  readonly ids: string[];
-  constructor(
-    private readonly sim: Simulator,
-    kind: DeferredKind,
-    id: string,
-    /** The clock's count of timers just before the batch's timer was armed. */
-    readonly seq: number,
-  ) {
-    this.kinds = [kind];
-    this.ids = [id];
+  readonly kinds: DeferredKind[] = [];
+  readonly ids: string[] = [];
+  /** Items in use (the arrays keep their length between uses). */
+  n = 0;
+  /** The clock's count of timers just before the batch's timer was armed. */
+  seq = 0;
+  constructor(private readonly sim: Simulator) {}
+  push(kind: DeferredKind, id: string): void {
+    this.kinds[this.n] = kind;
+    this.ids[this.n++] = id;
   }
   fire(): void {
     this.sim.runDeferred(this);
   }
 }
+
+/** Spare batches kept for reuse; more are only ever wanted when one write touches many allocs. */
+const MAX_SPARE = 64;
 
 export class Simulator {
   /** Told what each GC pass deleted (the server logs it). */
@@ -62,6 +68,8 @@ export class Simulator {
    * would have. Only within one write's reactions.
    */
   private deferred: Deferred | null = null;
+  /** Batches that have run, ready for the next write's reactions. */
+  private readonly spare: Deferred[] = [];
 
   constructor(
     readonly store: Store,
@@ -148,11 +156,12 @@ export class Simulator {
   private defer(kind: DeferredKind, id: string): void {
     const d = this.deferred;
     if (d && this.clock.created === d.seq + 1) {
-      d.kinds.push(kind);
-      d.ids.push(id);
+      d.push(kind, id);
       return;
     }
-    const batch = new Deferred(this, kind, id, this.clock.created);
+    const batch = this.spare.pop() ?? new Deferred(this);
+    batch.seq = this.clock.created;
+    batch.push(kind, id);
     this.clock.afterTask(0, batch, 'deployment watcher');
     this.deferred = this.clock.created === batch.seq + 1 ? batch : null;
   }
@@ -160,7 +169,8 @@ export class Simulator {
   /** Each item as its own timer ran it: one failing leaves the others to run. */
   runDeferred(batch: Deferred): void {
     const guard = this.clock.guard;
-    for (let i = 0; i < batch.ids.length; i++) {
+    // Only a write's reactions add to a batch, and this one's write is over: `n` no longer changes.
+    for (let i = 0; i < batch.n; i++) {
       const id = batch.ids[i]!;
       try {
         if (batch.kinds[i] === DEPLOYMENT) {
@@ -177,6 +187,8 @@ export class Simulator {
         guard.caught('deployment watcher', err);
       }
     }
+    batch.n = 0;
+    if (this.spare.length < MAX_SPARE) this.spare.push(batch);
   }
 
   /**

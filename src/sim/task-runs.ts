@@ -3,6 +3,17 @@
 // and the tasks rebuilt from it.
 import type { Obj } from '../../state/types.js';
 import type { TimerHandle } from '../clock.js';
+import { rfc3339 } from '../../state/format.js';
+import { duration } from './task-events.js';
+
+/** Simulated milliseconds for the client's own steps. */
+export const CLIENT_TIMING = {
+  pickup: 50,
+  driverStart: 200,
+  otherStart: 50,
+  kill: 50,
+  batchRun: 1000,
+};
 
 export interface TaskRun {
   name: string;
@@ -116,4 +127,40 @@ export function runsFrom(tasks: Obj[], states: Obj): TaskRun[] {
       startedAt: st.StartedAt, finishedAt: st.FinishedAt, events: [...(st.Events as Obj[])], restartTimes: [], timer: null,
     };
   });
+}
+
+/** A task the runner has not started yet. */
+export function newRun(task: Obj): TaskRun {
+  return {
+    name: task.Name, task, state: 'pending', failed: false, restarts: 0, lastRestart: null,
+    startedAt: null, finishedAt: null, events: [], restartTimes: [], timer: null,
+  };
+}
+
+/** The runs of `tasks` as a restarted client reads them from stored TaskStates (adopt after a restore). */
+export function runsAdopted(tasks: Obj[], states: Obj): TaskRun[] {
+  const parse = (v: string | null): number => (v ? Date.parse(v) * 1e6 : 0);
+  return tasks.map((task) => {
+    const st = states[task.Name] ?? {};
+    return {
+      name: task.Name, task, state: st.State ?? 'pending', failed: Boolean(st.Failed), restarts: st.Restarts ?? 0,
+      lastRestart: rfc3339(parse(st.LastRestart)), startedAt: rfc3339(parse(st.StartedAt)), finishedAt: rfc3339(parse(st.FinishedAt)),
+      events: [...((st.Events as Obj[]) ?? [])], restartTimes: [], timer: null,
+    } as TaskRun;
+  });
+}
+
+/** How long a task takes to start (the mock driver's start_block_for). */
+export function startDelay(t: TaskRun): number {
+  if (t.task.Driver === 'mock_driver') return duration(t.task.Config?.start_block_for) || CLIENT_TIMING.otherStart;
+  return t.task.Driver === 'docker' ? CLIENT_TIMING.driverStart : CLIENT_TIMING.otherStart;
+}
+
+export function exitCode(t: TaskRun): number {
+  return t.task.Driver === 'mock_driver' ? Number(t.task.Config?.exit_code ?? 0) : 0;
+}
+
+/** How long the slowest of `tasks` takes to exit once told to (the mock driver's kill_after). */
+export function killWait(tasks: TaskRun[]): number {
+  return Math.max(...tasks.map((t) => (t.task.Driver === 'mock_driver' ? duration(t.task.Config?.kill_after) / 1e6 : 0) || CLIENT_TIMING.kill));
 }

@@ -6,6 +6,7 @@ import { jobKey, type Store } from '../../state/store.js';
 import { isActiveDeployment, DeploymentText } from '../../state/deployments/table.js';
 import { failDeploymentTx, promoteDeployment, watcherEval } from '../../state/deployments/ops.js';
 import { putAlloc } from '../../state/allocations/table.js';
+import { IdSet } from '../../state/id-set.js';
 import { rescheduleDecision } from './reschedule.js';
 import type { Clock, TimerHandle, TimerTask } from '../clock.js';
 
@@ -158,7 +159,15 @@ export class DeploymentWatcher {
   /** A deployment is done: the health of its allocs can no longer ask for anything. */
   private forgetHealth(dep: Obj): void {
     if (this.lastHealth.size === 0) return;
-    for (const id of this.store.allocsByJob.get(jobKey(dep.Namespace, dep.JobID)) ?? []) {
+    const ids = this.store.allocsByJob.get(jobKey(dep.Namespace, dep.JobID));
+    if (!ids) return;
+    // A job of one alloc (most of them) is read without an iterator over its set.
+    const only = ids instanceof IdSet ? ids.only : undefined;
+    if (only !== undefined) {
+      if (this.store.allocs.get(only)?.DeploymentID === dep.ID) this.lastHealth.delete(only);
+      return;
+    }
+    for (const id of ids) {
       if (this.store.allocs.get(id)?.DeploymentID === dep.ID) this.lastHealth.delete(id);
     }
   }
@@ -220,14 +229,28 @@ export class DeploymentWatcher {
     });
   }
 
+  /**
+   * Promotes once every unpromoted canary group auto-promotes and has its canaries healthy. Asked at
+   * each alloc's first health, so it walks the groups in place instead of building arrays of them.
+   */
   private maybeAutoPromote(dep: Obj): void {
-    const groups = Object.values(dep.TaskGroups as Obj) as Obj[];
-    const canary = groups.filter((s) => s.DesiredCanaries > 0 && !s.Promoted);
-    if (canary.length === 0 || !canary.every((s) => s.AutoPromote)) return;
-    const ready = canary.every(
-      (s) => ((s.PlacedCanaries as string[] | null) ?? []).filter((id) => this.store.allocs.get(id)?.DeploymentStatus?.Healthy === true).length >= s.DesiredCanaries,
-    );
-    if (ready) promoteDeployment(this.store, dep.ID, true, null);
+    const groups = dep.TaskGroups as Obj;
+    let canaries = false;
+    for (const name in groups) {
+      const s = groups[name] as Obj;
+      if (!(s.DesiredCanaries > 0 && !s.Promoted)) continue;
+      if (!s.AutoPromote) return;
+      canaries = true;
+    }
+    if (!canaries) return;
+    for (const name in groups) {
+      const s = groups[name] as Obj;
+      if (!(s.DesiredCanaries > 0 && !s.Promoted)) continue;
+      let healthy = 0;
+      for (const id of (s.PlacedCanaries as string[] | null) ?? []) if (this.store.allocs.get(id)?.DeploymentStatus?.Healthy === true) healthy++;
+      if (!(healthy >= s.DesiredCanaries)) return;
+    }
+    promoteDeployment(this.store, dep.ID, true, null);
   }
 
   /** Forgets allocs and deployments that left the store without an event of their own (a job purge). */
