@@ -10,16 +10,32 @@ import { compileRegexp, RegexpSyntaxError } from '../../state/regexp.js';
  * stops, kept in a delta so the store's map is never copied or touched.
  */
 export class PlanUsage {
-  private readonly delta = new Map<string, NodeUsage>();
+  /** The plan's own placements and stops per node; made when a second change comes or usage is read. */
+  private delta: Map<string, NodeUsage> | null = null;
+  /**
+   * The plan's first change, held until usage is read again: most plans place one alloc and read
+   * nothing after it, so they need no delta map (and no per-node entry in it) at all.
+   */
+  private firstNode: string | null = null;
+  private firstKey = '';
+  private firstAsk: Ask = NO_ASK;
+  private firstSign = 0;
   /**
    * Allocs of a group per node, from the job's own allocs (the store's `allocsByJob`), counted once
    * per plan and group: asking every node's usage map for the group costs a lookup per node in maps
    * that hold every job's groups. Counts what `nodeUsage` counts (allocs that hold resources).
    */
-  private readonly groupCounts = new Map<string, Map<string, number>>();
-  private readonly groups = new Map<Obj, GroupFacts>();
+  private countsKey: string | null = null;
+  private countsFirst: ReadonlyMap<string, number> = NO_COUNTS;
+  private groupCounts: Map<string, ReadonlyMap<string, number>> | null = null;
+  /** Group facts for this plan: the first group's in fields (plans are mostly of one group), others in a map. */
+  private factsGroup: Obj | null = null;
+  private factsFirst: GroupFacts | null = null;
+  private groups: Map<Obj, GroupFacts> | null = null;
   /** The usage keys of the plan's groups: a plan is for one job, so the group name tells them apart. */
-  private readonly keys = new Map<string, string>();
+  private keyGroup: string | null = null;
+  private keyFirst = '';
+  private keys: Map<string, string> | null = null;
   private keysNamespace = '';
   private keysJob = '';
   /** What `load` read for one node: its committed usage plus the plan's own. */
@@ -30,43 +46,69 @@ export class PlanUsage {
     private readonly store?: Store,
   ) {}
 
+  /** The plan's changes as a map, the held first one folded in (in the order they were made). */
+  private settled(): Map<string, NodeUsage> | null {
+    if (this.firstNode !== null) {
+      const delta = (this.delta ??= new Map());
+      addToUsage(delta, this.firstNode, this.firstKey, this.firstAsk, this.firstSign);
+      this.firstNode = null;
+      this.firstAsk = NO_ASK;
+    }
+    return this.delta;
+  }
+
   /** Reads the node's CPU and memory in use into `usedCpu` and `usedMemoryMB`. */
   load(nodeId: string): void {
     const b = this.base.get(nodeId);
-    const d = this.delta.size > 0 ? this.delta.get(nodeId) : undefined;
+    const delta = this.settled();
+    const d = delta !== null && delta.size > 0 ? delta.get(nodeId) : undefined;
     this.usedCpu = (b?.cpu ?? 0) + (d?.cpu ?? 0);
     this.usedMemoryMB = (b?.memoryMB ?? 0) + (d?.memoryMB ?? 0);
   }
 
   count(nodeId: string, key: string): number {
-    return (this.base.get(nodeId)?.groups.get(key) ?? 0) + (this.delta.get(nodeId)?.groups.get(key) ?? 0);
+    return (this.base.get(nodeId)?.groups.get(key) ?? 0) + (this.settled()?.get(nodeId)?.groups.get(key) ?? 0);
   }
 
   /** usageKey of a group, made once per plan. */
   private keyOf(job: Job, group: string): string {
     if (job.Namespace !== this.keysNamespace || job.ID !== this.keysJob) {
-      this.keys.clear();
+      this.keyGroup = null;
+      this.keys?.clear();
       this.keysNamespace = job.Namespace;
       this.keysJob = job.ID;
     }
-    let key = this.keys.get(group);
-    if (key === undefined) this.keys.set(group, (key = usageKey(job.Namespace, job.ID, group)));
+    if (this.keyGroup === group) return this.keyFirst;
+    if (this.keyGroup === null) {
+      this.keyGroup = group;
+      return (this.keyFirst = usageKey(job.Namespace, job.ID, group));
+    }
+    const keys = (this.keys ??= new Map());
+    let key = keys.get(group);
+    if (key === undefined) keys.set(group, (key = usageKey(job.Namespace, job.ID, group)));
     return key;
   }
 
   /** The group's committed allocs per node (the plan's own excluded), counted from the job's allocs. */
-  private committed(job: Job, group: string, key: string): Map<string, number> {
-    let counts = this.groupCounts.get(key);
-    if (counts) return counts;
-    counts = new Map();
-    this.groupCounts.set(key, counts);
+  private committed(job: Job, group: string, key: string): ReadonlyMap<string, number> {
+    const known = this.countsKey === key ? this.countsFirst : this.groupCounts?.get(key);
+    if (known) return known;
+    let counts: Map<string, number> | null = null;
     const store = this.store!;
     for (const id of store.allocsByJob.get(jobKey(job.Namespace, job.ID)) ?? []) {
       const a = store.allocs.get(id);
       if (!a || a.TaskGroup !== group || a.Namespace !== job.Namespace || !holdsResources(a)) continue;
+      counts ??= new Map();
       counts.set(a.NodeID, (counts.get(a.NodeID) ?? 0) + 1);
     }
-    return counts;
+    const out = counts ?? NO_COUNTS;
+    if (this.countsKey === null) {
+      this.countsKey = key;
+      this.countsFirst = out;
+    } else {
+      (this.groupCounts ??= new Map()).set(key, out);
+    }
+    return out;
   }
 
   /** `count` for a whole placement: one lookup per node instead of two map walks. */
@@ -74,9 +116,9 @@ export class PlanUsage {
     const key = this.keyOf(job, group);
     if (!this.store) return (nodeId) => this.count(nodeId, key);
     const committed = this.committed(job, group, key);
-    const delta = this.delta;
-    if (committed.size === 0 && delta.size === 0) return none;
-    return (nodeId) => (committed.get(nodeId) ?? 0) + (delta.get(nodeId)?.groups.get(key) ?? 0);
+    const delta = this.settled();
+    if (committed.size === 0 && (delta === null || delta.size === 0)) return none;
+    return (nodeId) => (committed.get(nodeId) ?? 0) + (this.delta?.get(nodeId)?.groups.get(key) ?? 0);
   }
 
   /**
@@ -84,14 +126,46 @@ export class PlanUsage {
    * job: equal groups of different jobs (or versions) are one shared object (state/share.ts).
    */
   facts(job: Job, tg: Obj): GroupFacts {
-    let f = this.groups.get(tg);
-    if (!f || f.job !== job) this.groups.set(tg, (f = groupFactsOf(job, tg, true)));
+    if (this.factsGroup === null || this.factsGroup === tg) {
+      let f = this.factsFirst;
+      if (f === null || f.job !== job) {
+        this.factsGroup = tg;
+        this.factsFirst = f = groupFactsOf(job, tg, true);
+      }
+      return f;
+    }
+    const groups = (this.groups ??= new Map());
+    let f = groups.get(tg);
+    if (!f || f.job !== job) groups.set(tg, (f = groupFactsOf(job, tg, true)));
     return f;
   }
 
   add(nodeId: string, job: Job, tg: Obj, sign = 1): void {
-    addToUsage(this.delta, nodeId, this.keyOf(job, tg.Name), groupAsk(tg), sign);
+    const key = this.keyOf(job, tg.Name);
+    const ask = askOf(tg);
+    if (this.delta === null && this.firstNode === null) {
+      this.firstNode = nodeId;
+      this.firstKey = key;
+      this.firstAsk = ask;
+      this.firstSign = sign;
+      return;
+    }
+    addToUsage(this.settled()!, nodeId, key, ask, sign);
   }
+}
+
+type Ask = { cpu: number; memoryMB: number };
+const NO_ASK: Ask = Object.freeze({ cpu: 0, memoryMB: 0 });
+/** The committed counts of a group no alloc of the job holds: shared, never written. */
+const NO_COUNTS: ReadonlyMap<string, number> = new Map();
+
+/** A frozen (shared) group's ask never changes: worked out once, not on every placement and stop. */
+const frozenAsks = new WeakMap<Obj, Ask>();
+function askOf(tg: Obj): Ask {
+  if (!Object.isFrozen(tg)) return groupAsk(tg);
+  let ask = frozenAsks.get(tg);
+  if (ask === undefined) frozenAsks.set(tg, (ask = groupAsk(tg)));
+  return ask;
 }
 
 const none = (): number => 0;
@@ -444,15 +518,24 @@ export interface Ranked {
  * exhausted, counted in the metric.
  */
 export function rank(node: Obj, g: GroupFacts, metric: Obj, usage: PlanUsage | null, count: (nodeId: string) => number, desired: number, algorithm: string, penalty: ReadonlySet<string> | null): Ranked | null {
+  const score = scoreOf(node, g, metric, usage, count, desired, algorithm, penalty);
+  return score === FILTERED ? null : { node, score };
+}
+
+/** What `scoreOf` answers for a node filtered or exhausted: no score is ever this low. */
+export const FILTERED = -Infinity;
+
+/** `rank` without the pair: the node's final score, or FILTERED (counted in the metric). */
+export function scoreOf(node: Obj, g: GroupFacts, metric: Obj, usage: PlanUsage | null, count: (nodeId: string) => number, desired: number, algorithm: string, penalty: ReadonlySet<string> | null): number {
   const reason = infeasibleReason(g, node);
   if (reason !== null) {
     filterNode(metric, node, reason);
-    return null;
+    return FILTERED;
   }
   const held = count(node.ID);
   if (g.distinct && held > 0) {
     filterNode(metric, node, 'distinct_hosts');
-    return null;
+    return FILTERED;
   }
   const ask = g.ask;
   const cpuTotal = node.NodeResources.Cpu.CpuShares - node.ReservedResources.Cpu.CpuShares;
@@ -473,7 +556,7 @@ export function rank(node: Obj, g: GroupFacts, metric: Obj, usage: PlanUsage | n
       metric.ClassExhausted ??= {};
       metric.ClassExhausted[node.NodeClass] = (metric.ClassExhausted[node.NodeClass] ?? 0) + 1;
     }
-    return null;
+    return FILTERED;
   }
   let sum = memoFitness(node.ID, algorithm, cpuFree, cpuTotal, memFree, memTotal, ask);
   let scores = 1;
@@ -485,5 +568,5 @@ export function rank(node: Obj, g: GroupFacts, metric: Obj, usage: PlanUsage | n
     sum -= 1;
     scores++;
   }
-  return { node, score: scores === 1 ? sum : sum / scores };
+  return scores === 1 ? sum : sum / scores;
 }
