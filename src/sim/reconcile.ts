@@ -3,7 +3,7 @@
 // failures (state-semantics §7.4, §8.5, §9). The scheduler applies it; plan dry-runs only report it.
 import type { Evaluation, Job, Obj } from '../../state/types.js';
 import type { Store } from '../../state/store.js';
-import { allocsOfJob, isClientTerminal } from '../../state/allocations/table.js';
+import { isClientTerminal } from '../../state/allocations/table.js';
 import { isActiveDeployment, DeploymentText } from '../../state/deployments/table.js';
 import { jobKey } from '../../state/store.js';
 import { newEval } from '../../state/evaluations/table.js';
@@ -156,7 +156,7 @@ class Pass {
 
   run(): Plan {
     const { store, job, plan, input } = this;
-    const { all, newlyLost } = taintedAsLost(store, allocsOfJob(store, input.namespace, input.jobId), this.nowNs);
+    const { all, newlyLost } = taintedAsLost(store, jobAllocs(store, input.namespace, input.jobId), this.nowNs);
     const stopped = !job || job.Stop;
 
     // Allocs of an earlier instance of the job (purged and re-registered) are simply stopped.
@@ -176,13 +176,10 @@ class Pass {
     // The first of the highest CreateIndex, as a stable sort would put it first.
     let latestDep: Obj | null = null;
     const depIds = store.deploymentsByJob.get(jobKey(input.namespace, input.jobId));
-    if (depIds) {
-      for (const id of depIds) {
-        const d = store.deployments.get(id)!;
-        if (isActiveDeployment(d)) (this.active === NONE ? (this.active = []) : this.active).push(d);
-        if (job && d.JobCreateIndex === job.CreateIndex && (!latestDep || d.CreateIndex > latestDep.CreateIndex)) latestDep = d;
-      }
-    }
+    // A job mostly has one deployment: read without an iterator when the index holds just the one.
+    const onlyDep = depIds === undefined ? undefined : (depIds as { only?: string }).only;
+    if (onlyDep !== undefined) latestDep = this.noteDeployment(store.deployments.get(onlyDep)!, latestDep);
+    else if (depIds !== undefined) for (const id of depIds) latestDep = this.noteDeployment(store.deployments.get(id)!, latestDep);
     if (stopped) {
       for (let kD = 0; kD < this.active.length; kD++) {
         const d = this.active[kD]!;
@@ -221,6 +218,13 @@ class Pass {
     stopLost(plan.update, all, newlyLost);
     if (this.depDraft) this.settleDeployment(this.depDraft);
     return plan;
+  }
+
+  /** Notes one of the job's deployments: active ones are kept; answers the latest of this job instance so far. */
+  private noteDeployment(d: Obj, latest: Obj | null): Obj | null {
+    if (isActiveDeployment(d)) (this.active === NONE ? (this.active = []) : this.active).push(d);
+    const job = this.job;
+    return job && d.JobCreateIndex === job.CreateIndex && (!latest || d.CreateIndex > latest.CreateIndex) ? d : latest;
   }
 
   group(g: string, tg: Obj | undefined, current: Obj[], stopped: boolean): void {
@@ -731,6 +735,20 @@ class Pass {
   }
 }
 
+/**
+ * The job's allocs in the store's order (allocsOfJob), without an iterator or a grown list for the
+ * usual job of one alloc, and the shared empty list for a job with none.
+ */
+function jobAllocs(store: Store, namespace: string, jobId: string): Obj[] {
+  const ids = store.allocsByJob.get(jobKey(namespace, jobId));
+  if (ids === undefined || ids.size === 0) return NONE;
+  const only = (ids as { only?: string }).only;
+  if (only !== undefined) return [store.allocs.get(only)!];
+  const out: Obj[] = [];
+  for (const id of ids) out.push(store.allocs.get(id)!);
+  return out;
+}
+
 /** Whether an earlier group of the list has this name (the pass visits each name once). */
 function nameBefore(groups: Obj[], i: number, name: string): boolean {
   for (let j = 0; j < i; j++) if (groups[j]!.Name === name) return true;
@@ -756,42 +774,45 @@ function replacedIn(allocs: Obj[], id: string): boolean {
 }
 
 /**
- * The alloc names a group's pass holds: a list while it is short (a group of a running job holds a
- * name or two), a Set once it is not. `missing` lists the names `<prefix><i>]` below the count not
- * held, without building a name for every index to look it up.
+ * The alloc names a group's pass holds: the kept allocs' names (read from the list, which the pass
+ * changes only after its last look here) and the names added to them; a Set once there are more
+ * than a few. `missing` lists the names `<prefix><i>]` below the count not held, without building a
+ * name for every index to look it up.
  */
 class Names {
-  private list: string[] = [];
+  private extra: string[] | null = null;
   private set: Set<string> | null = null;
 
-  constructor(kept: Obj[]) {
-    for (let kA = 0; kA < kept.length; kA++) {
-      const a = kept[kA]!;
-      this.add(a.Name);
-    }
-  }
+  constructor(private readonly kept: Obj[]) {}
 
   add(name: string): void {
-    if (this.set) {
-      this.set.add(name);
-      return;
-    }
-    if (this.list.includes(name)) return;
-    this.list.push(name);
-    if (this.list.length > 8) this.set = new Set(this.list);
+    if (this.has(name)) return;
+    if (this.set !== null) this.set.add(name);
+    else (this.extra ??= []).push(name);
   }
 
   has(name: string): boolean {
-    return this.set ? this.set.has(name) : this.list.includes(name);
+    const kept = this.kept;
+    if (this.set === null && kept.length + (this.extra?.length ?? 0) > 8) {
+      const set = new Set<string>();
+      for (let i = 0; i < kept.length; i++) set.add(kept[i]!.Name);
+      if (this.extra !== null) for (let i = 0; i < this.extra.length; i++) set.add(this.extra[i]!);
+      this.set = set;
+    }
+    if (this.set !== null) return this.set.has(name);
+    for (let i = 0; i < kept.length; i++) if (kept[i]!.Name === name) return true;
+    return this.extra !== null && this.extra.includes(name);
   }
 
   missing(prefix: string, count: number): string[] {
-    const names = this.set ?? this.list;
+    const kept = this.kept;
+    const extra = this.extra;
     let held = 0;
     let taken: boolean[] | null = null;
-    for (const n of names) {
-      const i = exactIndex(n, prefix);
-      if (i < 0 || i >= count) continue;
+    const n = kept.length + (extra?.length ?? 0);
+    for (let k = 0; k < n; k++) {
+      const i = exactIndex(k < kept.length ? kept[k]!.Name : extra![k - kept.length]!, prefix);
+      if (i < 0 || i >= count || (taken !== null && taken[i] === true)) continue;
       (taken ??= [])[i] = true;
       held++;
     }
