@@ -3,7 +3,8 @@
 import type { Job, Obj } from '../../state/types.js';
 import type { Store } from '../../state/store.js';
 import { globMatch } from '../../state/glob.js';
-import { emptyMetric, FILTERED, groupFactsOf, rank, scoreOf, type GroupFacts, type PickResult, type PlanUsage } from './placement.js';
+import { emptyMetric, FILTERED, groupFactsOf, rank, scoreOf, type GroupFacts, type PickResult } from './placement.js';
+import type { PlanUsage } from './plan-usage.js';
 
 /**
  * The nodes one eval places on (readyNodesInDCsAndPool): ready (status ready, eligible, not draining),
