@@ -8,7 +8,8 @@ import type { Obj } from '../../state/types.js';
  */
 export function draftOf(dep: Obj): Obj {
   const groups: Obj = {};
-  for (const [name, st] of Object.entries(dep.TaskGroups as Obj)) groups[name] = { ...(st as Obj) };
+  const from = dep.TaskGroups as Obj;
+  for (const name of Object.keys(from)) groups[name] = { ...(from[name] as Obj) };
   return { ...dep, TaskGroups: groups };
 }
 
@@ -22,11 +23,39 @@ export function sameData(a: unknown, b: unknown): boolean {
     return true;
   }
   if (Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  for (let i = 0; i < ka.length; i++) {
-    if (ka[i] !== kb[i] || !sameData((a as Obj)[ka[i]!], (b as Obj)[kb[i]!])) return false;
+  return sameKeysAndValues(a as Obj, b as Obj, 0);
+}
+
+/** One list of keys per nesting depth, reused by every comparison: the keys of `b` while `a`'s are walked. */
+const keysAt: string[][] = [];
+
+function sameKeysAndValues(a: Obj, b: Obj, depth: number): boolean {
+  const kb = (keysAt[depth] ??= []);
+  let n = 0;
+  for (const k in b) if (Object.hasOwn(b, k)) kb[n++] = k;
+  let i = 0;
+  let same = true;
+  for (const k in a) {
+    if (!Object.hasOwn(a, k)) continue;
+    if (i >= n || k !== kb[i] || !sameAt(a[k], b[k], depth + 1)) {
+      same = false;
+      break;
+    }
+    i++;
   }
-  return true;
+  kb.length = 0;
+  return same && i === n;
+}
+
+/** sameData for a value nested `depth` objects deep. */
+function sameAt(a: unknown, b: unknown, depth: number): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameAt(a[i], b[i], depth)) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  return sameKeysAndValues(a as Obj, b as Obj, depth);
 }

@@ -7,24 +7,31 @@ import { rfc3339 } from '../../state/format.js';
 
 export const LOST_DESCRIPTION = 'alloc is lost since its node is down';
 
+/** The `newlyLost` of a pass that found none: shared, never added to. */
+const NONE_LOST: ReadonlySet<string> = new Set<string>();
+
 /**
  * The job's allocs as this pass sees them: those the server still wants on a down or deleted node
  * turn lost (Plan.AppendStoppedAlloc records the change in AllocStates), their IDs in `newlyLost`.
+ * Mostly none is: then `allocs` itself comes back, and an empty set shared by every such pass.
  */
-export function taintedAsLost(store: Store, allocs: Obj[], nowNs: number): { all: Obj[]; newlyLost: Set<string> } {
-  const newlyLost = new Set<string>();
-  const all = allocs.map((a) => {
-    if (a.DesiredStatus !== 'run' || isClientTerminal(a)) return a;
+export function taintedAsLost(store: Store, allocs: Obj[], nowNs: number): { all: Obj[]; newlyLost: ReadonlySet<string> } {
+  let newlyLost: Set<string> | null = null;
+  let all = allocs;
+  for (let i = 0; i < allocs.length; i++) {
+    const a = allocs[i]!;
+    if (a.DesiredStatus !== 'run' || isClientTerminal(a)) continue;
     const node = store.nodes.get(a.NodeID);
-    if (node && node.Status !== 'down') return a;
-    newlyLost.add(a.ID);
-    return { ...a, ClientStatus: 'lost', AllocStates: [...((a.AllocStates as Obj[] | null) ?? []), { Field: 'ClientStatus', Value: 'lost', Time: rfc3339(nowNs) }] };
-  });
-  return { all, newlyLost };
+    if (node && node.Status !== 'down') continue;
+    (newlyLost ??= new Set()).add(a.ID);
+    if (all === allocs) all = allocs.slice();
+    all[i] = { ...a, ClientStatus: 'lost', AllocStates: [...((a.AllocStates as Obj[] | null) ?? []), { Field: 'ClientStatus', Value: 'lost', Time: rfc3339(nowNs) }] };
+  }
+  return { all, newlyLost: newlyLost ?? NONE_LOST };
 }
 
 /** Every alloc found lost and not yet in the plan's updates is stopped as lost (system and stopped jobs). */
-export function stopLost(update: Obj[], all: Obj[], newlyLost: Set<string>): void {
+export function stopLost(update: Obj[], all: Obj[], newlyLost: ReadonlySet<string>): void {
   if (newlyLost.size === 0) return;
   const handled = new Set(update.map((u) => u.ID));
   for (const a of all) {

@@ -7,15 +7,14 @@ import { portFor } from '../../state/jobs/children.js';
 import { activeRootKeyId } from '../../state/operator/keyring.js';
 import { sameTree } from '../../state/share.js';
 
-/** What a placement links its new alloc to; every field of the record the plan sets beyond the defaults. */
+/** What a placement links its new alloc to beyond its deployment; every field of the record the plan sets beyond the defaults. */
 export interface PlacementLinks {
-  DeploymentID: string;
   PreviousAllocation?: string;
   RescheduleTracker?: Obj | null;
   DeploymentStatus?: Obj | null;
 }
 
-export function newAllocation(store: Store, job: Job, ev: Evaluation, nowNs: number, tg: Obj, name: string, node: Obj, metric: Obj, links: PlacementLinks, memoryOversubscription = false): Obj {
+export function newAllocation(store: Store, job: Job, ev: Evaluation, nowNs: number, tg: Obj, name: string, node: Obj, metric: Obj, deploymentId: string, links: PlacementLinks, memoryOversubscription = false): Obj {
   const id = store.newId();
   const res = allocResources(tg, memoryOversubscription, id, node);
   return {
@@ -45,7 +44,7 @@ export function newAllocation(store: Store, job: Job, ev: Evaluation, nowNs: num
     // property by property through the runtime.
     PreviousAllocation: links.PreviousAllocation ?? '',
     NextAllocation: '',
-    DeploymentID: links.DeploymentID,
+    DeploymentID: deploymentId,
     DeploymentStatus: links.DeploymentStatus ?? null,
     RescheduleTracker: links.RescheduleTracker ?? null,
     NetworkStatus: null,
@@ -65,7 +64,9 @@ export function newAllocation(store: Store, job: Job, ev: Evaluation, nowNs: num
 /** A deployment for the job's current version: one entry per group with an update strategy. */
 export function newDeployment(store: Store, job: Job, ev: Evaluation, nowNs: number): Obj {
   const groups: Obj = {};
-  for (const tg of job.TaskGroups) {
+  // By index: job group lists are frozen or not, and a for-of over both allocates per step.
+  for (let i = 0; i < job.TaskGroups.length; i++) {
+    const tg = job.TaskGroups[i]!;
     if (!((tg.Update?.MaxParallel ?? 0) > 0)) continue;
     groups[tg.Name] = {
       AutoRevert: Boolean(tg.Update.AutoRevert),

@@ -1,100 +1,9 @@
 // Node selection for one placement: feasibility (datacenter, node pool, constraints, driver) and
 // capacity (CPU, memory), with the AllocMetric Nomad reports for failed placements.
 import type { Job, Obj } from '../../state/types.js';
-import { addToUsage, groupAsk, holdsResources, usageKey, type NodeUsage } from '../../state/nodes/usage.js';
-import { jobKey, type Store } from '../../state/store.js';
+import { groupAsk } from '../../state/nodes/usage.js';
 import { compileRegexp, RegexpSyntaxError } from '../../state/regexp.js';
-
-/**
- * Node usage as a plan sees it: the store's committed usage plus this plan's own placements and
- * stops, kept in a delta so the store's map is never copied or touched.
- */
-export class PlanUsage {
-  private readonly delta = new Map<string, NodeUsage>();
-  /**
-   * Allocs of a group per node, from the job's own allocs (the store's `allocsByJob`), counted once
-   * per plan and group: asking every node's usage map for the group costs a lookup per node in maps
-   * that hold every job's groups. Counts what `nodeUsage` counts (allocs that hold resources).
-   */
-  private readonly groupCounts = new Map<string, Map<string, number>>();
-  private readonly groups = new Map<Obj, GroupFacts>();
-  /** The usage keys of the plan's groups: a plan is for one job, so the group name tells them apart. */
-  private readonly keys = new Map<string, string>();
-  private keysNamespace = '';
-  private keysJob = '';
-  /** What `load` read for one node: its committed usage plus the plan's own. */
-  usedCpu = 0;
-  usedMemoryMB = 0;
-  constructor(
-    private readonly base: ReadonlyMap<string, NodeUsage>,
-    private readonly store?: Store,
-  ) {}
-
-  /** Reads the node's CPU and memory in use into `usedCpu` and `usedMemoryMB`. */
-  load(nodeId: string): void {
-    const b = this.base.get(nodeId);
-    const d = this.delta.size > 0 ? this.delta.get(nodeId) : undefined;
-    this.usedCpu = (b?.cpu ?? 0) + (d?.cpu ?? 0);
-    this.usedMemoryMB = (b?.memoryMB ?? 0) + (d?.memoryMB ?? 0);
-  }
-
-  count(nodeId: string, key: string): number {
-    return (this.base.get(nodeId)?.groups.get(key) ?? 0) + (this.delta.get(nodeId)?.groups.get(key) ?? 0);
-  }
-
-  /** usageKey of a group, made once per plan. */
-  private keyOf(job: Job, group: string): string {
-    if (job.Namespace !== this.keysNamespace || job.ID !== this.keysJob) {
-      this.keys.clear();
-      this.keysNamespace = job.Namespace;
-      this.keysJob = job.ID;
-    }
-    let key = this.keys.get(group);
-    if (key === undefined) this.keys.set(group, (key = usageKey(job.Namespace, job.ID, group)));
-    return key;
-  }
-
-  /** The group's committed allocs per node (the plan's own excluded), counted from the job's allocs. */
-  private committed(job: Job, group: string, key: string): Map<string, number> {
-    let counts = this.groupCounts.get(key);
-    if (counts) return counts;
-    counts = new Map();
-    this.groupCounts.set(key, counts);
-    const store = this.store!;
-    for (const id of store.allocsByJob.get(jobKey(job.Namespace, job.ID)) ?? []) {
-      const a = store.allocs.get(id);
-      if (!a || a.TaskGroup !== group || a.Namespace !== job.Namespace || !holdsResources(a)) continue;
-      counts.set(a.NodeID, (counts.get(a.NodeID) ?? 0) + 1);
-    }
-    return counts;
-  }
-
-  /** `count` for a whole placement: one lookup per node instead of two map walks. */
-  counter(job: Job, group: string): (nodeId: string) => number {
-    const key = this.keyOf(job, group);
-    if (!this.store) return (nodeId) => this.count(nodeId, key);
-    const committed = this.committed(job, group, key);
-    const delta = this.delta;
-    if (committed.size === 0 && delta.size === 0) return none;
-    return (nodeId) => (committed.get(nodeId) ?? 0) + (delta.get(nodeId)?.groups.get(key) ?? 0);
-  }
-
-  /**
-   * The group's placement facts for this plan. Keyed by the group object and checked against the
-   * job: equal groups of different jobs (or versions) are one shared object (state/share.ts).
-   */
-  facts(job: Job, tg: Obj): GroupFacts {
-    let f = this.groups.get(tg);
-    if (!f || f.job !== job) this.groups.set(tg, (f = groupFactsOf(job, tg, true)));
-    return f;
-  }
-
-  add(nodeId: string, job: Job, tg: Obj, sign = 1): void {
-    addToUsage(this.delta, nodeId, this.keyOf(job, tg.Name), groupAsk(tg), sign);
-  }
-}
-
-const none = (): number => 0;
+import type { PlanUsage } from './plan-usage.js';
 
 export function emptyMetric(): Obj {
   return {
@@ -444,15 +353,24 @@ export interface Ranked {
  * exhausted, counted in the metric.
  */
 export function rank(node: Obj, g: GroupFacts, metric: Obj, usage: PlanUsage | null, count: (nodeId: string) => number, desired: number, algorithm: string, penalty: ReadonlySet<string> | null): Ranked | null {
+  const score = scoreOf(node, g, metric, usage, count, desired, algorithm, penalty);
+  return score === FILTERED ? null : { node, score };
+}
+
+/** What `scoreOf` answers for a node filtered or exhausted: no score is ever this low. */
+export const FILTERED = -Infinity;
+
+/** `rank` without the pair: the node's final score, or FILTERED (counted in the metric). */
+export function scoreOf(node: Obj, g: GroupFacts, metric: Obj, usage: PlanUsage | null, count: (nodeId: string) => number, desired: number, algorithm: string, penalty: ReadonlySet<string> | null): number {
   const reason = infeasibleReason(g, node);
   if (reason !== null) {
     filterNode(metric, node, reason);
-    return null;
+    return FILTERED;
   }
   const held = count(node.ID);
   if (g.distinct && held > 0) {
     filterNode(metric, node, 'distinct_hosts');
-    return null;
+    return FILTERED;
   }
   const ask = g.ask;
   const cpuTotal = node.NodeResources.Cpu.CpuShares - node.ReservedResources.Cpu.CpuShares;
@@ -473,7 +391,7 @@ export function rank(node: Obj, g: GroupFacts, metric: Obj, usage: PlanUsage | n
       metric.ClassExhausted ??= {};
       metric.ClassExhausted[node.NodeClass] = (metric.ClassExhausted[node.NodeClass] ?? 0) + 1;
     }
-    return null;
+    return FILTERED;
   }
   let sum = memoFitness(node.ID, algorithm, cpuFree, cpuTotal, memFree, memTotal, ask);
   let scores = 1;
@@ -485,5 +403,5 @@ export function rank(node: Obj, g: GroupFacts, metric: Obj, usage: PlanUsage | n
     sum -= 1;
     scores++;
   }
-  return { node, score: scores === 1 ? sum : sum / scores };
+  return scores === 1 ? sum : sum / scores;
 }

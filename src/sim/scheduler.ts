@@ -3,7 +3,7 @@
 // the plan, then the eval's completion.
 import type { Evaluation, Job, Obj } from '../../state/types.js';
 import { jobKey, type Store, type Txn } from '../../state/store.js';
-import { evalsOfJob, isTerminalEval, newEval, putEval } from '../../state/evaluations/table.js';
+import { isTerminalEval, newEval, putEval } from '../../state/evaluations/table.js';
 import { putAlloc, setQueued } from '../../state/allocations/table.js';
 import { putDeployment } from '../../state/deployments/table.js';
 import { refreshJobStatus, rewriteJobRow } from '../../state/jobs/status.js';
@@ -165,7 +165,8 @@ export class Scheduler {
     let blockedId = '';
     if (failures && !isBlocked && job) {
       store.write((tx) => {
-        for (const other of evalsOfJob(store, ev.Namespace, ev.JobID)) {
+        for (const id of jobEvalIds(store, ev.Namespace, ev.JobID)) {
+          const other = store.evals.get(id)!;
           if (other.Status === 'blocked') {
             putEval(store, tx, other, { Status: 'canceled', StatusDescription: `existing blocked evaluation exists for job "${ev.JobID}"`, ModifyTime: store.nowNs() });
           }
@@ -207,11 +208,12 @@ export class Scheduler {
         ModifyTime: store.nowNs(),
       });
       if (job) setQueued(store, tx, job.Namespace, job.ID, plan.queued);
-      // The job's other evals as they stand before this write: the blocked ones it cancels are
-      // never pending, so the superseded pending ones are the same found before or after.
-      const others = evalsOfJob(store, ev.Namespace, ev.JobID);
+      // The job's other evals, read from the store as each is reached: the blocked ones this write
+      // cancels are never pending, so the superseded pending ones are the same found before or after.
+      const others = jobEvalIds(store, ev.Namespace, ev.JobID);
       if (!failures) {
-        for (const other of others) {
+        for (const id of others) {
+          const other = store.evals.get(id)!;
           if (other.ID !== ev.ID && other.Status === 'blocked') {
             // Nomad's loop variable shadows the successful eval here, so the text names the blocked one.
             putEval(store, tx, other, { Status: 'canceled', StatusDescription: `evaluation "${other.ID}" successful`, ModifyTime: store.nowNs() });
@@ -233,10 +235,19 @@ function sameFailures(ev: Evaluation, plan: Plan): boolean {
   return JSON.stringify(ev.QueuedAllocations ?? {}) === JSON.stringify(plan.queued) && planIsEmpty(plan) && plan.followups.length === 0;
 }
 
+/** The IDs of the job's evals as the store indexes them, read in place rather than copied to a list per pass. */
+function jobEvalIds(store: Store, namespace: string, jobId: string): Iterable<string> {
+  return store.evalsByJob.get(jobKey(namespace, jobId)) ?? NO_IDS;
+}
+const NO_IDS: readonly string[] = Object.freeze([]);
+
 /** After an eval is acked, all but the newest other pending eval of the job are cancelled. */
-function cancelSuperseded(store: Store, tx: Txn, ev: Evaluation, evals: Evaluation[]): void {
+function cancelSuperseded(store: Store, tx: Txn, ev: Evaluation, ids: Iterable<string>): void {
   let pending: Evaluation[] | null = null;
-  for (const e of evals) if (e.ID !== ev.ID && e.Status === 'pending' && !e.WaitUntil) (pending ??= []).push(e);
+  for (const id of ids) {
+    const e = store.evals.get(id)!;
+    if (e.ID !== ev.ID && e.Status === 'pending' && !e.WaitUntil) (pending ??= []).push(e);
+  }
   // Most acks leave one pending eval at most: nothing to cancel.
   if (pending === null || pending.length < 2) return;
   pending.sort((a, b) => a.CreateIndex - b.CreateIndex);

@@ -3,7 +3,8 @@
 import type { Job, Obj } from '../../state/types.js';
 import type { Store } from '../../state/store.js';
 import { globMatch } from '../../state/glob.js';
-import { emptyMetric, groupFactsOf, rank, type PickResult, type PlanUsage, type Ranked } from './placement.js';
+import { emptyMetric, FILTERED, groupFactsOf, rank, scoreOf, type GroupFacts, type PickResult } from './placement.js';
+import type { PlanUsage } from './plan-usage.js';
 
 /**
  * The nodes one eval places on (readyNodesInDCsAndPool): ready (status ready, eligible, not draining),
@@ -155,15 +156,13 @@ export function shuffleNodes(nodes: Obj[], evalId: string, index: number): void 
   hi >>>= 2;
   // mulberry32 over a 32-bit mix of the 62-bit seed.
   let state = (Math.imul(hi, 0x9e3779b1) ^ lo) >>> 0;
-  const next = (): number => {
+  // The generator is written out in the loop: a closure returning each draw boxed it as a heap number.
+  for (let i = nodes.length - 1; i > 0; i--) {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  };
-  for (let i = nodes.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
+    const j = Math.floor((((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000) * (i + 1));
     const x = nodes[i]!;
     nodes[i] = nodes[j]!;
     nodes[j] = x;
@@ -172,10 +171,13 @@ export function shuffleNodes(nodes: Obj[], evalId: string, index: number): void 
 
 const some = (v: unknown): boolean => Array.isArray(v) && v.length > 0;
 
+const NO_TASKS: readonly Obj[] = Object.freeze([]);
+
 /** Affinities or spreads anywhere in the group make the stack consider far more nodes. */
 function hasAffinitiesOrSpreads(job: Job, tg: Obj): boolean {
   if (some(job.Affinities) || some(job.Spreads) || some(tg.Affinities) || some(tg.Spreads)) return true;
-  for (const t of (tg.Tasks as Obj[]) ?? []) if (some(t.Affinities)) return true;
+  const tasks = (tg.Tasks as Obj[] | null) ?? NO_TASKS;
+  for (let i = 0; i < tasks.length; i++) if (some(tasks[i]!.Affinities)) return true;
   return false;
 }
 
@@ -191,6 +193,9 @@ export class GenericStack {
   private readonly order: Obj[];
   private offset = 0;
   private limit: number;
+  /** Nodes visited by the placement under way, and the score of the last node `source` gave. */
+  private seen = 0;
+  private score = 0;
 
   constructor(
     private readonly ready: ReadyNodes,
@@ -212,43 +217,74 @@ export class GenericStack {
     const desired = Math.max(1, Number(tg.Count) || 1);
     // SetLimit here is not undone for later groups of the eval, as in Nomad.
     if (hasAffinitiesOrSpreads(job, tg)) this.limit = Math.max(Number(tg.Count) || 0, AFFINITY_NODE_LIMIT);
-    const nodes = this.order;
-    const n = nodes.length;
-    let seen = 0;
-    // StaticIterator.Next through the feasibility and rank iterators: the next node that ranks.
-    const source = (): Ranked | null => {
-      for (;;) {
-        if (this.offset === n || seen === n) {
-          if (seen === n) return null;
-          this.offset = 0;
-        }
-        const node = nodes[this.offset++]!;
-        seen++;
-        metric.NodesEvaluated++;
-        const r = rank(node, g, metric, usage, count, desired, algorithm, penalty);
-        if (r) return r;
-      }
-    };
+    this.seen = 0;
     // LimitIterator with its skipped low scorers, under MaxScoreIterator (first best wins ties).
-    const skipped: Ranked[] = [];
+    // An option is a node with its score in `this.score`; the skipped ones wait in scratch lists.
+    let skipped = 0;
     let skippedAt = 0;
-    const nextOption = (): Ranked | null => source() ?? (skippedAt < skipped.length ? skipped[skippedAt++]! : null);
-    let best: Ranked | null = null;
+    let best: Obj | null = null;
+    let bestScore = 0;
     for (let returned = 0; returned < this.limit; ) {
-      let option = nextOption();
-      if (!option) break;
-      while (option && option.score <= SKIP_SCORE_THRESHOLD && skipped.length < MAX_SKIP) {
-        skipped.push(option);
-        option = source();
+      let option = this.source(g, metric, usage, count, desired, algorithm, penalty);
+      let score = this.score;
+      if (option === null && skippedAt < skipped) {
+        option = skippedNodes[skippedAt]!;
+        score = skippedScores[skippedAt++]!;
+      }
+      if (option === null) break;
+      while (option !== null && score <= SKIP_SCORE_THRESHOLD && skipped < MAX_SKIP) {
+        skippedNodes[skipped] = option;
+        skippedScores[skipped++] = score;
+        option = this.source(g, metric, usage, count, desired, algorithm, penalty);
+        score = this.score;
       }
       returned++;
-      if (!option) option = nextOption();
-      if (!option) break;
-      if (!best || option.score > best.score) best = option;
+      if (option === null) {
+        option = this.source(g, metric, usage, count, desired, algorithm, penalty);
+        score = this.score;
+        if (option === null && skippedAt < skipped) {
+          option = skippedNodes[skippedAt]!;
+          score = skippedScores[skippedAt++]!;
+        }
+      }
+      if (option === null) break;
+      if (best === null || score > bestScore) {
+        best = option;
+        bestScore = score;
+      }
     }
-    return { node: best?.node ?? null, metric };
+    // The scratch list holds no node past the placement.
+    for (let i = 0; i < skipped; i++) skippedNodes[i] = null;
+    return { node: best, metric };
+  }
+
+  /**
+   * StaticIterator.Next through the feasibility and rank iterators: the next node that ranks, its
+   * score in `score`; null once every node of the eval was visited in this placement.
+   */
+  private source(g: GroupFacts, metric: Obj, usage: PlanUsage, count: (nodeId: string) => number, desired: number, algorithm: string, penalty: ReadonlySet<string> | null): Obj | null {
+    const nodes = this.order;
+    const n = nodes.length;
+    for (;;) {
+      if (this.offset === n || this.seen === n) {
+        if (this.seen === n) return null;
+        this.offset = 0;
+      }
+      const node = nodes[this.offset++]!;
+      this.seen++;
+      metric.NodesEvaluated++;
+      const score = scoreOf(node, g, metric, usage, count, desired, algorithm, penalty);
+      if (score !== FILTERED) {
+        this.score = score;
+        return node;
+      }
+    }
   }
 }
+
+/** The low scorers one placement passed over (at most MAX_SKIP), with their scores; reused by every placement. */
+const skippedNodes: (Obj | null)[] = [null, null, null];
+const skippedScores: number[] = [0, 0, 0];
 
 /**
  * The system scheduler's check of one node (SystemStack: every node is considered, one at a time):
@@ -272,16 +308,13 @@ export function selectOnNode(ready: ReadyNodes, usage: PlanUsage | null, job: Jo
 export class EvalNodes {
   private readyNodes: ReadyNodes | null = null;
   private generic: GenericStack | null = null;
-  /** The state index the eval is scheduled at (the snapshot's LatestIndex), part of the shuffle's seed. */
-  private readonly index: number;
-
   constructor(
     private readonly store: Store,
     private readonly job: Job,
     private readonly evalId: string,
-  ) {
-    this.index = store.index;
-  }
+    /** The state index the eval is scheduled at (the snapshot's LatestIndex), part of the shuffle's seed. */
+    private readonly index: number,
+  ) {}
 
   ready(): ReadyNodes {
     return (this.readyNodes ??= readyNodesOf(this.store, this.job));
