@@ -21,6 +21,10 @@ const cases: Case[] = [
   { head: ['X-Nomad-Nexttoken', Buffer.from('é☃', 'utf8').toString('latin1')], body: Buffer.from('bytes body') },
   { head: ['Content-Type', 'text/plain'], body: '' },
   { head: ['Content-Type', 'text/plain'], body: Buffer.alloc(0) },
+  // Bodies bigger than Buffer's pool can lend: the text one still goes out in one write, the bytes
+  // are left to Node (a copy of them would be a fresh allocation per answer).
+  { head: ['Content-Type', 'application/json'], body: 'x'.repeat(70_000) },
+  { head: ['Content-Type', 'application/json'], body: Buffer.alloc(70_000, 0x61) },
 ];
 
 /** A server answering request `/n` with case n, through Node's res.end or through endInOneWrite. */
@@ -91,4 +95,24 @@ t.test("an answer sent in one write is byte for byte what Node's res.end sends",
     t.equal(noDate(await exchange(one.port, r)), noDate(await exchange(node.port, r)), `case ${i} alone`);
   }
   t.ok(one.used() > 0, 'answers did go out in one write');
+});
+
+t.test('a Buffer body too big for the pool is left to Node, a small one and any text are written at once', async (t) => {
+  const seen: boolean[] = [];
+  const bodies: (string | Buffer)[] = [Buffer.alloc(100, 1), Buffer.alloc(Buffer.poolSize, 1), 'y'.repeat(Buffer.poolSize)];
+  const server = http.createServer((req, res) => {
+    const body = bodies[Number(req.url!.slice(1))]!;
+    res.writeHead(200, ['Content-Length', String(Buffer.byteLength(body))]);
+    const used = endInOneWrite(res, body);
+    seen.push(used);
+    if (!used) res.end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
+  const port = (server.address() as AddressInfo).port;
+  for (let i = 0; i < bodies.length; i++) {
+    const got = await exchange(port, `GET /${i} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    t.ok(got.subarray(got.length - Buffer.byteLength(bodies[i]!)).equals(Buffer.from(bodies[i]!)), `body ${i} arrives whole`);
+  }
+  t.same(seen, [true, false, true]);
 });
