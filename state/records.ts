@@ -264,44 +264,7 @@ export function stampDeployment(d: Obj, createIndex: number, modifyIndex: number
 /** `{ ...a, CreateIndex, ModifyIndex, AllocModifyIndex, ModifyTime }`: an alloc as a write stores it. */
 export function stampAlloc(a: Obj, createIndex: number, modifyIndex: number, allocModifyIndex: number, modifyTime: number): Obj {
   if (!hasFields(a, ALLOC_FIELDS)) return { ...a, CreateIndex: createIndex, ModifyIndex: modifyIndex, AllocModifyIndex: allocModifyIndex, ModifyTime: modifyTime };
-  return {
-    ID: a.ID,
-    Namespace: a.Namespace,
-    EvalID: a.EvalID,
-    Name: a.Name,
-    NodeID: a.NodeID,
-    NodeName: a.NodeName,
-    JobID: a.JobID,
-    Job: a.Job,
-    TaskGroup: a.TaskGroup,
-    Resources: a.Resources,
-    SharedResources: a.SharedResources,
-    TaskResources: a.TaskResources,
-    AllocatedResources: a.AllocatedResources,
-    Metrics: a.Metrics,
-    DesiredStatus: a.DesiredStatus,
-    DesiredDescription: a.DesiredDescription,
-    DesiredTransition: a.DesiredTransition,
-    ClientStatus: a.ClientStatus,
-    ClientDescription: a.ClientDescription,
-    TaskStates: a.TaskStates,
-    AllocStates: a.AllocStates,
-    PreviousAllocation: a.PreviousAllocation,
-    NextAllocation: a.NextAllocation,
-    DeploymentID: a.DeploymentID,
-    DeploymentStatus: a.DeploymentStatus,
-    RescheduleTracker: a.RescheduleTracker,
-    NetworkStatus: a.NetworkStatus,
-    FollowupEvalID: a.FollowupEvalID,
-    PreemptedAllocations: a.PreemptedAllocations,
-    PreemptedByAllocation: a.PreemptedByAllocation,
-    SigningKeyID: a.SigningKeyID,
-    CreateIndex: createIndex,
-    ModifyIndex: modifyIndex,
-    AllocModifyIndex: allocModifyIndex,
-    CreateTime: a.CreateTime,
-    ModifyTime: modifyTime,
-  };
+  return spelledAlloc(a, a.ClientStatus, a.ClientDescription, a.TaskStates, a.DeploymentStatus, a.NetworkStatus, createIndex, modifyIndex, allocModifyIndex, modifyTime);
 }
 
 /** `{ ...a, ClientStatus, ClientDescription, TaskStates, DeploymentStatus, NetworkStatus }`: what a client update changes. */
@@ -309,6 +272,11 @@ export function clientUpdatedAlloc(a: Obj, clientStatus: string, clientDescripti
   if (!hasFields(a, ALLOC_FIELDS)) {
     return { ...a, ClientStatus: clientStatus, ClientDescription: clientDescription, TaskStates: taskStates, DeploymentStatus: deploymentStatus, NetworkStatus: networkStatus };
   }
+  return spelledAlloc(a, clientStatus, clientDescription, taskStates, deploymentStatus, networkStatus, a.CreateIndex, a.ModifyIndex, a.AllocModifyIndex, a.ModifyTime);
+}
+
+/** A copy of an alloc of ALLOC_FIELDS' shape, in their order, with the fields a write or a client update sets. */
+function spelledAlloc(a: Obj, clientStatus: unknown, clientDescription: unknown, taskStates: unknown, deploymentStatus: unknown, networkStatus: unknown, createIndex: unknown, modifyIndex: unknown, allocModifyIndex: unknown, modifyTime: unknown): Obj {
   return {
     ID: a.ID,
     Namespace: a.Namespace,
@@ -341,11 +309,11 @@ export function clientUpdatedAlloc(a: Obj, clientStatus: string, clientDescripti
     PreemptedAllocations: a.PreemptedAllocations,
     PreemptedByAllocation: a.PreemptedByAllocation,
     SigningKeyID: a.SigningKeyID,
-    CreateIndex: a.CreateIndex,
-    ModifyIndex: a.ModifyIndex,
-    AllocModifyIndex: a.AllocModifyIndex,
+    CreateIndex: createIndex,
+    ModifyIndex: modifyIndex,
+    AllocModifyIndex: allocModifyIndex,
     CreateTime: a.CreateTime,
-    ModifyTime: a.ModifyTime,
+    ModifyTime: modifyTime,
   };
 }
 

@@ -58,18 +58,8 @@ let prevKey = '\u0000';
  */
 export function jobKey(namespace: string, id: string): string {
   if (lastId === id && lastNs === namespace) return lastKey;
-  if (prevId === id && prevNs === namespace) {
-    const key = prevKey;
-    prevNs = lastNs;
-    prevId = lastId;
-    prevKey = lastKey;
-    lastNs = namespace;
-    lastId = id;
-    lastKey = key;
-    return key;
-  }
   // join() gives a flat string; a template gives a rope that maps keep alive beside its flat copy.
-  const key = [namespace, id].join('\u0000');
+  const key = prevId === id && prevNs === namespace ? prevKey : [namespace, id].join('\u0000');
   prevNs = lastNs;
   prevId = lastId;
   prevKey = lastKey;
