@@ -5,7 +5,7 @@ import { jobKey, type Store, type Txn } from '../store.js';
 import { touchSummaryGroups, emptyGroupSummary } from '../jobs/summary.js';
 import { trackUsage } from '../nodes/usage.js';
 import { syncAllocServices } from '../services/registrations.js';
-import { IdSet } from '../id-set.js';
+import { IdSet, rowsOf } from '../id-set.js';
 import { copyGroupSummary, nodeWithAllocUpdateIndex, stampAlloc } from '../records.js';
 
 const BIN: Record<string, string> = {
@@ -135,15 +135,7 @@ export function setQueued(store: Store, tx: Txn, namespace: string, jobId: strin
 }
 
 export function allocsOfJob(store: Store, namespace: string, jobId: string): Obj[] {
-  const ids = store.allocsByJob.get(jobKey(namespace, jobId));
-  if (!ids) return [];
-  // Sized up front, as evalsOfJob: most jobs of the register load hold one alloc.
-  const only = ids instanceof IdSet ? ids.only : undefined;
-  if (only !== undefined) return [store.allocs.get(only)!];
-  const out = new Array<Obj>(ids.size);
-  let i = 0;
-  for (const id of ids) out[i++] = store.allocs.get(id)!;
-  return out;
+  return rowsOf(store.allocsByJob.get(jobKey(namespace, jobId)), store.allocs);
 }
 
 export const isClientTerminal = (a: Obj): boolean =>

@@ -2,7 +2,7 @@
 import type { Evaluation, Job } from '../types.js';
 import { jobKey, type Store, type Txn } from '../store.js';
 import { copyEval, shareEvalParts } from '../records.js';
-import { IdSet } from '../id-set.js';
+import { IdSet, rowsOf } from '../id-set.js';
 
 export interface NewEvalOptions {
   triggeredBy: string;
@@ -91,13 +91,5 @@ function storeEval(store: Store, tx: Txn, stored: Evaluation, isNew: boolean): E
 }
 
 export function evalsOfJob(store: Store, namespace: string, jobId: string): Evaluation[] {
-  const ids = store.evalsByJob.get(jobKey(namespace, jobId));
-  if (!ids) return [];
-  // Sized up front: an empty array's first push reserves 17 slots, for a job's two or three evals.
-  const only = ids instanceof IdSet ? ids.only : undefined;
-  if (only !== undefined) return [store.evals.get(only)!];
-  const out = new Array<Evaluation>(ids.size);
-  let i = 0;
-  for (const id of ids) out[i++] = store.evals.get(id)!;
-  return out;
+  return rowsOf(store.evalsByJob.get(jobKey(namespace, jobId)), store.evals);
 }
