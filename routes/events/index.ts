@@ -168,14 +168,14 @@ interface Sink {
 const DELIVERY_SLICE_MS = 0.25;
 
 /** Each server's streams with batches waiting for a delivery slice. */
-const dueByApp = new WeakMap<App, ReadonlySet<unknown>>();
+const dueByApp = new WeakMap<App, () => number>();
 
 /**
  * Streams waiting to be written to (tests: delivery is over once none waits and no bytes are queued;
  * the queued count alone reads zero between two slices).
  */
 export function eventDeliveriesDue(app: App): number {
-  return dueByApp.get(app)?.size ?? 0;
+  return dueByApp.get(app)?.() ?? 0;
 }
 
 export function eventRoutes(app: App, ctx: RouteContext): void {
@@ -212,12 +212,24 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
    * one socket write, so the busier the server, the fewer (and larger) the writes.
    */
   const due = new Set<Sink>();
-  dueByApp.set(app, due);
+  /** Streams still following the buffer: after a batch, each is due. */
+  const live = new Set<Sink>();
+  /**
+   * A batch was committed since the last slice began. The write that committed it only sets this:
+   * making a thousand streams due inside the write was most of what subscribers added to a
+   * register's own time. The next slice makes them due, in the order they opened.
+   */
+  let appended = false;
+  dueByApp.set(app, () => due.size + (appended ? live.size : 0));
   let delivery: NodeJS.Timeout | null = null;
   let nextSlice: NodeJS.Immediate | null = null;
   const deliver = (): void => {
     delivery = null;
     nextSlice = null;
+    if (appended) {
+      appended = false;
+      for (const sink of live) due.add(sink);
+    }
     const start = performance.now();
     for (const sink of due) {
       due.delete(sink);
@@ -233,11 +245,19 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
       }
     }
   };
-  const schedule = (sink: Sink): void => {
-    due.add(sink);
+  const kick = (): void => {
     // A timer rather than an immediate: the simulator's writes for this one run as immediates first.
     if (!delivery && !nextSlice) delivery = setTimeout(deliver, 0);
   };
+  const schedule = (sink: Sink): void => {
+    due.add(sink);
+    kick();
+  };
+  const unwatch = buffer.watch(() => {
+    if (live.size === 0) return;
+    appended = true;
+    kick();
+  });
 
   /**
    * Keeps the bytes queued for subscribers that stopped reading within the budget: over it, streams
@@ -273,6 +293,7 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
     if (delivery) clearTimeout(delivery);
     if (nextSlice) clearImmediate(nextSlice);
     due.clear();
+    unwatch();
     buffer.release();
   });
 
@@ -440,7 +461,8 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
       pump();
     }, EVENT_STREAM.heartbeatMs);
     heartbeat.unref();
-    const cursor = buffer.subscribe(index, () => schedule(sink));
+    const cursor = buffer.subscribe(index);
+    live.add(sink);
     keepUp();
 
     function finish(): void {
@@ -448,6 +470,7 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
       closed = true;
       clearInterval(heartbeat);
       cursor.unsubscribe();
+      live.delete(sink);
       due.delete(sink);
       open.delete(finish);
       dropFilter(shape, filter);
