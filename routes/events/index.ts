@@ -4,14 +4,15 @@ import { Type } from '@sinclair/typebox';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { App, RouteContext } from '../http/context.js';
-import { HttpError } from '../http/errors.js';
 import { ErrorText, Index } from '../http/schemas.js';
 import { DROPPED, ENDED, eventBuffer, type EventBatch } from '../../state/events/buffer.js';
 import { nsCheck, type Check, type Rule } from '../acl/rules.js';
 import { FilterFrames, HEARTBEAT_FRAME, Run } from './frames.js';
 import { batchLine, filterShape, parseEventTopics, type Topics } from './lines.js';
+import { goQueryValues, parseEventIndex } from './query.js';
 
 export { filterEvents, parseEventTopics, type Topics } from './lines.js';
+export { goQueryValues, parseEventIndex } from './query.js';
 
 /** Stream knobs; tests shorten the heartbeat. Read when a stream opens. */
 export const EVENT_STREAM = {
@@ -54,91 +55,6 @@ const schema = {
   response: { 200: EventStreamLine, '4xx': ErrorText, '5xx': ErrorText },
 };
 
-/** Go's url.ParseQuery: every value of every key; pairs with `;` or bad escapes are dropped. */
-export function goQueryValues(url: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  const q = url.indexOf('?');
-  if (q < 0) return out;
-  for (const part of url.slice(q + 1).split('&')) {
-    if (part === '' || part.includes(';')) continue;
-    const eq = part.indexOf('=');
-    const key = goUnescape(eq < 0 ? part : part.slice(0, eq));
-    const val = goUnescape(eq < 0 ? '' : part.slice(eq + 1));
-    if (key === null || val === null) continue;
-    const list = out.get(key);
-    if (list) list.push(val);
-    else out.set(key, [val]);
-  }
-  return out;
-}
-
-function goUnescape(s: string): string | null {
-  if (/%(?![0-9a-fA-F]{2})/.test(s)) return null;
-  const bytes: number[] = [];
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (c === '%') {
-      bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else if (c === '+') {
-      bytes.push(0x20);
-    } else {
-      for (const b of Buffer.from(c, 'utf8')) bytes.push(b);
-    }
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
-
-/** Go's strconv.Quote for the ASCII range (enough for error texts). */
-function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"' || ch === '\\') out += `\\${ch}`;
-    else if (c === 7) out += '\\a';
-    else if (c === 8) out += '\\b';
-    else if (c === 12) out += '\\f';
-    else if (c === 10) out += '\\n';
-    else if (c === 13) out += '\\r';
-    else if (c === 9) out += '\\t';
-    else if (c === 11) out += '\\v';
-    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return `${out}"`;
-}
-
-const UINT64_MAX = (1n << 64n) - 1n;
-const INT64_CUTOFF = 1n << 63n;
-
-/**
- * `strconv.Atoi` on a 64-bit platform, returning Nomad's `uint64(index)` (negative values wrap to
- * huge ones, which start the stream at the newest buffered batch). Errors carry Go's text.
- */
-export function parseEventIndex(raw: string): number {
-  const s0 = raw === '' ? '0' : raw;
-  const fail = (why: string): never => {
-    throw new HttpError(400, `Unable to parse index: strconv.Atoi: parsing ${goQuote(s0)}: ${why}`);
-  };
-  let s = s0;
-  let neg = false;
-  if (s[0] === '+' || s[0] === '-') {
-    neg = s[0] === '-';
-    s = s.slice(1);
-  }
-  if (s === '') fail('invalid syntax');
-  // ParseUint reports whichever comes first, left to right: a bad digit or an overflow.
-  let n = 0n;
-  for (const ch of s) {
-    if (ch < '0' || ch > '9') fail('invalid syntax');
-    n = n * 10n + BigInt(ch.charCodeAt(0) - 48);
-    if (n > UINT64_MAX) fail('value out of range');
-  }
-  if ((!neg && n >= INT64_CUTOFF) || (neg && n > INT64_CUTOFF)) fail('value out of range');
-  if (neg && n !== 0n) return Number((1n << 64n) - n);
-  return Number(n);
-}
-
 /** What Nomad writes after the last line when a subscriber fell out of the buffer (then the stream ends). */
 export const DROPPED_TEXT = 'event dropped from buffer';
 
@@ -168,14 +84,14 @@ interface Sink {
 const DELIVERY_SLICE_MS = 0.25;
 
 /** Each server's streams with batches waiting for a delivery slice. */
-const dueByApp = new WeakMap<App, ReadonlySet<unknown>>();
+const dueByApp = new WeakMap<App, () => number>();
 
 /**
  * Streams waiting to be written to (tests: delivery is over once none waits and no bytes are queued;
  * the queued count alone reads zero between two slices).
  */
 export function eventDeliveriesDue(app: App): number {
-  return dueByApp.get(app)?.size ?? 0;
+  return dueByApp.get(app)?.() ?? 0;
 }
 
 export function eventRoutes(app: App, ctx: RouteContext): void {
@@ -212,12 +128,24 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
    * one socket write, so the busier the server, the fewer (and larger) the writes.
    */
   const due = new Set<Sink>();
-  dueByApp.set(app, due);
+  /** Streams still following the buffer: after a batch, each is due. */
+  const live = new Set<Sink>();
+  /**
+   * A batch was committed since the last slice began. The write that committed it only sets this:
+   * making a thousand streams due inside the write was most of what subscribers added to a
+   * register's own time. The next slice makes them due, in the order they opened.
+   */
+  let appended = false;
+  dueByApp.set(app, () => due.size + (appended ? live.size : 0));
   let delivery: NodeJS.Timeout | null = null;
   let nextSlice: NodeJS.Immediate | null = null;
   const deliver = (): void => {
     delivery = null;
     nextSlice = null;
+    if (appended) {
+      appended = false;
+      for (const sink of live) due.add(sink);
+    }
     const start = performance.now();
     for (const sink of due) {
       due.delete(sink);
@@ -233,11 +161,19 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
       }
     }
   };
-  const schedule = (sink: Sink): void => {
-    due.add(sink);
+  const kick = (): void => {
     // A timer rather than an immediate: the simulator's writes for this one run as immediates first.
     if (!delivery && !nextSlice) delivery = setTimeout(deliver, 0);
   };
+  const schedule = (sink: Sink): void => {
+    due.add(sink);
+    kick();
+  };
+  const unwatch = buffer.watch(() => {
+    if (live.size === 0) return;
+    appended = true;
+    kick();
+  });
 
   /**
    * Keeps the bytes queued for subscribers that stopped reading within the budget: over it, streams
@@ -273,6 +209,7 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
     if (delivery) clearTimeout(delivery);
     if (nextSlice) clearImmediate(nextSlice);
     due.clear();
+    unwatch();
     buffer.release();
   });
 
@@ -440,7 +377,8 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
       pump();
     }, EVENT_STREAM.heartbeatMs);
     heartbeat.unref();
-    const cursor = buffer.subscribe(index, () => schedule(sink));
+    const cursor = buffer.subscribe(index);
+    live.add(sink);
     keepUp();
 
     function finish(): void {
@@ -448,6 +386,7 @@ export function eventRoutes(app: App, ctx: RouteContext): void {
       closed = true;
       clearInterval(heartbeat);
       cursor.unsubscribe();
+      live.delete(sink);
       due.delete(sink);
       open.delete(finish);
       dropFilter(shape, filter);

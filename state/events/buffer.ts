@@ -88,7 +88,10 @@ export class EventBuffer {
   private weighed = 0;
   /** Weight of the batches retained beyond it: bounded by `maxBytes` too. */
   private retainedWeight = 0;
+  /** Called after every batch: per-cursor listeners and `watch`ers alike. */
   private readonly listeners = new Set<BatchListener>();
+  /** Open cursors (a cursor need not have a listener of its own). */
+  private readonly cursors = new Set<object>();
   /** Bumped when the state is replaced; a cursor opened before then reads ENDED. */
   private generation = 0;
   /** The store's replacement count this buffer's contents belong to. */
@@ -252,13 +255,26 @@ export class EventBuffer {
   }
 
   /**
-   * Opens a cursor at `index`; `onAppend` is called after every committed batch so the subscriber
-   * can pull. As in Nomad, a subscriber is behind when the last batch it passed has left the buffer.
+   * Calls `listener` after every committed batch (null when the buffer restarts), once for all the
+   * cursors its owner holds: the event routes pull for every stream from one call, so a write costs
+   * the same whatever the number of subscribers. Returns the unwatch.
    */
-  subscribe(index: number, onAppend: BatchListener): EventCursor {
+  watch(listener: BatchListener): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  /**
+   * Opens a cursor at `index`; `onAppend`, if given, is called after every committed batch so the
+   * subscriber can pull (without it, whoever holds the cursor `watch`es the buffer). As in Nomad, a
+   * subscriber is behind when the last batch it passed has left the buffer.
+   */
+  subscribe(index: number, onAppend?: BatchListener): EventCursor {
     let seq = this.startSeq(index);
     let passed = false;
-    this.listeners.add(onAppend);
+    const token = {};
+    this.cursors.add(token);
+    if (onAppend) this.listeners.add(onAppend);
     let done = false;
     const generation = this.generation;
     let kept = false;
@@ -317,14 +333,15 @@ export class EventBuffer {
       unsubscribe: () => {
         if (done) return;
         done = true;
-        this.listeners.delete(onAppend);
+        this.cursors.delete(token);
+        if (onAppend) this.listeners.delete(onAppend);
       },
     };
   }
 
   /** Open subscriptions (for tests: closed streams must leave none behind). */
   get subscriberCount(): number {
-    return this.listeners.size;
+    return this.cursors.size;
   }
 
   /** Batches currently buffered. */
@@ -355,6 +372,7 @@ export class EventBuffer {
     this.unsubscribeStore?.();
     this.unsubscribeStore = null;
     this.listeners.clear();
+    this.cursors.clear();
     this.base += this.batches.length;
     this.batches = [];
     this.weighed = 0;
