@@ -2,7 +2,7 @@
 // and a URL, query or header set shared with the entry before when equal. Whatever it shares, each
 // entry must list exactly what its own request carried, as a journal of plain copies would.
 import t from 'tap';
-import { Journal, REDACTED, mayHoldSecret, redactHeaders, type JournalEntry, type RawEntry } from '../src/control/journal.js';
+import { Journal, REDACTED, redactHeaders, type JournalEntry, type RawEntry } from '../src/control/journal.js';
 import { prng } from './fuzz/json.js';
 import { client } from './helpers.js';
 
@@ -150,29 +150,6 @@ t.test('body secrets are found in any ASCII case, next to any UTF-8, and a body 
   }
   t.ok(withSecret > 100 && withSecret < 2900, `both kinds of body (${withSecret} with a secret)`);
   t.same(journal.list().map((e) => e.Body), want);
-});
-
-t.test('a body is read for secrets exactly when its UTF-8 text holds secret or token in any case (invalid UTF-8 included)', async (t) => {
-  const rnd = prng(17);
-  // Letters of both words in both cases, their non-ASCII look-alikes, and bytes no UTF-8 text holds.
-  const pieces = ['s', 'S', 'e', 'E', 'c', 'C', 'r', 'R', 't', 'T', 'o', 'O', 'k', 'K', 'n', 'N', 'secret', 'TOKEN', 'SeCrEt', 'tOkEn', 'ſ', '\u212a', 'é', '"', ' '];
-  const raw = [0xc3, 0xe2, 0x80, 0xff, 0xf0, 0x9f];
-  let found = 0;
-  for (let i = 0; i < 20000; i++) {
-    const parts: Buffer[] = [];
-    const n = 1 + Math.floor(rnd() * 12);
-    for (let k = 0; k < n; k++) {
-      parts.push(rnd() < 0.15 ? Buffer.from([raw[Math.floor(rnd() * raw.length)]!]) : Buffer.from(pieces[Math.floor(rnd() * pieces.length)]!));
-    }
-    const b = Buffer.concat(parts);
-    const want = /secret|token/i.test(b.toString('utf8'));
-    if (want) found++;
-    if (mayHoldSecret(b) !== want) {
-      t.fail(`${JSON.stringify(b.toString('latin1'))}: ${!want}`);
-      return;
-    }
-  }
-  t.ok(found > 100 && found < 19900, `both kinds (${found} with a word)`);
 });
 
 t.test('clear keeps counting IDs, restart starts again from 1, and both empty the journal', async (t) => {

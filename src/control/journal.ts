@@ -85,37 +85,15 @@ export function redactHeaders(h: Record<string, string | string[] | undefined>):
 /**
  * Body fields that carry a token or secret (Go's decoder matches keys case-insensitively): the
  * request's own token (`AuthToken`, register's `SecretID`), ACL secrets (bootstrap, one-time
- * exchange, login, auth-method client secret) and the job's Vault/Consul tokens. A body cut at the
- * size limit may end inside a secret: that unterminated value is redacted too.
+ * exchange, login, auth-method client secret) and the job's Vault/Consul tokens.
  */
 const SECRET_FIELDS = /("(?:SecretID|AuthToken|BootstrapSecret|OneTimeSecretID|LoginToken|OIDCClientSecret|VaultToken|ConsulToken)"\s*:\s*)"(?:[^"\\]|\\.)*(?:"|\\?$)/gi;
-
-const lower = (c: number): number => c | 0x20;
-
-/**
- * Whether the bytes hold `secret` or `token` in any ASCII case: what /secret|token/i finds in their
- * UTF-8 text (without the `u` flag it folds no character outside ASCII onto these letters, and
- * decoding keeps every ASCII byte in place), so a body without either is kept unread. Most bodies
- * (every register) hold neither, and this spares each one a decoded copy and a regexp run.
- */
-export function mayHoldSecret(b: Uint8Array): boolean {
-  const n = b.length;
-  for (let i = 0; i < n; i++) {
-    const c = lower(b[i]!);
-    if (c === 0x73) {
-      // s e c r e t
-      if (i + 5 < n && lower(b[i + 1]!) === 0x65 && lower(b[i + 2]!) === 0x63 && lower(b[i + 3]!) === 0x72 && lower(b[i + 4]!) === 0x65 && lower(b[i + 5]!) === 0x74) return true;
-    } else if (c === 0x74) {
-      // t o k e n
-      if (i + 4 < n && lower(b[i + 1]!) === 0x6f && lower(b[i + 2]!) === 0x6b && lower(b[i + 3]!) === 0x65 && lower(b[i + 4]!) === 0x6e) return true;
-    }
-  }
-  return false;
-}
+// A body cut at the size limit may end inside a secret: that unterminated value is redacted too.
+const MAY_HOLD_SECRET = /secret|token/i;
 
 function redactBody(body: Buffer): Buffer {
-  if (!mayHoldSecret(body)) return body;
   const text = body.toString('utf8');
+  if (!MAY_HOLD_SECRET.test(text)) return body;
   const out = text.replace(SECRET_FIELDS, `$1"${REDACTED}"`);
   return out === text ? body : Buffer.from(out);
 }
