@@ -18,112 +18,79 @@ function ioTimeout(req: IncomingMessage): string {
   return `read tcp ${addr(s.localAddress, s.localPort)}->${addr(s.remoteAddress, s.remotePort)}: i/o timeout`;
 }
 
-/**
- * One body being read. Its listeners are the module's own functions (`this` is the request), which
- * find it on the request: a request costs this one object rather than a closure per listener.
- */
-class BodyRead {
-  finished = false;
-  held = 0;
-  // The body's one chunk (the common case), or its chunks once there are more.
-  first: Buffer | null = null;
-  more: Buffer[] | null = null;
-  timer: NodeJS.Timeout | null = null;
-
-  constructor(
-    readonly limits: Limits,
-    readonly raw: IncomingMessage,
-    readonly done: (err: Error | null, body?: Buffer) => void,
-  ) {}
-}
-
-const READING = Symbol('nomad-mock.body');
-type Reading = IncomingMessage & { [READING]?: BodyRead | null };
-
-const readOf = (raw: IncomingMessage): BodyRead | null | undefined => (raw as Reading)[READING];
-
-function cleanup(r: BodyRead): void {
-  r.finished = true;
-  if (r.timer !== null) clearTimeout(r.timer);
-  const raw = r.raw;
-  raw.off('data', onData);
-  raw.off('end', onEnd);
-  raw.off('error', onError);
-  raw.off('aborted', onError);
-  (raw as Reading)[READING] = null;
-  r.limits.bodyBytes -= r.held;
-  r.held = 0;
-  r.first = null;
-  r.more = null;
-}
-
-function refuse(r: BodyRead, message: string): void {
-  if (r.finished) return;
-  cleanup(r);
-  // Stop reading: the socket's own backpressure holds the sender until the answer closes it.
-  r.raw.pause();
-  r.done(new HttpError(400, message));
-}
-
-function onData(this: IncomingMessage, chunk: Buffer): void {
-  const r = readOf(this);
-  if (!r || r.finished) return;
-  const limits = r.limits;
-  if (r.held + chunk.length > limits.maxBodyBytes || limits.bodyBytes + chunk.length > limits.bodyBudgetBytes) {
-    limits.bodiesRefused++;
-    refuse(r, BODY_TOO_LARGE);
-    return;
-  }
-  r.held += chunk.length;
-  limits.bodyBytes += chunk.length;
-  if (r.first === null) r.first = chunk;
-  else (r.more ??= [r.first]).push(chunk);
-  r.timer?.refresh();
-}
-
-function onEnd(this: IncomingMessage): void {
-  const r = readOf(this);
-  if (!r || r.finished) return;
-  const body = r.more !== null ? Buffer.concat(r.more, r.held) : (r.first ?? Buffer.alloc(0));
-  cleanup(r);
-  r.done(null, body);
-}
-
-function onError(this: IncomingMessage): void {
-  const r = readOf(this);
-  if (!r || r.finished) return;
-  cleanup(r);
-  r.done(new HttpError(400, 'unexpected EOF'));
-}
-
-function onIdle(r: BodyRead): void {
-  r.limits.bodiesTimedOut++;
-  refuse(r, ioTimeout(r.raw));
-}
-
-// The idle clock starts once the bytes that came with the headers are parsed (readBody runs while
-// they are): a body that came whole with them, as most do, cannot stall and needs no timer.
-function startIdleClock(r: BodyRead): void {
-  if (r.finished || r.raw.complete) return;
-  r.timer = setTimeout(onIdle, r.limits.bodyIdleMs, r);
-  r.timer.unref();
-}
-
 function readBody(limits: Limits, raw: IncomingMessage, done: (err: Error | null, body?: Buffer) => void): void {
-  const r = new BodyRead(limits, raw, done);
   const declared = Number(raw.headers['content-length']);
+  let finished = false;
+  let held = 0;
+  // The body's one chunk (the common case), or its chunks once there are more.
+  let first: Buffer | null = null;
+  let more: Buffer[] | null = null;
+  let timer: NodeJS.Timeout | null = null;
+
+  const cleanup = (): void => {
+    finished = true;
+    if (timer !== null) clearTimeout(timer);
+    raw.off('data', onData);
+    raw.off('end', onEnd);
+    raw.off('error', onError);
+    raw.off('aborted', onError);
+    limits.bodyBytes -= held;
+    held = 0;
+    first = null;
+    more = null;
+  };
+  const refuse = (message: string): void => {
+    if (finished) return;
+    cleanup();
+    // Stop reading: the socket's own backpressure holds the sender until the answer closes it.
+    raw.pause();
+    done(new HttpError(400, message));
+  };
+  const onData = (chunk: Buffer): void => {
+    if (finished) return;
+    if (held + chunk.length > limits.maxBodyBytes || limits.bodyBytes + chunk.length > limits.bodyBudgetBytes) {
+      limits.bodiesRefused++;
+      refuse(BODY_TOO_LARGE);
+      return;
+    }
+    held += chunk.length;
+    limits.bodyBytes += chunk.length;
+    if (first === null) first = chunk;
+    else (more ??= [first]).push(chunk);
+    timer?.refresh();
+  };
+  const onEnd = (): void => {
+    if (finished) return;
+    const body = more !== null ? Buffer.concat(more, held) : (first ?? Buffer.alloc(0));
+    cleanup();
+    done(null, body);
+  };
+  const onError = (): void => {
+    if (finished) return;
+    cleanup();
+    done(new HttpError(400, 'unexpected EOF'));
+  };
+
   // A declared length that cannot fit is refused before a byte is read.
   if (Number.isFinite(declared) && (declared > limits.maxBodyBytes || limits.bodyBytes + declared > limits.bodyBudgetBytes)) {
     limits.bodiesRefused++;
-    refuse(r, BODY_TOO_LARGE);
+    refuse(BODY_TOO_LARGE);
     return;
   }
-  (raw as Reading)[READING] = r;
   raw.on('data', onData);
   raw.on('end', onEnd);
   raw.on('error', onError);
   raw.on('aborted', onError);
-  process.nextTick(startIdleClock, r);
+  // The idle clock starts once the bytes that came with the headers are parsed (this runs while
+  // they are): a body that came whole with them, as most do, cannot stall and needs no timer.
+  process.nextTick(() => {
+    if (finished || raw.complete) return;
+    timer = setTimeout(() => {
+      limits.bodiesTimedOut++;
+      refuse(ioTimeout(raw));
+    }, limits.bodyIdleMs);
+    timer.unref();
+  });
 }
 
 /**
