@@ -4,9 +4,8 @@
 // Nomad's answers carry six). Reads answer with the same header list again and again (it changes
 // when the index or the body's length does), so the block Node rendered for the last list is
 // reused, with the Date of the moment: the same bytes Node would have written. A write's answer
-// differs from the one before only in digits (X-Nomad-Index, Content-Length): its block is the text
-// kept around those values, from the first block rendered for the list, with the new digits spliced
-// in (Node renders a valid header as `Name: value\r\n`, and digits pass its checks).
+// differs from the one before only in digits (X-Nomad-Index, Content-Length): those lines are
+// rendered as Node renders a valid header (`Name: value\r\n`), the rest reused.
 //
 // Only where the block cannot come out differently: a real connection in its ordinary keep-alive
 // state, no header set on the response beforehand, a body to send, and a list whose headers Node
@@ -34,21 +33,12 @@ interface NodeResponse extends ServerResponse {
 
 interface Rendered {
   status: number;
-  /** The list the block was first rendered for. */
   head: string[];
-  /**
-   * Positions in `head` of the values that were digits then, and the text around them: the block is
-   * `pieces[0] + v0 + pieces[1] + … + v(n-1) + tail`, where `tail` is the last piece, the Date line
-   * and `after`. Null when Node rendered some header otherwise than as `Name: value` (or no value
-   * is digits): the block is then reused for the very same list only.
-   */
-  digitsAt: number[] | null;
-  pieces: string[];
-  /** The digit values of the last answer (`digitsAt` order), which `block` holds. */
-  values: string[];
   /** Status line and headers, then what follows the Date line (Connection, Keep-Alive, blank line). */
   before: string;
   after: string;
+  /** The status line alone, when `before` is it plus one `Name: value` line per header (else null). */
+  statusLine: string | null;
   /** Where the Content-Length value sits in `head`. */
   lengthAt: number;
   contentLength: number | null;
@@ -58,8 +48,6 @@ interface Rendered {
   /** The whole block for `date` (a Date text is reused for a second: one block, not one per answer). */
   date: string;
   block: string;
-  /** The last piece, the Date line for `date` and `after`. */
-  tail: string;
 }
 
 /** Headers Node treats apart (matchHeader) or that Node adds itself: lists carrying one are not reused. */
@@ -128,42 +116,16 @@ function digits(v: string): boolean {
   return true;
 }
 
-const SAME = 0;
-const DIGITS_CHANGED = 1;
-const OTHER = 2;
-
-/**
- * How `head` differs from the list `c` was rendered for: not at all (its digit values are the last
- * answer's), only in digit values that are digits again, or otherwise.
- */
-function compare(c: Rendered, at: number[], head: string[]): number {
-  const a = c.head;
-  if (a.length !== head.length) return OTHER;
-  const values = c.values;
-  let changed = false;
-  let k = 0;
+/** The same names and values, but for values that are digits in both (an index, a length). */
+function sameButDigits(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i += 2) {
-    if (a[i] !== head[i]) return OTHER;
-    const v = head[i + 1]!;
-    if (k < at.length && at[k] === i + 1) {
-      if (v !== values[k]) {
-        if (!digits(v)) return OTHER;
-        changed = true;
-      }
-      k++;
-    } else if (v !== a[i + 1]) return OTHER;
+    if (a[i] !== b[i]) return false;
+    const x = a[i + 1]!;
+    const y = b[i + 1]!;
+    if (x !== y && !(digits(x) && digits(y))) return false;
   }
-  return changed ? DIGITS_CHANGED : SAME;
-}
-
-/** The block for the digit values in `c.values`. */
-function splice(c: Rendered): string {
-  const pieces = c.pieces;
-  const values = c.values;
-  let out = pieces[0]!;
-  const n = values.length - 1;
-  for (let k = 0; k < n; k++) out += values[k]! + pieces[k + 1]!;
-  return out + values[n]! + c.tail;
+  return true;
 }
 
 function renderLines(statusLine: string, head: string[]): string {
@@ -187,28 +149,28 @@ export function writeHead(res: ServerResponse, status: number, head: string[]): 
     c.defaultKeepAlive === r._defaultKeepAlive &&
     c.maxRequestsPerSocket === r._maxRequestsPerSocket
   ) {
-    const at = c.digitsAt;
-    const how = at === null ? (sameList(c.head, head) ? SAME : OTHER) : compare(c, at, head);
-    if (how === OTHER) {
-      res.writeHead(status, head);
-      remember(r, status, head);
-      return;
-    }
-    const date = utcDate();
-    if (how === DIGITS_CHANGED) {
-      const values = c.values;
-      for (let k = 0; k < at!.length; k++) values[k] = head[at![k]!]!;
+    if (!sameList(c.head, head)) {
+      if (c.statusLine === null || !sameButDigits(c.head, head)) {
+        res.writeHead(status, head);
+        remember(r, status, head);
+        return;
+      }
+      // Digits pass Node's header checks and change nothing else it does; the block is what it renders.
+      c.head = head.slice();
+      c.before = renderLines(c.statusLine, head);
       c.contentLength = Number(head[c.lengthAt]);
-      if (date !== c.date) setDate(c, date);
-      c.block = splice(c);
-    } else if (date !== c.date) {
-      setDate(c, date);
-      c.block = at === null ? `${c.before}Date: ${date}\r\n${c.after}` : splice(c);
+      // The block kept for this second holds the old digits.
+      c.date = '';
     }
     // What writeHead and _storeHeader set for such a list, in the state checked above.
     r.statusMessage = STATUS_CODES[status] || 'unknown';
     r.statusCode = status;
     if (c.contentLength !== null) r._contentLength = c.contentLength;
+    const date = utcDate();
+    if (date !== c.date) {
+      c.date = date;
+      c.block = `${c.before}Date: ${date}\r\n${c.after}`;
+    }
     r._header = c.block;
     r._headerSent = false;
     reused++;
@@ -216,27 +178,6 @@ export function writeHead(res: ServerResponse, status: number, head: string[]): 
   }
   res.writeHead(status, head);
   remember(r, status, head);
-}
-
-function setDate(c: Rendered, date: string): void {
-  c.date = date;
-  if (c.digitsAt !== null) c.tail = `${c.pieces[c.pieces.length - 1]!}Date: ${date}\r\n${c.after}`;
-}
-
-/** The text around the values at `at` of the lines `renderLines` writes (see Rendered.pieces). */
-function piecesOf(statusLine: string, head: string[], at: number[]): string[] {
-  const pieces: string[] = [];
-  let piece = statusLine;
-  for (let i = 0; i < head.length; i += 2) {
-    piece += `${head[i]}: `;
-    if (at.includes(i + 1)) {
-      pieces.push(piece);
-      piece = '';
-    } else piece += head[i + 1];
-    piece += '\r\n';
-  }
-  pieces.push(piece);
-  return pieces;
 }
 
 function remember(r: NodeResponse, status: number, head: string[]): void {
@@ -257,18 +198,13 @@ function remember(r: NodeResponse, status: number, head: string[]): void {
   const end = block.indexOf('\r\n', at + 2);
   const before = block.slice(0, at + 2);
   const statusLine = block.slice(0, block.indexOf('\r\n') + 2);
-  const digitsAt: number[] = [];
-  for (let i = 1; i < head.length; i += 2) if (digits(head[i]!)) digitsAt.push(i);
-  // Spliced only where Node rendered exactly that (no header of the list is written another way).
-  const splices = digitsAt.length > 0 && renderLines(statusLine, head) === before;
   last = {
     status,
     head: head.slice(),
-    digitsAt: splices ? digitsAt : null,
-    pieces: splices ? piecesOf(statusLine, head, digitsAt) : [],
-    values: splices ? digitsAt.map((i) => head[i]!) : [],
     before,
     after: block.slice(end + 2),
+    // Only where Node rendered exactly that (no header of the list is written another way).
+    statusLine: renderLines(statusLine, head) === before ? statusLine : null,
     lengthAt,
     contentLength,
     keepAliveTimeout: r._keepAliveTimeout,
@@ -276,6 +212,5 @@ function remember(r: NodeResponse, status: number, head: string[]): void {
     maxRequestsPerSocket: r._maxRequestsPerSocket,
     date: '',
     block: '',
-    tail: '',
   };
 }

@@ -4,7 +4,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bodyLength, encodeBody, type Body } from './compress.js';
 import { INTERNAL_ERROR_TEXT } from './client-errors.js';
-import { isReleased, sendShared } from './shared-answer.js';
+import { sendShared } from './shared-answer.js';
 import { writeHead } from './head-cache.js';
 import { endInOneWrite } from './one-write.js';
 import { goJson } from './go-json.js';
@@ -141,16 +141,9 @@ function emitAnswer(req: FastifyRequest, reply: FastifyReply, status: number, ty
   const res = reply.raw;
   if (res.destroyed || res.writableEnded) return reply;
   dropIdleResponseListener(reply);
-  const queued = (reply as Queued)[QUEUED];
-  // Most clients (and every benchmark) ask for no encoding: nothing to negotiate or compress, and
-  // the list is made whole, Content-Length included.
-  if (req.headers['accept-encoding'] === undefined && !isReleased(res)) {
-    writeHead(res, status, headList(queued, type, String(bodyLength(text))));
-    end(res, text);
-    return reply;
-  }
-  const head = headList(queued, type, null);
+  const head = headList((reply as Queued)[QUEUED], type);
   if (sendShared(req, res, status, head, text)) return reply;
+  // Most clients (and every benchmark) ask for no encoding: nothing to negotiate or compress.
   let body: Body = text;
   if (req.headers['accept-encoding'] !== undefined) {
     const encoded = encodeBody(req, text);
@@ -159,35 +152,21 @@ function emitAnswer(req: FastifyRequest, reply: FastifyReply, status: number, ty
   }
   head.push('Content-Length', String(bodyLength(body)));
   writeHead(res, status, head);
-  end(res, body);
-  return reply;
-}
-
-function end(res: FastifyReply['raw'], body: Body): void {
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
     if (!endInOneWrite(res, body)) res.end(body);
   } else endInParts(res, body);
+  return reply;
 }
 
-/**
- * Vary, the queued headers, Content-Type and, when given, Content-Length, in one array made at its
- * size (no spread, no regrowth).
- */
-function headList(queued: string[] | undefined, type: string, length: string | null): string[] {
-  if (length !== null) {
-    if (queued === undefined) return ['Vary', 'Accept-Encoding', 'Content-Type', type, 'Content-Length', length];
-    // A write's index alone, and a read's three X-Nomad-* headers: the common cases.
-    if (queued.length === 2) return ['Vary', 'Accept-Encoding', queued[0]!, queued[1]!, 'Content-Type', type, 'Content-Length', length];
-    if (queued.length === 6) return ['Vary', 'Accept-Encoding', queued[0]!, queued[1]!, queued[2]!, queued[3]!, queued[4]!, queued[5]!, 'Content-Type', type, 'Content-Length', length];
-  } else {
-    if (queued === undefined) return ['Vary', 'Accept-Encoding', 'Content-Type', type];
-    if (queued.length === 2) return ['Vary', 'Accept-Encoding', queued[0]!, queued[1]!, 'Content-Type', type];
-    if (queued.length === 6) return ['Vary', 'Accept-Encoding', queued[0]!, queued[1]!, queued[2]!, queued[3]!, queued[4]!, queued[5]!, 'Content-Type', type];
-  }
+/** Vary, the queued headers and Content-Type, in one array made at its size (no spread, no regrowth). */
+function headList(queued: string[] | undefined, type: string): string[] {
+  if (queued === undefined) return ['Vary', 'Accept-Encoding', 'Content-Type', type];
+  // A write's index alone, and a read's three X-Nomad-* headers: the common cases.
+  if (queued.length === 2) return ['Vary', 'Accept-Encoding', queued[0]!, queued[1]!, 'Content-Type', type];
+  if (queued.length === 6) return ['Vary', 'Accept-Encoding', queued[0]!, queued[1]!, queued[2]!, queued[3]!, queued[4]!, queued[5]!, 'Content-Type', type];
   const head = ['Vary', 'Accept-Encoding'];
-  if (queued !== undefined) for (let i = 0; i < queued.length; i++) head.push(queued[i]!);
+  for (let i = 0; i < queued.length; i++) head.push(queued[i]!);
   head.push('Content-Type', type);
-  if (length !== null) head.push('Content-Length', length);
   return head;
 }
 

@@ -21,11 +21,6 @@ export function markReleased(res: ServerResponse): void {
   released.add(res);
 }
 
-/** Whether `res` is a released reader's, not yet answered (sendShared may answer it). */
-export function isReleased(res: ServerResponse): boolean {
-  return released.has(res);
-}
-
 /** Bodies up to this size are copied behind their header block; larger ones gain nothing from it. */
 const MAX_SHARED_BODY = 64 * 1024;
 /** Distinct answers kept at once (readers of a few different queries released together). */
