@@ -153,6 +153,31 @@ t.test('the issue’s examples: a null task, constraint or service', async (t) =
   );
 });
 
+t.test('a key given twice: a null element left by the last value is reported, one the last value fills is not', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  const group = '{"Name":"web","Tasks":[{"Name":"server","Driver":"docker","Config":{"image":"nginx"}}]}';
+  // Go re-fills a repeated slice element by element: a null where a group was makes it nil again,
+  // a group where a null was replaces the nil.
+  const nilAgain = `{"Job":{"ID":"twice","TaskGroups":[${group}],"TaskGroups":[null]}}`;
+  const filled = `{"Job":{"ID":"twice","TaskGroups":[null],"TaskGroups":[${group}]}}`;
+  // The job object given twice is one job: a null in either value stays in it.
+  const twoJobs = `{"Job":{"ID":"twice","Constraints":[null]},"Job":{"TaskGroups":[${group}]}}`;
+  for (const ep of ENDPOINTS) {
+    const a = await c.req(ep.method, ep.url.replace('nulls', 'twice'), nilAgain);
+    const b = await c.req(ep.method, ep.url.replace('nulls', 'twice'), twoJobs);
+    if (ep.name === 'validate') {
+      t.same(a.json?.ValidationErrors, ['Job.TaskGroups[0] must not be null'], `${ep.name}: nil again`);
+      t.same(b.json?.ValidationErrors, ['Job.Constraints[0] must not be null'], `${ep.name}: one job`);
+    } else {
+      t.equal(a.body, multi('Job.TaskGroups[0] must not be null'), `${ep.name}: nil again`);
+      t.equal(b.body, multi('Job.Constraints[0] must not be null'), `${ep.name}: one job`);
+    }
+  }
+  const res = await c.req('PUT', '/v1/jobs', filled);
+  t.equal(res.status, 200, res.body);
+});
+
 t.test('with ACLs on, a null element is reported before authorisation too', async (t) => {
   const c = await client({ config: { acl: true } });
   t.teardown(c.close);

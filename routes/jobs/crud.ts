@@ -11,6 +11,7 @@ import { registerJob, deregisterJob } from '../../state/jobs/ops.js';
 import { getJob } from '../../state/jobs/queries.js';
 import type { Obj } from '../../state/types.js';
 import { authorize } from '../acl/authorize.js';
+import { writeReplyJson } from './write-reply.js';
 
 export function checkEvalPriority(priority: number): void {
   if (priority !== 0 && (priority < 1 || priority > 100)) {
@@ -63,7 +64,7 @@ export function handleRegister(ctx: RouteContext, req: FastifyRequest, reply: Fa
     submission: body.Submission ?? null,
   });
   setWriteIndex(reply, out.Index);
-  return sendJson(req, reply, out);
+  return sendJson(req, reply, out, writeReplyJson(out));
 }
 
 /**

@@ -31,6 +31,7 @@
 import { JsonReader, latin1 } from './decode-reader.js';
 import { GoSyntaxError, scanFirstValue } from './decode-scanner.js';
 import { goBase64Decode } from './decode-base64.js';
+import { markWithoutNullElements } from './null-elements.js';
 import {
   Kind,
   ROOT_TYPES,
@@ -56,6 +57,8 @@ const NOOP = Symbol('noop');
 
 const FLOAT64: GoType = goType(Kind.Float, 'float64', false, { bits: 64 });
 const MAX_FLOAT32 = 3.4028234663852886e38;
+
+const API_JOB = apiTypes.Job!;
 
 const rootTypes = new Map<RequestRoot, GoType>();
 for (const [root, desc] of Object.entries(ROOT_TYPES) as [RequestRoot, StructDesc][]) {
@@ -110,6 +113,10 @@ class Decoder extends JsonReader {
   /** Elements of the slices being decoded, innermost last, below `top` (see sliceValue). */
   private readonly items: unknown[] = [];
   private top = 0;
+  /** Whether any slice element or map value decoded to null (a nil pointer) in this body. */
+  nullElement = false;
+  /** The api.Job objects this body decoded (usually one). */
+  readonly jobs: Record<string, unknown>[] = [];
 
   override reset(b: Buffer, end: number): void {
     super.reset(b, end);
@@ -118,6 +125,8 @@ class Decoder extends JsonReader {
     // body with a long list leaves a long stack, which is not kept for the bodies after it.
     if (this.top !== 0 || this.items.length > 1024) this.items.length = 0;
     this.top = 0;
+    this.nullElement = false;
+    this.jobs.length = 0;
   }
 
   mismatch(what: string, t: GoType): never {
@@ -207,6 +216,7 @@ class Decoder extends JsonReader {
   structValue(s: StructDesc, prev: unknown): Record<string, unknown> {
     const b = this.b;
     const out: Record<string, unknown> = isPlainObject(prev) ? prev : {};
+    if (s === API_JOB) this.jobs.push(out);
     this.p++;
     this.ws();
     if (b[this.p] === 0x7d) {
@@ -259,6 +269,7 @@ class Decoder extends JsonReader {
     for (let i = 0; ; i++) {
       const pe = old !== undefined && i < old.length ? old[i] : undefined;
       const v = this.value(et, pe);
+      if (v === null) this.nullElement = true;
       items[this.top++] = v !== NOOP ? v : pe !== undefined ? pe : zeroOf(et);
       this.ws();
       if (b[this.p++] === 0x2c) {
@@ -290,6 +301,7 @@ class Decoder extends JsonReader {
       this.p++; // :
       this.ws();
       const v = this.value(et, undefined); // Go decodes each map value into a fresh element
+      if (v === null) this.nullElement = true;
       setKey(out, key, v === NOOP ? zeroOf(et) : v);
       this.ws();
       if (b[this.p++] === 0x2c) {
@@ -450,7 +462,10 @@ export function decodeRequest(root: RequestRoot, body: Buffer | string): DecodeR
   d.reset(buf, end);
   d.ws();
   try {
-    return { ok: true, value: d.value(type, undefined) };
+    const value = d.value(type, undefined);
+    // Without a nil element anywhere in the body, its jobs need no null-element walk (null-elements.ts).
+    if (!d.nullElement) for (let i = 0; i < d.jobs.length; i++) markWithoutNullElements(d.jobs[i]!);
+    return { ok: true, value };
   } catch (err) {
     if (err instanceof Mismatch) return { ok: false, error: err.message };
     throw err;
