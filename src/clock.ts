@@ -91,6 +91,17 @@ export class Clock {
    * shift of all of them for each. (due, late, seq) is a total order, so timers fire in the same order.
    */
   private readonly queue: Timer[] = [];
+  /**
+   * Timers armed with no delay, in creation order, so in (due, seq) order too while each is due no
+   * earlier than the one before (the clock only moves on; one that does not goes to the heap). Most
+   * of a register's timers are such hand-offs to the next turn (a scheduler pass, the reactions to a
+   * write), and each paid a sift up through the whole heap of waiting deadlines and a sift down
+   * again when it fired; here it costs a push and a shift. `runDue` takes the earlier of this list's
+   * head and the heap's top, so timers fire in exactly the heap's order.
+   */
+  private readonly soon: (Timer | undefined)[] = [];
+  /** Index of `soon`'s first timer still waiting (the ones before it have been taken). */
+  private soonHead = 0;
   private seq = 0;
   private wallTimer: NodeJS.Timeout | null = null;
   /** The due time the wall timer was set for: re-arming it for the same head would only churn Node's timers. */
@@ -141,7 +152,8 @@ export class Clock {
    * reports). A timer that would fall due after MAX_SIM_MS can never fire and is not kept.
    */
   after(delayMs: number, fn: () => void, source = 'clock timer'): TimerHandle {
-    return this.schedule(this.nowMs() + (delayMs > 0 ? delayMs : 0), fn, source, false);
+    const now = this.nowMs();
+    return this.schedule(delayMs > 0 ? now + delayMs : now, fn, source, false, !(delayMs > 0));
   }
 
   /** `after` for a task object: its `fire()` runs, in the same order and guard as a callback would. */
@@ -162,13 +174,15 @@ export class Clock {
    * depended on the last digits of the time the clock started at.
    */
   atNs(ns: number, fn: () => void, source = 'clock timer'): TimerHandle {
-    return this.schedule(Math.max(this.nowMs(), lastMsOf(ns)), fn, source, true);
+    return this.schedule(Math.max(this.nowMs(), lastMsOf(ns)), fn, source, true, false);
   }
 
-  private schedule(due: number, fn: () => void, source: string, late: boolean): TimerHandle {
+  private schedule(due: number, fn: () => void, source: string, late: boolean, now: boolean): TimerHandle {
     if (!(due <= MAX_SIM_MS)) return NEVER;
     const t = new Timer(this, due, this.seq++, fn, source, late);
-    this.insert(t);
+    const soon = this.soon;
+    if (now && (this.soonHead === soon.length || soon[soon.length - 1]!.due <= due)) soon.push(t);
+    else this.insert(t);
     // A running runDue arms for what is left when it ends, and a pending immediate runs runDue: either
     // way the wall timer or immediate this timer needs is set then, from the whole queue.
     if (!this.running && this.immediate === null) this.arm();
@@ -180,7 +194,7 @@ export class Clock {
     if (t.cancelled || this.closed) return;
     t.cancelled = true;
     this.cancelled++;
-    if (this.cancelled > 1024 && this.cancelled * 2 > this.queue.length) this.sweep();
+    if (this.cancelled > 1024 && this.cancelled * 2 > this.queue.length + this.soon.length - this.soonHead) this.sweep();
   }
 
   /**
@@ -194,7 +208,7 @@ export class Clock {
 
   /** Timers waiting to fire (cancelled ones not counted). */
   pending(): number {
-    return this.queue.length - this.cancelled;
+    return this.queue.length + this.soon.length - this.soonHead - this.cancelled;
   }
 
   /**
@@ -261,7 +275,9 @@ export class Clock {
     this.epoch++;
     // Marked cancelled, so a component of the old world that cancels its handle later changes nothing.
     for (const t of this.queue) t.cancelled = true;
+    for (let i = this.soonHead; i < this.soon.length; i++) this.soon[i]!.cancelled = true;
     this.queue.length = 0;
+    this.clearSoon();
     this.cancelled = 0;
     if (this.wallTimer) clearTimeout(this.wallTimer);
     this.wallTimer = null;
@@ -274,6 +290,7 @@ export class Clock {
   close(): void {
     this.closed = true;
     this.queue.length = 0;
+    this.clearSoon();
     this.cancelled = 0;
     if (this.wallTimer) clearTimeout(this.wallTimer);
     if (this.immediate) clearImmediate(this.immediate);
@@ -302,6 +319,30 @@ export class Clock {
     q[i] = t;
   }
 
+  private clearSoon(): void {
+    this.soon.length = 0;
+    this.soonHead = 0;
+  }
+
+  /** Takes `t`, the timer `peek` answered, off the list or heap it is in. */
+  private take(t: Timer): void {
+    const soon = this.soon;
+    if (this.soonHead < soon.length && soon[this.soonHead] === t) this.shiftSoon();
+    else this.pop();
+  }
+
+  private shiftSoon(): void {
+    const soon = this.soon;
+    soon[this.soonHead++] = undefined;
+    if (this.soonHead === soon.length) this.clearSoon();
+    else if (this.soonHead >= 1024 && this.soonHead * 2 >= soon.length) {
+      // A long zero-delay chain: drop the taken slots rather than let the list grow with it.
+      soon.copyWithin(0, this.soonHead);
+      soon.length -= this.soonHead;
+      this.soonHead = 0;
+    }
+  }
+
   /** Takes the earliest timer off the heap. */
   private pop(): Timer | undefined {
     const q = this.queue;
@@ -326,16 +367,30 @@ export class Clock {
     q[i] = t;
   }
 
+  /** The timer that fires next: the earlier of the heap's top and `soon`'s head (cancelled ones dropped). */
   private peek(): Timer | undefined {
     while (this.queue.length > 0 && this.queue[0]!.cancelled) {
       this.pop();
       this.cancelled--;
     }
-    return this.queue[0];
+    const soon = this.soon;
+    while (this.soonHead < soon.length && soon[this.soonHead]!.cancelled) {
+      this.shiftSoon();
+      this.cancelled--;
+    }
+    const top = this.queue[0];
+    if (this.soonHead === soon.length) return top;
+    const first = soon[this.soonHead]!;
+    return top === undefined || earlier(first, top) ? first : top;
   }
 
   private sweep(): void {
     let w = 0;
+    const soon = this.soon;
+    for (let i = this.soonHead; i < soon.length; i++) if (!soon[i]!.cancelled) soon[w++] = soon[i];
+    soon.length = w;
+    this.soonHead = 0;
+    w = 0;
     for (const t of this.queue) if (!t.cancelled) this.queue[w++] = t;
     this.queue.length = w;
     this.cancelled = 0;
@@ -359,7 +414,7 @@ export class Clock {
           now = this.nowMs();
           if (next.due > now) break;
         }
-        this.pop();
+        this.take(next);
         // Fired timers can no longer be cancelled: mark them so a late cancel() is not counted.
         next.cancelled = true;
         ran++;
