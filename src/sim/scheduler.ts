@@ -9,6 +9,7 @@ import { putDeployment } from '../../state/deployments/table.js';
 import { refreshJobStatus, rewriteJobRow } from '../../state/jobs/status.js';
 import { planIsEmpty, reconcile, type Plan } from './reconcile.js';
 import type { Guard } from '../guard.js';
+import type { TimerTask } from '../clock.js';
 import { metricsFor } from '../metrics.js';
 
 const KNOWN_TRIGGERS = new Set([
@@ -44,6 +45,19 @@ function markVersionStable(store: Store, tx: Txn, job: Job): void {
   rewriteJobRow(store, tx, cur, { Stable: true });
 }
 
+/** A kick's deferred scheduler pass: the task of its zero-delay timer. */
+class Kick implements TimerTask {
+  /** The scheduler's generation when armed: a pass armed before a reset does nothing after it. */
+  generation = 0;
+  /** Armed and not yet fired. */
+  armed = false;
+  constructor(private readonly scheduler: Scheduler) {}
+  fire(): void {
+    this.armed = false;
+    this.scheduler.pass(this.generation);
+  }
+}
+
 export class Scheduler {
   /** Pending work in arrival order; a Set so re-queuing an eval is a lookup, not a scan. */
   private readonly queue = new Set<string>();
@@ -55,9 +69,12 @@ export class Scheduler {
   /** The scheduler configuration's PauseEvalBroker: queued evals wait, still pending, until unpaused. */
   private paused = false;
 
+  private kickTask = new Kick(this);
+
   constructor(
     private readonly store: Store,
-    private readonly defer: (fn: () => void) => void,
+    /** Arms `task` as a zero-delay timer: the pass runs on the next turn, never inside the write that queued it. */
+    private readonly defer: (task: TimerTask) => void,
     private readonly guard: Guard,
   ) {}
 
@@ -108,21 +125,34 @@ export class Scheduler {
   private kick(): void {
     if (this.busy || this.paused) return;
     this.busy = true;
-    const generation = this.generation;
-    this.defer(() => {
-      if (generation !== this.generation) return;
-      try {
-        // Set iteration also visits evals queued while earlier ones are processed.
-        for (const id of this.queue) {
-          if (this.paused) break;
-          this.queue.delete(id);
-          // One eval that fails to process must not hold up the ones queued behind it.
-          this.guard.run('scheduler', () => this.process(id));
+    // The pass's task is made once and armed again for each kick; a new one only while the last is
+    // still armed (a reset dropped or outran it), so each armed task keeps its own generation.
+    let k = this.kickTask;
+    if (k.armed) k = this.kickTask = new Kick(this);
+    k.generation = this.generation;
+    k.armed = true;
+    this.defer(k);
+  }
+
+  /** The deferred pass a kick armed for `generation`: every queued eval, in order. */
+  pass(generation: number): void {
+    if (generation !== this.generation) return;
+    try {
+      // Set iteration also visits evals queued while earlier ones are processed.
+      for (const id of this.queue) {
+        if (this.paused) break;
+        this.queue.delete(id);
+        // One eval that fails to process must not hold up the ones queued behind it (guard.run's
+        // try/catch spelled out: no closure per eval).
+        try {
+          this.process(id);
+        } catch (err) {
+          this.guard.caught('scheduler', err);
         }
-      } finally {
-        if (generation === this.generation) this.busy = false;
       }
-    });
+    } finally {
+      if (generation === this.generation) this.busy = false;
+    }
   }
 
   process(evalId: string): void {
