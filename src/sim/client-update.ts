@@ -6,7 +6,6 @@ import { newEval, putEval } from '../../state/evaluations/table.js';
 import { moveHealthCounters, putDeployment } from '../../state/deployments/table.js';
 import { rfc3339 } from '../../state/format.js';
 import { rescheduleDecision } from './reschedule.js';
-import { copyGroupState, deploymentWithGroups, groupsWith } from './deployment-copy.js';
 
 /**
  * Feeds a health report into the alloc's deployment (updateDeploymentWithAlloc); `at` (ns) is when
@@ -17,12 +16,12 @@ export function countHealth(store: Store, tx: Parameters<Parameters<Store['write
   if (!dep) return;
   const st = dep.TaskGroups?.[alloc.TaskGroup] as Obj | undefined;
   if (!st) return;
-  const s = copyGroupState(st);
+  const s = { ...st };
   moveHealthCounters(s, prev, healthy);
   // Each newly healthy alloc pushes the progress deadline out from its health time (§9.2).
   const by = at + Number(s.ProgressDeadline);
   if (healthy && s.ProgressDeadline > 0 && (!s.RequireProgressBy || Date.parse(s.RequireProgressBy) * 1e6 < by)) s.RequireProgressBy = rfc3339(by);
-  putDeployment(store, tx, deploymentWithGroups(dep, groupsWith(dep.TaskGroups, alloc.TaskGroup, s)), 'DeploymentAllocHealth');
+  putDeployment(store, tx, { ...dep, TaskGroups: { ...dep.TaskGroups, [alloc.TaskGroup]: s } }, 'DeploymentAllocHealth');
 }
 
 /** A failed alloc that may be rescheduled gets an alloc-failure eval in the same write. */

@@ -1,7 +1,6 @@
 // The deployment a scheduler pass edits: a working copy made cheaply, and the check whether the pass
 // changed it (the copy is written only then).
 import type { Obj } from '../../state/types.js';
-import { copyGroupState, deploymentWithGroups } from './deployment-copy.js';
 
 /**
  * A working copy of a deployment for one pass: the pass edits the deployment's own fields and its
@@ -10,8 +9,8 @@ import { copyGroupState, deploymentWithGroups } from './deployment-copy.js';
 export function draftOf(dep: Obj): Obj {
   const groups: Obj = {};
   const from = dep.TaskGroups as Obj;
-  for (const name of Object.keys(from)) groups[name] = copyGroupState(from[name] as Obj);
-  return deploymentWithGroups(dep, groups);
+  for (const name of Object.keys(from)) groups[name] = { ...(from[name] as Obj) };
+  return { ...dep, TaskGroups: groups };
 }
 
 /** Whether two JSON-shaped values would serialize the same (same keys in the same order, same values). */
