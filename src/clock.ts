@@ -8,6 +8,7 @@
 // killing the process. Simulated time never passes MAX_SIM_MS: Nomad's times are int64 nanoseconds
 // (they overflow in April 2262), and each value must also stay a valid JS Date and RFC 3339 year.
 import { Guard } from './guard.js';
+import { lastMsOf } from './clock-ns.js';
 
 export type ClockMode = 'scaled' | 'manual';
 
@@ -475,34 +476,3 @@ function earlier(a: Timer, b: Timer): boolean {
 }
 
 const settleTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-/** Milliseconds → the nanoseconds `nowNs()` reads at them (monotone, not one-to-one). */
-const nsAt = (ms: number): number => Math.round(ms * 1e6);
-
-const bits = new Float64Array(1);
-const word = new BigInt64Array(bits.buffer);
-/** The next double after `x` towards `dir` (±1); NaN and infinities stay as they are. */
-function step(x: number, dir: 1 | -1): number {
-  if (!Number.isFinite(x)) return x;
-  if (x === 0) return dir * Number.MIN_VALUE;
-  bits[0] = x;
-  // For a finite double the bit pattern, read as an integer, moves away from zero as |x| grows.
-  word[0] += (x > 0) === (dir > 0) ? 1n : -1n;
-  return bits[0];
-}
-
-/**
- * The last millisecond value that reads as the first reachable nanosecond at or after `ns`. Both
- * grids are a few hundred nanoseconds apart at today's times, so this is a few steps from `ns / 1e6`;
- * near the epoch, where doubles crowd, the steps are capped and the answer may be a little early.
- */
-function lastMsOf(ns: number): number {
-  let ms = Math.max(0, ns / 1e6);
-  if (!Number.isFinite(ms)) return ms;
-  const STEPS = 64;
-  for (let i = 0; i < STEPS && ms > 0 && nsAt(ms) >= ns && nsAt(step(ms, -1)) >= ns; i++) ms = step(ms, -1);
-  for (let i = 0; i < STEPS && nsAt(ms) < ns; i++) ms = step(ms, 1);
-  const at = nsAt(ms);
-  for (let i = 0; i < STEPS && nsAt(step(ms, 1)) === at; i++) ms = step(ms, 1);
-  return ms;
-}
