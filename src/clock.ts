@@ -8,6 +8,7 @@
 // killing the process. Simulated time never passes MAX_SIM_MS: Nomad's times are int64 nanoseconds
 // (they overflow in April 2262), and each value must also stay a valid JS Date and RFC 3339 year.
 import { Guard } from './guard.js';
+import { lastMsOf } from './clock-ns.js';
 
 export type ClockMode = 'scaled' | 'manual';
 
@@ -91,6 +92,17 @@ export class Clock {
    * shift of all of them for each. (due, late, seq) is a total order, so timers fire in the same order.
    */
   private readonly queue: Timer[] = [];
+  /**
+   * Timers armed with no delay, in creation order, so in (due, seq) order too while each is due no
+   * earlier than the one before (the clock only moves on; one that does not goes to the heap). Most
+   * of a register's timers are such hand-offs to the next turn (a scheduler pass, the reactions to a
+   * write), and each paid a sift up through the whole heap of waiting deadlines and a sift down
+   * again when it fired; here it costs a push and a shift. `runDue` takes the earlier of this list's
+   * head and the heap's top, so timers fire in exactly the heap's order.
+   */
+  private readonly soon: (Timer | undefined)[] = [];
+  /** Index of `soon`'s first timer still waiting (the ones before it have been taken). */
+  private soonHead = 0;
   private seq = 0;
   private wallTimer: NodeJS.Timeout | null = null;
   /** The due time the wall timer was set for: re-arming it for the same head would only churn Node's timers. */
@@ -141,7 +153,8 @@ export class Clock {
    * reports). A timer that would fall due after MAX_SIM_MS can never fire and is not kept.
    */
   after(delayMs: number, fn: () => void, source = 'clock timer'): TimerHandle {
-    return this.schedule(this.nowMs() + (delayMs > 0 ? delayMs : 0), fn, source, false);
+    const now = this.nowMs();
+    return this.schedule(delayMs > 0 ? now + delayMs : now, fn, source, false, !(delayMs > 0));
   }
 
   /** `after` for a task object: its `fire()` runs, in the same order and guard as a callback would. */
@@ -162,13 +175,15 @@ export class Clock {
    * depended on the last digits of the time the clock started at.
    */
   atNs(ns: number, fn: () => void, source = 'clock timer'): TimerHandle {
-    return this.schedule(Math.max(this.nowMs(), lastMsOf(ns)), fn, source, true);
+    return this.schedule(Math.max(this.nowMs(), lastMsOf(ns)), fn, source, true, false);
   }
 
-  private schedule(due: number, fn: () => void, source: string, late: boolean): TimerHandle {
+  private schedule(due: number, fn: () => void, source: string, late: boolean, now: boolean): TimerHandle {
     if (!(due <= MAX_SIM_MS)) return NEVER;
     const t = new Timer(this, due, this.seq++, fn, source, late);
-    this.insert(t);
+    const soon = this.soon;
+    if (now && (this.soonHead === soon.length || soon[soon.length - 1]!.due <= due)) soon.push(t);
+    else this.insert(t);
     // A running runDue arms for what is left when it ends, and a pending immediate runs runDue: either
     // way the wall timer or immediate this timer needs is set then, from the whole queue.
     if (!this.running && this.immediate === null) this.arm();
@@ -180,7 +195,7 @@ export class Clock {
     if (t.cancelled || this.closed) return;
     t.cancelled = true;
     this.cancelled++;
-    if (this.cancelled > 1024 && this.cancelled * 2 > this.queue.length) this.sweep();
+    if (this.cancelled > 1024 && this.cancelled * 2 > this.queue.length + this.soon.length - this.soonHead) this.sweep();
   }
 
   /**
@@ -194,7 +209,7 @@ export class Clock {
 
   /** Timers waiting to fire (cancelled ones not counted). */
   pending(): number {
-    return this.queue.length - this.cancelled;
+    return this.queue.length + this.soon.length - this.soonHead - this.cancelled;
   }
 
   /**
@@ -261,7 +276,9 @@ export class Clock {
     this.epoch++;
     // Marked cancelled, so a component of the old world that cancels its handle later changes nothing.
     for (const t of this.queue) t.cancelled = true;
+    for (let i = this.soonHead; i < this.soon.length; i++) this.soon[i]!.cancelled = true;
     this.queue.length = 0;
+    this.clearSoon();
     this.cancelled = 0;
     if (this.wallTimer) clearTimeout(this.wallTimer);
     this.wallTimer = null;
@@ -274,6 +291,7 @@ export class Clock {
   close(): void {
     this.closed = true;
     this.queue.length = 0;
+    this.clearSoon();
     this.cancelled = 0;
     if (this.wallTimer) clearTimeout(this.wallTimer);
     if (this.immediate) clearImmediate(this.immediate);
@@ -302,6 +320,30 @@ export class Clock {
     q[i] = t;
   }
 
+  private clearSoon(): void {
+    this.soon.length = 0;
+    this.soonHead = 0;
+  }
+
+  /** Takes `t`, the timer `peek` answered, off the list or heap it is in. */
+  private take(t: Timer): void {
+    const soon = this.soon;
+    if (this.soonHead < soon.length && soon[this.soonHead] === t) this.shiftSoon();
+    else this.pop();
+  }
+
+  private shiftSoon(): void {
+    const soon = this.soon;
+    soon[this.soonHead++] = undefined;
+    if (this.soonHead === soon.length) this.clearSoon();
+    else if (this.soonHead >= 1024 && this.soonHead * 2 >= soon.length) {
+      // A long zero-delay chain: drop the taken slots rather than let the list grow with it.
+      soon.copyWithin(0, this.soonHead);
+      soon.length -= this.soonHead;
+      this.soonHead = 0;
+    }
+  }
+
   /** Takes the earliest timer off the heap. */
   private pop(): Timer | undefined {
     const q = this.queue;
@@ -326,16 +368,30 @@ export class Clock {
     q[i] = t;
   }
 
+  /** The timer that fires next: the earlier of the heap's top and `soon`'s head (cancelled ones dropped). */
   private peek(): Timer | undefined {
     while (this.queue.length > 0 && this.queue[0]!.cancelled) {
       this.pop();
       this.cancelled--;
     }
-    return this.queue[0];
+    const soon = this.soon;
+    while (this.soonHead < soon.length && soon[this.soonHead]!.cancelled) {
+      this.shiftSoon();
+      this.cancelled--;
+    }
+    const top = this.queue[0];
+    if (this.soonHead === soon.length) return top;
+    const first = soon[this.soonHead]!;
+    return top === undefined || earlier(first, top) ? first : top;
   }
 
   private sweep(): void {
     let w = 0;
+    const soon = this.soon;
+    for (let i = this.soonHead; i < soon.length; i++) if (!soon[i]!.cancelled) soon[w++] = soon[i];
+    soon.length = w;
+    this.soonHead = 0;
+    w = 0;
     for (const t of this.queue) if (!t.cancelled) this.queue[w++] = t;
     this.queue.length = w;
     this.cancelled = 0;
@@ -359,7 +415,7 @@ export class Clock {
           now = this.nowMs();
           if (next.due > now) break;
         }
-        this.pop();
+        this.take(next);
         // Fired timers can no longer be cancelled: mark them so a late cancel() is not counted.
         next.cancelled = true;
         ran++;
@@ -420,34 +476,3 @@ function earlier(a: Timer, b: Timer): boolean {
 }
 
 const settleTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-/** Milliseconds → the nanoseconds `nowNs()` reads at them (monotone, not one-to-one). */
-const nsAt = (ms: number): number => Math.round(ms * 1e6);
-
-const bits = new Float64Array(1);
-const word = new BigInt64Array(bits.buffer);
-/** The next double after `x` towards `dir` (±1); NaN and infinities stay as they are. */
-function step(x: number, dir: 1 | -1): number {
-  if (!Number.isFinite(x)) return x;
-  if (x === 0) return dir * Number.MIN_VALUE;
-  bits[0] = x;
-  // For a finite double the bit pattern, read as an integer, moves away from zero as |x| grows.
-  word[0] += (x > 0) === (dir > 0) ? 1n : -1n;
-  return bits[0];
-}
-
-/**
- * The last millisecond value that reads as the first reachable nanosecond at or after `ns`. Both
- * grids are a few hundred nanoseconds apart at today's times, so this is a few steps from `ns / 1e6`;
- * near the epoch, where doubles crowd, the steps are capped and the answer may be a little early.
- */
-function lastMsOf(ns: number): number {
-  let ms = Math.max(0, ns / 1e6);
-  if (!Number.isFinite(ms)) return ms;
-  const STEPS = 64;
-  for (let i = 0; i < STEPS && ms > 0 && nsAt(ms) >= ns && nsAt(step(ms, -1)) >= ns; i++) ms = step(ms, -1);
-  for (let i = 0; i < STEPS && nsAt(ms) < ns; i++) ms = step(ms, 1);
-  const at = nsAt(ms);
-  for (let i = 0; i < STEPS && nsAt(step(ms, 1)) === at; i++) ms = step(ms, 1);
-  return ms;
-}

@@ -120,3 +120,83 @@ t.test('a zero-delay timer fires after the timers already due at its instant, in
   t.same(fired, ['zero at start', 'a', 'b', 'zero from a', 'negative from a', 'zero from b', 'late from a', 'c']);
   t.equal(clock.pending(), 0);
 });
+
+// Zero-delay timers wait in a list of their own beside the heap (a register's hand-offs to the next
+// turn); the two are merged as they fire, so the order must be the one a single queue gives.
+for (const seed of [11, 12, 13]) {
+  t.test(`zero-delay timers and waiting ones fire in one (due, creation) order across advances (seed ${seed})`, async (t) => {
+    const rand = rng(seed);
+    const clock = new Clock({ mode: 'manual', startMs: 1_000_000 });
+    const fired: number[] = [];
+    const expected: { due: number; seq: number; id: number }[] = [];
+    const live = new Map<number, { cancel(): void }>();
+    const cancelled = new Set<number>();
+    let next = 0;
+    const arm = (delay: number, depth: number): void => {
+      const id = next++;
+      expected.push({ due: clock.nowMs() + Math.max(0, delay), seq: id, id });
+      live.set(id, clock.after(delay, () => {
+        fired.push(id);
+        live.delete(id);
+        // Chains of hand-offs, and waits armed from them.
+        if (depth < 4 && rand() < 0.5) arm(rand() < 0.7 ? 0 : Math.floor(rand() * 30), depth + 1);
+        if (rand() < 0.1) cancelSome(0.5);
+      }));
+    };
+    const cancelSome = (share: number): void => {
+      for (const [id, h] of live) {
+        if (rand() < share) {
+          h.cancel();
+          live.delete(id);
+          cancelled.add(id);
+        }
+      }
+    };
+    for (let step = 0; step < 200; step++) {
+      const n = Math.floor(rand() * 40);
+      for (let i = 0; i < n; i++) arm(rand() < 0.5 ? 0 : Math.floor(rand() * 100), 0);
+      if (rand() < 0.3) cancelSome(0.2);
+      t.equal(clock.pending(), live.size, `pending counts what waits (step ${step})`);
+      await clock.advance(rand() < 0.3 ? 0 : Math.floor(rand() * 20));
+    }
+    await clock.advance(1_000);
+    const want = expected.filter((e) => !cancelled.has(e.id)).sort((a, b) => a.due - b.due || a.seq - b.seq).map((e) => e.id);
+    t.same(fired, want, 'fired in (due, creation) order, cancelled ones never');
+    t.equal(clock.pending(), 0);
+    clock.close();
+  });
+}
+
+t.test('a long chain of zero-delay timers among thousands of cancelled waits keeps order and counts', async (t) => {
+  const clock = new Clock({ mode: 'manual', startMs: 1_000_000 });
+  const fired: string[] = [];
+  const waits = [];
+  for (let i = 0; i < 3000; i++) waits.push(clock.after(5 + (i % 7), () => fired.push(`wait ${i}`)));
+  // Thousands of hand-offs pending at once, then most of everything cancelled: the sweep keeps the rest.
+  const zeros = [];
+  for (let i = 0; i < 3000; i++) zeros.push(clock.after(0, () => fired.push(`zero ${i}`)));
+  for (let i = 0; i < 3000; i++) if (i % 3 !== 0) {
+    waits[i]!.cancel();
+    zeros[i]!.cancel();
+  }
+  t.equal(clock.pending(), 2000);
+  let chain = 0;
+  const link = (): void => {
+    fired.push(`chain ${chain}`);
+    if (++chain < 5000) clock.after(0, link);
+  };
+  clock.after(0, link);
+  await clock.advance(0);
+  const zerosFired = fired.filter((f) => f.startsWith('zero'));
+  t.equal(zerosFired.length, 1000);
+  t.same(zerosFired.slice(0, 3), ['zero 0', 'zero 3', 'zero 6'], 'the hand-offs left fire in creation order');
+  t.equal(fired.filter((f) => f.startsWith('chain')).length, 5000, 'the whole chain ran, one link per callback');
+  t.equal(fired.filter((f) => f.startsWith('wait')).length, 0, 'no wait fired before its time');
+  t.equal(clock.pending(), 1000);
+  await clock.advance(20);
+  const waitsFired = fired.filter((f) => f.startsWith('wait')).map((f) => Number(f.slice(5)));
+  const want = [...Array(3000).keys()].filter((i) => i % 3 === 0).sort((a, b) => (5 + (a % 7)) - (5 + (b % 7)) || a - b);
+  t.same(waitsFired, want, 'the waits left fire in (due, creation) order');
+  t.equal(clock.pending(), 0);
+  clock.close();
+});

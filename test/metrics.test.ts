@@ -90,3 +90,18 @@ t.test('invoke_scheduler counts one sample per eval a worker ran, not the no-op 
   const samples = (await c.get('/v1/metrics')).json.Samples as Obj[];
   t.equal(samples.find((s) => s.Name === 'nomad.nomad.worker.invoke_scheduler.service')?.Count, 2);
 });
+
+t.test('evals scheduled back to back each count one invoke_scheduler and one plan.apply sample, each covering its plan', async (t) => {
+  const c = await simClient();
+  t.teardown(c.close);
+  // Registered before the clock moves: the scheduler takes them back to back (one pass when they queue together).
+  for (let i = 0; i < 5; i++) await c.register(minimalJob(`web-${i}`));
+  await c.advance(0);
+  const samples = (await c.get('/v1/metrics')).json.Samples as Obj[];
+  const invoke = samples.find((s) => s.Name === 'nomad.nomad.worker.invoke_scheduler.service')!;
+  const apply = samples.find((s) => s.Name === 'nomad.nomad.plan.apply')!;
+  t.equal(invoke.Count, 5, 'one per eval');
+  t.equal(apply.Count, 5, 'one per plan written');
+  t.ok(invoke.Min >= 0 && Number.isFinite(invoke.Max), 'durations, never negative');
+  t.ok(invoke.Sum >= apply.Sum, 'each eval\'s time holds its plan\'s apply');
+});

@@ -76,7 +76,7 @@ export class Simulator {
     readonly clock: Clock,
     gc: GcSettings = gcSettings({}),
   ) {
-    const defer = (fn: () => void): void => void clock.after(0, fn, 'scheduler');
+    const defer = (task: TimerTask): void => void clock.afterTask(0, task, 'scheduler');
     this.scheduler = new Scheduler(store, defer, clock.guard);
     this.client = new ClientSim(store, clock, { capacityFreed: () => this.scheduler.unblockAll() });
     this.watcher = new DeploymentWatcher(store, clock);

@@ -9,6 +9,7 @@ import { putDeployment } from '../../state/deployments/table.js';
 import { refreshJobStatus, rewriteJobRow } from '../../state/jobs/status.js';
 import { planIsEmpty, reconcile, type Plan } from './reconcile.js';
 import type { Guard } from '../guard.js';
+import type { TimerTask } from '../clock.js';
 import { metricsFor } from '../metrics.js';
 
 const KNOWN_TRIGGERS = new Set([
@@ -44,6 +45,19 @@ function markVersionStable(store: Store, tx: Txn, job: Job): void {
   rewriteJobRow(store, tx, cur, { Stable: true });
 }
 
+/** A kick's deferred scheduler pass: the task of its zero-delay timer. */
+class Kick implements TimerTask {
+  /** The scheduler's generation when armed: a pass armed before a reset does nothing after it. */
+  generation = 0;
+  /** Armed and not yet fired. */
+  armed = false;
+  constructor(private readonly scheduler: Scheduler) {}
+  fire(): void {
+    this.armed = false;
+    this.scheduler.pass(this.generation);
+  }
+}
+
 export class Scheduler {
   /** Pending work in arrival order; a Set so re-queuing an eval is a lookup, not a scan. */
   private readonly queue = new Set<string>();
@@ -55,9 +69,16 @@ export class Scheduler {
   /** The scheduler configuration's PauseEvalBroker: queued evals wait, still pending, until unpaused. */
   private paused = false;
 
+  private kickTask = new Kick(this);
+  /** The wall-clock reading (Date.now) of the plan apply sample of the eval being processed; NaN: none. */
+  private sampledAt = Number.NaN;
+  /** performance.now() at the end of the pass's last eval (NaN: none yet, or it failed). */
+  private endedAt = Number.NaN;
+
   constructor(
     private readonly store: Store,
-    private readonly defer: (fn: () => void) => void,
+    /** Arms `task` as a zero-delay timer: the pass runs on the next turn, never inside the write that queued it. */
+    private readonly defer: (task: TimerTask) => void,
     private readonly guard: Guard,
   ) {}
 
@@ -108,23 +129,39 @@ export class Scheduler {
   private kick(): void {
     if (this.busy || this.paused) return;
     this.busy = true;
-    const generation = this.generation;
-    this.defer(() => {
-      if (generation !== this.generation) return;
-      try {
-        // Set iteration also visits evals queued while earlier ones are processed.
-        for (const id of this.queue) {
-          if (this.paused) break;
-          this.queue.delete(id);
-          // One eval that fails to process must not hold up the ones queued behind it.
-          this.guard.run('scheduler', () => this.process(id));
-        }
-      } finally {
-        if (generation === this.generation) this.busy = false;
-      }
-    });
+    // The pass's task is made once and armed again for each kick; a new one only while the last is
+    // still armed (a reset dropped or outran it), so each armed task keeps its own generation.
+    let k = this.kickTask;
+    if (k.armed) k = this.kickTask = new Kick(this);
+    k.generation = this.generation;
+    k.armed = true;
+    this.defer(k);
   }
 
+  /** The deferred pass a kick armed for `generation`: every queued eval, in order. */
+  pass(generation: number): void {
+    if (generation !== this.generation) return;
+    try {
+      // Set iteration also visits evals queued while earlier ones are processed.
+      this.endedAt = Number.NaN;
+      for (const id of this.queue) {
+        if (this.paused) break;
+        this.queue.delete(id);
+        // One eval that fails to process must not hold up the ones queued behind it (guard.run's
+        // try/catch spelled out: no closure per eval).
+        try {
+          this.process(id);
+        } catch (err) {
+          this.endedAt = Number.NaN;
+          this.guard.caught('scheduler', err);
+        }
+      }
+    } finally {
+      if (generation === this.generation) this.busy = false;
+    }
+  }
+
+  /** Schedules one eval: reconcile, the plan's writes, the eval's completion. */
   process(evalId: string): void {
     const ev = this.store.evals.get(evalId);
     if (!ev || (ev.Status !== 'pending' && ev.Status !== 'blocked')) {
@@ -134,12 +171,23 @@ export class Scheduler {
       this.blocked.delete(evalId);
       return;
     }
-    const t0 = performance.now();
+    // The previous eval's end is this one's start (reading the clock is a system call on some
+    // virtual machines, and a pass of several evals read it twice for each).
+    const t0 = this.endedAt === this.endedAt ? this.endedAt : performance.now();
+    this.endedAt = Number.NaN;
+    this.sampledAt = Number.NaN;
     this.invoke(ev);
+    const t1 = performance.now();
     // worker.invoke_scheduler.<type>: one sample per scheduler type (service, batch, system, sysbatch),
-    // per eval a worker ran.
+    // per eval a worker ran. Its wall-clock time (the metrics interval it counts in) is the plan
+    // apply's sample's when the eval had one, a few writes earlier.
     const name = SAMPLE_NAMES.get(ev.Type);
-    if (name !== undefined) metricsFor(this.store).sample(name, performance.now() - t0);
+    if (name !== undefined) {
+      const at = this.sampledAt === this.sampledAt ? this.sampledAt : Date.now();
+      metricsFor(this.store).sampleRequest(name, t1 - t0, at);
+    }
+    this.sampledAt = Number.NaN;
+    this.endedAt = t1;
   }
 
   /** Runs the scheduler on a pending or blocked eval. */
@@ -189,7 +237,8 @@ export class Scheduler {
     if (!planIsEmpty(plan)) {
       const t0 = performance.now();
       store.write((tx) => applyPlan(store, tx, plan, ev, job));
-      metricsFor(store).sample('nomad.nomad.plan.apply', performance.now() - t0);
+      const ms = performance.now() - t0;
+      metricsFor(store).sampleRequest('nomad.nomad.plan.apply', ms, (this.sampledAt = Date.now()));
     }
 
     store.write((tx) => {
