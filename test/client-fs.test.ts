@@ -300,6 +300,8 @@ t.test('errors: Nomad\'s texts and codes', async (t) => {
     [`/v1/client/fs/readat/${id}?path=x&offset=99999999999999999999`, 500, 'error parsing offset: strconv.ParseInt: parsing "99999999999999999999": value out of range'],
     [`/v1/client/fs/stream/${id}?path=x&follow=maybe`, 500, 'failed to parse follow field to boolean: strconv.ParseBool: parsing "maybe": invalid syntax'],
     [`/v1/client/fs/stream/${id}?path=x&offset=z`, 500, 'error parsing offset: strconv.ParseInt: parsing "z": invalid syntax'],
+    // strconv.Quote's own escapes: \a for BEL, \u0085 for a control character beyond ASCII.
+    [`/v1/client/fs/stream/${id}?path=x&offset=%07%C2%85`, 500, 'error parsing offset: strconv.ParseInt: parsing "\\a\\u0085": invalid syntax'],
     [`/v1/client/fs/stream/${id}?path=x&origin=middle`, 400, 'origin must be start or end'],
     [`/v1/client/fs/logs/${id}?type=stdout`, 400, 'must provide task name'],
     [`/v1/client/fs/logs/${id}?task=app&follow=x&type=stdout`, 400, 'failed to parse follow field to boolean: strconv.ParseBool: parsing "x": invalid syntax'],

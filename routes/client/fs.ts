@@ -13,6 +13,7 @@ import { ErrorText } from '../http/schemas.js';
 import { goQueryValues } from '../events/index.js';
 import { nsCheck, type AclDecl } from '../acl/rules.js';
 import { AllocDir, FsError, detectContentType } from '../../state/allocdir/tree.js';
+import { goQuote } from '../../state/format.js';
 import { parseGoBool, parseGoInt } from '../../state/godur.js';
 import type { Obj } from '../../state/types.js';
 import { FileSource, LogSource, findClosest, fsStreamLifecycle, runStream } from './fs-stream.js';
@@ -32,21 +33,6 @@ interface FsRequest {
   plain: boolean;
   task: string;
   type: 'stdout' | 'stderr';
-}
-
-/** Go's strconv.Quote for the ASCII range (enough for error texts). */
-function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"' || ch === '\\') out += `\\${ch}`;
-    else if (c === 10) out += '\\n';
-    else if (c === 13) out += '\\r';
-    else if (c === 9) out += '\\t';
-    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return `${out}"`;
 }
 
 /** strconv.ParseInt(s, 10, 64) or Go's error text. */

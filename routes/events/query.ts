@@ -1,6 +1,7 @@
 // The event stream's query string as Nomad's Go handler reads it: url.ParseQuery's values and
 // strconv.Atoi's index, with Go's error texts. The agent and client fs routes read queries the same way.
 import { HttpError } from '../http/errors.js';
+import { goQuote } from '../../state/format.js';
 
 /** Go's url.ParseQuery: every value of every key; pairs with `;` or bad escapes are dropped. */
 export function goQueryValues(url: string): Map<string, string[]> {
@@ -35,25 +36,6 @@ function goUnescape(s: string): string | null {
     }
   }
   return Buffer.from(bytes).toString('utf8');
-}
-
-/** Go's strconv.Quote for the ASCII range (enough for error texts). */
-function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"' || ch === '\\') out += `\\${ch}`;
-    else if (c === 7) out += '\\a';
-    else if (c === 8) out += '\\b';
-    else if (c === 12) out += '\\f';
-    else if (c === 10) out += '\\n';
-    else if (c === 13) out += '\\r';
-    else if (c === 9) out += '\\t';
-    else if (c === 11) out += '\\v';
-    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return `${out}"`;
 }
 
 const UINT64_MAX = (1n << 64n) - 1n;
