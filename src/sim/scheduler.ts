@@ -70,10 +70,6 @@ export class Scheduler {
   private paused = false;
 
   private kickTask = new Kick(this);
-  /** The wall-clock reading (Date.now) of the plan apply sample of the eval being processed; NaN: none. */
-  private sampledAt = Number.NaN;
-  /** performance.now() at the end of the pass's last eval (NaN: none yet, or it failed). */
-  private endedAt = Number.NaN;
 
   constructor(
     private readonly store: Store,
@@ -143,7 +139,6 @@ export class Scheduler {
     if (generation !== this.generation) return;
     try {
       // Set iteration also visits evals queued while earlier ones are processed.
-      this.endedAt = Number.NaN;
       for (const id of this.queue) {
         if (this.paused) break;
         this.queue.delete(id);
@@ -152,7 +147,6 @@ export class Scheduler {
         try {
           this.process(id);
         } catch (err) {
-          this.endedAt = Number.NaN;
           this.guard.caught('scheduler', err);
         }
       }
@@ -171,23 +165,12 @@ export class Scheduler {
       this.blocked.delete(evalId);
       return;
     }
-    // The previous eval's end is this one's start (reading the clock is a system call on some
-    // virtual machines, and a pass of several evals read it twice for each).
-    const t0 = this.endedAt === this.endedAt ? this.endedAt : performance.now();
-    this.endedAt = Number.NaN;
-    this.sampledAt = Number.NaN;
+    const t0 = performance.now();
     this.invoke(ev);
-    const t1 = performance.now();
     // worker.invoke_scheduler.<type>: one sample per scheduler type (service, batch, system, sysbatch),
-    // per eval a worker ran. Its wall-clock time (the metrics interval it counts in) is the plan
-    // apply's sample's when the eval had one, a few writes earlier.
+    // per eval a worker ran.
     const name = SAMPLE_NAMES.get(ev.Type);
-    if (name !== undefined) {
-      const at = this.sampledAt === this.sampledAt ? this.sampledAt : Date.now();
-      metricsFor(this.store).sampleRequest(name, t1 - t0, at);
-    }
-    this.sampledAt = Number.NaN;
-    this.endedAt = t1;
+    if (name !== undefined) metricsFor(this.store).sample(name, performance.now() - t0);
   }
 
   /** Runs the scheduler on a pending or blocked eval. */
@@ -237,8 +220,7 @@ export class Scheduler {
     if (!planIsEmpty(plan)) {
       const t0 = performance.now();
       store.write((tx) => applyPlan(store, tx, plan, ev, job));
-      const ms = performance.now() - t0;
-      metricsFor(store).sampleRequest('nomad.nomad.plan.apply', ms, (this.sampledAt = Date.now()));
+      metricsFor(store).sample('nomad.nomad.plan.apply', performance.now() - t0);
     }
 
     store.write((tx) => {
