@@ -1,7 +1,7 @@
 // Node usage as one scheduler pass sees it: the store's committed usage plus the pass's own placements
 // and stops, and the group facts and counts a placement reads, kept for the pass.
 import type { Job, Obj } from '../../state/types.js';
-import { addToUsage, groupAsk, holdsResources, usageKey, type NodeUsage } from '../../state/nodes/usage.js';
+import { addToPlanUsage, groupAsk, holdsResources, usageKey, type NodeUsage, type PlanNodeUsage } from '../../state/nodes/usage.js';
 import { jobKey, type Store } from '../../state/store.js';
 import { groupFactsOf, type GroupFacts } from './placement.js';
 
@@ -11,7 +11,7 @@ import { groupFactsOf, type GroupFacts } from './placement.js';
  */
 export class PlanUsage {
   /** The plan's own placements and stops per node; made when a second change comes or usage is read. */
-  private delta: Map<string, NodeUsage> | null = null;
+  private delta: Map<string, PlanNodeUsage> | null = null;
   /**
    * The plan's first change, held until usage is read again: most plans place one alloc and read
    * nothing after it, so they need no delta map (and no per-node entry in it) at all.
@@ -22,8 +22,8 @@ export class PlanUsage {
   private firstSign = 0;
   /**
    * Allocs of a group per node, from the job's own allocs (the store's `allocsByJob`), counted once
-   * per plan and group: asking every node's usage map for the group costs a lookup per node in maps
-   * that hold every job's groups. Counts what `nodeUsage` counts (allocs that hold resources).
+   * per plan and group: the store keeps no per-node group counts (state/nodes/usage.ts). Counts the
+   * allocs that hold resources, as `nodeUsage` does.
    */
   private countsKey: string | null = null;
   private countsFirst: ReadonlyMap<string, number> = NO_COUNTS;
@@ -43,14 +43,14 @@ export class PlanUsage {
   usedMemoryMB = 0;
   constructor(
     private readonly base: ReadonlyMap<string, NodeUsage>,
-    private readonly store?: Store,
+    private readonly store: Store,
   ) {}
 
   /** The plan's changes as a map, the held first one folded in (in the order they were made). */
-  private settled(): Map<string, NodeUsage> | null {
+  private settled(): Map<string, PlanNodeUsage> | null {
     if (this.firstNode !== null) {
       const delta = (this.delta ??= new Map());
-      addToUsage(delta, this.firstNode, this.firstKey, this.firstAsk, this.firstSign);
+      addToPlanUsage(delta, this.firstNode, this.firstKey, this.firstAsk, this.firstSign);
       this.firstNode = null;
       this.firstAsk = NO_ASK;
     }
@@ -64,10 +64,6 @@ export class PlanUsage {
     const d = delta !== null && delta.size > 0 ? delta.get(nodeId) : undefined;
     this.usedCpu = (b?.cpu ?? 0) + (d?.cpu ?? 0);
     this.usedMemoryMB = (b?.memoryMB ?? 0) + (d?.memoryMB ?? 0);
-  }
-
-  count(nodeId: string, key: string): number {
-    return (this.base.get(nodeId)?.groups.get(key) ?? 0) + (this.settled()?.get(nodeId)?.groups.get(key) ?? 0);
   }
 
   /** usageKey of a group, made once per plan. */
@@ -94,7 +90,7 @@ export class PlanUsage {
     const known = this.countsKey === key ? this.countsFirst : this.groupCounts?.get(key);
     if (known) return known;
     let counts: Map<string, number> | null = null;
-    const store = this.store!;
+    const store = this.store;
     for (const id of store.allocsByJob.get(jobKey(job.Namespace, job.ID)) ?? []) {
       const a = store.allocs.get(id);
       if (!a || a.TaskGroup !== group || a.Namespace !== job.Namespace || !holdsResources(a)) continue;
@@ -114,7 +110,6 @@ export class PlanUsage {
   /** `count` for a whole placement: one lookup per node instead of two map walks. */
   counter(job: Job, group: string): (nodeId: string) => number {
     const key = this.keyOf(job, group);
-    if (!this.store) return (nodeId) => this.count(nodeId, key);
     const committed = this.committed(job, group, key);
     const delta = this.settled();
     if (committed.size === 0 && (delta === null || delta.size === 0)) return none;
@@ -150,7 +145,7 @@ export class PlanUsage {
       this.firstSign = sign;
       return;
     }
-    addToUsage(this.settled()!, nodeId, key, ask, sign);
+    addToPlanUsage(this.settled()!, nodeId, key, ask, sign);
   }
 }
 

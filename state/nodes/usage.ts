@@ -2,10 +2,18 @@
 // alloc write so the scheduler never rescans all allocations.
 import type { Obj } from '../types.js';
 
+/**
+ * A node's committed resources. Per-group counts (distinct_hosts, spreading) are not kept here: a
+ * plan counts its own job's allocs per node from the job's allocs (src/sim/plan-usage.ts), so a
+ * per-node map of every job group on the node would be written on every alloc write and never read.
+ */
 export interface NodeUsage {
   cpu: number;
   memoryMB: number;
-  /** Allocs per `<namespace>\0<job>\0<group>` on the node (distinct_hosts, spreading). */
+}
+
+/** A plan's own changes on a node: resources plus allocs per usageKey (the plan's placements and stops). */
+export interface PlanNodeUsage extends NodeUsage {
   groups: Map<string, number>;
 }
 
@@ -25,7 +33,7 @@ export const usageKey = (namespace: string, jobId: string, group: string): strin
 export const holdsResources = (a: Obj | undefined): boolean =>
   a !== undefined && a.DesiredStatus === 'run' && a.ClientStatus !== 'complete' && a.ClientStatus !== 'failed' && a.ClientStatus !== 'lost';
 
-export function addToUsage(usage: Map<string, NodeUsage>, nodeId: string, key: string, ask: { cpu: number; memoryMB: number }, sign: number): void {
+export function addToPlanUsage(usage: Map<string, PlanNodeUsage>, nodeId: string, key: string, ask: { cpu: number; memoryMB: number }, sign: number): void {
   let u = usage.get(nodeId);
   if (!u) usage.set(nodeId, (u = { cpu: 0, memoryMB: 0, groups: new Map() }));
   u.cpu += sign * ask.cpu;
@@ -35,6 +43,16 @@ export function addToUsage(usage: Map<string, NodeUsage>, nodeId: string, key: s
   else u.groups.set(key, n);
   // Nodes come and go at run time: an empty entry goes, so the map never outgrows the live allocs.
   if (u.groups.size === 0 && u.cpu === 0 && u.memoryMB === 0) usage.delete(nodeId);
+}
+
+/** Moves an ask in or out of a node's committed usage; a node back at zero leaves the map. */
+function addToUsage(usage: Map<string, NodeUsage>, nodeId: string, ask: { cpu: number; memoryMB: number }, sign: number): void {
+  let u = usage.get(nodeId);
+  if (!u) usage.set(nodeId, (u = { cpu: 0, memoryMB: 0 }));
+  u.cpu += sign * ask.cpu;
+  u.memoryMB += sign * ask.memoryMB;
+  // Nodes come and go at run time: an empty entry goes, so the map never outgrows the live allocs.
+  if (u.cpu === 0 && u.memoryMB === 0) usage.delete(nodeId);
 }
 
 /**
@@ -63,6 +81,6 @@ export function trackUsage(usage: Map<string, NodeUsage>, prev: Obj | undefined,
   const before = holdsResources(prev);
   const after = holdsResources(next);
   if (before === after && (!before || prev!.Job === next!.Job)) return;
-  if (before) addToUsage(usage, prev!.NodeID, usageKey(prev!.Namespace, prev!.JobID, prev!.TaskGroup), allocAsk(prev!), -1);
-  if (after) addToUsage(usage, next!.NodeID, usageKey(next!.Namespace, next!.JobID, next!.TaskGroup), allocAsk(next!), 1);
+  if (before) addToUsage(usage, prev!.NodeID, allocAsk(prev!), -1);
+  if (after) addToUsage(usage, next!.NodeID, allocAsk(next!), 1);
 }
