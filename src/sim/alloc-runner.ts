@@ -16,11 +16,8 @@ import { appendTaskEvent, CLIENT_TIMING, clientStatus, exitCode, killWait, newRu
 
 export { CLIENT_TIMING };
 
-/** A runner's tasks before start, adopt or revive sets them (only ever replaced, never added to). */
-const NO_TASKS: TaskRun[] = [];
-
 export class AllocRunner {
-  private tasks: TaskRun[] = NO_TASKS;
+  private tasks: TaskRun[] = [];
   private killing = false;
   private done = false;
   private health: boolean | null = null;
