@@ -73,7 +73,10 @@ export class DeploymentWatcher {
 
   onAlloc(allocId: string): void {
     const alloc = this.store.allocs.get(allocId);
-    if (!alloc) {
+    // No health (most of an alloc's writes: placed, picked up, started) only clears what was seen,
+    // whatever the deployment: it need not be looked up.
+    const health: boolean | null = alloc === undefined ? null : (alloc.DeploymentStatus?.Healthy ?? null);
+    if (alloc === undefined || health === null) {
       this.lastHealth.delete(allocId);
       return;
     }
@@ -82,11 +85,9 @@ export class DeploymentWatcher {
       this.lastHealth.delete(allocId);
       return;
     }
-    const health: boolean | null = alloc.DeploymentStatus?.Healthy ?? null;
     const before = this.lastHealth.get(allocId) ?? null;
-    if (health === null) this.lastHealth.delete(allocId);
-    else this.lastHealth.set(allocId, health);
-    if (health === before || health === null) return;
+    this.lastHealth.set(allocId, health);
+    if (health === before) return;
     if (health) {
       // Only health the scheduler has not seen yet asks for an eval (deploymentWatcher.jobEvalStatus):
       // an allocation-health write carries its own eval at the same index.
