@@ -183,3 +183,21 @@ t.test('over HTTP, repeated requests with changing headers and queries are journ
     [{ prefix: 'b' }, undefined, '2'],
   ]);
 });
+
+t.test('bodies of every size, past the kept limit too, each list as their own request sent them, and the bytes held are counted as a plain journal counts them', async (t) => {
+  const rnd = prng(29);
+  const limits = { maxEntries: 300, maxBytes: 4 * 1024 * 1024, maxBodyBytes: 64 * 1024 };
+  const journal = new Journal(limits);
+  const plain = new PlainJournal(limits);
+  for (let i = 0; i < 1200; i++) {
+    const r = rnd();
+    // Mostly small bodies, some near or past the limit, some empty.
+    const len = r < 0.1 ? 0 : r < 0.8 ? Math.floor(rnd() * 400) : Math.floor(rnd() * 80 * 1024);
+    const body = `${i}:`.padEnd(len, String.fromCharCode(97 + (i % 26)));
+    const sent: RawEntry = { time: i, method: 'PUT', url: '/v1/jobs', query: {}, headers: { host: 'h' }, body, status: 200, durationMs: 1 };
+    journal.record(sent);
+    plain.record(sent);
+  }
+  t.same(journal.list(), plain.entries.map((x) => x.e));
+  t.equal(journal.bytes, plain.entries.reduce((a, x) => a + x.bytes, 0), 'the same bytes held');
+});

@@ -94,7 +94,9 @@ export function refreshJobStatus(store: Store, tx: Txn, namespace: string, id: s
   if (!job) return;
   const status = computeJobStatus(store, job, evalDeleted);
   if (status === job.Status) return;
-  rewriteJobRow(store, tx, job, { Status: status });
+  const updated = copyJob(job);
+  updated.Status = status;
+  storeJobRow(store, tx, updated);
   moveChildCounter(store, tx, job, job.Status, status);
 }
 
@@ -103,8 +105,12 @@ export function refreshJobStatus(store: Store, tx: Txn, namespace: string, id: s
  * the spec is unchanged, so JobModifyIndex and Version stay.
  */
 export function rewriteJobRow(store: Store, tx: Txn, job: Job, patch: Partial<Job>): Job {
-  const key = jobKey(job.Namespace, job.ID);
-  const updated = copyJob(job, patch);
+  return storeJobRow(store, tx, copyJob(job, patch));
+}
+
+/** `updated`, a fresh copy of the stored row with its changes, stored at this index in both tables. */
+function storeJobRow(store: Store, tx: Txn, updated: Job): Job {
+  const key = jobKey(updated.Namespace, updated.ID);
   updated.ModifyIndex = tx.index;
   store.jobs.set(key, updated);
   const versions = store.versions.get(key);
@@ -113,8 +119,13 @@ export function rewriteJobRow(store: Store, tx: Txn, job: Job, patch: Partial<Jo
     let i = 0;
     while (i < versions.length && versions[i]!.Version !== updated.Version) i++;
     if (i < versions.length) {
-      const next = versions.slice();
-      next[i] = updated;
+      // A job of one version (most) gets its list as a literal, not a builtin slice call.
+      let next: Job[];
+      if (versions.length === 1) next = [updated];
+      else {
+        next = versions.slice();
+        next[i] = updated;
+      }
       store.versions.set(key, next);
     }
   }
