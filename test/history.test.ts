@@ -53,6 +53,29 @@ t.test('revert re-registers an old version as a new one', async (t) => {
   t.equal(ev.TriggeredBy, 'job-register');
 });
 
+t.test('register and revert stamp the job and its eval with one reading of the clock, as Job.Register does', async (t) => {
+  const c = await client();
+  t.teardown(c.close);
+  // A wall clock that moves a millisecond at every reading: two readings in one write would differ.
+  const realNow = Date.now;
+  let fake = realNow();
+  Date.now = () => (fake += 1);
+  t.teardown(() => {
+    Date.now = realNow;
+  });
+  const stamped = async (res: { json: { EvalID: string } }): Promise<void> => {
+    const job = (await c.get('/v1/job/web')).json;
+    const ev = (await c.get(`/v1/evaluation/${res.json.EvalID}`)).json;
+    t.equal(ev.CreateTime, job.SubmitTime, 'eval CreateTime is the job SubmitTime');
+    t.equal(ev.ModifyTime, job.SubmitTime, 'eval ModifyTime is the job SubmitTime');
+  };
+  await stamped(await c.put('/v1/jobs', { Job: minimalJob('web', { Meta: { v: 'a' } }) }));
+  await stamped(await c.put('/v1/jobs', { Job: minimalJob('web', { Meta: { v: 'b' } }) }));
+  await stamped(await c.put('/v1/job/web/revert', { JobID: 'web', JobVersion: 0 }));
+  const versions = (await c.get('/v1/job/web/versions')).json.Versions as { SubmitTime: number }[];
+  t.equal(new Set(versions.map((v) => v.SubmitTime)).size, 3, 'the clock did move between the writes');
+});
+
 t.test('revert errors are Nomad\'s', async (t) => {
   const c = await client();
   t.teardown(c.close);

@@ -11,11 +11,13 @@ export interface NewEvalOptions {
   jobModifyIndex: number;
   status?: string;
   statusDescription?: string;
+  /** The write's one reading of the clock (Job.Register stamps the job's SubmitTime and its eval with one `now`). */
+  now?: number;
 }
 
 /** A fresh eval in Nomad's field order; zero values are dropped on the wire (omitempty). */
 export function newEval(store: Store, job: Job, opts: NewEvalOptions): Evaluation {
-  const now = store.nowNs();
+  const now = opts.now ?? store.nowNs();
   return {
     ID: store.newId(),
     Namespace: job.Namespace,

@@ -62,7 +62,7 @@ export function revertJob(store: Store, args: RevertArgs): WriteReply {
     const { eval: ev } = storeJobVersion(store, tx, revived, {
       evalFor: noEval
         ? undefined
-        : (stored) => newEval(store, stored, { triggeredBy: 'job-register', jobModifyIndex: tx.index }),
+        : (stored) => newEval(store, stored, { triggeredBy: 'job-register', jobModifyIndex: tx.index, now: stored.SubmitTime }),
     });
     return reply({ EvalID: ev?.ID ?? '', EvalCreateIndex: ev ? tx.index : 0, JobModifyIndex: tx.index, Index: tx.index });
   });

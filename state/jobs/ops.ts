@@ -250,7 +250,7 @@ export function registerJob(store: Store, args: RegisterArgs): WriteReply {
       fresh: job === prepared,
       evalFor: noEval
         ? undefined
-        : (stored) => newEval(store, stored, { triggeredBy: 'job-register', priority, jobModifyIndex: tx.index }),
+        : (stored) => newEval(store, stored, { triggeredBy: 'job-register', priority, jobModifyIndex: tx.index, now: stored.SubmitTime }),
     });
     return writeReply(ev ? ev.ID : '', ev ? tx.index : 0, tx.index, tx.index, formatWarnings(warnings));
   });
