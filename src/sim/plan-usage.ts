@@ -1,7 +1,7 @@
 // Node usage as one scheduler pass sees it: the store's committed usage plus the pass's own placements
 // and stops, and the group facts and counts a placement reads, kept for the pass.
 import type { Job, Obj } from '../../state/types.js';
-import { addToPlanUsage, groupAsk, holdsResources, usageKey, type NodeUsage, type PlanNodeUsage } from '../../state/nodes/usage.js';
+import { addToPlanUsage, groupAsk, holdsResources, usageKey, type PlanNodeUsage } from '../../state/nodes/usage.js';
 import { jobKey, type Store } from '../../state/store.js';
 import { groupFactsOf, type GroupFacts } from './placement.js';
 
@@ -41,10 +41,7 @@ export class PlanUsage {
   /** What `load` read for one node: its committed usage plus the plan's own. */
   usedCpu = 0;
   usedMemoryMB = 0;
-  constructor(
-    private readonly base: ReadonlyMap<string, NodeUsage>,
-    private readonly store: Store,
-  ) {}
+  constructor(private readonly store: Store) {}
 
   /** The plan's changes as a map, the held first one folded in (in the order they were made). */
   private settled(): Map<string, PlanNodeUsage> | null {
@@ -59,7 +56,7 @@ export class PlanUsage {
 
   /** Reads the node's CPU and memory in use into `usedCpu` and `usedMemoryMB`. */
   load(nodeId: string): void {
-    const b = this.base.get(nodeId);
+    const b = this.store.nodeUsage.get(nodeId);
     const delta = this.settled();
     const d = delta !== null && delta.size > 0 ? delta.get(nodeId) : undefined;
     this.usedCpu = (b?.cpu ?? 0) + (d?.cpu ?? 0);

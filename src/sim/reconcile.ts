@@ -112,7 +112,7 @@ export class Pass {
   }
 
   usage(): PlanUsage {
-    return (this.planUsage ??= new PlanUsage(this.store.nodeUsage, this.store));
+    return (this.planUsage ??= new PlanUsage(this.store));
   }
 
   evalNodes(): EvalNodes {
